@@ -1,0 +1,39 @@
+"""normalize -> match -> rules -> verdict, for one message."""
+
+from __future__ import annotations
+
+from engine.match import Hits
+from engine.message import Message, make_message
+from engine.normalize import normalize
+from engine.rule_types.base import Context
+from engine.ruleset import RuleSet, shipped_ruleset
+from engine.segments import ucs2_length
+from engine.verdict import Finding, Verdict, decide
+
+_SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
+
+
+def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
+    """Check one message against a ruleset (the shipped rules by default)."""
+    rs = ruleset if ruleset is not None else shipped_ruleset()
+    msg = make_message(message) if isinstance(message, str) else message
+    rs.validate(msg)
+    norm = normalize(msg.text)
+    hits: Hits = rs.lexicon.scan(norm)
+    ctx = Context(msg, norm, hits, rs.profile(msg.profile), rs.global_allow)
+    findings: list[Finding] = []
+    for rule in rs.by_type[msg.type]:
+        meta = rule.meta
+        if (meta.industries is not None or meta.skip_industries or meta.profiles is not None) and not meta.applies(msg):
+            continue
+        findings.extend(rule.evaluate(ctx))
+    findings.sort(key=lambda f: (f.start, _SEVERITY_ORDER[f.severity.value], f.rule_id))
+    size = ucs2_length(msg.text)
+    return Verdict(
+        id=msg.id,
+        verdict=decide(findings),
+        findings=tuple(findings),
+        segments=size.segments,
+        chars=size.chars,
+        ruleset_version=rs.version,
+    )

@@ -1,0 +1,211 @@
+"""Word lists -> one Aho-Corasick automaton per ruleset; a normalized message -> hits.
+
+Every word of every list of a ruleset goes into one pyahocorasick automaton, keyed by its
+skeleton form (see ``engine.normalize``). Each key carries the entries that produced it: which
+list, the word as written, and, for generated entries, the evasive spelling it stands for
+(``加威信`` is entered as a variant of ``加微信``). One pass over the skeleton of a message
+finds every hit of every list.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import ahocorasick
+
+from engine.normalize import Normalized, fold_char, normalize_word
+
+# A hit may span noise characters (最*低*价) but not arbitrary stretches of them: at most
+# this many removed characters per character of the word.
+MAX_NOISE_PER_CHAR = 3
+
+
+class Role(str, Enum):
+    """What a list is for: words that trigger rules, or phrases that excuse them."""
+
+    DENY = "deny"
+    ALLOW = "allow"
+
+
+@dataclass(frozen=True, slots=True)
+class WordList:
+    """One named list of words, from a file under ``rules/lists`` or inline in a rule."""
+
+    name: str
+    role: Role
+    words: tuple[str, ...]
+    origin: str  # file path (and line) the words come from, for error messages
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One list word as entered into the automaton."""
+
+    list_id: int
+    word: str
+    variant: str | None  # "威信" when this key is 微信 written as 威信
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A list word found in a message: skeleton span, original span, and how it was found."""
+
+    start: int
+    end: int
+    orig_start: int
+    orig_end: int
+    entry: Entry
+    evasion: str | None  # "variant", "noise" (symbols between characters) or None
+
+    def overlaps(self, other: Hit) -> bool:
+        """Tell whether two hits share at least one skeleton character."""
+        return self.start < other.end and other.start < self.end
+
+
+class Hits:
+    """All hits of one message, grouped by list."""
+
+    __slots__ = ("by_list", "norm")
+
+    def __init__(self, norm: Normalized, by_list: dict[int, list[Hit]]) -> None:
+        self.norm = norm
+        self.by_list = by_list
+
+    def of(self, list_ids: Iterable[int], allow_ids: Iterable[int] = ()) -> list[Hit]:
+        """Hits of ``list_ids`` that no hit of ``allow_ids`` overlaps, in text order."""
+        found: list[Hit] = []
+        for lid in list_ids:
+            found.extend(self.by_list.get(lid, ()))
+        if not found:
+            return found
+        allowed = [h for aid in allow_ids for h in self.by_list.get(aid, ())]
+        if allowed:
+            found = [h for h in found if not any(h.overlaps(a) for a in allowed)]
+        found.sort(key=lambda h: (h.start, -h.end))
+        return found
+
+    def any(self, list_ids: Iterable[int]) -> bool:
+        """Tell whether any of ``list_ids`` has a hit."""
+        return any(lid in self.by_list for lid in list_ids)
+
+
+class Lexicon:
+    """The compiled automaton of a ruleset's word lists."""
+
+    def __init__(self, lists: Sequence[WordList], variants: Mapping[str, Sequence[str]]) -> None:
+        self.lists = tuple(lists)
+        keys: dict[str, list[Entry]] = {}
+        canon = {normalize_word(c): [normalize_word(v) for v in vs] for c, vs in variants.items()}
+        for lid, wl in enumerate(self.lists):
+            for word in wl.words:
+                key = normalize_word(word)
+                if not key:
+                    continue
+                keys.setdefault(key, []).append(Entry(lid, word, None))
+                if wl.role is Role.DENY:
+                    for alt, variant in _variants(key, canon):
+                        keys.setdefault(alt, []).append(Entry(lid, word, variant))
+        self.automaton: Any = ahocorasick.Automaton()
+        self.word_count = len(keys)
+        for key in sorted(keys, key=_insertion_order):
+            self.automaton.add_word(key, (len(key), tuple(keys[key]), _latin_edges(key)))
+        if keys:
+            self.automaton.make_automaton()
+        # pyahocorasick is not thread safe (its maintainer, issue #111); iteration keeps
+        # state inside the automaton, so threads take turns.
+        self._lock = threading.Lock()
+
+    def scan(self, norm: Normalized) -> Hits:
+        """Find every list word in the skeleton of ``norm``."""
+        by_list: dict[int, list[Hit]] = {}
+        if not self.word_count:
+            return Hits(norm, by_list)
+        skel = norm.skeleton.text
+        with self._lock:
+            found = list(self.automaton.iter(skel))
+        for end_index, (klen, entries, latin) in found:
+            start, end = end_index - klen + 1, end_index + 1
+            os, oe = norm.skeleton_span(start, end)
+            if latin and not _latin_bounded(norm.original, os, oe, latin):
+                continue
+            noise = (oe - os) - (end - start)
+            if noise > MAX_NOISE_PER_CHAR * klen:
+                continue
+            for entry in entries:
+                evasion = "variant" if entry.variant else ("noise" if noise else None)
+                hit = Hit(start, end, os, oe, entry, evasion)
+                by_list.setdefault(entry.list_id, []).append(hit)
+        return Hits(norm, by_list)
+
+
+def _variants(key: str, canon: Mapping[str, Sequence[str]]) -> Iterable[tuple[str, str]]:
+    for c, alts in canon.items():
+        if c and c in key:
+            for alt in alts:
+                if alt and alt != c:
+                    yield key.replace(c, alt), alt
+
+
+def _insertion_order(key: str) -> tuple[int, str]:
+    # pyahocorasick scans a node's children linearly in insertion order; putting short,
+    # common keys first keeps the root's hot children near the front.
+    return (len(key), key)
+
+
+def _latin_edges(key: str) -> int:
+    """Bit 1: the key starts with an ASCII letter; bit 2: it ends with one."""
+    return (1 if _is_latin(key[0]) else 0) | (2 if _is_latin(key[-1]) else 0)
+
+
+def _is_latin(ch: str) -> bool:
+    return "a" <= ch <= "z"
+
+
+def _latin_bounded(original: str, start: int, end: int, edges: int) -> bool:
+    """Latin words match whole words only: ``av`` does not hit inside ``have``."""
+    if edges & 1 and start > 0 and _is_latin(fold_char(original[start - 1])[-1:]):
+        return False
+    return not (edges & 2 and end < len(original) and _is_latin(fold_char(original[end])[:1]))
+
+
+class _Segmenter:
+    """jieba, loaded on first use: only whole-word rules need it (~5k msg/s)."""
+
+    def __init__(self) -> None:
+        self._tok: Any = None
+        self._lock = threading.Lock()
+
+    def boundaries(self, text: str) -> set[int]:
+        with self._lock:
+            if self._tok is None:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                self._tok = tok
+            cuts = self._tok.lcut(text, HMM=False)
+        bounds = {0}
+        pos = 0
+        for piece in cuts:
+            pos += len(piece)
+            bounds.add(pos)
+        return bounds
+
+
+SEGMENTER = _Segmenter()
+_WINDOW = 12
+
+
+def on_word_boundaries(norm: Normalized, hit: Hit) -> bool:
+    """Tell whether a hit starts and ends on jieba token boundaries (回T退订 is not 退)."""
+    skel = norm.skeleton.text
+    lo = max(0, hit.start - _WINDOW)
+    bounds = SEGMENTER.boundaries(skel[lo : hit.end + _WINDOW])
+    return (hit.start - lo) in bounds and (hit.end - lo) in bounds

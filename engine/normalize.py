@@ -1,0 +1,240 @@
+"""Normalize message text for matching, keeping a map back to the original characters.
+
+Two views are built from the original text:
+
+* ``folded``: NFKC, full-width -> half-width, case folding and traditional -> simplified,
+  character by character, with zero-width and other format characters removed.
+  Regex rules run on this view.
+* ``skeleton``: ``folded`` without "noise" (spaces, punctuation, symbols, emoji, combining
+  marks), so that ``最 低 价``, ``最*低*价`` and ``微❤信`` read ``最低价`` / ``微信``.
+  Word lists match on this view.
+
+Every character of a view remembers the index of the original character it came from, so a
+span found in a view maps back to the exact characters of the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+
+# Code point ranges scanned when the fold tables are built: the BMP, the emoji and symbol
+# planes, and the tag characters used in emoji flags. Characters outside are left as they are.
+_SCAN_RANGES = ((0x0000, 0x10000), (0x1F000, 0x1FB00), (0xE0000, 0xE0080))
+_CJK_RANGES = ((0x3400, 0xA000), (0xF900, 0xFB00))
+
+# Sentence punctuation ends a word: a list word may skip ``*``, spaces or emoji between its
+# characters, but never a comma or full stop (请勿回复。验证码 is not 回复验证码). These stay
+# in the skeleton (after folding: full-width ，！？ become , ! ?).
+HARD_BREAKS = frozenset(",!?;:\n\r\u3001\u3002\uff61")
+
+
+class View:
+    """A normalized string whose characters each know their index in a source string.
+
+    ``starts`` is built lazily: most messages never need a span mapped back.
+    """
+
+    __slots__ = ("text", "_source", "_removed", "_starts")
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        source: str | None = None,
+        removed: re.Pattern[str] | None = None,
+        starts: tuple[int, ...] | None = None,
+    ) -> None:
+        self.text = text
+        self._source = source
+        self._removed = removed
+        self._starts = starts
+
+    @property
+    def starts(self) -> tuple[int, ...] | None:
+        """Index in the source of each character, or None when the view is the source."""
+        if self._starts is None and self._removed is not None and self._source is not None:
+            self._starts = _kept_indices(self._source, self._removed)
+        return self._starts
+
+    def to_source(self, start: int, end: int) -> tuple[int, int]:
+        """Map the view span [start, end) to a span of the source string."""
+        starts = self.starts
+        if starts is None:
+            return start, end
+        if start >= end:
+            pos = starts[start] if start < len(starts) else (starts[-1] + 1 if starts else 0)
+            return pos, pos
+        return starts[start], starts[end - 1] + 1
+
+
+def _kept_indices(source: str, removed: re.Pattern[str]) -> tuple[int, ...]:
+    starts: list[int] = []
+    pos = 0
+    for m in removed.finditer(source):
+        starts.extend(range(pos, m.start()))
+        pos = m.end()
+    starts.extend(range(pos, len(source)))
+    return tuple(starts)
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """The original text with its folded and skeleton views."""
+
+    original: str
+    folded: View
+    skeleton: View
+
+    def skeleton_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a skeleton span to the original text."""
+        fs, fe = self.skeleton.to_source(start, end)  # skeleton -> folded
+        return self.folded.to_source(fs, fe)
+
+    def folded_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a folded span to the original text."""
+        return self.folded.to_source(start, end)
+
+
+class _Tables:
+    """Translate tables built once per process from Unicode data and OpenCC."""
+
+    def __init__(self) -> None:
+        t2s = _opencc_char_map()
+        noise: list[int] = []
+        fmt: dict[int, None] = {}
+        one: dict[int, str] = {}
+        multi: dict[int, str] = {}
+        for lo, hi in _SCAN_RANGES:
+            for cp in range(lo, hi):
+                ch = chr(cp)
+                cat = unicodedata.category(ch)
+                if _is_noise_category(cat) and ch not in HARD_BREAKS:
+                    noise.append(cp)
+                    if cat == "Cf":
+                        fmt[cp] = None
+                        continue
+                folded = _fold_char(ch, t2s)
+                if folded == ch:
+                    continue
+                if len(folded) == 1:
+                    one[cp] = folded
+                elif folded:
+                    multi[cp] = folded
+        self.fold_one = one
+        self.fold_multi = multi
+        self.format_chars = fmt
+        self.noise_set = frozenset(chr(cp) for cp in noise)
+        self.noise_run = re.compile(f"[{_char_class(noise)}]+")
+        # Format characters are dropped and multi-character folds change the length:
+        # both take the slow path that records an index per character.
+        self.needs_slow = re.compile(f"[{_char_class([*fmt, *multi])}]")
+        self._opencc = opencc.OpenCC("t2s")
+
+    def t2s_phrases(self, text: str) -> str:
+        """Convert with OpenCC's phrase tables (回覆 -> 回复) when the length is kept."""
+        out: str = self._opencc.convert(text)
+        return out if len(out) == len(text) else text
+
+
+def _is_noise_category(cat: str) -> bool:
+    return cat[0] in "ZCPS" or cat in ("Mn", "Me")
+
+
+def _fold_char(ch: str, t2s: dict[str, str]) -> str:
+    out = unicodedata.normalize("NFKC", ch).casefold()
+    out = "".join(t2s.get(c, c) for c in out)
+    if len(out) > 1:
+        # Parenthesised and circled forms (㈤ -> (五), ⑴ -> (1)) keep only their content.
+        kept = "".join(c for c in out if not _is_noise_category(unicodedata.category(c)))
+        out = kept or ch
+    return out
+
+
+def _opencc_char_map() -> dict[str, str]:
+    converter = opencc.OpenCC("t2s")  # character table; phrases are handled per message
+    chars = [chr(cp) for lo, hi in _CJK_RANGES for cp in range(lo, hi)]
+    converted = converter.convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # pragma: no cover - OpenCC keeps one line per line
+        raise RuntimeError("OpenCC changed the number of lines while converting characters")
+    return {a: b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
+
+
+def _char_class(cps: list[int]) -> str:
+    """Compress sorted code points into a regex character class body."""
+    parts: list[str] = []
+    cps = sorted(cps)
+    i = 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        lo, hi = re.escape(chr(cps[i])), re.escape(chr(cps[j]))
+        parts.append(lo if i == j else f"{lo}-{hi}")
+        i = j + 1
+    return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def tables() -> _Tables:
+    """Return the process-wide translate tables (built on first use, ~0.2 s)."""
+    return _Tables()
+
+
+def fold_char(ch: str) -> str:
+    """Fold one character the way ``normalize`` does (may return '' or several chars)."""
+    t = tables()
+    if ord(ch) in t.format_chars:
+        return ""
+    return t.fold_multi.get(ord(ch)) or t.fold_one.get(ord(ch), ch)
+
+
+def is_noise(ch: str) -> bool:
+    """Tell whether a character is skipped between the characters of a word."""
+    return ch in tables().noise_set
+
+
+def is_filler(ch: str) -> bool:
+    """Tell whether a character is punctuation, space, symbol or emoji (no content)."""
+    return _is_noise_category(unicodedata.category(ch))
+
+
+def normalize(text: str) -> Normalized:
+    """Build the folded and skeleton views of ``text``."""
+    t = tables()
+    folded = _fold(text, t)
+    stripped = t.noise_run.sub("", folded.text)
+    if len(stripped) == len(folded.text):
+        skeleton = View(stripped)
+    else:
+        skeleton = View(stripped, source=folded.text, removed=t.noise_run)
+    return Normalized(original=text, folded=folded, skeleton=skeleton)
+
+
+def _fold(text: str, t: _Tables) -> View:
+    if t.needs_slow.search(text):
+        return _fold_slow(text, t)
+    out = t.t2s_phrases(text.translate(t.fold_one))
+    return View(out)
+
+
+def _fold_slow(text: str, t: _Tables) -> View:
+    chars: list[str] = []
+    starts: list[int] = []
+    for i, ch in enumerate(text):
+        cp = ord(ch)
+        if cp in t.format_chars:
+            continue
+        out = t.fold_multi.get(cp) or t.fold_one.get(cp, ch)
+        chars.append(out)
+        starts.extend([i] * len(out))
+    return View(t.t2s_phrases("".join(chars)), starts=tuple(starts))
+
+
+def normalize_word(word: str) -> str:
+    """Normalize a list word to the skeleton form the automaton matches on."""
+    return normalize(word).skeleton.text

@@ -1,0 +1,393 @@
+"""What every rule kind shares: the YAML fields, the compiled rule, the per-message context.
+
+A rule kind is two classes: a pydantic ``*Spec`` that reads and validates the YAML (unknown
+keys refused), and a runtime rule, built by ``Spec.compile``, that evaluates a message. Word
+lists are registered with the ``Builder`` while rules compile; the ruleset then builds one
+automaton from all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from engine.match import Hits, Role, WordList
+from engine.message import MESSAGE_TYPES, Message, MessageType
+from engine.normalize import Normalized, is_filler
+from engine.verdict import Finding, Severity
+
+# The output contract's categories (issue #2), then the ones the law adds.
+CATEGORIES = (
+    "signature",
+    "unsubscribe",
+    "absolute_claim",
+    "refund_disclosure",
+    "risk_disclosure",
+    "contact_diversion",
+    "fraud",
+    "gambling",
+    "pornography",
+    "prohibited_goods",
+    "verification_code",
+    "link_policy",
+    "send_window",
+    "length",
+    "template_type",
+    "medical_claim",
+    "price_disclosure",
+    "privacy",
+    "format",
+    "industry_claim",
+    "forbidden_industry",
+)
+
+
+class BuildError(ValueError):
+    """A rule refers to something that does not exist; ``field`` names the YAML key."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Strict(BaseModel):
+    """Base of every YAML model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Example(Strict):
+    """A message in a rule's inline tests."""
+
+    text: str
+    type: Literal["verification", "notification", "marketing"] | None = None
+    industry: str | None = None
+    send_at: str | None = None
+    profile: str | None = None
+    span: str | None = None  # the characters the finding must cover (flag examples)
+
+
+class Examples(Strict):
+    """Messages the rule must flag and messages it must let pass."""
+
+    flag: list[Example | str] = Field(default_factory=list)
+    pass_: list[Example | str] = Field(default_factory=list, alias="pass")
+
+
+class MatcherSpec(Strict):
+    """Where to look: list words (skeleton view) and/or regexes (folded view)."""
+
+    words: list[str] = Field(default_factory=list)
+    lists: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
+    allow: list[str] = Field(default_factory=list)  # phrases that excuse an overlapping hit
+    whole_word: bool = False  # a word hit must align with jieba tokens
+    original: bool = False  # patterns run on the original text instead of the folded view
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for p in patterns:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"pattern {p!r} is not a valid regex: {exc}") from None
+        return patterns
+
+    def empty(self) -> bool:
+        """Tell whether the matcher has nothing to look for."""
+        return not (self.words or self.lists or self.patterns)
+
+    def compile(self, build: Builder, origin: str) -> Matcher:
+        """Register the words with the builder and compile the regexes."""
+        deny = build.deny(self.words, self.lists, origin)
+        allow = build.allow(self.allow, origin)
+        regexes = tuple(re.compile(p, re.IGNORECASE) for p in self.patterns)
+        return Matcher(deny, allow, regexes, self.whole_word, self.original)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A span of the original text found by a matcher."""
+
+    start: int
+    end: int
+    evasion: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """A compiled MatcherSpec."""
+
+    list_ids: tuple[int, ...]
+    allow_ids: tuple[int, ...]
+    regexes: tuple[re.Pattern[str], ...]
+    whole_word: bool
+    on_original: bool = False
+
+    def spans(self, ctx: Context) -> list[Span]:
+        """Every match in the message, as original-text spans, leftmost-longest."""
+        out = [Span(s, e) for s, e in self._regex_spans(ctx)]
+        if self.list_ids:
+            hits = ctx.hits.of(self.list_ids, self.allow_ids + ctx.global_allow)
+            if self.whole_word:
+                from engine.match import on_word_boundaries
+
+                hits = [h for h in hits if on_word_boundaries(ctx.norm, h)]
+            out.extend(Span(h.orig_start, h.orig_end, h.evasion) for h in hits)
+        return _leftmost_longest(out)
+
+    def found(self, ctx: Context) -> bool:
+        """Tell whether anything matches (cheaper than ``spans`` when it does)."""
+        text = ctx.text if self.on_original else ctx.folded
+        if self.regexes and any(rx.search(text) for rx in self.regexes):
+            return True
+        return bool(self.list_ids) and bool(self.spans(ctx))
+
+    def _regex_spans(self, ctx: Context) -> Iterable[tuple[int, int]]:
+        if self.on_original:
+            for rx in self.regexes:
+                yield from (m.span() for m in rx.finditer(ctx.text) if m.end() > m.start())
+            return
+        for rx in self.regexes:
+            for m in rx.finditer(ctx.folded):
+                if m.end() > m.start():
+                    yield ctx.norm.folded_span(m.start(), m.end())
+
+
+def _leftmost_longest(spans: list[Span]) -> list[Span]:
+    if len(spans) < 2:
+        return spans
+    spans.sort(key=lambda s: (s.start, -s.end))
+    out = [spans[0]]
+    for s in spans[1:]:
+        if s.start >= out[-1].end:
+            out.append(s)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """The fields every rule has, as the runtime uses them."""
+
+    id: str
+    category: str
+    severity: Severity
+    message: str
+    suggestion: str
+    source: str
+    types: frozenset[MessageType]
+    industries: frozenset[str] | None
+    skip_industries: frozenset[str]
+    profiles: frozenset[str] | None
+
+    def applies(self, msg: Message) -> bool:
+        """Tell whether the rule is in force for this message's type, industry and profile."""
+        if msg.type not in self.types:
+            return False
+        if self.industries is not None and msg.industry not in self.industries:
+            return False
+        if msg.industry in self.skip_industries:
+            return False
+        return self.profiles is None or msg.profile in self.profiles
+
+
+class RuleSpec(Strict):
+    """Fields common to every rule kind."""
+
+    KIND: ClassVar[str] = ""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: str
+    category: str
+    severity: Literal["block", "warn", "info"]
+    message: str = Field(min_length=1)
+    suggestion: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    types: list[Literal["verification", "notification", "marketing"]] = Field(
+        default_factory=lambda: list(MESSAGE_TYPES)
+    )
+    industries: list[str] | None = None
+    skip_industries: list[str] = Field(default_factory=list)
+    profiles: list[str] | None = None
+    description: str | None = None
+    examples: Examples = Field(default_factory=Examples)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise ValueError(f"unknown category {value!r}. Known categories: {', '.join(CATEGORIES)}")
+        return value
+
+    def meta(self, full_id: str) -> RuleMeta:
+        """Build the runtime metadata for this rule."""
+        return RuleMeta(
+            id=full_id,
+            category=self.category,
+            severity=Severity(self.severity),
+            message=self.message,
+            suggestion=self.suggestion,
+            source=self.source,
+            types=frozenset(MessageType(t) for t in self.types),
+            industries=frozenset(self.industries) if self.industries is not None else None,
+            skip_industries=frozenset(self.skip_industries),
+            profiles=frozenset(self.profiles) if self.profiles is not None else None,
+        )
+
+    def compile(self, meta: RuleMeta, build: Builder) -> Rule:  # pragma: no cover - abstract
+        """Turn the spec into a runtime rule."""
+        raise NotImplementedError
+
+
+class Rule:
+    """A compiled rule: evaluates one message."""
+
+    __slots__ = ("meta",)
+
+    def __init__(self, meta: RuleMeta) -> None:
+        self.meta = meta
+
+    def evaluate(self, ctx: Context) -> Iterable[Finding]:  # pragma: no cover - abstract
+        """Yield the findings of this rule for the message in ``ctx``."""
+        raise NotImplementedError
+
+    def finish(self, build: Builder) -> None:
+        """Hook called once every rule has registered its lists."""
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Provider profile settings (rules/ruleset.yaml)."""
+
+    name: str
+    send_window: tuple[int, int]  # minutes after midnight, Beijing time: [start, end)
+
+
+@dataclass
+class Builder:
+    """Collects the word lists of a ruleset while its rules compile."""
+
+    files: dict[str, WordList]  # rules/lists/<name>.txt
+    global_allow: Sequence[str] = ()
+    lists: list[WordList] = field(default_factory=list)
+    _ids: dict[str, int] = field(default_factory=dict)
+
+    def deny(self, words: Sequence[str], names: Sequence[str], origin: str) -> tuple[int, ...]:
+        """Register deny words (inline and named files); return their list ids."""
+        ids = [self._file(n) for n in names]
+        if words:
+            ids.append(self._add(WordList(f"{origin}#words", Role.DENY, tuple(words), origin)))
+        return tuple(ids)
+
+    def allow(self, words: Sequence[str], origin: str) -> tuple[int, ...]:
+        """Register allow phrases; return their list id."""
+        if not words:
+            return ()
+        return (self._add(WordList(f"{origin}#allow", Role.ALLOW, tuple(words), origin)),)
+
+    def global_allow_ids(self) -> tuple[int, ...]:
+        """Ids of the allow-lists that excuse hits of every rule."""
+        return tuple(self._file(n, Role.ALLOW) for n in self.global_allow)
+
+    def deny_ids(self) -> tuple[int, ...]:
+        """Ids of every deny list registered so far."""
+        return tuple(i for i, wl in enumerate(self.lists) if wl.role is Role.DENY)
+
+    def _file(self, name: str, role: Role = Role.DENY) -> int:
+        key = f"file:{name}"
+        if key in self._ids:
+            return self._ids[key]
+        if name not in self.files:
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, list(self.files), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            known = ", ".join(sorted(self.files)) or "(none)"
+            raise BuildError("lists", f"unknown word list '{name}'. Known lists: {known}.{hint}")
+        wl = self.files[name]
+        lid = self._add(WordList(wl.name, role, wl.words, wl.origin))
+        self._ids[key] = lid
+        return lid
+
+    def _add(self, wl: WordList) -> int:
+        self.lists.append(wl)
+        return len(self.lists) - 1
+
+
+class _Missing(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class Context:
+    """One message being checked, with what rules compute from it (cached)."""
+
+    __slots__ = ("__dict__", "global_allow", "hits", "msg", "norm", "profile")
+
+    def __init__(
+        self,
+        msg: Message,
+        norm: Normalized,
+        hits: Hits,
+        profile: Profile,
+        global_allow: tuple[int, ...],
+    ) -> None:
+        self.msg = msg
+        self.norm = norm
+        self.hits = hits
+        self.profile = profile
+        self.global_allow = global_allow
+
+    @property
+    def text(self) -> str:
+        """The original text."""
+        return self.msg.text
+
+    @property
+    def folded(self) -> str:
+        """The folded view that regexes run on."""
+        return self.norm.folded.text
+
+    @property
+    def send_at(self) -> datetime | None:
+        """When the message is to be sent, if the caller said."""
+        return self.msg.send_at
+
+    @cached_property
+    def end_of_content(self) -> int:
+        """Original index just past the last character that is not noise."""
+        text = self.msg.text
+        end = len(text)
+        while end > 0 and is_filler(text[end - 1]):
+            end -= 1
+        return end
+
+    def finding(
+        self, meta: RuleMeta, start: int, end: int, evasion: str | None = None, **values: Any
+    ) -> Finding:
+        """Make a finding for ``meta`` over ``text[start:end]``; fill {placeholders}."""
+        matched = self.msg.text[start:end]
+        message, suggestion = meta.message, meta.suggestion
+        if "{" in message or "{" in suggestion:
+            fill = _Missing(matched=matched, **values)
+            message = message.format_map(fill)
+            suggestion = suggestion.format_map(fill)
+        return Finding(
+            rule_id=meta.id,
+            category=meta.category,
+            severity=meta.severity,
+            start=start,
+            end=end,
+            matched=matched,
+            message=message,
+            suggestion=suggestion,
+            source=meta.source,
+            evasion=evasion,
+        )

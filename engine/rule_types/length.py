@@ -1,0 +1,75 @@
+"""length: billed length and segments (see ``engine.segments``).
+
+Checks (one per rule): ``max`` (longer than ``max_chars``), ``segments`` (a note when the
+message bills as more than one segment), ``boundary`` (a few characters over a segment
+boundary: trimming them saves a segment), ``gsm7`` (mostly Latin text that a few characters
+push into UCS-2, for international numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
+from engine.segments import international_length, non_gsm7_chars, ucs2_length
+from engine.verdict import Finding
+
+
+class LengthSpec(RuleSpec):
+    """YAML fields of a ``length`` rule."""
+
+    KIND: ClassVar[str] = "length"
+    kind: Literal["length"] = "length"
+    check: Literal["max", "segments", "boundary", "gsm7"]
+    max_chars: int = Field(default=500, ge=1)
+    slack: int = Field(default=5, ge=1)
+
+    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
+        """Build the runtime rule."""
+        return LengthRule(meta, self.check, self.max_chars, self.slack)
+
+
+class LengthRule(Rule):
+    """Runtime ``length`` rule."""
+
+    __slots__ = ("check", "max_chars", "slack")
+
+    def __init__(self, meta: RuleMeta, check: str, max_chars: int, slack: int) -> None:
+        super().__init__(meta)
+        self.check, self.max_chars, self.slack = check, max_chars, slack
+
+    def evaluate(self, ctx: Context) -> Iterable[Finding]:
+        """Report the length issue this rule checks."""
+        text = ctx.text
+        size = ucs2_length(text)
+        n = size.chars
+        if self.check == "max":
+            if n <= self.max_chars:
+                return ()
+            return (ctx.finding(self.meta, self.max_chars, n, n=n, limit=self.max_chars),)
+        if self.check == "segments":
+            if size.segments <= 1:
+                return ()
+            return (ctx.finding(self.meta, 0, 0, n=n, segments=size.segments),)
+        if self.check == "boundary":
+            if size.segments <= 1:
+                return ()
+            fits = size.single_limit if size.segments == 2 else size.part_limit * (size.segments - 1)
+            over = n - fits
+            if not 0 < over <= self.slack:
+                return ()
+            return (ctx.finding(self.meta, fits, n, n=n, over=over, segments=size.segments),)
+        return self._gsm7(ctx)
+
+    def _gsm7(self, ctx: Context) -> Iterable[Finding]:
+        text = ctx.text
+        bad = non_gsm7_chars(text)
+        if not bad or len(bad) * 10 > len(text):  # not "mostly Latin": Chinese text is UCS-2
+            return ()
+        gsm = international_length("".join(c for i, c in enumerate(text) if i not in set(bad)))
+        return [
+            ctx.finding(self.meta, i, i + 1, gsm_segments=gsm.segments, n=len(text)) for i in bad
+        ]

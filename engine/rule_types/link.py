@@ -1,0 +1,132 @@
+"""link: URLs in the message, their hosts and how many there are.
+
+Checks (one per rule): ``any`` (no link at all, e.g. verification codes), ``raw_ip``,
+``shortener`` (host on ``domains``), ``not_allowlisted`` (host not on ``domains``),
+``count`` (more than ``max_links``), ``download`` (.apk/.ipa links).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
+from engine.verdict import Finding
+
+# Top-level domains seen in SMS links; a closed list keeps 1.5小时 or Mr.Wang from being links.
+_TLDS = (
+    "com|cn|net|org|top|xyz|cc|me|io|vip|shop|club|info|biz|tv|co|ly|gl|im|to|gd|wang|ink|link"
+    "|site|online|store|tech|fun|cloud|ren|red|work|life|live|asia|hk|tw|mo|us|uk|jp|kr|app|dev"
+    "|ai|gov|edu|mobi|pro|icu|cyou|buzz|lol|one|cn\\.com"
+)
+_PATH = r"(?:[/?#][^\s\u3000-\u303f\uff00-\uffef\u4e00-\u9fff，。！？、；：“”‘’（）()<>【】]*)?"
+URL = re.compile(
+    r"(?<![\w@.-])(?:(?P<scheme>https?)://)?"
+    r"(?P<host>(?:\d{1,3}(?:\.\d{1,3}){3})|(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:"
+    + _TLDS
+    + r"))(?![a-z0-9-])(?::\d{1,5})?"
+    + _PATH,
+    re.IGNORECASE,
+)
+_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+_SECOND_LEVEL = frozenset({"com.cn", "net.cn", "org.cn", "gov.cn", "edu.cn", "com.hk", "co.uk"})
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A URL found in the message (original-text span) and its lower-case host."""
+
+    start: int
+    end: int
+    host: str
+    url: str
+
+    @property
+    def is_ip(self) -> bool:
+        """Tell whether the host is a raw IPv4 address."""
+        return bool(_IPV4.match(self.host))
+
+
+def find_links(ctx: Context) -> list[Link]:
+    """Return every URL in the message (cached on the context)."""
+    cached: list[Link] | None = ctx.__dict__.get("links")
+    if cached is not None:
+        return cached
+    links = []
+    folded = ctx.folded
+    if "." in folded:
+        for m in URL.finditer(folded):
+            s, e = ctx.norm.folded_span(m.start(), m.end())
+            links.append(Link(s, e, m.group("host").lower(), m.group(0)))
+    ctx.__dict__["links"] = links
+    return links
+
+
+def registrable(host: str) -> str:
+    """Return the registrable domain of ``host`` (m.xinshi-mall.cn -> xinshi-mall.cn)."""
+    labels = host.split(".")
+    n = 3 if ".".join(labels[-2:]) in _SECOND_LEVEL else 2
+    return ".".join(labels[-n:])
+
+
+def host_in(host: str, domains: frozenset[str]) -> bool:
+    """Tell whether ``host`` is one of ``domains`` or a subdomain of one."""
+    labels = host.split(".")
+    return any(".".join(labels[i:]) in domains for i in range(len(labels)))
+
+
+class LinkSpec(RuleSpec):
+    """YAML fields of a ``link`` rule."""
+
+    KIND: ClassVar[str] = "link"
+    kind: Literal["link"] = "link"
+    check: Literal["any", "raw_ip", "shortener", "not_allowlisted", "count", "download"]
+    domains: list[str] = Field(default_factory=list)
+    lists: list[str] = Field(default_factory=list)  # files under rules/lists with domains
+    max_links: int = Field(default=1, ge=0)
+
+    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
+        """Build the runtime rule."""
+        domains = {d.strip().lower() for d in self.domains}
+        for name in self.lists:
+            build.deny((), (name,), meta.id)  # validates the name
+            domains.update(w.strip().lower() for w in build.files[name].words)
+        return LinkRule(meta, self.check, frozenset(domains), self.max_links)
+
+
+class LinkRule(Rule):
+    """Runtime ``link`` rule."""
+
+    __slots__ = ("check", "domains", "max_links")
+
+    def __init__(self, meta: RuleMeta, check: str, domains: frozenset[str], max_links: int) -> None:
+        super().__init__(meta)
+        self.check, self.domains, self.max_links = check, domains, max_links
+
+    def evaluate(self, ctx: Context) -> Iterable[Finding]:
+        """Report the links this rule objects to."""
+        links = find_links(ctx)
+        if not links:
+            return ()
+        if self.check == "count":
+            if len(links) <= self.max_links:
+                return ()
+            extra = links[self.max_links :]
+            return [ctx.finding(self.meta, lk.start, lk.end, count=len(links)) for lk in extra]
+        bad = [lk for lk in links if self._bad(lk)]
+        return [ctx.finding(self.meta, lk.start, lk.end, host=lk.host) for lk in bad]
+
+    def _bad(self, link: Link) -> bool:
+        if self.check == "any":
+            return True
+        if self.check == "raw_ip":
+            return link.is_ip
+        if self.check == "shortener":
+            return host_in(link.host, self.domains)
+        if self.check == "download":
+            return bool(re.search(r"\.(apk|ipa)(?:$|[?#])", link.url, re.IGNORECASE))
+        return not link.is_ip and not host_in(link.host, self.domains)  # not_allowlisted

@@ -1,0 +1,53 @@
+"""obfuscation: a listed word disguised with inserted symbols or an evasive spelling.
+
+最*低*价, 加 V 信, 微❤信, 加威信: providers treat the disguise itself as a violation
+(Aliyun: 禁止使用…变体字、异体字、各类干扰符号). Looks at the hits of every deny list used
+by the rules of ``categories`` (all deny lists when empty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
+from engine.verdict import Finding
+
+
+class ObfuscationSpec(RuleSpec):
+    """YAML fields of an ``obfuscation`` rule."""
+
+    KIND: ClassVar[str] = "obfuscation"
+    kind: Literal["obfuscation"] = "obfuscation"
+    evasions: list[Literal["noise", "variant"]] = Field(default_factory=lambda: ["noise", "variant"])
+
+    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
+        """Build the runtime rule; the lists are bound once all rules are compiled."""
+        return Obfuscation(meta, frozenset(self.evasions))
+
+
+class Obfuscation(Rule):
+    """Runtime ``obfuscation`` rule."""
+
+    __slots__ = ("evasions", "list_ids")
+
+    def __init__(self, meta: RuleMeta, evasions: frozenset[str]) -> None:
+        super().__init__(meta)
+        self.evasions = evasions
+        self.list_ids: tuple[int, ...] = ()
+
+    def finish(self, build: Builder) -> None:
+        """Watch every deny list of the ruleset."""
+        self.list_ids = build.deny_ids()
+
+    def evaluate(self, ctx: Context) -> Iterable[Finding]:
+        """Report each disguised hit once."""
+        seen: set[tuple[int, int]] = set()
+        out = []
+        for hit in ctx.hits.of(self.list_ids, ctx.global_allow):
+            if hit.evasion in self.evasions and (hit.orig_start, hit.orig_end) not in seen:
+                seen.add((hit.orig_start, hit.orig_end))
+                out.append(ctx.finding(self.meta, hit.orig_start, hit.orig_end, hit.evasion))
+        return out

@@ -1,0 +1,98 @@
+"""pattern: regex matches on the folded text, optionally checked by a validator.
+
+Validators keep regexes honest about numbers: a bank card must pass the Luhn check and an
+18-digit ID number its ISO 7064 checksum before it counts as one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from engine.rule_types.base import Builder, Context, Matcher, MatcherSpec, Rule, RuleMeta, RuleSpec
+from engine.verdict import Finding
+
+
+def luhn(digits: str) -> bool:
+    """Tell whether a digit string passes the Luhn check (bank cards)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def cn_id(value: str) -> bool:
+    """Tell whether an 18-character mainland ID number has a valid check character."""
+    if len(value) != 18 or not value[:17].isdigit():
+        return False
+    total = sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+    return "10x98765432"[total % 11] == value[17].lower()
+
+
+VALIDATORS: dict[str, Callable[[str], bool]] = {"luhn": luhn, "cn_id": cn_id}
+
+
+class PatternSpec(RuleSpec):
+    """YAML fields of a ``pattern`` rule."""
+
+    KIND: ClassVar[str] = "pattern"
+    kind: Literal["pattern"] = "pattern"
+    patterns: list[str] = Field(min_length=1)
+    validate_with: Literal["luhn", "cn_id"] | None = None
+    original: bool = False  # run on the original text (special symbols the fold would hide)
+    when: MatcherSpec | None = None
+    unless: MatcherSpec | None = None
+
+    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
+        """Build the runtime rule."""
+        match = MatcherSpec(patterns=self.patterns, original=self.original).compile(build, meta.id)
+        when = self.when.compile(build, meta.id) if self.when else None
+        unless = self.unless.compile(build, meta.id) if self.unless else None
+        check = VALIDATORS[self.validate_with] if self.validate_with else None
+        return PatternRule(meta, match, when, unless, check)
+
+
+class PatternRule(Rule):
+    """Runtime ``pattern`` rule."""
+
+    __slots__ = ("check", "match", "unless", "when")
+
+    def __init__(
+        self,
+        meta: RuleMeta,
+        match: Matcher,
+        when: Matcher | None,
+        unless: Matcher | None,
+        check: Callable[[str], bool] | None,
+    ) -> None:
+        super().__init__(meta)
+        self.match, self.when, self.unless, self.check = match, when, unless, check
+
+    def evaluate(self, ctx: Context) -> Iterable[Finding]:
+        """Report each regex match that passes the validator."""
+        spans = self.match.spans(ctx)
+        if self.check is not None:
+            spans = [s for s in spans if self.check(_alnum(ctx.text[s.start : s.end]))]
+        if not spans:
+            return ()
+        if self.when is not None and not self.when.found(ctx):
+            return ()
+        if self.unless is not None and self.unless.found(ctx):
+            return ()
+        return [ctx.finding(self.meta, s.start, s.end) for s in spans]
+
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
+
+
+def _alnum(text: str) -> str:
+    return _NOT_ALNUM.sub("", text)

@@ -1,0 +1,53 @@
+"""placement: a phrase, when present, must sit at the end (or start) of the message.
+
+Providers want the opt-out line last (Aliyun: 「拒收请回复R」 at the end). Trailing noise
+(punctuation, spaces, emoji) after the phrase is fine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar, Literal
+
+from engine.normalize import is_filler
+from engine.rule_types.base import Builder, Context, Matcher, MatcherSpec, Rule, RuleMeta, RuleSpec
+from engine.verdict import Finding
+
+
+class PlacementSpec(RuleSpec):
+    """YAML fields of a ``placement`` rule."""
+
+    KIND: ClassVar[str] = "placement"
+    kind: Literal["placement"] = "placement"
+    match: MatcherSpec
+    at: Literal["start", "end"] = "end"
+
+    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
+        """Build the runtime rule."""
+        return Placement(meta, self.match.compile(build, meta.id), self.at)
+
+
+class Placement(Rule):
+    """Runtime ``placement`` rule."""
+
+    __slots__ = ("at", "match")
+
+    def __init__(self, meta: RuleMeta, match: Matcher, at: str) -> None:
+        super().__init__(meta)
+        self.match, self.at = match, at
+
+    def evaluate(self, ctx: Context) -> Iterable[Finding]:
+        """Report a phrase that is present but not in its place."""
+        spans = self.match.spans(ctx)
+        if not spans:
+            return ()
+        if self.at == "end":
+            last = max(spans, key=lambda s: s.end)
+            if last.end >= ctx.end_of_content:
+                return ()
+            return (ctx.finding(self.meta, last.start, last.end),)
+        first = min(spans, key=lambda s: s.start)
+        lead = ctx.text[: first.start]
+        if all(is_filler(c) for c in lead):
+            return ()
+        return (ctx.finding(self.meta, first.start, first.end),)

@@ -1,0 +1,85 @@
+"""send_window: marketing only inside the allowed hours, Beijing time.
+
+The window comes from the message's provider profile (default 08:00–21:00) unless the rule
+sets its own. A message without ``send_at`` is not judged here: dispatch enforces the window.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import ClassVar, Literal
+
+from pydantic import field_validator
+
+from engine.message import BEIJING
+from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
+from engine.verdict import Finding
+
+_HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+
+
+def parse_hhmm(value: str) -> int:
+    """Read 'HH:MM' as minutes after midnight (24:00 allowed as the end of the day)."""
+    m = _HHMM.match(value.strip())
+    if not m or (m.group(1) == "24" and m.group(2) != "00"):
+        raise ValueError(f"time {value!r} must look like 08:00 (HH:MM, 00:00–24:00)")
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def fmt_hhmm(minutes: int) -> str:
+    """Write minutes after midnight as HH:MM."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class SendWindowSpec(RuleSpec):
+    """YAML fields of a ``send_window`` rule."""
+
+    KIND: ClassVar[str] = "send_window"
+    kind: Literal["send_window"] = "send_window"
+    start: str | None = None
+    end: str | None = None
+
+    @field_validator("start", "end")
+    @classmethod
+    def _time(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_hhmm(value)
+        return value
+
+    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
+        """Build the runtime rule."""
+        window = None
+        if self.start is not None and self.end is not None:
+            window = (parse_hhmm(self.start), parse_hhmm(self.end))
+        return SendWindow(meta, window)
+
+
+class SendWindow(Rule):
+    """Runtime ``send_window`` rule."""
+
+    __slots__ = ("window",)
+
+    def __init__(self, meta: RuleMeta, window: tuple[int, int] | None) -> None:
+        super().__init__(meta)
+        self.window = window
+
+    def evaluate(self, ctx: Context) -> Iterable[Finding]:
+        """Report a send time outside the window."""
+        if ctx.send_at is None:
+            return ()
+        start, end = self.window or ctx.profile.send_window
+        local = ctx.send_at.astimezone(BEIJING)
+        minute = local.hour * 60 + local.minute
+        if start <= minute < end:
+            return ()
+        return (
+            ctx.finding(
+                self.meta,
+                0,
+                0,
+                start=fmt_hhmm(start),
+                end=fmt_hhmm(end),
+                at=local.strftime("%H:%M"),
+            ),
+        )

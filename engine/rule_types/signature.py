@@ -1,0 +1,98 @@
+"""signature: one 【签名】 of 2–12 characters at the start, naming the sender.
+
+Checks (one per rule): ``missing`` (no leading 【…】), ``length``, ``charset`` (only CJK,
+letters and digits; not all digits), ``generic`` (温馨提示, 客服通知 …), ``extra_brackets``
+(another 【】 anywhere in the body), ``not_approved`` (not on the approved list).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from engine.normalize import normalize_word
+from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
+from engine.verdict import Finding
+
+_BRACKETS = re.compile(r"[【\[［]([^】\]］]{0,40})[】\]］]")
+_LEADING = re.compile(r"\s*【([^】]{0,40})】")
+_SIGNATURE_CHARS = re.compile(r"^[0-9A-Za-z\u3400-\u9fff]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """The leading 【…】 of a message: its text and the span of the text inside 【】."""
+
+    text: str
+    start: int
+    end: int
+
+
+def find_signature(text: str) -> Signature | None:
+    """Return the signature at the start of ``text``, if any."""
+    m = _LEADING.match(text)
+    if not m:
+        return None
+    return Signature(m.group(1), m.start(1), m.end(1))
+
+
+class SignatureSpec(RuleSpec):
+    """YAML fields of a ``signature`` rule."""
+
+    KIND: ClassVar[str] = "signature"
+    kind: Literal["signature"] = "signature"
+    check: Literal["missing", "length", "charset", "generic", "extra_brackets", "not_approved"]
+    min_len: int = Field(default=2, ge=1)
+    max_len: int = Field(default=12, ge=1)
+    names: list[str] = Field(default_factory=list)  # generic names, or the approved list
+
+    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
+        """Build the runtime rule."""
+        names = frozenset(normalize_word(n) for n in self.names)
+        return SignatureRule(meta, self.check, self.min_len, self.max_len, names)
+
+
+class SignatureRule(Rule):
+    """Runtime ``signature`` rule."""
+
+    __slots__ = ("check", "max_len", "min_len", "names")
+
+    def __init__(
+        self, meta: RuleMeta, check: str, min_len: int, max_len: int, names: frozenset[str]
+    ) -> None:
+        super().__init__(meta)
+        self.check, self.min_len, self.max_len, self.names = check, min_len, max_len, names
+
+    def evaluate(self, ctx: Context) -> Iterable[Finding]:
+        """Report the signature problem this rule checks."""
+        sig = find_signature(ctx.text)
+        if self.check == "missing":
+            return () if sig else (ctx.finding(self.meta, 0, 0),)
+        if self.check == "extra_brackets":
+            return self._extra(ctx, sig)
+        if sig is None:
+            return ()
+        bad = {
+            "length": not self.min_len <= len(sig.text) <= self.max_len,
+            "charset": not _SIGNATURE_CHARS.match(sig.text) or sig.text.isdigit(),
+            "generic": normalize_word(sig.text) in self.names,
+            "not_approved": bool(self.names) and normalize_word(sig.text) not in self.names,
+        }[self.check]
+        if not bad:
+            return ()
+        return (ctx.finding(self.meta, sig.start, sig.end, n=len(sig.text)),)
+
+    def _extra(self, ctx: Context, sig: Signature | None) -> Iterable[Finding]:
+        skip = sig.start - 1 if sig else -1
+        out = []
+        for m in _BRACKETS.finditer(ctx.text):
+            if m.start() == skip:
+                continue
+            if m.group(0)[0] in "[［" and 0 < m.start() and m.end() < len(ctx.text):
+                continue  # square brackets are only refused at the start or end of the body
+            out.append(ctx.finding(self.meta, m.start(), m.end()))
+        return out

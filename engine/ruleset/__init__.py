@@ -1,0 +1,128 @@
+"""rules/ -> a validated, immutable RuleSet with one automaton and a version hash."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from engine.match import Lexicon
+from engine.message import MESSAGE_TYPES, Message, MessageError, MessageType
+from engine.rule_types.base import BuildError, Builder, Profile, Rule
+from engine.rule_types.send_window import parse_hhmm
+from engine.ruleset.errors import RuleFileError, RulesetError, did_you_mean
+from engine.ruleset.load import PackRule, read_rules
+
+__all__ = ["RuleSet", "RulesetError", "RuleFileError", "default_rules_dir", "load_ruleset"]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Compiled rules, ready to check messages. Never mutated: reloads build a new one."""
+
+    name: str
+    version: str
+    root: Path
+    rules: tuple[Rule, ...]
+    specs: tuple[PackRule, ...]
+    lexicon: Lexicon
+    profiles: dict[str, Profile]
+    industries: frozenset[str]
+    global_allow: tuple[int, ...]
+    by_type: dict[MessageType, tuple[Rule, ...]]
+
+    def profile(self, name: str) -> Profile:
+        """Return a provider profile, with a clear error for unknown names."""
+        try:
+            return self.profiles[name]
+        except KeyError:
+            known = ", ".join(sorted(self.profiles))
+            raise MessageError(
+                "profile",
+                f"unknown profile {name!r}. Known profiles: {known}.{did_you_mean(name, list(self.profiles))}",
+            ) from None
+
+    def validate(self, msg: Message) -> None:
+        """Raise MessageError when the message names an unknown industry or profile."""
+        self.profile(msg.profile)
+        if msg.industry is not None and self.industries and msg.industry not in self.industries:
+            known = ", ".join(sorted(self.industries))
+            hint = did_you_mean(msg.industry, sorted(self.industries))
+            raise MessageError("industry", f"unknown industry {msg.industry!r}. Known industries: {known}.{hint}")
+
+    @property
+    def word_count(self) -> int:
+        """Distinct keys in the automaton (words and generated variants)."""
+        return self.lexicon.word_count
+
+
+def default_rules_dir() -> Path:
+    """XINSHI_RULES, else the rules/ of a source checkout, else the copy bundled in the wheel."""
+    env = os.environ.get("XINSHI_RULES")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "rules", here / "bundled_rules"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "rules"
+
+
+def load_ruleset(root: Path | str | None = None, extra_lists: dict[str, list[str]] | None = None) -> RuleSet:
+    """Read, validate and compile a rules directory. Raises RulesetError listing every error.
+
+    ``extra_lists`` adds word lists by name (used by benchmarks to load a large list).
+    """
+    files = read_rules(Path(root) if root is not None else default_rules_dir())
+    errors = list(files.errors)
+    lists = dict(files.lists)
+    for name, words in (extra_lists or {}).items():
+        from engine.match import Role, WordList
+
+        lists[name] = WordList(name, Role.DENY, tuple(words), f"<extra:{name}>")
+    build = Builder(files=lists, global_allow=files.config.global_allow)
+    try:
+        global_allow = build.global_allow_ids()
+    except BuildError as exc:
+        errors.append(RuleFileError(str(files.root / "ruleset.yaml"), None, None, str(exc)))
+        global_allow = ()
+    compiled: list[Rule] = []
+    for pr in files.rules:
+        try:
+            compiled.append(pr.spec.compile(pr.spec.meta(pr.full_id), build))
+        except BuildError as exc:
+            errors.append(RuleFileError(pr.path, pr.line, pr.full_id, f"field '{exc.field}': {exc}"))
+    for name in (extra_lists or {}):
+        build.deny((), (name,), f"<extra:{name}>")
+    if errors:
+        raise RulesetError(errors)
+    for rule in compiled:
+        rule.finish(build)
+    lexicon = Lexicon(build.lists, files.variants)
+    profiles = {
+        name: Profile(name, (parse_hhmm(p.send_window[0]), parse_hhmm(p.send_window[1])))
+        for name, p in files.config.profiles.items()
+    }
+    by_type = {
+        MessageType(t): tuple(r for r in compiled if MessageType(t) in r.meta.types)
+        for t in MESSAGE_TYPES
+    }
+    return RuleSet(
+        name=files.config.name,
+        version=files.version,
+        root=files.root,
+        rules=tuple(compiled),
+        specs=tuple(files.rules),
+        lexicon=lexicon,
+        profiles=profiles,
+        industries=frozenset(files.config.industries),
+        global_allow=global_allow,
+        by_type=by_type,
+    )
+
+
+@lru_cache(maxsize=1)
+def shipped_ruleset() -> RuleSet:
+    """The ruleset in the default rules directory, loaded once per process."""
+    return load_ruleset()

@@ -1,0 +1,70 @@
+"""Run the inline ``examples`` of every rule: flag examples must trigger the rule, pass
+examples must not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.check import check
+from engine.message import MessageError, make_message
+from engine.rule_types.base import Example
+from engine.ruleset import RuleSet
+from engine.ruleset.load import PackRule
+from engine.verdict import Finding
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    """The outcome of one inline example."""
+
+    rule_id: str
+    path: str
+    expect: str  # "flag" or "pass"
+    example: Example
+    findings: tuple[Finding, ...]  # this rule's findings
+    problem: str | None  # None when the example behaved as written
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the example behaved as written."""
+        return self.problem is None
+
+
+def iter_examples(ruleset: RuleSet) -> list[tuple[PackRule, str, Example]]:
+    """Every (rule, "flag"/"pass", example) of the ruleset."""
+    out = []
+    for pr in ruleset.specs:
+        for expect, items in (("flag", pr.spec.examples.flag), ("pass", pr.spec.examples.pass_)):
+            for item in items:
+                ex = Example(text=item) if isinstance(item, str) else item
+                out.append((pr, expect, ex))
+    return out
+
+
+def run_example(ruleset: RuleSet, pr: PackRule, expect: str, ex: Example) -> ExampleResult:
+    """Check one example message and compare with what the rule file says."""
+    try:
+        msg = make_message(ex.text, type=ex.type, industry=ex.industry, send_at=ex.send_at, profile=ex.profile)
+        verdict = check(msg, ruleset)
+    except MessageError as exc:
+        return ExampleResult(pr.full_id, pr.path, expect, ex, (), f"invalid example: {exc.message}")
+    mine = tuple(f for f in verdict.findings if f.rule_id == pr.full_id)
+    problem = None
+    if expect == "flag" and not mine:
+        problem = "expected a finding, got none"
+    elif expect == "pass" and mine:
+        spans = ", ".join(f"{f.start}-{f.end} '{f.matched}'" for f in mine)
+        problem = f"expected no finding, got {spans}"
+    elif expect == "flag" and ex.span is not None and not any(f.matched == ex.span for f in mine):
+        got = ", ".join(f"'{f.matched}'" for f in mine)
+        problem = f"expected span '{ex.span}', got {got}"
+    return ExampleResult(pr.full_id, pr.path, expect, ex, mine, problem)
+
+
+def run_examples(ruleset: RuleSet, rule_id: str | None = None) -> list[ExampleResult]:
+    """Run every inline example (of one rule when ``rule_id`` is given)."""
+    return [
+        run_example(ruleset, pr, expect, ex)
+        for pr, expect, ex in iter_examples(ruleset)
+        if rule_id is None or pr.full_id == rule_id
+    ]

@@ -1,0 +1,266 @@
+"""rules/ directory -> validated rule specs, word lists and variants, with every error.
+
+Layout::
+
+    rules/ruleset.yaml        profiles, industries, global allow-lists
+    rules/variants.yaml       evasive spellings: canonical word -> variants
+    rules/lists/<name>.txt    word lists, one word per line, '#' starts a comment
+    rules/packs/<pack>.yaml   rule packs; rule ids are '<pack>.<id>'
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from engine.match import Role, WordList
+from engine.rule_types import KINDS, RuleSpec
+from engine.ruleset.config import RulesetConfig
+from engine.ruleset.errors import RuleFileError, did_you_mean
+from engine.ruleset.yaml_lines import YamlDocument, key_line
+
+
+@dataclass(frozen=True)
+class PackRule:
+    """A validated rule with where it came from."""
+
+    full_id: str
+    spec: RuleSpec
+    path: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class RuleFiles:
+    """Everything read from a rules directory, before compiling."""
+
+    root: Path
+    config: RulesetConfig
+    lists: dict[str, WordList]
+    variants: dict[str, list[str]]
+    rules: list[PackRule]
+    version: str
+    errors: list[RuleFileError]
+
+
+def read_rules(root: Path) -> RuleFiles:
+    """Read and validate every file under ``root``; collect errors instead of stopping."""
+    errors: list[RuleFileError] = []
+    if not root.is_dir():
+        err = RuleFileError(str(root), None, None, "rules directory not found. Pass --rules DIR")
+        return RuleFiles(root, RulesetConfig(), {}, {}, [], "", [err])
+    config = _read_config(root, errors)
+    lists = _read_lists(root, errors)
+    variants = _read_variants(root, errors)
+    rules: list[PackRule] = []
+    packs = sorted((root / "packs").glob("*.yaml"))
+    if not packs:
+        errors.append(RuleFileError(_rel(root / "packs"), None, None, "no rule packs (*.yaml)"))
+    for path in packs:
+        rules.extend(_read_pack(root, path, errors))
+    return RuleFiles(root, config, lists, variants, rules, _version(root), errors)
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _load_yaml(path: Path, errors: list[RuleFileError]) -> YamlDocument | None:
+    try:
+        return YamlDocument(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        errors.append(RuleFileError(_rel(path), None, None, f"not UTF-8 text ({exc.reason}). Save the file as UTF-8"))
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        what = f"{exc.problem or 'invalid YAML'}"
+        errors.append(RuleFileError(_rel(path), line, None, f"YAML syntax error: {what}. Check indentation and quotes"))
+    except yaml.YAMLError as exc:
+        errors.append(RuleFileError(_rel(path), None, None, f"YAML error: {exc}"))
+    return None
+
+
+def _read_config(root: Path, errors: list[RuleFileError]) -> RulesetConfig:
+    path = root / "ruleset.yaml"
+    if not path.exists():
+        return RulesetConfig()
+    doc = _load_yaml(path, errors)
+    if doc is None:
+        return RulesetConfig()
+    try:
+        return RulesetConfig.model_validate(doc.data or {})
+    except ValidationError as exc:
+        errors.extend(_pydantic_errors(exc, doc, _rel(path), (), None, RulesetConfig))
+        return RulesetConfig()
+
+
+def _read_lists(root: Path, errors: list[RuleFileError]) -> dict[str, WordList]:
+    lists: dict[str, WordList] = {}
+    for path in sorted((root / "lists").glob("*.txt")):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            errors.append(RuleFileError(_rel(path), None, None, f"not UTF-8 text ({exc.reason}). Save the file as UTF-8"))
+            continue
+        words = []
+        for line in lines:
+            word = line.split("#", 1)[0].strip()
+            if word:
+                words.append(word)
+        lists[path.stem] = WordList(path.stem, Role.DENY, tuple(words), _rel(path))
+    return lists
+
+
+def _read_variants(root: Path, errors: list[RuleFileError]) -> dict[str, list[str]]:
+    path = root / "variants.yaml"
+    if not path.exists():
+        return {}
+    doc = _load_yaml(path, errors)
+    if doc is None:
+        return {}
+    data = doc.data or {}
+    ok = isinstance(data, dict) and all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
+        for k, v in data.items()
+    )
+    if not ok:
+        errors.append(
+            RuleFileError(_rel(path), doc.line_of(), None, "must map each word to a list of its variant spellings, e.g. 微信: [威信, vx]")
+        )
+        return {}
+    return {str(k): [str(x) for x in v] for k, v in data.items()}
+
+
+def _read_pack(root: Path, path: Path, errors: list[RuleFileError]) -> list[PackRule]:
+    rel = _rel(path)
+    doc = _load_yaml(path, errors)
+    if doc is None:
+        return []
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        errors.append(RuleFileError(rel, doc.line_of(), None, "a rule pack is a mapping with a 'rules:' list"))
+        return []
+    unknown = set(data) - {"rules", "category", "source", "description"}
+    for key in sorted(unknown):
+        errors.append(
+            RuleFileError(rel, key_line(doc, (), key), None, f"unknown top-level key '{key}'. Known keys: category, description, rules, source")
+        )
+    pack = path.stem
+    defaults = {k: data[k] for k in ("category", "source") if k in data}
+    out: list[PackRule] = []
+    seen: dict[str, int | None] = {}
+    for i, raw in enumerate(data["rules"]):
+        line = doc.line_of("rules", i)
+        if not isinstance(raw, dict):
+            errors.append(RuleFileError(rel, line, None, "each rule is a mapping with id, kind, ..."))
+            continue
+        rid = str(raw.get("id", f"#{i + 1}"))
+        full_id = f"{pack}.{rid}"
+        for key, dline in doc.duplicate_keys("rules", i):
+            errors.append(RuleFileError(rel, dline, full_id, f"key '{key}' appears twice. Keep one"))
+        if full_id in seen:
+            errors.append(RuleFileError(rel, line, full_id, f"duplicate rule id (first at line {seen[full_id]}). Give each rule its own id"))
+            continue
+        seen[full_id] = line
+        spec = _validate_rule(raw, defaults, doc, rel, i, full_id, errors)
+        if spec is not None:
+            out.append(PackRule(full_id, spec, rel, line))
+    return out
+
+
+def _validate_rule(
+    raw: dict[str, Any],
+    defaults: dict[str, Any],
+    doc: YamlDocument,
+    rel: str,
+    index: int,
+    full_id: str,
+    errors: list[RuleFileError],
+) -> RuleSpec | None:
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        line = doc.line_of("rules", index, "kind") if "kind" in raw else doc.line_of("rules", index)
+        known = ", ".join(sorted(KINDS))
+        what = f"unknown kind '{kind}'" if kind is not None else "missing 'kind'"
+        errors.append(RuleFileError(rel, line, full_id, f"{what}. Known kinds: {known}.{did_you_mean(str(kind), list(KINDS))}"))
+        return None
+    spec_cls = KINDS[kind]
+    try:
+        return spec_cls.model_validate({**defaults, **raw})
+    except ValidationError as exc:
+        errors.extend(_pydantic_errors(exc, doc, rel, ("rules", index), full_id, spec_cls))
+        return None
+
+
+def _pydantic_errors(
+    exc: ValidationError,
+    doc: YamlDocument,
+    rel: str,
+    base: tuple[str | int, ...],
+    rule_id: str | None,
+    model: type[Any],
+) -> list[RuleFileError]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "str", "list[", "json-"))))
+        path = ".".join(str(p) for p in loc) or "(rule)"
+        etype = err["type"]
+        if etype == "extra_forbidden":
+            parent = loc[:-1]
+            known = _fields_at(model, parent)
+            line = key_line(doc, base + parent, str(loc[-1]))
+            hint = did_you_mean(str(loc[-1]), known)
+            msg = f"unknown field '{path}'. Known fields: {', '.join(known)}.{hint}"
+        elif etype == "missing":
+            line = doc.line_of(*base, *loc[:-1])
+            msg = f"missing field '{path}'. Add it"
+        else:
+            line = doc.line_of(*base, *loc)
+            text = err["msg"].removeprefix("Value error, ")
+            msg = f"field '{path}': {text}"
+        out.append(RuleFileError(rel, line, rule_id, msg))
+    return out
+
+
+def _fields_at(model: type[Any], loc: tuple[str | int, ...]) -> list[str]:
+    """Field names of the (nested) model at ``loc``, for 'Known fields' hints."""
+    current: Any = model
+    for step in loc:
+        if isinstance(step, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(step)
+        if field is None:
+            return []
+        current = _model_of(field.annotation)
+    names = getattr(current, "model_fields", {})
+    return sorted((f.alias or n) for n, f in names.items())
+
+
+def _model_of(annotation: Any) -> Any:
+    from typing import get_args
+
+    if hasattr(annotation, "model_fields"):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _version(root: Path) -> str:
+    """Content hash of every rule file (names and bytes), 12 hex digits."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".txt")):
+        h.update(str(path.relative_to(root)).encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:12]

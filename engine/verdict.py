@@ -1,0 +1,74 @@
+"""Findings -> Verdict: allow, review or block, with segments and the ruleset version."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    """How bad a finding is. block -> block, warn -> review, info -> allow with a note."""
+
+    BLOCK = "block"
+    WARN = "warn"
+    INFO = "info"
+
+
+class Decision(str, Enum):
+    """What to do with the message."""
+
+    ALLOW = "allow"
+    REVIEW = "review"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem, pointed at the characters ``text[start:end]`` of the original message."""
+
+    rule_id: str
+    category: str
+    severity: Severity
+    start: int
+    end: int
+    matched: str
+    message: str
+    suggestion: str
+    source: str
+    evasion: str | None = None  # "variant" or "noise" when the words were disguised
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer for one message. The field names are the stable output contract."""
+
+    id: str | None
+    verdict: Decision
+    findings: tuple[Finding, ...]
+    segments: int
+    chars: int
+    ruleset_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the verdict as plain JSON-ready data."""
+        out = asdict(self)
+        out["verdict"] = self.verdict.value
+        for f in out["findings"]:
+            f["severity"] = f["severity"].value
+        return out
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        """Findings that block the message."""
+        return tuple(f for f in self.findings if f.severity is Severity.BLOCK)
+
+
+def decide(findings: list[Finding]) -> Decision:
+    """Block on any block finding, review on any warn, otherwise allow."""
+    severities = {f.severity for f in findings}
+    if Severity.BLOCK in severities:
+        return Decision.BLOCK
+    if Severity.WARN in severities:
+        return Decision.REVIEW
+    return Decision.ALLOW
