@@ -132,7 +132,7 @@ class Matcher:
     on_original: bool = False
 
     def spans(self, ctx: Context) -> list[Span]:
-        """Every match in the message, as original-text spans, leftmost-longest."""
+        """Every match in the message, as original-text spans; overlapping ones merged."""
         out = [Span(s, e) for s, e in self._regex_spans(ctx)]
         if self.list_ids:
             hits = ctx.hits.of(self.list_ids, self.allow_ids + ctx.global_allow)
@@ -141,7 +141,7 @@ class Matcher:
 
                 hits = [h for h in hits if on_word_boundaries(ctx.norm, h)]
             out.extend(Span(h.orig_start, h.orig_end, h.evasion) for h in hits)
-        return _leftmost_longest(out)
+        return _merge(out)
 
     def found(self, ctx: Context) -> bool:
         """Tell whether anything matches (cheaper than ``spans`` when it does)."""
@@ -161,13 +161,18 @@ class Matcher:
                     yield ctx.norm.folded_span(m.start(), m.end())
 
 
-def _leftmost_longest(spans: list[Span]) -> list[Span]:
+def _merge(spans: list[Span]) -> list[Span]:
+    """Sort spans and merge overlapping ones (全网最低 + 最低价 -> 全网最低价)."""
     if len(spans) < 2:
         return spans
     spans.sort(key=lambda s: (s.start, -s.end))
     out = [spans[0]]
     for s in spans[1:]:
-        if s.start >= out[-1].end:
+        last = out[-1]
+        if s.start < last.end:
+            if s.end > last.end or (s.evasion and not last.evasion):
+                out[-1] = Span(last.start, max(last.end, s.end), last.evasion or s.evasion)
+        else:
             out.append(s)
     return out
 

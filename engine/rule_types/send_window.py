@@ -78,8 +78,8 @@ class SendWindow(Rule):
                 self.meta,
                 0,
                 0,
-                start=fmt_hhmm(start),
-                end=fmt_hhmm(end),
+                window_start=fmt_hhmm(start),
+                window_end=fmt_hhmm(end),
                 at=local.strftime("%H:%M"),
             ),
         )
