@@ -1,7 +1,7 @@
 """Xinshi (信使): pre-send compliance checks for Chinese SMS.
 
-    >>> from engine import check
-    >>> check("【信使商城】验证码386512，用于登录，5分钟内有效。").verdict
+>>> from engine import check
+>>> check("【信使商城】验证码386512，用于登录，5分钟内有效。").verdict
 """
 
 from engine.check import check

@@ -24,7 +24,9 @@ def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
     findings: list[Finding] = []
     for rule in rs.by_type[msg.type]:
         meta = rule.meta
-        if (meta.industries is not None or meta.skip_industries or meta.profiles is not None) and not meta.applies(msg):
+        if (
+            meta.industries is not None or meta.skip_industries or meta.profiles is not None
+        ) and not meta.applies(msg):
             continue
         findings.extend(rule.evaluate(ctx))
     findings.sort(key=lambda f: (f.start, _SEVERITY_ORDER[f.severity.value], f.rule_id))

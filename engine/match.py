@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import ahocorasick
@@ -24,7 +24,7 @@ from engine.normalize import Normalized, fold_char, normalize_word
 MAX_NOISE_PER_CHAR = 3
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """What a list is for: words that trigger rules, or phrases that excuse them."""
 
     DENY = "deny"

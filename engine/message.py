@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from enum import Enum
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
 
 
-class MessageType(str, Enum):
+class MessageType(StrEnum):
     """Template type, as SMS providers define it."""
 
     VERIFICATION = "verification"
@@ -94,3 +96,27 @@ def make_message(
         id=id,
         profile=(profile or "default").strip().lower(),
     )
+
+
+class MessageIn(BaseModel):
+    """A message as it arrives from JSON (CLI --jsonl, HTTP): unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    id: str | int | None = None
+    text: str
+    type: str | None = None
+    industry: str | None = None
+    send_at: str | None = None
+    profile: str | None = None
+
+    def to_message(self) -> Message:
+        """Validate the loose fields and build a Message (raises MessageError)."""
+        return make_message(
+            self.text,
+            type=self.type,
+            industry=self.industry,
+            send_at=self.send_at,
+            id=None if self.id is None else str(self.id),
+            profile=self.profile,
+        )

@@ -39,7 +39,7 @@ class View:
     ``starts`` is built lazily: most messages never need a span mapped back.
     """
 
-    __slots__ = ("text", "_source", "_removed", "_starts")
+    __slots__ = ("_removed", "_source", "_starts", "text")
 
     def __init__(
         self,

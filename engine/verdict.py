@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a finding is. block -> block, warn -> review, info -> allow with a note."""
 
     BLOCK = "block"
@@ -15,7 +15,7 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-class Decision(str, Enum):
+class Decision(StrEnum):
     """What to do with the message."""
 
     ALLOW = "allow"

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.match import Hits, Role, WordList
-from engine.message import MESSAGE_TYPES, Message, MessageType
+from engine.message import Message, MessageType
 from engine.normalize import Normalized, is_filler
 from engine.verdict import Finding, Severity
 
@@ -48,6 +48,10 @@ CATEGORIES = (
 )
 
 
+MessageTypeName = Literal["verification", "notification", "marketing"]
+_ALL_TYPES: tuple[MessageTypeName, ...] = ("verification", "notification", "marketing")
+
+
 class BuildError(ValueError):
     """A rule refers to something that does not exist; ``field`` names the YAML key."""
 
@@ -66,7 +70,7 @@ class Example(Strict):
     """A message in a rule's inline tests."""
 
     text: str
-    type: Literal["verification", "notification", "marketing"] | None = None
+    type: MessageTypeName | None = None
     industry: str | None = None
     send_at: str | None = None
     profile: str | None = None
@@ -141,7 +145,7 @@ class Matcher:
 
                 hits = [h for h in hits if on_word_boundaries(ctx.norm, h)]
             out.extend(Span(h.orig_start, h.orig_end, h.evasion) for h in hits)
-        return _merge(out)
+        return merge_spans(out)
 
     def found(self, ctx: Context) -> bool:
         """Tell whether anything matches (cheaper than ``spans`` when it does)."""
@@ -161,7 +165,7 @@ class Matcher:
                     yield ctx.norm.folded_span(m.start(), m.end())
 
 
-def _merge(spans: list[Span]) -> list[Span]:
+def merge_spans(spans: list[Span]) -> list[Span]:
     """Sort spans and merge overlapping ones (全网最低 + 最低价 -> 全网最低价)."""
     if len(spans) < 2:
         return spans
@@ -215,9 +219,7 @@ class RuleSpec(Strict):
     message: str = Field(min_length=1)
     suggestion: str = Field(min_length=1)
     source: str = Field(min_length=1)
-    types: list[Literal["verification", "notification", "marketing"]] = Field(
-        default_factory=lambda: list(MESSAGE_TYPES)
-    )
+    types: list[MessageTypeName] = Field(default_factory=lambda: list(_ALL_TYPES))
     industries: list[str] | None = None
     skip_industries: list[str] = Field(default_factory=list)
     profiles: list[str] | None = None
@@ -228,7 +230,9 @@ class RuleSpec(Strict):
     @classmethod
     def _known_category(cls, value: str) -> str:
         if value not in CATEGORIES:
-            raise ValueError(f"unknown category {value!r}. Known categories: {', '.join(CATEGORIES)}")
+            raise ValueError(
+                f"unknown category {value!r}. Known categories: {', '.join(CATEGORIES)}"
+            )
         return value
 
     def meta(self, full_id: str) -> RuleMeta:
@@ -300,6 +304,12 @@ class Builder:
     def global_allow_ids(self) -> tuple[int, ...]:
         """Ids of the allow-lists that excuse hits of every rule."""
         return tuple(self._file(n, Role.ALLOW) for n in self.global_allow)
+
+    def file_words(self, name: str) -> tuple[str, ...]:
+        """Words of a list file used as data (e.g. domains), not matched in the text."""
+        if name not in self.files:
+            self._file(name)  # raises the "unknown word list" error
+        return self.files[name].words
 
     def deny_ids(self) -> tuple[int, ...]:
         """Ids of every deny list registered so far."""

@@ -57,7 +57,9 @@ class LengthRule(Rule):
         if self.check == "boundary":
             if size.segments <= 1:
                 return ()
-            fits = size.single_limit if size.segments == 2 else size.part_limit * (size.segments - 1)
+            fits = (
+                size.single_limit if size.segments == 2 else size.part_limit * (size.segments - 1)
+            )
             over = n - fits
             if not 0 < over <= self.slack:
                 return ()

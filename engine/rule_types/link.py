@@ -93,8 +93,7 @@ class LinkSpec(RuleSpec):
         """Build the runtime rule."""
         domains = {d.strip().lower() for d in self.domains}
         for name in self.lists:
-            build.deny((), (name,), meta.id)  # validates the name
-            domains.update(w.strip().lower() for w in build.files[name].words)
+            domains.update(w.strip().lower() for w in build.file_words(name))
         return LinkRule(meta, self.check, frozenset(domains), self.max_links)
 
 

@@ -12,8 +12,11 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec, Span, merge_spans
 from engine.verdict import Finding
+
+Evasion = Literal["noise", "variant"]
+_ALL: tuple[Evasion, ...] = ("noise", "variant")
 
 
 class ObfuscationSpec(RuleSpec):
@@ -21,7 +24,7 @@ class ObfuscationSpec(RuleSpec):
 
     KIND: ClassVar[str] = "obfuscation"
     kind: Literal["obfuscation"] = "obfuscation"
-    evasions: list[Literal["noise", "variant"]] = Field(default_factory=lambda: ["noise", "variant"])
+    evasions: list[Evasion] = Field(default_factory=lambda: list(_ALL))
 
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:
         """Build the runtime rule; the lists are bound once all rules are compiled."""
@@ -43,11 +46,10 @@ class Obfuscation(Rule):
         self.list_ids = build.deny_ids()
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
-        """Report each disguised hit once."""
-        seen: set[tuple[int, int]] = set()
-        out = []
-        for hit in ctx.hits.of(self.list_ids, ctx.global_allow):
-            if hit.evasion in self.evasions and (hit.orig_start, hit.orig_end) not in seen:
-                seen.add((hit.orig_start, hit.orig_end))
-                out.append(ctx.finding(self.meta, hit.orig_start, hit.orig_end, hit.evasion))
-        return out
+        """Report each disguised stretch of text once (overlapping hits merged)."""
+        spans = [
+            Span(h.orig_start, h.orig_end, h.evasion)
+            for h in ctx.hits.of(self.list_ids, ctx.global_allow)
+            if h.evasion in self.evasions
+        ]
+        return [ctx.finding(self.meta, s.start, s.end, s.evasion) for s in merge_spans(spans)]

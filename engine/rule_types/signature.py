@@ -92,7 +92,7 @@ class SignatureRule(Rule):
         for m in _BRACKETS.finditer(ctx.text):
             if m.start() == skip:
                 continue
-            if m.group(0)[0] in "[［" and 0 < m.start() and m.end() < len(ctx.text):
+            if m.group(0)[0] in "[［" and m.start() > 0 and m.end() < len(ctx.text):
                 continue  # square brackets are only refused at the start or end of the body
             out.append(ctx.finding(self.meta, m.start(), m.end()))
         return out

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from engine.match import Lexicon
 from engine.message import MESSAGE_TYPES, Message, MessageError, MessageType
-from engine.rule_types.base import BuildError, Builder, Profile, Rule
+from engine.rule_types.base import Builder, BuildError, Profile, Rule
 from engine.rule_types.send_window import parse_hhmm
 from engine.ruleset.errors import RuleFileError, RulesetError, did_you_mean
 from engine.ruleset.load import PackRule, read_rules
 
-__all__ = ["RuleSet", "RulesetError", "RuleFileError", "default_rules_dir", "load_ruleset"]
+__all__ = ["RuleFileError", "RuleSet", "RulesetError", "default_rules_dir", "load_ruleset"]
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,9 @@ class RuleSet:
             return self.profiles[name]
         except KeyError:
             known = ", ".join(sorted(self.profiles))
+            hint = did_you_mean(name, list(self.profiles))
             raise MessageError(
-                "profile",
-                f"unknown profile {name!r}. Known profiles: {known}.{did_you_mean(name, list(self.profiles))}",
+                "profile", f"unknown profile {name!r}. Known profiles: {known}.{hint}"
             ) from None
 
     def validate(self, msg: Message) -> None:
@@ -49,7 +49,9 @@ class RuleSet:
         if msg.industry is not None and self.industries and msg.industry not in self.industries:
             known = ", ".join(sorted(self.industries))
             hint = did_you_mean(msg.industry, sorted(self.industries))
-            raise MessageError("industry", f"unknown industry {msg.industry!r}. Known industries: {known}.{hint}")
+            raise MessageError(
+                "industry", f"unknown industry {msg.industry!r}. Known industries: {known}.{hint}"
+            )
 
     @property
     def word_count(self) -> int:
@@ -69,7 +71,9 @@ def default_rules_dir() -> Path:
     return here.parent / "rules"
 
 
-def load_ruleset(root: Path | str | None = None, extra_lists: dict[str, list[str]] | None = None) -> RuleSet:
+def load_ruleset(
+    root: Path | str | None = None, extra_lists: dict[str, list[str]] | None = None
+) -> RuleSet:
     """Read, validate and compile a rules directory. Raises RulesetError listing every error.
 
     ``extra_lists`` adds word lists by name (used by benchmarks to load a large list).
@@ -92,8 +96,10 @@ def load_ruleset(root: Path | str | None = None, extra_lists: dict[str, list[str
         try:
             compiled.append(pr.spec.compile(pr.spec.meta(pr.full_id), build))
         except BuildError as exc:
-            errors.append(RuleFileError(pr.path, pr.line, pr.full_id, f"field '{exc.field}': {exc}"))
-    for name in (extra_lists or {}):
+            errors.append(
+                RuleFileError(pr.path, pr.line, pr.full_id, f"field '{exc.field}': {exc}")
+            )
+    for name in extra_lists or {}:
         build.deny((), (name,), f"<extra:{name}>")
     if errors:
         raise RulesetError(errors)

@@ -1,8 +1,8 @@
 """Rule file errors: what is wrong, where (file:line), and how to fix it.
 
-    RulesetError            the ruleset cannot be loaded; carries every RuleFileError
-      RuleFileError         one problem in one file, formatted
-                            ``path:line: rule 'id': what is wrong. How to fix``
+RulesetError            the ruleset cannot be loaded; carries every RuleFileError
+  RuleFileError         one problem in one file, formatted
+                        ``path:line: rule 'id': what is wrong. How to fix``
 """
 
 from __future__ import annotations

@@ -77,11 +77,19 @@ def _load_yaml(path: Path, errors: list[RuleFileError]) -> YamlDocument | None:
     try:
         return YamlDocument(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        errors.append(RuleFileError(_rel(path), None, None, f"not UTF-8 text ({exc.reason}). Save the file as UTF-8"))
+        errors.append(
+            RuleFileError(
+                _rel(path), None, None, f"not UTF-8 text ({exc.reason}). Save the file as UTF-8"
+            )
+        )
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         what = f"{exc.problem or 'invalid YAML'}"
-        errors.append(RuleFileError(_rel(path), line, None, f"YAML syntax error: {what}. Check indentation and quotes"))
+        errors.append(
+            RuleFileError(
+                _rel(path), line, None, f"YAML syntax error: {what}. Check indentation and quotes"
+            )
+        )
     except yaml.YAMLError as exc:
         errors.append(RuleFileError(_rel(path), None, None, f"YAML error: {exc}"))
     return None
@@ -107,7 +115,11 @@ def _read_lists(root: Path, errors: list[RuleFileError]) -> dict[str, WordList]:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except UnicodeDecodeError as exc:
-            errors.append(RuleFileError(_rel(path), None, None, f"not UTF-8 text ({exc.reason}). Save the file as UTF-8"))
+            errors.append(
+                RuleFileError(
+                    _rel(path), None, None, f"not UTF-8 text ({exc.reason}). Save the file as UTF-8"
+                )
+            )
             continue
         words = []
         for line in lines:
@@ -132,7 +144,12 @@ def _read_variants(root: Path, errors: list[RuleFileError]) -> dict[str, list[st
     )
     if not ok:
         errors.append(
-            RuleFileError(_rel(path), doc.line_of(), None, "must map each word to a list of its variant spellings, e.g. 微信: [威信, vx]")
+            RuleFileError(
+                _rel(path),
+                doc.line_of(),
+                None,
+                "must map each word to a list of its variant spellings, e.g. 微信: [威信, vx]",
+            )
         )
         return {}
     return {str(k): [str(x) for x in v] for k, v in data.items()}
@@ -145,12 +162,19 @@ def _read_pack(root: Path, path: Path, errors: list[RuleFileError]) -> list[Pack
         return []
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-        errors.append(RuleFileError(rel, doc.line_of(), None, "a rule pack is a mapping with a 'rules:' list"))
+        errors.append(
+            RuleFileError(rel, doc.line_of(), None, "a rule pack is a mapping with a 'rules:' list")
+        )
         return []
     unknown = set(data) - {"rules", "category", "source", "description"}
     for key in sorted(unknown):
         errors.append(
-            RuleFileError(rel, key_line(doc, (), key), None, f"unknown top-level key '{key}'. Known keys: category, description, rules, source")
+            RuleFileError(
+                rel,
+                key_line(doc, (), key),
+                None,
+                f"unknown top-level key '{key}'. Known keys: category, description, rules, source",
+            )
         )
     pack = path.stem
     defaults = {k: data[k] for k in ("category", "source") if k in data}
@@ -159,14 +183,25 @@ def _read_pack(root: Path, path: Path, errors: list[RuleFileError]) -> list[Pack
     for i, raw in enumerate(data["rules"]):
         line = doc.line_of("rules", i)
         if not isinstance(raw, dict):
-            errors.append(RuleFileError(rel, line, None, "each rule is a mapping with id, kind, ..."))
+            errors.append(
+                RuleFileError(rel, line, None, "each rule is a mapping with id, kind, ...")
+            )
             continue
         rid = str(raw.get("id", f"#{i + 1}"))
         full_id = f"{pack}.{rid}"
         for key, dline in doc.duplicate_keys("rules", i):
-            errors.append(RuleFileError(rel, dline, full_id, f"key '{key}' appears twice. Keep one"))
+            errors.append(
+                RuleFileError(rel, dline, full_id, f"key '{key}' appears twice. Keep one")
+            )
         if full_id in seen:
-            errors.append(RuleFileError(rel, line, full_id, f"duplicate rule id (first at line {seen[full_id]}). Give each rule its own id"))
+            errors.append(
+                RuleFileError(
+                    rel,
+                    line,
+                    full_id,
+                    f"duplicate rule id (first at line {seen[full_id]}). Give each rule its own id",
+                )
+            )
             continue
         seen[full_id] = line
         spec = _validate_rule(raw, defaults, doc, rel, i, full_id, errors)
@@ -189,7 +224,14 @@ def _validate_rule(
         line = doc.line_of("rules", index, "kind") if "kind" in raw else doc.line_of("rules", index)
         known = ", ".join(sorted(KINDS))
         what = f"unknown kind '{kind}'" if kind is not None else "missing 'kind'"
-        errors.append(RuleFileError(rel, line, full_id, f"{what}. Known kinds: {known}.{did_you_mean(str(kind), list(KINDS))}"))
+        errors.append(
+            RuleFileError(
+                rel,
+                line,
+                full_id,
+                f"{what}. Known kinds: {known}.{did_you_mean(str(kind), list(KINDS))}",
+            )
+        )
         return None
     spec_cls = KINDS[kind]
     try:
@@ -209,7 +251,11 @@ def _pydantic_errors(
 ) -> list[RuleFileError]:
     out = []
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "str", "list[", "json-"))))
+        loc = tuple(
+            p
+            for p in err["loc"]
+            if not (isinstance(p, str) and p.startswith(("function-", "str", "list[", "json-")))
+        )
         path = ".".join(str(p) for p in loc) or "(rule)"
         etype = err["type"]
         if etype == "extra_forbidden":

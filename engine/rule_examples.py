@@ -44,7 +44,9 @@ def iter_examples(ruleset: RuleSet) -> list[tuple[PackRule, str, Example]]:
 def run_example(ruleset: RuleSet, pr: PackRule, expect: str, ex: Example) -> ExampleResult:
     """Check one example message and compare with what the rule file says."""
     try:
-        msg = make_message(ex.text, type=ex.type, industry=ex.industry, send_at=ex.send_at, profile=ex.profile)
+        msg = make_message(
+            ex.text, type=ex.type, industry=ex.industry, send_at=ex.send_at, profile=ex.profile
+        )
         verdict = check(msg, ruleset)
     except MessageError as exc:
         return ExampleResult(pr.full_id, pr.path, expect, ex, (), f"invalid example: {exc.message}")

@@ -1,0 +1,292 @@
+"""xinshi: the command line. Thin: parse, call the engine, render.
+
+Exit codes of ``xinshi check``: 0 every message allowed, 1 any message blocked,
+3 none blocked but some need review, 2 usage error (bad arguments, unreadable file, bad rules).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import orjson
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from engine.check import check
+from engine.message import MessageError, MessageIn, make_message
+from engine.ruleset import RuleSet, RulesetError, load_ruleset
+from engine.verdict import Decision, Verdict
+
+app = typer.Typer(
+    help="Xinshi (信使): pre-send compliance checks for Chinese SMS.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="Inspect and test rule files.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+EXIT_ALLOW, EXIT_BLOCK, EXIT_USAGE, EXIT_REVIEW = 0, 1, 2, 3
+_STYLE = {"block": "bold white on red", "warn": "black on yellow", "info": "black on cyan"}
+_VERDICT_STYLE = {"allow": "bold green", "review": "bold yellow", "block": "bold red"}
+
+RulesOpt = Annotated[
+    Path | None, typer.Option("--rules", help="Rules directory (default: shipped rules).")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(EXIT_USAGE)
+
+
+def _load(rules: Path | None) -> RuleSet:
+    try:
+        return load_ruleset(rules)
+    except RulesetError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command("check")
+def check_cmd(
+    text: Annotated[str | None, typer.Argument(help="The SMS text to check.")] = None,
+    type_: Annotated[
+        str, typer.Option("--type", help="verification | notification | marketing")
+    ] = "marketing",
+    industry: Annotated[str | None, typer.Option(help="Industry, e.g. air, finance.")] = None,
+    send_at: Annotated[
+        str | None, typer.Option("--send-at", help="ISO 8601; Beijing time if no offset.")
+    ] = None,
+    profile: Annotated[
+        str, typer.Option(help="Provider profile: default, aliyun, tencent, ...")
+    ] = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+    jsonl: Annotated[
+        str | None,
+        typer.Option("--jsonl", help="Check a JSONL file ('-' for stdin); one verdict per line."),
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Check the bundled sample messages.")
+    ] = False,
+    rules: RulesOpt = None,
+) -> None:
+    """Check messages: allowed, needs review, or blocked — and why."""
+    if (text is not None) + (jsonl is not None) + demo != 1:
+        raise _fail(
+            "give exactly one of TEXT, --jsonl FILE or --demo. "
+            'Example: xinshi check "【信使商城】验证码386512，5分钟内有效" --type verification'
+        )
+    ruleset = _load(rules)
+    if jsonl is not None:
+        raise typer.Exit(_check_jsonl(jsonl, ruleset))
+    if demo:
+        _check_demo(ruleset)
+        return
+    assert text is not None
+    try:
+        msg = make_message(text, type=type_, industry=industry, send_at=send_at, profile=profile)
+        verdict = check(msg, ruleset)
+    except MessageError as exc:
+        raise _fail(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
+    if as_json:
+        sys.stdout.write(
+            orjson.dumps(verdict.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
+        )
+    else:
+        render(Console(), text, verdict)
+    raise typer.Exit(_exit_code([verdict]))
+
+
+def _exit_code(verdicts: Iterable[Verdict]) -> int:
+    decisions = {v.verdict for v in verdicts}
+    if Decision.BLOCK in decisions:
+        return EXIT_BLOCK
+    return EXIT_REVIEW if Decision.REVIEW in decisions else EXIT_ALLOW
+
+
+def _open(path: str) -> TextIO:
+    if path == "-":
+        return sys.stdin
+    try:
+        return open(path, encoding="utf-8", errors="strict")
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _check_jsonl(path: str, ruleset: RuleSet) -> int:
+    out = sys.stdout
+    verdicts: list[Verdict] = []
+    had_error = False
+    stream = _open(path)
+    try:
+        for lineno, result in _iter_jsonl(stream, ruleset):
+            if isinstance(result, Verdict):
+                verdicts.append(result)
+                out.write(orjson.dumps(result.to_dict()).decode() + "\n")
+            else:
+                had_error = True
+                out.write(orjson.dumps({"line": lineno, **result}).decode() + "\n")
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    code = _exit_code(verdicts)
+    return EXIT_USAGE if had_error and code == EXIT_ALLOW else code
+
+
+def _iter_jsonl(stream: TextIO, ruleset: RuleSet) -> Iterator[tuple[int, Verdict | dict[str, Any]]]:
+    lineno = 0
+    while True:
+        try:
+            line = stream.readline()
+        except UnicodeDecodeError as exc:
+            lineno += 1
+            yield (
+                lineno,
+                _error(
+                    None,
+                    "invalid_utf8",
+                    f"line is not valid UTF-8 ({exc.reason}). Save the file as UTF-8",
+                    None,
+                ),
+            )
+            return  # the decoder cannot resynchronise reliably: stop here
+        if not line:
+            return
+        lineno += 1
+        if not line.strip():
+            continue
+        yield lineno, _check_line(line, ruleset)
+
+
+def _check_line(line: str, ruleset: RuleSet) -> Verdict | dict[str, Any]:
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return _error(None, "invalid_json", f"not valid JSON: {exc}", None)
+    if not isinstance(data, dict):
+        return _error(
+            None, "invalid_json", 'each line must be a JSON object like {"text": "..."}', None
+        )
+    raw_id = data.get("id")
+    mid = None if raw_id is None else str(raw_id)
+    try:
+        msg = MessageIn.model_validate(data).to_message()
+        return check(msg, ruleset)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or None
+        what = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        return _error(mid, "invalid_message", f"{field}: {what}", field)
+    except MessageError as exc:
+        return _error(mid, "invalid_message", exc.message, exc.field)
+
+
+def _error(mid: str | None, code: str, message: str, field: str | None) -> dict[str, Any]:
+    return {"id": mid, "error": {"code": code, "message": message, "field": field}}
+
+
+def _check_demo(ruleset: RuleSet) -> None:
+    console = Console()
+    data = resources.files("engine").joinpath("data/demo.jsonl").read_text(encoding="utf-8")
+    rows = []
+    for line in data.splitlines():
+        item = MessageIn.model_validate(orjson.loads(line))
+        msg = item.to_message()
+        verdict = check(msg, ruleset)
+        console.rule(
+            f"{msg.id} · {msg.type.value}" + (f" · {msg.industry}" if msg.industry else "")
+        )
+        render(console, msg.text, verdict)
+        rows.append((msg.id, verdict))
+    summary = Table(title=f"{len(rows)} demo messages · ruleset {ruleset.version}")
+    for col in ("id", "verdict", "findings", "chars", "segments"):
+        summary.add_column(col)
+    for mid, v in rows:
+        style = _VERDICT_STYLE[v.verdict.value]
+        summary.add_row(
+            str(mid),
+            Text(v.verdict.value, style=style),
+            str(len(v.findings)),
+            str(v.chars),
+            str(v.segments),
+        )
+    console.print(summary)
+
+
+def render(console: Console, text: str, verdict: Verdict) -> None:
+    """Print the message with findings highlighted, then one line per finding."""
+    body = Text(text)
+    for f in sorted(
+        verdict.findings, key=lambda f: (f.severity.value != "info", f.severity.value == "block")
+    ):
+        if f.end > f.start:
+            body.stylize(_STYLE[f.severity.value], f.start, f.end)
+    console.print(body)
+    head = Text(verdict.verdict.value.upper(), style=_VERDICT_STYLE[verdict.verdict.value])
+    size = f"{verdict.chars} chars · {verdict.segments} segment(s)"
+    head.append(f"  {size} · ruleset {verdict.ruleset_version}", style="dim")
+    console.print(head)
+    for f in verdict.findings:
+        line = Text("  ")
+        line.append(f" {f.severity.value} ", style=_STYLE[f.severity.value])
+        line.append(f" {f.rule_id} ", style="bold")
+        where = f"[{f.start}:{f.end}] “{f.matched}”" if f.end > f.start else f"[{f.start}]"
+        line.append(f"{where} {f.message}")
+        if f.evasion:
+            line.append(f" (evasion: {f.evasion})", style="magenta")
+        console.print(line)
+        console.print(Text(f"      → {f.suggestion}", style="green"))
+        console.print(Text(f"      {f.source}", style="dim"))
+
+
+@rules_app.command("show")
+def rules_show(rules: RulesOpt = None) -> None:
+    """List packs, rule counts, word counts and the ruleset version."""
+    rs = _load(rules)
+    table = Table(title=f"ruleset {rs.name} · version {rs.version} · {rs.root}")
+    for col in ("pack", "rules", "categories"):
+        table.add_column(col)
+    packs: dict[str, list[str]] = {}
+    for pr in rs.specs:
+        packs.setdefault(pr.full_id.split(".")[0], []).append(pr.spec.category)
+    for pack, cats in sorted(packs.items()):
+        table.add_row(pack, str(len(cats)), ", ".join(sorted(set(cats))))
+    console = Console()
+    console.print(table)
+    profiles = ", ".join(sorted(rs.profiles))
+    console.print(f"{len(rs.rules)} rules · {rs.word_count} automaton keys · profiles: {profiles}")
+
+
+@rules_app.command("test")
+def rules_test(
+    rule: Annotated[str | None, typer.Option("--rule", help="Only this rule id.")] = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Run every rule's inline examples; exit 1 if any fails."""
+    from engine.rule_examples import run_examples
+
+    rs = _load(rules)
+    results = run_examples(rs, rule)
+    if rule is not None and not results:
+        raise _fail(f"no rule '{rule}' with examples. See: xinshi rules show")
+    console = Console()
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        console.print(
+            f"[red]FAIL[/] {r.path}: {r.rule_id} {r.expect}: {r.example.text}", highlight=False
+        )
+        console.print(f"     {r.problem}", highlight=False)
+    console.print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    """Run the CLI."""
+    app()
