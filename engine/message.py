@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
 
 
@@ -88,6 +90,13 @@ def make_message(
     """Build a Message from loose values, raising MessageError on bad ones."""
     if not isinstance(text, str):
         raise MessageError("text", "text must be a string")
+    bad = _SURROGATE.search(text)
+    if bad:
+        raise MessageError(
+            "text",
+            f"text has an unpaired surrogate at index {bad.start()} (invalid Unicode). "
+            "Send the text as valid UTF-8",
+        )
     return Message(
         text=text,
         type=parse_type(type),

@@ -22,9 +22,9 @@ from functools import lru_cache
 
 import opencc
 
-# Code point ranges scanned when the fold tables are built: the BMP, the emoji and symbol
-# planes, and the tag characters used in emoji flags. Characters outside are left as they are.
-_SCAN_RANGES = ((0x0000, 0x10000), (0x1F000, 0x1FB00), (0xE0000, 0xE0080))
+# Code point ranges scanned when the fold tables are built: the BMP, math letters (𝐱), the
+# emoji and symbol planes, and the emoji tag characters. Characters outside are left as is.
+_SCAN_RANGES = ((0x0000, 0x10000), (0x1D400, 0x1D800), (0x1F000, 0x1FB00), (0xE0000, 0xE0080))
 _CJK_RANGES = ((0x3400, 0xA000), (0xF900, 0xFB00))
 
 # Sentence punctuation ends a word: a list word may skip ``*``, spaces or emoji between its
@@ -137,7 +137,10 @@ class _Tables:
 
     def t2s_phrases(self, text: str) -> str:
         """Convert with OpenCC's phrase tables (回覆 -> 回复) when the length is kept."""
-        out: str = self._opencc.convert(text)
+        try:
+            out: str = self._opencc.convert(text)
+        except UnicodeEncodeError:  # lone surrogates: OpenCC needs valid UTF-8
+            return text
         return out if len(out) == len(text) else text
 
 

@@ -1,0 +1,167 @@
+"""engine.check end to end on the shipped rules: contract, spans, evasions, false positives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine import Decision, MessageError, check, make_message
+from engine.ruleset import RuleSet
+
+DATA = Path(__file__).parent / "data"
+
+
+def _ids(verdict) -> set[str]:  # type: ignore[no-untyped-def]
+    return {f.rule_id for f in verdict.findings}
+
+
+def test_verdict_contract_fields(ruleset: RuleSet) -> None:
+    v = check(make_message("【信使商城】全场最低价", type="marketing", id="m1"), ruleset)
+    d = v.to_dict()
+    assert set(d) == {"id", "verdict", "findings", "segments", "chars", "ruleset_version"}
+    assert d["id"] == "m1" and d["verdict"] == "block" and d["ruleset_version"] == ruleset.version
+    f = d["findings"][0]
+    assert set(f) >= {"rule_id", "category", "severity", "start", "end", "matched", "message",
+                      "suggestion", "source"}  # fmt: skip
+    assert f["severity"] in ("block", "warn", "info")
+
+
+def test_string_input_is_checked_as_marketing(ruleset: RuleSet) -> None:
+    assert "unsubscribe.missing" in _ids(check("【信使商城】冬季上新，会员价8折", ruleset))
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("【信使商城】尊敬的会员，加V信领券。拒收请回复R", "加V信"),
+        ("【信使商城】尊敬的会员，加薇信领券。拒收请回复R", "加薇信"),
+        ("【信使商城】尊敬的会员，加威信领券。拒收请回复R", "加威信"),
+        ("【信使商城】尊敬的会员，加vx领券。拒收请回复R", "加vx"),
+        ("【信使商城】尊敬的会员，加wx领券。拒收请回复R", "加wx"),
+        ("【信使商城】尊敬的会员，加ＶＸ领券。拒收请回复R", "加ＶＸ"),
+        ("【信使商城】尊敬的会员，加微❤信领券。拒收请回复R", "加微❤信"),
+        ("【信使商城】尊敬的会员，加 微 信领券。拒收请回复R", "加 微 信"),
+        ("【信使商城】尊敬的会员，加\u200b微\u200b信领券。拒收请回复R", "加\u200b微\u200b信"),
+        ("【信使商城】尊敬的会员，加薇❤信领券。拒收请回复R", "加薇❤信"),
+    ],
+)
+def test_contact_evasions_are_caught_on_the_original_text(
+    ruleset: RuleSet, text: str, matched: str
+) -> None:
+    v = check(text, ruleset)
+    hits = [f for f in v.findings if f.rule_id == "contact_diversion.private_im"]
+    assert hits, v.findings
+    assert text[hits[0].start : hits[0].end] == hits[0].matched == matched
+    assert v.verdict is Decision.BLOCK
+
+
+@pytest.mark.parametrize(
+    "text", ["全场最低价", "全场最 低 价", "全场最*低*价", "全場最低價", "全场ＺＵＩ最低价"]
+)
+def test_superlative_spellings(ruleset: RuleSet, text: str) -> None:
+    v = check(f"【信使商城】尊敬的会员，{text}，11月1日至3日。拒收请回复R", ruleset)
+    assert "absolute_claim.superlative" in _ids(v)
+
+
+def test_disguised_words_also_get_an_obfuscation_finding(ruleset: RuleSet) -> None:
+    v = check("【信使商城】尊敬的会员，全场最*低*价。拒收请回复R", ruleset)
+    f = next(f for f in v.findings if f.rule_id == "format.obfuscation")
+    assert (f.matched, f.evasion) == ("最*低*价", "noise")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "【信使商城】尊敬的会员，最近上新的羽绒服会员价599元，11月1日至3日。拒收请回复R",
+        "【信使商城】尊敬的会员，第一季度账单已出，请在App查看。拒收请回复R",
+    ],
+)
+def test_allow_list_stops_superlative_false_positives(ruleset: RuleSet, text: str) -> None:
+    assert not {"absolute_claim.superlative", "absolute_claim.caution"} & _ids(check(text, ruleset))
+
+
+def test_official_account_is_not_a_private_contact(ruleset: RuleSet) -> None:
+    msg = make_message(
+        "【信使商城】您的订单已发货，请在微信公众号内查看订单。", type="notification"
+    )
+    assert not any(f.category == "contact_diversion" for f in check(msg, ruleset).findings)
+
+
+def test_unsubscribe_line_never_triggers_a_deny_word(ruleset: RuleSet) -> None:
+    v = check("【信使商城】尊敬的会员，冬季新品会员价8折，11月3日至5日。回T退订", ruleset)
+    assert v.verdict is Decision.ALLOW, v.findings
+
+
+def test_clean_corpus_is_allowed(ruleset: RuleSet) -> None:
+    flagged = []
+    for line in (DATA / "clean_messages.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        v = check(make_message(item["text"], type=item["type"]), ruleset)
+        if v.verdict is not Decision.ALLOW:
+            flagged.append((item["text"], [(f.rule_id, f.matched) for f in v.findings]))
+    assert flagged == []
+
+
+def test_segments_count_the_signature(ruleset: RuleSet) -> None:
+    v = check("【信使商城】" + "好" * 64, ruleset)
+    assert (v.chars, v.segments) == (70, 1)
+    v = check("【信使商城】" + "好" * 65, ruleset)
+    assert (v.chars, v.segments) == (71, 2)
+
+
+def test_findings_point_into_the_original_text(ruleset: RuleSet) -> None:
+    text = "【信使商城】尊敬的會員，全網最低價，加 Ｖ 信领券！！"
+    for f in check(text, ruleset).findings:
+        assert 0 <= f.start <= f.end <= len(text)
+        assert text[f.start : f.end] == f.matched
+
+
+def test_send_at_without_offset_is_beijing_time(ruleset: RuleSet) -> None:
+    text = "【信使商城】尊敬的会员，部分商品5折，11月11日当天。拒收请回复R"
+    late = make_message(text, send_at="2026-11-11T21:30")
+    utc_noon = make_message(text, send_at="2026-11-11T12:00:00Z")  # 20:00 Beijing
+    assert "send_window.marketing" in _ids(check(late, ruleset))
+    assert "send_window.marketing" not in _ids(check(utc_noon, ruleset))
+
+
+def test_profile_narrows_the_send_window(ruleset: RuleSet) -> None:
+    text = "【信使商城】尊敬的会员，部分商品5折，11月11日当天。拒收请回复R"
+    assert "send_window.marketing" not in _ids(
+        check(make_message(text, send_at="2026-11-11T21:30", profile="tencent"), ruleset)
+    )
+    assert "send_window.marketing" in _ids(
+        check(make_message(text, send_at="2026-11-11T20:30", profile="qiniu"), ruleset)
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "text"),
+    [
+        ({"type": "promo"}, "type", "unknown message type 'promo'"),
+        ({"send_at": "tomorrow"}, "send_at", "not an ISO 8601 time"),
+    ],
+)
+def test_bad_message_fields_have_clear_errors(kwargs, field, text) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(MessageError) as exc:
+        make_message("【信使商城】你好", **kwargs)
+    assert exc.value.field == field and text in exc.value.message
+
+
+def test_unknown_industry_and_profile_are_refused(ruleset: RuleSet) -> None:
+    with pytest.raises(MessageError, match=r"unknown industry 'airline'.*Did you mean 'air'"):
+        check(make_message("【云途旅行】你好", industry="airline"), ruleset)
+    with pytest.raises(MessageError, match=r"unknown profile 'alyun'.*Did you mean 'aliyun'"):
+        check(make_message("【云途旅行】你好", profile="alyun"), ruleset)
+
+
+def test_empty_and_odd_unicode_do_not_crash(ruleset: RuleSet) -> None:
+    for text in ["", " ", "\u200b" * 50, "🙂" * 200, "a\x00b", "【】", "【" * 100, "x" * 5000]:
+        v = check(text, ruleset)
+        assert v.verdict in (Decision.ALLOW, Decision.REVIEW, Decision.BLOCK)
+
+
+def test_lone_surrogates_are_refused_with_a_clear_error() -> None:
+    with pytest.raises(MessageError, match="unpaired surrogate at index 1"):
+        make_message("a\ud800b")
