@@ -43,7 +43,7 @@ RulesOpt = Annotated[
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    sys.stderr.write(f"error: {message}\n")  # unwrapped: one grep-able line per error
     return typer.Exit(EXIT_USAGE)
 
 

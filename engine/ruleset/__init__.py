@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from engine.match import Lexicon
+from engine.match import Lexicon, Role, WordList
 from engine.message import MESSAGE_TYPES, Message, MessageError, MessageType
 from engine.rule_types.base import Builder, BuildError, Profile, Rule
 from engine.rule_types.send_window import parse_hhmm
@@ -82,8 +82,6 @@ def load_ruleset(
     errors = list(files.errors)
     lists = dict(files.lists)
     for name, words in (extra_lists or {}).items():
-        from engine.match import Role, WordList
-
         lists[name] = WordList(name, Role.DENY, tuple(words), f"<extra:{name}>")
     build = Builder(files=lists, global_allow=files.config.global_allow)
     try:
@@ -96,9 +94,8 @@ def load_ruleset(
         try:
             compiled.append(pr.spec.compile(pr.spec.meta(pr.full_id), build))
         except BuildError as exc:
-            errors.append(
-                RuleFileError(pr.path, pr.line, pr.full_id, f"field '{exc.field}': {exc}")
-            )
+            line = pr.line_of_key(exc.field)
+            errors.append(RuleFileError(pr.path, line, pr.full_id, f"field '{exc.field}': {exc}"))
     for name in extra_lists or {}:
         build.deny((), (name,), f"<extra:{name}>")
     if errors:

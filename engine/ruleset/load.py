@@ -22,7 +22,7 @@ from engine.match import Role, WordList
 from engine.rule_types import KINDS, RuleSpec
 from engine.ruleset.config import RulesetConfig
 from engine.ruleset.errors import RuleFileError, did_you_mean
-from engine.ruleset.yaml_lines import YamlDocument, key_line
+from engine.ruleset.yaml_lines import YamlDocument, find_key_line, key_line
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,12 @@ class PackRule:
     spec: RuleSpec
     path: str
     line: int | None
+    doc: YamlDocument
+    index: int
+
+    def line_of_key(self, key: str) -> int | None:
+        """Line of the first ``key:`` inside this rule (for errors found while compiling)."""
+        return find_key_line(self.doc, ("rules", self.index), key)
 
 
 @dataclass(frozen=True)
@@ -206,7 +212,7 @@ def _read_pack(root: Path, path: Path, errors: list[RuleFileError]) -> list[Pack
         seen[full_id] = line
         spec = _validate_rule(raw, defaults, doc, rel, i, full_id, errors)
         if spec is not None:
-            out.append(PackRule(full_id, spec, rel, line))
+            out.append(PackRule(full_id, spec, rel, line, doc, i))
     return out
 
 

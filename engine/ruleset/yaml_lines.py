@@ -71,3 +71,21 @@ def key_line(doc: YamlDocument, path: tuple[str | int, ...], key: str) -> int | 
             if str(k.value) == key:
                 return int(k.start_mark.line) + 1
     return doc.line_of(*path)
+
+
+def find_key_line(doc: YamlDocument, path: tuple[str | int, ...], key: str) -> int | None:
+    """1-based line of the first mapping key ``key`` anywhere under ``path``."""
+    start = doc.node
+    for step in path:
+        start = _child(start, step)
+    stack = [start] if start is not None else []
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if str(k.value) == key:
+                    return int(k.start_mark.line) + 1
+                stack.append(v)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return doc.line_of(*path)
