@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any, BinaryIO
 
 import orjson
 import typer
@@ -111,11 +111,11 @@ def _exit_code(verdicts: Iterable[Verdict]) -> int:
     return EXIT_REVIEW if Decision.REVIEW in decisions else EXIT_ALLOW
 
 
-def _open(path: str) -> TextIO:
+def _open(path: str) -> BinaryIO:
     if path == "-":
-        return sys.stdin
+        return sys.stdin.buffer
     try:
-        return open(path, encoding="utf-8", errors="strict")
+        return open(path, "rb")
     except OSError as exc:
         raise _fail(f"cannot read {path}: {exc.strerror}") from None
 
@@ -134,35 +134,24 @@ def _check_jsonl(path: str, ruleset: RuleSet) -> int:
                 had_error = True
                 out.write(orjson.dumps({"line": lineno, **result}).decode() + "\n")
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
     code = _exit_code(verdicts)
     return EXIT_USAGE if had_error and code == EXIT_ALLOW else code
 
 
-def _iter_jsonl(stream: TextIO, ruleset: RuleSet) -> Iterator[tuple[int, Verdict | dict[str, Any]]]:
-    lineno = 0
-    while True:
+def _iter_jsonl(
+    stream: BinaryIO, ruleset: RuleSet
+) -> Iterator[tuple[int, Verdict | dict[str, Any]]]:
+    for lineno, raw in enumerate(stream, start=1):
         try:
-            line = stream.readline()
+            line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            lineno += 1
-            yield (
-                lineno,
-                _error(
-                    None,
-                    "invalid_utf8",
-                    f"line is not valid UTF-8 ({exc.reason}). Save the file as UTF-8",
-                    None,
-                ),
-            )
-            return  # the decoder cannot resynchronise reliably: stop here
-        if not line:
-            return
-        lineno += 1
-        if not line.strip():
+            msg = f"not valid UTF-8 at byte {exc.start} ({exc.reason}). Save the file as UTF-8"
+            yield lineno, _error(None, "invalid_utf8", msg, None)
             continue
-        yield lineno, _check_line(line, ruleset)
+        if line.strip():
+            yield lineno, _check_line(line, ruleset)
 
 
 def _check_line(line: str, ruleset: RuleSet) -> Verdict | dict[str, Any]:
@@ -283,10 +272,14 @@ def rules_test(
             f"[red]FAIL[/] {r.path}: {r.rule_id} {r.expect}: {r.example.text}", highlight=False
         )
         console.print(f"     {r.problem}", highlight=False)
-    console.print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    console.print(f"{len(results) - len(failed)} examples passed, {len(failed)} failed")
     raise typer.Exit(1 if failed else 0)
 
 
 def main() -> None:  # pragma: no cover - console entry point
     """Run the CLI."""
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m engine.cli
+    main()
