@@ -196,6 +196,11 @@ def fold_char(ch: str) -> str:
     return t.fold_multi.get(ord(ch)) or t.fold_one.get(ord(ch), ch)
 
 
+def fold(text: str) -> str:
+    """Fold width, case and traditional characters, one character for one (no mapping kept)."""
+    return text.translate(tables().fold_one)
+
+
 def is_noise(ch: str) -> bool:
     """Tell whether a character is skipped between the characters of a word."""
     return ch in tables().noise_set

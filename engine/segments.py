@@ -8,6 +8,7 @@ message to UCS-2 (70 / 67). Sources: Aliyun and Huawei billing pages (sms_rules.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _GSM7_BASIC = frozenset(
@@ -47,9 +48,24 @@ def international_length(text: str) -> Length:
     return Length(units, _segments(units, 160, 153), "gsm7", 160, 153)
 
 
+_NON_GSM7 = re.compile(
+    "[^" + "".join(re.escape(c) for c in sorted(_GSM7_BASIC | _GSM7_EXTENDED)) + "]"
+)
+
+
 def non_gsm7_chars(text: str) -> list[int]:
     """Indices of characters that force UCS-2 encoding."""
-    return [i for i, ch in enumerate(text) if ch not in _GSM7_BASIC and ch not in _GSM7_EXTENDED]
+    return [m.start() for m in _NON_GSM7.finditer(text)]
+
+
+def count_non_gsm7(text: str, stop_after: int) -> int:
+    """Count characters outside GSM-7, stopping early once ``stop_after`` is exceeded."""
+    n = 0
+    for _ in _NON_GSM7.finditer(text):
+        n += 1
+        if n > stop_after:
+            break
+    return n
 
 
 def _segments(n: int, single: int, part: int) -> int:

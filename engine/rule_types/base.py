@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from engine.match import Hits, Role, WordList
 from engine.message import Message, MessageType
 from engine.normalize import Normalized, is_filler
+from engine.rule_types.literals import gate_for
 from engine.verdict import Finding, Severity
 
 # The output contract's categories (issue #2), then the ones the law adds.
@@ -109,11 +110,23 @@ class MatcherSpec(Strict):
         return not (self.words or self.lists or self.patterns)
 
     def compile(self, build: Builder, origin: str) -> Matcher:
-        """Register the words with the builder and compile the regexes."""
+        """Register the words with the builder and compile the regexes into one."""
         deny = build.deny(self.words, self.lists, origin)
         allow = build.allow(self.allow, origin)
         regexes = tuple(re.compile(p, re.IGNORECASE) for p in self.patterns)
-        return Matcher(deny, allow, regexes, self.whole_word, self.original)
+        combined = combine(self.patterns) if len(regexes) > 1 else (regexes or (None,))[0]
+        gate = None if self.original else gate_for(self.patterns)
+        return Matcher(deny, allow, combined, regexes, gate, self.whole_word, self.original)
+
+
+def combine(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """One alternation of all patterns: most messages match none, and one scan tells."""
+    if not patterns:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    except re.error:  # e.g. a global inline flag that is only valid at the start
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,38 +144,51 @@ class Matcher:
 
     list_ids: tuple[int, ...]
     allow_ids: tuple[int, ...]
+    regex: re.Pattern[str] | None  # all patterns in one; None when it would not compile
     regexes: tuple[re.Pattern[str], ...]
+    gate: tuple[str, ...] | None  # literals one of which any regex match contains
     whole_word: bool
     on_original: bool = False
 
+    def _may_match(self, text: str) -> bool:
+        return self.gate is None or any(lit in text for lit in self.gate)
+
     def spans(self, ctx: Context) -> list[Span]:
         """Every match in the message, as original-text spans; overlapping ones merged."""
-        out = [Span(s, e) for s, e in self._regex_spans(ctx)]
-        if self.list_ids:
+        out: list[Span] = []
+        if self.regex is not None:
+            if self.on_original:
+                out = [
+                    Span(*m.span()) for m in self.regex.finditer(ctx.text) if m.end() > m.start()
+                ]
+            else:
+                to_original = ctx.norm.folded_span
+                out = [
+                    Span(*to_original(m.start(), m.end()))
+                    for m in self.regex.finditer(ctx.norm.folded.text)
+                    if m.end() > m.start()
+                ]
+        if self.list_ids and ctx.hits.any(self.list_ids):
             hits = ctx.hits.of(self.list_ids, self.allow_ids + ctx.global_allow)
             if self.whole_word:
                 from engine.match import on_word_boundaries
 
                 hits = [h for h in hits if on_word_boundaries(ctx.norm, h)]
             out.extend(Span(h.orig_start, h.orig_end, h.evasion) for h in hits)
-        return merge_spans(out)
+        return merge_spans(out) if len(out) > 1 else out
 
     def found(self, ctx: Context) -> bool:
         """Tell whether anything matches (cheaper than ``spans`` when it does)."""
-        text = ctx.text if self.on_original else ctx.folded
-        if self.regexes and any(rx.search(text) for rx in self.regexes):
-            return True
-        return bool(self.list_ids) and bool(self.spans(ctx))
-
-    def _regex_spans(self, ctx: Context) -> Iterable[tuple[int, int]]:
-        if self.on_original:
-            for rx in self.regexes:
-                yield from (m.span() for m in rx.finditer(ctx.text) if m.end() > m.start())
-            return
-        for rx in self.regexes:
-            for m in rx.finditer(ctx.folded):
-                if m.end() > m.start():
-                    yield ctx.norm.folded_span(m.start(), m.end())
+        if self.regexes:
+            text = ctx.text if self.on_original else ctx.norm.folded.text
+            if not self._may_match(text):
+                pass
+            elif self.regex is not None:
+                if self.regex.search(text):
+                    return True
+            elif any(rx.search(text) for rx in self.regexes):
+                return True
+        return bool(self.list_ids) and ctx.hits.any(self.list_ids) and bool(self.spans(ctx))
 
 
 def merge_spans(spans: list[Span]) -> list[Span]:

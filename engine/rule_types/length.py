@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
-from engine.segments import international_length, non_gsm7_chars, ucs2_length
+from engine.segments import count_non_gsm7, international_length, non_gsm7_chars, ucs2_length
 from engine.verdict import Finding
 
 
@@ -68,10 +68,13 @@ class LengthRule(Rule):
 
     def _gsm7(self, ctx: Context) -> Iterable[Finding]:
         text = ctx.text
+        if count_non_gsm7(text, len(text) // 10) > len(text) // 10:
+            return ()  # not "mostly Latin": Chinese text is UCS-2 anyway
         bad = non_gsm7_chars(text)
-        if not bad or len(bad) * 10 > len(text):  # not "mostly Latin": Chinese text is UCS-2
+        if not bad:
             return ()
-        gsm = international_length("".join(c for i, c in enumerate(text) if i not in set(bad)))
+        skip = set(bad)
+        gsm = international_length("".join(c for i, c in enumerate(text) if i not in skip))
         return [
             ctx.finding(self.meta, i, i + 1, gsm_segments=gsm.segments, n=len(text)) for i in bad
         ]

@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from engine.normalize import normalize_word
+from engine.normalize import fold
 from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
 from engine.verdict import Finding
 
@@ -40,6 +40,14 @@ def find_signature(text: str) -> Signature | None:
     return Signature(m.group(1), m.start(1), m.end(1))
 
 
+def _signature(ctx: Context) -> Signature | None:
+    """The message's signature, found once per message and shared by the signature rules."""
+    if "signature" not in ctx.__dict__:
+        ctx.__dict__["signature"] = find_signature(ctx.text)
+    sig: Signature | None = ctx.__dict__["signature"]
+    return sig
+
+
 class SignatureSpec(RuleSpec):
     """YAML fields of a ``signature`` rule."""
 
@@ -52,7 +60,7 @@ class SignatureSpec(RuleSpec):
 
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:
         """Build the runtime rule."""
-        names = frozenset(normalize_word(n) for n in self.names)
+        names = frozenset(fold(n.strip()) for n in self.names)
         return SignatureRule(meta, self.check, self.min_len, self.max_len, names)
 
 
@@ -69,7 +77,7 @@ class SignatureRule(Rule):
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report the signature problem this rule checks."""
-        sig = find_signature(ctx.text)
+        sig = _signature(ctx)
         if self.check == "missing":
             return () if sig else (ctx.finding(self.meta, 0, 0),)
         if self.check == "extra_brackets":
@@ -79,8 +87,8 @@ class SignatureRule(Rule):
         bad = {
             "length": not self.min_len <= len(sig.text) <= self.max_len,
             "charset": not _SIGNATURE_CHARS.match(sig.text) or sig.text.isdigit(),
-            "generic": normalize_word(sig.text) in self.names,
-            "not_approved": bool(self.names) and normalize_word(sig.text) not in self.names,
+            "generic": fold(sig.text) in self.names,
+            "not_approved": bool(self.names) and fold(sig.text) not in self.names,
         }[self.check]
         if not bad:
             return ()
