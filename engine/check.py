@@ -7,7 +7,6 @@ from engine.message import Message, make_message
 from engine.normalize import normalize
 from engine.rule_types.base import Context
 from engine.ruleset import RuleSet, shipped_ruleset
-from engine.segments import ucs2_length
 from engine.verdict import Finding, Verdict, decide
 
 _SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
@@ -22,7 +21,7 @@ def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
     hits: Hits = rs.lexicon.scan(norm)
     ctx = Context(msg, norm, hits, rs.profile(msg.profile), rs.global_allow)
     findings: list[Finding] = []
-    for rule in rs.by_type[msg.type]:
+    for rule in rs.by_type[msg.type].select(hits.triggered()):
         meta = rule.meta
         if (
             meta.industries is not None or meta.skip_industries or meta.profiles is not None
@@ -30,7 +29,7 @@ def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
             continue
         findings.extend(rule.evaluate(ctx))
     findings.sort(key=lambda f: (f.start, _SEVERITY_ORDER[f.severity.value], f.rule_id))
-    size = ucs2_length(msg.text)
+    size = ctx.size
     return Verdict(
         id=msg.id,
         verdict=decide(findings),

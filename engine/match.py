@@ -13,11 +13,16 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from functools import lru_cache
+from importlib import resources
+from typing import Any, NamedTuple
 
 import ahocorasick
 
 from engine.normalize import Normalized, fold_char, normalize_word
+
+# Trigger id set when any hit was disguised (symbols between characters, variant spelling).
+EVASIVE = -1
 
 # A hit may span noise characters (最*低*价) but not arbitrary stretches of them: at most
 # this many removed characters per character of the word.
@@ -29,6 +34,7 @@ class Role(StrEnum):
 
     DENY = "deny"
     ALLOW = "allow"
+    GATE = "gate"  # literals a rule's regexes need: their presence selects the rules to run
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +56,7 @@ class Entry:
     variant: str | None  # "威信" when this key is 微信 written as 威信
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """A list word found in a message: skeleton span, original span, and how it was found."""
 
     start: int
@@ -67,13 +72,14 @@ class Hit:
 
 
 class Hits:
-    """All hits of one message, grouped by list."""
+    """All hits of one message, grouped by list, and the gate lists whose literals occur."""
 
-    __slots__ = ("by_list", "norm")
+    __slots__ = ("by_list", "gates", "norm")
 
-    def __init__(self, norm: Normalized, by_list: dict[int, list[Hit]]) -> None:
+    def __init__(self, norm: Normalized, by_list: dict[int, list[Hit]], gates: set[int]) -> None:
         self.norm = norm
         self.by_list = by_list
+        self.gates = gates
 
     def of(self, list_ids: Iterable[int], allow_ids: Iterable[int] = ()) -> list[Hit]:
         """Hits of ``list_ids`` that no hit of ``allow_ids`` overlaps, in text order."""
@@ -90,7 +96,11 @@ class Hits:
 
     def any(self, list_ids: Iterable[int]) -> bool:
         """Tell whether any of ``list_ids`` has a hit."""
-        return any(lid in self.by_list for lid in list_ids)
+        return not self.by_list.keys().isdisjoint(list_ids)
+
+    def triggered(self) -> set[int]:
+        """Ids of every list with a hit and every gate that is open."""
+        return self.by_list.keys() | self.gates
 
 
 class Lexicon:
@@ -99,11 +109,15 @@ class Lexicon:
     def __init__(self, lists: Sequence[WordList], variants: Mapping[str, Sequence[str]]) -> None:
         self.lists = tuple(lists)
         keys: dict[str, list[Entry]] = {}
+        gates: dict[str, set[int]] = {}
         canon = {normalize_word(c): [normalize_word(v) for v in vs] for c, vs in variants.items()}
         for lid, wl in enumerate(self.lists):
             for word in wl.words:
                 key = normalize_word(word)
                 if not key:
+                    continue
+                if wl.role is Role.GATE:
+                    gates.setdefault(key, set()).add(lid)
                     continue
                 keys.setdefault(key, []).append(Entry(lid, word, None))
                 if wl.role is Role.DENY:
@@ -111,9 +125,11 @@ class Lexicon:
                         keys.setdefault(alt, []).append(Entry(lid, word, variant))
         self.automaton: Any = ahocorasick.Automaton()
         self.word_count = len(keys)
-        for key in sorted(keys, key=_insertion_order):
-            self.automaton.add_word(key, (len(key), tuple(keys[key]), _latin_edges(key)))
-        if keys:
+        for key in sorted(keys.keys() | gates.keys(), key=_insertion_order):
+            entries = tuple(keys.get(key, ()))
+            gate_ids = frozenset(gates.get(key, ()))
+            self.automaton.add_word(key, (len(key), entries, _latin_edges(key), gate_ids))
+        if keys or gates:
             self.automaton.make_automaton()
         # pyahocorasick is not thread safe (its maintainer, issue #111); iteration keeps
         # state inside the automaton, so threads take turns.
@@ -122,12 +138,17 @@ class Lexicon:
     def scan(self, norm: Normalized) -> Hits:
         """Find every list word in the skeleton of ``norm``."""
         by_list: dict[int, list[Hit]] = {}
-        if not self.word_count:
-            return Hits(norm, by_list)
+        gates: set[int] = set()
+        if not len(self.automaton):
+            return Hits(norm, by_list, gates)
         skel = norm.skeleton.text
         with self._lock:
             found = list(self.automaton.iter(skel))
-        for end_index, (klen, entries, latin) in found:
+        for end_index, (klen, entries, latin, gate_ids) in found:
+            if gate_ids:
+                gates.update(gate_ids)  # permissive: no boundary or noise checks for gates
+                if not entries:
+                    continue
             start, end = end_index - klen + 1, end_index + 1
             os, oe = norm.skeleton_span(start, end)
             if latin and not _latin_bounded(norm.original, os, oe, latin):
@@ -135,11 +156,15 @@ class Lexicon:
             noise = (oe - os) - (end - start)
             if noise > MAX_NOISE_PER_CHAR * klen:
                 continue
+            if noise:
+                gates.add(EVASIVE)
             for entry in entries:
+                if entry.variant:
+                    gates.add(EVASIVE)
                 evasion = "variant" if entry.variant else ("noise" if noise else None)
                 hit = Hit(start, end, os, oe, entry, evasion)
                 by_list.setdefault(entry.list_id, []).append(hit)
-        return Hits(norm, by_list)
+        return Hits(norm, by_list, gates)
 
 
 def _variants(key: str, canon: Mapping[str, Sequence[str]]) -> Iterable[tuple[str, str]]:
@@ -150,10 +175,19 @@ def _variants(key: str, canon: Mapping[str, Sequence[str]]) -> Iterable[tuple[st
                     yield key.replace(c, alt), alt
 
 
-def _insertion_order(key: str) -> tuple[int, str]:
-    # pyahocorasick scans a node's children linearly in insertion order; putting short,
-    # common keys first keeps the root's hot children near the front.
-    return (len(key), key)
+@lru_cache(maxsize=1)
+def _char_rank() -> dict[str, int]:
+    text = resources.files("engine").joinpath("data/char_rank.txt").read_text(encoding="utf-8")
+    chars = "".join(line for line in text.splitlines() if not line.startswith("#"))
+    return {ch: i for i, ch in enumerate(chars)}
+
+
+def _insertion_order(key: str) -> tuple[int, int, str]:
+    # pyahocorasick scans a node's children linearly, in insertion order (sensitive_words.md
+    # §3.1): keys whose first character is common in Chinese text go first, so the root's
+    # hot children are found after a few comparisons.
+    rank = _char_rank()
+    return (rank.get(key[0], len(rank)), len(key), key)
 
 
 def _latin_edges(key: str) -> int:

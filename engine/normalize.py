@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,10 +37,12 @@ HARD_BREAKS = frozenset(",!?;:\n\r\u3001\u3002\uff61")
 class View:
     """A normalized string whose characters each know their index in a source string.
 
-    ``starts`` is built lazily: most messages never need a span mapped back.
+    Either ``starts`` lists the source index of every character (views with multi-character
+    folds), or ``removed`` is the regex whose matches were deleted from ``source``; the map
+    is then built on first use, as run offsets searched by bisection.
     """
 
-    __slots__ = ("_removed", "_source", "_starts", "text")
+    __slots__ = ("_keys", "_removed", "_shift", "_source", "_starts", "text")
 
     def __init__(
         self,
@@ -53,33 +56,33 @@ class View:
         self._source = source
         self._removed = removed
         self._starts = starts
+        self._keys: list[int] | None = None
+        self._shift: list[int] = []
 
-    @property
-    def starts(self) -> tuple[int, ...] | None:
-        """Index in the source of each character, or None when the view is the source."""
-        if self._starts is None and self._removed is not None and self._source is not None:
-            self._starts = _kept_indices(self._source, self._removed)
-        return self._starts
+    def _position(self, i: int) -> int:
+        if self._starts is not None:
+            if i < len(self._starts):
+                return self._starts[i]
+            return self._starts[-1] + 1 if self._starts else 0
+        if self._removed is None or self._source is None:
+            return i
+        if self._keys is None:
+            keys: list[int] = []
+            removed = 0
+            for m in self._removed.finditer(self._source):
+                keys.append(m.start() - removed)  # first view index shifted by this run
+                removed += m.end() - m.start()
+                self._shift.append(removed)
+            self._keys = keys
+        k = bisect_right(self._keys, i)
+        return i + (self._shift[k - 1] if k else 0)
 
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """Map the view span [start, end) to a span of the source string."""
-        starts = self.starts
-        if starts is None:
-            return start, end
         if start >= end:
-            pos = starts[start] if start < len(starts) else (starts[-1] + 1 if starts else 0)
+            pos = self._position(start)
             return pos, pos
-        return starts[start], starts[end - 1] + 1
-
-
-def _kept_indices(source: str, removed: re.Pattern[str]) -> tuple[int, ...]:
-    starts: list[int] = []
-    pos = 0
-    for m in removed.finditer(source):
-        starts.extend(range(pos, m.start()))
-        pos = m.end()
-    starts.extend(range(pos, len(source)))
-    return tuple(starts)
+        return self._position(start), self._position(end - 1) + 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ message to UCS-2 (70 / 67). Sources: Aliyun and Huawei billing pages (sms_rules.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -18,8 +18,7 @@ _GSM7_BASIC = frozenset(
 _GSM7_EXTENDED = frozenset("|^€{}[]~\\\f")
 
 
-@dataclass(frozen=True, slots=True)
-class Length:
+class Length(NamedTuple):
     """Billed length of a message."""
 
     chars: int  # characters as the provider counts them

@@ -13,14 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.match import Hits, Role, WordList
 from engine.message import Message, MessageType
-from engine.normalize import Normalized, is_filler
+from engine.normalize import Normalized, is_filler, normalize_word
 from engine.rule_types.literals import gate_for
+from engine.segments import Length, ucs2_length
 from engine.verdict import Finding, Severity
 
 # The output contract's categories (issue #2), then the ones the law adds.
@@ -115,7 +116,7 @@ class MatcherSpec(Strict):
         allow = build.allow(self.allow, origin)
         regexes = tuple(re.compile(p, re.IGNORECASE) for p in self.patterns)
         combined = combine(self.patterns) if len(regexes) > 1 else (regexes or (None,))[0]
-        gate = None if self.original else gate_for(self.patterns)
+        gate = None if self.original or not regexes else build.gate(gate_for(self.patterns), origin)
         return Matcher(deny, allow, combined, regexes, gate, self.whole_word, self.original)
 
 
@@ -129,8 +130,7 @@ def combine(patterns: Sequence[str]) -> re.Pattern[str] | None:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """A span of the original text found by a matcher."""
 
     start: int
@@ -146,12 +146,18 @@ class Matcher:
     allow_ids: tuple[int, ...]
     regex: re.Pattern[str] | None  # all patterns in one; None when it would not compile
     regexes: tuple[re.Pattern[str], ...]
-    gate: tuple[str, ...] | None  # literals one of which any regex match contains
+    gate: int | None  # gate list: literals one of which every regex match contains
     whole_word: bool
     on_original: bool = False
 
-    def _may_match(self, text: str) -> bool:
-        return self.gate is None or any(lit in text for lit in self.gate)
+    def triggers(self) -> frozenset[int] | None:
+        """List and gate ids one of which must be hit for this matcher to match (None: any)."""
+        ids = set(self.list_ids)
+        if self.regexes:
+            if self.gate is None:
+                return None
+            ids.add(self.gate)
+        return frozenset(ids)
 
     def spans(self, ctx: Context) -> list[Span]:
         """Every match in the message, as original-text spans; overlapping ones merged."""
@@ -181,7 +187,7 @@ class Matcher:
         """Tell whether anything matches (cheaper than ``spans`` when it does)."""
         if self.regexes:
             text = ctx.text if self.on_original else ctx.norm.folded.text
-            if not self._may_match(text):
+            if self.gate is not None and self.gate not in ctx.hits.gates:
                 pass
             elif self.regex is not None:
                 if self.regex.search(text):
@@ -282,12 +288,17 @@ class RuleSpec(Strict):
 
 
 class Rule:
-    """A compiled rule: evaluates one message."""
+    """A compiled rule: evaluates one message.
 
-    __slots__ = ("meta",)
+    ``triggers``: list/gate ids one of which a message must hit for the rule to possibly
+    fire; None means the rule runs on every message (e.g. a required phrase).
+    """
 
-    def __init__(self, meta: RuleMeta) -> None:
+    __slots__ = ("meta", "triggers")
+
+    def __init__(self, meta: RuleMeta, triggers: frozenset[int] | None = None) -> None:
         self.meta = meta
+        self.triggers = triggers
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:  # pragma: no cover - abstract
         """Yield the findings of this rule for the message in ``ctx``."""
@@ -326,6 +337,12 @@ class Builder:
         if not words:
             return ()
         return (self._add(WordList(f"{origin}#allow", Role.ALLOW, tuple(words), origin)),)
+
+    def gate(self, literals: Sequence[str] | None, origin: str) -> int | None:
+        """Register the literals that gate a matcher's regexes; None when they cannot."""
+        if not literals or any(not normalize_word(lit) for lit in literals):
+            return None
+        return self._add(WordList(f"{origin}#gate", Role.GATE, tuple(literals), origin))
 
     def global_allow_ids(self) -> tuple[int, ...]:
         """Ids of the allow-lists that excuse hits of every rule."""
@@ -400,6 +417,11 @@ class Context:
     def send_at(self) -> datetime | None:
         """When the message is to be sent, if the caller said."""
         return self.msg.send_at
+
+    @cached_property
+    def size(self) -> Length:
+        """Billed length of the message (mainland numbers)."""
+        return ucs2_length(self.msg.text)
 
     @cached_property
     def end_of_content(self) -> int:

@@ -51,7 +51,7 @@ class Forbidden(Rule):
         unless: Matcher | None,
         limit: int,
     ) -> None:
-        super().__init__(meta)
+        super().__init__(meta, match.triggers())
         self.match, self.when, self.unless, self.limit = match, when, unless, limit
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:

@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
-from engine.segments import count_non_gsm7, international_length, non_gsm7_chars, ucs2_length
+from engine.segments import count_non_gsm7, international_length, non_gsm7_chars
 from engine.verdict import Finding
 
 
@@ -43,8 +43,7 @@ class LengthRule(Rule):
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report the length issue this rule checks."""
-        text = ctx.text
-        size = ucs2_length(text)
+        size = ctx.size
         n = size.chars
         if self.check == "max":
             if n <= self.max_chars:
@@ -68,6 +67,8 @@ class LengthRule(Rule):
 
     def _gsm7(self, ctx: Context) -> Iterable[Finding]:
         text = ctx.text
+        if len(text.encode("ascii", "ignore")) * 10 < len(text) * 8:
+            return ()  # mostly non-ASCII (Chinese): UCS-2 whatever we do
         if count_non_gsm7(text, len(text) // 10) > len(text) // 10:
             return ()  # not "mostly Latin": Chinese text is UCS-2 anyway
         bad = non_gsm7_chars(text)

@@ -12,6 +12,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from engine.match import EVASIVE
 from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec, Span, merge_spans
 from engine.verdict import Finding
 
@@ -44,6 +45,7 @@ class Obfuscation(Rule):
     def finish(self, build: Builder) -> None:
         """Watch every deny list of the ruleset."""
         self.list_ids = build.deny_ids()
+        self.triggers = frozenset((EVASIVE,))
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report each disguised stretch of text once (overlapping hits merged)."""

@@ -74,7 +74,7 @@ class PatternRule(Rule):
         unless: Matcher | None,
         check: Callable[[str], bool] | None,
     ) -> None:
-        super().__init__(meta)
+        super().__init__(meta, match.triggers())
         self.match, self.when, self.unless, self.check = match, when, unless, check
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:

@@ -33,7 +33,7 @@ class Placement(Rule):
     __slots__ = ("at", "match")
 
     def __init__(self, meta: RuleMeta, match: Matcher, at: str) -> None:
-        super().__init__(meta)
+        super().__init__(meta, match.triggers())
         self.match, self.at = match, at
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:

@@ -65,7 +65,7 @@ class Required(Rule):
         unless: Matcher | None,
         point_at: str,
     ) -> None:
-        super().__init__(meta)
+        super().__init__(meta, when.triggers() if when is not None else None)
         self.any, self.when, self.unless, self.point_at = any_, when, unless, point_at
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:

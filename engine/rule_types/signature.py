@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NamedTuple
 
 from pydantic import Field
 
@@ -23,8 +22,7 @@ _LEADING = re.compile(r"\s*【([^】]{0,40})】")
 _SIGNATURE_CHARS = re.compile(r"^[0-9A-Za-z\u3400-\u9fff]+$")
 
 
-@dataclass(frozen=True, slots=True)
-class Signature:
+class Signature(NamedTuple):
     """The leading 【…】 of a message: its text and the span of the text inside 【】."""
 
     text: str
@@ -84,15 +82,18 @@ class SignatureRule(Rule):
             return self._extra(ctx, sig)
         if sig is None:
             return ()
-        bad = {
-            "length": not self.min_len <= len(sig.text) <= self.max_len,
-            "charset": not _SIGNATURE_CHARS.match(sig.text) or sig.text.isdigit(),
-            "generic": fold(sig.text) in self.names,
-            "not_approved": bool(self.names) and fold(sig.text) not in self.names,
-        }[self.check]
-        if not bad:
+        if not self._bad(sig.text):
             return ()
         return (ctx.finding(self.meta, sig.start, sig.end, n=len(sig.text)),)
+
+    def _bad(self, name: str) -> bool:
+        if self.check == "length":
+            return not self.min_len <= len(name) <= self.max_len
+        if self.check == "charset":
+            return not _SIGNATURE_CHARS.match(name) or name.isdigit()
+        if self.check == "generic":
+            return fold(name) in self.names
+        return bool(self.names) and fold(name) not in self.names  # not_approved
 
     def _extra(self, ctx: Context, sig: Signature | None) -> Iterable[Finding]:
         skip = sig.start - 1 if sig else -1

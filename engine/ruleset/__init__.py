@@ -18,6 +18,36 @@ __all__ = ["RuleFileError", "RuleSet", "RulesetError", "default_rules_dir", "loa
 
 
 @dataclass(frozen=True)
+class RuleIndex:
+    """The rules for one message type: those that always run, and the rest by trigger id."""
+
+    always: tuple[Rule, ...]
+    by_trigger: dict[int, tuple[Rule, ...]]
+    order: dict[int, int]  # id(rule) -> position in the ruleset, to keep a stable order
+
+    @classmethod
+    def build(cls, rules: list[Rule]) -> RuleIndex:
+        """Index ``rules`` (already filtered to one message type)."""
+        always = tuple(r for r in rules if r.triggers is None)
+        by_trigger: dict[int, list[Rule]] = {}
+        for r in rules:
+            for t in r.triggers or ():
+                by_trigger.setdefault(t, []).append(r)
+        order = {id(r): i for i, r in enumerate(rules)}
+        return cls(always, {t: tuple(rs) for t, rs in by_trigger.items()}, order)
+
+    def select(self, triggered: set[int]) -> list[Rule]:
+        """The rules that can fire, given the list and gate ids a message hit."""
+        if not triggered:
+            return list(self.always)
+        chosen: dict[int, Rule] = {}
+        for t in triggered:
+            for r in self.by_trigger.get(t, ()):
+                chosen[id(r)] = r
+        return [*self.always, *sorted(chosen.values(), key=lambda r: self.order[id(r)])]
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """Compiled rules, ready to check messages. Never mutated: reloads build a new one."""
 
@@ -30,7 +60,7 @@ class RuleSet:
     profiles: dict[str, Profile]
     industries: frozenset[str]
     global_allow: tuple[int, ...]
-    by_type: dict[MessageType, tuple[Rule, ...]]
+    by_type: dict[MessageType, RuleIndex]
 
     def profile(self, name: str) -> Profile:
         """Return a provider profile, with a clear error for unknown names."""
@@ -108,7 +138,7 @@ def load_ruleset(
         for name, p in files.config.profiles.items()
     }
     by_type = {
-        MessageType(t): tuple(r for r in compiled if MessageType(t) in r.meta.types)
+        MessageType(t): RuleIndex.build([r for r in compiled if MessageType(t) in r.meta.types])
         for t in MESSAGE_TYPES
     }
     return RuleSet(
