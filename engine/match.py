@@ -21,8 +21,11 @@ import ahocorasick
 
 from engine.normalize import Normalized, fold_char, normalize_word
 
-# Trigger id set when any hit was disguised (symbols between characters, variant spelling).
-EVASIVE = -1
+# Trigger ids beside list and gate ids: facts about a message that decide which rules run.
+EVASIVE = -1  # a hit was disguised (symbols between characters, variant spelling)
+HAS_DOT = -2  # the folded text has a "." (a link is possible)
+LONG = -3  # more than 70 characters (more than one segment)
+LATIN = -4  # mostly ASCII text
 
 # A hit may span noise characters (最*低*价) but not arbitrary stretches of them: at most
 # this many removed characters per character of the word.
@@ -99,8 +102,16 @@ class Hits:
         return not self.by_list.keys().isdisjoint(list_ids)
 
     def triggered(self) -> set[int]:
-        """Ids of every list with a hit and every gate that is open."""
-        return self.by_list.keys() | self.gates
+        """Ids of every list with a hit, every gate that is open, and the message facts."""
+        ids = self.by_list.keys() | self.gates
+        text = self.norm.original
+        if "." in self.norm.folded.text:
+            ids.add(HAS_DOT)
+        if len(text) > 70:
+            ids.add(LONG)
+        if len(text.encode("ascii", "ignore")) * 10 >= len(text) * 8 and text:
+            ids.add(LATIN)
+        return ids
 
 
 class Lexicon:

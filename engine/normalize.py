@@ -59,6 +59,11 @@ class View:
         self._keys: list[int] | None = None
         self._shift: list[int] = []
 
+    @property
+    def is_source(self) -> bool:
+        """Tell whether the view has the same characters at the same indices as its source."""
+        return self._starts is None and self._removed is None
+
     def _position(self, i: int) -> int:
         if self._starts is not None:
             if i < len(self._starts):
@@ -96,6 +101,8 @@ class Normalized:
     def skeleton_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a skeleton span to the original text."""
         fs, fe = self.skeleton.to_source(start, end)  # skeleton -> folded
+        if self.folded.is_source:
+            return fs, fe
         return self.folded.to_source(fs, fe)
 
     def folded_span(self, start: int, end: int) -> tuple[int, int]:

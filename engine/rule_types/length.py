@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from engine.match import LATIN, LONG
 from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
 from engine.segments import count_non_gsm7, international_length, non_gsm7_chars
 from engine.verdict import Finding
@@ -38,7 +39,9 @@ class LengthRule(Rule):
     __slots__ = ("check", "max_chars", "slack")
 
     def __init__(self, meta: RuleMeta, check: str, max_chars: int, slack: int) -> None:
-        super().__init__(meta)
+        # "max" may be set below 70 by a profile, so only the others wait for LONG/LATIN
+        trigger = {"segments": LONG, "boundary": LONG, "gsm7": LATIN}.get(check)
+        super().__init__(meta, None if trigger is None else frozenset((trigger,)))
         self.check, self.max_chars, self.slack = check, max_chars, slack
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:

@@ -13,6 +13,7 @@ from typing import ClassVar, Literal, NamedTuple
 
 from pydantic import Field
 
+from engine.match import HAS_DOT
 from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
 from engine.verdict import Finding
 
@@ -101,7 +102,7 @@ class LinkRule(Rule):
     __slots__ = ("check", "domains", "max_links")
 
     def __init__(self, meta: RuleMeta, check: str, domains: frozenset[str], max_links: int) -> None:
-        super().__init__(meta)
+        super().__init__(meta, frozenset((HAS_DOT,)))
         self.check, self.domains, self.max_links = check, domains, max_links
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
