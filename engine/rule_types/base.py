@@ -111,13 +111,27 @@ class MatcherSpec(Strict):
         return not (self.words or self.lists or self.patterns)
 
     def compile(self, build: Builder, origin: str) -> Matcher:
-        """Register the words with the builder and compile the regexes into one."""
-        deny = build.deny(self.words, self.lists, origin)
+        """Register the words with the builder and compile the regexes into one.
+
+        Patterns that are plain literals (秒杀, 限时) become words: the automaton finds them
+        in the same pass as every other word, and they also match across inserted symbols.
+        """
+        literal = [p for p in self.patterns if _is_plain(p)] if not self.original else []
+        patterns = [p for p in self.patterns if p not in literal]
+        deny = build.deny([*self.words, *literal], self.lists, origin)
         allow = build.allow(self.allow, origin)
-        regexes = tuple(re.compile(p, re.IGNORECASE) for p in self.patterns)
-        combined = combine(self.patterns) if len(regexes) > 1 else (regexes or (None,))[0]
-        gate = None if self.original or not regexes else build.gate(gate_for(self.patterns), origin)
+        regexes = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+        combined = combine(patterns) if len(regexes) > 1 else (regexes or (None,))[0]
+        gate = None if self.original or not regexes else build.gate(gate_for(patterns), origin)
         return Matcher(deny, allow, combined, regexes, gate, self.whole_word, self.original)
+
+
+_PLAIN = re.compile(r"^[\w\u3400-\u9fff]+$")
+
+
+def _is_plain(pattern: str) -> bool:
+    """A pattern of letters, digits and CJK only, with no regex syntax (lower case)."""
+    return bool(_PLAIN.match(pattern)) and pattern == pattern.lower() and "_" not in pattern
 
 
 def combine(patterns: Sequence[str]) -> re.Pattern[str] | None:
@@ -183,8 +197,28 @@ class Matcher:
             out.extend(Span(h.orig_start, h.orig_end, h.evasion) for h in hits)
         return merge_spans(out) if len(out) > 1 else out
 
+    def first(self, ctx: Context) -> Span | None:
+        """The earliest match, or None (one combined search instead of every match)."""
+        if self.regex is None or self.list_ids or self.whole_word:
+            spans = self.spans(ctx)
+            return spans[0] if spans else None
+        if self.gate is not None and self.gate not in ctx.hits.gates:
+            return None
+        if self.on_original:
+            m = self.regex.search(ctx.text)
+            return Span(m.start(), m.end()) if m else None
+        m = self.regex.search(ctx.norm.folded.text)
+        return Span(*ctx.norm.folded_span(m.start(), m.end())) if m else None
+
     def found(self, ctx: Context) -> bool:
         """Tell whether anything matches (cheaper than ``spans`` when it does)."""
+        if (
+            self.list_ids
+            and ctx.hits.any(self.list_ids)
+            and not self.allow_ids
+            and not self.whole_word
+        ):
+            return True  # a word hit (global allow-lists aside) settles it without any regex
         if self.regexes:
             text = ctx.text if self.on_original else ctx.norm.folded.text
             if self.gate is not None and self.gate not in ctx.hits.gates:

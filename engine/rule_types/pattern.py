@@ -12,7 +12,17 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from engine.rule_types.base import Builder, Context, Matcher, MatcherSpec, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import (
+    Builder,
+    Context,
+    Matcher,
+    MatcherSpec,
+    Rule,
+    RuleMeta,
+    RuleSpec,
+    Span,
+    merge_spans,
+)
 from engine.verdict import Finding
 
 
@@ -38,7 +48,22 @@ def cn_id(value: str) -> bool:
     return "10x98765432"[total % 11] == value[17].lower()
 
 
-VALIDATORS: dict[str, Callable[[str], bool]] = {"luhn": luhn, "cn_id": cn_id}
+def price_per_day_below(m: re.Match[str], threshold: float) -> bool:
+    """Tell whether a match's ``price`` divided by its ``days`` is below ``threshold``."""
+    groups = m.groupdict()
+    price = groups.get("price") or groups.get("price2")
+    days = groups.get("days") or groups.get("days2")
+    if not price or not days or int(days) == 0:
+        return False
+    return float(price) / int(days) < threshold
+
+
+Validator = Callable[[re.Match[str], float], bool]
+VALIDATORS: dict[str, Validator] = {
+    "luhn": lambda m, _: luhn(_alnum(m.group(0))),
+    "cn_id": lambda m, _: cn_id(_alnum(m.group(0))),
+    "price_per_day_below": price_per_day_below,
+}
 
 
 class PatternSpec(RuleSpec):
@@ -47,7 +72,10 @@ class PatternSpec(RuleSpec):
     KIND: ClassVar[str] = "pattern"
     kind: Literal["pattern"] = "pattern"
     patterns: list[str] = Field(min_length=1)
-    validate_with: Literal["luhn", "cn_id"] | None = None
+    # luhn: bank card check digit; cn_id: ID number checksum; price_per_day_below: named
+    # groups price/days (or price2/days2) give a price per day below ``threshold``
+    validate_with: Literal["luhn", "cn_id", "price_per_day_below"] | None = None
+    threshold: float = 0.0
     original: bool = False  # run on the original text (special symbols the fold would hide)
     when: MatcherSpec | None = None
     unless: MatcherSpec | None = None
@@ -58,13 +86,13 @@ class PatternSpec(RuleSpec):
         when = self.when.compile(build, meta.id) if self.when else None
         unless = self.unless.compile(build, meta.id) if self.unless else None
         check = VALIDATORS[self.validate_with] if self.validate_with else None
-        return PatternRule(meta, match, when, unless, check)
+        return PatternRule(meta, match, when, unless, check, self.threshold)
 
 
 class PatternRule(Rule):
     """Runtime ``pattern`` rule."""
 
-    __slots__ = ("check", "match", "unless", "when")
+    __slots__ = ("check", "match", "threshold", "unless", "when")
 
     def __init__(
         self,
@@ -72,16 +100,16 @@ class PatternRule(Rule):
         match: Matcher,
         when: Matcher | None,
         unless: Matcher | None,
-        check: Callable[[str], bool] | None,
+        check: Validator | None,
+        threshold: float,
     ) -> None:
         super().__init__(meta, match.triggers())
         self.match, self.when, self.unless, self.check = match, when, unless, check
+        self.threshold = threshold
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report each regex match that passes the validator."""
-        spans = self.match.spans(ctx)
-        if self.check is not None:
-            spans = [s for s in spans if self.check(_alnum(ctx.text[s.start : s.end]))]
+        spans = self.match.spans(ctx) if self.check is None else self._validated(ctx)
         if not spans:
             return ()
         if self.when is not None and not self.when.found(ctx):
@@ -89,6 +117,18 @@ class PatternRule(Rule):
         if self.unless is not None and self.unless.found(ctx):
             return ()
         return [ctx.finding(self.meta, s.start, s.end) for s in spans]
+
+    def _validated(self, ctx: Context) -> list[Span]:
+        if not self.match.found(ctx):
+            return []
+        text = ctx.text if self.match.on_original else ctx.folded
+        out = []
+        for rx in self.match.regexes:
+            for m in rx.finditer(text):
+                if m.end() > m.start() and self.check is not None and self.check(m, self.threshold):
+                    s, e = m.span() if self.match.on_original else ctx.norm.folded_span(*m.span())
+                    out.append(Span(s, e))
+        return merge_spans(out)
 
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")

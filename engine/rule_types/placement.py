@@ -38,9 +38,9 @@ class Placement(Rule):
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report a phrase that is present but not in its place."""
-        spans = self.match.spans(ctx)
-        if not spans:
+        if not self.match.found(ctx):
             return ()
+        spans = self.match.spans(ctx)
         if self.at == "end":
             last = max(spans, key=lambda s: s.end)
             if last.end >= ctx.end_of_content:

@@ -70,18 +70,18 @@ class Required(Rule):
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report a missing phrase."""
-        trigger = None
-        if self.when is not None:
-            triggers = self.when.spans(ctx)
-            if not triggers:
-                return ()
-            trigger = triggers[0]
+        # cheapest first: one combined search each, the trigger's span only when reporting
+        if self.when is not None and not self.when.found(ctx):
+            return ()
         if self.any.found(ctx):
             return ()
         if self.unless is not None and self.unless.found(ctx):
             return ()
-        if trigger is not None:
-            return (ctx.finding(self.meta, trigger.start, trigger.end, trigger.evasion),)
+        if self.when is not None:
+            trigger = self.when.first(ctx)
+            if trigger is not None:
+                return (ctx.finding(self.meta, trigger.start, trigger.end, trigger.evasion),)
+            return ()
         n = len(ctx.text)
         start, end = {"start": (0, 0), "end": (n, n), "text": (0, n)}[self.point_at]
         return (ctx.finding(self.meta, start, end),)
