@@ -33,19 +33,52 @@ _POOL = (
 
 _TEMPLATES = [
     ("verification", "【{shop}】验证码{code}，用于{purpose}，{n}分钟内有效，请勿泄露给他人。"),
-    ("verification", "【{shop}】您正在{purpose}，验证码{code}，{n}分钟内有效。如非本人操作请忽略。"),
+    (
+        "verification",
+        "【{shop}】您正在{purpose}，验证码{code}，{n}分钟内有效。如非本人操作请忽略。",
+    ),
     ("notification", "【{shop}】您的订单{order}已发货，运单号SF{num}，可在App-我的订单查看物流。"),
-    ("notification", "【{shop}】您预约的{month}月{day}日{hour}:00服务即将开始，请准时到店，如需改期请致电4001234567。"),
+    (
+        "notification",
+        "【{shop}】您预约的{month}月{day}日{hour}:00服务即将开始，请准时到店，如需改期请致电4001234567。",
+    ),
     ("notification", "【{shop}】您的退款{price}元已原路退回，预计1–3个工作日到账，请注意查收。"),
-    ("marketing", "【{shop}】{name}，您有{k}张满{a}减{b}券待领，{month}月{day}日前有效，详见App-我的-优惠券。拒收请回复R"),
-    ("marketing", "【{shop}】尊敬的会员，{item}会员价{price}元起，活动时间{month}月{day}日至{day2}日，详见 https://m.xinshi-mall.cn/{num} 。回T退订"),
-    ("marketing", "【{shop}】尊敬的会员，全场最低价！{item}限时抢购，加V信{code}进群领券。拒收请回复R"),
-    ("marketing", "【{shop}】尊敬的会员，{item}{k}折起，{month}月{day}日当天有效，数量有限先到先得。"),
-    ("marketing", "【云途旅行】尊敬的会员，上海-三亚特价机票{price}元起，仅限{month}月出行，手慢无！拒收请回复R"),
-    ("marketing", "【{shop}】尊敬的会员，冬季新品上市，{item}、围巾、手套会员价{k}折，活动时间{month}月{day}日至{day2}日，满{a}元包邮，详见App-我的-活动页，数量有限先到先得。拒收请回复R"),
-    ("marketing", "【云途旅行】尊敬的会员，三亚海景房{price}元/晚起（{month}月入住），含双早和接送机，入住前1天18:00前可免费取消，详见 https://m.xinshi-mall.cn/{num} 。回TD退订"),
-    ("notification", "【{shop}】您的订单{order}已签收。如有商品质量问题，请在收货后7天内通过App-我的订单-申请售后办理退换货，客服热线4001234567（9:00–21:00）。"),
-    ("notification", "【{shop}】尊敬的客户，您尾号{code}的账户于{month}月{day}日{hour}:05在新设备登录，如非本人操作，请立即在App内修改密码并联系官方客服。"),
+    (
+        "marketing",
+        "【{shop}】{name}，您有{k}张满{a}减{b}券待领，{month}月{day}日前有效，详见App-我的-优惠券。拒收请回复R",
+    ),
+    (
+        "marketing",
+        "【{shop}】尊敬的会员，{item}会员价{price}元起，活动时间{month}月{day}日至{day2}日，详见 https://m.xinshi-mall.cn/{num} 。回T退订",
+    ),
+    (
+        "marketing",
+        "【{shop}】尊敬的会员，全场最低价！{item}限时抢购，加V信{code}进群领券。拒收请回复R",
+    ),
+    (
+        "marketing",
+        "【{shop}】尊敬的会员，{item}{k}折起，{month}月{day}日当天有效，数量有限先到先得。",
+    ),
+    (
+        "marketing",
+        "【云途旅行】尊敬的会员，上海-三亚特价机票{price}元起，仅限{month}月出行，手慢无！拒收请回复R",
+    ),
+    (
+        "marketing",
+        "【{shop}】尊敬的会员，冬季新品上市，{item}、围巾、手套会员价{k}折，活动时间{month}月{day}日至{day2}日，满{a}元包邮，详见App-我的-活动页，数量有限先到先得。拒收请回复R",
+    ),
+    (
+        "marketing",
+        "【云途旅行】尊敬的会员，三亚海景房{price}元/晚起（{month}月入住），含双早和接送机，入住前1天18:00前可免费取消，详见 https://m.xinshi-mall.cn/{num} 。回TD退订",
+    ),
+    (
+        "notification",
+        "【{shop}】您的订单{order}已签收。如有商品质量问题，请在收货后7天内通过App-我的订单-申请售后办理退换货，客服热线4001234567（9:00–21:00）。",
+    ),
+    (
+        "notification",
+        "【{shop}】尊敬的客户，您尾号{code}的账户于{month}月{day}日{hour}:05在新设备登录，如非本人操作，请立即在App内修改密码并联系官方客服。",
+    ),
 ]
 _FILL = {
     "shop": ["信使商城", "云途旅行", "谷香食品", "学而教育", "康宁口腔", "信使快递"],
@@ -142,7 +175,9 @@ def main() -> None:
 
     # Baseline: one re alternation of every deny word (shipped lists + the extra list).
     deny_words = sorted(
-        {w for wl in rs.lexicon.lists if wl.role.value == "deny" for w in wl.words}, key=len, reverse=True
+        {w for wl in rs.lexicon.lists if wl.role.value == "deny" for w in wl.words},
+        key=len,
+        reverse=True,
     )
     t0 = time.perf_counter()
     rx = re.compile("|".join(map(re.escape, deny_words)))
@@ -156,16 +191,24 @@ def main() -> None:
 
     rate = len(messages) / best_total
     print(f"xinshi check benchmark · Python, 1 thread · ruleset {rs.version}")
-    print(f"  rules {len(rs.rules)} · automaton keys {rs.word_count:,} (extra list {len(words):,} words)")
-    print(f"  messages {len(messages):,} · mean {mean_len:.0f} chars · verdicts "
-          + ", ".join(f"{v} {verdicts.count(v)}" for v in ("allow", "review", "block")))
+    print(
+        f"  rules {len(rs.rules)} · automaton keys {rs.word_count:,} (extra list {len(words):,} words)"
+    )
+    print(
+        f"  messages {len(messages):,} · mean {mean_len:.0f} chars · verdicts "
+        + ", ".join(f"{v} {verdicts.count(v)}" for v in ("allow", "review", "block"))
+    )
     print(f"  fold tables build       {t_tables * 1000:8.0f} ms")
     print(f"  ruleset + automaton     {t_build * 1000:8.0f} ms   (target ≤ 2000 ms)")
     print(f"  engine.check            {rate:8,.0f} msg/s (target ≥ 20,000)")
-    print(f"  latency p50 / p99 / max {percentile(best_lat, 50):6.1f} / {percentile(best_lat, 99):6.1f} / "
-          f"{best_lat[-1]:6.1f} µs (target p99 ≤ 200)")
-    print(f"  baseline re alternation {rx_rate:8,.0f} msg/s over {len(sub)} msgs (build {t_rx_build:.2f} s),"
-          f" matching only — no normalization, no rules")
+    print(
+        f"  latency p50 / p99 / max {percentile(best_lat, 50):6.1f} / {percentile(best_lat, 99):6.1f} / "
+        f"{best_lat[-1]:6.1f} µs (target p99 ≤ 200)"
+    )
+    print(
+        f"  baseline re alternation {rx_rate:8,.0f} msg/s over {len(sub)} msgs (build {t_rx_build:.2f} s),"
+        f" matching only — no normalization, no rules"
+    )
     print(f"  speed-up vs baseline    {rate / rx_rate:8.1f}×")
     print(f"  peak RSS                {rss_mb():8.0f} MB (started at {rss0:.0f} MB; target ≤ 300)")
 
