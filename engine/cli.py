@@ -272,7 +272,8 @@ def rules_test(
             f"[red]FAIL[/] {r.path}: {r.rule_id} {r.expect}: {r.example.text}", highlight=False
         )
         console.print(f"     {r.problem}", highlight=False)
-    console.print(f"{len(results) - len(failed)} examples passed, {len(failed)} failed")
+    ok = len(results) - len(failed)
+    console.print(f"{ok} of {len(results)} rule examples behave as written ({len(failed)} failing)")
     raise typer.Exit(1 if failed else 0)
 
 

@@ -128,4 +128,4 @@ def test_demo_runs_and_summarises() -> None:
 def test_rules_commands(cmd: tuple[str, ...]) -> None:
     r = run(*cmd)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "rules" in r.stdout or "examples passed" in r.stdout
+    assert "rules" in r.stdout or "rule examples behave as written" in r.stdout
