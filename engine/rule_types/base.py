@@ -210,6 +210,24 @@ class Matcher:
         m = self.regex.search(ctx.norm.folded.text)
         return Span(*ctx.norm.folded_span(m.start(), m.end())) if m else None
 
+    def last_end(self, ctx: Context) -> Span | None:
+        """The match that ends last, or None (one pass of the combined regex)."""
+        if self.regex is None or self.list_ids or self.whole_word:
+            spans = self.spans(ctx)
+            return max(spans, key=lambda s: s.end) if spans else None
+        if self.gate is not None and self.gate not in ctx.hits.gates:
+            return None
+        text = ctx.text if self.on_original else ctx.norm.folded.text
+        last = None
+        for m in self.regex.finditer(text):
+            if m.end() > m.start():
+                last = m
+        if last is None:
+            return None
+        if self.on_original:
+            return Span(last.start(), last.end())
+        return Span(*ctx.norm.folded_span(last.start(), last.end()))
+
     def found(self, ctx: Context) -> bool:
         """Tell whether anything matches (cheaper than ``spans`` when it does)."""
         if (

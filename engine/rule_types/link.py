@@ -32,6 +32,9 @@ URL = re.compile(
     + _PATH,
     re.IGNORECASE,
 )
+# Every URL has a dot between a letter/digit and a TLD letter or an IP digit: a fast test
+# before the full pattern, which has no literal prefix to scan for.
+_MAYBE_URL = re.compile(r"[0-9a-z-]\.[0-9a-z]", re.IGNORECASE)
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _SECOND_LEVEL = frozenset({"com.cn", "net.cn", "org.cn", "gov.cn", "edu.cn", "com.hk", "co.uk"})
 
@@ -57,7 +60,7 @@ def find_links(ctx: Context) -> list[Link]:
         return cached
     links = []
     folded = ctx.folded
-    if "." in folded:
+    if _MAYBE_URL.search(folded):
         for m in URL.finditer(folded):
             s, e = ctx.norm.folded_span(m.start(), m.end())
             links.append(Link(s, e, m.group("host").lower(), m.group(0)))

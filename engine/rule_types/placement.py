@@ -38,15 +38,14 @@ class Placement(Rule):
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report a phrase that is present but not in its place."""
-        if not self.match.found(ctx):
-            return ()
-        spans = self.match.spans(ctx)
         if self.at == "end":
-            last = max(spans, key=lambda s: s.end)
-            if last.end >= ctx.end_of_content:
+            last = self.match.last_end(ctx)
+            if last is None or last.end >= ctx.end_of_content:
                 return ()
             return (ctx.finding(self.meta, last.start, last.end),)
-        first = min(spans, key=lambda s: s.start)
+        first = self.match.first(ctx)
+        if first is None:
+            return ()
         lead = ctx.text[: first.start]
         if all(is_filler(c) for c in lead):
             return ()
