@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from engine.match import Hits
-from engine.message import Message, make_message
+from engine.message import BEIJING, Message, make_message
 from engine.normalize import normalize
 from engine.rule_types.base import Context
 from engine.ruleset import RuleSet, shipped_ruleset
 from engine.verdict import Finding, Verdict, decide
 
 _SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
+
+
+def _day(msg: Message) -> date:
+    """The Beijing date that decides which dated rules are in force."""
+    return (msg.send_at or datetime.now(BEIJING)).astimezone(BEIJING).date()
 
 
 def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
@@ -21,11 +28,9 @@ def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
     hits: Hits = rs.lexicon.scan(norm)
     ctx = Context(msg, norm, hits, rs.profile(msg.profile), rs.global_allow)
     findings: list[Finding] = []
+    day = _day(msg) if rs.dated else None
     for rule in rs.by_type[msg.type].select(hits.triggered()):
-        meta = rule.meta
-        if (
-            meta.industries is not None or meta.skip_industries or meta.profiles is not None
-        ) and not meta.applies(msg):
+        if rule.scoped and not rule.meta.applies(msg, day):
             continue
         findings.extend(rule.evaluate(ctx))
     findings.sort(key=lambda f: (f.start, _SEVERITY_ORDER[f.severity.value], f.rule_id))
@@ -37,4 +42,5 @@ def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
         segments=size.segments,
         chars=size.chars,
         ruleset_version=rs.version,
+        ruleset_commit=rs.commit,
     )

@@ -48,7 +48,8 @@ class Verdict:
     findings: tuple[Finding, ...]
     segments: int
     chars: int
-    ruleset_version: str
+    ruleset_version: str  # content hash of the rule files
+    ruleset_commit: str | None = None  # git commit of the rules, when they are in a checkout
 
     def to_dict(self) -> dict[str, Any]:
         """Return the verdict as plain JSON-ready data."""

@@ -20,7 +20,9 @@ def _ids(verdict) -> set[str]:  # type: ignore[no-untyped-def]
 def test_verdict_contract_fields(ruleset: RuleSet) -> None:
     v = check(make_message("【信使商城】全场最低价", type="marketing", id="m1"), ruleset)
     d = v.to_dict()
-    assert set(d) == {"id", "verdict", "findings", "segments", "chars", "ruleset_version"}
+    assert set(d) == {
+        "id", "verdict", "findings", "segments", "chars", "ruleset_version", "ruleset_commit"
+    }  # fmt: skip
     assert d["id"] == "m1" and d["verdict"] == "block" and d["ruleset_version"] == ruleset.version
     f = d["findings"][0]
     assert set(f) >= {"rule_id", "category", "severity", "start", "end", "matched", "message",

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any, ClassVar, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from engine.match import Hits, Role, WordList
 from engine.message import Message, MessageType
@@ -279,16 +279,37 @@ class RuleMeta:
     industries: frozenset[str] | None
     skip_industries: frozenset[str]
     profiles: frozenset[str] | None
+    effective_from: date | None = None
+    effective_until: date | None = None
 
-    def applies(self, msg: Message) -> bool:
-        """Tell whether the rule is in force for this message's type, industry and profile."""
+    @property
+    def scoped(self) -> bool:
+        """Tell whether ``applies`` has anything to check beyond the message type."""
+        return (
+            self.industries is not None
+            or bool(self.skip_industries)
+            or self.profiles is not None
+            or self.effective_from is not None
+            or self.effective_until is not None
+        )
+
+    def applies(self, msg: Message, day: date | None = None) -> bool:
+        """Tell whether the rule is in force for this message's type, industry, profile and
+        day (Beijing date of ``send_at``, or of the check when the message has none)."""
         if msg.type not in self.types:
             return False
         if self.industries is not None and msg.industry not in self.industries:
             return False
         if msg.industry in self.skip_industries:
             return False
-        return self.profiles is None or msg.profile in self.profiles
+        if self.profiles is not None and msg.profile not in self.profiles:
+            return False
+        if day is not None:
+            if self.effective_from is not None and day < self.effective_from:
+                return False
+            if self.effective_until is not None and day > self.effective_until:
+                return False
+        return True
 
 
 class RuleSpec(Strict):
@@ -307,8 +328,23 @@ class RuleSpec(Strict):
     industries: list[str] | None = None
     skip_industries: list[str] = Field(default_factory=list)
     profiles: list[str] | None = None
+    effective_from: date | None = None  # first day in force (Beijing date of send_at)
+    effective_until: date | None = None  # last day in force
     description: str | None = None
     examples: Examples = Field(default_factory=Examples)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> RuleSpec:
+        if (
+            self.effective_from
+            and self.effective_until
+            and self.effective_from > self.effective_until
+        ):
+            raise ValueError(
+                f"effective_from {self.effective_from} is after effective_until "
+                f"{self.effective_until}. Swap them or fix the year"
+            )
+        return self
 
     @field_validator("category")
     @classmethod
@@ -332,6 +368,8 @@ class RuleSpec(Strict):
             industries=frozenset(self.industries) if self.industries is not None else None,
             skip_industries=frozenset(self.skip_industries),
             profiles=frozenset(self.profiles) if self.profiles is not None else None,
+            effective_from=self.effective_from,
+            effective_until=self.effective_until,
         )
 
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:  # pragma: no cover - abstract
@@ -346,11 +384,12 @@ class Rule:
     fire; None means the rule runs on every message (e.g. a required phrase).
     """
 
-    __slots__ = ("meta", "triggers")
+    __slots__ = ("meta", "scoped", "triggers")
 
     def __init__(self, meta: RuleMeta, triggers: frozenset[int] | None = None) -> None:
         self.meta = meta
         self.triggers = triggers
+        self.scoped = meta.scoped  # industry/profile/date checks needed before evaluating
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:  # pragma: no cover - abstract
         """Yield the findings of this rule for the message in ``ctx``."""

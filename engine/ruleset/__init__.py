@@ -61,6 +61,8 @@ class RuleSet:
     industries: frozenset[str]
     global_allow: tuple[int, ...]
     by_type: dict[MessageType, RuleIndex]
+    commit: str | None = None  # git commit of the rules directory, "-dirty" when edited since
+    dated: bool = False  # some rule has effective_from/effective_until
 
     def profile(self, name: str) -> Profile:
         """Return a provider profile, with a clear error for unknown names."""
@@ -120,7 +122,10 @@ def load_ruleset(
         errors.append(RuleFileError(str(files.root / "ruleset.yaml"), None, None, str(exc)))
         global_allow = ()
     compiled: list[Rule] = []
+    profiles_known = sorted(files.config.profiles)
+    industries_known = sorted(files.config.industries)
     for pr in files.rules:
+        errors.extend(_scope_errors(pr, profiles_known, industries_known))
         try:
             compiled.append(pr.spec.compile(pr.spec.meta(pr.full_id), build))
         except BuildError as exc:
@@ -152,7 +157,65 @@ def load_ruleset(
         industries=frozenset(files.config.industries),
         global_allow=global_allow,
         by_type=by_type,
+        commit=git_commit(files.root),
+        dated=any(r.meta.effective_from or r.meta.effective_until for r in compiled),
     )
+
+
+def _scope_errors(pr: PackRule, profiles: list[str], industries: list[str]) -> list[RuleFileError]:
+    """Profiles and industries a rule names must exist, or the rule silently never applies."""
+    out = []
+    for name in pr.spec.profiles or ():
+        if name not in profiles:
+            known = ", ".join(profiles)
+            msg = f"field 'profiles': unknown profile '{name}'. Known profiles: {known}."
+            out.append(
+                RuleFileError(
+                    pr.path,
+                    pr.line_of_key("profiles"),
+                    pr.full_id,
+                    msg + did_you_mean(name, profiles),
+                )
+            )
+    if industries:
+        for key in ("industries", "skip_industries"):
+            for name in getattr(pr.spec, key) or ():
+                if name not in industries:
+                    known = ", ".join(industries)
+                    msg = f"field '{key}': unknown industry '{name}'. Known industries: {known}."
+                    out.append(
+                        RuleFileError(
+                            pr.path,
+                            pr.line_of_key(key),
+                            pr.full_id,
+                            msg + did_you_mean(name, industries),
+                        )
+                    )
+    return out
+
+
+def git_commit(root: Path) -> str | None:
+    """Short commit of the git checkout holding ``root``, with -dirty for local edits."""
+    import subprocess
+
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "."],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{sha}-dirty" if dirty else sha or None
 
 
 @lru_cache(maxsize=1)
