@@ -21,6 +21,7 @@ from rich.text import Text
 
 from engine.check import check
 from engine.message import MessageError, MessageIn, make_message
+from engine.rules_cli import rules_app
 from engine.ruleset import RuleSet, RulesetError, load_ruleset
 from engine.verdict import Decision, Verdict
 
@@ -30,7 +31,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-rules_app = typer.Typer(help="Inspect and test rule files.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
 EXIT_ALLOW, EXIT_BLOCK, EXIT_USAGE, EXIT_REVIEW = 0, 1, 2, 3
@@ -233,48 +233,6 @@ def render(console: Console, text: str, verdict: Verdict) -> None:
         console.print(line)
         console.print(Text(f"      → {f.suggestion}", style="green"))
         console.print(Text(f"      {f.source}", style="dim"))
-
-
-@rules_app.command("show")
-def rules_show(rules: RulesOpt = None) -> None:
-    """List packs, rule counts, word counts and the ruleset version."""
-    rs = _load(rules)
-    table = Table(title=f"ruleset {rs.name} · version {rs.version} · {rs.root}")
-    for col in ("pack", "rules", "categories"):
-        table.add_column(col)
-    packs: dict[str, list[str]] = {}
-    for pr in rs.specs:
-        packs.setdefault(pr.full_id.split(".")[0], []).append(pr.spec.category)
-    for pack, cats in sorted(packs.items()):
-        table.add_row(pack, str(len(cats)), ", ".join(sorted(set(cats))))
-    console = Console()
-    console.print(table)
-    profiles = ", ".join(sorted(rs.profiles))
-    console.print(f"{len(rs.rules)} rules · {rs.word_count} automaton keys · profiles: {profiles}")
-
-
-@rules_app.command("test")
-def rules_test(
-    rule: Annotated[str | None, typer.Option("--rule", help="Only this rule id.")] = None,
-    rules: RulesOpt = None,
-) -> None:
-    """Run every rule's inline examples; exit 1 if any fails."""
-    from engine.rule_examples import run_examples
-
-    rs = _load(rules)
-    results = run_examples(rs, rule)
-    if rule is not None and not results:
-        raise _fail(f"no rule '{rule}' with examples. See: xinshi rules show")
-    console = Console()
-    failed = [r for r in results if not r.ok]
-    for r in failed:
-        console.print(
-            f"[red]FAIL[/] {r.path}: {r.rule_id} {r.expect}: {r.example.text}", highlight=False
-        )
-        console.print(f"     {r.problem}", highlight=False)
-    ok = len(results) - len(failed)
-    console.print(f"{ok} of {len(results)} rule examples behave as written ({len(failed)} failing)")
-    raise typer.Exit(1 if failed else 0)
 
 
 def main() -> None:  # pragma: no cover - console entry point

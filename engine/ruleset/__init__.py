@@ -12,7 +12,7 @@ from engine.message import MESSAGE_TYPES, Message, MessageError, MessageType
 from engine.rule_types.base import Builder, BuildError, Profile, Rule
 from engine.rule_types.send_window import parse_hhmm
 from engine.ruleset.errors import RuleFileError, RulesetError, did_you_mean
-from engine.ruleset.load import PackRule, read_rules
+from engine.ruleset.load import PackRule, RuleFiles, read_rules
 
 __all__ = ["RuleFileError", "RuleSet", "RulesetError", "default_rules_dir", "load_ruleset"]
 
@@ -111,6 +111,28 @@ def load_ruleset(
     ``extra_lists`` adds word lists by name (used by benchmarks to load a large list).
     """
     files = read_rules(Path(root) if root is not None else default_rules_dir())
+    return compile_rules(files, extra_lists)
+
+
+def validate_rules(root: Path | str | None = None) -> tuple[RuleSet | None, list[RuleFileError]]:
+    """Load and lint a rules directory: the RuleSet (None if it cannot load) and every error,
+    sorted by file and line."""
+    from engine.ruleset.lint import lint
+
+    files = read_rules(Path(root) if root is not None else default_rules_dir())
+    errors = lint(files)
+    ruleset = None
+    try:
+        ruleset = compile_rules(files)
+    except RulesetError as exc:
+        errors.extend(exc.errors)
+    unique = {str(e): e for e in errors}
+    ordered = sorted(unique.values(), key=lambda e: (e.path, e.line or 0, str(e)))
+    return ruleset, ordered
+
+
+def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = None) -> RuleSet:
+    """Compile rule files that have been read; raises RulesetError listing every error."""
     errors = list(files.errors)
     lists = dict(files.lists)
     for name, words in (extra_lists or {}).items():

@@ -11,7 +11,7 @@ Layout::
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ class RuleFiles:
     rules: list[PackRule]
     version: str
     errors: list[RuleFileError]
+    list_lines: dict[str, list[str]] = field(default_factory=dict)  # raw lines, for lint
 
 
 def read_rules(root: Path) -> RuleFiles:
@@ -61,7 +62,8 @@ def read_rules(root: Path) -> RuleFiles:
         err = RuleFileError(str(root), None, None, "rules directory not found. Pass --rules DIR")
         return RuleFiles(root, RulesetConfig(), {}, {}, [], "", [err])
     config = _read_config(root, errors)
-    lists = _read_lists(root, errors)
+    list_lines: dict[str, list[str]] = {}
+    lists = _read_lists(root, errors, list_lines)
     variants = _read_variants(root, errors)
     rules: list[PackRule] = []
     packs = sorted((root / "packs").glob("*.yaml"))
@@ -69,7 +71,7 @@ def read_rules(root: Path) -> RuleFiles:
         errors.append(RuleFileError(_rel(root / "packs"), None, None, "no rule packs (*.yaml)"))
     for path in packs:
         rules.extend(_read_pack(root, path, errors))
-    return RuleFiles(root, config, lists, variants, rules, _version(root), errors)
+    return RuleFiles(root, config, lists, variants, rules, _version(root), errors, list_lines)
 
 
 def _rel(path: Path) -> str:
@@ -115,7 +117,9 @@ def _read_config(root: Path, errors: list[RuleFileError]) -> RulesetConfig:
         return RulesetConfig()
 
 
-def _read_lists(root: Path, errors: list[RuleFileError]) -> dict[str, WordList]:
+def _read_lists(
+    root: Path, errors: list[RuleFileError], raw: dict[str, list[str]]
+) -> dict[str, WordList]:
     lists: dict[str, WordList] = {}
     for path in sorted((root / "lists").glob("*.txt")):
         try:
@@ -127,6 +131,7 @@ def _read_lists(root: Path, errors: list[RuleFileError]) -> dict[str, WordList]:
                 )
             )
             continue
+        raw[path.stem] = lines
         words = []
         for line in lines:
             word = line.split("#", 1)[0].strip()
@@ -276,7 +281,7 @@ def _pydantic_errors(
         else:
             line = doc.line_of(*base, *loc)
             text = err["msg"].removeprefix("Value error, ")
-            msg = f"field '{path}': {text}"
+            msg = f"field '{path}': {text}" if loc else text
         out.append(RuleFileError(rel, line, rule_id, msg))
     return out
 
