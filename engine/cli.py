@@ -235,6 +235,37 @@ def render(console: Console, text: str, verdict: Verdict) -> None:
         console.print(Text(f"      {f.source}", style="dim"))
 
 
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (one per core).")] = 1,
+    rules: RulesOpt = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning, error.")] = "info",
+) -> None:
+    """Run the HTTP API (FastAPI on uvicorn). Settings: XINSHI_* variables, see README."""
+    import os
+    import tempfile
+
+    import uvicorn
+
+    if rules is not None:
+        os.environ["XINSHI_RULES"] = str(rules)
+    _load(rules)  # fail fast, with every error, before any worker starts
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="xinshi-metrics-")
+    uvicorn.run(
+        "engine.api:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+        server_header=False,
+    )
+
+
 def main() -> None:  # pragma: no cover - console entry point
     """Run the CLI."""
     app()

@@ -1,0 +1,262 @@
+"""The HTTP API (FastAPI): parse, call the engine, render. No business logic here.
+
+Every error is JSON ``{"error": {"code", "message", "field"}}``; no input produces a 500.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from engine.api import docs, metrics
+from engine.api.limits import BodyLimit, error_body
+from engine.api.logs import install as install_log_masking
+from engine.api.settings import Settings
+from engine.check import check
+from engine.message import Message, MessageError, MessageIn
+from engine.reload import RulesetHolder
+from engine.ruleset import default_rules_dir
+from engine.verdict import Verdict
+
+log = logging.getLogger("xinshi.api")
+
+CHECK, BATCH, RULES, RELOAD = "/v1/check", "/v1/check/batch", "/v1/rules", "/v1/rules/reload"
+ROUTES = frozenset({CHECK, BATCH, RULES, RELOAD, "/healthz", "/readyz", "/metrics"})
+
+
+class ApiError(Exception):
+    """An error answered as JSON with a status code."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def _error(exc: ApiError) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    body = error_body(exc.code, exc.message, exc.field)
+    return Response(body, exc.status, headers=headers, media_type="application/json")
+
+
+async def _body(request: Request) -> Any:
+    """The request's JSON, with a specific error for each way it can be wrong."""
+    ctype = request.headers.get("content-type", "")
+    if ctype.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+        )
+    raw = await request.body()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(
+            400,
+            "invalid_utf8",
+            f"body is not valid UTF-8 at byte {exc.start}. Encode text as UTF-8",
+        ) from None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"body is not valid JSON: {exc}") from None
+
+
+def _message(data: Any, settings: Settings, where: str = "") -> Message:
+    """Validate one message object; ``where`` prefixes field names (messages.3.)."""
+    if not isinstance(data, dict):
+        raise ApiError(
+            422,
+            "invalid_message",
+            'a message is a JSON object like {"text": "..."}',
+            where.rstrip(".") or None,
+        )
+    try:
+        msg = MessageIn.model_validate(data).to_message()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        what = (
+            "unknown field (allowed: id, text, type, industry, send_at, profile)"
+            if err["type"] == "extra_forbidden"
+            else err["msg"]
+        )
+        raise ApiError(
+            422, "invalid_message", f"{where}{field}: {what}", f"{where}{field}"
+        ) from None
+    except MessageError as exc:
+        raise ApiError(422, "invalid_message", exc.message, f"{where}{exc.field}") from None
+    if len(msg.text) > settings.max_text_chars:
+        raise ApiError(
+            422, "text_too_long",
+            f"text has {len(msg.text)} characters; the limit is {settings.max_text_chars} "
+            "(providers refuse SMS over 500)",
+            f"{where}text",
+        )  # fmt: skip
+    return msg
+
+
+def _verdict(msg: Message, holder: RulesetHolder, where: str = "") -> Verdict:
+    try:
+        return check(msg, holder.ruleset)
+    except MessageError as exc:  # unknown industry or profile for these rules
+        raise ApiError(422, "invalid_message", exc.message, f"{where}{exc.field}") from None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API around one RulesetHolder (hot-reloaded when watch_rules is on)."""
+    settings = settings or Settings.from_env()
+    install_log_masking()
+    holder = RulesetHolder(settings.rules_dir or default_rules_dir())
+    stop = threading.Event()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        watcher = holder.watch(stop) if settings.watch_rules else None
+        metrics.RULESET.labels(holder.ruleset.version).set(1)
+        yield
+        stop.set()
+        if watcher is not None:
+            watcher.join(timeout=2)
+
+    app = FastAPI(
+        title="Xinshi (信使) pre-send check API",
+        version="1",
+        description=docs.DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=Response,
+    )
+    app.state.holder = holder
+    app.state.settings = settings
+
+    def authorize(request: Request, admin: bool) -> None:
+        if not admin and not settings.keyed_checks:
+            return
+        if not settings.api_keys:
+            if admin:
+                raise ApiError(
+                    403, "admin_disabled", "admin endpoints are off: set XINSHI_API_KEYS"
+                )
+            return
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer KEY'")
+        if not any(hmac.compare_digest(token.strip(), key) for key in settings.api_keys):
+            raise ApiError(401, "unauthorized", "the API key is not valid")
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> Response:
+        return _error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> Response:
+        err = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        field = ".".join(str(p) for p in err["loc"] if p != "body") or None
+        return _error(ApiError(422, "invalid_request", f"{field}: {err['msg']}", field))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(ApiError(exc.status_code, code, str(exc.detail)))
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:  # pragma: no cover
+        log.exception("unhandled error on %s", request.url.path)
+        return _error(ApiError(500, "internal", "internal error; it has been logged"))
+
+    @app.post(CHECK, summary="Check one message", **docs.CHECK)
+    async def check_one(request: Request) -> Response:
+        authorize(request, admin=False)
+        verdict = _verdict(_message(await _body(request), settings), holder)
+        metrics.count((verdict,))
+        return _json(verdict.to_dict())
+
+    @app.post(BATCH, summary="Check up to XINSHI_MAX_BATCH messages", **docs.BATCH)
+    async def check_batch(request: Request) -> Response:
+        authorize(request, admin=False)
+        data = await _body(request)
+        items = data.get("messages") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise ApiError(
+                422, "invalid_request", 'send {"messages": [{"text": "..."}, ...]}', "messages"
+            )
+        if isinstance(data, dict) and set(data) - {"messages"}:
+            extra = sorted(set(data) - {"messages"})[0]
+            raise ApiError(422, "invalid_request", f"unknown field {extra!r}", extra)
+        if len(items) > settings.max_batch:
+            limit = settings.max_batch
+            what = f"{len(items)} messages; the limit is {limit} per request. Split the batch"
+            raise ApiError(413, "batch_too_large", what, "messages")
+        ruleset = holder.ruleset  # one ruleset for the whole batch, even across a reload
+        results: list[dict[str, Any]] = []
+        verdicts: list[Verdict] = []
+        for i, item in enumerate(items):
+            where = f"messages.{i}."
+            try:
+                msg = _message(item, settings, where)
+                verdict = check(msg, ruleset)
+            except ApiError as exc:
+                mid = item.get("id") if isinstance(item, dict) else None
+                err = {"code": exc.code, "message": exc.message, "field": exc.field}
+                results.append({"id": None if mid is None else str(mid), "error": err})
+                continue
+            except MessageError as exc:
+                mid = item.get("id") if isinstance(item, dict) else None
+                err = {
+                    "code": "invalid_message",
+                    "message": exc.message,
+                    "field": f"{where}{exc.field}",
+                }
+                results.append({"id": None if mid is None else str(mid), "error": err})
+                continue
+            verdicts.append(verdict)
+            results.append(verdict.to_dict())
+        metrics.count(verdicts)
+        return _json(
+            {"count": len(results), "ruleset_version": ruleset.version, "results": results}
+        )
+
+    @app.get(RULES, summary="Loaded rules and the last reload", **docs.RULES)
+    async def rules(request: Request) -> Response:
+        return _json(docs.rules_report(holder))
+
+    @app.post(RELOAD, summary="Reload rules now (admin key)", **docs.RELOAD)
+    async def reload(request: Request) -> Response:
+        authorize(request, admin=True)
+        status = holder.reload()
+        metrics.RELOADS.labels("ok" if status.ok else "refused").inc()
+        return _json(docs.rules_report(holder), status=200 if status.ok else 409)
+
+    @app.get("/healthz", summary="Liveness", **docs.HEALTH)
+    async def healthz() -> Response:
+        return _json({"status": "ok"})
+
+    @app.get("/readyz", summary="Readiness: rules loaded", **docs.HEALTH)
+    async def readyz() -> Response:
+        return _json({"status": "ready", "ruleset_version": holder.ruleset.version})
+
+    @app.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
+    async def prometheus() -> Response:
+        body, ctype = metrics.exposition()
+        return Response(body, media_type=ctype)
+
+    limits = {BATCH: settings.max_batch_body_bytes}
+    app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_body_bytes))
+    app.add_middleware(metrics.RequestMetrics, routes=ROUTES)
+    return app
