@@ -12,7 +12,9 @@ from engine.api.logs import MaskingFilter, mask
 def test_mask_phone_numbers_and_bearer_tokens() -> None:
     assert mask("联系13812345678或+8613912345678") == "联系138****5678或+86139****5678"
     assert mask("Authorization: Bearer sk-live-123") == "Authorization: Bearer ***"
-    assert mask("订单号2023138123456789") == "订单号2023138123456789"  # longer digit runs are not phones
+    assert (
+        mask("订单号2023138123456789") == "订单号2023138123456789"
+    )  # longer digit runs are not phones
 
 
 def test_filter_masks_formatted_records(caplog: pytest.LogCaptureFixture) -> None:
