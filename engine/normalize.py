@@ -109,6 +109,28 @@ class Normalized:
         """Map a folded span to the original text."""
         return self.folded.to_source(start, end)
 
+    def skeleton_starts(self) -> list[int] | tuple[int, ...] | None:
+        """Original index of every skeleton character; None when they are the same indices.
+
+        A non-empty skeleton span [start, end) maps to ``(m[start], m[end - 1] + 1)``, as
+        ``skeleton_span`` does; this builds the map once for the many hits of a message.
+        """
+        skel, folded = self.skeleton, self.folded
+        starts = folded._starts
+        if skel._removed is None or skel._source is None:
+            return starts  # skeleton is folded; folded is the original or has an index list
+        pos: list[int] = []
+        prev = 0
+        for m in skel._removed.finditer(skel._source):
+            s = m.start()
+            if s > prev:
+                pos.extend(range(prev, s))
+            prev = m.end()
+        pos.extend(range(prev, len(skel._source)))
+        if starts is not None:
+            return [starts[p] for p in pos]
+        return pos
+
 
 class _Tables:
     """Translate tables built once per process from Unicode data and OpenCC."""

@@ -70,3 +70,17 @@ def test_skeleton_spans_are_monotonic(text: str) -> None:
     starts = [n.skeleton_span(i, i + 1)[0] for i in range(len(n.skeleton.text))]
     assert starts == sorted(starts)
     assert len(set(starts)) == len(starts)
+
+
+@given(
+    st.text(max_size=60)
+    | st.text(alphabet=st.sampled_from("最低价ㄅ㈤ﬁ 　*❤🌹\u200b。訂V"), max_size=30)
+)
+def test_skeleton_starts_agrees_with_skeleton_span(text: str) -> None:
+    n = normalize(text)
+    starts = n.skeleton_starts()
+    for i in range(len(n.skeleton.text)):
+        for j in range(i + 1, min(i + 4, len(n.skeleton.text)) + 1):
+            expected = n.skeleton_span(i, j)
+            got = (i, j) if starts is None else (starts[i], starts[j - 1] + 1)
+            assert got == expected
