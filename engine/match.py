@@ -224,9 +224,13 @@ def _char_rank() -> dict[str, int]:
 def _insertion_order(key: str) -> tuple[int, int, str]:
     # pyahocorasick scans a node's children linearly, in insertion order (sensitive_words.md
     # §3.1): keys whose first character is common in Chinese text go first, so the root's
-    # hot children are found after a few comparisons.
+    # hot children are found after a few comparisons. Digits and Latin letters are not in
+    # the Chinese rank but fill SMS (codes, prices, links): they go first.
     rank = _char_rank()
-    return (rank.get(key[0], len(rank)), len(key), key)
+    first = key[0]
+    if "0" <= first <= "9" or "a" <= first <= "z":
+        return (-1, len(key), key)
+    return (rank.get(first, len(rank)), len(key), key)
 
 
 def _latin_edges(key: str) -> int:
