@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.normalize import normalize, normalize_word
+from engine.normalize import fold, normalize, normalize_word, tables
 
 
 def test_full_width_case_and_traditional_fold() -> None:
@@ -84,3 +84,13 @@ def test_skeleton_starts_agrees_with_skeleton_span(text: str) -> None:
             expected = n.skeleton_span(i, j)
             got = (i, j) if starts is None else (starts[i], starts[j - 1] + 1)
             assert got == expected
+
+
+@given(
+    st.text(max_size=40) | st.text(alphabet=st.sampled_from("Ａ訂𝐱🌹Ⓥ\u346e㈤ 　*価"), max_size=20)
+)
+def test_fast_tables_agree_with_the_reference_folds(text: str) -> None:
+    t = tables()
+    assert fold(text) == text.translate(t.fold_one)
+    folded = normalize(text).folded.text
+    assert normalize(text).skeleton.text == t.noise_run.sub("", folded)
