@@ -137,11 +137,13 @@ class Lexicon:
         self.automaton: Any = ahocorasick.Automaton()
         self.word_count = len(keys)
         for key in sorted(keys.keys() | gates.keys(), key=_insertion_order):
-            entries = tuple(keys.get(key, ()))
+            # per entry: list id, entry, variant flag (unpacked in the scan loop)
+            entries = tuple((e.list_id, e, bool(e.variant)) for e in keys.get(key, ()))
             gate_ids = frozenset(gates.get(key, ()))
             self.automaton.add_word(key, (len(key), entries, _latin_edges(key), gate_ids))
         if keys or gates:
             self.automaton.make_automaton()
+        self._size = len(self.automaton)
         # pyahocorasick is not thread safe (its maintainer, issue #111); iteration keeps
         # state inside the automaton, so threads take turns.
         self._lock = threading.Lock()
@@ -150,32 +152,58 @@ class Lexicon:
         """Find every list word in the skeleton of ``norm``."""
         by_list: dict[int, list[Hit]] = {}
         gates: set[int] = set()
-        if not len(self.automaton):
+        if not self._size:
             return Hits(norm, by_list, gates)
-        skel = norm.skeleton.text
         with self._lock:
-            found = list(self.automaton.iter(skel))
+            found = list(self.automaton.iter(norm.skeleton.text))
+        starts: list[int] | tuple[int, ...] | None = None
+        mapped = False
+        original = norm.original
         for end_index, (klen, entries, latin, gate_ids) in found:
             if gate_ids:
-                gates.update(gate_ids)  # permissive: no boundary or noise checks for gates
+                gates |= gate_ids  # permissive: no boundary or noise checks for gates
                 if not entries:
                     continue
-            start, end = end_index - klen + 1, end_index + 1
-            os, oe = norm.skeleton_span(start, end)
-            if latin and not _latin_bounded(norm.original, os, oe, latin):
+            start = end_index - klen + 1
+            if not mapped:
+                starts, mapped = norm.skeleton_starts(), True
+            if starts is None:
+                os, oe = start, end_index + 1
+            else:
+                os, oe = starts[start], starts[end_index] + 1
+            if latin and not _latin_bounded(original, os, oe, latin):
                 continue
-            noise = (oe - os) - (end - start)
+            noise = oe - os - klen
             if noise > MAX_NOISE_PER_CHAR * klen:
                 continue
             if noise:
                 gates.add(EVASIVE)
-            for entry in entries:
-                if entry.variant:
-                    gates.add(EVASIVE)
-                evasion = "variant" if entry.variant else ("noise" if noise else None)
-                hit = Hit(start, end, os, oe, entry, evasion)
-                by_list.setdefault(entry.list_id, []).append(hit)
+                for lid, entry, variant in entries:
+                    if variant:
+                        gates.add(EVASIVE)
+                    hit = _new_hit(
+                        Hit,
+                        (start, end_index + 1, os, oe, entry, "variant" if variant else "noise"),
+                    )
+                    if lid in by_list:
+                        by_list[lid].append(hit)
+                    else:
+                        by_list[lid] = [hit]
+            else:
+                for lid, entry, variant in entries:
+                    if variant:
+                        gates.add(EVASIVE)
+                    hit = _new_hit(
+                        Hit, (start, end_index + 1, os, oe, entry, "variant" if variant else None)
+                    )
+                    if lid in by_list:
+                        by_list[lid].append(hit)
+                    else:
+                        by_list[lid] = [hit]
         return Hits(norm, by_list, gates)
+
+
+_new_hit = tuple.__new__
 
 
 def _variants(key: str, canon: Mapping[str, Sequence[str]]) -> Iterable[tuple[str, str]]:
@@ -196,9 +224,13 @@ def _char_rank() -> dict[str, int]:
 def _insertion_order(key: str) -> tuple[int, int, str]:
     # pyahocorasick scans a node's children linearly, in insertion order (sensitive_words.md
     # §3.1): keys whose first character is common in Chinese text go first, so the root's
-    # hot children are found after a few comparisons.
+    # hot children are found after a few comparisons. Digits and Latin letters are not in
+    # the Chinese rank but fill SMS (codes, prices, links): they go first.
     rank = _char_rank()
-    return (rank.get(key[0], len(rank)), len(key), key)
+    first = key[0]
+    if "0" <= first <= "9" or "a" <= first <= "z":
+        return (-1, len(key), key)
+    return (rank.get(first, len(rank)), len(key), key)
 
 
 def _latin_edges(key: str) -> int:

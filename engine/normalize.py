@@ -109,6 +109,28 @@ class Normalized:
         """Map a folded span to the original text."""
         return self.folded.to_source(start, end)
 
+    def skeleton_starts(self) -> list[int] | tuple[int, ...] | None:
+        """Original index of every skeleton character; None when they are the same indices.
+
+        A non-empty skeleton span [start, end) maps to ``(m[start], m[end - 1] + 1)``, as
+        ``skeleton_span`` does; this builds the map once for the many hits of a message.
+        """
+        skel, folded = self.skeleton, self.folded
+        starts = folded._starts
+        if skel._removed is None or skel._source is None:
+            return starts  # skeleton is folded; folded is the original or has an index list
+        pos: list[int] = []
+        prev = 0
+        for m in skel._removed.finditer(skel._source):
+            s = m.start()
+            if s > prev:
+                pos.extend(range(prev, s))
+            prev = m.end()
+        pos.extend(range(prev, len(skel._source)))
+        if starts is not None:
+            return [starts[p] for p in pos]
+        return pos
+
 
 class _Tables:
     """Translate tables built once per process from Unicode data and OpenCC."""
@@ -136,10 +158,21 @@ class _Tables:
                 elif folded:
                     multi[cp] = folded
         self.fold_one = one
+        # The same one-for-one folds as a list indexed by BMP code point: str.translate finds
+        # an unmapped character by indexing instead of a dict miss (a KeyError per character).
+        bmp: list[str] = [chr(cp) for cp in range(0x10000)]
+        for cp, out in one.items():
+            if cp < 0x10000:
+                bmp[cp] = out
+        self.fold_bmp = bmp
         self.fold_multi = multi
         self.format_chars = fmt
         self.noise_set = frozenset(chr(cp) for cp in noise)
         self.noise_run = re.compile(f"[{_char_class(noise)}]+")
+        # Without the ranges past the BMP, the class is one bitmap test per character:
+        # used when the text has no character past U+FFFF (``wide`` finds those).
+        self.noise_run_bmp = re.compile(f"[{_char_class([cp for cp in noise if cp < 0x10000])}]+")
+        self.wide = re.compile("[\U00010000-\U0010ffff]")
         # Format characters are dropped and multi-character folds change the length:
         # both take the slow path that records an index per character.
         self.needs_slow = re.compile(f"[{_char_class([*fmt, *multi])}]")
@@ -208,7 +241,14 @@ def fold_char(ch: str) -> str:
 
 def fold(text: str) -> str:
     """Fold width, case and traditional characters, one character for one (no mapping kept)."""
-    return text.translate(tables().fold_one)
+    return _fold_one(text, tables())
+
+
+def _fold_one(text: str, t: _Tables) -> str:
+    out = text.translate(t.fold_bmp)  # leaves characters past the BMP as they are
+    if t.wide.search(out) and t.wide.search(text):
+        return text.translate(t.fold_one)
+    return out
 
 
 def is_noise(ch: str) -> bool:
@@ -225,19 +265,19 @@ def normalize(text: str) -> Normalized:
     """Build the folded and skeleton views of ``text``."""
     t = tables()
     folded = _fold(text, t)
-    stripped = t.noise_run.sub("", folded.text)
+    noise = t.noise_run if t.wide.search(folded.text) else t.noise_run_bmp
+    stripped = noise.sub("", folded.text)
     if len(stripped) == len(folded.text):
         skeleton = View(stripped)
     else:
-        skeleton = View(stripped, source=folded.text, removed=t.noise_run)
+        skeleton = View(stripped, source=folded.text, removed=noise)
     return Normalized(original=text, folded=folded, skeleton=skeleton)
 
 
 def _fold(text: str, t: _Tables) -> View:
     if t.needs_slow.search(text):
         return _fold_slow(text, t)
-    out = t.t2s_phrases(text.translate(t.fold_one))
-    return View(out)
+    return View(t.t2s_phrases(_fold_one(text, t)))
 
 
 def _fold_slow(text: str, t: _Tables) -> View:

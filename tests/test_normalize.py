@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.normalize import normalize, normalize_word
+from engine.normalize import fold, normalize, normalize_word, tables
 
 
 def test_full_width_case_and_traditional_fold() -> None:
@@ -70,3 +70,27 @@ def test_skeleton_spans_are_monotonic(text: str) -> None:
     starts = [n.skeleton_span(i, i + 1)[0] for i in range(len(n.skeleton.text))]
     assert starts == sorted(starts)
     assert len(set(starts)) == len(starts)
+
+
+@given(
+    st.text(max_size=60)
+    | st.text(alphabet=st.sampled_from("最低价ㄅ㈤ﬁ 　*❤🌹\u200b。訂V"), max_size=30)
+)
+def test_skeleton_starts_agrees_with_skeleton_span(text: str) -> None:
+    n = normalize(text)
+    starts = n.skeleton_starts()
+    for i in range(len(n.skeleton.text)):
+        for j in range(i + 1, min(i + 4, len(n.skeleton.text)) + 1):
+            expected = n.skeleton_span(i, j)
+            got = (i, j) if starts is None else (starts[i], starts[j - 1] + 1)
+            assert got == expected
+
+
+@given(
+    st.text(max_size=40) | st.text(alphabet=st.sampled_from("Ａ訂𝐱🌹Ⓥ\u346e㈤ 　*価"), max_size=20)
+)
+def test_fast_tables_agree_with_the_reference_folds(text: str) -> None:
+    t = tables()
+    assert fold(text) == text.translate(t.fold_one)
+    folded = normalize(text).folded.text
+    assert normalize(text).skeleton.text == t.noise_run.sub("", folded)

@@ -152,6 +152,9 @@ class Span(NamedTuple):
     evasion: str | None = None
 
 
+_new_span = tuple.__new__  # Span without the NamedTuple constructor layer (hot loops)
+
+
 @dataclass(frozen=True, slots=True)
 class Matcher:
     """A compiled MatcherSpec."""
@@ -176,16 +179,21 @@ class Matcher:
     def spans(self, ctx: Context) -> list[Span]:
         """Every match in the message, as original-text spans; overlapping ones merged."""
         out: list[Span] = []
-        if self.regex is not None:
-            if self.on_original:
+        # a closed gate means no regex can match (the rule ran for a word hit)
+        if self.regex is not None and (self.gate is None or self.gate in ctx.hits.gates):
+            folded = ctx.norm.folded
+            if self.on_original or folded.is_source:
+                text = ctx.text if self.on_original else folded.text
                 out = [
-                    Span(*m.span()) for m in self.regex.finditer(ctx.text) if m.end() > m.start()
+                    _new_span(Span, (m.start(), m.end(), None))
+                    for m in self.regex.finditer(text)
+                    if m.end() > m.start()
                 ]
             else:
                 to_original = ctx.norm.folded_span
                 out = [
                     Span(*to_original(m.start(), m.end()))
-                    for m in self.regex.finditer(ctx.norm.folded.text)
+                    for m in self.regex.finditer(folded.text)
                     if m.end() > m.start()
                 ]
         if self.list_ids and ctx.hits.any(self.list_ids):
@@ -194,7 +202,7 @@ class Matcher:
                 from engine.match import on_word_boundaries
 
                 hits = [h for h in hits if on_word_boundaries(ctx.norm, h)]
-            out.extend(Span(h.orig_start, h.orig_end, h.evasion) for h in hits)
+            out.extend(_new_span(Span, (h.orig_start, h.orig_end, h.evasion)) for h in hits)
         return merge_spans(out) if len(out) > 1 else out
 
     def first(self, ctx: Context) -> Span | None:

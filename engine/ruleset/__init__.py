@@ -22,29 +22,35 @@ class RuleIndex:
     """The rules for one message type: those that always run, and the rest by trigger id."""
 
     always: tuple[Rule, ...]
-    by_trigger: dict[int, tuple[Rule, ...]]
-    order: dict[int, int]  # id(rule) -> position in the ruleset, to keep a stable order
+    triggered: tuple[Rule, ...]  # the rules with triggers, in ruleset order
+    positions: dict[int, tuple[int, ...]]  # trigger id -> indices into ``triggered``
 
     @classmethod
     def build(cls, rules: list[Rule]) -> RuleIndex:
         """Index ``rules`` (already filtered to one message type)."""
         always = tuple(r for r in rules if r.triggers is None)
-        by_trigger: dict[int, list[Rule]] = {}
-        for r in rules:
+        triggered = tuple(r for r in rules if r.triggers is not None)
+        positions: dict[int, list[int]] = {}
+        for i, r in enumerate(triggered):
             for t in r.triggers or ():
-                by_trigger.setdefault(t, []).append(r)
-        order = {id(r): i for i, r in enumerate(rules)}
-        return cls(always, {t: tuple(rs) for t, rs in by_trigger.items()}, order)
+                positions.setdefault(t, []).append(i)
+        return cls(always, triggered, {t: tuple(ps) for t, ps in positions.items()})
 
     def select(self, triggered: set[int]) -> list[Rule]:
-        """The rules that can fire, given the list and gate ids a message hit."""
+        """The rules that can fire, given the list and gate ids a message hit.
+
+        Those that always run come first, then the triggered ones in ruleset order.
+        """
         if not triggered:
             return list(self.always)
-        chosen: dict[int, Rule] = {}
+        get = self.positions.get
+        picked: set[int] = set()
         for t in triggered:
-            for r in self.by_trigger.get(t, ()):
-                chosen[id(r)] = r
-        return [*self.always, *sorted(chosen.values(), key=lambda r: self.order[id(r)])]
+            ps = get(t)
+            if ps is not None:
+                picked.update(ps)
+        rules = self.triggered
+        return [*self.always, *[rules[i] for i in sorted(picked)]]
 
 
 @dataclass(frozen=True)
