@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(StrEnum):
@@ -23,8 +23,7 @@ class Decision(StrEnum):
     BLOCK = "block"
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem, pointed at the characters ``text[start:end]`` of the original message."""
 
     rule_id: str
@@ -53,11 +52,20 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the verdict as plain JSON-ready data."""
-        out = asdict(self)
-        out["verdict"] = self.verdict.value
-        for f in out["findings"]:
-            f["severity"] = f["severity"].value
-        return out
+        findings = []
+        for f in self.findings:
+            item = f._asdict()
+            item["severity"] = f.severity.value
+            findings.append(item)
+        return {
+            "id": self.id,
+            "verdict": self.verdict.value,
+            "findings": findings,
+            "segments": self.segments,
+            "chars": self.chars,
+            "ruleset_version": self.ruleset_version,
+            "ruleset_commit": self.ruleset_commit,
+        }
 
     @property
     def blocking(self) -> tuple[Finding, ...]:
