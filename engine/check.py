@@ -7,7 +7,7 @@ from datetime import date, datetime
 from engine.match import Hits
 from engine.message import BEIJING, Message, make_message
 from engine.normalize import normalize
-from engine.rule_types.base import Context
+from engine.rule_types.context import Context
 from engine.ruleset import RuleSet, shipped_ruleset
 from engine.verdict import Finding, Verdict, decide
 

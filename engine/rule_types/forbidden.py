@@ -11,7 +11,9 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from engine.rule_types.base import Builder, Context, Matcher, MatcherSpec, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.context import Context
+from engine.rule_types.matcher import Matcher, MatcherSpec
 from engine.verdict import Finding
 
 

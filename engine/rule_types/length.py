@@ -14,7 +14,8 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from engine.match import LATIN, LONG
-from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.context import Context
 from engine.segments import count_non_gsm7, international_length, non_gsm7_chars
 from engine.verdict import Finding
 

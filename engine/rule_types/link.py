@@ -14,7 +14,8 @@ from typing import ClassVar, Literal, NamedTuple
 from pydantic import Field
 
 from engine.match import HAS_DOT
-from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.context import Context
 from engine.verdict import Finding
 
 # Top-level domains seen in SMS links; a closed list keeps 1.5小时 or Mr.Wang from being links.

@@ -13,7 +13,9 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from engine.match import EVASIVE
-from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec, Span, merge_spans
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.context import Context
+from engine.rule_types.matcher import Span, merge_spans
 from engine.verdict import Finding
 
 Evasion = Literal["noise", "variant"]

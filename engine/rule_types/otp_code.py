@@ -12,7 +12,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.context import Context
 from engine.verdict import Finding
 
 _CODE_AFTER = r"(?:{kw})[^0-9a-z${{}}]{{0,6}}(?P<code>\$\{{\w+\}}|\{{\d+\}}|[0-9a-z]+)"

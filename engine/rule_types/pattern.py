@@ -12,17 +12,9 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from engine.rule_types.base import (
-    Builder,
-    Context,
-    Matcher,
-    MatcherSpec,
-    Rule,
-    RuleMeta,
-    RuleSpec,
-    Span,
-    merge_spans,
-)
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.context import Context
+from engine.rule_types.matcher import Matcher, MatcherSpec, Span, merge_spans
 from engine.verdict import Finding
 
 

@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from engine.normalize import is_filler
-from engine.rule_types.base import Builder, Context, Matcher, MatcherSpec, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.context import Context
+from engine.rule_types.matcher import Matcher, MatcherSpec
 from engine.verdict import Finding
 
 

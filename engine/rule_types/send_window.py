@@ -13,7 +13,8 @@ from typing import ClassVar, Literal
 from pydantic import field_validator
 
 from engine.message import BEIJING
-from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.context import Context
 from engine.verdict import Finding
 
 _HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")

@@ -14,7 +14,8 @@ from typing import ClassVar, Literal, NamedTuple
 from pydantic import Field
 
 from engine.normalize import fold
-from engine.rule_types.base import Builder, Context, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.context import Context
 from engine.verdict import Finding
 
 _BRACKETS = re.compile(r"[【\[［]([^】\]］]{0,40})[】\]］]")

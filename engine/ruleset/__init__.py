@@ -9,7 +9,8 @@ from pathlib import Path
 
 from engine.match import Lexicon, Role, WordList
 from engine.message import MESSAGE_TYPES, Message, MessageError, MessageType
-from engine.rule_types.base import Builder, BuildError, Profile, Rule
+from engine.rule_types.base import Builder, BuildError, Rule
+from engine.rule_types.context import Profile
 from engine.rule_types.send_window import parse_hhmm
 from engine.ruleset.errors import RuleFileError, RulesetError, did_you_mean
 from engine.ruleset.load import PackRule, RuleFiles, read_rules

@@ -1,0 +1,203 @@
+"""Matchers: what a rule looks for — list words (skeleton view) and regexes (folded view)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+from pydantic import Field, field_validator
+
+from engine.rule_types.base import Builder, Strict
+from engine.rule_types.literals import gate_for
+
+if TYPE_CHECKING:
+    from engine.rule_types.context import Context
+
+
+class MatcherSpec(Strict):
+    """Where to look: list words (skeleton view) and/or regexes (folded view)."""
+
+    words: list[str] = Field(default_factory=list)
+    lists: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
+    allow: list[str] = Field(default_factory=list)  # phrases that excuse an overlapping hit
+    whole_word: bool = False  # a word hit must align with jieba tokens
+    original: bool = False  # patterns run on the original text instead of the folded view
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for p in patterns:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"pattern {p!r} is not a valid regex: {exc}") from None
+        return patterns
+
+    def empty(self) -> bool:
+        """Tell whether the matcher has nothing to look for."""
+        return not (self.words or self.lists or self.patterns)
+
+    def compile(self, build: Builder, origin: str) -> Matcher:
+        """Register the words with the builder and compile the regexes into one.
+
+        Patterns that are plain literals (秒杀, 限时) become words: the automaton finds them
+        in the same pass as every other word, and they also match across inserted symbols.
+        """
+        literal = [p for p in self.patterns if _is_plain(p)] if not self.original else []
+        patterns = [p for p in self.patterns if p not in literal]
+        deny = build.deny([*self.words, *literal], self.lists, origin)
+        allow = build.allow(self.allow, origin)
+        regexes = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+        combined = combine(patterns) if len(regexes) > 1 else (regexes or (None,))[0]
+        gate = None if self.original or not regexes else build.gate(gate_for(patterns), origin)
+        return Matcher(deny, allow, combined, regexes, gate, self.whole_word, self.original)
+
+
+_PLAIN = re.compile(r"^[\w\u3400-\u9fff]+$")
+
+
+def _is_plain(pattern: str) -> bool:
+    """A pattern of letters, digits and CJK only, with no regex syntax (lower case)."""
+    return bool(_PLAIN.match(pattern)) and pattern == pattern.lower() and "_" not in pattern
+
+
+def combine(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """One alternation of all patterns: most messages match none, and one scan tells."""
+    if not patterns:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    except re.error:  # e.g. a global inline flag that is only valid at the start
+        return None
+
+
+class Span(NamedTuple):
+    """A span of the original text found by a matcher."""
+
+    start: int
+    end: int
+    evasion: str | None = None
+
+
+_new_span = tuple.__new__  # Span without the NamedTuple constructor layer (hot loops)
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """A compiled MatcherSpec."""
+
+    list_ids: tuple[int, ...]
+    allow_ids: tuple[int, ...]
+    regex: re.Pattern[str] | None  # all patterns in one; None when it would not compile
+    regexes: tuple[re.Pattern[str], ...]
+    gate: int | None  # gate list: literals one of which every regex match contains
+    whole_word: bool
+    on_original: bool = False
+
+    def triggers(self) -> frozenset[int] | None:
+        """List and gate ids one of which must be hit for this matcher to match (None: any)."""
+        ids = set(self.list_ids)
+        if self.regexes:
+            if self.gate is None:
+                return None
+            ids.add(self.gate)
+        return frozenset(ids)
+
+    def spans(self, ctx: Context) -> list[Span]:
+        """Every match in the message, as original-text spans; overlapping ones merged."""
+        out: list[Span] = []
+        # a closed gate means no regex can match (the rule ran for a word hit)
+        if self.regex is not None and (self.gate is None or self.gate in ctx.hits.gates):
+            folded = ctx.norm.folded
+            if self.on_original or folded.is_source:
+                text = ctx.text if self.on_original else folded.text
+                out = [
+                    _new_span(Span, (m.start(), m.end(), None))
+                    for m in self.regex.finditer(text)
+                    if m.end() > m.start()
+                ]
+            else:
+                to_original = ctx.norm.folded_span
+                out = [
+                    Span(*to_original(m.start(), m.end()))
+                    for m in self.regex.finditer(folded.text)
+                    if m.end() > m.start()
+                ]
+        if self.list_ids and ctx.hits.any(self.list_ids):
+            hits = ctx.hits.of(self.list_ids, self.allow_ids + ctx.global_allow)
+            if self.whole_word:
+                from engine.match import on_word_boundaries
+
+                hits = [h for h in hits if on_word_boundaries(ctx.norm, h)]
+            out.extend(_new_span(Span, (h.orig_start, h.orig_end, h.evasion)) for h in hits)
+        return merge_spans(out) if len(out) > 1 else out
+
+    def first(self, ctx: Context) -> Span | None:
+        """The earliest match, or None (one combined search instead of every match)."""
+        if self.regex is None or self.list_ids or self.whole_word:
+            spans = self.spans(ctx)
+            return spans[0] if spans else None
+        if self.gate is not None and self.gate not in ctx.hits.gates:
+            return None
+        if self.on_original:
+            m = self.regex.search(ctx.text)
+            return Span(m.start(), m.end()) if m else None
+        m = self.regex.search(ctx.norm.folded.text)
+        return Span(*ctx.norm.folded_span(m.start(), m.end())) if m else None
+
+    def last_end(self, ctx: Context) -> Span | None:
+        """The match that ends last, or None (one pass of the combined regex)."""
+        if self.regex is None or self.list_ids or self.whole_word:
+            spans = self.spans(ctx)
+            return max(spans, key=lambda s: s.end) if spans else None
+        if self.gate is not None and self.gate not in ctx.hits.gates:
+            return None
+        text = ctx.text if self.on_original else ctx.norm.folded.text
+        last = None
+        for m in self.regex.finditer(text):
+            if m.end() > m.start():
+                last = m
+        if last is None:
+            return None
+        if self.on_original:
+            return Span(last.start(), last.end())
+        return Span(*ctx.norm.folded_span(last.start(), last.end()))
+
+    def found(self, ctx: Context) -> bool:
+        """Tell whether anything matches (cheaper than ``spans`` when it does)."""
+        if (
+            self.list_ids
+            and ctx.hits.any(self.list_ids)
+            and not self.allow_ids
+            and not self.whole_word
+        ):
+            return True  # a word hit (global allow-lists aside) settles it without any regex
+        if self.regexes:
+            text = ctx.text if self.on_original else ctx.norm.folded.text
+            if self.gate is not None and self.gate not in ctx.hits.gates:
+                pass
+            elif self.regex is not None:
+                if self.regex.search(text):
+                    return True
+            elif any(rx.search(text) for rx in self.regexes):
+                return True
+        return bool(self.list_ids) and ctx.hits.any(self.list_ids) and bool(self.spans(ctx))
+
+
+def merge_spans(spans: list[Span]) -> list[Span]:
+    """Sort spans and merge overlapping ones (全网最低 + 最低价 -> 全网最低价)."""
+    if len(spans) < 2:
+        return spans
+    spans.sort(key=lambda s: (s.start, -s.end))
+    out = [spans[0]]
+    for s in spans[1:]:
+        last = out[-1]
+        if s.start < last.end:
+            if s.end > last.end or (s.evasion and not last.evasion):
+                out[-1] = Span(last.start, max(last.end, s.end), last.evasion or s.evasion)
+        else:
+            out.append(s)
+    return out
