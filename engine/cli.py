@@ -244,26 +244,26 @@ def serve(
     log_level: Annotated[str, typer.Option(help="debug, info, warning, error.")] = "info",
 ) -> None:
     """Run the HTTP API (FastAPI on uvicorn). Settings: XINSHI_* variables, see README."""
+    import logging
     import os
     import tempfile
 
-    import uvicorn
-
     if rules is not None:
         os.environ["XINSHI_RULES"] = str(rules)
-    _load(rules)  # fail fast, with every error, before any worker starts
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="xinshi-metrics-")
-    uvicorn.run(
-        "engine.api:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        access_log=False,
-        server_header=False,
-    )
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    from engine.api import create_app
+    from engine.api.server import run
+
+    try:
+        app_ = create_app()  # rules loaded once, before the workers fork
+    except RulesetError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        run(app_, host, port, workers, log_level)
+    except OSError as exc:
+        raise _fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def main() -> None:  # pragma: no cover - console entry point
