@@ -119,3 +119,31 @@ def test_the_shipped_rules_dir_copied_and_broken_keeps_other_files_valid(tmp_pat
 def test_missing_rules_dir(tmp_path: Path) -> None:
     (err,) = _errors(tmp_path / "nope")
     assert "rules directory not found" in err
+
+
+@pytest.mark.parametrize(
+    ("pack", "expected"),
+    [
+        (
+            "category: fraud\nrules:\n  - id: x\n   kind: [\n",
+            ":4: YAML syntax error: expected <block end>, but found '<block mapping start>'. Check indentation and quotes",
+        ),
+        ("rules: {a: 1}\n", ":1: a rule pack is a mapping with a 'rules:' list"),
+        (
+            "bogus: 1\nrules: []\n",
+            ":1: unknown top-level key 'bogus'. Known keys: category, description, rules, source",
+        ),
+        ("rules:\n  - 5\n", ":2: each rule is a mapping with id, kind, ..."),
+    ],
+)
+def test_pack_shape_errors_exact_text(tmp_path: Path, pack: str, expected: str) -> None:
+    root = _rules_dir(tmp_path, pack)
+    assert _errors(root) == [f"{root / 'packs' / 'demo.yaml'}{expected}"]
+
+
+def test_a_word_list_that_is_not_utf8(tmp_path: Path) -> None:
+    root = _rules_dir(tmp_path, "category: fraud\nrules:\n" + GOOD_RULE)
+    (root / "lists" / "bad.txt").write_bytes(b"\xff\xfe\n")
+    assert _errors(root) == [
+        f"{root / 'lists' / 'bad.txt'}: not UTF-8 text (invalid start byte). Save the file as UTF-8"
+    ]
