@@ -50,10 +50,14 @@ class Verdict:
     chars: int
     ruleset_version: str  # content hash of the rule files
     ruleset_commit: str | None = None  # git commit of the rules, when they are in a checkout
+    # engagement block, only from engine.score.check_scored; absent from to_dict() when None
+    score: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the verdict as plain JSON-ready data."""
         out = asdict(self)
+        if self.score is None:
+            del out["score"]
         out["verdict"] = self.verdict.value
         for f in out["findings"]:
             f["severity"] = f["severity"].value
