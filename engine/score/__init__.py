@@ -13,7 +13,8 @@ on your own randomised A/B logs with ``xinshi model train --events FILE`` (model
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from engine.check import check
 from engine.message import Message, make_message
@@ -41,8 +42,7 @@ __all__ = [
 MIN_EFFECT = 0.0005  # reasons smaller than 0.05 percentage points are noise to a copywriter
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """Why the score is what it is: one present element and its drop-one effect."""
 
     feature: str
@@ -78,15 +78,20 @@ def _pp(effect: float) -> str:
     return f"{effect * 100:+.1f}个百分点".replace("-", "−")
 
 
+@lru_cache(maxsize=1)
+def _templates() -> dict[str, tuple[str, str]]:
+    return {k: tuple(v.reason.split("{effect}", 1)) for k, v in elements().features.items()}  # type: ignore[misc]
+
+
 def explain(message: Message, model: EngagementModel) -> tuple[float, tuple[Reason, ...]]:
     """Return the predicted click rate and the reasons, largest effect first."""
     p, parts = model.explain(message)
-    texts = elements().features
-    reasons = [
-        Reason(c.feature, c.effect, texts[c.feature].reason.replace("{effect}", _pp(c.effect)))
-        for c in parts
-        if abs(c.effect) >= MIN_EFFECT
-    ]
+    texts = _templates()
+    reasons = []
+    for c in parts:
+        if abs(c.effect) >= MIN_EFFECT:
+            head, tail = texts[c.feature]
+            reasons.append(Reason(c.feature, c.effect, head + _pp(c.effect) + tail))
     reasons.sort(key=lambda r: -abs(r.effect))
     return p, tuple(reasons)
 

@@ -81,22 +81,25 @@ def features(message: Message) -> tuple[float, ...]:
     """Return the feature vector of one message, in FEATURE_NAMES order."""
     t = fold(message.text)
     x = [0.0] * 18
-    if NAME_SALUTATION.search(t):
+    if ("先生" in t or "女士" in t or "${" in t) and NAME_SALUTATION.search(t):
         x[0] = 1.0
     elif GENERIC_SALUTATION.search(t):
         x[1] = 1.0
-    if SPECIFIC_OFFER.search(t):
+    # cheap substring gates first: each regex below needs one of these literals to match
+    if ("券" in t or "减" in t or "红包" in t) and SPECIFIC_OFFER.search(t):
         x[2] = 1.0
-    elif VAGUE_OFFER.search(t):
+    elif "折" in t and VAGUE_OFFER.search(t):
         x[3] = 1.0
-    if DEADLINE.search(t):
+    if (
+        "有效" in t or "截" in t or "日前" in t or "限今" in t or "倒计时" in t
+    ) and DEADLINE.search(t):
         x[4] = 1.0
     if HYPE.search(t):
         x[5] = 1.0
     x[6] = float(min(t.count("!"), MAX_EXCLAMATIONS))
-    if CLEAR_CTA.search(t):
+    if "点击" in t and CLEAR_CTA.search(t):
         x[7] = 1.0
-    if LINK.search(t):
+    if "." in t and LINK.search(t):
         x[8] = 1.0
     if len(message.text) > _SINGLE_SEGMENT:
         x[9] = 1.0
