@@ -7,6 +7,7 @@
 from engine.check import check
 from engine.message import Message, MessageError, MessageType, make_message
 from engine.ruleset import RuleSet, RulesetError, load_ruleset
+from engine.score import Score, check_scored, score
 from engine.verdict import Decision, Finding, Severity, Verdict
 
 __all__ = [
@@ -17,9 +18,12 @@ __all__ = [
     "MessageType",
     "RuleSet",
     "RulesetError",
+    "Score",
     "Severity",
     "Verdict",
     "check",
+    "check_scored",
     "load_ruleset",
     "make_message",
+    "score",
 ]

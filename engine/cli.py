@@ -23,6 +23,7 @@ from engine.check import check
 from engine.message import MessageError, MessageIn, make_message
 from engine.rules_cli import rules_app
 from engine.ruleset import RuleSet, RulesetError, load_ruleset
+from engine.score_cli import model_app, variants_cmd
 from engine.verdict import Decision, Verdict
 
 app = typer.Typer(
@@ -32,6 +33,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(rules_app, name="rules")
+app.add_typer(model_app, name="model")
+app.command("variants")(variants_cmd)
 
 EXIT_ALLOW, EXIT_BLOCK, EXIT_USAGE, EXIT_REVIEW = 0, 1, 2, 3
 _STYLE = {"block": "bold white on red", "warn": "black on yellow", "info": "black on cyan"}

@@ -49,6 +49,8 @@ class Verdict:
     chars: int
     ruleset_version: str  # content hash of the rule files
     ruleset_commit: str | None = None  # git commit of the rules, when they are in a checkout
+    # engagement block, only from engine.score.check_scored; absent from to_dict() when None
+    score: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the verdict as plain JSON-ready data."""
@@ -65,6 +67,7 @@ class Verdict:
             "chars": self.chars,
             "ruleset_version": self.ruleset_version,
             "ruleset_commit": self.ruleset_commit,
+            **({"score": self.score} if self.score is not None else {}),
         }
 
     @property

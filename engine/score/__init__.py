@@ -1,0 +1,122 @@
+"""Engagement model: score a draft's predicted click rate, explain it, suggest compliant rewrites.
+
+    features(message)        -> the feature vector (ONE function for training and scoring)
+    score(message)           -> Score(score, reasons, suggestions)
+    check_scored(message)    -> the compliance Verdict with an added ``score`` block
+    load_model(path)         -> EngagementModel from plain JSON weights
+
+The shipped model (models/engagement.json) is trained on SIMULATED sends: its numbers show
+how drafts compare under documented assumptions, not what real customers will do. Retrain
+on your own randomised A/B logs with ``xinshi model train --events FILE`` (models/CARD.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from engine.check import check
+from engine.message import Message, make_message
+from engine.ruleset import RuleSet
+from engine.score.elements import elements
+from engine.score.features import FEATURE_NAMES, features
+from engine.score.model import EngagementModel, ModelError, load_model, shipped_model
+from engine.score.suggest import Suggestion, suggest
+from engine.verdict import Verdict
+
+__all__ = [
+    "FEATURE_NAMES",
+    "EngagementModel",
+    "ModelError",
+    "Reason",
+    "Score",
+    "Suggestion",
+    "check_scored",
+    "features",
+    "load_model",
+    "score",
+    "shipped_model",
+]
+
+MIN_EFFECT = 0.0005  # reasons smaller than 0.05 percentage points are noise to a copywriter
+
+
+class Reason(NamedTuple):
+    """Why the score is what it is: one present element and its drop-one effect."""
+
+    feature: str
+    effect: float  # change in predicted click rate if the element were absent (probability)
+    text: str  # in Chinese, with what to do
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-ready data."""
+        return {"feature": self.feature, "effect": round(self.effect, 5), "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A draft's predicted click rate, its reasons and compliant rewrites."""
+
+    score: float
+    reasons: tuple[Reason, ...]
+    suggestions: tuple[Suggestion, ...]
+    model_version: str
+    trained_on: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-ready data (the ``score`` block of a verdict)."""
+        return {
+            "score": round(self.score, 5),
+            "reasons": [r.to_dict() for r in self.reasons],
+            "suggestions": [s.to_dict() for s in self.suggestions],
+            "model": {"version": self.model_version, "trained_on": self.trained_on},
+        }
+
+
+def _pp(effect: float) -> str:
+    return f"{effect * 100:+.1f}个百分点".replace("-", "−")
+
+
+@lru_cache(maxsize=1)
+def _templates() -> dict[str, tuple[str, str]]:
+    return {k: tuple(v.reason.split("{effect}", 1)) for k, v in elements().features.items()}  # type: ignore[misc]
+
+
+def explain(message: Message, model: EngagementModel) -> tuple[float, tuple[Reason, ...]]:
+    """Return the predicted click rate and the reasons, largest effect first."""
+    p, parts = model.explain(message)
+    texts = _templates()
+    reasons = []
+    for c in parts:
+        if abs(c.effect) >= MIN_EFFECT:
+            head, tail = texts[c.feature]
+            reasons.append(Reason(c.feature, c.effect, head + _pp(c.effect) + tail))
+    reasons.sort(key=lambda r: -abs(r.effect))
+    return p, tuple(reasons)
+
+
+def score(
+    message: Message | str,
+    model: EngagementModel | None = None,
+    ruleset: RuleSet | None = None,
+    *,
+    suggestions: bool = True,
+) -> Score:
+    """Score one draft: predicted click rate, reasons, and rewrites that pass the check."""
+    m = model if model is not None else shipped_model()
+    msg = make_message(message) if isinstance(message, str) else message
+    p, reasons = explain(msg, m)
+    sugg = tuple(suggest(msg, m, ruleset)) if suggestions else ()
+    return Score(p, reasons, sugg, m.version, m.trained_on)
+
+
+def check_scored(
+    message: Message | str,
+    ruleset: RuleSet | None = None,
+    model: EngagementModel | None = None,
+) -> Verdict:
+    """Check a message and add the engagement ``score`` block (engine.check stays as fast)."""
+    msg = make_message(message) if isinstance(message, str) else message
+    verdict = check(msg, ruleset)
+    return replace(verdict, score=score(msg, model, ruleset).to_dict())

@@ -1,0 +1,156 @@
+"""A training result -> models/CARD.md (data, features, metrics, version, date, limits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.score.elements import elements
+from engine.score.simulate import CAMPAIGN_SD, INTERCEPT, RECIPIENT_SD, VIP_EFFECT
+from engine.score.train import TrainResult
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.2f}%"
+
+
+def render_card(result: TrainResult) -> str:
+    """Return the model card as Markdown."""
+    m = result.model
+    meta: dict[str, Any] = dict(m.meta)
+    data = meta["data"]
+    h = result.metrics
+    simulated = m.trained_on == "simulated"
+    lines = [
+        "# Model card: Xinshi engagement model",
+        "",
+        f"- **Version:** `{m.version}` (file `engagement.json`, format 1)",
+        f"- **Trained:** {meta['trained_at']} with scikit-learn {meta['sklearn']}",
+        f"- **Predicts:** {meta['target']}.",
+        "- **Model:** logistic regression (`sklearn.pipeline.Pipeline`: `CopyFeatures` → "
+        f"`LogisticRegression(C={meta['C']})`), fitted on aggregated send cells with "
+        "`sample_weight`; exported as plain JSON weights and scored in pure Python "
+        "(dot product + sigmoid; no pickle, no sklearn at scoring time).",
+        "",
+    ]
+    if simulated:
+        lines += [
+            "> **This model is trained on SIMULATED data.** No public data set pairs Chinese",
+            "> marketing SMS with clicks. Its scores show how drafts compare under the documented",
+            "> ground truth of `engine/score/simulate.py`; they are not a forecast of what your",
+            "> customers will do. Treat the score as a checklist score with reasons, and retrain",
+            "> on your own randomised A/B logs (below) before quoting rates.",
+            "",
+        ]
+    lines += [
+        "## Data",
+        "",
+        f"- Source: {data['source']}",
+        f"- {data['campaigns']} campaigns, {data['variants']} drafts, {data['sends']:,} sends, "
+        f"{data['clicks']:,} clicks; VIP share of sends {data['vip_share']:.1%}.",
+    ]
+    if simulated:
+        lines += [
+            f"- Ground truth: intercept {INTERCEPT}, VIP {VIP_EFFECT:+}, campaign effect "
+            f"N(0, {CAMPAIGN_SD}²), recipient effect N(0, {RECIPIENT_SD}²), per-element effects "
+            "in the table below. Confounder: VIP-heavy campaigns mostly use name salutations.",
+        ]
+    lines += [
+        "",
+        "## Features and coefficients (logit scale)",
+        "",
+        "One pure function, `engine.score.features.features(message)`, is used for training and",
+        "scoring. Audience control `vip` is learned "
+        f"({m.controls.get('vip', 0.0):+.3f}) and held at 0 when scoring (a regular recipient).",
+        "",
+    ]
+    labels = elements().features
+    if result.effects:
+        lines += [
+            "Unobserved campaign and recipient noise shrinks marginal effects, so a pooled fit",
+            "targets *true × attenuation* (column 'expected').",
+            "",
+            "| feature | 中文 | true | expected | estimated |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for e in result.effects:
+            lines.append(
+                f"| `{e['feature']}` | {labels[e['feature']].label} | {e['true']:+.2f} | "
+                f"{e['expected']:+.3f} | {e['estimated']:+.3f} |"
+            )
+    else:
+        lines += ["| feature | 中文 | estimated |", "|---|---|---:|"]
+        for name, c in zip(m.feature_names, m.coef, strict=True):
+            lines.append(f"| `{name}` | {labels[name].label} | {c:+.3f} |")
+    lines += [
+        f"| intercept | | | | {m.intercept:+.3f} |" if result.effects else "",
+        "",
+        f"## Held-out evaluation ({h['campaigns']} whole campaigns held out, {h['sends']:,} sends)",
+        "",
+        "| metric | model | base rate |" + (" oracle (true p) |" if "oracle_auc" in h else ""),
+        "|---|---:|---:|" + ("---:|" if "oracle_auc" in h else ""),
+        f"| AUC | {h['auc']:.3f} | 0.500 |"
+        + (f" {h['oracle_auc']:.3f} |" if "oracle_auc" in h else ""),
+        f"| log loss | {h['log_loss']:.4f} | {h['base_log_loss']:.4f} |"
+        + (f" {h['oracle_log_loss']:.4f} |" if "oracle_auc" in h else ""),
+        f"| Brier | {h['brier']:.4f} | {h['base_brier']:.4f} |"
+        + (" |" if "oracle_auc" in h else ""),
+        f"| ECE | {h['ece']:.4f} | | " + (" |" if "oracle_auc" in h else ""),
+        "",
+    ]
+    if "pairwise_accuracy" in h:
+        lines += [
+            f"Within-campaign pick-the-better accuracy: **{h['pairwise_accuracy']:.1%}** of "
+            f"{h['pairs']} pairs of drafts (the decision a copywriter makes). Send-level AUC is "
+            "capped by recipient noise: compare it with the oracle, not with 1.0.",
+            "",
+        ]
+    lines += [
+        "Calibration (held-out sends, binned by predicted rate):",
+        "",
+        "| predicted bin | sends | mean predicted | observed |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r['bin']} | {r['sends']:,} | {_pct(r['predicted'])} | {_pct(r['observed'])} |"
+        for r in h["calibration"]
+    ]
+    if result.confounding:
+        cf = result.confounding
+        lines += [
+            "",
+            "## Confounding check (name salutation, true effect "
+            f"{cf['true']:+.2f}; ≈{cf['expected_pooled']:+.2f} pooled / "
+            f"≈{cf['expected_within']:+.2f} within campaign after attenuation)",
+            "",
+            f"- pooled, audience not in the model: **{cf['pooled_without_audience']:+.3f}** "
+            "(biased: VIP campaigns use names more)",
+            f"- pooled, with the `vip` audience control: {cf['pooled_with_audience']:+.3f}",
+            f"- within campaign (campaign fixed effects, no audience data): "
+            f"{cf['within_campaign']:+.3f}",
+        ]
+    lines += [
+        "",
+        "## Retrain on your own events",
+        "",
+        "    xinshi model train --events sends.jsonl --out models/",
+        "",
+        "Rows are sends (`clicked`) or aggregates (`n`, `clicks`) with `campaign_id` and `text`;",
+        "optional `type`, `industry`, `sent_at`, `vip`, `assignment` (rows marked `targeted` are",
+        "skipped). Columns are documented in `engine/score/events.py`; Parquet works too.",
+        "",
+        "## Limits",
+        "",
+        "- Trained on simulated data unless the line above says otherwise; simulated effects are",
+        "  deliberately larger than published ones (+10–20% relative per element).",
+        "- Copy effects are identified only from drafts randomised *within* campaigns; targeted",
+        "  sends (nicer copy to better customers) inflate them. Log the segment and `assignment`.",
+        "- Detectors are regexes on NFKC-folded text; they were checked against the simulator's",
+        "  copy space only. Measure them on hand-labelled real drafts before trusting reasons.",
+        "- No text n-grams: with few hundred drafts they learn noise (design note §4.3).",
+        "- Context the text cannot show (audience, list quality, season) dominates absolute",
+        "  rates: compare drafts of one campaign rather than quoting a rate.",
+        "- Send hour and weekday come from `send_at`; without it a score assumes a weekday",
+        "  morning.",
+        "",
+    ]
+    return "\n".join(lines)

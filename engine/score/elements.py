@@ -1,0 +1,51 @@
+"""engine/score/elements.yaml -> the Chinese labels, reasons and edit texts of the model."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from engine.score.features import FEATURE_NAMES
+
+ELEMENTS_FILE = Path(__file__).with_name("elements.yaml")
+
+
+class Element(BaseModel):
+    """How one feature is shown to a copywriter."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    label: str
+    reason: str
+
+
+class Edit(BaseModel):
+    """The text a rewrite operator inserts, and how it is described."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    describe: str
+    insert: str | None = None
+
+
+class Elements(BaseModel):
+    """The whole file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    features: dict[str, Element]
+    edits: dict[str, Edit]
+
+
+@lru_cache(maxsize=1)
+def elements() -> Elements:
+    """Load and validate elements.yaml once; every model feature must have an entry."""
+    raw = yaml.safe_load(ELEMENTS_FILE.read_text(encoding="utf-8"))
+    data = Elements.model_validate(raw)
+    missing = [n for n in FEATURE_NAMES if n not in data.features]
+    if missing:
+        raise ValueError(
+            f"{ELEMENTS_FILE}: features without a label and reason: {', '.join(missing)}. "
+            "Add an entry for each under 'features:'"
+        )
+    return data
