@@ -73,7 +73,7 @@ FROM (
 
 
 def write_demo(
-    path: Path, experiment: str = DEMO_EXPERIMENT, recipients: int = 120_000, seed: int = 7
+    path: Path, experiment: str = DEMO_EXPERIMENT, recipients: int = 150_000, seed: int = 7
 ) -> int:
     """Write the demo events to a Parquet file; return the number of events."""
     path.parent.mkdir(parents=True, exist_ok=True)
