@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check import make_messages  # noqa: E402
+from check import make_messages
 
 LUA = """
 local bodies = {}
@@ -171,17 +171,21 @@ def main() -> None:
         server.wait(timeout=15)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"xinshi HTTP benchmark · 127.0.0.1 · {args.workers} worker(s) · wrk 1 thread, "
-          f"{args.connections} connections, {args.seconds}s per run · {os.cpu_count()} cores")
+    print(
+        f"xinshi HTTP benchmark · 127.0.0.1 · {args.workers} worker(s) · wrk 1 thread, "
+        f"{args.connections} connections, {args.seconds}s per run · {os.cpu_count()} cores"
+    )
     for name, r in results.items():
         extra = ""
         if "batch" in name:
             extra = f" · {r['rps'] * args.batch:,.0f} msg/s (target ≥ 15,000)"
         elif "check" in name:
             extra = " (target ≥ 2,000 req/s, p99 ≤ 25 ms)"
-        print(f"  {name:28s} {r['rps']:9,.0f} req/s · p50 {r['p50']:6.2f} ms · p99 {r['p99']:6.2f} ms"
-              f" · non-2xx {r['non2xx']:.0f} · CPU: wrk {r['wrk_cpu']:.2f} core, "
-              f"server {r['server_cpu']:.2f} core{extra}")
+        print(
+            f"  {name:28s} {r['rps']:9,.0f} req/s · p50 {r['p50']:6.2f} ms · p99 {r['p99']:6.2f} ms"
+            f" · non-2xx {r['non2xx']:.0f} · CPU: wrk {r['wrk_cpu']:.2f} core, "
+            f"server {r['server_cpu']:.2f} core{extra}"
+        )
 
 
 if __name__ == "__main__":

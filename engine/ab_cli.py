@@ -1,4 +1,4 @@
-"""xinshi ab ...: ingest send events, report an experiment, generate a demo. Thin: parse, call, render.
+"""xinshi ab ...: ingest send events, report an experiment, make a demo. Thin: parse, call, render.
 
 Exit codes: 0 ok, 1 a file could not be ingested (the others were), 2 usage error (unknown
 experiment or metric, no store).
@@ -37,10 +37,12 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 @ab_app.command("ingest")
 def ingest_cmd(
-    files: Annotated[list[Path], typer.Argument(help="CSV, JSONL or Parquet files, or directories.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="CSV, JSONL or Parquet files, or directories.")
+    ],
     data: DataOpt = None,
 ) -> None:
-    """Add events from files; a file seen before adds nothing; a file with a bad row adds nothing."""
+    """Add events from files; a file seen before, or with any bad row, adds nothing."""
     con = connect(data)
     failed = 0
     try:
@@ -82,7 +84,8 @@ def report_cmd(
         known = experiments(con)
         if experiment not in known:
             raise _fail(
-                f"no experiment {experiment!r} in {data_dir(data)}; known: {', '.join(known) or 'none'}"
+                f"no experiment {experiment!r} in {data_dir(data)}; "
+                f"known: {', '.join(known) or 'none'}"
             )
         rep = report(con, experiment, metric, planned_per_arm=planned)
     finally:
@@ -119,7 +122,7 @@ def demo_cmd(
     recipients: Annotated[int, typer.Option(help="Messages to generate.")] = 150_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
-    """Generate a 3-variant experiment (known winner, segment and afternoon effects) and ingest it."""
+    """Generate a 3-variant experiment (known winner, segment and afternoon effects); ingest it."""
     path = data_dir(data) / "inbox" / f"{DEMO_EXPERIMENT}-{seed}-{recipients}.parquet"
     events = write_demo(path, DEMO_EXPERIMENT, recipients, seed)
     con = connect(data)
@@ -144,7 +147,16 @@ def render(console: Console, rep: Report) -> None:
         console.print(f"[bold yellow]! {w}[/]")
     revenue = rep.metric == "revenue"
     arms = Table(title="Variants")
-    for col in ("variant", "sent", "delivered", "clicked", "converted", "revenue ¥", rep.metric, "95% CI"):
+    for col in (
+        "variant",
+        "sent",
+        "delivered",
+        "clicked",
+        "converted",
+        "revenue ¥",
+        rep.metric,
+        "95% CI",
+    ):
         arms.add_column(col, justify="right" if col != "variant" else "left")
     for v in rep.variants:
         rate = f"{v.rate / 100:.3f} ¥" if revenue else _pct(v.rate)
@@ -155,7 +167,15 @@ def render(console: Console, rep: Report) -> None:
         )  # fmt: skip
     console.print(arms)
     comp = Table(title=f"Against {rep.control}")
-    for col in ("variant", "difference (95% CI)", "lift (95% CI)", "p", "p Holm", "P(beat)", "test"):
+    for col in (
+        "variant",
+        "difference (95% CI)",
+        "lift (95% CI)",
+        "p",
+        "p Holm",
+        "P(beat)",
+        "test",
+    ):
         comp.add_column(col)
     for c in rep.comparisons:
         if revenue:

@@ -71,7 +71,9 @@ def _prob_greater_quad(b: Posterior, a: Posterior) -> float:
     def integrand(y: float) -> float:
         return float(dist_b.pdf(y) * dist_a.cdf(y))
 
-    value, _ = integrate.quad(integrand, lo, hi, points=[mode], epsabs=1e-14, epsrel=1e-12, limit=200)
+    value, _ = integrate.quad(
+        integrand, lo, hi, points=[mode], epsabs=1e-14, epsrel=1e-12, limit=200
+    )
     return min(1.0, max(0.0, float(value)))
 
 

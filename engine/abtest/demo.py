@@ -80,9 +80,7 @@ def write_demo(
     con = duckdb.connect()
     try:
         target = "'" + str(path).replace("'", "''") + "'"
-        con.execute(
-            f"COPY ({demo_sql(experiment, recipients, seed)}) TO {target} (FORMAT parquet)"
-        )
+        con.execute(f"COPY ({demo_sql(experiment, recipients, seed)}) TO {target} (FORMAT parquet)")
         return int(con.execute(f"SELECT count(*) FROM read_parquet({target})").fetchall()[0][0])
     finally:
         con.close()

@@ -101,9 +101,7 @@ def sample_size_fleiss_cc(
     return n / 4 * (1 + math.sqrt(1 + 4 / (n * delta))) ** 2
 
 
-def power_at(
-    n_per_arm: float, p_control: float, p_variant: float, alpha: float = ALPHA
-) -> float:
+def power_at(n_per_arm: float, p_control: float, p_variant: float, alpha: float = ALPHA) -> float:
     """Return the power of the two-sided pooled test with n per arm (both tails)."""
     za = z_crit(alpha)
     d = p_variant - p_control

@@ -117,11 +117,14 @@ def _normalized_sql(columns: list[str], salt: str | None) -> str:
     """SELECT over `staged` giving typed columns plus the raw text for error messages."""
 
     def col(name: str) -> str:
-        return f'nullif(trim("{name}"), \'\')' if name in columns else "NULL::VARCHAR"
+        return f"nullif(trim(\"{name}\"), '')" if name in columns else "NULL::VARCHAR"
 
     if "phone" in columns:
         digits = f"regexp_replace({col('phone')}, '[^0-9]', '', 'g')"
-        local = f"CASE WHEN length({digits}) = 13 AND {digits} LIKE '86%' THEN {digits}[3:] ELSE {digits} END"
+        local = (
+            f"CASE WHEN length({digits}) = 13 AND {digits} LIKE '86%' "
+            f"THEN {digits}[3:] ELSE {digits} END"
+        )
         recipient = f"coalesce({col('recipient')}, sha256({_lit(salt or '')} || {local}))"
     else:
         recipient = col("recipient")
@@ -138,7 +141,8 @@ def _normalized_sql(columns: list[str], salt: str | None) -> str:
                {col("message_id")} AS message_id, {recipient} AS recipient,
                {col("recipient")} AS raw_recipient, {col("phone")} AS raw_phone,
                lower({col("event")}) AS event, {ts} AS raw_ts, {parsed_ts} AS ts,
-               {col("value_fen")} AS raw_value, CASE WHEN regexp_full_match({col("value_fen")}, '[0-9]{{1,18}}')
+               {col("value_fen")} AS raw_value,
+               CASE WHEN regexp_full_match({col("value_fen")}, '[0-9]{{1,18}}')
                     THEN {col("value_fen")}::BIGINT END AS value_fen,
                {segs}
         FROM staged"""

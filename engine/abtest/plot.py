@@ -8,9 +8,9 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: servers and CI have no display
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from engine.abtest.report import DOW, Report  # noqa: E402
+from engine.abtest.report import DOW, Report
 
 
 def write_png(rep: Report, path: Path) -> Path:
@@ -39,7 +39,14 @@ def write_png(rep: Report, path: Path) -> Path:
     right.set_yticks(range(len(DOW)), list(DOW))
     for cell in rep.heatmap:
         if cell.small:  # too few sends or events to trust: marked, not hidden
-            right.text(hours.index(cell.hour), DOW.index(cell.dow), "·", ha="center", va="center", color="white")
+            right.text(
+                hours.index(cell.hour),
+                DOW.index(cell.dow),
+                "·",
+                ha="center",
+                va="center",
+                color="white",
+            )
     right.set_title(f"{rep.metric} by send day x hour (Beijing; · = too few to trust)")
     fig.colorbar(image, ax=right)
     fig.tight_layout()

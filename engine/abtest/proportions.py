@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numpy as np
 from scipy import optimize, stats
 
 ALPHA = 0.05
@@ -76,7 +77,7 @@ def z_test_unpooled(xa: int, na: int, xb: int, nb: int) -> Test:
 
 def fisher_exact(xa: int, na: int, xb: int, nb: int) -> Test:
     """Return Fisher's exact test (two-sided, minimum-likelihood), statistic = odds ratio B/A."""
-    res = stats.fisher_exact([[xb, nb - xb], [xa, na - xa]])
+    res = stats.fisher_exact(np.array([[xb, nb - xb], [xa, na - xa]]))
     return Test(float(res.statistic), float(res.pvalue), "Fisher exact")
 
 
@@ -131,9 +132,7 @@ def _mn_score(xa: int, na: int, xb: int, nb: int, delta: float) -> float:
     return d / math.sqrt(var)
 
 
-def diff_miettinen_nurminen(
-    xa: int, na: int, xb: int, nb: int, alpha: float = ALPHA
-) -> Interval:
+def diff_miettinen_nurminen(xa: int, na: int, xb: int, nb: int, alpha: float = ALPHA) -> Interval:
     """Return the Miettinen-Nurminen score interval for p_B - p_A (inverted score test)."""
     z = z_crit(alpha)
     d = xb / nb - xa / na

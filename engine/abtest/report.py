@@ -105,7 +105,8 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data (the API's and --json's schema)."""
-        return _clean(asdict(self))
+        data: dict[str, Any] = _clean(asdict(self))
+        return data
 
 
 def _clean(value: Any) -> Any:
@@ -159,7 +160,10 @@ def compare_proportions(
             katz = proportions.lift_katz(xa, na, xb, nb, alpha)
             if katz is not None:
                 lift_ci = katz
-                notes.append("small counts: Katz log-ratio interval for the lift (delta method is unreliable here)")
+                notes.append(
+                    "small counts: Katz log-ratio interval for the lift "
+                    "(the delta method is unreliable here)"
+                )
         se = proportions.lift_delta_se(xa, na, xb, nb)
         if se:
             seq = design.confidence_sequence(lift, se, na + nb, alpha=alpha)
@@ -183,7 +187,9 @@ def compare_proportions(
     )
 
 
-def compare_means(a: Counts, b: Counts, variant: str, alpha: float = proportions.ALPHA) -> Comparison:
+def compare_means(
+    a: Counts, b: Counts, variant: str, alpha: float = proportions.ALPHA
+) -> Comparison:
     """Compare revenue per send (fen) with Welch's t-test."""
     w = means.welch(_moments(a), _moments(b), alpha)
     se = abs(w.diff / w.t) if w.t else 0.0
@@ -209,7 +215,9 @@ def _verdict(c: Comparison, metric: str, alpha: float, srm_flagged: bool) -> str
     lift = "" if c.lift is None else f" ({c.lift:+.1%} relative)"
     unit = "fen per send" if metric == "revenue" else "points"
     size = c.diff if metric == "revenue" else c.diff * 100
-    head = f"{c.variant}: {size:+.2f} {unit}{lift}, P(better than control) {c.prob_beat_control:.0%}"
+    head = (
+        f"{c.variant}: {size:+.2f} {unit}{lift}, P(better than control) {c.prob_beat_control:.0%}"
+    )
     if srm_flagged:
         verdict = "do not trust: the split is broken (SRM)"
     elif c.p_holm < alpha:
@@ -242,11 +250,14 @@ def build_report(
     order = [control] + [n for n in names if n != control]
     warnings: list[str] = []
 
-    srm = design.srm([arms[n].sent for n in order], [weights.get(n, 1.0) for n in order] if weights else None)
+    srm = design.srm(
+        [arms[n].sent for n in order], [weights.get(n, 1.0) for n in order] if weights else None
+    )
     if srm.flagged:
         warnings.append(
-            f"sample ratio mismatch: sent counts {list(srm.observed)} differ from the planned split "
-            f"(p = {srm.p_value:.2g} < {design.SRM_THRESHOLD}); fix assignment before reading results"
+            f"sample ratio mismatch: sent counts {list(srm.observed)} differ from the planned "
+            f"split (p = {srm.p_value:.2g} < {design.SRM_THRESHOLD}); fix assignment before "
+            "reading results"
         )
     elif srm.level == "yellow":
         warnings.append(f"split slightly off plan (SRM p = {srm.p_value:.2g}); keep an eye on it")
@@ -272,7 +283,9 @@ def build_report(
     comps = [
         compare_means(a, arms[n], n, alpha)
         if metric == "revenue"
-        else compare_proportions(a.events(metric), a.sent, arms[n].events(metric), arms[n].sent, n, alpha)
+        else compare_proportions(
+            a.events(metric), a.sent, arms[n].events(metric), arms[n].sent, n, alpha
+        )
         for n in order[1:]
     ]
     p_holm = design.holm([c.p_value for c in comps])
@@ -282,7 +295,8 @@ def build_report(
         for c, ph, pb in zip(comps, p_holm, p_bh, strict=True)
     ]
     comps = [
-        Comparison(**{**asdict(c), "verdict": _verdict(c, metric, alpha, srm.flagged)}) for c in comps
+        Comparison(**{**asdict(c), "verdict": _verdict(c, metric, alpha, srm.flagged)})
+        for c in comps
     ]
 
     power = _power(arms, control, metric, alpha, planned_per_arm, warnings)
@@ -341,9 +355,15 @@ def _segments(rows: list[GroupRow], control: str, metric: str, alpha: float) -> 
                 if metric == "revenue":
                     cmp = compare_means(base, c, variant, alpha)
                 else:
-                    cmp = compare_proportions(base.events(metric), base.sent, events, c.sent, variant, alpha)
+                    cmp = compare_proportions(
+                        base.events(metric), base.sent, events, c.sent, variant, alpha
+                    )
                 diff, lift, p = cmp.diff, cmp.lift, cmp.p_value
-            out.append(SegmentRow(dim, val, variant, c.sent, events, _rate(c, metric), diff, lift, p, None, small))
+            out.append(
+                SegmentRow(
+                    dim, val, variant, c.sent, events, _rate(c, metric), diff, lift, p, None, small
+                )
+            )
     tested = [i for i, s in enumerate(out) if s.p_value is not None]
     adjusted = design.benjamini_hochberg([out[i].p_value or 1.0 for i in tested])
     for i, q in zip(tested, adjusted, strict=True):
@@ -360,9 +380,13 @@ def _heatmap(rows: list[GroupRow], metric: str) -> tuple[list[HeatCell], list[di
             acc[1] += r.counts.events(metric) if metric != "revenue" else r.counts.revenue_fen
     heat = [
         HeatCell(
-            DOW[dow], hour, sent, events, events / sent if sent else 0.0,
+            DOW[dow],
+            hour,
+            sent,
+            events,
+            events / sent if sent else 0.0,
             sent < HEATMAP_MIN_SENT or (metric != "revenue" and events < HEATMAP_MIN_EVENTS),
-        )  # fmt: skip
+        )
         for (dow, hour), (sent, events) in sorted(cells.items())
     ]
     hours: dict[int, list[int]] = defaultdict(lambda: [0, 0])
