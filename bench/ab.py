@@ -37,7 +37,9 @@ def main() -> None:
     t0 = time.perf_counter()
     res = ingest.ingest_file(con, parquet)
     took = time.perf_counter() - t0
-    print(f"ingest (Parquet, validated, idempotent): {res.added:,} events in {took:.2f} s = {res.added / took:,.0f} events/s")
+    print(
+        f"ingest (Parquet, validated, idempotent): {res.added:,} events in {took:.2f} s = {res.added / took:,.0f} events/s"
+    )
     t0 = time.perf_counter()
     again = ingest.ingest_file(con, parquet)
     print(f"re-ingest of the same file: {again.added} added in {time.perf_counter() - t0:.2f} s")
@@ -49,13 +51,19 @@ def main() -> None:
         t0 = time.perf_counter()
         rep = report.report(con, DEMO_EXPERIMENT, "click")
         times.append(time.perf_counter() - t0)
-    print(f"full report (funnel, tests, SRM, {len(rep.segments)} segment rows, {len(rep.heatmap)} heatmap cells): "
-          f"best {min(times):.2f} s, runs {', '.join(f'{t:.2f}' for t in times)} (target <= 3 s)")
+    print(
+        f"full report (funnel, tests, SRM, {len(rep.segments)} segment rows, {len(rep.heatmap)} heatmap cells): "
+        f"best {min(times):.2f} s, runs {', '.join(f'{t:.2f}' for t in times)} (target <= 3 s)"
+    )
     t0 = time.perf_counter()
     report.report(con, DEMO_EXPERIMENT, "click", source=f"read_parquet('{parquet}')")
-    print(f"same report straight over the Parquet file (no store): {time.perf_counter() - t0:.2f} s")
+    print(
+        f"same report straight over the Parquet file (no store): {time.perf_counter() - t0:.2f} s"
+    )
     con.close()
-    print(f"threads {os.cpu_count()}, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(
+        f"threads {os.cpu_count()}, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
     print([c.verdict for c in rep.comparisons])
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from engine.abtest.queries import refresh_messages
 from engine.abtest.store import EVENTS, SEGMENTS
 
 REQUIRED = ("experiment", "variant", "message_id", "event", "ts")
@@ -244,6 +245,7 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, fid: str, columns: list[st
                  AND e.event = n.event AND e.ts = n.ts"""
         )
         after = _count(con, "events")
+        refresh_messages(con, fid)
         con.execute(
             "INSERT INTO ingested_files (file_id, path, rows, added) VALUES (?, ?, ?, ?)",
             [fid, str(path), rows, after - before],

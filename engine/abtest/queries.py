@@ -1,7 +1,8 @@
 """The one scan: events -> per-message flags -> additive sufficient statistics per group.
 
-DuckDB does the heavy lifting (one GROUP BY message, then GROUPING SETS over the small per-message
-table); Python gets back a few hundred rows. The SQL keeps to a portable subset (explicit GROUP BY
+DuckDB does the heavy lifting: ingest folds events into one row per message (only for the
+messages a file touched); a report is one GROUPING SETS scan over that table, and Python gets
+back a few hundred rows. The SQL keeps to a portable subset (explicit GROUP BY
 columns, FILTER/CASE, no DuckDB-only table functions) so it runs on Parquet or another engine.
 """
 
@@ -16,18 +17,18 @@ from engine.abtest.store import SEGMENTS
 DIMENSIONS = (*SEGMENTS, "send_time")
 
 PER_MESSAGE = """
-SELECT variant, message_id,
+SELECT experiment, variant, message_id,
        bool_or(event = 'sent')      AS is_sent,
        bool_or(event = 'delivered') AS delivered,
        bool_or(event = 'failed')    AS failed,
        bool_or(event = 'clicked')   AS clicked,
        bool_or(event = 'converted') AS converted,
        sum(value_fen)               AS value_fen,
-       min(ts) FILTER (WHERE event = 'sent') AS sent_at,
+       min(CAST(ts AS TIMESTAMP)) FILTER (WHERE event = 'sent') AS sent_at,
        {segments}
 FROM {source}
-WHERE experiment = ?
-GROUP BY variant, message_id
+WHERE {where}
+GROUP BY experiment, variant, message_id
 """
 
 SUFFICIENT = """
@@ -78,12 +79,40 @@ class GroupRow:
     counts: Counts
 
 
-def sufficient_sql(source: str = "events") -> str:
-    """Return the full sufficient-statistics SQL over a source (table, view or read_parquet)."""
+def per_message_sql(source: str = "events", where: str = "experiment = ?") -> str:
+    """Return SQL folding events into one row per message (flags, value, send time, segments)."""
     segments = ",\n       ".join(
         f"any_value({s}) FILTER (WHERE event = 'sent') AS {s}" for s in SEGMENTS
     )
-    per_message = PER_MESSAGE.format(segments=segments, source=source)
+    return PER_MESSAGE.format(segments=segments, source=source, where=where)
+
+
+def refresh_messages(con: duckdb.DuckDBPyConnection, file_id: str) -> None:
+    """Recompute the store's per-message rows for every message the file touched."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE touched AS "
+        "SELECT DISTINCT experiment, message_id FROM events WHERE file_id = ?",
+        [file_id],
+    )
+    con.execute(
+        "DELETE FROM messages USING touched t "
+        "WHERE messages.experiment = t.experiment AND messages.message_id = t.message_id"
+    )
+    source = "(SELECT * FROM events SEMI JOIN touched USING (experiment, message_id))"
+    con.execute(f"INSERT INTO messages {per_message_sql(source, 'true')}")
+    con.execute("DROP TABLE touched")
+
+
+def sufficient_sql(source: str = "events") -> str:
+    """Return the sufficient-statistics SQL over the store ("events") or any event relation.
+
+    Over the store it reads the per-message table that ingest maintains; over anything else
+    (e.g. read_parquet(...)) it folds events into messages first.
+    """
+    if source == "events":
+        per_message = "SELECT * FROM messages WHERE experiment = ?"
+    else:
+        per_message = per_message_sql(source)
     return SUFFICIENT.format(
         per_message=per_message,
         segment_cols=", ".join(SEGMENTS),

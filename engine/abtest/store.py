@@ -28,6 +28,12 @@ CREATE TABLE IF NOT EXISTS events (
     carrier    VARCHAR, region VARCHAR, age_band VARCHAR, gender VARCHAR, channel VARCHAR,
     file_id    VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS messages ( -- one row per message, maintained by ingest
+    experiment VARCHAR NOT NULL, variant VARCHAR NOT NULL, message_id VARCHAR NOT NULL,
+    is_sent BOOLEAN, delivered BOOLEAN, failed BOOLEAN, clicked BOOLEAN, converted BOOLEAN,
+    value_fen HUGEINT, sent_at TIMESTAMP,
+    carrier VARCHAR, region VARCHAR, age_band VARCHAR, gender VARCHAR, channel VARCHAR
+);
 CREATE TABLE IF NOT EXISTS ingested_files (
     file_id     VARCHAR PRIMARY KEY, -- sha256 of the file's bytes
     path        VARCHAR NOT NULL,
