@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numpy as np
 from scipy import integrate, special, stats
 
 from engine.abtest.proportions import ALPHA
@@ -50,16 +51,14 @@ def prob_greater(b: Posterior, a: Posterior) -> float:
 
 def _prob_greater_closed(b: Posterior, a: Posterior) -> float:
     # sum_{i<alpha_b} B(alpha_a+i, beta_a+beta_b) / ((beta_b+i) B(1+i, beta_b) B(alpha_a, beta_a))
-    base = special.betaln(a.alpha, a.beta)
-    total = math.fsum(
-        math.exp(
-            special.betaln(a.alpha + i, a.beta + b.beta)
-            - math.log(b.beta + i)
-            - special.betaln(1 + i, b.beta)
-            - base
-        )
-        for i in range(int(b.alpha))
+    i = np.arange(int(b.alpha), dtype=np.float64)
+    log_terms = (
+        special.betaln(a.alpha + i, a.beta + b.beta)
+        - np.log(b.beta + i)
+        - special.betaln(1 + i, b.beta)
+        - special.betaln(a.alpha, a.beta)
     )
+    total = math.fsum(np.exp(log_terms).tolist())
     return min(1.0, max(0.0, total))
 
 

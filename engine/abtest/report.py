@@ -137,7 +137,13 @@ def _pick_control(variants: list[str]) -> str:
 
 
 def compare_proportions(
-    xa: int, na: int, xb: int, nb: int, variant: str, alpha: float = proportions.ALPHA
+    xa: int,
+    na: int,
+    xb: int,
+    nb: int,
+    variant: str,
+    alpha: float = proportions.ALPHA,
+    bayesian: bool = True,
 ) -> Comparison:
     """Compare variant B with control A on a rate, with the small-count fallbacks."""
     notes: list[str] = []
@@ -167,7 +173,7 @@ def compare_proportions(
         se = proportions.lift_delta_se(xa, na, xb, nb)
         if se:
             seq = design.confidence_sequence(lift, se, na + nb, alpha=alpha)
-    bb = bayes.beta_binomial(xa, na, xb, nb, alpha=alpha)
+    bb = bayes.beta_binomial(xa, na, xb, nb, alpha=alpha) if bayesian else None
     return Comparison(
         variant=variant,
         diff=xb / nb - xa / na,
@@ -178,9 +184,9 @@ def compare_proportions(
         lift_method=None if lift_ci is None else lift_ci.method,
         p_value=test.p_value,
         test=test.method,
-        prob_beat_control=bb.prob_b_beats_a,
-        expected_loss_ship=bb.loss_ship_b,
-        expected_loss_keep=bb.loss_keep_a,
+        prob_beat_control=bb.prob_b_beats_a if bb else math.nan,
+        expected_loss_ship=bb.loss_ship_b if bb else math.nan,
+        expected_loss_keep=bb.loss_keep_a if bb else math.nan,
         always_valid_lift_ci=None if seq is None else (seq.low, seq.high),
         always_valid_p=None if seq is None else seq.p_value,
         notes=notes,
@@ -356,7 +362,7 @@ def _segments(rows: list[GroupRow], control: str, metric: str, alpha: float) -> 
                     cmp = compare_means(base, c, variant, alpha)
                 else:
                     cmp = compare_proportions(
-                        base.events(metric), base.sent, events, c.sent, variant, alpha
+                        base.events(metric), base.sent, events, c.sent, variant, alpha, False
                     )
                 diff, lift, p = cmp.diff, cmp.lift, cmp.p_value
             out.append(
