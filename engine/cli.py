@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from engine.ab_cli import ab_app
 from engine.check import check
 from engine.message import MessageError, MessageIn, make_message
 from engine.rules_cli import rules_app
@@ -35,6 +36,7 @@ app = typer.Typer(
 app.add_typer(rules_app, name="rules")
 app.add_typer(model_app, name="model")
 app.command("variants")(variants_cmd)
+app.add_typer(ab_app, name="ab")
 
 EXIT_ALLOW, EXIT_BLOCK, EXIT_USAGE, EXIT_REVIEW = 0, 1, 2, 3
 _STYLE = {"block": "bold white on red", "warn": "black on yellow", "info": "black on cyan"}

@@ -20,6 +20,8 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.api import docs, metrics
+from engine.api.ab_routes import AB
+from engine.api.ab_routes import router as ab_router
 from engine.api.limits import BodyLimit, error_body
 from engine.api.logs import install as install_log_masking
 from engine.api.settings import Settings
@@ -32,7 +34,7 @@ from engine.verdict import Verdict
 log = logging.getLogger("xinshi.api")
 
 CHECK, BATCH, RULES, RELOAD = "/v1/check", "/v1/check/batch", "/v1/rules", "/v1/rules/reload"
-ROUTES = frozenset({CHECK, BATCH, RULES, RELOAD, "/healthz", "/readyz", "/metrics"})
+ROUTES = frozenset({CHECK, BATCH, RULES, RELOAD, AB, "/healthz", "/readyz", "/metrics"})
 
 
 class ApiError(Exception):
@@ -256,6 +258,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body, ctype = metrics.exposition()
         return Response(body, media_type=ctype)
 
+    app.include_router(ab_router)
     limits = {BATCH: settings.max_batch_body_bytes}
     app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_body_bytes))
     app.add_middleware(metrics.RequestMetrics, routes=ROUTES)

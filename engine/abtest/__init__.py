@@ -1,0 +1,1 @@
+"""A/B analysis over SMS send events in DuckDB."""

@@ -1,0 +1,144 @@
+"""The one scan: events -> per-message flags -> additive sufficient statistics per group.
+
+DuckDB does the heavy lifting: ingest folds events into one row per message (only for the
+messages a file touched); a report is one GROUPING SETS scan over that table, and Python gets
+back a few hundred rows. The SQL keeps to a portable subset (explicit GROUP BY
+columns, FILTER/CASE, no DuckDB-only table functions) so it runs on Parquet or another engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from engine.abtest.store import SEGMENTS
+
+DIMENSIONS = (*SEGMENTS, "send_time")
+
+PER_MESSAGE = """
+SELECT experiment, variant, message_id,
+       bool_or(event = 'sent')      AS is_sent,
+       bool_or(event = 'delivered') AS delivered,
+       bool_or(event = 'failed')    AS failed,
+       bool_or(event = 'clicked')   AS clicked,
+       bool_or(event = 'converted') AS converted,
+       sum(value_fen)               AS value_fen,
+       min(CAST(ts AS TIMESTAMP)) FILTER (WHERE event = 'sent') AS sent_at,
+       {segments}
+FROM {source}
+WHERE {where}
+GROUP BY experiment, variant, message_id
+"""
+
+SUFFICIENT = """
+WITH msg AS ({per_message})
+SELECT variant, {segment_cols}, dow, hour,
+       GROUPING({segment_cols}, dow, hour) AS grp,
+       count(*) FILTER (WHERE is_sent)                          AS sent,
+       count(*) FILTER (WHERE is_sent AND delivered)            AS delivered,
+       count(*) FILTER (WHERE is_sent AND failed)               AS failed,
+       count(*) FILTER (WHERE is_sent AND clicked)              AS clicked,
+       count(*) FILTER (WHERE is_sent AND converted)            AS converted,
+       coalesce(sum(value_fen) FILTER (WHERE is_sent), 0)       AS revenue_fen,
+       coalesce(sum(CAST(value_fen AS HUGEINT) * value_fen) FILTER (WHERE is_sent), 0)
+                                                                AS revenue_sq_fen,
+       count(*) FILTER (WHERE NOT is_sent)                      AS orphans
+FROM (SELECT *, dayofweek(sent_at) AS dow, hour(sent_at) AS hour FROM msg) m
+GROUP BY GROUPING SETS ((variant), {segment_sets}, (variant, dow, hour))
+"""
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Additive sufficient statistics for one group of sent messages."""
+
+    sent: int
+    delivered: int
+    failed: int
+    clicked: int
+    converted: int
+    revenue_fen: int
+    revenue_sq_fen: int
+    orphans: int = 0
+
+    def events(self, metric: str) -> int:
+        """Return the number of messages with the metric's event."""
+        return {"click": self.clicked, "conversion": self.converted, "delivery": self.delivered}[
+            metric
+        ]
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One output row: the variant, which dimension it slices by (None = whole arm), the key."""
+
+    variant: str
+    dimension: str | None
+    key: str | tuple[int, int] | None
+    counts: Counts
+
+
+def per_message_sql(source: str = "events", where: str = "experiment = ?") -> str:
+    """Return SQL folding events into one row per message (flags, value, send time, segments)."""
+    segments = ",\n       ".join(
+        f"any_value({s}) FILTER (WHERE event = 'sent') AS {s}" for s in SEGMENTS
+    )
+    return PER_MESSAGE.format(segments=segments, source=source, where=where)
+
+
+def refresh_messages(con: duckdb.DuckDBPyConnection, file_id: str) -> None:
+    """Recompute the store's per-message rows for every message the file touched."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE touched AS "
+        "SELECT DISTINCT experiment, message_id FROM events WHERE file_id = ?",
+        [file_id],
+    )
+    con.execute(
+        "DELETE FROM messages USING touched t "
+        "WHERE messages.experiment = t.experiment AND messages.message_id = t.message_id"
+    )
+    source = "(SELECT * FROM events SEMI JOIN touched USING (experiment, message_id))"
+    con.execute(f"INSERT INTO messages {per_message_sql(source, 'true')}")
+    con.execute("DROP TABLE touched")
+
+
+def sufficient_sql(source: str = "events") -> str:
+    """Return the sufficient-statistics SQL over the store ("events") or any event relation.
+
+    Over the store it reads the per-message table that ingest maintains; over anything else
+    (e.g. read_parquet(...)) it folds events into messages first.
+    """
+    if source == "events":
+        per_message = "SELECT * FROM messages WHERE experiment = ?"
+    else:
+        per_message = per_message_sql(source)
+    return SUFFICIENT.format(
+        per_message=per_message,
+        segment_cols=", ".join(SEGMENTS),
+        segment_sets=", ".join(f"(variant, {s})" for s in SEGMENTS),
+    )
+
+
+def sufficient_stats(
+    con: duckdb.DuckDBPyConnection, experiment: str, source: str = "events"
+) -> list[GroupRow]:
+    """Run the one scan for an experiment and return its grouped rows."""
+    rows = con.execute(sufficient_sql(source), [experiment]).fetchall()
+    n_bits = len(SEGMENTS) + 2
+    out: list[GroupRow] = []
+    for row in rows:
+        variant, *seg_values, dow, hour, grp = row[: n_bits + 2]
+        counts = Counts(*(int(v) for v in row[n_bits + 2 :]))
+        # GROUPING() sets bit (n_bits-1-i) when column i is NOT grouped
+        grouped = [not (int(grp) >> (n_bits - 1 - i)) & 1 for i in range(n_bits)]
+        dimension: str | None = None
+        key: str | tuple[int, int] | None = None
+        if grouped[-1] and grouped[-2]:
+            dimension, key = "send_time", (int(dow), int(hour))
+        else:
+            for i, name in enumerate(SEGMENTS):
+                if grouped[i]:
+                    dimension, key = name, "(none)" if seg_values[i] is None else str(seg_values[i])
+        out.append(GroupRow(str(variant), dimension, key, counts))
+    return out

@@ -1,0 +1,152 @@
+"""xinshi ab ... as a user runs it (subprocess), and GET /v1/ab/{experiment} on a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import RULES
+
+
+def xinshi(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XINSHI_DATA": str(data), "COLUMNS": "120"}
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", "ab", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("abdata")
+    r = xinshi("demo", data=data)
+    assert r.returncode == 0, r.stderr
+    assert "next: xinshi ab report demo_promo" in r.stdout
+    return data
+
+
+def test_demo_then_report_in_the_terminal_and_as_png(demo_data: Path, tmp_path: Path) -> None:
+    png = tmp_path / "ab.png"
+    r = xinshi("report", "demo_promo", "--plot", str(png), data=demo_data)
+    assert r.returncode == 0, r.stderr
+    assert "short_link: +" in r.stdout and "— winner" in r.stdout
+    assert "SRM check: p = 1 (ok)" in r.stdout
+    assert (
+        "Best send hours: 14:00" in r.stdout
+        or "Best send hours: 15:00" in r.stdout
+        or "Best send hours: 16:00" in r.stdout
+    )
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+
+
+def test_report_json(demo_data: Path) -> None:
+    r = xinshi("report", "demo_promo", "--metric", "revenue", "--json", data=demo_data)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["metric"] == "revenue" and d["control"] == "control"
+    assert {c["variant"] for c in d["comparisons"]} == {"emoji", "short_link"}
+    assert all(isinstance(v["revenue_fen"], int) for v in d["variants"])
+
+
+def test_report_errors(demo_data: Path, tmp_path: Path) -> None:
+    r = xinshi("report", "nope", data=demo_data)
+    assert r.returncode == 2
+    assert r.stderr == f"error: no experiment 'nope' in {demo_data}; known: demo_promo\n"
+    r = xinshi("report", "demo_promo", "--metric", "opens", data=demo_data)
+    assert (r.returncode, r.stderr) == (
+        2,
+        "error: unknown metric 'opens'; one of click, conversion, delivery, revenue\n",
+    )
+    r = xinshi("report", "x", data=tmp_path / "empty")
+    assert r.returncode == 2 and "no event store at" in r.stderr
+
+
+def test_ingest_reports_each_file(tmp_path: Path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "experiment,variant,message_id,recipient,event,ts\ne,A,m1,h1,sent,2026-11-11 10:00\n"
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "experiment,variant,message_id,recipient,event,ts\ne,A,m1,h1,opened,2026-11-11 10:00\n"
+    )
+    data = tmp_path / "data"
+    r = xinshi("ingest", str(good), str(bad), data=data)
+    assert r.returncode == 1
+    assert r.stdout == f"{good}: 1 rows, 1 new events added\n"
+    assert f"{bad}: row 1: event: unknown event 'opened'" in r.stderr
+    r = xinshi("ingest", str(good), data=data)
+    assert r.stdout == f"{good}: already ingested (1 rows); nothing added\n"
+    assert xinshi("list", data=data).stdout == "e\n"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def ab_server(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    log = tmp_path_factory.mktemp("abapi") / "server.log"
+    env = {**os.environ, "XINSHI_DATA": str(demo_data), "XINSHI_WATCH_RULES": "0"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--rules", str(RULES)],
+            stdout=out, stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:  # pragma: no cover
+            proc.kill()
+            raise RuntimeError(log.read_text())
+        yield url
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_api_report_matches_the_cli(ab_server: str, demo_data: Path) -> None:
+    r = httpx.get(f"{ab_server}/v1/ab/demo_promo", timeout=30)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    cli = json.loads(xinshi("report", "demo_promo", "--json", data=demo_data).stdout)
+    assert r.json() == cli
+    r = httpx.get(f"{ab_server}/v1/ab/demo_promo", params={"metric": "conversion"}, timeout=30)
+    assert r.json()["metric"] == "conversion"
+
+
+def test_api_errors(ab_server: str, demo_data: Path) -> None:
+    r = httpx.get(f"{ab_server}/v1/ab/nope", timeout=30)
+    assert r.status_code == 404
+    assert r.json() == {
+        "error": {
+            "code": "not_found",
+            "message": f"no experiment 'nope' in {demo_data}",
+            "field": "experiment",
+        }
+    }
+    r = httpx.get(f"{ab_server}/v1/ab/demo_promo", params={"metric": "opens"}, timeout=30)
+    assert r.status_code == 422
+    assert r.json()["error"] == {
+        "code": "invalid_request",
+        "message": "unknown metric 'opens'; one of click, conversion, delivery, revenue",
+        "field": "metric",
+    }
