@@ -5,6 +5,9 @@ The store is opened read-only per request, so `xinshi ab ingest` can run between
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import orjson
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -14,7 +17,7 @@ from engine.abtest.report import METRICS, report
 from engine.abtest.store import StoreError, connect, data_dir, experiments
 from engine.api.limits import error_body
 
-AB = "/v1/ab/{experiment}"
+AB, AB_LIST, AB_CHART = "/v1/ab/{experiment}", "/v1/ab", "/v1/ab/{experiment}/chart.png"
 
 router = APIRouter()
 
@@ -50,3 +53,55 @@ async def ab_report(experiment: str, metric: str = "click") -> Response:
             "metric",
         )
     return await run_in_threadpool(_report, experiment, metric)
+
+
+def _list() -> Response:
+    try:
+        con = connect(read_only=True)
+    except StoreError:
+        names: list[str] = []
+    else:
+        try:
+            names = experiments(con)
+        finally:
+            con.close()
+    return Response(orjson.dumps({"experiments": names}), media_type="application/json")
+
+
+@router.get(AB_LIST, summary="Experiments in the A/B store")
+async def ab_list() -> Response:
+    """Return the experiment names in the store (an empty list when there is no store yet)."""
+    return await run_in_threadpool(_list)
+
+
+def _chart(experiment: str, metric: str) -> Response:
+    from engine.abtest.plot import write_png  # matplotlib loads only when a chart is asked for
+
+    try:
+        con = connect(read_only=True)
+    except StoreError:
+        return _error(404, "not_found", f"no experiment {experiment!r}: the A/B store is empty")
+    try:
+        if experiment not in experiments(con):
+            return _error(
+                404, "not_found", f"no experiment {experiment!r} in {data_dir()}", "experiment"
+            )
+        rep = report(con, experiment, metric)
+    finally:
+        con.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        png = write_png(rep, Path(tmp) / "chart.png").read_bytes()
+    return Response(png, media_type="image/png")
+
+
+@router.get(AB_CHART, summary="A/B charts (PNG): rates with intervals, send-time heatmap")
+async def ab_chart(experiment: str, metric: str = "click") -> Response:
+    """Return the report's two charts as one PNG."""
+    if metric not in METRICS:
+        return _error(
+            422,
+            "invalid_request",
+            f"unknown metric {metric!r}; one of {', '.join(METRICS)}",
+            "metric",
+        )
+    return await run_in_threadpool(_chart, experiment, metric)

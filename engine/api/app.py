@@ -12,21 +12,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from engine.api import docs, metrics
-from engine.api.ab_routes import AB
+from engine.api import docs, metrics, pages
+from engine.api.ab_routes import AB, AB_LIST
 from engine.api.ab_routes import router as ab_router
-from engine.api.limits import BodyLimit, error_body
+from engine.api.limits import BodyLimit
 from engine.api.logs import install as install_log_masking
+from engine.api.playground_routes import CATALOG, VARIANTS
+from engine.api.playground_routes import router as playground_router
+from engine.api.requests import ApiError
+from engine.api.requests import error_response as _error
+from engine.api.requests import json_response as _json
+from engine.api.requests import parse_message as _message
+from engine.api.requests import read_json as _body
+from engine.api.requests import run_check as _verdict
 from engine.api.settings import Settings
 from engine.check import check
-from engine.message import Message, MessageError, MessageIn
+from engine.message import MessageError
 from engine.reload import RulesetHolder
 from engine.ruleset import default_rules_dir
 from engine.verdict import Verdict
@@ -34,90 +40,10 @@ from engine.verdict import Verdict
 log = logging.getLogger("xinshi.api")
 
 CHECK, BATCH, RULES, RELOAD = "/v1/check", "/v1/check/batch", "/v1/rules", "/v1/rules/reload"
-ROUTES = frozenset({CHECK, BATCH, RULES, RELOAD, AB, "/healthz", "/readyz", "/metrics"})
-
-
-class ApiError(Exception):
-    """An error answered as JSON with a status code."""
-
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
-
-
-def _error(exc: ApiError) -> Response:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    body = error_body(exc.code, exc.message, exc.field)
-    return Response(body, exc.status, headers=headers, media_type="application/json")
-
-
-async def _body(request: Request) -> Any:
-    """The request's JSON, with a specific error for each way it can be wrong."""
-    ctype = request.headers.get("content-type", "")
-    if ctype.split(";")[0].strip().lower() != "application/json":
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            "send the body as JSON with Content-Type: application/json",
-        )
-    raw = await request.body()
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ApiError(
-            400,
-            "invalid_utf8",
-            f"body is not valid UTF-8 at byte {exc.start}. Encode text as UTF-8",
-        ) from None
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(400, "invalid_json", f"body is not valid JSON: {exc}") from None
-
-
-def _message(data: Any, settings: Settings, where: str = "") -> Message:
-    """Validate one message object; ``where`` prefixes field names (messages.3.)."""
-    if not isinstance(data, dict):
-        raise ApiError(
-            422,
-            "invalid_message",
-            'a message is a JSON object like {"text": "..."}',
-            where.rstrip(".") or None,
-        )
-    try:
-        msg = MessageIn.model_validate(data).to_message()
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        what = (
-            "unknown field (allowed: id, text, type, industry, send_at, profile)"
-            if err["type"] == "extra_forbidden"
-            else err["msg"]
-        )
-        raise ApiError(
-            422, "invalid_message", f"{where}{field}: {what}", f"{where}{field}"
-        ) from None
-    except MessageError as exc:
-        raise ApiError(422, "invalid_message", exc.message, f"{where}{exc.field}") from None
-    if len(msg.text) > settings.max_text_chars:
-        raise ApiError(
-            422, "text_too_long",
-            f"text has {len(msg.text)} characters; the limit is {settings.max_text_chars} "
-            "(providers refuse SMS over 500)",
-            f"{where}text",
-        )  # fmt: skip
-    return msg
-
-
-def _verdict(msg: Message, holder: RulesetHolder, where: str = "") -> Verdict:
-    try:
-        return check(msg, holder.ruleset)
-    except MessageError as exc:  # unknown industry or profile for these rules
-        raise ApiError(422, "invalid_message", exc.message, f"{where}{exc.field}") from None
+ROUTES = frozenset(
+    {CHECK, BATCH, RULES, RELOAD, AB, "/healthz", "/readyz", "/metrics"}
+    | {VARIANTS, CATALOG, AB_LIST, *pages.PAGES}
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -161,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer KEY'")
         if not any(hmac.compare_digest(token.strip(), key) for key in settings.api_keys):
             raise ApiError(401, "unauthorized", "the API key is not valid")
+
+    app.state.authorize = authorize  # routers in other modules use the same key check
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> Response:
@@ -259,6 +187,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(body, media_type=ctype)
 
     app.include_router(ab_router)
+    app.include_router(playground_router)
+    app.include_router(pages.router)
+    app.mount("/static", pages.static_files(), name="static")
     limits = {BATCH: settings.max_batch_body_bytes}
     app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_body_bytes))
     app.add_middleware(metrics.RequestMetrics, routes=ROUTES)

@@ -1,0 +1,165 @@
+"""The playground's JSON: compare drafts (POST /v1/variants), list rules (GET /v1/rules/catalog).
+
+Thin like the rest of the API: it parses, calls ``check_scored`` and renders. Errors are the
+standard ``{"error": {"code", "message", "field"}}`` JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from engine.api.requests import ApiError, json_response, parse_message, read_json
+from engine.api.settings import Settings
+from engine.message import Message, MessageError
+from engine.reload import RulesetHolder
+from engine.rule_types.base import Example
+from engine.ruleset import RuleSet
+from engine.score import check_scored, shipped_model
+
+VARIANTS, CATALOG = "/v1/variants", "/v1/rules/catalog"
+MAX_DRAFTS = 20  # a page of drafts to compare, not a batch job (that is /v1/check/batch)
+DEFAULT_PRICE = 0.045  # yuan per billed segment, as `xinshi variants`
+_DEFAULTS = ("type", "industry", "send_at", "profile")
+_FIELDS = frozenset({"drafts", "price", *_DEFAULTS})
+
+router = APIRouter()
+
+
+def _drafts(data: Any, settings: Settings) -> tuple[list[Message], float]:
+    """Validate the request: drafts (strings or message objects), shared defaults, price."""
+    if not isinstance(data, dict) or not isinstance(data.get("drafts"), list):
+        raise ApiError(
+            422, "invalid_request", 'send {"drafts": ["draft one", "draft two"]}', "drafts"
+        )
+    extra = sorted(set(data) - _FIELDS)
+    if extra:
+        allowed = ", ".join(sorted(_FIELDS))
+        raise ApiError(
+            422, "invalid_request", f"unknown field {extra[0]!r} (allowed: {allowed})", extra[0]
+        )
+    items: list[Any] = data["drafts"]
+    if len(items) > MAX_DRAFTS:
+        raise ApiError(
+            413,
+            "too_many_drafts",
+            f"{len(items)} drafts; compare at most {MAX_DRAFTS} at once "
+            "(use /v1/check/batch for more)",
+            "drafts",
+        )
+    price = data.get("price", DEFAULT_PRICE)
+    if isinstance(price, bool) or not isinstance(price, int | float) or price < 0:
+        raise ApiError(
+            422, "invalid_request", "price: yuan per segment, a number >= 0 (e.g. 0.045)", "price"
+        )
+    defaults = {k: data[k] for k in _DEFAULTS if data.get(k) not in (None, "")}
+    messages = []
+    for i, item in enumerate(items):
+        obj = {"text": item} if isinstance(item, str) else item
+        if isinstance(obj, dict):
+            obj = {**defaults, "id": f"#{i + 1}", **obj}
+        messages.append(parse_message(obj, settings, f"drafts.{i}."))
+    return messages, float(price)
+
+
+def rank_drafts(messages: list[Message], ruleset: RuleSet, price: float) -> list[dict[str, Any]]:
+    """Check and score each draft, in input order; rank by score and mark the best compliant."""
+    model = shipped_model()
+    rows: list[dict[str, Any]] = []
+    for i, msg in enumerate(messages):
+        try:
+            verdict = check_scored(msg, ruleset, model)
+        except MessageError as exc:  # unknown industry or profile for these rules
+            raise ApiError(422, "invalid_message", exc.message, f"drafts.{i}.{exc.field}") from None
+        row = verdict.to_dict()
+        row.update(
+            text=msg.text,
+            cost_per_10k=round(verdict.segments * price * 10_000, 2),
+            rank=0,
+            best=False,
+        )
+        rows.append(row)
+    order = sorted(range(len(rows)), key=lambda i: -rows[i]["score"]["score"])
+    for place, i in enumerate(order, start=1):
+        rows[i]["rank"] = place
+    for wanted in ("allow", "review"):  # the best draft that may go out, allowed ones first
+        best = next((rows[i] for i in order if rows[i]["verdict"] == wanted), None)
+        if best is not None:
+            best["best"] = True
+            break
+    return rows
+
+
+def _example(item: Example | str) -> dict[str, Any]:
+    ex = Example(text=item) if isinstance(item, str) else item
+    return ex.model_dump(exclude_none=True)
+
+
+def catalog(ruleset: RuleSet) -> list[dict[str, Any]]:
+    """Every rule with where it is defined, its scope and its inline examples."""
+    out = []
+    for pr in sorted(ruleset.specs, key=lambda p: p.full_id):
+        spec = pr.spec
+        out.append(
+            {
+                "id": pr.full_id,
+                "pack": pr.full_id.split(".")[0],
+                "kind": spec.kind,
+                "category": spec.category,
+                "severity": spec.severity,
+                "message": spec.message,
+                "suggestion": spec.suggestion,
+                "source": spec.source,
+                "description": spec.description,
+                "file": pr.path,
+                "line": pr.line,
+                "types": list(spec.types),
+                "industries": spec.industries,
+                "skip_industries": list(spec.skip_industries),
+                "profiles": spec.profiles,
+                "effective_from": spec.effective_from and spec.effective_from.isoformat(),
+                "effective_until": spec.effective_until and spec.effective_until.isoformat(),
+                "examples": {
+                    "flag": [_example(e) for e in spec.examples.flag],
+                    "pass": [_example(e) for e in spec.examples.pass_],
+                },
+            }
+        )
+    return out
+
+
+@router.post(VARIANTS, summary="Compare drafts: verdict, score, rewrites, segments, cost")
+async def variants(request: Request) -> Response:
+    """Check and score up to 20 drafts; each with verdict, score block, cost, rank and best."""
+    request.app.state.authorize(request, admin=False)
+    settings: Settings = request.app.state.settings
+    holder: RulesetHolder = request.app.state.holder
+    messages, price = _drafts(await read_json(request), settings)
+    ruleset = holder.ruleset  # one ruleset for every draft, even across a reload
+    rows = await run_in_threadpool(rank_drafts, messages, ruleset, price)
+    model = shipped_model()
+    return json_response(
+        {
+            "ruleset_version": ruleset.version,
+            "model": {"version": model.version, "trained_on": model.trained_on},
+            "price": price,
+            "results": rows,
+        }
+    )
+
+
+@router.get(CATALOG, summary="Every loaded rule with its source and examples")
+async def rules_catalog(request: Request) -> Response:
+    """Return the serving ruleset's rules, sorted by id."""
+    ruleset: RuleSet = request.app.state.holder.ruleset
+    options = {
+        "types": ["marketing", "notification", "verification"],
+        "industries": sorted(ruleset.industries),
+        "profiles": sorted(ruleset.profiles),
+    }
+    return json_response(
+        {"version": ruleset.version, "commit": ruleset.commit, **options, "rules": catalog(ruleset)}
+    )

@@ -1,0 +1,97 @@
+// Rules page: GET /v1/rules (version, packs, last reload) and GET /v1/rules/catalog (every rule).
+"use strict";
+
+const summary = document.getElementById("summary");
+const reloadBox = document.getElementById("reload");
+const rulesBox = document.getElementById("rules");
+const search = document.getElementById("search");
+const count = document.getElementById("count");
+let items = [];
+
+function exampleText(ex) {
+  const extras = ["type", "industry", "profile", "send_at"].filter((k) => ex[k]).map((k) => `${k}=${ex[k]}`);
+  return ex.text + (extras.length ? `（${extras.join("，")}）` : "");
+}
+
+function scope(rule) {
+  const parts = [`类型：${rule.types.join(", ")}`];
+  if (rule.industries) parts.push(`仅限行业：${rule.industries.join(", ")}`);
+  if (rule.skip_industries.length) parts.push(`不适用行业：${rule.skip_industries.join(", ")}`);
+  if (rule.profiles) parts.push(`仅限通道：${rule.profiles.join(", ")}`);
+  if (rule.effective_from || rule.effective_until) {
+    parts.push(`生效：${rule.effective_from || "…"} 至 ${rule.effective_until || "…"}`);
+  }
+  return parts.join(" · ");
+}
+
+function ruleCard(rule) {
+  const sev = rule.severity === "warn" ? "review" : rule.severity === "block" ? "block" : "allow";
+  const where = rule.line ? `${rule.file}:${rule.line}` : rule.file;
+  return el("section", { class: "card rule", id: rule.id, "data-rule": rule.id },
+    el("div", { class: "draft-head" },
+      el("span", { class: "rule-id", text: rule.id }),
+      el("span", { class: `pill ${sev}`, text: `${rule.severity} ${SEVERITY_ZH[rule.severity] || ""}` }),
+      el("span", { class: "meta", text: `${rule.category} · ${rule.kind} · ${where}` })),
+    el("div", {}, el("strong", { text: rule.message })),
+    el("div", {}, "建议：", rule.suggestion),
+    el("div", { class: "meta" }, "依据：", rule.source),
+    el("div", { class: "meta", text: scope(rule) }),
+    rule.description ? el("p", { class: "meta", text: rule.description }) : null,
+    el("ul", { class: "plain examples" },
+      rule.examples.flag.map((ex) => el("li", { class: "flag", text: exampleText(ex) })),
+      rule.examples.pass.map((ex) => el("li", { class: "pass", text: exampleText(ex) }))));
+}
+
+function haystack(rule) {
+  return [rule.id, rule.category, rule.kind, rule.severity, rule.message, rule.suggestion, rule.source,
+    rule.description || "", ...rule.examples.flag.map((e) => e.text), ...rule.examples.pass.map((e) => e.text)]
+    .join("\n").toLowerCase();
+}
+
+function filter() {
+  const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  let shown = 0;
+  for (const { card, text } of items) {
+    const hit = words.every((w) => text.includes(w));
+    card.hidden = !hit;
+    if (hit) shown += 1;
+  }
+  count.textContent = `显示 ${shown} / ${items.length} 条规则`;
+}
+
+function showReload(report) {
+  const r = report.reload;
+  const when = new Date(r.attempted_at).toLocaleString("zh-CN");
+  if (r.ok) {
+    reloadBox.replaceChildren(el("div", { class: "banner ok", text: `上次重新加载（${when}）成功，正在使用版本 ${report.version}。` }));
+    return;
+  }
+  reloadBox.replaceChildren(el("div", { class: "banner block" },
+    el("strong", { text: `上次重新加载（${when}）被拒绝：规则文件有错误，仍在使用旧版本 ${report.version}。` }),
+    r.rejected_version ? ` 被拒绝的版本：${r.rejected_version}` : "",
+    el("ul", { class: "plain reload-errors" }, r.errors.map((e) => el("li", { class: "rule-id", text: e })))));
+}
+
+async function load() {
+  let report, catalog;
+  try {
+    [report, catalog] = await Promise.all([fetchJSON("/v1/rules"), fetchJSON("/v1/rules/catalog")]);
+  } catch (err) {
+    summary.textContent = `无法读取规则：${err.message}`;
+    summary.className = "error";
+    return;
+  }
+  const packs = Object.entries(report.packs).map(([name, n]) => `${name} ${n}`).join("，");
+  summary.replaceChildren(
+    el("div", {}, `规则集 ${report.name} · 版本 `, el("span", { class: "rule-id", text: report.version }),
+      report.commit ? ` · 提交 ${report.commit}` : "", ` · ${report.rules} 条规则 · ${report.word_lists} 个词表`),
+    el("div", { text: `规则包：${packs}` }),
+    el("div", { text: `加载于 ${new Date(report.loaded_at).toLocaleString("zh-CN")}` }));
+  showReload(report);
+  items = catalog.rules.map((rule) => ({ rule, card: ruleCard(rule), text: haystack(rule) }));
+  rulesBox.replaceChildren(...items.map((i) => i.card));
+  filter();
+}
+
+search.addEventListener("input", filter);
+load();
