@@ -1,4 +1,4 @@
-// Shared helpers. Every piece of user or server text goes through textContent, never innerHTML.
+// Shared helpers. Every piece of user or server text goes through textContent or text nodes.
 "use strict";
 
 function el(tag, attrs, ...children) {

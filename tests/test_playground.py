@@ -1,0 +1,347 @@
+"""The web playground: its JSON endpoints, and its pages in a real browser (Debian's Chromium).
+
+One `xinshi serve` on 127.0.0.1 with a copy of the rules and a small demo A/B experiment.
+Browser tests skip only when Chromium is missing outside CI; in CI (`CI` set) they must run.
+Set XINSHI_SCREENSHOTS=docs to refresh the README's screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import RULES
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+KEY = "playground-admin-key"
+STATIC = Path(__file__).resolve().parent.parent / "engine" / "api" / "static"
+EVASIVE = "【信使商城】尊敬的会员，全场5折，加 V 信领券！拒收请回复R"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """A running `xinshi serve` with its rules copy."""
+
+    def __init__(self, url: str, rules: Path) -> None:
+        self.url, self.rules = url, rules
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("playground")
+    rules = tmp / "rules"
+    shutil.copytree(RULES, rules)
+    env = {
+        **os.environ,
+        "XINSHI_DATA": str(tmp / "data"),
+        "XINSHI_API_KEYS": KEY,
+        "XINSHI_WATCH_RULES": "0",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "engine.cli", "ab", "demo", "--recipients", "20000"],
+        env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    port = _free_port()
+    log = tmp / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--rules", str(rules)],
+            stdout=out, stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:  # pragma: no cover
+            proc.kill()
+            raise RuntimeError(log.read_text())
+        yield Server(url, rules)
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def api(site: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=site.url, timeout=60) as c:
+        yield c
+
+
+def _err(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    body: dict[str, Any] = r.json()["error"]
+    assert body["code"] == code, body
+    return body
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+def test_variants_rank_drafts_and_mark_the_best_compliant(api: httpx.Client) -> None:
+    drafts = [
+        "【信使商城】尊敬的会员，全场最*低*价，加 V 信领券！",
+        "【信使商城】尊敬的会员，全场5折！拒收请回复R",
+        "【信使商城】王女士，您有2张满200减30券待领，点击 t.cn/A6x1 领取，有效期至11月30日，拒收请回复R",
+    ]
+    r = api.post("/v1/variants", json={"drafts": drafts, "price": 0.05})
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["price"] == 0.05 and data["model"]["trained_on"] == "simulated"
+    rows = data["results"]
+    assert [row["text"] for row in rows] == drafts  # input order; rank says the order by score
+    assert sorted(row["rank"] for row in rows) == [1, 2, 3]
+    assert rows[0]["verdict"] == "block" and not rows[0]["best"]
+    assert sum(row["best"] for row in rows) == 1
+    best = next(row for row in rows if row["best"])
+    assert best["verdict"] in ("allow", "review")
+    for row in rows:
+        assert row["cost_per_10k"] == round(row["segments"] * 0.05 * 10_000, 2)
+        for f in row["findings"]:
+            assert row["text"][f["start"] : f["end"]] == f["matched"]
+    # every rewrite offered has already passed the check (never blocked)
+    for s in rows[1]["score"]["suggestions"]:
+        again = api.post("/v1/check", json={"text": s["text"]}).json()
+        assert again["verdict"] != "block" and again["verdict"] == s["verdict"]
+
+
+def test_variants_apply_shared_options(api: httpx.Client) -> None:
+    text = "【信使商城】王女士，您有2张满200减30券待领，有效期至11月30日，拒收请回复R"
+    day, night = ({"drafts": [text], "send_at": f"2026-11-11T{t}"} for t in ("10:00", "22:30"))
+    by_day = api.post("/v1/variants", json=day).json()["results"][0]
+    by_night = api.post("/v1/variants", json=night).json()["results"][0]
+    assert "send_window" not in {f["category"] for f in by_day["findings"]}
+    assert "send_window" in {f["category"] for f in by_night["findings"]}
+    otp = {
+        "text": "【信使商城】验证码386512，用于登录，5分钟内有效，请勿泄露。",
+        "type": "verification",
+    }
+    row = api.post("/v1/variants", json={"drafts": [otp]}).json()["results"][0]
+    assert row["verdict"] == "allow" and row["best"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "code", "field", "message"),
+    [
+        ({"drafts": "x"}, 422, "invalid_request", "drafts", 'send {"drafts": ["draft one", "draft two"]}'),
+        ({"drafts": ["x"] * 21}, 413, "too_many_drafts", "drafts",
+         "21 drafts; compare at most 20 at once (use /v1/check/batch for more)"),
+        ({"drafts": ["x"], "price": -1}, 422, "invalid_request", "price",
+         "price: yuan per segment, a number >= 0 (e.g. 0.045)"),
+        ({"drafts": ["x"], "colour": 1}, 422, "invalid_request", "colour",
+         "unknown field 'colour' (allowed: drafts, industry, price, profile, send_at, type)"),
+        ({"drafts": ["x"], "type": "promo"}, 422, "invalid_message", "drafts.0.type",
+         "unknown message type 'promo'. Use one of: verification, notification, marketing"),
+        ({"drafts": ["x", 3]}, 422, "invalid_message", "drafts.1",
+         'a message is a JSON object like {"text": "..."}'),
+    ],
+)  # fmt: skip
+def test_variants_errors(
+    api: httpx.Client, payload: Any, status: int, code: str, field: str, message: str
+) -> None:
+    body = _err(api.post("/v1/variants", json=payload), status, code)
+    assert (body["field"], body["message"]) == (field, message)
+
+
+def test_variants_refuses_a_body_that_is_not_json(api: httpx.Client) -> None:
+    _err(api.post("/v1/variants", content=b"drafts"), 415, "unsupported_media_type")
+    r = api.post("/v1/variants", content=b"{", headers={"content-type": "application/json"})
+    _err(r, 400, "invalid_json")
+
+
+def test_catalog_lists_every_rule_with_source_and_examples(api: httpx.Client) -> None:
+    catalog = api.get("/v1/rules/catalog").json()
+    report = api.get("/v1/rules").json()
+    assert catalog["version"] == report["version"]
+    assert len(catalog["rules"]) == report["rules"]
+    assert "air" in catalog["industries"] and "tencent" in catalog["profiles"]
+    rule = next(r for r in catalog["rules"] if r["id"] == "contact_diversion.private_im")
+    assert rule["source"] and rule["examples"]["flag"] and rule["examples"]["pass"]
+    assert rule["file"].endswith("contact_diversion.yaml") and rule["line"] > 0
+
+
+def test_ab_list_and_chart(api: httpx.Client) -> None:
+    assert api.get("/v1/ab").json() == {"experiments": ["demo_promo"]}
+    png = api.get("/v1/ab/demo_promo/chart.png", params={"metric": "conversion"})
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG")
+    body = _err(api.get("/v1/ab/nope/chart.png"), 404, "not_found")
+    assert body["message"].startswith("no experiment 'nope' in ")
+    body = _err(api.get("/v1/ab/demo_promo/chart.png?metric=opens"), 422, "invalid_request")
+    assert body["message"] == "unknown metric 'opens'; one of click, conversion, delivery, revenue"
+
+
+@pytest.mark.parametrize("path", ["/", "/rules", "/ab"])
+def test_pages_are_utf8_html_that_load_nothing_from_elsewhere(api: httpx.Client, path: str) -> None:
+    r = api.get(path)
+    assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<meta charset="utf-8">' in r.text and 'name="viewport"' in r.text
+    for ref in ("/static/app.css", "/static/common.js"):
+        assert ref in r.text and api.get(ref).status_code == 200
+
+
+def test_static_files_work_offline_and_never_inject_raw_html() -> None:
+    for f in STATIC.iterdir():
+        text = f.read_text(encoding="utf-8")
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text, f.name
+        assert "innerHTML" not in text and "insertAdjacentHTML" not in text, f.name
+
+
+# --- in the browser ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"{CHROMIUM} is missing in CI: .ci/run installs it (apt-get install chromium)"
+            )
+        pytest.skip(
+            f"{CHROMIUM} not installed (apt-get install chromium); CI installs and runs these"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    context.close()
+    assert not errors, errors
+
+
+def _shot(page: Any, name: str, tmp_path: Path) -> None:
+    out = Path(os.environ.get("XINSHI_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out / name))
+
+
+@pytest.mark.slow
+def test_check_page_highlights_the_evasive_contact_and_fixes_it(
+    site: Server, page: Any, tmp_path: Path
+) -> None:
+    page.goto(site.url + "/")
+    page.wait_for_selector(".draft[data-verdict]")
+    card = page.locator(".draft").first
+    card.locator("textarea").fill(EVASIVE)
+    page.wait_for_function(
+        "() => document.querySelector('.draft .highlighted')?.textContent === "
+        f"{EVASIVE!r} && document.querySelector('.draft').dataset.verdict === 'block'"
+    )
+    marks = card.locator('mark[data-rules~="contact_diversion.private_im"]')
+    assert "".join(marks.all_text_contents()) == "加 V 信"
+    # the characters before the highlight are exactly the original text before "加 V 信"
+    before = page.evaluate(
+        """() => { const box = document.querySelector('.draft .highlighted'); let s = '';
+        for (const n of box.childNodes) { if (n.nodeType === 1 && (n.dataset.rules || '')
+          .split(' ').includes('contact_diversion.private_im')) break; s += n.textContent; }
+        return s; }"""
+    )
+    assert before == EVASIVE[: EVASIVE.index("加 V 信")]
+    marks.first.click()
+    item = card.locator('li[data-rule="contact_diversion.private_im"]')
+    assert "selected" in (item.get_attribute("class") or "")
+    assert "依据" in item.inner_text()
+    _shot(page, "playground.png", tmp_path)
+
+    item.locator("button.apply-fix").click()  # delete "加 V 信" and re-check
+    page.wait_for_function("() => document.querySelector('.draft').dataset.verdict !== 'block'")
+    assert card.locator("textarea").input_value() == EVASIVE.replace("加 V 信", "")
+    assert card.get_attribute("data-verdict") == "review"
+    assert card.locator('mark[data-rules~="contact_diversion.private_im"]').count() == 0
+
+    rewrite = card.locator(".rewrites li").first  # a rewrite: applied, re-checked, never blocked
+    wanted = rewrite.locator(".meta").first.inner_text().removeprefix("→ ")
+    rewrite.locator("button.apply-rewrite").click()
+    page.wait_for_function(
+        f"() => document.querySelector('.draft .highlighted')?.textContent.startsWith({wanted[:12]!r})"
+    )
+    assert card.locator("textarea").input_value() == wanted
+    assert page.locator(".draft.best").count() == 1
+
+
+@pytest.mark.slow
+def test_check_page_fits_a_phone(site: Server, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    pg = context.new_page()
+    pg.goto(site.url + "/")
+    pg.wait_for_selector(".draft[data-verdict]")
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
+
+
+@pytest.mark.slow
+def test_rules_page_searches_and_shows_reload_errors(
+    site: Server, page: Any, api: httpx.Client, tmp_path: Path
+) -> None:
+    page.goto(site.url + "/rules")
+    page.wait_for_selector(".rule")
+    assert "成功" in page.locator(".banner").inner_text()
+    total = page.locator(".rule").count()
+    assert total == api.get("/v1/rules").json()["rules"]
+    _shot(page, "rules.png", tmp_path)
+    page.fill("#search", "加V信")  # matches the examples of the contact-diversion rules
+    visible = page.locator(".rule:visible")
+    ids = {visible.nth(i).get_attribute("data-rule") for i in range(visible.count())}
+    assert "contact_diversion.private_im" in ids and len(ids) < total
+
+    pack = site.rules / "packs" / "contact_diversion.yaml"
+    good = pack.read_text(encoding="utf-8")
+    pack.write_text(good.replace("kind: forbidden", "kind: forbiden", 1), encoding="utf-8")
+    try:
+        auth = {"Authorization": f"Bearer {KEY}"}
+        assert api.post("/v1/rules/reload", headers=auth).status_code == 409
+        page.reload()
+        errors = page.locator(".reload-errors li").all_text_contents()
+        assert any("contact_diversion.yaml:" in e and "forbiden" in e for e in errors), errors
+        assert "被拒绝" in page.locator(".banner").inner_text()
+    finally:
+        pack.write_text(good, encoding="utf-8")
+        assert api.post("/v1/rules/reload", headers=auth).status_code == 200
+
+
+@pytest.mark.slow
+def test_ab_page_shows_report_chart_and_srm_in_plain_words(
+    site: Server, page: Any, tmp_path: Path
+) -> None:
+    page.goto(site.url + "/ab")
+    page.wait_for_selector("table")
+    assert page.locator("#experiment").input_value() == "demo_promo"
+    assert "分流正常" in page.locator(".srm").inner_text()
+    assert page.locator("table").first.locator("tbody tr").count() == 3
+    page.wait_for_function("() => document.querySelector('img.chart')?.naturalWidth > 0")
+    _shot(page, "ab.png", tmp_path)
+    page.select_option("#metric", "conversion")
+    page.wait_for_function("() => location.search.includes('metric=conversion')")
+    page.wait_for_selector("th:has-text('conversion 比率')")
