@@ -178,7 +178,7 @@ def test_catalog_lists_every_rule_with_source_and_examples(api: httpx.Client) ->
     assert "air" in catalog["industries"] and "tencent" in catalog["profiles"]
     rule = next(r for r in catalog["rules"] if r["id"] == "contact_diversion.private_im")
     assert rule["source"] and rule["examples"]["flag"] and rule["examples"]["pass"]
-    assert rule["file"].endswith("contact_diversion.yaml") and rule["line"] > 0
+    assert rule["file"] == "rules/packs/contact_diversion.yaml" and rule["line"] > 0
 
 
 def test_ab_list_and_chart(api: httpx.Client) -> None:

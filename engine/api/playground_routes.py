@@ -6,6 +6,7 @@ standard ``{"error": {"code", "message", "field"}}`` JSON.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -98,8 +99,16 @@ def _example(item: Example | str) -> dict[str, Any]:
     return ex.model_dump(exclude_none=True)
 
 
-def catalog(ruleset: RuleSet) -> list[dict[str, Any]]:
-    """Every rule with where it is defined, its scope and its inline examples."""
+def _shown_path(path: str, root: Path) -> str:
+    """``rules/packs/x.yaml`` rather than the server's absolute path."""
+    try:
+        return str(Path(path).resolve().relative_to(root.resolve().parent))
+    except ValueError:
+        return path
+
+
+def catalog(ruleset: RuleSet, root: Path) -> list[dict[str, Any]]:
+    """Every rule with where it is defined (relative to the rules' parent), scope and examples."""
     out = []
     for pr in sorted(ruleset.specs, key=lambda p: p.full_id):
         spec = pr.spec
@@ -114,7 +123,7 @@ def catalog(ruleset: RuleSet) -> list[dict[str, Any]]:
                 "suggestion": spec.suggestion,
                 "source": spec.source,
                 "description": spec.description,
-                "file": pr.path,
+                "file": _shown_path(pr.path, root),
                 "line": pr.line,
                 "types": list(spec.types),
                 "industries": spec.industries,
@@ -154,12 +163,14 @@ async def variants(request: Request) -> Response:
 @router.get(CATALOG, summary="Every loaded rule with its source and examples")
 async def rules_catalog(request: Request) -> Response:
     """Return the serving ruleset's rules, sorted by id."""
-    ruleset: RuleSet = request.app.state.holder.ruleset
+    holder: RulesetHolder = request.app.state.holder
+    ruleset = holder.ruleset
     options = {
         "types": ["marketing", "notification", "verification"],
         "industries": sorted(ruleset.industries),
         "profiles": sorted(ruleset.profiles),
     }
+    rules = catalog(ruleset, holder.root)
     return json_response(
-        {"version": ruleset.version, "commit": ruleset.commit, **options, "rules": catalog(ruleset)}
+        {"version": ruleset.version, "commit": ruleset.commit, **options, "rules": rules}
     )

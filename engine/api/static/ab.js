@@ -5,6 +5,7 @@ const pick = document.getElementById("experiment");
 const metricBox = document.getElementById("metric");
 const out = document.getElementById("report");
 let sequence = 0;
+const PLAIN = ["sample ratio mismatch", "split slightly off plan", "read early"];
 
 function fmtP(p) { return p === null || p === undefined ? "–" : p < 0.001 ? "< 0.001" : p.toFixed(3); }
 function points(x) { return x === null || x === undefined ? "–" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(2)}`; }
@@ -45,7 +46,9 @@ function render(rep) {
     srmBanner(rep.srm, rep.variants),
     early ? el("div", { class: "banner warn" },
       `样本还不够：每组 ${int(power.per_arm)} 条，要看出 10% 的提升约需每组 ${int(power.needed_for_10pct_lift)} 条。现在下结论为时过早。`) : null,
-    ...rep.warnings.map((w) => el("div", { class: "banner warn", text: w })),
+    // the SRM and read-early warnings are shown in plain words above; the rest as the report says
+    ...rep.warnings.filter((w) => !PLAIN.some((p) => w.startsWith(p)))
+      .map((w) => el("div", { class: "banner warn", text: w })),
     el("h2", { text: "结论" }),
     el("ul", { class: "plain verdicts" }, rep.comparisons.map((c) => el("li", { text: c.verdict }))),
     el("h2", { text: `各组${revenue ? "每条收入" : "比率"}（对照组：${rep.control}）` }),
