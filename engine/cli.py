@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.check import check
+from engine.dispatch_cli import dispatch_app
 from engine.message import MessageError, MessageIn, make_message
 from engine.rules_cli import rules_app
 from engine.ruleset import RuleSet, RulesetError, load_ruleset
@@ -32,6 +33,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(rules_app, name="rules")
+app.add_typer(dispatch_app, name="dispatch")
 
 EXIT_ALLOW, EXIT_BLOCK, EXIT_USAGE, EXIT_REVIEW = 0, 1, 2, 3
 _STYLE = {"block": "bold white on red", "warn": "black on yellow", "info": "black on cyan"}

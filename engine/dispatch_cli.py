@@ -1,0 +1,129 @@
+"""xinshi dispatch ...: queue, inspect and send messages (thin: parse, call, render)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from engine.dispatch import (
+    DispatchSettings,
+    Intake,
+    IntakeError,
+    Outbox,
+    OutboxError,
+    SendRequest,
+    TemplateError,
+    load_templates,
+)
+from engine.message import parse_send_at
+from engine.ruleset import RulesetError, load_ruleset
+
+dispatch_app = typer.Typer(
+    help="Send approved messages: outbox, worker, fake provider.", no_args_is_help=True
+)
+
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Outbox and events directory (default: $XINSHI_DATA_DIR)."),
+]
+RulesOpt = Annotated[
+    Path | None, typer.Option("--rules", help="Rules directory (default: shipped rules).")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    sys.stderr.write(f"error: {message}\n")
+    return typer.Exit(2)
+
+
+def _settings(data_dir: Path | None) -> DispatchSettings:
+    try:
+        return DispatchSettings.from_env(data_dir)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _print(data: object) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+@dispatch_app.command("enqueue")
+def enqueue(
+    phone: Annotated[str, typer.Option(help="Recipient, e.g. 13812345678.")],
+    template: Annotated[str, typer.Option(help="Logical template id (rules/dispatch/).")],
+    key: Annotated[str, typer.Option(help="Idempotency key: the same key is queued once.")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Template parameter NAME=VALUE.")
+    ] = None,
+    send_at: Annotated[
+        str | None, typer.Option(help="ISO 8601; Beijing time without offset.")
+    ] = None,
+    experiment: Annotated[str | None, typer.Option(help="A/B experiment id.")] = None,
+    variant: Annotated[str | None, typer.Option(help="A/B variant.")] = None,
+    track_links: Annotated[bool, typer.Option(help="Rewrite URL params to /r/{code}.")] = False,
+    data_dir: DataOpt = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Check and queue one message; print its record."""
+    settings = _settings(data_dir)
+    params: dict[str, str] = {}
+    for item in param or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise _fail(f"--param {item!r} is not NAME=VALUE")
+        params[name] = value
+    try:
+        ruleset = load_ruleset(rules)
+        book = load_templates(settings.templates)
+        when = parse_send_at(send_at)
+    except (RulesetError, TemplateError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    outbox = Outbox(settings.outbox_path)
+    intake = Intake(outbox, book, lambda: ruleset, settings.secret, settings.link_base)
+    req = SendRequest(key, phone, template, params, send_at=when, experiment=experiment,
+                      variant=variant, track_links=track_links)  # fmt: skip
+    try:
+        row, created = intake.submit(req)
+    except IntakeError as exc:
+        raise _fail(f"{exc.field or 'request'}: {exc.message}") from None
+    _print({**row.to_dict(), "created": created})
+
+
+@dispatch_app.command("status")
+def status(
+    message_id: Annotated[str | None, typer.Argument(help="A message id; none: counts.")] = None,
+    data_dir: DataOpt = None,
+) -> None:
+    """Print one message's record and history, or the count per status."""
+    outbox = Outbox(_settings(data_dir).outbox_path)
+    if message_id is None:
+        _print(outbox.counts())
+        return
+    row = outbox.get(message_id)
+    if row is None:
+        raise _fail(f"no message {message_id!r} in {outbox.path}")
+    _print({**row.to_dict(), "history": outbox.history(row.id),
+            "receipts": outbox.receipts_for(row.id)})  # fmt: skip
+
+
+@dispatch_app.command("purge")
+def purge(
+    retention_days: Annotated[
+        int | None, typer.Option(help="Keep this many days (>= 153; default 186).")
+    ] = None,
+    data_dir: DataOpt = None,
+) -> None:
+    """Delete send records older than the retention period (never under 5 months)."""
+    settings = _settings(data_dir)
+    try:
+        n = Outbox(settings.outbox_path).purge(
+            time.time(), retention_days or settings.retention_days
+        )
+    except OutboxError as exc:
+        raise _fail(exc.message) from None
+    _print({"purged": n})
