@@ -127,3 +127,39 @@ def purge(
     except OutboxError as exc:
         raise _fail(exc.message) from None
     _print({"purged": n})
+
+
+@dispatch_app.command("fake-provider")
+def fake_provider(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 9100,
+    latency_ms: Annotated[float, typer.Option(help="Mean response latency.")] = 20.0,
+    callback: Annotated[
+        str | None,
+        typer.Option(
+            help="Where to push receipts and replies, e.g. http://127.0.0.1:8000/v1/dispatch"
+        ),
+    ] = None,
+    callback_key: Annotated[
+        str | None,
+        typer.Option(help="API key for the callbacks (?key=); default $XINSHI_CALLBACK_KEY."),
+    ] = None,
+    receipt_delay: Annotated[float, typer.Option(help="Seconds before a receipt is pushed.")] = 0.2,
+    hang: Annotated[float, typer.Option(help="Seconds a ...0006 number hangs.")] = 30.0,
+) -> None:
+    """Run the fake Aliyun + Tencent SMS provider on 127.0.0.1 (magic numbers: see docs)."""
+    import os
+
+    import uvicorn
+
+    from engine.dispatch.fake_provider import FakeConfig, create_fake_app
+
+    config = FakeConfig(
+        latency_ms=latency_ms,
+        jitter_ms=latency_ms / 4,
+        callback=callback.rstrip("/") if callback else None,
+        callback_key=callback_key or os.environ.get("XINSHI_CALLBACK_KEY"),
+        receipt_delay_s=receipt_delay,
+        hang_s=hang,
+    )
+    uvicorn.run(create_fake_app(config), host="127.0.0.1", port=port, log_level="warning",
+                access_log=False, server_header=False)  # fmt: skip
