@@ -163,3 +163,57 @@ def fake_provider(
     )
     uvicorn.run(create_fake_app(config), host="127.0.0.1", port=port, log_level="warning",
                 access_log=False, server_header=False)  # fmt: skip
+
+
+@dispatch_app.command("worker")
+def worker(
+    provider: Annotated[
+        list[str],
+        typer.Option(
+            "--provider", help="KIND=URL, in failover order, e.g. aliyun=http://127.0.0.1:9100"
+        ),
+    ],
+    lease: Annotated[float, typer.Option(help="Seconds a claimed message is leased.")] = 30.0,
+    reconcile_after: Annotated[
+        float, typer.Option(help="Seconds in 'unknown' before asking the provider.")
+    ] = 60.0,
+    timeout: Annotated[float, typer.Option(help="Provider call timeout (seconds).")] = 5.0,
+    data_dir: DataOpt = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Send queued messages until stopped (SIGTERM/Ctrl-C finish in-flight sends first)."""
+    import asyncio
+    import logging
+    import signal
+
+    from engine.dispatch.events import EventWriter
+    from engine.dispatch.lanes import default_policies
+    from engine.dispatch.providers import ProviderConfigError, make_provider
+    from engine.dispatch.worker import Worker, WorkerOptions
+
+    settings = _settings(data_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        ruleset = load_ruleset(rules)
+        book = load_templates(settings.templates)
+        providers = [make_provider(p, timeout=timeout) for p in provider]
+    except (RulesetError, TemplateError, ProviderConfigError) as exc:
+        raise _fail(str(exc)) from None
+    outbox = Outbox(settings.outbox_path)
+    events = EventWriter(settings.events_dir, settings.secret.decode(errors="replace"))
+    options = WorkerOptions(lease_s=lease, reconcile_after_s=reconcile_after,
+                            retention_days=settings.retention_days)  # fmt: skip
+    w = Worker(outbox, providers, book, ruleset, default_policies(settings.marketing_hours),
+               events, options)  # fmt: skip
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        sys.stderr.write(f"xinshi dispatch worker: {outbox.path}, providers {provider}\n")
+        await w.run(stop)
+        for p in providers:
+            await p.aclose()
+
+    asyncio.run(main())

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.api import docs, metrics
+from engine.api.dispatch_routes import dispatch_router
 from engine.api.limits import BodyLimit, error_body
 from engine.api.logs import install as install_log_masking
 from engine.api.settings import Settings
@@ -256,6 +257,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body, ctype = metrics.exposition()
         return Response(body, media_type=ctype)
 
+    app.include_router(dispatch_router(authorize, holder, settings))
     limits = {BATCH: settings.max_batch_body_bytes}
     app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_body_bytes))
     app.add_middleware(metrics.RequestMetrics, routes=ROUTES)

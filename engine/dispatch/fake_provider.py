@@ -165,6 +165,8 @@ class FakeProvider:
         if magic == "0005":  # the receipt races ahead of the response
             self._receipt(rec, True, delay=0)
             await asyncio.sleep(0.05)
+        elif magic == "0006":  # a stuck provider: its receipt comes after the hang
+            self._receipt(rec, True, delay=self.config.hang_s)
         else:
             self._receipt(rec, magic != "0004")
             if magic == "0007":
