@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,6 +136,7 @@ class Outbox:
         self.path = path
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._lock = threading.RLock()
+        self._depth = 0
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL survives a killed process (WAL); FULL also survives power loss (5k accepts/s)
         self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
@@ -150,15 +151,42 @@ class Outbox:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        """A short write transaction (BEGIN IMMEDIATE: take the write lock up front)."""
+        """A short write transaction (BEGIN IMMEDIATE: take the write lock up front).
+
+        Nested use joins the outer transaction, so ``transaction()`` can group many writes.
+        """
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._db
+                finally:
+                    self._depth -= 1
+                return
             self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
             try:
                 yield self._db
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """Group several writes (accept, move, record_attempt ...) into one commit."""
+        return self._tx()
+
+    def due(self, lane: Lane, now: float) -> bool:
+        """Whether a lane has a message due (a read: no write lock taken)."""
+        with self._lock:
+            r = self._db.execute(
+                "SELECT 1 FROM message WHERE status='queued' AND lane=? AND not_before<=? LIMIT 1",
+                (lane.value, now),
+            ).fetchone()
+        return r is not None
 
     # -- enqueue --------------------------------------------------------------------------
 

@@ -79,6 +79,7 @@ class Worker:
         self.buckets = {p.name: Bucket(p.max_qps) for p in self.providers}
         self.tasks: set[asyncio.Task[None]] = set()
         self.sent = 0
+        self._done: list[tuple[OutboxRow, Provider, SendResult, bool, float, float]] = []
         self._last_purge = 0.0
 
     def route(self, row: OutboxRow) -> list[tuple[Provider, ProviderTemplate]]:
@@ -96,10 +97,11 @@ class Worker:
             if now >= next_maintain:
                 await self.maintain(now)
                 next_maintain = now + self.opt.maintain_every_s
+            self.flush()
             busy = False
             for lane in LANES:  # otp first: its slots are its own
                 free = self.policies[lane].slots - self.inflight[lane]
-                if free <= 0:
+                if free <= 0 or not self.outbox.due(lane, now):
                     continue
                 for row in self.outbox.claim(lane, free, now, self.opt.lease_s):
                     busy = True
@@ -107,6 +109,27 @@ class Worker:
             await asyncio.sleep(0 if busy else self.opt.poll_s)
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.flush()
+
+    def flush(self) -> None:
+        """Record the answers that arrived since the last flush, in one transaction.
+
+        A worker killed before a flush leaves those rows ``sending``; their lease expires and
+        reconciliation finds them at the provider, so batching loses nothing.
+        """
+        if not self._done:
+            return
+        done, self._done = self._done, []
+        sent: list[tuple[str, OutboxRow, float, int | None]] = []
+        with self.outbox.transaction():
+            for row, provider, result, failover, started, ended in done:
+                outcome, rid = result.outcome.value, result.request_id
+                self.outbox.record_attempt(
+                    row.id, provider.name, started, ended, outcome, result.code, rid
+                )
+                if self.record(row, provider, result, failover, ended):
+                    sent.append(("sent", row, ended, None))
+        self.events.write_many(sent)
 
     def _start(self, row: OutboxRow, now: float) -> None:
         policy = self.policies[row.lane]
@@ -157,20 +180,16 @@ class Worker:
         await self.buckets[provider.name].take()
         started = time.time()
         result = await provider.send(row, tpl)
-        ended = time.time()
-        self.outbox.record_attempt(row.id, provider.name, started, ended, result.outcome.value,
-                                   result.code, result.request_id)  # fmt: skip
-        self.record(row, provider, result, len(routes) > 1, ended)
+        self._done.append((row, provider, result, len(routes) > 1, started, time.time()))
 
     def record(
         self, row: OutboxRow, provider: Provider, result: SendResult, failover: bool, now: float
-    ) -> None:
-        """Record one outcome right away (so the provider id is stored before most receipts)."""
+    ) -> bool:
+        """Record one outcome; True when the provider accepted it."""
         if result.outcome is Outcome.ACCEPTED:
             self.outbox.accept(row.id, provider.name, result.provider_ref, result.code, now)
-            self.events.write("sent", row, ts=now)
             self.sent += 1
-            return
+            return True
         d = after(row, self.policies[row.lane], result.outcome, now, failover)
         log.info("message %s to %s: %s %s -> %s", row.id, mask(row.phone), result.outcome.value,
                  result.code, d.status)  # fmt: skip
@@ -179,6 +198,7 @@ class Worker:
                          not_before=d.not_before, now=now)  # fmt: skip
         if d.status is Status.SUPPRESSED:
             self.outbox.suppress(row.phone, row.sign_name, "provider_blacklist", provider.name, now)
+        return False
 
     async def maintain(self, now: float) -> None:
         """Dead leases -> unknown; reconcile unknowns with the providers; match orphan receipts."""

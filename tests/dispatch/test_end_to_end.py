@@ -210,36 +210,26 @@ def test_click_on_a_tracked_link_redirects_and_is_an_event(stack: Stack) -> None
 
 @pytest.mark.slow
 def test_kill_9_loses_nothing_and_sends_nothing_twice(stack: Stack, ruleset: RuleSet) -> None:
-    n = 400
+    n = 2000
     settings = DispatchSettings.from_env(stack.data)
     outbox = Outbox(settings.outbox_path)
     intake = Intake(outbox, load_templates(), lambda: ruleset, b"s3cret", "https://xinshi.cn")
-    msgs = [
-        intake.prepare(
-            SendRequest(
-                f"o-{i}",
-                f"1371111{i:04d}"[:11].replace("0001", "0011"),
-                "order_confirmed",
-                {"order": f"{i}"},
-            )
-        )
-        for i in range(n)
-    ]
-    msgs = [
-        m
-        for m in msgs
-        if m.phone[-4:] not in {"0001", "0002", "0003", "0004", "0006", "0008", "0009", "0010"}
-    ]
-    outbox.enqueue_many(msgs)
-    total = len(msgs)
-    for round_ in range(2):  # kill it twice, at different points
+    phones = [f"137{i:08d}" for i in range(20, 20 + n)]  # no magic suffixes (0001-0010)
+    outbox.enqueue_many(
+        [
+            intake.prepare(SendRequest(f"o-{p}", p, "order_confirmed", {"order": f"1111{i:06d}"}))
+            for i, p in enumerate(phones)
+        ]
+    )
+    total = n
+    in_flight = 0
+    for target in (total // 5, total // 2):  # kill it twice, at different points
         worker = stack.worker("--lease", "2", "--reconcile-after", "0.5")
-        target = total * (round_ + 1) // 3
         _wait(lambda t=target: int(stack.stats()["accepted"]) >= t, 60)  # type: ignore[misc]
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
-    in_flight = outbox.counts().get("sending", 0)
-    assert in_flight > 0, "the kill should land while messages are leased mid-send"
+        in_flight += outbox.counts().get("sending", 0)
+    assert in_flight > 0, "the kills should land while messages are leased mid-send"
     worker = stack.worker("--lease", "2", "--reconcile-after", "0.5")
     try:
         _wait(lambda: outbox.counts().get("delivered", 0) == total, 90)

@@ -9,14 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import httpx
 import orjson
 
 from engine.dispatch.message import OutboxRow, Outcome
 from engine.dispatch.outbox import Receipt
 from engine.dispatch.phone import national
 from engine.dispatch.providers.base import (
+    NETWORK_ERRORS,
     Callbacks,
+    Http,
     Inbound,
     SendResult,
     as_list,
@@ -66,16 +67,15 @@ class AliyunProvider:
         self, endpoint: str, *, timeout: float = 5.0, max_qps: float = 5000.0, name: str = "aliyun"
     ) -> None:
         self.name, self.max_qps = name, max_qps
-        limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-        self._http = httpx.AsyncClient(base_url=endpoint, timeout=timeout, limits=limits)
+        self._http = Http(endpoint, timeout)
 
     async def _call(self, action: str, params: dict[str, str]) -> tuple[int, Any]:
         headers = {"x-acs-action": action, "x-acs-version": VERSION}
-        r = await self._http.post("/", params=params, headers=headers)
+        status, body = await self._http.post(params, headers)
         try:
-            return r.status_code, orjson.loads(r.content)
+            return status, orjson.loads(body)
         except orjson.JSONDecodeError:
-            return r.status_code, {}
+            return status, {}
 
     async def send(self, row: OutboxRow, tpl: ProviderTemplate) -> SendResult:
         """SendSms for one number; our message id goes as OutId."""
@@ -88,7 +88,7 @@ class AliyunProvider:
         }
         try:
             status, data = await self._call("SendSms", params)
-        except httpx.HTTPError as exc:
+        except NETWORK_ERRORS as exc:
             return network_outcome(exc)
         return _result(status, data)
 
@@ -99,7 +99,7 @@ class AliyunProvider:
                   "CurrentPage": "1"}  # fmt: skip
         try:
             status, data = await self._call("QuerySendDetails", params)
-        except httpx.HTTPError as exc:
+        except NETWORK_ERRORS as exc:
             return network_outcome(exc)
         if status != 200 or data.get("Code") != "OK":
             return _result(status, data) if status >= 500 else SendResult(Outcome.UNKNOWN, "query")
@@ -111,7 +111,7 @@ class AliyunProvider:
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._http.aclose()
+        await self._http.close()
 
 
 def parse_receipts(data: Any) -> list[Receipt]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import httpx
+import aiohttp
 
 from engine.dispatch.message import OutboxRow, Outcome
 from engine.dispatch.outbox import Receipt
@@ -74,11 +75,41 @@ def classify(code: str, table: Mapping[str, Outcome], default: Outcome) -> Outco
     return default
 
 
-def network_outcome(exc: httpx.HTTPError) -> SendResult:
+def network_outcome(exc: BaseException) -> SendResult:
     """A failed call: before the request left (transient) or after (unknown: reconcile)."""
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return SendResult(Outcome.TRANSIENT, "connect_error", str(exc) or type(exc).__name__)
-    return SendResult(Outcome.UNKNOWN, "no_response", str(exc) or type(exc).__name__)
+    what = str(exc) or type(exc).__name__
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        return SendResult(Outcome.TRANSIENT, "connect_error", what)
+    return SendResult(Outcome.UNKNOWN, "no_response", what)
+
+
+NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+
+
+class Http:
+    """One aiohttp session per provider (httpx's pool cost ~5 ms CPU per call at 64 in flight)."""
+
+    def __init__(self, base: str, timeout: float) -> None:
+        self.base = base.rstrip("/")
+        self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout, 3.0))
+        self._session: aiohttp.ClientSession | None = None
+
+    async def post(
+        self, params: dict[str, str] | None, headers: dict[str, str], body: bytes | None = None
+    ) -> tuple[int, bytes]:
+        """POST to the provider's root path; (status, body)."""
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=256, force_close=False)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self.timeout)
+        async with self._session.post(
+            self.base + "/", params=params, headers=headers, data=body
+        ) as r:
+            return r.status, await r.read()
+
+    async def close(self) -> None:
+        """Close the session."""
+        if self._session is not None:
+            await self._session.close()
 
 
 def as_list(data: Any) -> list[dict[str, Any]]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import httpx
 import orjson
 
 from engine.dispatch.message import OutboxRow, Outcome
 from engine.dispatch.outbox import Receipt
 from engine.dispatch.providers.base import (
+    NETWORK_ERRORS,
     Callbacks,
+    Http,
     Inbound,
     SendResult,
     as_list,
@@ -63,18 +64,17 @@ class TencentProvider:
         name: str = "tencent",
     ) -> None:
         self.name, self.max_qps, self.app_id = name, max_qps, app_id
-        limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-        self._http = httpx.AsyncClient(base_url=endpoint, timeout=timeout, limits=limits)
+        self._http = Http(endpoint, timeout)
 
     async def _call(self, action: str, body: dict[str, Any]) -> tuple[int, Any]:
         headers = {"X-TC-Action": action, "X-TC-Version": VERSION,
                    "Content-Type": "application/json"}  # fmt: skip
-        r = await self._http.post("/", content=orjson.dumps(body), headers=headers)
+        status, raw = await self._http.post(None, headers, orjson.dumps(body))
         try:
-            data = orjson.loads(r.content)
+            data = orjson.loads(raw)
         except orjson.JSONDecodeError:
             data = {}
-        return r.status_code, data.get("Response", {}) if isinstance(data, dict) else {}
+        return status, data.get("Response", {}) if isinstance(data, dict) else {}
 
     async def send(self, row: OutboxRow, tpl: ProviderTemplate) -> SendResult:
         """SendSms for one number; our message id goes as SessionContext."""
@@ -89,7 +89,7 @@ class TencentProvider:
         }
         try:
             status, resp = await self._call("SendSms", body)
-        except httpx.HTTPError as exc:
+        except NETWORK_ERRORS as exc:
             return network_outcome(exc)
         rid = resp.get("RequestId")
         if "Error" in resp or status >= 500:
@@ -114,7 +114,7 @@ class TencentProvider:
                 "EndTime": int(time.time()) + 60}  # fmt: skip
         try:
             status, resp = await self._call("PullSmsSendStatusByPhoneNumber", body)
-        except httpx.HTTPError as exc:
+        except NETWORK_ERRORS as exc:
             return network_outcome(exc)
         if status != 200 or "Error" in resp:
             return SendResult(Outcome.UNKNOWN, "query")
@@ -125,7 +125,7 @@ class TencentProvider:
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        await self._http.aclose()
+        await self._http.close()
 
 
 def parse_receipts(data: Any) -> list[Receipt]:
