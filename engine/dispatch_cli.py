@@ -217,3 +217,37 @@ def worker(
             await p.aclose()
 
     asyncio.run(main())
+
+
+@dispatch_app.command("schedule")
+def schedule_cmd(
+    schedule_id: Annotated[str, typer.Option("--id", help="Schedule id (idempotent).")],
+    cron: Annotated[str, typer.Option(help="5-field cron, e.g. '0 6 * * *'.")],
+    template: Annotated[str, typer.Option(help="Logical template id.")],
+    phone: Annotated[list[str], typer.Option("--phone", help="Recipient (repeat).")],
+    param: Annotated[list[str] | None, typer.Option("--param", help="NAME=VALUE.")] = None,
+    tz: Annotated[str, typer.Option(help="Time zone of the cron.")] = "Asia/Shanghai",
+    data_dir: DataOpt = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Send a template on a cron schedule; each firing is queued exactly once by the worker."""
+    from engine.dispatch.schedule import create
+
+    settings = _settings(data_dir)
+    params = dict(p.partition("=")[::2] for p in param or [])
+    try:
+        ruleset = load_ruleset(rules)
+        book = load_templates(settings.templates)
+    except (RulesetError, TemplateError) as exc:
+        raise _fail(str(exc)) from None
+    outbox = Outbox(settings.outbox_path)
+    intake = Intake(outbox, book, lambda: ruleset, settings.secret, settings.link_base)
+    try:
+        s = create(outbox, intake, schedule_id, cron, template, [(p, params) for p in phone], tz,
+                   settings.marketing_hours)  # fmt: skip
+    except IntakeError as exc:
+        raise _fail(f"{exc.field or 'request'}: {exc.message}") from None
+    for w in s.warnings:
+        sys.stderr.write(f"warning: {w}\n")
+    _print({"id": s.id, "cron": s.cron, "tz": s.tz, "next_fire_at": s.next_fire_at,
+            "recipients": s.recipients, "warnings": list(s.warnings)})  # fmt: skip

@@ -22,6 +22,7 @@ from engine.dispatch.message import CHECK_TYPE, LANES, Lane, OutboxRow, Outcome,
 from engine.dispatch.outbox import Outbox
 from engine.dispatch.phone import mask
 from engine.dispatch.providers.base import Provider, SendResult
+from engine.dispatch.schedule import materialize_due
 from engine.dispatch.templates import ProviderTemplate, TemplateBook
 from engine.message import make_message
 from engine.ruleset import RuleSet
@@ -201,7 +202,10 @@ class Worker:
         return False
 
     async def maintain(self, now: float) -> None:
-        """Dead leases -> unknown; reconcile unknowns with the providers; match orphan receipts."""
+        """Due schedules -> rows; dead leases -> unknown; reconcile unknowns; match orphans."""
+        n = materialize_due(self.outbox, now)
+        if n:
+            log.info("schedules: queued %d messages", n)
         for mid in self.outbox.expire_leases(now):
             log.warning("message %s: lease expired mid-send, reconciling", mid)
         for row in self.outbox.unknown(200, now - self.opt.reconcile_after_s):
