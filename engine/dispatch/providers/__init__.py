@@ -6,7 +6,7 @@ from engine.dispatch.providers import aliyun, tencent
 from engine.dispatch.providers.base import Callbacks, Inbound, Provider, SendResult
 
 CALLBACKS: dict[str, Callbacks] = {"aliyun": aliyun.CALLBACKS, "tencent": tencent.CALLBACKS}
-KINDS = ("aliyun", "tencent")
+KINDS = ("aliyun", "tencent", "aliyun-sdk", "tencent-sdk")
 
 
 class ProviderConfigError(ValueError):
@@ -24,7 +24,16 @@ def make_provider(spec: str, *, timeout: float = 5.0) -> Provider:
         )
     if kind == "aliyun":
         return aliyun.AliyunProvider(endpoint, timeout=timeout)
-    return tencent.TencentProvider(endpoint, timeout=timeout)
+    if kind == "tencent":
+        return tencent.TencentProvider(endpoint, timeout=timeout)
+    from engine.dispatch.providers import sdk
+
+    try:
+        if kind == "aliyun-sdk":
+            return sdk.AliyunSdkProvider(endpoint, timeout=timeout)
+        return sdk.TencentSdkProvider(endpoint, timeout=timeout)
+    except sdk.SdkMissingError as exc:
+        raise ProviderConfigError(f"provider {spec!r}: {exc}") from None
 
 
 __all__ = ["CALLBACKS", "Callbacks", "Inbound", "Provider", "SendResult", "make_provider"]
