@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.api.limits import error_body
 from engine.api.settings import Settings
@@ -53,6 +53,12 @@ class _SendIn(BaseModel):
     experiment: str | None = None
     variant: str | None = None
     track_links: bool = False
+
+
+class _ConversionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message_id: str
+    value_fen: int = Field(ge=0)
 
 
 class _ApproveIn(BaseModel):
@@ -206,6 +212,22 @@ def dispatch_router(
         cb = CALLBACKS[provider]
         apply_inbound(d.outbox, d.optout, cb.parse_inbound(data))
         return _json(dict(cb.ack))
+
+    @router.post("/v1/conversions", summary="Record a conversion (A/B event with value_fen)")
+    async def conversion(request: Request) -> Response:
+        authorize(request, True)
+        data, bad = await _read(request)
+        if bad:
+            return bad
+        try:
+            body = _ConversionIn.model_validate(data)
+        except ValidationError as exc:
+            return _model_error(exc)
+        row = d.outbox.get(body.message_id)
+        if row is None:
+            return _err(404, "not_found", f"no message {body.message_id!r}", "message_id")
+        d.events.write("converted", row, ts=time.time(), value_fen=body.value_fen)
+        return _json({"recorded": True}, 201)
 
     @router.get("/r/{code}", summary="Short link: record a click, redirect")
     async def click(code: str) -> Response:

@@ -2,8 +2,9 @@
 
 Columns (stable): event, message_id, experiment, variant, recipient_hash, ts (ISO 8601, +08:00),
 value_fen (int or null), lane, template, carrier (segment attributes). Events: ``sent`` (the
-provider accepted it), ``delivered``, ``undelivered``, ``clicked``. Several processes append to
-the same file: each event is one ``write`` on an O_APPEND descriptor, so lines never interleave.
+provider accepted it), ``delivered``, ``undelivered``, ``clicked``, ``converted`` (value_fen).
+Several processes append to the same file: each event is one ``write`` on an O_APPEND
+descriptor, so lines never interleave.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from engine.dispatch.message import OutboxRow
 from engine.dispatch.phone import recipient_hash
 from engine.message import BEIJING
 
-EVENTS = ("sent", "delivered", "undelivered", "clicked")
+EVENTS = ("sent", "delivered", "undelivered", "clicked", "converted")
 
 
 class EventWriter:

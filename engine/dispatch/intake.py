@@ -74,6 +74,7 @@ class Intake:
     ) -> None:
         self.outbox, self.book, self.ruleset = outbox, book, ruleset
         self.secret, self.link_base = secret, link_base
+        self._templates_ok: set[tuple[str, str]] = set()
 
     def prepare(self, req: SendRequest, now: float | None = None) -> NewMessage:
         """Validate, render, approve; raise IntakeError with what to fix."""
@@ -96,6 +97,7 @@ class Intake:
         except TemplateError as exc:
             raise IntakeError("invalid_template", exc.message, exc.field) from None
         msg_type = CHECK_TYPE[tpl.lane]
+        self._check_template(tpl.id)
         try:
             if req.approval is not None and not links:
                 approval = verify(req.approval, text, msg_type, self.secret)
@@ -128,6 +130,25 @@ class Intake:
             carrier_hint=carrier_hint(phone),
             links=links,
         )
+
+    def _check_template(self, template_id: str) -> None:
+        """Check a logical template once per ruleset version, filled with its example."""
+        ruleset = self.ruleset()
+        key = (template_id, ruleset.version)
+        if key in self._templates_ok:
+            return
+        tpl = self.book.get(template_id)
+        text = tpl.render(self.book.examples[template_id])
+        try:
+            approve(text, CHECK_TYPE[tpl.lane], ruleset, self.secret)
+        except ApprovalError as exc:
+            raise IntakeError(
+                "template_not_allowed",
+                f"template {template_id!r} itself is not allowed under the current rules: "
+                f"{exc.message}",
+                "template",
+            ) from None
+        self._templates_ok.add(key)
 
     def submit(self, req: SendRequest, now: float | None = None) -> tuple[OutboxRow, bool]:
         """Queue one request (idempotent on its key); return (row, created)."""

@@ -198,14 +198,20 @@ def test_click_on_a_tracked_link_redirects_and_is_an_event(stack: Stack) -> None
     assert link.startswith("https://xinshi.cn/r/") and link in row["text"]
     r = httpx.get(f"{stack.api}/r/{link.rsplit('/', 1)[1]}", timeout=10)
     assert r.status_code == 302 and r.headers["location"] == "https://m.xinshi-mall.cn/1111"
+    r = httpx.post(
+        f"{stack.api}/v1/conversions",
+        json={"message_id": row["id"], "value_fen": 29900},
+        headers=AUTH,
+        timeout=10,
+    )
+    assert r.status_code == 201
     events = [
         json.loads(line)
         for f in (stack.data / "events").glob("*.jsonl")
         for line in f.read_text().splitlines()
     ]
-    assert [(e["event"], e["experiment"], e["variant"]) for e in events] == [
-        ("clicked", "d11", "B")
-    ]
+    got = [(e["event"], e["experiment"], e["variant"], e["value_fen"]) for e in events]
+    assert got == [("clicked", "d11", "B", None), ("converted", "d11", "B", 29900)]
 
 
 @pytest.mark.slow

@@ -198,3 +198,19 @@ def test_purge_deletes_only_what_is_older_than_the_retention(
     assert outbox.purge(now, 186) == 1
     assert [r[0] for r in outbox.query("SELECT idem_key FROM message")] == ["new"]
     assert outbox.query("SELECT COUNT(*) FROM history")[0][0] == 1
+
+
+def test_a_template_the_rules_block_is_refused_once_for_all_sends(
+    tmp_path: Path, outbox: Outbox, ruleset: RuleSet
+) -> None:
+    bad = tmp_path / "t.yaml"
+    bad.write_text(
+        "templates:\n  promo:\n    lane: marketing\n    sign_name: 信使商城\n    text: 【信使商城】全网最低价${x}\n    example: {x: '1'}\n",
+        encoding="utf-8",
+    )
+    intake = Intake(outbox, load_templates(bad), lambda: ruleset, SECRET, "https://xinshi.cn")
+    with pytest.raises(
+        IntakeError, match="template 'promo' itself is not allowed under the current rules"
+    ) as exc:
+        intake.submit(SendRequest("k", "13812345678", "promo", {"x": "2"}))
+    assert exc.value.code == "template_not_allowed"
