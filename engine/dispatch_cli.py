@@ -200,7 +200,7 @@ def worker(
     except (RulesetError, TemplateError, ProviderConfigError) as exc:
         raise _fail(str(exc)) from None
     outbox = Outbox(settings.outbox_path)
-    events = EventWriter(settings.events_dir, settings.secret.decode(errors="replace"))
+    events = EventWriter(settings.events_dir, settings.recipient_salt)
     options = WorkerOptions(lease_s=lease, reconcile_after_s=reconcile_after,
                             retention_days=settings.retention_days)  # fmt: skip
     w = Worker(outbox, providers, book, ruleset, default_policies(settings.marketing_hours),

@@ -89,7 +89,7 @@ class Dispatch:
 
     @cached_property
     def events(self) -> EventWriter:
-        return EventWriter(self.settings.events_dir, self.settings.secret.decode(errors="replace"))
+        return EventWriter(self.settings.events_dir, self.settings.recipient_salt)
 
     @cached_property
     def optout(self) -> OptOutWords:
@@ -197,7 +197,8 @@ def dispatch_router(
         for mid in d.outbox.apply_receipts(cb.parse_receipts(data), now):
             row = d.outbox.get(mid)
             if row is not None and row.status in (Status.DELIVERED, Status.UNDELIVERED):
-                d.events.write(row.status.value, row, ts=now)
+                event = "delivered" if row.status is Status.DELIVERED else "failed"
+                d.events.write(event, row, ts=now)
         return _json(dict(cb.ack))
 
     @router.post("/v1/dispatch/inbound/{provider}", summary="User replies (MO; opt-outs)")

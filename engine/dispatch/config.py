@@ -34,6 +34,11 @@ class DispatchSettings:
     retention_days: int = DEFAULT_RETENTION_DAYS
 
     @property
+    def recipient_salt(self) -> str:
+        """Salt of the recipient hash in events: $XINSHI_RECIPIENT_SALT (shared with xinshi ab)."""
+        return os.environ.get("XINSHI_RECIPIENT_SALT") or self.secret.decode(errors="replace")
+
+    @property
     def outbox_path(self) -> Path:
         """The SQLite outbox / send record."""
         return self.data_dir / "dispatch.sqlite"

@@ -1,10 +1,12 @@
 """Events the A/B analysis reads: append-only JSONL files, one per Beijing day.
 
-Columns (stable): event, message_id, experiment, variant, recipient_hash, ts (ISO 8601, +08:00),
-value_fen (int or null), lane, template, carrier (segment attributes). Events: ``sent`` (the
-provider accepted it), ``delivered``, ``undelivered``, ``clicked``, ``converted`` (value_fen).
-Several processes append to the same file: each event is one ``write`` on an O_APPEND
-descriptor, so lines never interleave.
+Written for messages that belong to an experiment, in the format ``xinshi ab ingest`` reads
+(kept independent of engine.abtest: only the file format is shared). Columns: event,
+message_id, experiment, variant, recipient (salted hash, never a number), ts (ISO 8601,
++08:00), value_fen (converted only), carrier (segment). Events: ``sent`` (the provider accepted
+it), ``delivered``, ``failed`` (a failure receipt), ``clicked``, ``converted``. Several processes
+append to the same file: each batch is one ``write`` on an O_APPEND descriptor, so lines never
+interleave.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from engine.dispatch.message import OutboxRow
 from engine.dispatch.phone import recipient_hash
 from engine.message import BEIJING
 
-EVENTS = ("sent", "delivered", "undelivered", "clicked", "converted")
+EVENTS = ("sent", "delivered", "failed", "clicked", "converted")
 
 
 class EventWriter:
@@ -45,6 +47,8 @@ class EventWriter:
         """Append events in one write per file."""
         by_file: dict[Path, list[bytes]] = {}
         for event, row, ts, value in items:
+            if row.experiment is None:  # not part of an A/B test: the send record has it
+                continue
             when = datetime.fromtimestamp(ts, BEIJING)
             line = orjson.dumps(
                 {
@@ -52,11 +56,9 @@ class EventWriter:
                     "message_id": row.id,
                     "experiment": row.experiment,
                     "variant": row.variant,
-                    "recipient_hash": recipient_hash(row.phone, self.salt),
+                    "recipient": recipient_hash(row.phone, self.salt),
                     "ts": when.isoformat(timespec="milliseconds"),
                     "value_fen": value,
-                    "lane": row.lane.value,
-                    "template": row.template_id,
                     "carrier": row.carrier_hint,
                 }
             )

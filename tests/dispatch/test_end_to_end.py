@@ -28,6 +28,8 @@ def _send(
         "phone": phone,
         "template": template,
         "params": params or {"order": key[-10:]},
+        "experiment": "e2e",
+        "variant": "A",
     }
     return httpx.post(f"{stack.api}/v1/messages", json=body, headers=AUTH, timeout=10)
 
@@ -100,19 +102,30 @@ def test_send_through_the_fake_provider_with_receipts(stack: Stack) -> None:
     ]
     kinds = {(e["message_id"], e["event"]) for e in events}
     assert (ids["13912340000"], "sent") in kinds and (ids["13912340000"], "delivered") in kinds
-    assert (ids["13912340004"], "undelivered") in kinds
-    assert set(events[0]) == {
-        "event",
-        "message_id",
+    assert (ids["13912340004"], "failed") in kinds
+    # the format `xinshi ab ingest` reads (engine/abtest/ingest.py: KNOWN columns, EVENTS)
+    ab_columns = {
         "experiment",
         "variant",
-        "recipient_hash",
+        "message_id",
+        "event",
         "ts",
+        "recipient",
+        "phone",
         "value_fen",
-        "lane",
-        "template",
         "carrier",
+        "region",
+        "age_band",
+        "gender",
+        "channel",
     }
+    assert (
+        {"experiment", "variant", "message_id", "event", "ts", "recipient"}
+        <= set(events[0])
+        <= ab_columns
+    )
+    assert {e["event"] for e in events} <= {"sent", "delivered", "failed", "clicked", "converted"}
+    assert all(e["experiment"] == "e2e" and e["variant"] == "A" for e in events)
     assert not any("1391234" in json.dumps(e) for e in events)  # no raw numbers in analysis files
 
 
