@@ -21,6 +21,7 @@ from rich.text import Text
 
 from engine.ab_cli import ab_app
 from engine.check import check
+from engine.dispatch_cli import dispatch_app
 from engine.message import MessageError, MessageIn, make_message
 from engine.rules_cli import rules_app
 from engine.ruleset import RuleSet, RulesetError, load_ruleset
@@ -37,6 +38,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(model_app, name="model")
 app.command("variants")(variants_cmd)
 app.add_typer(ab_app, name="ab")
+app.add_typer(dispatch_app, name="dispatch")
 
 EXIT_ALLOW, EXIT_BLOCK, EXIT_USAGE, EXIT_REVIEW = 0, 1, 2, 3
 _STYLE = {"block": "bold white on red", "warn": "black on yellow", "info": "black on cyan"}

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from engine.api import docs, metrics, pages
 from engine.api.ab_routes import AB, AB_LIST
 from engine.api.ab_routes import router as ab_router
+from engine.api.dispatch_routes import dispatch_router
 from engine.api.limits import BodyLimit
 from engine.api.logs import install as install_log_masking
 from engine.api.playground_routes import CATALOG, VARIANTS
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(playground_router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
+    app.include_router(dispatch_router(authorize, holder, settings))
     limits = {BATCH: settings.max_batch_body_bytes}
     app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_body_bytes))
     app.add_middleware(metrics.RequestMetrics, routes=ROUTES)

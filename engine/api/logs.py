@@ -35,6 +35,7 @@ def install() -> None:
         "xinshi",
         "xinshi.api",
         "xinshi.reload",
+        "xinshi.dispatch",
         "uvicorn",
         "uvicorn.access",
         "uvicorn.error",

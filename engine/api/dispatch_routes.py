@@ -1,0 +1,243 @@
+"""Dispatch endpoints: send (idempotent), status, provider callbacks, click redirects. Thin."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.api.limits import error_body
+from engine.api.settings import Settings
+from engine.check import check
+from engine.dispatch import (
+    DispatchSettings,
+    Intake,
+    IntakeError,
+    Outbox,
+    SendRequest,
+    load_templates,
+)
+from engine.dispatch.approval import ApprovalError, issue
+from engine.dispatch.events import EventWriter
+from engine.dispatch.message import Status
+from engine.dispatch.optout import OptOutWords, apply_inbound, load_optout_words
+from engine.dispatch.providers import CALLBACKS
+from engine.message import MessageError, make_message, parse_send_at, parse_type
+from engine.reload import RulesetHolder
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def _err(status: int, code: str, message: str, field: str | None = None) -> Response:
+    return Response(error_body(code, message, field), status, media_type="application/json")
+
+
+class _SendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    idempotency_key: str | None = None
+    phone: str
+    template: str
+    params: dict[str, Any] = {}
+    approval: str | None = None
+    send_at: str | None = None
+    expires_at: str | None = None
+    experiment: str | None = None
+    variant: str | None = None
+    track_links: bool = False
+
+
+class _ConversionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message_id: str
+    value_fen: int = Field(ge=0)
+
+
+class _ApproveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    type: str | None = None
+
+
+class Dispatch:
+    """What the routes share, opened on first use (the check API runs without a data dir)."""
+
+    def __init__(self, holder: RulesetHolder) -> None:
+        self.holder = holder
+
+    @cached_property
+    def settings(self) -> DispatchSettings:
+        return DispatchSettings.from_env()
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.settings.outbox_path)
+
+    @cached_property
+    def intake(self) -> Intake:
+        s = self.settings
+        book = load_templates(s.templates)
+        return Intake(self.outbox, book, lambda: self.holder.ruleset, s.secret, s.link_base)
+
+    @cached_property
+    def events(self) -> EventWriter:
+        return EventWriter(self.settings.events_dir, self.settings.recipient_salt)
+
+    @cached_property
+    def optout(self) -> OptOutWords:
+        return load_optout_words()
+
+
+async def _read(request: Request) -> tuple[Any, Response | None]:
+    raw = await request.body()
+    try:
+        return orjson.loads(raw), None
+    except orjson.JSONDecodeError as exc:
+        return None, _err(400, "invalid_json", f"body is not valid JSON: {exc}")
+
+
+def _model_error(exc: ValidationError) -> Response:
+    e = exc.errors()[0]
+    field = ".".join(str(p) for p in e["loc"])
+    what = "unknown field" if e["type"] == "extra_forbidden" else e["msg"]
+    return _err(422, "invalid_request", f"{field}: {what}", field)
+
+
+def dispatch_router(
+    authorize: Callable[[Request, bool], None], holder: RulesetHolder, settings: Settings
+) -> APIRouter:
+    """The dispatch routes, behind the same API keys as the rest of the API."""
+    router = APIRouter()
+    d = Dispatch(holder)
+
+    def callback_auth(request: Request) -> Response | None:
+        # providers call a configured URL: the key may come as ?key=... instead of a header
+        key = request.query_params.get("key")
+        if key and settings.api_keys:
+            if any(hmac.compare_digest(key, k) for k in settings.api_keys):
+                return None
+            return _err(401, "unauthorized", "the API key is not valid")
+        authorize(request, True)
+        return None
+
+    @router.post("/v1/approvals", summary="Check a text and get an approval token if allowed")
+    async def approvals(request: Request) -> Response:
+        authorize(request, True)
+        data, bad = await _read(request)
+        if bad:
+            return bad
+        try:
+            body = _ApproveIn.model_validate(data)
+            msg_type = parse_type(body.type)
+            verdict = check(make_message(body.text, type=msg_type), holder.ruleset)
+            approval = issue(verdict, body.text, msg_type, d.settings.secret)
+        except ValidationError as exc:
+            return _model_error(exc)
+        except MessageError as exc:
+            return _err(422, "invalid_message", exc.message, exc.field)
+        except ApprovalError as exc:
+            return _json({"error": {"code": exc.code, "message": exc.message, "field": "text"},
+                          "verdict": verdict.to_dict()}, 422)  # fmt: skip
+        return _json({"approval": approval.token, "verdict": verdict.to_dict()})
+
+    @router.post("/v1/messages", summary="Queue an approved message (idempotent)")
+    async def send(request: Request) -> Response:
+        authorize(request, True)
+        data, bad = await _read(request)
+        if bad:
+            return bad
+        try:
+            body = _SendIn.model_validate(data)
+            key = request.headers.get("idempotency-key") or body.idempotency_key or ""
+            req = SendRequest(
+                key, body.phone, body.template, body.params, body.approval,
+                parse_send_at(body.send_at), parse_send_at(body.expires_at),
+                body.experiment, body.variant, body.track_links,
+            )  # fmt: skip
+            row, created = d.intake.submit(req)
+        except ValidationError as exc:
+            return _model_error(exc)
+        except MessageError as exc:
+            return _err(422, "invalid_request", exc.message, exc.field)
+        except IntakeError as exc:
+            return _err(422, exc.code, exc.message, exc.field)
+        out = row.to_dict()
+        if row.status is Status.SUPPRESSED:
+            out["reason"] = "the recipient replied to opt out of this signature's marketing"
+        return _json(out, 201 if created else 200)
+
+    @router.get("/v1/messages/{message_id}", summary="A message's record, history and receipts")
+    async def status(message_id: str, request: Request) -> Response:
+        authorize(request, True)
+        row = d.outbox.get(message_id)
+        if row is None:
+            return _err(404, "not_found", f"no message {message_id!r}", "message_id")
+        return _json({**row.to_dict(), "history": d.outbox.history(row.id),
+                      "receipts": d.outbox.receipts_for(row.id)})  # fmt: skip
+
+    @router.post("/v1/dispatch/receipts/{provider}", summary="Delivery receipts (provider push)")
+    async def receipts(provider: str, request: Request) -> Response:
+        if provider not in CALLBACKS:
+            return _err(404, "not_found", f"unknown provider {provider!r}", "provider")
+        if (denied := callback_auth(request)) is not None:
+            return denied
+        data, bad = await _read(request)
+        if bad:
+            return bad
+        cb = CALLBACKS[provider]
+        now = time.time()
+        for mid in d.outbox.apply_receipts(cb.parse_receipts(data), now):
+            row = d.outbox.get(mid)
+            if row is not None and row.status in (Status.DELIVERED, Status.UNDELIVERED):
+                event = "delivered" if row.status is Status.DELIVERED else "failed"
+                d.events.write(event, row, ts=now)
+        return _json(dict(cb.ack))
+
+    @router.post("/v1/dispatch/inbound/{provider}", summary="User replies (MO; opt-outs)")
+    async def inbound(provider: str, request: Request) -> Response:
+        if provider not in CALLBACKS:
+            return _err(404, "not_found", f"unknown provider {provider!r}", "provider")
+        if (denied := callback_auth(request)) is not None:
+            return denied
+        data, bad = await _read(request)
+        if bad:
+            return bad
+        cb = CALLBACKS[provider]
+        apply_inbound(d.outbox, d.optout, cb.parse_inbound(data))
+        return _json(dict(cb.ack))
+
+    @router.post("/v1/conversions", summary="Record a conversion (A/B event with value_fen)")
+    async def conversion(request: Request) -> Response:
+        authorize(request, True)
+        data, bad = await _read(request)
+        if bad:
+            return bad
+        try:
+            body = _ConversionIn.model_validate(data)
+        except ValidationError as exc:
+            return _model_error(exc)
+        row = d.outbox.get(body.message_id)
+        if row is None:
+            return _err(404, "not_found", f"no message {body.message_id!r}", "message_id")
+        d.events.write("converted", row, ts=time.time(), value_fen=body.value_fen)
+        return _json({"recorded": True}, 201)
+
+    @router.get("/r/{code}", summary="Short link: record a click, redirect")
+    async def click(code: str) -> Response:
+        hit = d.outbox.link(code) if code.isalnum() and len(code) <= 16 else None
+        if hit is None:
+            return _err(404, "not_found", "unknown link", "code")
+        row = d.outbox.get(hit[0])
+        if row is not None:
+            d.events.write("clicked", row, ts=time.time())
+        return RedirectResponse(hit[1], status_code=302)
+
+    return router

@@ -1,0 +1,317 @@
+"""A real fake SMS provider on 127.0.0.1 speaking the Aliyun and Tencent wire formats.
+
+Like GOV.UK Notify's research mode, the last four digits of a number pick the result:
+
+    0001 invalid number        isv.MOBILE_NUMBER_ILLEGAL / InvalidParameterValue.Incorrect...
+    0002 per-number limit      isv.BUSINESS_LIMIT_CONTROL / LimitExceeded.PhoneNumberDailyLimit
+    0003 server error          HTTP 500 isp.SYSTEM_ERROR / InternalError.ServerError
+    0004 accepted, then a failure receipt (MK:0001 / FAIL)
+    0005 accepted; the receipt is pushed *before* the HTTP response
+    0006 accepted, but the response hangs past any sane timeout (-> unknown)
+    0007 accepted, the receipt is pushed twice
+    0008 provider blacklist    (Tencent) FailedOperation.PhoneNumberInBlacklist
+    0009 content filter        isv.SMS_CONTENT_ILLEGAL / FailedOperation.ContainSensitiveWord
+    0010 account out of money  isv.OUT_OF_SERVICE / FailedOperation.InsufficientBalanceInSmsPackage
+
+Everything else is accepted after ``latency_ms`` and a DELIVERED receipt follows. Receipts and
+replies (``POST /_inject/mo``) are pushed in each provider's format to ``callback``
+(``{callback}/receipts/{provider}``, ``{callback}/inbound/{provider}``), batched, retried a few
+times on a compressed schedule. ``GET /_stats`` and ``GET /_accepted`` let tests assert that no
+message was accepted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from engine.message import BEIJING
+
+MAGIC: dict[str, tuple[str | None, str | None]] = {
+    "0001": ("isv.MOBILE_NUMBER_ILLEGAL", "InvalidParameterValue.IncorrectPhoneNumber"),
+    "0002": ("isv.BUSINESS_LIMIT_CONTROL", "LimitExceeded.PhoneNumberDailyLimit"),
+    "0008": (None, "FailedOperation.PhoneNumberInBlacklist"),
+    "0009": ("isv.SMS_CONTENT_ILLEGAL", "FailedOperation.ContainSensitiveWord"),
+    "0010": ("isv.OUT_OF_SERVICE", "FailedOperation.InsufficientBalanceInSmsPackage"),
+}
+RETRY_S = (0.5, 2.0, 5.0)  # the providers' 1/5/10 min re-push, compressed
+
+
+@dataclass(frozen=True)
+class FakeConfig:
+    """How the fake behaves."""
+
+    latency_ms: float = 20.0
+    jitter_ms: float = 5.0
+    callback: str | None = None  # e.g. http://127.0.0.1:8000/v1/dispatch
+    callback_key: str | None = None  # sent as ?key=... (providers call a configured URL)
+    receipt_delay_s: float = 0.2
+    hang_s: float = 30.0
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status, media_type="application/json")
+
+
+def _now() -> str:
+    return datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class FakeProvider:
+    """The fake's state: what it accepted, and the receipts it still has to push."""
+
+    def __init__(self, config: FakeConfig) -> None:
+        self.config = config
+        self.accepted: Counter[str] = Counter()  # our id (OutId / SessionContext) -> times
+        self.by_phone: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.calls = 0
+        self.pushed = 0
+        self.push_failed = 0
+        self._seq = itertools.count(1)
+        self._queue: asyncio.Queue[tuple[str, str, dict[str, Any], int]] = asyncio.Queue()
+        self._http: httpx.AsyncClient | None = None
+
+    # -- callbacks ------------------------------------------------------------------------
+
+    async def _post(self, kind: str, provider: str, items: list[dict[str, Any]]) -> bool:
+        if self.config.callback is None or self._http is None:
+            return False
+        params = {"key": self.config.callback_key} if self.config.callback_key else None
+        url = f"{self.config.callback}/{kind}/{provider}"
+        try:
+            r = await self._http.post(url, content=orjson.dumps(items), params=params,
+                                      headers={"Content-Type": "application/json"})  # fmt: skip
+        except httpx.HTTPError:
+            return False
+        return r.status_code == 200
+
+    def _later(self, delay: float, kind: str, provider: str, item: dict[str, Any], n: int) -> None:
+        loop = asyncio.get_running_loop()
+        loop.call_later(delay, self._queue.put_nowait, (kind, provider, item, n))
+
+    async def pusher(self) -> None:
+        """Push queued receipts/replies in batches of up to 100 per provider."""
+        while True:
+            first = await self._queue.get()
+            batch = [first]
+            while len(batch) < 100 and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            groups: dict[tuple[str, str], list[tuple[dict[str, Any], int]]] = defaultdict(list)
+            for kind, provider, item, n in batch:
+                groups[(kind, provider)].append((item, n))
+            for (kind, provider), items in groups.items():
+                if await self._post(kind, provider, [i for i, _ in items]):
+                    self.pushed += len(items)
+                    continue
+                for item, n in items:
+                    if n < len(RETRY_S):
+                        self._later(RETRY_S[n], kind, provider, item, n + 1)
+                    else:
+                        self.push_failed += 1
+
+    def _receipt(self, rec: dict[str, Any], ok: bool, delay: float | None = None) -> None:
+        provider = rec["provider"]
+        if provider == "aliyun":
+            item: dict[str, Any] = {
+                "phone_number": rec["phone"], "send_time": rec["time"], "report_time": _now(),
+                "success": ok, "err_code": "DELIVERED" if ok else "MK:0001",
+                "err_msg": "用户接收成功" if ok else "空号", "sms_size": "1",
+                "biz_id": rec["ref"], "out_id": rec["out_id"],
+            }  # fmt: skip
+        else:  # Tencent's documented status callback has no SessionContext: match on sid
+            item = {
+                "user_receive_time": _now(), "nationcode": "86", "mobile": rec["phone"],
+                "report_status": "SUCCESS" if ok else "FAIL",
+                "errmsg": "DELIVRD" if ok else "MK:0001",
+                "description": "用户短信送达成功" if ok else "空号", "sid": rec["ref"],
+            }  # fmt: skip
+        self._later(self.config.receipt_delay_s if delay is None else delay,
+                    "receipts", provider, item, 0)  # fmt: skip
+
+    # -- sending --------------------------------------------------------------------------
+
+    async def _latency(self) -> None:
+        c = self.config
+        ms = max(0.0, random.gauss(c.latency_ms, c.jitter_ms)) if c.latency_ms else 0.0
+        if ms:
+            await asyncio.sleep(ms / 1000)
+
+    def _accept(self, provider: str, phone: str, out_id: str, template: str) -> dict[str, Any]:
+        n = next(self._seq)
+        ref = f"{n:012d}^0" if provider == "aliyun" else f"2433:{n:012d}"
+        rec = {"provider": provider, "phone": phone, "out_id": out_id, "ref": ref,
+               "template": template, "time": _now(), "date": datetime.now(BEIJING)
+               .strftime("%Y%m%d"), "at": time.time()}  # fmt: skip
+        self.accepted[out_id] += 1
+        self.by_phone[phone].append(rec)
+        return rec
+
+    async def _deliver(self, rec: dict[str, Any], magic: str) -> None:
+        if magic == "0005":  # the receipt races ahead of the response
+            self._receipt(rec, True, delay=0)
+            await asyncio.sleep(0.05)
+        elif magic == "0006":  # a stuck provider: its receipt comes after the hang
+            self._receipt(rec, True, delay=self.config.hang_s)
+        else:
+            self._receipt(rec, magic != "0004")
+            if magic == "0007":
+                self._receipt(rec, True, delay=self.config.receipt_delay_s * 2)
+        if magic == "0006":
+            await asyncio.sleep(self.config.hang_s)
+
+    async def aliyun(self, request: Request, action: str) -> Response:
+        """Aliyun RPC: action in x-acs-action, parameters in the query string."""
+        q = request.query_params
+        rid = f"FAKE-{next(self._seq)}"
+        if action == "QuerySendDetails":
+            phone, day = q.get("PhoneNumber", ""), q.get("SendDate", "")
+            dtos = [{"PhoneNum": r["phone"], "SendStatus": 3, "ErrCode": "DELIVERED",
+                     "TemplateCode": r["template"], "SendDate": r["time"], "OutId": r["out_id"]}
+                    for r in self.by_phone.get(phone, [])
+                    if r["date"] == day and r["provider"] == "aliyun"]  # fmt: skip
+            page = {"SmsSendDetailDTO": dtos}
+            return _json({"Code": "OK", "Message": "OK", "RequestId": rid,
+                          "TotalCount": len(dtos), "SmsSendDetailDTOs": page})  # fmt: skip
+        if action != "SendSms":
+            return _json({"Code": "InvalidAction.NotFound", "RequestId": rid}, 404)
+        phones = [p for p in q.get("PhoneNumbers", "").split(",") if p]
+        if not phones or not q.get("TemplateCode") or not q.get("SignName"):
+            return _json({"Code": "isv.INVALID_PARAMETERS", "Message": "missing parameter",
+                          "RequestId": rid}, 400)  # fmt: skip
+        try:
+            params = orjson.loads(q.get("TemplateParam", "{}"))
+        except orjson.JSONDecodeError:
+            params = None
+        if not isinstance(params, dict) or any(not isinstance(v, str) for v in params.values()):
+            why = "JSON参数不合法，只接受字符串值"
+            return _json({"Code": "isv.INVALID_JSON_PARAM", "Message": why, "RequestId": rid})
+        magic = phones[0][-4:]
+        if magic == "0003":
+            return _json({"Code": "isp.SYSTEM_ERROR", "Message": "系统错误", "RequestId": rid}, 500)
+        code = MAGIC.get(magic, (None, None))[0]
+        if code:
+            return _json({"Code": code, "Message": code, "RequestId": rid})
+        rec = {}
+        for phone in phones:
+            rec = self._accept("aliyun", phone, q.get("OutId", ""), q["TemplateCode"])
+            await self._deliver(rec, phone[-4:])
+        return _json({"Code": "OK", "Message": "OK", "BizId": rec["ref"], "RequestId": rid})
+
+    async def tencent(self, request: Request, action: str) -> Response:
+        """Tencent API 3.0: action in X-TC-Action, parameters as a JSON body."""
+        rid = f"fake-{next(self._seq)}"
+        try:
+            body = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            body = None
+        if not isinstance(body, dict):
+            err = {"Code": "InvalidParameter", "Message": "body is not a JSON object"}
+            return _json({"Response": {"Error": err, "RequestId": rid}})
+        if action == "PullSmsSendStatusByPhoneNumber":
+            phone = str(body.get("PhoneNumber", ""))[-11:]
+            rows = [{"SerialNo": r["ref"], "PhoneNumber": f"+86{r['phone']}", "CountryCode": "86",
+                     "SubscriberNumber": r["phone"], "ReportStatus": "SUCCESS",
+                     "Description": "DELIVRD", "SessionContext": r["out_id"],
+                     "UserReceiveTime": int(r["at"])}
+                    for r in self.by_phone.get(phone, [])
+                    if r["provider"] == "tencent"]  # fmt: skip
+            return _json({"Response": {"PullSmsSendStatusSet": rows, "RequestId": rid}})
+        if action != "SendSms":
+            err = {"Code": "InvalidAction", "Message": f"unknown action {action}"}
+            return _json({"Response": {"Error": err, "RequestId": rid}})
+        numbers = [str(p) for p in body.get("PhoneNumberSet") or []]
+        if not numbers or not body.get("TemplateId"):
+            err = {"Code": "MissingParameter", "Message": "PhoneNumberSet and TemplateId"}
+            return _json({"Response": {"Error": err, "RequestId": rid}})
+        if numbers[0].endswith("0003"):
+            err = {"Code": "InternalError.ServerError", "Message": "服务内部错误"}
+            return _json({"Response": {"Error": err, "RequestId": rid}}, 500)
+        out = []
+        for number in numbers:
+            phone, magic = number[-11:], number[-4:]
+            code = MAGIC.get(magic, (None, None))[1]
+            status = {"PhoneNumber": number, "SessionContext": body.get("SessionContext", ""),
+                      "IsoCode": "CN", "Fee": 0, "SerialNo": "", "Code": code or "Ok",
+                      "Message": code or "send success"}  # fmt: skip
+            if code is None:
+                rec = self._accept("tencent", phone, str(body.get("SessionContext", "")),
+                                   str(body["TemplateId"]))  # fmt: skip
+                status.update(SerialNo=rec["ref"], Fee=1)
+                await self._deliver(rec, magic)
+            out.append(status)
+        return _json({"Response": {"SendStatusSet": out, "RequestId": rid}})
+
+    async def handle(self, request: Request) -> Response:
+        """One provider API call, after the configured latency."""
+        self.calls += 1
+        await self._latency()
+        if action := request.headers.get("x-acs-action"):
+            return await self.aliyun(request, action)
+        if action := request.headers.get("x-tc-action"):
+            return await self.tencent(request, action)
+        return _json({"error": "send x-acs-action (Aliyun) or X-TC-Action (Tencent)"}, 400)
+
+    async def inject_mo(self, request: Request) -> Response:
+        """Make a user reply: {"provider", "phone" (11 digits), "text", "sign_name"}."""
+        d = orjson.loads(await request.body())
+        provider, phone = d.get("provider", "aliyun"), str(d["phone"])[-11:]
+        if provider == "aliyun":
+            item = {"phone_number": phone, "send_time": _now(), "content": d["text"],
+                    "sign_name": d.get("sign_name"), "dest_code": "1234",
+                    "sequence_id": next(self._seq)}  # fmt: skip
+        else:
+            item = {"extend": "", "mobile": phone, "nationcode": "86", "sign": d.get("sign_name"),
+                    "text": d["text"], "time": int(time.time())}  # fmt: skip
+        ok = await self._post("inbound", provider, [item])
+        return _json({"pushed": ok}, 200 if ok else 502)
+
+    async def stats(self, request: Request) -> Response:
+        """Counts: calls, accepted, duplicates (ids accepted more than once), receipts pushed."""
+        dups = sorted(k for k, n in self.accepted.items() if n > 1)
+        return _json({"calls": self.calls, "accepted": sum(self.accepted.values()),
+                      "unique": len(self.accepted), "duplicates": dups,
+                      "receipts_pushed": self.pushed, "receipts_failed": self.push_failed,
+                      "receipts_pending": self._queue.qsize()})  # fmt: skip
+
+    async def accepted_ids(self, request: Request) -> Response:
+        """Every id the fake accepted, with how many times."""
+        return _json(dict(self.accepted))
+
+
+def create_fake_app(config: FakeConfig | None = None) -> Starlette:
+    """The fake provider as an ASGI app (serve it with uvicorn)."""
+    fake = FakeProvider(config or FakeConfig())
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        limits = httpx.Limits(max_connections=16)
+        async with httpx.AsyncClient(timeout=5, limits=limits) as http:
+            fake._http = http
+            task = asyncio.create_task(fake.pusher())
+            yield
+            task.cancel()
+
+    routes = [
+        Route("/", fake.handle, methods=["POST"]),
+        Route("/_inject/mo", fake.inject_mo, methods=["POST"]),
+        Route("/_stats", fake.stats),
+        Route("/_accepted", fake.accepted_ids),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.fake = fake
+    return app

@@ -1,0 +1,179 @@
+"""Intake: a send request -> validated, rendered, approved -> one outbox row (idempotent)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+
+from engine.dispatch.approval import ApprovalError, approve, verify
+from engine.dispatch.clicks import shorten
+from engine.dispatch.message import CHECK_TYPE, Lane, OutboxRow
+from engine.dispatch.outbox import NewMessage, Outbox, OutboxError
+from engine.dispatch.phone import PhoneError, carrier_hint, normalize_cn
+from engine.dispatch.templates import TemplateBook, TemplateError
+from engine.ruleset import RuleSet
+
+# how long a message may wait before it is no longer worth sending (seconds)
+DEFAULT_TTL = {
+    Lane.OTP: 300.0,
+    Lane.ALERT: 3600.0,
+    Lane.NOTICE: 86400.0,
+    Lane.MARKETING: 3 * 86400.0,
+}
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """What a caller asks for (HTTP body or CLI options), not yet validated."""
+
+    idempotency_key: str
+    phone: str
+    template: str
+    params: dict[str, str] = field(default_factory=dict)
+    approval: str | None = None  # a token from POST /v1/approvals; else checked here
+    send_at: datetime | None = None
+    expires_at: datetime | None = None
+    experiment: str | None = None
+    variant: str | None = None
+    track_links: bool = False
+
+    def body_hash(self) -> str:
+        """What makes two requests 'the same message' for idempotency."""
+        data = {
+            "phone": self.phone, "template": self.template, "params": self.params,
+            "send_at": self.send_at.isoformat() if self.send_at else None,
+            "experiment": self.experiment, "variant": self.variant,
+            "track_links": self.track_links,
+        }  # fmt: skip
+        return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+class IntakeError(ValueError):
+    """A refused send request: ``code`` and ``field`` for the API, a one-line message."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+
+
+class Intake:
+    """Turns requests into outbox rows: approved text only, bound to its ruleset version."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        book: TemplateBook,
+        ruleset: Callable[[], RuleSet],
+        secret: bytes,
+        link_base: str,
+    ) -> None:
+        self.outbox, self.book, self.ruleset = outbox, book, ruleset
+        self.secret, self.link_base = secret, link_base
+        self._templates_ok: set[tuple[str, str]] = set()
+
+    def prepare(self, req: SendRequest, now: float | None = None) -> NewMessage:
+        """Validate, render, approve; raise IntakeError with what to fix."""
+        now = time.time() if now is None else now
+        if not req.idempotency_key or len(req.idempotency_key) > 128:
+            raise IntakeError(
+                "invalid_request",
+                "idempotency_key is required (1-128 characters), e.g. order-123-confirm",
+                "idempotency_key",
+            )
+        try:
+            phone = normalize_cn(req.phone)
+            tpl = self.book.get(req.template)
+            params, links = (
+                shorten(req.params, self.link_base) if req.track_links else (req.params, ())
+            )
+            text = tpl.render(params)
+        except PhoneError as exc:
+            raise IntakeError("invalid_phone", str(exc), "phone") from None
+        except TemplateError as exc:
+            raise IntakeError("invalid_template", exc.message, exc.field) from None
+        msg_type = CHECK_TYPE[tpl.lane]
+        self._check_template(tpl.id)
+        try:
+            if req.approval is not None and not links:
+                approval = verify(req.approval, text, msg_type, self.secret)
+            else:  # checked here, in the same process, bound the same way
+                approval = approve(text, msg_type, self.ruleset(), self.secret)
+        except ApprovalError as exc:
+            raise IntakeError(exc.code, exc.message, "approval") from None
+        not_before = req.send_at.timestamp() if req.send_at else now
+        expires = (
+            req.expires_at.timestamp() if req.expires_at else not_before + DEFAULT_TTL[tpl.lane]
+        )
+        if expires <= not_before:
+            raise IntakeError(
+                "invalid_request", "expires_at must be later than send_at", "expires_at"
+            )
+        return NewMessage(
+            idem_key=req.idempotency_key,
+            body_hash=req.body_hash(),
+            lane=tpl.lane,
+            phone=phone,
+            sign_name=tpl.sign_name,
+            template_id=tpl.id,
+            params=params,
+            rendered_text=text,
+            ruleset_version=approval.ruleset_version,
+            not_before=not_before,
+            expires_at=expires,
+            experiment=req.experiment,
+            variant=req.variant,
+            carrier_hint=carrier_hint(phone),
+            links=links,
+        )
+
+    def _check_template(self, template_id: str) -> None:
+        """Check a logical template once per ruleset version, filled with its example."""
+        ruleset = self.ruleset()
+        key = (template_id, ruleset.version)
+        if key in self._templates_ok:
+            return
+        tpl = self.book.get(template_id)
+        text = tpl.render(self.book.examples[template_id])
+        try:
+            approve(text, CHECK_TYPE[tpl.lane], ruleset, self.secret)
+        except ApprovalError as exc:
+            raise IntakeError(
+                "template_not_allowed",
+                f"template {template_id!r} itself is not allowed under the current rules: "
+                f"{exc.message}",
+                "template",
+            ) from None
+        self._templates_ok.add(key)
+
+    def submit(self, req: SendRequest, now: float | None = None) -> tuple[OutboxRow, bool]:
+        """Queue one request (idempotent on its key); return (row, created)."""
+        existing = self._existing(req)
+        if existing is not None:
+            return existing, False
+        msg = self.prepare(req, now)
+        try:
+            return self.outbox.enqueue(msg, now)
+        except OutboxError as exc:
+            raise IntakeError(exc.code, exc.message, exc.field) from None
+
+    def _existing(self, req: SendRequest) -> OutboxRow | None:
+        """A retry of a request already queued: same answer, even if the rules changed since."""
+        rows = self.outbox.query(
+            "SELECT id, body_hash FROM message WHERE idem_key=?", (req.idempotency_key,)
+        )
+        if not rows:
+            return None
+        mid, body_hash = rows[0]
+        if body_hash != req.body_hash():
+            raise IntakeError(
+                "idempotency_conflict",
+                f"idempotency key {req.idempotency_key!r} was already used for a different "
+                f"message ({mid}). Use a new key for a new message",
+                "idempotency_key",
+            )
+        return self.outbox.get(str(mid))

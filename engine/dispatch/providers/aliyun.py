@@ -1,0 +1,145 @@
+"""Aliyun Dysmsapi (2017-05-25) over its RPC wire format: SendSms, QuerySendDetails, callbacks.
+
+This client speaks the documented wire format without ACS3 request signing, so it works against
+the loopback fake only; production use goes through the official SDK (optional extra [aliyun]).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from engine.dispatch.message import OutboxRow, Outcome
+from engine.dispatch.outbox import Receipt
+from engine.dispatch.phone import national
+from engine.dispatch.providers.base import (
+    NETWORK_ERRORS,
+    Callbacks,
+    Http,
+    Inbound,
+    SendResult,
+    as_list,
+    classify,
+    network_outcome,
+)
+from engine.dispatch.templates import ProviderTemplate
+from engine.message import BEIJING
+
+VERSION = "2017-05-25"
+CODES: dict[str, Outcome] = {
+    "OK": Outcome.ACCEPTED,
+    "isv.MOBILE_NUMBER_ILLEGAL": Outcome.PERMANENT,
+    "isv.SMS_TEMPLATE_ILLEGAL": Outcome.PERMANENT,
+    "isv.SMS_SIGNATURE_ILLEGAL": Outcome.PERMANENT,
+    "isv.SMS_SIGNATURE_SCENE_ILLEGAL": Outcome.PERMANENT,
+    "isv.INVALID_JSON_PARAM": Outcome.PERMANENT,
+    "isv.INVALID_PARAMETERS": Outcome.PERMANENT,
+    "isv.PARAM_LENGTH_LIMIT": Outcome.PERMANENT,
+    "isv.SMS_CONTENT_ILLEGAL": Outcome.CONTENT,
+    "isv.BUSINESS_LIMIT_CONTROL": Outcome.RECIPIENT_THROTTLED,
+    "isv.OUT_OF_SERVICE": Outcome.ACCOUNT,
+    "isv.AMOUNT_NOT_ENOUGH": Outcome.ACCOUNT,
+    "isv.DAY_LIMIT_CONTROL": Outcome.ACCOUNT,
+    "isv.MONTH_LIMIT_CONTROL": Outcome.ACCOUNT,
+    "isv.DENY_IP_RANGE": Outcome.ACCOUNT,
+    "isp.": Outcome.TRANSIENT,
+    "Throttling.": Outcome.TRANSIENT,
+}
+
+
+def _result(status: int, data: Any) -> SendResult:
+    code = str(data.get("Code", "")) if isinstance(data, dict) else ""
+    msg = str(data.get("Message", "")) if isinstance(data, dict) else ""
+    rid = data.get("RequestId") if isinstance(data, dict) else None
+    if status >= 500:
+        return SendResult(Outcome.TRANSIENT, code or f"http_{status}", msg, request_id=rid)
+    outcome = classify(code, CODES, Outcome.PERMANENT)
+    ref = data.get("BizId") if outcome is Outcome.ACCEPTED else None
+    return SendResult(outcome, code, msg, ref, rid)
+
+
+class AliyunProvider:
+    """Aliyun SMS at ``endpoint`` (http://127.0.0.1:PORT for the fake)."""
+
+    def __init__(
+        self, endpoint: str, *, timeout: float = 5.0, max_qps: float = 5000.0, name: str = "aliyun"
+    ) -> None:
+        self.name, self.max_qps = name, max_qps
+        self._http = Http(endpoint, timeout)
+
+    async def _call(self, action: str, params: dict[str, str]) -> tuple[int, Any]:
+        headers = {"x-acs-action": action, "x-acs-version": VERSION}
+        status, body = await self._http.post(params, headers)
+        try:
+            return status, orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return status, {}
+
+    async def send(self, row: OutboxRow, tpl: ProviderTemplate) -> SendResult:
+        """SendSms for one number; our message id goes as OutId."""
+        params = {
+            "PhoneNumbers": national(row.phone),
+            "SignName": row.sign_name,
+            "TemplateCode": tpl.code,
+            "TemplateParam": orjson.dumps(row.params).decode(),
+            "OutId": row.id,
+        }
+        try:
+            status, data = await self._call("SendSms", params)
+        except NETWORK_ERRORS as exc:
+            return network_outcome(exc)
+        return _result(status, data)
+
+    async def lookup(self, row: OutboxRow) -> SendResult | None:
+        """QuerySendDetails for the number on the send date; match our OutId."""
+        day = datetime.fromtimestamp(row.created_at, BEIJING).strftime("%Y%m%d")
+        params = {"PhoneNumber": national(row.phone), "SendDate": day, "PageSize": "50",
+                  "CurrentPage": "1"}  # fmt: skip
+        try:
+            status, data = await self._call("QuerySendDetails", params)
+        except NETWORK_ERRORS as exc:
+            return network_outcome(exc)
+        if status != 200 or data.get("Code") != "OK":
+            return _result(status, data) if status >= 500 else SendResult(Outcome.UNKNOWN, "query")
+        details = data.get("SmsSendDetailDTOs", {}).get("SmsSendDetailDTO", [])
+        for d in details:
+            if d.get("OutId") == row.id:
+                return SendResult(Outcome.ACCEPTED, "OK", "found by QuerySendDetails")
+        return None
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.close()
+
+
+def parse_receipts(data: Any) -> list[Receipt]:
+    """SmsReport: [{phone_number, success, err_code, biz_id, out_id, report_time, ...}]."""
+    out = []
+    for d in as_list(data):
+        out.append(
+            Receipt(
+                provider="aliyun",
+                provider_ref=d.get("biz_id") or None,
+                out_id=d.get("out_id") or None,
+                phone=d.get("phone_number"),
+                delivered=bool(d.get("success")),
+                code=str(d.get("err_code", "")),
+                reported_at=d.get("report_time"),
+                raw=orjson.dumps(d).decode(),
+            )
+        )
+    return out
+
+
+def parse_inbound(data: Any) -> list[Inbound]:
+    """SmsUp: [{phone_number, content, sign_name, send_time, dest_code, sequence_id}]."""
+    return [
+        Inbound("aliyun", str(d.get("phone_number", "")), d.get("sign_name"),
+                str(d.get("content", "")), orjson.dumps(d).decode())
+        for d in as_list(data)
+    ]  # fmt: skip
+
+
+CALLBACKS = Callbacks(parse_receipts, parse_inbound, {"code": 0, "msg": "接收成功"})

@@ -1,0 +1,121 @@
+"""The Provider interface, send results and callbacks, shared by every provider."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiohttp
+
+from engine.dispatch.message import OutboxRow, Outcome
+from engine.dispatch.outbox import Receipt
+from engine.dispatch.templates import ProviderTemplate
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """One provider call, classified."""
+
+    outcome: Outcome
+    code: str
+    message: str = ""
+    provider_ref: str | None = None  # BizId / SerialNo
+    request_id: str | None = None
+    billed_parts: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """A reply from a user (MO), as a provider reported it."""
+
+    provider: str
+    phone: str
+    sign_name: str | None
+    text: str
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class Callbacks:
+    """How one provider's receipt and reply callbacks are parsed and acknowledged."""
+
+    parse_receipts: Callable[[Any], list[Receipt]]
+    parse_inbound: Callable[[Any], list[Inbound]]
+    ack: Mapping[str, Any]
+
+
+class Provider(Protocol):
+    """What the worker needs from an SMS provider."""
+
+    name: str
+    max_qps: float
+
+    async def send(self, row: OutboxRow, tpl: ProviderTemplate) -> SendResult:
+        """Submit one message; never raises for provider or network errors."""
+        ...
+
+    async def lookup(self, row: OutboxRow) -> SendResult | None:
+        """Whether the provider has this message (by our id): accepted, or None if not found."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close connections."""
+        ...
+
+
+def classify(code: str, table: Mapping[str, Outcome], default: Outcome) -> Outcome:
+    """A provider code -> Outcome; prefixes like 'LimitExceeded.' match with a trailing dot."""
+    if code in table:
+        return table[code]
+    for key, outcome in table.items():
+        if key.endswith(".") and code.startswith(key):
+            return outcome
+    return default
+
+
+def network_outcome(exc: BaseException) -> SendResult:
+    """A failed call: before the request left (transient) or after (unknown: reconcile)."""
+    what = str(exc) or type(exc).__name__
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        return SendResult(Outcome.TRANSIENT, "connect_error", what)
+    return SendResult(Outcome.UNKNOWN, "no_response", what)
+
+
+NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+
+
+class Http:
+    """One aiohttp session per provider (httpx's pool cost ~5 ms CPU per call at 64 in flight)."""
+
+    def __init__(self, base: str, timeout: float) -> None:
+        self.base = base.rstrip("/")
+        self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout, 3.0))
+        self._session: aiohttp.ClientSession | None = None
+
+    async def post(
+        self, params: dict[str, str] | None, headers: dict[str, str], body: bytes | None = None
+    ) -> tuple[int, bytes]:
+        """POST to the provider's root path; (status, body)."""
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=256, force_close=False)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self.timeout)
+        async with self._session.post(
+            self.base + "/", params=params, headers=headers, data=body
+        ) as r:
+            return r.status, await r.read()
+
+    async def close(self) -> None:
+        """Close the session."""
+        if self._session is not None:
+            await self._session.close()
+
+
+def as_list(data: Any) -> list[dict[str, Any]]:
+    """Callback bodies are JSON arrays (batches) or, for some callbacks, one object."""
+    if isinstance(data, dict):
+        return [data]
+    if isinstance(data, list):
+        return [d for d in data if isinstance(d, dict)]
+    return []

@@ -1,0 +1,230 @@
+"""The worker: claim due messages under a lease, admit them by lane, send, record every outcome.
+
+Crash safety: a message is marked ``sending`` (with a lease) in its own committed transaction
+before the provider is called, and its outcome is recorded as soon as the answer arrives. A
+worker killed in between leaves the row ``sending``; when the lease runs out it becomes
+``unknown`` and is reconciled by asking the provider for our id — re-queued only if the provider
+does not have it. So nothing is lost and nothing the provider accepted is sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine.check import check
+from engine.dispatch.events import EventWriter
+from engine.dispatch.lanes import SEND, Decision, LanePolicy, admit, after
+from engine.dispatch.message import CHECK_TYPE, LANES, Lane, OutboxRow, Outcome, Status
+from engine.dispatch.outbox import Outbox
+from engine.dispatch.phone import mask
+from engine.dispatch.providers.base import Provider, SendResult
+from engine.dispatch.schedule import materialize_due
+from engine.dispatch.templates import ProviderTemplate, TemplateBook
+from engine.message import make_message
+from engine.ruleset import RuleSet
+from engine.verdict import Decision as Verdict
+
+log = logging.getLogger("xinshi.dispatch")
+
+
+class Bucket:
+    """A token bucket: at most ``rate`` sends per second to one provider (bursts of ``rate``)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate, self.tokens, self.last = rate, rate, time.monotonic()
+
+    async def take(self) -> None:
+        """Wait for a token."""
+        while True:
+            now = time.monotonic()
+            self.tokens = min(self.rate, self.tokens + (now - self.last) * self.rate)
+            self.last = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return
+            await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+@dataclass
+class WorkerOptions:
+    """Timings; tests shrink them."""
+
+    lease_s: float = 30.0
+    reconcile_after_s: float = 60.0  # wait this long in ``unknown`` before asking the provider
+    poll_s: float = 0.02
+    maintain_every_s: float = 1.0
+    retention_days: int | None = None  # purge once a day when set
+
+
+class Worker:
+    """One worker process's loop (asyncio; SQLite calls are short and synchronous)."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        providers: Sequence[Provider],
+        book: TemplateBook,
+        ruleset: RuleSet,
+        policies: dict[Lane, LanePolicy],
+        events: EventWriter,
+        options: WorkerOptions | None = None,
+    ) -> None:
+        self.outbox, self.providers, self.book = outbox, list(providers), book
+        self.ruleset, self.policies, self.events = ruleset, policies, events
+        self.opt = options or WorkerOptions()
+        self.inflight = dict.fromkeys(LANES, 0)
+        self.buckets = {p.name: Bucket(p.max_qps) for p in self.providers}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.sent = 0
+        self._done: list[tuple[OutboxRow, Provider, SendResult, bool, float, float]] = []
+        self._last_purge = 0.0
+
+    def route(self, row: OutboxRow) -> list[tuple[Provider, ProviderTemplate]]:
+        """Providers with an approved template for this message, in configured order."""
+        tpl = self.book.templates.get(row.template_id)
+        if tpl is None:
+            return []
+        return [(p, tpl.providers[p.name]) for p in self.providers if p.name in tpl.providers]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim, admit and send until ``stop`` is set; then let in-flight sends finish."""
+        next_maintain = 0.0
+        while not stop.is_set():
+            now = time.time()
+            if now >= next_maintain:
+                await self.maintain(now)
+                next_maintain = now + self.opt.maintain_every_s
+            self.flush()
+            busy = False
+            for lane in LANES:  # otp first: its slots are its own
+                free = self.policies[lane].slots - self.inflight[lane]
+                if free <= 0 or not self.outbox.due(lane, now):
+                    continue
+                for row in self.outbox.claim(lane, free, now, self.opt.lease_s):
+                    busy = True
+                    self._start(row, now)
+            await asyncio.sleep(0 if busy else self.opt.poll_s)
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.flush()
+
+    def flush(self) -> None:
+        """Record the answers that arrived since the last flush, in one transaction.
+
+        A worker killed before a flush leaves those rows ``sending``; their lease expires and
+        reconciliation finds them at the provider, so batching loses nothing.
+        """
+        if not self._done:
+            return
+        done, self._done = self._done, []
+        sent: list[tuple[str, OutboxRow, float, int | None]] = []
+        with self.outbox.transaction():
+            for row, provider, result, failover, started, ended in done:
+                outcome, rid = result.outcome.value, result.request_id
+                self.outbox.record_attempt(
+                    row.id, provider.name, started, ended, outcome, result.code, rid
+                )
+                if self.record(row, provider, result, failover, ended):
+                    sent.append(("sent", row, ended, None))
+        self.events.write_many(sent)
+
+    def _start(self, row: OutboxRow, now: float) -> None:
+        policy = self.policies[row.lane]
+        decision = admit(
+            row, policy, now, lambda since: self.outbox.sent_since(row.phone, row.lane, since)
+        )
+        if decision is not SEND:
+            self._apply(row, decision)
+            return
+        self.inflight[row.lane] += 1
+        task = asyncio.create_task(self._send(row))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _apply(self, row: OutboxRow, d: Decision) -> None:
+        assert d.status is not None
+        self.outbox.move(row.id, d.status, code=d.code, not_before=d.not_before)
+        if d.status is Status.SUPPRESSED and d.code == "provider_blacklist":
+            self.outbox.suppress(
+                row.phone, row.sign_name, "provider_blacklist", "provider", time.time()
+            )
+
+    async def _send(self, row: OutboxRow) -> None:
+        try:
+            await self._send_one(row)
+        except Exception:  # one bad message must not stop the worker; the lease reconciles it
+            log.exception("send failed for message %s", row.id)
+        finally:
+            self.inflight[row.lane] -= 1
+
+    async def _send_one(self, row: OutboxRow) -> None:
+        if row.ruleset_version != self.ruleset.version:  # the rules changed since it was approved
+            verdict = check(
+                make_message(row.rendered_text, type=CHECK_TYPE[row.lane]), self.ruleset
+            )
+            if verdict.verdict is not Verdict.ALLOW:
+                rules = ",".join(f.rule_id for f in verdict.findings if f.severity.value != "info")
+                self.outbox.move(row.id, Status.BLOCKED, code="rules_changed", detail=rules)
+                return
+        if row.lane is Lane.MARKETING and self.outbox.is_suppressed(row.phone, row.sign_name):
+            self.outbox.move(row.id, Status.SUPPRESSED, code="opted_out")
+            return
+        routes = self.route(row)
+        if not routes:
+            self.outbox.move(row.id, Status.FAILED, code="no_provider_template")
+            return
+        provider, tpl = routes[(row.attempts - 1) % len(routes)]
+        await self.buckets[provider.name].take()
+        started = time.time()
+        result = await provider.send(row, tpl)
+        self._done.append((row, provider, result, len(routes) > 1, started, time.time()))
+
+    def record(
+        self, row: OutboxRow, provider: Provider, result: SendResult, failover: bool, now: float
+    ) -> bool:
+        """Record one outcome; True when the provider accepted it."""
+        if result.outcome is Outcome.ACCEPTED:
+            self.outbox.accept(row.id, provider.name, result.provider_ref, result.code, now)
+            self.sent += 1
+            return True
+        d = after(row, self.policies[row.lane], result.outcome, now, failover)
+        log.info("message %s to %s: %s %s -> %s", row.id, mask(row.phone), result.outcome.value,
+                 result.code, d.status)  # fmt: skip
+        assert d.status is not None
+        self.outbox.move(row.id, d.status, code=d.code or result.code, detail=result.code,
+                         not_before=d.not_before, now=now)  # fmt: skip
+        if d.status is Status.SUPPRESSED:
+            self.outbox.suppress(row.phone, row.sign_name, "provider_blacklist", provider.name, now)
+        return False
+
+    async def maintain(self, now: float) -> None:
+        """Due schedules -> rows; dead leases -> unknown; reconcile unknowns; match orphans."""
+        n = materialize_due(self.outbox, now)
+        if n:
+            log.info("schedules: queued %d messages", n)
+        for mid in self.outbox.expire_leases(now):
+            log.warning("message %s: lease expired mid-send, reconciling", mid)
+        for row in self.outbox.unknown(200, now - self.opt.reconcile_after_s):
+            await self.reconcile(row, now)
+        self.outbox.match_orphans()
+        if self.opt.retention_days and now - self._last_purge > 86400:
+            self._last_purge = now
+            self.outbox.purge(now, self.opt.retention_days)
+
+    async def reconcile(self, row: OutboxRow, now: float) -> None:
+        """Ask each provider that could have it: accepted -> record; absent -> re-queue."""
+        for provider, _ in self.route(row):
+            found = await provider.lookup(row)
+            if found is None:
+                continue
+            if found.outcome is Outcome.ACCEPTED:
+                self.outbox.accept(row.id, provider.name, found.provider_ref, "reconciled", now)
+                self.events.write("sent", row, ts=now)
+                return
+            return  # the lookup itself failed: try again next round
+        self.outbox.move(row.id, Status.QUEUED, expect=(Status.UNKNOWN,),
+                         code="reconciled_not_sent", not_before=now, now=now)  # fmt: skip

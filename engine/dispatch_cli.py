@@ -1,0 +1,253 @@
+"""xinshi dispatch ...: queue, inspect and send messages (thin: parse, call, render)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from engine.dispatch import (
+    DispatchSettings,
+    Intake,
+    IntakeError,
+    Outbox,
+    OutboxError,
+    SendRequest,
+    TemplateError,
+    load_templates,
+)
+from engine.message import parse_send_at
+from engine.ruleset import RulesetError, load_ruleset
+
+dispatch_app = typer.Typer(
+    help="Send approved messages: outbox, worker, fake provider.", no_args_is_help=True
+)
+
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Outbox and events directory (default: $XINSHI_DATA_DIR)."),
+]
+RulesOpt = Annotated[
+    Path | None, typer.Option("--rules", help="Rules directory (default: shipped rules).")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    sys.stderr.write(f"error: {message}\n")
+    return typer.Exit(2)
+
+
+def _settings(data_dir: Path | None) -> DispatchSettings:
+    try:
+        return DispatchSettings.from_env(data_dir)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _print(data: object) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+@dispatch_app.command("enqueue")
+def enqueue(
+    phone: Annotated[str, typer.Option(help="Recipient, e.g. 13812345678.")],
+    template: Annotated[str, typer.Option(help="Logical template id (rules/dispatch/).")],
+    key: Annotated[str, typer.Option(help="Idempotency key: the same key is queued once.")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Template parameter NAME=VALUE.")
+    ] = None,
+    send_at: Annotated[
+        str | None, typer.Option(help="ISO 8601; Beijing time without offset.")
+    ] = None,
+    experiment: Annotated[str | None, typer.Option(help="A/B experiment id.")] = None,
+    variant: Annotated[str | None, typer.Option(help="A/B variant.")] = None,
+    track_links: Annotated[bool, typer.Option(help="Rewrite URL params to /r/{code}.")] = False,
+    data_dir: DataOpt = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Check and queue one message; print its record."""
+    settings = _settings(data_dir)
+    params: dict[str, str] = {}
+    for item in param or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise _fail(f"--param {item!r} is not NAME=VALUE")
+        params[name] = value
+    try:
+        ruleset = load_ruleset(rules)
+        book = load_templates(settings.templates)
+        when = parse_send_at(send_at)
+    except (RulesetError, TemplateError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    outbox = Outbox(settings.outbox_path)
+    intake = Intake(outbox, book, lambda: ruleset, settings.secret, settings.link_base)
+    req = SendRequest(key, phone, template, params, send_at=when, experiment=experiment,
+                      variant=variant, track_links=track_links)  # fmt: skip
+    try:
+        row, created = intake.submit(req)
+    except IntakeError as exc:
+        raise _fail(f"{exc.field or 'request'}: {exc.message}") from None
+    _print({**row.to_dict(), "created": created})
+
+
+@dispatch_app.command("status")
+def status(
+    message_id: Annotated[str | None, typer.Argument(help="A message id; none: counts.")] = None,
+    data_dir: DataOpt = None,
+) -> None:
+    """Print one message's record and history, or the count per status."""
+    outbox = Outbox(_settings(data_dir).outbox_path)
+    if message_id is None:
+        _print(outbox.counts())
+        return
+    row = outbox.get(message_id)
+    if row is None:
+        raise _fail(f"no message {message_id!r} in {outbox.path}")
+    _print({**row.to_dict(), "history": outbox.history(row.id),
+            "receipts": outbox.receipts_for(row.id)})  # fmt: skip
+
+
+@dispatch_app.command("purge")
+def purge(
+    retention_days: Annotated[
+        int | None, typer.Option(help="Keep this many days (>= 153; default 186).")
+    ] = None,
+    data_dir: DataOpt = None,
+) -> None:
+    """Delete send records older than the retention period (never under 5 months)."""
+    settings = _settings(data_dir)
+    try:
+        n = Outbox(settings.outbox_path).purge(
+            time.time(), retention_days or settings.retention_days
+        )
+    except OutboxError as exc:
+        raise _fail(exc.message) from None
+    _print({"purged": n})
+
+
+@dispatch_app.command("fake-provider")
+def fake_provider(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 9100,
+    latency_ms: Annotated[float, typer.Option(help="Mean response latency.")] = 20.0,
+    callback: Annotated[
+        str | None,
+        typer.Option(
+            help="Where to push receipts and replies, e.g. http://127.0.0.1:8000/v1/dispatch"
+        ),
+    ] = None,
+    callback_key: Annotated[
+        str | None,
+        typer.Option(help="API key for the callbacks (?key=); default $XINSHI_CALLBACK_KEY."),
+    ] = None,
+    receipt_delay: Annotated[float, typer.Option(help="Seconds before a receipt is pushed.")] = 0.2,
+    hang: Annotated[float, typer.Option(help="Seconds a ...0006 number hangs.")] = 30.0,
+) -> None:
+    """Run the fake Aliyun + Tencent SMS provider on 127.0.0.1 (magic numbers: see docs)."""
+    import os
+
+    import uvicorn
+
+    from engine.dispatch.fake_provider import FakeConfig, create_fake_app
+
+    config = FakeConfig(
+        latency_ms=latency_ms,
+        jitter_ms=latency_ms / 4,
+        callback=callback.rstrip("/") if callback else None,
+        callback_key=callback_key or os.environ.get("XINSHI_CALLBACK_KEY"),
+        receipt_delay_s=receipt_delay,
+        hang_s=hang,
+    )
+    uvicorn.run(create_fake_app(config), host="127.0.0.1", port=port, log_level="warning",
+                access_log=False, server_header=False)  # fmt: skip
+
+
+@dispatch_app.command("worker")
+def worker(
+    provider: Annotated[
+        list[str],
+        typer.Option(
+            "--provider", help="KIND=URL, in failover order, e.g. aliyun=http://127.0.0.1:9100"
+        ),
+    ],
+    lease: Annotated[float, typer.Option(help="Seconds a claimed message is leased.")] = 30.0,
+    reconcile_after: Annotated[
+        float, typer.Option(help="Seconds in 'unknown' before asking the provider.")
+    ] = 60.0,
+    timeout: Annotated[float, typer.Option(help="Provider call timeout (seconds).")] = 5.0,
+    data_dir: DataOpt = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Send queued messages until stopped (SIGTERM/Ctrl-C finish in-flight sends first)."""
+    import asyncio
+    import logging
+    import signal
+
+    from engine.dispatch.events import EventWriter
+    from engine.dispatch.lanes import default_policies
+    from engine.dispatch.providers import ProviderConfigError, make_provider
+    from engine.dispatch.worker import Worker, WorkerOptions
+
+    settings = _settings(data_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        ruleset = load_ruleset(rules)
+        book = load_templates(settings.templates)
+        providers = [make_provider(p, timeout=timeout) for p in provider]
+    except (RulesetError, TemplateError, ProviderConfigError) as exc:
+        raise _fail(str(exc)) from None
+    outbox = Outbox(settings.outbox_path)
+    events = EventWriter(settings.events_dir, settings.recipient_salt)
+    options = WorkerOptions(lease_s=lease, reconcile_after_s=reconcile_after,
+                            retention_days=settings.retention_days)  # fmt: skip
+    w = Worker(outbox, providers, book, ruleset, default_policies(settings.marketing_hours),
+               events, options)  # fmt: skip
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        sys.stderr.write(f"xinshi dispatch worker: {outbox.path}, providers {provider}\n")
+        await w.run(stop)
+        for p in providers:
+            await p.aclose()
+
+    asyncio.run(main())
+
+
+@dispatch_app.command("schedule")
+def schedule_cmd(
+    schedule_id: Annotated[str, typer.Option("--id", help="Schedule id (idempotent).")],
+    cron: Annotated[str, typer.Option(help="5-field cron, e.g. '0 6 * * *'.")],
+    template: Annotated[str, typer.Option(help="Logical template id.")],
+    phone: Annotated[list[str], typer.Option("--phone", help="Recipient (repeat).")],
+    param: Annotated[list[str] | None, typer.Option("--param", help="NAME=VALUE.")] = None,
+    tz: Annotated[str, typer.Option(help="Time zone of the cron.")] = "Asia/Shanghai",
+    data_dir: DataOpt = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Send a template on a cron schedule; each firing is queued exactly once by the worker."""
+    from engine.dispatch.schedule import create
+
+    settings = _settings(data_dir)
+    params = dict(p.partition("=")[::2] for p in param or [])
+    try:
+        ruleset = load_ruleset(rules)
+        book = load_templates(settings.templates)
+    except (RulesetError, TemplateError) as exc:
+        raise _fail(str(exc)) from None
+    outbox = Outbox(settings.outbox_path)
+    intake = Intake(outbox, book, lambda: ruleset, settings.secret, settings.link_base)
+    try:
+        s = create(outbox, intake, schedule_id, cron, template, [(p, params) for p in phone], tz,
+                   settings.marketing_hours)  # fmt: skip
+    except IntakeError as exc:
+        raise _fail(f"{exc.field or 'request'}: {exc.message}") from None
+    for w in s.warnings:
+        sys.stderr.write(f"warning: {w}\n")
+    _print({"id": s.id, "cron": s.cron, "tz": s.tz, "next_fire_at": s.next_fire_at,
+            "recipients": s.recipients, "warnings": list(s.warnings)})  # fmt: skip

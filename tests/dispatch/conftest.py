@@ -1,0 +1,119 @@
+"""Real processes on 127.0.0.1: the fake provider, the API, the worker."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+KEY = "dispatch-test-key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(
+    args: list[str], log: Path, env: dict[str, str], ready: str | None = None
+) -> subprocess.Popen[bytes]:
+    """Start `python -m engine.cli ARGS`; wait until ``ready`` answers (if given)."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "engine.cli", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **env},
+        )
+    if ready is None:
+        return proc
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            httpx.get(ready, timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(log.read_text())
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+
+
+class Stack:
+    """A fake provider, an API server (receipts, replies, /v1/messages) and a data dir."""
+
+    def __init__(self, tmp: Path, fake: str, api: str, env: dict[str, str]) -> None:
+        self.tmp, self.fake, self.api, self.env = tmp, fake, api, env
+        self.data = tmp / "data"
+
+    def worker(self, *extra: str) -> subprocess.Popen[bytes]:
+        args = [
+            "dispatch",
+            "worker",
+            "--provider",
+            f"aliyun={self.fake}",
+            "--provider",
+            f"tencent={self.fake}",
+            *extra,
+        ]
+        return start(args, self.tmp / "worker.log", self.env)
+
+    def stats(self) -> dict[str, object]:
+        return dict(httpx.get(f"{self.fake}/_stats", timeout=5).json())
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    fake_port, api_port = free_port(), free_port()
+    env = {
+        "XINSHI_DATA_DIR": str(tmp_path / "data"),
+        "XINSHI_API_KEYS": KEY,
+        "XINSHI_WATCH_RULES": "0",
+        "XINSHI_CALLBACK_KEY": KEY,
+        "XINSHI_DISPATCH_SECRET": "s3cret",
+    }
+    api = f"http://127.0.0.1:{api_port}"
+    fake = f"http://127.0.0.1:{fake_port}"
+    procs = [
+        start(
+            [
+                "dispatch",
+                "fake-provider",
+                "--port",
+                str(fake_port),
+                "--latency-ms",
+                "5",
+                "--callback",
+                f"{api}/v1/dispatch",
+                "--receipt-delay",
+                "0.1",
+                "--hang",
+                "4",
+            ],
+            tmp_path / "fake.log",
+            env,
+            f"{fake}/_stats",
+        ),
+        start(["serve", "--port", str(api_port)], tmp_path / "api.log", env, f"{api}/healthz"),
+    ]
+    yield Stack(tmp_path, fake, api, env)
+    for p in procs:
+        stop(p)

@@ -1,0 +1,180 @@
+"""Step 2: the Aliyun and Tencent wire clients against the real fake provider; outcome classes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.dispatch.message import Lane, OutboxRow, Outcome, Status
+from engine.dispatch.providers import ProviderConfigError, make_provider
+from engine.dispatch.providers.aliyun import AliyunProvider
+from engine.dispatch.providers.tencent import TencentProvider
+from engine.dispatch.templates import ProviderTemplate
+from tests.dispatch.conftest import free_port, start, stop
+
+
+@pytest.fixture(scope="module")
+def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("fake") / "fake.log"
+    proc = start(
+        ["dispatch", "fake-provider", "--port", str(port), "--latency-ms", "1", "--hang", "3"],
+        log,
+        {},
+        f"{url}/_stats",
+    )
+    yield url
+    stop(proc)
+
+
+def _row(phone: str, mid: str) -> OutboxRow:
+    return OutboxRow(
+        id=mid, idem_key=mid, lane=Lane.NOTICE, phone=phone, sign_name="信使商城", template_id="order_confirmed",
+        params={"order": "1"}, rendered_text="x", ruleset_version="v", status=Status.SENDING,
+        not_before=0, expires_at=None, attempts=1, created_at=time.time(),
+    )  # fmt: skip
+
+
+CASES = [
+    ("13800000000", Outcome.ACCEPTED, "OK", "Ok"),
+    (
+        "13800000001",
+        Outcome.PERMANENT,
+        "isv.MOBILE_NUMBER_ILLEGAL",
+        "InvalidParameterValue.IncorrectPhoneNumber",
+    ),
+    (
+        "13800000002",
+        Outcome.RECIPIENT_THROTTLED,
+        "isv.BUSINESS_LIMIT_CONTROL",
+        "LimitExceeded.PhoneNumberDailyLimit",
+    ),
+    ("13800000003", Outcome.TRANSIENT, "isp.SYSTEM_ERROR", "InternalError.ServerError"),
+    (
+        "13800000009",
+        Outcome.CONTENT,
+        "isv.SMS_CONTENT_ILLEGAL",
+        "FailedOperation.ContainSensitiveWord",
+    ),
+    (
+        "13800000010",
+        Outcome.ACCOUNT,
+        "isv.OUT_OF_SERVICE",
+        "FailedOperation.InsufficientBalanceInSmsPackage",
+    ),
+]
+
+
+@pytest.mark.parametrize(("phone", "outcome", "ali_code", "tc_code"), CASES)
+def test_magic_numbers_give_each_providers_codes(
+    fake: str, phone: str, outcome: Outcome, ali_code: str, tc_code: str
+) -> None:
+    async def run() -> None:
+        ali, tc = AliyunProvider(fake), TencentProvider(fake)
+        row = _row("+86" + phone, f"id-{phone}")
+        a = await ali.send(row, ProviderTemplate("SMS_900002"))
+        t = await tc.send(row, ProviderTemplate("900002", ("order",)))
+        assert (a.outcome, a.code) == (outcome, ali_code)
+        assert (t.outcome, t.code) == (outcome, tc_code)
+        if outcome is Outcome.ACCEPTED:
+            assert a.provider_ref and t.provider_ref and a.provider_ref != t.provider_ref
+        await ali.aclose()
+        await tc.aclose()
+
+    asyncio.run(run())
+
+
+def test_tencent_blacklist_is_a_suppression(fake: str) -> None:
+    async def run() -> None:
+        tc = TencentProvider(fake)
+        r = await tc.send(_row("+8613800000008", "bl"), ProviderTemplate("900002", ("order",)))
+        assert r.outcome is Outcome.SUPPRESSED
+        await tc.aclose()
+
+    asyncio.run(run())
+
+
+def test_a_timeout_after_sending_is_unknown_and_lookup_finds_it(fake: str) -> None:
+    async def run() -> None:
+        ali = AliyunProvider(fake, timeout=0.5)
+        row = _row("+8613800000006", "hang-1")
+        r = await ali.send(row, ProviderTemplate("SMS_900002"))
+        assert r.outcome is Outcome.UNKNOWN  # the fake accepted it, the answer never came
+        found = await ali.lookup(row)
+        assert found is not None and found.outcome is Outcome.ACCEPTED
+        assert await ali.lookup(_row("+8613800000006", "never-sent")) is None
+        tc = TencentProvider(fake, timeout=0.5)
+        assert (await tc.lookup(row)) is None  # it went through Aliyun, not Tencent
+        await ali.aclose()
+        await tc.aclose()
+
+    asyncio.run(run())
+
+
+def test_connection_refused_is_transient() -> None:
+    async def run() -> None:
+        ali = AliyunProvider(f"http://127.0.0.1:{free_port()}")
+        r = await ali.send(_row("+8613800000000", "x"), ProviderTemplate("SMS_1"))
+        assert r.outcome is Outcome.TRANSIENT and r.code == "connect_error"
+        await ali.aclose()
+
+    asyncio.run(run())
+
+
+def test_bad_provider_spec_says_how_to_write_it() -> None:
+    with pytest.raises(
+        ProviderConfigError,
+        match=r"e.g. aliyun=http://127.0.0.1:9100 \(kinds: aliyun, tencent, aliyun-sdk, tencent-sdk\)",
+    ):
+        make_provider("twilio=http://x")
+
+
+def test_fake_provider_cli_is_documented(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "dispatch", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "fake-provider" in r.stdout
+
+
+SDK_CASES = [
+    ("13800000000", Outcome.ACCEPTED),
+    ("13800000001", Outcome.PERMANENT),
+    ("13800000002", Outcome.RECIPIENT_THROTTLED),
+    ("13800000003", Outcome.TRANSIENT),
+    ("13800000006", Outcome.UNKNOWN),
+    ("13800000010", Outcome.ACCOUNT),
+]
+
+
+@pytest.mark.parametrize(("phone", "outcome"), SDK_CASES)
+@pytest.mark.parametrize("kind", ["aliyun-sdk", "tencent-sdk"])
+def test_official_sdk_adapters_against_the_fake(
+    fake: str, kind: str, phone: str, outcome: Outcome
+) -> None:
+    pytest.importorskip(
+        "alibabacloud_dysmsapi20170525" if kind == "aliyun-sdk" else "tencentcloud.sms"
+    )
+    provider = make_provider(f"{kind}={fake}", timeout=1)
+    tpl = ProviderTemplate("900002", ("order",))
+    row = _row("+86" + phone, f"sdk-{kind}-{phone}")
+
+    async def run() -> None:
+        r = await provider.send(row, tpl)
+        assert r.outcome is outcome, r
+        if outcome in (Outcome.ACCEPTED, Outcome.UNKNOWN):  # the provider has it: lookup finds it
+            found = await provider.lookup(row)
+            assert found is not None and found.outcome is Outcome.ACCEPTED
+        await provider.aclose()
+
+    asyncio.run(run())
