@@ -2,10 +2,10 @@
 
 uvicorn's own ``--workers`` starts each worker with ``spawn``: every worker would read the
 YAML, build the fold tables and compile the automaton again, and keep its own copy. Here the
-parent builds the app (rules, automaton, fold tables) and binds the socket, then forks: the
-workers share those pages copy-on-write (the automaton is C memory that nothing writes to), and
-each runs its own event loop on the shared socket. The parent restarts a worker that dies and
-forwards SIGINT/SIGTERM for a clean shutdown.
+parent builds the app (rules, automaton, fold tables) and claims the port, then forks: the
+workers share those pages copy-on-write (the automaton is C memory that nothing writes to),
+and each runs its own event loop on its own SO_REUSEPORT socket. The parent restarts a worker
+that dies and forwards SIGINT/SIGTERM for a clean shutdown.
 """
 
 from __future__ import annotations
@@ -24,14 +24,16 @@ from fastapi import FastAPI
 log = logging.getLogger("xinshi.api")
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket the workers accept on."""
+def bind(host: str, port: int, *, reuse_port: bool = False, listen: bool = True) -> socket.socket:
+    """A TCP socket on host:port; with ``reuse_port`` several processes may bind the same port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
+    if listen:
+        sock.listen(2048)
     return sock
 
 
@@ -43,11 +45,16 @@ def _serve(app: FastAPI, sock: socket.socket, log_level: str) -> None:
 
 
 def run(app: FastAPI, host: str, port: int, workers: int, log_level: str = "info") -> None:
-    """Serve ``app`` on host:port with ``workers`` forked processes (1: in this process)."""
-    sock = bind(host, port)
+    """Serve ``app`` on host:port with ``workers`` forked processes (1: in this process).
+
+    Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads new connections
+    evenly; one shared socket lets whichever worker wakes first take most keep-alive clients.
+    """
     if workers <= 1:
-        _serve(app, sock, log_level)
+        _serve(app, bind(host, port), log_level)
         return
+    # Bound, not listening: claims the port (a clear error if it is taken) and receives nothing.
+    sock = bind(host, port, reuse_port=True, listen=False)
     children: dict[int, int] = {}  # pid -> worker number
     stopping = False
 
@@ -57,7 +64,8 @@ def run(app: FastAPI, host: str, port: int, workers: int, log_level: str = "info
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             try:
-                _serve(app, sock, log_level)
+                sock.close()
+                _serve(app, bind(host, port, reuse_port=True), log_level)
             finally:
                 os._exit(0)
         children[pid] = number
