@@ -348,3 +348,13 @@ def test_no_json_input_gives_a_500(client: httpx.Client, payload: object) -> Non
 def test_no_bytes_give_a_500(client: httpx.Client, raw: bytes, ctype: str) -> None:
     r = client.post("/v1/check", content=raw, headers={"content-type": ctype})
     assert (r.status_code < 500 and "error" in r.json()) or r.status_code == 200
+
+
+def test_check_can_add_the_engagement_score(client: httpx.Client) -> None:
+    text = "【信使商城】王先生，您有3张满200减50券待领，本周日前有效。拒收请回复R"
+    plain = client.post("/v1/check", json={"text": text}).json()
+    assert "score" not in plain
+    scored = client.post("/v1/check?score=true", json={"text": text}).json()
+    assert scored["verdict"] == plain["verdict"] == "allow"
+    assert 0 < scored["score"]["score"] < 1 and scored["score"]["reasons"]
+    _err(client.post("/v1/check?score=maybe", json={"text": text}), 422, "invalid_request")

@@ -5,6 +5,7 @@ Every error is JSON ``{"error": {"code", "message", "field"}}``; no input produc
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import logging
 import threading
@@ -36,6 +37,7 @@ from engine.check import check
 from engine.message import MessageError
 from engine.reload import RulesetHolder
 from engine.ruleset import default_rules_dir
+from engine.score import score as engagement
 from engine.verdict import Verdict
 
 log = logging.getLogger("xinshi.api")
@@ -112,9 +114,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _error(ApiError(500, "internal", "internal error; it has been logged"))
 
     @app.post(CHECK, summary="Check one message", **docs.CHECK)
-    async def check_one(request: Request) -> Response:
+    async def check_one(request: Request, score: bool = False) -> Response:
         authorize(request, admin=False)
-        verdict = _verdict(_message(await _body(request), settings), holder)
+        msg = _message(await _body(request), settings)
+        verdict = _verdict(msg, holder)
+        if score:  # ?score=true: add the engagement block (predicted click rate, reasons, rewrites)
+            block = engagement(msg, None, holder.ruleset).to_dict()
+            verdict = dataclasses.replace(verdict, score=block)
         metrics.count((verdict,))
         return _json(verdict.to_dict())
 
