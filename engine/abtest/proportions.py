@@ -105,15 +105,22 @@ def diff_agresti_caffo(xa: int, na: int, xb: int, nb: int, alpha: float = ALPHA)
     return Interval(low, high, "agresti-caffo")
 
 
-def _constrained_mle(xa: int, na: int, xb: int, nb: int, delta: float) -> tuple[float, float]:
-    """Return the MLEs of (p_B, p_A) under p_B - p_A = delta (Miettinen-Nurminen 1985 cubic)."""
+def _constrained_mle(
+    xa: int, na: int, xb: int, nb: int, delta: float, variant: str = "paper"
+) -> tuple[float, float]:
+    """Return the MLEs of (p_B, p_A) under p_B - p_A = delta (Miettinen-Nurminen 1985 cubic).
+
+    ``variant="statsmodels"`` reproduces statsmodels' cubic, which has ``xa * delta`` where the
+    paper has ``na * delta`` in the linear coefficient (its root does not maximise the
+    constrained likelihood; kept only to compare with tools that use it).
+    """
     if delta == 0:
         pooled = (xa + xb) / (na + nb)
         return pooled, pooled
     n, c = na + nb, xa + xb
     l3 = n
     l2 = (nb + 2 * na) * delta - n - c
-    l1 = (na * delta - n - 2 * xa) * delta + c
+    l1 = ((xa if variant == "statsmodels" else na) * delta - n - 2 * xa) * delta + c
     l0 = xa * delta * (1 - delta)
     q = (l2 / (3 * l3)) ** 3 - l1 * l2 / (6 * l3 * l3) + l0 / (2 * l3)
     p = math.copysign(math.sqrt(max((l2 / (3 * l3)) ** 2 - l1 / (3 * l3), 0.0)), q)
@@ -122,8 +129,8 @@ def _constrained_mle(xa: int, na: int, xb: int, nb: int, delta: float) -> tuple[
     return pa + delta, pa
 
 
-def _mn_score(xa: int, na: int, xb: int, nb: int, delta: float) -> float:
-    q1, q2 = _constrained_mle(xa, na, xb, nb, delta)
+def _mn_score(xa: int, na: int, xb: int, nb: int, delta: float, variant: str = "paper") -> float:
+    q1, q2 = _constrained_mle(xa, na, xb, nb, delta, variant)
     n = na + nb
     var = (q1 * (1 - q1) / nb + q2 * (1 - q2) / na) * n / (n - 1)
     d = xb / nb - xa / na - delta
@@ -132,14 +139,19 @@ def _mn_score(xa: int, na: int, xb: int, nb: int, delta: float) -> float:
     return d / math.sqrt(var)
 
 
-def diff_miettinen_nurminen(xa: int, na: int, xb: int, nb: int, alpha: float = ALPHA) -> Interval:
-    """Return the Miettinen-Nurminen score interval for p_B - p_A (inverted score test)."""
+def diff_miettinen_nurminen(
+    xa: int, na: int, xb: int, nb: int, alpha: float = ALPHA, variant: str = "paper"
+) -> Interval:
+    """Return the Miettinen-Nurminen score interval for p_B - p_A (inverted score test).
+
+    ``variant="statsmodels"`` gives statsmodels' numbers (see ``_constrained_mle``).
+    """
     z = z_crit(alpha)
     d = xb / nb - xa / na
     eps = 1e-12
 
     def f(delta: float) -> float:
-        return _mn_score(xa, na, xb, nb, delta) ** 2 - z * z
+        return _mn_score(xa, na, xb, nb, delta, variant) ** 2 - z * z
 
     low = -1.0 if f(-1 + eps) < 0 else optimize.brentq(f, -1 + eps, d, xtol=1e-15, rtol=1e-15)
     high = 1.0 if f(1 - eps) < 0 else optimize.brentq(f, d, 1 - eps, xtol=1e-15, rtol=1e-15)
