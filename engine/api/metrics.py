@@ -81,6 +81,9 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = scope["path"] if scope["path"] in self.routes else "other"
+            # the route template (/v1/ab/{experiment}) FastAPI records on the scope; unmatched
+            # paths share one label so scanners cannot blow up the label set
+            template = getattr(scope.get("route"), "path", None)
+            route = template or (scope["path"] if scope["path"] in self.routes else "other")
             LATENCY.labels(route).observe(time.perf_counter() - start)
             REQUESTS.labels(scope["method"], route, str(status)).inc()
