@@ -132,7 +132,10 @@ def test_api_report_matches_the_cli(ab_server: str, demo_data: Path) -> None:
     r = httpx.get(f"{ab_server}/v1/ab/demo_promo", params={"metric": "conversion"}, timeout=30)
     assert r.json()["metric"] == "conversion"
     metrics = httpx.get(f"{ab_server}/metrics", timeout=30).text  # labelled by route template
-    assert 'xinshi_http_requests_total{method="GET",route="/v1/ab/{experiment}",status="200"}' in metrics
+    assert (
+        'xinshi_http_requests_total{method="GET",route="/v1/ab/{experiment}",status="200"}'
+        in metrics
+    )
 
 
 def test_api_errors(ab_server: str, demo_data: Path) -> None:
