@@ -167,3 +167,14 @@ def test_empty_and_odd_unicode_do_not_crash(ruleset: RuleSet) -> None:
 def test_lone_surrogates_are_refused_with_a_clear_error() -> None:
     with pytest.raises(MessageError, match="unpaired surrogate at index 1"):
         make_message("a\ud800b")
+
+
+def test_spam_and_fraud_corpus_is_blocked_by_the_right_rule(ruleset: RuleSet) -> None:
+    missed = []
+    for line in (DATA / "bad_messages.jsonl").read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        v = check(make_message(item["text"], type=item["type"]), ruleset)
+        blocking = {f.rule_id for f in v.blocking}
+        if v.verdict is not Decision.BLOCK or item["expect"] not in blocking:
+            missed.append((item["text"], item["expect"], sorted(blocking)))
+    assert missed == []
