@@ -323,6 +323,7 @@ def test_rules_page_searches_and_shows_reload_errors(
         auth = {"Authorization": f"Bearer {KEY}"}
         assert api.post("/v1/rules/reload", headers=auth).status_code == 409
         page.reload()
+        page.wait_for_selector(".reload-errors li")  # rendered after the page fetches /v1/rules
         errors = page.locator(".reload-errors li").all_text_contents()
         assert any("contact_diversion.yaml:" in e and "forbiden" in e for e in errors), errors
         assert "被拒绝" in page.locator(".banner").inner_text()
