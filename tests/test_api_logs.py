@@ -13,6 +13,10 @@ def test_mask_phone_numbers_and_bearer_tokens() -> None:
     assert mask("联系13812345678或+8613912345678") == "联系138****5678或+86139****5678"
     assert mask("Authorization: Bearer sk-live-123") == "Authorization: Bearer ***"
     assert (
+        mask("POST /v1/callbacks/aliyun/receipt?key=k-42&x=1")
+        == "POST /v1/callbacks/aliyun/receipt?key=***&x=1"
+    )
+    assert (
         mask("订单号2023138123456789") == "订单号2023138123456789"
     )  # longer digit runs are not phones
 

@@ -7,11 +7,14 @@ import re
 
 _PHONE = re.compile(r"(?<!\d)((?:\+?86)?1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _BEARER = re.compile(r"(?i)(bearer\s+)\S+")
+# provider callbacks may carry the key in the URL (?key=...): mask it in any logged URL
+_QUERY_KEY = re.compile(r"(?i)([?&](?:key|api_key|token|secret|signature)=)[^&\s]+")
 
 
 def mask(text: str) -> str:
-    """Mask mainland mobile numbers (138****5678) and bearer tokens in ``text``."""
-    return _BEARER.sub(r"\1***", _PHONE.sub(r"\1****\2", text))
+    """Mask mainland mobile numbers (138****5678), bearer tokens and ?key= values."""
+    text = _PHONE.sub(r"\1****\2", text)
+    return _QUERY_KEY.sub(r"\1***", _BEARER.sub(r"\1***", text))
 
 
 class MaskingFilter(logging.Filter):
