@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import RULES
+from tests.processes import serving
 
 
 def xinshi(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
@@ -92,36 +91,12 @@ def test_ingest_reports_each_file(tmp_path: Path) -> None:
     assert xinshi("list", data=data).stdout == "e\n"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def ab_server(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
     log = tmp_path_factory.mktemp("abapi") / "server.log"
-    env = {**os.environ, "XINSHI_DATA": str(demo_data), "XINSHI_WATCH_RULES": "0"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--rules", str(RULES)],
-            stdout=out, stderr=subprocess.STDOUT, env=env,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:  # pragma: no cover
-            proc.kill()
-            raise RuntimeError(log.read_text())
+    env = {"XINSHI_DATA": str(demo_data), "XINSHI_WATCH_RULES": "0"}
+    with serving(RULES, log, env) as url:
         yield url
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_api_report_matches_the_cli(ab_server: str, demo_data: Path) -> None:

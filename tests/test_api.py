@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,14 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import RULES
+from tests.processes import serving
 
 KEY = "test-admin-key-7f3a"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:
@@ -40,34 +30,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("api")
     rules = tmp / "rules"
     shutil.copytree(RULES, rules)
-    port = _free_port()
     log = tmp / "server.log"
     env = {
-        **os.environ,
         "XINSHI_API_KEYS": KEY,
         "XINSHI_WATCH_RULES": "0",
         "XINSHI_MAX_TEXT_CHARS": "600",
         "XINSHI_MAX_BATCH": "50",
     }
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--rules", str(rules)],
-            stdout=out, stderr=subprocess.STDOUT, env=env,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:  # pragma: no cover
-            proc.kill()
-            raise RuntimeError(log.read_text())
+    with serving(rules, log, env) as url:
         yield Server(url, rules, log)
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
+from pathlib import Path
 
 import httpx
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.processes import free_port, start, stop
 
 
-def test_two_forked_workers_answer_and_stop_cleanly() -> None:
-    port = _free_port()
-    env = {**os.environ, "XINSHI_WATCH_RULES": "0"}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--workers", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
+def test_two_forked_workers_answer_and_stop_cleanly(tmp_path: Path) -> None:
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "server.log"
+    env = {"XINSHI_WATCH_RULES": "0", "PROMETHEUS_MULTIPROC_DIR": ""}  # serve picks a fresh dir
+    proc = start(["serve", "--port", str(port), "--workers", "2"], log, env, f"{url}/readyz")
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         kids = subprocess.run(
             ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
         ).stdout.split()
@@ -53,7 +35,7 @@ def test_two_forked_workers_answer_and_stop_cleanly() -> None:
             in metrics
         )
     finally:
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=20)
+        stop(proc)  # SIGTERM: the parent stops its workers and exits 0
+    out = log.read_text()
     assert proc.returncode == 0, out
-    assert b"2 forked workers" in out
+    assert "2 forked workers" in out

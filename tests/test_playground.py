@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import RULES
+from tests.processes import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,12 +29,6 @@ CHROMIUM_ARGS = [
 KEY = "playground-admin-key"
 STATIC = Path(__file__).resolve().parent.parent / "engine" / "api" / "static"
 EVASIVE = "【信使商城】尊敬的会员，全场5折，加 V 信领券！拒收请回复R"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:
@@ -51,36 +44,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     rules = tmp / "rules"
     shutil.copytree(RULES, rules)
     env = {
-        **os.environ,
         "XINSHI_DATA": str(tmp / "data"),
         "XINSHI_API_KEYS": KEY,
         "XINSHI_WATCH_RULES": "0",
     }
     subprocess.run(
         [sys.executable, "-m", "engine.cli", "ab", "demo", "--recipients", "20000"],
-        env=env, check=True, capture_output=True,
+        env={**os.environ, **env}, check=True, capture_output=True,
     )  # fmt: skip
-    port = _free_port()
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "engine.cli", "serve", "--port", str(port), "--rules", str(rules)],
-            stdout=out, stderr=subprocess.STDOUT, env=env,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:  # pragma: no cover
-            proc.kill()
-            raise RuntimeError(log.read_text())
+    with serving(rules, tmp / "server.log", env) as url:
         yield Server(url, rules)
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -211,8 +184,8 @@ def test_static_files_work_offline_and_never_inject_raw_html() -> None:
 # --- in the browser ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="module")  # Playwright's sync API keeps an event loop running: stop it
+def browser() -> Iterator[Any]:  # with this module, or later asyncio.run() calls fail
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(

@@ -14,7 +14,7 @@ from engine.dispatch.providers import ProviderConfigError, make_provider
 from engine.dispatch.providers.aliyun import AliyunProvider
 from engine.dispatch.providers.tencent import TencentProvider
 from engine.dispatch.templates import ProviderTemplate
-from tests.dispatch.conftest import free_port, start, stop
+from tests.processes import free_port, start, stop
 
 
 @pytest.fixture(scope="module")

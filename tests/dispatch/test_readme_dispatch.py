@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.dispatch.conftest import free_port, stop
+from tests.processes import free_port, stop
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
