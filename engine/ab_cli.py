@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from engine.usage import usage_error
+
 if TYPE_CHECKING:
     from engine.abtest.report import Report
 
@@ -29,11 +31,6 @@ ab_app = typer.Typer(
 DataOpt = Annotated[
     Path | None, typer.Option("--data", help="Data directory (default: $XINSHI_DATA or ./data).")
 ]
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    sys.stderr.write(f"error: {message}\n")
-    return typer.Exit(code)
 
 
 @ab_app.command("ingest")
@@ -82,15 +79,15 @@ def report_cmd(
     from engine.abtest.store import StoreError, connect, data_dir, experiments
 
     if metric not in METRICS:
-        raise _fail(f"unknown metric {metric!r}; one of {', '.join(METRICS)}")
+        raise usage_error(f"unknown metric {metric!r}; one of {', '.join(METRICS)}")
     try:
         con = connect(data, read_only=True)
     except StoreError as exc:
-        raise _fail(str(exc)) from None
+        raise usage_error(str(exc)) from None
     try:
         known = experiments(con)
         if experiment not in known:
-            raise _fail(
+            raise usage_error(
                 f"no experiment {experiment!r} in {data_dir(data)}; "
                 f"known: {', '.join(known) or 'none'}"
             )
@@ -117,7 +114,7 @@ def list_cmd(data: DataOpt = None) -> None:
     try:
         con = connect(data, read_only=True)
     except StoreError as exc:
-        raise _fail(str(exc)) from None
+        raise usage_error(str(exc)) from None
     try:
         for name in experiments(con):
             print(name)

@@ -24,8 +24,9 @@ from engine.check import check
 from engine.dispatch_cli import dispatch_app
 from engine.message import MessageError, MessageIn, make_message
 from engine.rules_cli import rules_app
-from engine.ruleset import RuleSet, RulesetError, load_ruleset
+from engine.ruleset import RuleSet, RulesetError
 from engine.score_cli import model_app, variants_cmd
+from engine.usage import EXIT_USAGE, load_rules_or_exit, usage_error
 from engine.verdict import Decision, Verdict
 
 app = typer.Typer(
@@ -40,25 +41,13 @@ app.command("variants")(variants_cmd)
 app.add_typer(ab_app, name="ab")
 app.add_typer(dispatch_app, name="dispatch")
 
-EXIT_ALLOW, EXIT_BLOCK, EXIT_USAGE, EXIT_REVIEW = 0, 1, 2, 3
+EXIT_ALLOW, EXIT_BLOCK, EXIT_REVIEW = 0, 1, 3  # 2: usage error (engine.usage)
 _STYLE = {"block": "bold white on red", "warn": "black on yellow", "info": "black on cyan"}
 _VERDICT_STYLE = {"allow": "bold green", "review": "bold yellow", "block": "bold red"}
 
 RulesOpt = Annotated[
     Path | None, typer.Option("--rules", help="Rules directory (default: shipped rules).")
 ]
-
-
-def _fail(message: str) -> typer.Exit:
-    sys.stderr.write(f"error: {message}\n")  # unwrapped: one grep-able line per error
-    return typer.Exit(EXIT_USAGE)
-
-
-def _load(rules: Path | None) -> RuleSet:
-    try:
-        return load_ruleset(rules)
-    except RulesetError as exc:
-        raise _fail(str(exc)) from None
 
 
 @app.command("check")
@@ -86,11 +75,11 @@ def check_cmd(
 ) -> None:
     """Check messages: allowed, needs review, or blocked — and why."""
     if (text is not None) + (jsonl is not None) + demo != 1:
-        raise _fail(
+        raise usage_error(
             "give exactly one of TEXT, --jsonl FILE or --demo. "
             'Example: xinshi check "【信使商城】验证码386512，5分钟内有效" --type verification'
         )
-    ruleset = _load(rules)
+    ruleset = load_rules_or_exit(rules)
     if jsonl is not None:
         raise typer.Exit(_check_jsonl(jsonl, ruleset))
     if demo:
@@ -101,7 +90,7 @@ def check_cmd(
         msg = make_message(text, type=type_, industry=industry, send_at=send_at, profile=profile)
         verdict = check(msg, ruleset)
     except MessageError as exc:
-        raise _fail(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
+        raise usage_error(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
     if as_json:
         sys.stdout.write(
             orjson.dumps(verdict.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
@@ -124,7 +113,7 @@ def _open(path: str) -> BinaryIO:
     try:
         return open(path, "rb")
     except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+        raise usage_error(f"cannot read {path}: {exc.strerror}") from None
 
 
 def _check_jsonl(path: str, ruleset: RuleSet) -> int:
@@ -266,11 +255,11 @@ def serve(
     try:
         app_ = create_app()  # rules loaded once, before the workers fork
     except RulesetError as exc:
-        raise _fail(str(exc)) from None
+        raise usage_error(str(exc)) from None
     try:
         run(app_, host, port, workers, log_level)
     except OSError as exc:
-        raise _fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise usage_error(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def main() -> None:  # pragma: no cover - console entry point

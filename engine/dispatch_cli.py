@@ -22,6 +22,7 @@ from engine.dispatch import (
 )
 from engine.message import parse_send_at
 from engine.ruleset import RulesetError, load_ruleset
+from engine.usage import usage_error
 
 dispatch_app = typer.Typer(
     help="Send approved messages: outbox, worker, fake provider.", no_args_is_help=True
@@ -36,16 +37,11 @@ RulesOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> typer.Exit:
-    sys.stderr.write(f"error: {message}\n")
-    return typer.Exit(2)
-
-
 def _settings(data_dir: Path | None) -> DispatchSettings:
     try:
         return DispatchSettings.from_env(data_dir)
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise usage_error(str(exc)) from None
 
 
 def _print(data: object) -> None:
@@ -75,14 +71,14 @@ def enqueue(
     for item in param or []:
         name, sep, value = item.partition("=")
         if not sep:
-            raise _fail(f"--param {item!r} is not NAME=VALUE")
+            raise usage_error(f"--param {item!r} is not NAME=VALUE")
         params[name] = value
     try:
         ruleset = load_ruleset(rules)
         book = load_templates(settings.templates)
         when = parse_send_at(send_at)
     except (RulesetError, TemplateError, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise usage_error(str(exc)) from None
     outbox = Outbox(settings.outbox_path)
     intake = Intake(outbox, book, lambda: ruleset, settings.secret, settings.link_base)
     req = SendRequest(key, phone, template, params, send_at=when, experiment=experiment,
@@ -90,7 +86,7 @@ def enqueue(
     try:
         row, created = intake.submit(req)
     except IntakeError as exc:
-        raise _fail(f"{exc.field or 'request'}: {exc.message}") from None
+        raise usage_error(f"{exc.field or 'request'}: {exc.message}") from None
     _print({**row.to_dict(), "created": created})
 
 
@@ -106,7 +102,7 @@ def status(
         return
     row = outbox.get(message_id)
     if row is None:
-        raise _fail(f"no message {message_id!r} in {outbox.path}")
+        raise usage_error(f"no message {message_id!r} in {outbox.path}")
     _print({**row.to_dict(), "history": outbox.history(row.id),
             "receipts": outbox.receipts_for(row.id)})  # fmt: skip
 
@@ -125,7 +121,7 @@ def purge(
             time.time(), retention_days or settings.retention_days
         )
     except OutboxError as exc:
-        raise _fail(exc.message) from None
+        raise usage_error(exc.message) from None
     _print({"purged": n})
 
 
@@ -198,7 +194,7 @@ def worker(
         book = load_templates(settings.templates)
         providers = [make_provider(p, timeout=timeout) for p in provider]
     except (RulesetError, TemplateError, ProviderConfigError) as exc:
-        raise _fail(str(exc)) from None
+        raise usage_error(str(exc)) from None
     outbox = Outbox(settings.outbox_path)
     events = EventWriter(settings.events_dir, settings.recipient_salt)
     options = WorkerOptions(lease_s=lease, reconcile_after_s=reconcile_after,
@@ -239,14 +235,14 @@ def schedule_cmd(
         ruleset = load_ruleset(rules)
         book = load_templates(settings.templates)
     except (RulesetError, TemplateError) as exc:
-        raise _fail(str(exc)) from None
+        raise usage_error(str(exc)) from None
     outbox = Outbox(settings.outbox_path)
     intake = Intake(outbox, book, lambda: ruleset, settings.secret, settings.link_base)
     try:
         s = create(outbox, intake, schedule_id, cron, template, [(p, params) for p in phone], tz,
                    settings.marketing_hours)  # fmt: skip
     except IntakeError as exc:
-        raise _fail(f"{exc.field or 'request'}: {exc.message}") from None
+        raise usage_error(f"{exc.field or 'request'}: {exc.message}") from None
     for w in s.warnings:
         sys.stderr.write(f"warning: {w}\n")
     _print({"id": s.id, "cron": s.cron, "tz": s.tz, "next_fire_at": s.next_fire_at,

@@ -14,25 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 from engine.message import Message, MessageError, MessageIn
-from engine.ruleset import RuleSet, RulesetError, default_rules_dir, load_ruleset, validate_rules
+from engine.ruleset import default_rules_dir, validate_rules
+from engine.usage import load_rules_or_exit, usage_error
 
 rules_app = typer.Typer(help="Check, test, document and compare rule files.", no_args_is_help=True)
 
 DirArg = Annotated[
     Path | None, typer.Argument(help="Rules directory (default: the shipped rules/).")
 ]
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    sys.stderr.write(f"error: {message}\n")
-    return typer.Exit(code)
-
-
-def _load(rules: Path | None) -> RuleSet:
-    try:
-        return load_ruleset(rules)
-    except RulesetError as exc:
-        raise _fail(str(exc)) from None
 
 
 @rules_app.command("check")
@@ -61,13 +50,13 @@ def rules_test(
     """Run every rule's inline examples; show spans found vs expected; exit 1 if any fails."""
     from engine.rule_examples import run_examples
 
-    rs = _load(rules)
+    rs = load_rules_or_exit(rules)
     results = run_examples(rs, rule)
     if rule is not None and not results:
         known = [pr.full_id for pr in rs.specs]
         from engine.ruleset.errors import did_you_mean
 
-        raise _fail(
+        raise usage_error(
             f"no rule '{rule}' with examples.{did_you_mean(rule, known)} See: xinshi rules show"
         )
     console = Console(soft_wrap=True)
@@ -105,7 +94,7 @@ def rules_docs(
     """Write a Markdown catalogue of every rule (id, category, severity, source, examples)."""
     from engine.rule_docs import render_docs
 
-    text = render_docs(_load(rules))
+    text = render_docs(load_rules_or_exit(rules))
     if out is None:
         sys.stdout.write(text)
     else:
@@ -116,7 +105,7 @@ def rules_docs(
 @rules_app.command("show")
 def rules_show(rules: DirArg = None) -> None:
     """List packs, rule counts, word counts and the ruleset version."""
-    rs = _load(rules)
+    rs = load_rules_or_exit(rules)
     title = f"ruleset {rs.name} · version {rs.version}" + (
         f" · commit {rs.commit}" if rs.commit else ""
     )
@@ -156,7 +145,7 @@ def rules_diff(
     new_dir = new or default_rules_dir()
     with tempfile.TemporaryDirectory(prefix="xinshi-old-rules-") as tmp:
         old_dir = _old_rules(old, new_dir, Path(tmp))
-        old_rs, new_rs = _load(old_dir), _load(new_dir)
+        old_rs, new_rs = load_rules_or_exit(old_dir), load_rules_or_exit(new_dir)
         messages, bad = _read_corpus(corpus)
         impact = replay(old_rs, new_rs, messages)
     if as_json:
@@ -229,7 +218,7 @@ def _old_rules(old: str, new_dir: Path, tmp: Path) -> Path:
     except (OSError, ValueError, subprocess.SubprocessError) as exc:
         detail = getattr(exc, "stderr", b"") or b""
         msg = detail.decode(errors="replace").strip() if isinstance(detail, bytes) else str(detail)
-        raise _fail(
+        raise usage_error(
             f"--old {old!r} is neither a directory nor a git ref with {new_dir}: {msg or exc}"
         ) from None
     import io
@@ -244,7 +233,7 @@ def _read_corpus(path: Path) -> tuple[list[Message], list[tuple[int, str]]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+        raise usage_error(f"cannot read {path}: {exc.strerror}") from None
     messages: list[Message] = []
     bad: list[tuple[int, str]] = []
     for lineno, line in enumerate(raw.splitlines(), start=1):

@@ -19,6 +19,7 @@ from engine.message import Message, MessageError, MessageIn
 from engine.ruleset import RuleSet, RulesetError, load_ruleset
 from engine.score import ModelError, check_scored, load_model
 from engine.score.model import MODEL_FILE, EngagementModel
+from engine.usage import usage_error
 from engine.verdict import Verdict
 
 model_app = typer.Typer(
@@ -27,13 +28,7 @@ model_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-EXIT_USAGE = 2
 _VERDICT_STYLE = {"allow": "bold green", "review": "bold yellow", "block": "bold red"}
-
-
-def _fail(message: str) -> typer.Exit:
-    sys.stderr.write(f"error: {message}\n")
-    return typer.Exit(EXIT_USAGE)
 
 
 @model_app.command("train")
@@ -59,7 +54,7 @@ def train_cmd(
         try:
             cells = load_events(events)
         except EventsError as exc:
-            raise _fail(str(exc)) from None
+            raise usage_error(str(exc)) from None
         result = train(cells, trained_on="events", source=str(events), C=c, seed=seed)
     else:
         sim = simulate(campaigns=campaigns, seed=seed)
@@ -114,9 +109,9 @@ def read_drafts(
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+        raise usage_error(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
-        raise _fail(f"{path}: not valid UTF-8. Save the file as UTF-8") from None
+        raise usage_error(f"{path}: not valid UTF-8. Save the file as UTF-8") from None
     defaults: dict[str, Any] = {"type": type_, "industry": industry, "send_at": send_at}
     rows: list[tuple[int, dict[str, Any]]] = []
     suffix = path.suffix.lower()
@@ -126,14 +121,16 @@ def read_drafts(
                 try:
                     data = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
-                    raise _fail(f"{path}:{i}: not valid JSON ({exc})") from None
+                    raise usage_error(f"{path}:{i}: not valid JSON ({exc})") from None
                 if not isinstance(data, dict):
-                    raise _fail(f'{path}:{i}: each line must be an object like {{"text": "..."}}')
+                    raise usage_error(
+                        f'{path}:{i}: each line must be an object like {{"text": "..."}}'
+                    )
                 rows.append((i, data))
     elif suffix == ".csv":
         reader = csv.DictReader(io.StringIO(raw))
         if not reader.fieldnames or "text" not in reader.fieldnames:
-            raise _fail(f"{path}:1: the CSV needs a header with a 'text' column")
+            raise usage_error(f"{path}:1: the CSV needs a header with a 'text' column")
         rows = [
             (i, {k: v for k, v in r.items() if k and v not in (None, "")})
             for i, r in enumerate(reader, start=2)
@@ -150,11 +147,11 @@ def read_drafts(
             err = exc.errors()[0]
             field = ".".join(str(p) for p in err["loc"])
             what = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-            raise _fail(f"{path}:{i}: {field}: {what}") from None
+            raise usage_error(f"{path}:{i}: {field}: {what}") from None
         except MessageError as exc:
-            raise _fail(f"{path}:{i}: {exc.field}: {exc.message}") from None
+            raise usage_error(f"{path}:{i}: {exc.field}: {exc.message}") from None
     if not messages:
-        raise _fail(f"{path}: no drafts found")
+        raise usage_error(f"{path}: no drafts found")
     return messages
 
 
@@ -207,12 +204,12 @@ def variants_cmd(
 ) -> None:
     """Rank drafts by predicted click rate, with verdict, segments and cost; mark the best."""
     if price < 0:
-        raise _fail("--price must be >= 0 (yuan per segment, e.g. 0.045)")
+        raise usage_error("--price must be >= 0 (yuan per segment, e.g. 0.045)")
     try:
         rs = load_ruleset(rules)
         mdl = load_model(model)
     except (RulesetError, ModelError) as exc:
-        raise _fail(str(exc)) from None
+        raise usage_error(str(exc)) from None
     rows = rank(read_drafts(file, type_, industry, send_at), rs, mdl, price)
     if as_json:
         for r in rows:
