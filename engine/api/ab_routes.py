@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from engine.abtest.report import METRICS, report
+from engine.abtest.report import METRICS, Report, report
 from engine.abtest.store import StoreError, connect, data_dir, experiments
 from engine.api.limits import error_body
 
@@ -26,33 +26,40 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> Re
     return Response(error_body(code, message, field), status, media_type="application/json")
 
 
-def _report(experiment: str, metric: str) -> Response:
+def _bad_metric(metric: str) -> Response | None:
+    if metric in METRICS:
+        return None
+    message = f"unknown metric {metric!r}; one of {', '.join(METRICS)}"
+    return _error(422, "invalid_request", message, "metric")
+
+
+def _load(experiment: str, metric: str) -> Report | Response:
+    """The experiment's report, or the 404 that says why there is none."""
     try:
         con = connect(read_only=True)
     except StoreError:
         return _error(404, "not_found", f"no experiment {experiment!r}: the A/B store is empty")
     try:
         if experiment not in experiments(con):
-            return _error(
-                404, "not_found", f"no experiment {experiment!r} in {data_dir()}", "experiment"
-            )
-        body = report(con, experiment, metric).to_dict()
+            message = f"no experiment {experiment!r} in {data_dir()}"
+            return _error(404, "not_found", message, "experiment")
+        return report(con, experiment, metric)
     finally:
         con.close()
-    return Response(orjson.dumps(body), media_type="application/json")
+
+
+def _report(experiment: str, metric: str) -> Response:
+    rep = _load(experiment, metric)
+    if isinstance(rep, Response):
+        return rep
+    return Response(orjson.dumps(rep.to_dict()), media_type="application/json")
 
 
 @router.get(AB, summary="A/B report for one experiment")
 async def ab_report(experiment: str, metric: str = "click") -> Response:
     """Return the experiment's report: variants, comparisons, SRM, segments, send-time heatmap."""
-    if metric not in METRICS:
-        return _error(
-            422,
-            "invalid_request",
-            f"unknown metric {metric!r}; one of {', '.join(METRICS)}",
-            "metric",
-        )
-    return await run_in_threadpool(_report, experiment, metric)
+    bad = _bad_metric(metric)
+    return bad if bad is not None else await run_in_threadpool(_report, experiment, metric)
 
 
 def _list() -> Response:
@@ -77,18 +84,9 @@ async def ab_list() -> Response:
 def _chart(experiment: str, metric: str) -> Response:
     from engine.abtest.plot import write_png  # matplotlib loads only when a chart is asked for
 
-    try:
-        con = connect(read_only=True)
-    except StoreError:
-        return _error(404, "not_found", f"no experiment {experiment!r}: the A/B store is empty")
-    try:
-        if experiment not in experiments(con):
-            return _error(
-                404, "not_found", f"no experiment {experiment!r} in {data_dir()}", "experiment"
-            )
-        rep = report(con, experiment, metric)
-    finally:
-        con.close()
+    rep = _load(experiment, metric)
+    if isinstance(rep, Response):
+        return rep
     with tempfile.TemporaryDirectory() as tmp:
         png = write_png(rep, Path(tmp) / "chart.png").read_bytes()
     return Response(png, media_type="image/png")
@@ -97,11 +95,5 @@ def _chart(experiment: str, metric: str) -> Response:
 @router.get(AB_CHART, summary="A/B charts (PNG): rates with intervals, send-time heatmap")
 async def ab_chart(experiment: str, metric: str = "click") -> Response:
     """Return the report's two charts as one PNG."""
-    if metric not in METRICS:
-        return _error(
-            422,
-            "invalid_request",
-            f"unknown metric {metric!r}; one of {', '.join(METRICS)}",
-            "metric",
-        )
-    return await run_in_threadpool(_chart, experiment, metric)
+    bad = _bad_metric(metric)
+    return bad if bad is not None else await run_in_threadpool(_chart, experiment, metric)
