@@ -29,6 +29,7 @@ from engine.dispatch.events import EventWriter
 from engine.dispatch.message import Status
 from engine.dispatch.optout import OptOutWords, apply_inbound, load_optout_words
 from engine.dispatch.providers import CALLBACKS
+from engine.dispatch.providers.base import Callbacks
 from engine.message import MessageError, make_message, parse_send_at, parse_type
 from engine.reload import RulesetHolder
 
@@ -128,6 +129,15 @@ def dispatch_router(
         authorize(request, True)
         return None
 
+    async def callback(provider: str, request: Request) -> tuple[Callbacks, Any] | Response:
+        """A provider push: known provider, valid key, JSON body — or the error response."""
+        if provider not in CALLBACKS:
+            return _err(404, "not_found", f"unknown provider {provider!r}", "provider")
+        if (denied := callback_auth(request)) is not None:
+            return denied
+        data, bad = await _read(request)
+        return bad if bad is not None else (CALLBACKS[provider], data)
+
     @router.post("/v1/approvals", summary="Check a text and get an approval token if allowed")
     async def approvals(request: Request) -> Response:
         authorize(request, True)
@@ -185,14 +195,10 @@ def dispatch_router(
 
     @router.post("/v1/dispatch/receipts/{provider}", summary="Delivery receipts (provider push)")
     async def receipts(provider: str, request: Request) -> Response:
-        if provider not in CALLBACKS:
-            return _err(404, "not_found", f"unknown provider {provider!r}", "provider")
-        if (denied := callback_auth(request)) is not None:
-            return denied
-        data, bad = await _read(request)
-        if bad:
-            return bad
-        cb = CALLBACKS[provider]
+        got = await callback(provider, request)
+        if isinstance(got, Response):
+            return got
+        cb, data = got
         now = time.time()
         for mid in d.outbox.apply_receipts(cb.parse_receipts(data), now):
             row = d.outbox.get(mid)
@@ -203,14 +209,10 @@ def dispatch_router(
 
     @router.post("/v1/dispatch/inbound/{provider}", summary="User replies (MO; opt-outs)")
     async def inbound(provider: str, request: Request) -> Response:
-        if provider not in CALLBACKS:
-            return _err(404, "not_found", f"unknown provider {provider!r}", "provider")
-        if (denied := callback_auth(request)) is not None:
-            return denied
-        data, bad = await _read(request)
-        if bad:
-            return bad
-        cb = CALLBACKS[provider]
+        got = await callback(provider, request)
+        if isinstance(got, Response):
+            return got
+        cb, data = got
         apply_inbound(d.outbox, d.optout, cb.parse_inbound(data))
         return _json(dict(cb.ack))
 

@@ -182,6 +182,17 @@ def test_api_errors_are_json_and_keys_are_required(stack: Stack) -> None:
     assert r.status_code == 401
     r = httpx.post(f"{stack.api}/v1/dispatch/receipts/aliyun?key={KEY}", content=b"[]", timeout=10)
     assert r.json() == {"code": 0, "msg": "接收成功"}
+    r = httpx.post(f"{stack.api}/v1/dispatch/inbound/acme?key={KEY}", content=b"[]", timeout=10)
+    assert r.status_code == 404
+    assert r.json()["error"] == {
+        "code": "not_found", "message": "unknown provider 'acme'", "field": "provider"
+    }  # fmt: skip
+    r = httpx.post(f"{stack.api}/v1/dispatch/inbound/tencent?key=wrong", content=b"[]", timeout=10)
+    assert r.status_code == 401 and r.json()["error"]["message"] == "the API key is not valid"
+    r = httpx.post(
+        f"{stack.api}/v1/dispatch/receipts/tencent?key={KEY}", content=b"{no", timeout=10
+    )
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_json"
     r = httpx.post(
         f"{stack.api}/v1/approvals",
         json={"text": "【信使商城】全网最低价！加V信领券", "type": "marketing"},
