@@ -193,33 +193,19 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
 
 def _scope_errors(pr: PackRule, profiles: list[str], industries: list[str]) -> list[RuleFileError]:
     """Profiles and industries a rule names must exist, or the rule silently never applies."""
-    out = []
-    for name in pr.spec.profiles or ():
-        if name not in profiles:
-            known = ", ".join(profiles)
-            msg = f"field 'profiles': unknown profile '{name}'. Known profiles: {known}."
-            out.append(
-                RuleFileError(
-                    pr.path,
-                    pr.line_of_key("profiles"),
-                    pr.full_id,
-                    msg + did_you_mean(name, profiles),
-                )
-            )
-    if industries:
+    checks = [("profiles", "profile", "profiles", profiles)]
+    if industries:  # a ruleset that lists no industries accepts any
         for key in ("industries", "skip_industries"):
-            for name in getattr(pr.spec, key) or ():
-                if name not in industries:
-                    known = ", ".join(industries)
-                    msg = f"field '{key}': unknown industry '{name}'. Known industries: {known}."
-                    out.append(
-                        RuleFileError(
-                            pr.path,
-                            pr.line_of_key(key),
-                            pr.full_id,
-                            msg + did_you_mean(name, industries),
-                        )
-                    )
+            checks.append((key, "industry", "industries", industries))
+    out = []
+    for key, noun, nouns, known in checks:
+        for name in getattr(pr.spec, key) or ():
+            if name not in known:
+                msg = (
+                    f"field '{key}': unknown {noun} '{name}'. Known {nouns}: "
+                    f"{', '.join(known)}.{did_you_mean(name, known)}"
+                )
+                out.append(RuleFileError(pr.path, pr.line_of_key(key), pr.full_id, msg))
     return out
 
 
