@@ -167,7 +167,6 @@ class _Tables:
         self.fold_bmp = bmp
         self.fold_multi = multi
         self.format_chars = fmt
-        self.noise_set = frozenset(chr(cp) for cp in noise)
         self.noise_run = re.compile(f"[{_char_class(noise)}]+")
         # Without the ranges past the BMP, the class is one bitmap test per character:
         # used when the text has no character past U+FFFF (``wide`` finds those).
@@ -249,11 +248,6 @@ def _fold_one(text: str, t: _Tables) -> str:
     if t.wide.search(out) and t.wide.search(text):
         return text.translate(t.fold_one)
     return out
-
-
-def is_noise(ch: str) -> bool:
-    """Tell whether a character is skipped between the characters of a word."""
-    return ch in tables().noise_set
 
 
 def is_filler(ch: str) -> bool:

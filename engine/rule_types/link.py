@@ -37,7 +37,6 @@ URL = re.compile(
 # before the full pattern, which has no literal prefix to scan for.
 _MAYBE_URL = re.compile(r"[0-9a-z-]\.[0-9a-z]", re.IGNORECASE)
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
-_SECOND_LEVEL = frozenset({"com.cn", "net.cn", "org.cn", "gov.cn", "edu.cn", "com.hk", "co.uk"})
 
 
 class Link(NamedTuple):
@@ -67,13 +66,6 @@ def find_links(ctx: Context) -> list[Link]:
             links.append(Link(s, e, m.group("host").lower(), m.group(0)))
     ctx.__dict__["links"] = links
     return links
-
-
-def registrable(host: str) -> str:
-    """Return the registrable domain of ``host`` (m.xinshi-mall.cn -> xinshi-mall.cn)."""
-    labels = host.split(".")
-    n = 3 if ".".join(labels[-2:]) in _SECOND_LEVEL else 2
-    return ".".join(labels[-n:])
 
 
 def host_in(host: str, domains: frozenset[str]) -> bool:
