@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import bench.corpus as corpus_module
+from bench import detection
 from bench.corpus import (
     HERE,
     LABELS,
@@ -115,3 +116,28 @@ def test_a_bad_line_names_file_line_and_field(
     assert path("dev", "clean") == tmp_path / "dev" / "clean.jsonl"
     with pytest.raises(CorpusError, match=error):
         load("dev", "clean")
+
+
+def test_every_peer_case_loads_as_its_own_rule_pack() -> None:
+    for split in SPLITS:
+        cases = load_peers(split)
+        passed, failures = detection.run_peers(cases)
+        assert passed + len(failures) == len(cases)
+        assert all(line.strip().startswith("peers-") for line in failures)  # ids only, no text
+
+
+def test_detection_bench_prints_the_table_for_dev(capsys: pytest.CaptureFixture[str]) -> None:
+    assert detection.main(["--split", "dev"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Detection on the dev split: ")
+    assert "contact_diversion" in out and "precision" in out
+    assert re.search(r"^peer cases: \d+/\d+ pass$", out, re.M)
+    assert re.search(r"^clean \(\d+\): false alarm, any content finding \d+ = ", out, re.M)
+    assert re.search(r"^timing: \d+ messages in ", out, re.M)
+
+
+def test_detection_bench_will_not_show_frozen_messages(capsys: pytest.CaptureFixture[str]) -> None:
+    assert detection.main(["--split", "frozen", "--misses"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "--misses works on --split dev only: the frozen split is held out\n"
