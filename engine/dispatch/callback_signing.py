@@ -102,7 +102,7 @@ def verify(
     if abs(skew) > window_s:
         raise CallbackAuthError(
             "stale_timestamp",
-            f"the callback timestamp is {int(abs(skew))} s {'old' if skew > 0 else 'ahead'}; "
+            f"the callback timestamp is {round(abs(skew))} s {'old' if skew > 0 else 'ahead'}; "
             f"the window is {window_s} s. Check the sender's clock",
         )
     if not seen.claim(expected, int(raw_ts) + window_s, now):
