@@ -251,11 +251,10 @@ def serve(
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     from engine.api import create_app
     from engine.api.server import run
-    from engine.dispatch.secret import SecretError
 
     try:
-        app_ = create_app()  # rules and the approval secret loaded once, before the workers fork
-    except (RulesetError, SecretError) as exc:
+        app_ = create_app()  # rules, dispatch settings and secret read once, before the fork
+    except (RulesetError, ValueError) as exc:  # SecretError, bad XINSHI_* dispatch settings
         raise usage_error(str(exc)) from None
     try:
         run(app_, host, port, workers, log_level)

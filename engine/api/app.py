@@ -35,7 +35,7 @@ from engine.api.requests import read_json as _body
 from engine.api.requests import run_check as _verdict
 from engine.api.settings import Settings
 from engine.check import check
-from engine.dispatch.secret import secret_from_env
+from engine.dispatch.config import DispatchSettings
 from engine.message import MessageError
 from engine.reload import RulesetHolder
 from engine.ruleset import default_rules_dir
@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API around one RulesetHolder (hot-reloaded when watch_rules is on)."""
     settings = settings or Settings.from_env()
     install_log_masking()
-    secret = secret_from_env()  # here, in the master, before any worker forks
+    # the approval secret is loaded (created once, atomically) here, before any worker forks
+    dispatch_settings = DispatchSettings.from_env()
     holder = RulesetHolder(settings.rules_dir or default_rules_dir())
     stop = threading.Event()
 
@@ -204,7 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(playground_router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
-    app.include_router(dispatch_router(holder, settings, secret))
+    app.include_router(dispatch_router(holder, settings, dispatch_settings))
     limits = {BATCH: settings.max_batch_body_bytes}
     app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_body_bytes))
     app.add_middleware(metrics.RequestMetrics, routes=ROUTES)

@@ -69,14 +69,10 @@ class _ApproveIn(BaseModel):
 
 
 class Dispatch:
-    """What the routes share, opened on first use; the secret was loaded at start-up."""
+    """What the routes share, opened on first use; settings and secret read at start-up."""
 
-    def __init__(self, holder: RulesetHolder, secret: bytes) -> None:
-        self.holder, self.secret = holder, secret
-
-    @cached_property
-    def settings(self) -> DispatchSettings:
-        return DispatchSettings.from_env(secret=self.secret)  # loaded before the workers fork
+    def __init__(self, holder: RulesetHolder, settings: DispatchSettings) -> None:
+        self.holder, self.settings = holder, settings  # read before the workers fork
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -121,10 +117,12 @@ def _model_error(exc: ValidationError) -> Response:
 DISPATCH, ADMIN = [Depends(require(Scope.DISPATCH))], [Depends(require(Scope.ADMIN))]
 
 
-def dispatch_router(holder: RulesetHolder, settings: Settings, secret: bytes) -> APIRouter:
+def dispatch_router(
+    holder: RulesetHolder, settings: Settings, dispatch: DispatchSettings
+) -> APIRouter:
     """The dispatch routes; each declares its key scope (engine/api/auth.py)."""
     router = APIRouter()
-    d = Dispatch(holder, secret)
+    d = Dispatch(holder, dispatch)
 
     callbacks = [Depends(callback_guard(settings, lambda: d.seen))]
 

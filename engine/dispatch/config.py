@@ -50,12 +50,10 @@ class DispatchSettings:
         return self.data_dir / "events"
 
     @classmethod
-    def from_env(
-        cls, data_dir: Path | None = None, secret: bytes | None = None
-    ) -> DispatchSettings:
+    def from_env(cls, data_dir: Path | None = None) -> DispatchSettings:
         """Read XINSHI_DATA_DIR, XINSHI_DISPATCH_SECRET, XINSHI_LINK_BASE, ...
 
-        ``secret``: one already loaded (the server's master loads it before forking).
+        Creates the approval secret file if there is none (``xinshi serve``: in the master).
         """
         root = data_dir or Path(os.environ.get("XINSHI_DATA_DIR") or "xinshi-data")
         tpl = os.environ.get("XINSHI_TEMPLATES")
@@ -64,7 +62,7 @@ class DispatchSettings:
             raise ValueError(f"XINSHI_APPROVAL_TTL={ttl!r}: write a number of seconds, e.g. 86400")
         return cls(
             data_dir=root,
-            secret=secret or load_secret(root, os.environ.get("XINSHI_DISPATCH_SECRET")),
+            secret=load_secret(root, os.environ.get("XINSHI_DISPATCH_SECRET")),
             approval_ttl_s=int(ttl),
             link_base=os.environ.get("XINSHI_LINK_BASE", "https://xinshi.cn").rstrip("/"),
             templates=Path(tpl) if tpl else None,

@@ -3,7 +3,8 @@
 The file ``approval.key`` next to the outbox is written to a private temporary file (exclusive
 create, mode 0600), flushed to disk and then linked into place, so no reader can ever see it
 empty or half-written; if two processes create it at once, one link wins and both read the
-winner's bytes. ``xinshi serve`` calls :func:`load_secret` in the master before the workers fork.
+winner's bytes. ``xinshi serve`` loads it (DispatchSettings.from_env in create_app) in the
+master, before the workers fork.
 """
 
 from __future__ import annotations
@@ -75,9 +76,3 @@ def load_secret(data_dir: Path, env_value: str | None = None) -> bytes:
         ) from None
     fix = "delete the file to generate a new one (tokens already issued stop verifying)"
     return _check(secret, str(path), fix)
-
-
-def secret_from_env() -> bytes:
-    """The secret for $XINSHI_DATA_DIR / $XINSHI_DISPATCH_SECRET (what ``xinshi serve`` uses)."""
-    data_dir = Path(os.environ.get("XINSHI_DATA_DIR") or "xinshi-data")
-    return load_secret(data_dir, os.environ.get("XINSHI_DISPATCH_SECRET"))

@@ -85,6 +85,11 @@ def test_serve_refuses_a_short_secret_from_the_environment(tmp_path: Path) -> No
     )
 
 
+def test_serve_refuses_a_bad_approval_lifetime(tmp_path: Path) -> None:
+    line = _serve_error({"XINSHI_DATA_DIR": str(tmp_path), "XINSHI_APPROVAL_TTL": "1 day"})
+    assert line == "error: XINSHI_APPROVAL_TTL='1 day': write a number of seconds, e.g. 86400"
+
+
 def test_load_secret_refuses_a_short_file(tmp_path: Path) -> None:
     (tmp_path / "approval.key").write_bytes(b"abc")
     with pytest.raises(SecretError, match="has 3 bytes; it needs at least 16"):
