@@ -14,11 +14,11 @@ import pytest
 from tests.conftest import RULES
 from tests.processes import serving
 
-KEYS = {"check": "kc-check", "admin": "ka-admin", "dispatch": "kd-dispatch",
+KEYS = {"check": "kc-check", "read": "kr-read", "admin": "ka-admin", "dispatch": "kd-dispatch",
         "callbacks": "kb-callbacks", "bare": "kx-bare", "utf8": "钥匙-ü"}  # fmt: skip
 ENV = {
     "XINSHI_API_KEYS": ",".join(
-        [f"{scope}:{KEYS[scope]}" for scope in ("check", "admin", "dispatch", "callbacks")]
+        [f"{scope}:{KEYS[scope]}" for scope in ("check", "read", "admin", "dispatch", "callbacks")]
         + [KEYS["bare"], f"check:{KEYS['utf8']}"]
     ),
     "XINSHI_KEYED_CHECKS": "1",
@@ -61,6 +61,7 @@ MAY = {
     "check": {"public", "check", "read"},
     "admin": {"public", "admin", "read"},
     "dispatch": {"public", "dispatch", "read"},
+    "read": {"public", "read"},
     "callbacks": {"public"},
     "bare": {"public", "check", "read", "admin", "dispatch"},
 }
@@ -172,7 +173,7 @@ def test_bad_key_settings_stop_the_server_with_one_line(tmp_path: Path) -> None:
 
     cases = {
         "XINSHI_API_KEYS": ("sudo:k1", "error: XINSHI_API_KEYS: unknown scope 'sudo' (known: "
-                            "check, admin, dispatch, callbacks); write scope:key, e.g. "
+                            "check, read, admin, dispatch, callbacks); write scope:key, e.g. "
                             "check:k1,admin:k2"),
         "XINSHI_PUBLIC": ("metrics,secrets", "error: XINSHI_PUBLIC: unknown endpoint group "
                           "'secrets'; known: metrics, openapi, rules, catalog, ab"),

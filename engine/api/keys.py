@@ -37,7 +37,7 @@ def parse_keys(text: str) -> dict[bytes, frozenset[Scope]]:
             try:
                 scope = Scope(name.strip().lower())
             except ValueError:
-                known = ", ".join(s.value for s in Scope if s is not Scope.READ)
+                known = ", ".join(s.value for s in Scope)
                 raise ValueError(
                     f"XINSHI_API_KEYS: unknown scope {name!r} (known: {known}); "
                     "write scope:key, e.g. check:k1,admin:k2"
