@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import hmac
 import time
-from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from engine.api.auth import Scope, require
+from engine.api.callback_auth import callback_guard
 from engine.api.limits import error_body
 from engine.api.settings import Settings
-from engine.check import check
 from engine.dispatch import (
     DispatchSettings,
     Intake,
@@ -24,13 +23,14 @@ from engine.dispatch import (
     SendRequest,
     load_templates,
 )
-from engine.dispatch.approval import ApprovalError, issue
+from engine.dispatch.approval import ApprovalError
+from engine.dispatch.callback_signing import SeenSignatures
 from engine.dispatch.events import EventWriter
 from engine.dispatch.message import Status
 from engine.dispatch.optout import OptOutWords, apply_inbound, load_optout_words
 from engine.dispatch.providers import CALLBACKS
 from engine.dispatch.providers.base import Callbacks
-from engine.message import MessageError, make_message, parse_send_at, parse_type
+from engine.message import MessageError, parse_send_at
 from engine.reload import RulesetHolder
 
 
@@ -64,19 +64,15 @@ class _ConversionIn(BaseModel):
 
 class _ApproveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str
-    type: str | None = None
+    template: str
+    params: dict[str, Any] = {}
 
 
 class Dispatch:
-    """What the routes share, opened on first use (the check API runs without a data dir)."""
+    """What the routes share, opened on first use; settings and secret read at start-up."""
 
-    def __init__(self, holder: RulesetHolder) -> None:
-        self.holder = holder
-
-    @cached_property
-    def settings(self) -> DispatchSettings:
-        return DispatchSettings.from_env()
+    def __init__(self, holder: RulesetHolder, settings: DispatchSettings) -> None:
+        self.holder, self.settings = holder, settings  # read before the workers fork
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -86,7 +82,9 @@ class Dispatch:
     def intake(self) -> Intake:
         s = self.settings
         book = load_templates(s.templates)
-        return Intake(self.outbox, book, lambda: self.holder.ruleset, s.secret, s.link_base)
+        return Intake(
+            self.outbox, book, lambda: self.holder.ruleset, s.secret, s.link_base, s.approval_ttl_s
+        )
 
     @cached_property
     def events(self) -> EventWriter:
@@ -95,6 +93,10 @@ class Dispatch:
     @cached_property
     def optout(self) -> OptOutWords:
         return load_optout_words()
+
+    @cached_property
+    def seen(self) -> SeenSignatures:
+        return SeenSignatures(self.settings.data_dir / "callbacks.sqlite")
 
 
 async def _read(request: Request) -> tuple[Any, Response | None]:
@@ -112,55 +114,48 @@ def _model_error(exc: ValidationError) -> Response:
     return _err(422, "invalid_request", f"{field}: {what}", field)
 
 
-def dispatch_router(
-    authorize: Callable[[Request, bool], None], holder: RulesetHolder, settings: Settings
-) -> APIRouter:
-    """The dispatch routes, behind the same API keys as the rest of the API."""
-    router = APIRouter()
-    d = Dispatch(holder)
+DISPATCH, ADMIN = [Depends(require(Scope.DISPATCH))], [Depends(require(Scope.ADMIN))]
 
-    def callback_auth(request: Request) -> Response | None:
-        # providers call a configured URL: the key may come as ?key=... instead of a header
-        key = request.query_params.get("key")
-        if key and settings.api_keys:
-            if any(hmac.compare_digest(key, k) for k in settings.api_keys):
-                return None
-            return _err(401, "unauthorized", "the API key is not valid")
-        authorize(request, True)
-        return None
+
+def dispatch_router(
+    holder: RulesetHolder, settings: Settings, dispatch: DispatchSettings
+) -> APIRouter:
+    """The dispatch routes; each declares its key scope (engine/api/auth.py)."""
+    router = APIRouter()
+    d = Dispatch(holder, dispatch)
+
+    callbacks = [Depends(callback_guard(settings, lambda: d.seen))]
 
     async def callback(provider: str, request: Request) -> tuple[Callbacks, Any] | Response:
-        """A provider push: known provider, valid key, JSON body — or the error response."""
+        """A provider push (already verified): known provider, JSON body — or the error."""
         if provider not in CALLBACKS:
             return _err(404, "not_found", f"unknown provider {provider!r}", "provider")
-        if (denied := callback_auth(request)) is not None:
-            return denied
         data, bad = await _read(request)
         return bad if bad is not None else (CALLBACKS[provider], data)
 
-    @router.post("/v1/approvals", summary="Check a text and get an approval token if allowed")
+    @router.post("/v1/approvals", summary="Check a template's text; an approval token if allowed",
+                 dependencies=DISPATCH)  # fmt: skip
     async def approvals(request: Request) -> Response:
-        authorize(request, True)
         data, bad = await _read(request)
         if bad:
             return bad
         try:
             body = _ApproveIn.model_validate(data)
-            msg_type = parse_type(body.type)
-            verdict = check(make_message(body.text, type=msg_type), holder.ruleset)
-            approval = issue(verdict, body.text, msg_type, d.settings.secret)
+            verdict, approval = d.intake.approval(body.template, body.params)
         except ValidationError as exc:
             return _model_error(exc)
-        except MessageError as exc:
-            return _err(422, "invalid_message", exc.message, exc.field)
+        except IntakeError as exc:
+            return _err(422, exc.code, exc.message, exc.field)
         except ApprovalError as exc:
-            return _json({"error": {"code": exc.code, "message": exc.message, "field": "text"},
-                          "verdict": verdict.to_dict()}, 422)  # fmt: skip
-        return _json({"approval": approval.token, "verdict": verdict.to_dict()})
+            verdict_out = exc.verdict.to_dict() if exc.verdict else None
+            return _json({"error": {"code": exc.code, "message": exc.message, "field": "params"},
+                          "verdict": verdict_out}, 422)  # fmt: skip
+        return _json({"approval": approval.token, "expires_at": approval.expires_at,
+                      "verdict": verdict.to_dict()})  # fmt: skip
 
-    @router.post("/v1/messages", summary="Queue an approved message (idempotent)")
+    @router.post("/v1/messages", summary="Queue an approved message (idempotent)",
+                 dependencies=DISPATCH)  # fmt: skip
     async def send(request: Request) -> Response:
-        authorize(request, True)
         data, bad = await _read(request)
         if bad:
             return bad
@@ -184,16 +179,22 @@ def dispatch_router(
             out["reason"] = "the recipient replied to opt out of this signature's marketing"
         return _json(out, 201 if created else 200)
 
-    @router.get("/v1/messages/{message_id}", summary="A message's record, history and receipts")
+    @router.get("/v1/messages/{message_id}", summary="A message's record, history and receipts",
+                dependencies=ADMIN)  # fmt: skip
     async def status(message_id: str, request: Request) -> Response:
-        authorize(request, True)
         row = d.outbox.get(message_id)
         if row is None:
             return _err(404, "not_found", f"no message {message_id!r}", "message_id")
         return _json({**row.to_dict(), "history": d.outbox.history(row.id),
                       "receipts": d.outbox.receipts_for(row.id)})  # fmt: skip
 
-    @router.post("/v1/dispatch/receipts/{provider}", summary="Delivery receipts (provider push)")
+    @router.post(
+        "/v1/dispatch/receipts/{provider}",
+        summary="Delivery receipts (provider push)",
+        dependencies=callbacks,
+    )
+    @router.post("/v1/dispatch/receipts/{provider}/{token}", include_in_schema=False,
+                 dependencies=callbacks)  # fmt: skip
     async def receipts(provider: str, request: Request) -> Response:
         got = await callback(provider, request)
         if isinstance(got, Response):
@@ -207,7 +208,13 @@ def dispatch_router(
                 d.events.write(event, row, ts=now)
         return _json(dict(cb.ack))
 
-    @router.post("/v1/dispatch/inbound/{provider}", summary="User replies (MO; opt-outs)")
+    @router.post(
+        "/v1/dispatch/inbound/{provider}",
+        summary="User replies (MO; opt-outs)",
+        dependencies=callbacks,
+    )
+    @router.post("/v1/dispatch/inbound/{provider}/{token}", include_in_schema=False,
+                 dependencies=callbacks)  # fmt: skip
     async def inbound(provider: str, request: Request) -> Response:
         got = await callback(provider, request)
         if isinstance(got, Response):
@@ -216,9 +223,9 @@ def dispatch_router(
         apply_inbound(d.outbox, d.optout, cb.parse_inbound(data))
         return _json(dict(cb.ack))
 
-    @router.post("/v1/conversions", summary="Record a conversion (A/B event with value_fen)")
+    @router.post("/v1/conversions", summary="Record a conversion (A/B event with value_fen)",
+                 dependencies=DISPATCH)  # fmt: skip
     async def conversion(request: Request) -> Response:
-        authorize(request, True)
         data, bad = await _read(request)
         if bad:
             return bad
