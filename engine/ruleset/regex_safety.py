@@ -11,6 +11,8 @@ none of these shapes (``problems`` reports each with the fragment and a fix):
   iterations and the other is bounded (``[^,]{0,20}?\\d{1,10}``), or one has at most 8 (a few
   scans of the rest per start), or a lookbehind right after the first keeps it from ending
   in what the second starts with (``[^,]{0,20}?(?<!\\d)\\d+``).
+- **chain**: three or more bounded repeats of one character class whose iteration counts
+  multiply past 441 (``\\s{0,20}\\s{0,20}\\s{0,20}``), even when each pair is allowed.
 - **start**: an unbounded repeat that can begin the match inside a run of its own characters
   (``[a-z0-9-]+\\.com``, ``[¥￥]?\\s*\\d+``): ``search`` tries every position of the run and
   each attempt scans the rest of it, quadratic time. Bounding it or guarding its start with a
@@ -29,27 +31,38 @@ import re
 import re._constants as _c
 import re._parser as _parser
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from engine.ruleset.charsets import (
+    Item,
+    Ranges,
+    case_closed,
+    complement,
+    difference,
+    in_set,
+    intersect,
+    overlap,
+    union,
+)
 from engine.ruleset.errors import RuleFileError
 
 if TYPE_CHECKING:
     from engine.ruleset.load import PackRule
 
-Ranges = tuple[tuple[int, int], ...]  # sorted, disjoint, inclusive code point ranges
-Item = tuple[Any, Any]
 _Middle = list[tuple[Ranges, ...]]  # ways through the items between two repeats
 
 BOUND = 100  # a repeat with at most this many iterations is bounded (a domain label is 63)
 SMALL = 20  # two overlapping bounded adjacent repeats are fine when one has at most this many
 TINY = 8  # ... and an unbounded one next to one with at most this many
-_ASTRAL: Ranges = ((0x10000, 0x10FFFF),)
 _REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
 _ASSERTS = (_c.ASSERT, _c.ASSERT_NOT)
 _ADJACENT = (
     "two adjacent repeats '{a}' and '{b}' can match the same characters, so matching can take "
     "polynomial time. Merge them into one, or bound them ({{0,20}})"
+)
+_CHAIN = (
+    "the repeats from '{a}' to '{b}' can all match the same characters, so together they can "
+    "split a run hundreds of ways and matching can take polynomial time. Merge them into one"
 )
 _NESTED = (
     "the repeat '{a}' repeats a part that can match text of different lengths, so one text "
@@ -114,6 +127,7 @@ class _Lint:
     def __init__(self, dotall: bool) -> None:
         self.dotall = dotall
         self.found: list[str] = []
+        self.ways = 1
         self.large: list[tuple[Item, list[tuple[list[Item], int]]]] = []  # repeat, its path
 
     # -- nested, adjacent, lookaround ---------------------------------------------------
@@ -156,12 +170,14 @@ class _Lint:
         chars = self.chars(list(rep[1][2]))
         middle: _Middle = [()]
         guarded = True  # still right after ``rep``
+        # ways to split a run among rep and the bounded one-class repeats after it
+        self.ways = rep[1][1] + 1 if _one_class(rep[1][2]) and rep[1][1] <= BOUND else 0
         for items, j in after:
             for op, av in items[j:]:
                 if guarded and op is _c.ASSERT_NOT and av[0] == -1 and len(av[1]) == 1:
                     # (?<!\d) right after the repeat: it cannot end in a digit, so only the
                     # other characters can be taken over by the next repeat
-                    chars = _difference(chars, self.chars(list(av[1])))
+                    chars = difference(chars, self.chars(list(av[1])))
                     continue
                 guarded = False
                 passed = self._scan((op, av), chars, middle, rep)
@@ -183,22 +199,31 @@ class _Lint:
             lo, hi, body = av
             if (
                 hi - lo >= 1
-                and _costly(rep[1][1], hi)
-                and _overlap(chars, self.first(list(body)))
+                and overlap(chars, self.first(list(body)))
                 and _spans(middle, self.chars(list(body)))
             ):
-                self.found.append(_ADJACENT.format(a=render([rep]), b=render([item])))
+                self.ways *= hi + 1 if _one_class(body) and hi <= BOUND else 1
+                if _costly(rep[1][1], hi):
+                    self.found.append(_ADJACENT.format(a=render([rep]), b=render([item])))
+                elif self.ways > (SMALL + 1) ** 2:
+                    self.found.append(_CHAIN.format(a=render([rep]), b=render([item])))
             through = self._scan_seq(list(body), chars, middle, rep)
             return middle if lo == 0 else through
         if op in (_c.SUBPATTERN, _c.ATOMIC_GROUP):
             inner = list(av[-1] if op is _c.SUBPATTERN else av)
             return self._scan_seq(inner, chars, middle, rep)
         if op is _c.BRANCH:
-            outs = [self._scan_seq(list(alt), chars, middle, rep) for alt in av[1]]
-            ways = list(dict.fromkeys(w for o in outs if o is not None for w in o))
-            return (ways if len(ways) <= 64 else [()]) if ways else None
+            before, most = self.ways, self.ways
+            outs: list[_Middle | None] = []
+            for alt in av[1]:  # each alternative splits the run on its own
+                self.ways = before
+                outs.append(self._scan_seq(list(alt), chars, middle, rep))
+                most = max(most, self.ways)
+            self.ways = most
+            paths = list(dict.fromkeys(w for o in outs if o is not None for w in o))
+            return (paths if len(paths) <= 64 else [()]) if paths else None
         if op in (_c.LITERAL, _c.NOT_LITERAL, _c.IN, _c.ANY):
-            common = _intersect(chars, self.chars([item]))
+            common = intersect(chars, self.chars([item]))
             return [(*way, common) for way in middle] if common else None
         return middle  # zero-width (anchors, lookarounds) or a backreference
 
@@ -221,7 +246,7 @@ class _Lint:
                 allowed = self._advance(seq[:index], allowed)
                 if not allowed:
                     break
-            if allowed and _overlap(allowed, chars):
+            if allowed and overlap(allowed, chars):
                 body = list(rep[1][2])
                 one = len(body) == 1 and body[0][0] in (_c.LITERAL, _c.IN, _c.NOT_LITERAL)
                 guard = f" or guard its start: '(?<!{render(body)}){render([rep])}'" if one else ""
@@ -233,7 +258,7 @@ class _Lint:
             if not allowed:
                 return None
             if op in (_c.LITERAL, _c.NOT_LITERAL, _c.IN, _c.ANY):
-                if not _overlap(allowed, self.chars([(op, av)])):
+                if not overlap(allowed, self.chars([(op, av)])):
                     return None
             elif op is _c.AT:
                 if av in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING):
@@ -247,7 +272,7 @@ class _Lint:
                 allowed = self._advance(list(av[-1] if op is _c.SUBPATTERN else av), allowed)
             elif op is _c.BRANCH:
                 outs = [self._advance(list(alt), allowed) for alt in av[1]]
-                allowed = _union([o for o in outs if o])
+                allowed = union([o for o in outs if o])
         return allowed
 
     def _guard(self, op: Any, av: Any, allowed: Ranges) -> Ranges | None:
@@ -257,10 +282,10 @@ class _Lint:
             return allowed  # not a fixed run of single characters: no conclusion
         common = self.chars([body[0]])
         for item in body[1:]:
-            common = _intersect(common, self.chars([item]))
+            common = intersect(common, self.chars([item]))
         if op is _c.ASSERT_NOT:
-            return _difference(allowed, common)
-        return _intersect(allowed, common) if len(body) == 1 else allowed
+            return difference(allowed, common)
+        return intersect(allowed, common) if len(body) == 1 else allowed
 
     # -- characters ----------------------------------------------------------------------
     def first(self, items: list[Item]) -> Ranges:
@@ -284,20 +309,20 @@ class _Lint:
             elif op in (_c.LITERAL, _c.NOT_LITERAL, _c.IN, _c.ANY, _c.GROUPREF):
                 out.append(self.chars([(op, av)]))
                 break
-        return _union(out)
+        return union(out)
 
     def chars(self, items: list[Item]) -> Ranges:
         """Every character that ``items`` can match at any position (lookarounds aside)."""
         out: list[Ranges] = []
         for op, av in items:
             if op is _c.LITERAL:
-                out.append(_case_closed(((av, av),)))
+                out.append(case_closed(((av, av),)))
             elif op is _c.NOT_LITERAL:
-                out.append(_complement(_case_closed(((av, av),))))
+                out.append(complement(case_closed(((av, av),))))
             elif op is _c.ANY:
                 out.append(((0, 0x10FFFF),) if self.dotall else ((0, 9), (11, 0x10FFFF)))
             elif op is _c.IN:
-                out.append(_in_set(tuple(av)))
+                out.append(in_set(tuple(av)))
             elif op in _REPEATS:
                 out.append(self.chars(list(av[2])))
             elif op is _c.SUBPATTERN:
@@ -310,7 +335,11 @@ class _Lint:
                 out.extend(self.chars(list(p)) for p in av[1:] if p is not None)
             elif op is _c.GROUPREF:
                 out.append(((0, 0x10FFFF),))
-        return _union(out)
+        return union(out)
+
+
+def _one_class(body: Any) -> bool:
+    return len(body) == 1 and body[0][0] in (_c.LITERAL, _c.NOT_LITERAL, _c.IN, _c.ANY)
 
 
 def _costly(a: int, b: int) -> bool:
@@ -321,7 +350,7 @@ def _costly(a: int, b: int) -> bool:
 
 def _spans(middle: _Middle, chars: Ranges) -> bool:
     """Tell whether some way through ``middle`` has only sets that ``chars`` can also match."""
-    return any(all(_overlap(step, chars) for step in way) for way in middle)
+    return any(all(overlap(step, chars) for step in way) for way in middle)
 
 
 def _nullable(items: Any) -> bool:
@@ -333,101 +362,6 @@ def _variable(body: Any) -> bool:
     """Tell whether a repeated part can match strings of different lengths."""
     lo, hi = body.getwidth()
     return bool(lo != hi)
-
-
-@lru_cache(maxsize=512)
-def _in_set(items: tuple[Item, ...]) -> Ranges:
-    negate = bool(items) and items[0][0] is _c.NEGATE
-    parts: list[Ranges] = []
-    for op, av in items[1:] if negate else items:
-        if op is _c.LITERAL:
-            parts.append(((av, av),))
-        elif op is _c.RANGE:
-            parts.append(((av[0], av[1]),))
-        elif op is _c.CATEGORY:
-            parts.append(_category(av))
-    positive = _case_closed(_union(parts))
-    return _complement(positive) if negate else positive
-
-
-_CATEGORY_REGEX = {
-    _c.CATEGORY_DIGIT: (r"\d", True),
-    _c.CATEGORY_NOT_DIGIT: (r"\D", True),
-    _c.CATEGORY_SPACE: (r"\s", False),
-    _c.CATEGORY_NOT_SPACE: (r"\S", True),
-    _c.CATEGORY_WORD: (r"\w", True),
-    _c.CATEGORY_NOT_WORD: (r"\W", True),
-}
-
-
-@lru_cache(maxsize=16)
-def _category(cat: Any) -> Ranges:
-    """Exact BMP ranges of a category; all astral characters when it has any (see module)."""
-    regex, astral = _CATEGORY_REGEX.get(cat, (r"[\s\S]", True))
-    bmp = "".join(map(chr, range(0x10000)))
-    found = tuple((m.start(), m.end() - 1) for m in re.finditer(regex + "+", bmp))
-    return found + _ASTRAL if astral else found
-
-
-def _case_closed(ranges: Ranges) -> Ranges:
-    """Add the other case of every cased letter (the rules compile with IGNORECASE)."""
-    extra: list[tuple[int, int]] = []
-    for lo, hi in ranges:
-        for a, b, shift in ((65, 90, 32), (97, 122, -32)):
-            s, e = max(lo, a), min(hi, b)
-            if s <= e:
-                extra.append((s + shift, e + shift))
-        if hi - lo < 512:
-            for cp in range(max(lo, 128), min(hi, 0xFFFF) + 1):
-                for other in (chr(cp).lower(), chr(cp).upper()):
-                    if len(other) == 1 and other != chr(cp):
-                        extra.append((ord(other), ord(other)))
-    return _union([ranges, tuple(extra)]) if extra else ranges
-
-
-def _union(parts: list[Ranges]) -> Ranges:
-    spans = sorted(r for part in parts for r in part)
-    out: list[tuple[int, int]] = []
-    for lo, hi in spans:
-        if out and lo <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return tuple(out)
-
-
-def _complement(ranges: Ranges) -> Ranges:
-    out: list[tuple[int, int]] = []
-    nxt = 0
-    for lo, hi in ranges:
-        if lo > nxt:
-            out.append((nxt, lo - 1))
-        nxt = hi + 1
-    if nxt <= 0x10FFFF:
-        out.append((nxt, 0x10FFFF))
-    return tuple(out)
-
-
-def _intersect(a: Ranges, b: Ranges) -> Ranges:
-    out: list[tuple[int, int]] = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if lo <= hi:
-            out.append((lo, hi))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return tuple(out)
-
-
-def _difference(a: Ranges, b: Ranges) -> Ranges:
-    return _intersect(a, _complement(b))
-
-
-def _overlap(a: Ranges | None, b: Ranges) -> bool:
-    return bool(a) and bool(_intersect(a or (), b))
 
 
 # -- fragments for error messages ---------------------------------------------------------
