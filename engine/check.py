@@ -9,9 +9,7 @@ from engine.message import BEIJING, Message, make_message
 from engine.normalize import normalize
 from engine.rule_types.context import Context
 from engine.ruleset import RuleSet, shipped_ruleset
-from engine.verdict import Finding, Verdict, decide
-
-_SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
+from engine.verdict import Finding, Verdict, decide, merge_findings
 
 
 def _day(msg: Message) -> date:
@@ -33,7 +31,7 @@ def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
         if rule.scoped and not rule.meta.applies(msg, day):
             continue
         findings.extend(rule.evaluate(ctx))
-    findings.sort(key=lambda f: (f.start, _SEVERITY_ORDER[f.severity.value], f.rule_id))
+    findings = merge_findings(findings)
     size = ctx.size
     return Verdict(
         id=msg.id,

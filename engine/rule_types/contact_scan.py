@@ -1,0 +1,299 @@
+"""Find contact details in a message: phone numbers, QQ numbers, WeChat IDs, e-mail addresses.
+
+Spam writes them in every form but an unbroken 11-digit number: ``138-1234-5678``,
+``１３８…`` (full width), ``一三八…`` (Chinese numerals), ``壹叁捌…`` (financial numerals),
+``①③⑧…`` (circled digits), mixed; ``QQ：123456789``, ``扣扣123456789``; ``+薇：abc123``.
+
+Linear time by construction: one regex with a single character class finds the runs of digit
+characters, Python joins runs separated by at most ``MAX_GAP`` separator characters, labels
+are read from a bounded window before a number, and every other search is a literal-anchored
+regex with bounded repeats. Spans are on the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import NamedTuple
+
+from engine.normalize import Normalized, fold
+
+# digit character -> (digit, form); the form names the evasion (None: plain ASCII digit)
+_DIGITS: dict[str, tuple[str, str | None]] = {str(d): (str(d), None) for d in range(10)}
+_FORMS = (
+    ("０１２３４５６７８９", "fullwidth"),
+    ("〇一二三四五六七八九", "chinese_numerals"),
+    (" 壹贰叁肆伍陆柒捌玖", "financial_numerals"),
+    ("⓪①②③④⑤⑥⑦⑧⑨", "circled_digits"),
+    (" ❶❷❸❹❺❻❼❽❾", "circled_digits"),
+    (" ➀➁➂➃➄➅➆➇➈", "circled_digits"),
+    (" ➊➋➌➍➎➏➐➑➒", "circled_digits"),
+    (" ⑴⑵⑶⑷⑸⑹⑺⑻⑼", "circled_digits"),
+    (" ⒈⒉⒊⒋⒌⒍⒎⒏⒐", "circled_digits"),
+    (" 壹貳參肆伍陸柒捌玖", "financial_numerals"),  # traditional forms
+)
+for _chars, _form in _FORMS:
+    for _d, _ch in enumerate(_chars):
+        if _ch != " ":
+            _DIGITS.setdefault(_ch, (str(_d), _form))
+_DIGITS["零"] = ("0", "zero")  # shared by Chinese and financial numerals
+_DIGITS["幺"] = ("1", "chinese_numerals")  # 1 as read out in phone numbers
+_DIGITS["两"] = ("2", "chinese_numerals")
+_RUN = re.compile("[" + "".join(re.escape(c) for c in _DIGITS) + "]+")
+
+# Between the digits of one number: spaces, dashes, dots, zero-width characters, symbols and
+# emoji (138-1234-5678, 138 1234 5678, 1❤3❤8…). Not sentence punctuation, '*' (a masked
+# number: 138****5678), '/' or ':' (dates, times, fractions).
+_SEPARATORS = frozenset(" \u3000\t-‐‑‒–—―－_.·•~～()（）[]［］<>\"'“”‘’")
+_NOT_SEPARATORS = frozenset("*＊/／:：%％")
+MAX_GAP = 3  # separator characters allowed between two digits of one number
+
+
+def _is_separator(ch: str) -> bool:
+    if ch in _SEPARATORS:
+        return True
+    if ch in _NOT_SEPARATORS:
+        return False
+    return unicodedata.category(ch) in ("So", "Sk", "Cf", "Zs", "Mn")
+
+
+class Contact(NamedTuple):
+    """A contact detail found in the message (original-text span)."""
+
+    kind: str  # phone, landline, hotline, qq, wechat, email, url
+    start: int
+    end: int
+    value: str  # the digits, the ID or the address
+    evasion: str | None  # how it was disguised: separators, fullwidth, chinese_numerals, ...
+
+
+class _Run(NamedTuple):
+    start: int
+    end: int
+    digits: str
+    forms: frozenset[str]
+
+
+# Labels right before a number (on the folded window, ':' and spaces stripped off its end).
+_QQ_LABEL = re.compile(r"(?:(?<![a-z])q ?q|(?<![a-z])q|扣扣|蔻蔻|抠抠|企鹅)(?:号码|号|群)?$")
+_QQ_PLAIN = frozenset(("qq", "q"))
+_WECHAT_STRONG = r"微信|薇信|威信|徽信|微芯|危信|v信|vx|wx|weixin|wechat"
+_WECHAT_WEAK = frozenset(("v", "微", "薇", "威"))  # need a ':' or a 加/+ before them
+_WECHAT_LABEL = re.compile(rf"(?:{_WECHAT_STRONG}|(?<![a-z])v|微|薇|威)(?:号码|号)?$")
+_WECHAT_PLAIN = frozenset(("微信", "wechat", "weixin"))
+_LABEL_WINDOW = 10
+_LABEL_STRIP = " \u3000:=是为\t"
+# a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs)
+_WECHAT_ID = re.compile(
+    rf"(?<![a-z])(?P<label>{_WECHAT_STRONG}|(?<=[加+])(?:v|微|薇|威)|(?<![a-z])(?:v|微|薇|威)(?= ?:))"
+    r"(?:号码|号)?[ :=+]{0,3}(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])"
+)
+_INVITE_PREFIX = ("添加", "加", "+")  # included in a QQ/WeChat span: 加威信xsmall01, +薇：abc
+
+
+def find_contacts(text: str, norm: Normalized) -> list[Contact]:
+    """Every phone, landline, hotline, QQ number, WeChat ID and e-mail address in ``text``."""
+    out = _numbers(text)
+    folded = norm.folded.text
+    out.extend(_wechat_ids(text, folded, norm, out))
+    if "@" in folded:
+        out.extend(_emails(text, folded, norm))
+    out.sort(key=lambda c: (c.start, -c.end))
+    return out
+
+
+def _runs(text: str) -> list[list[_Run]]:
+    """Runs of digit characters, grouped when only separators stand between them."""
+    groups: list[list[_Run]] = []
+    prev_end = -MAX_GAP - 1
+    for m in _RUN.finditer(text):
+        s, e = m.span()
+        chars = m.group()
+        digits = "".join(_DIGITS[c][0] for c in chars)
+        forms = frozenset(f for c in chars if (f := _DIGITS[c][1]) is not None)
+        run = _Run(s, e, digits, forms)
+        if groups and s - prev_end <= MAX_GAP and all(_is_separator(c) for c in text[prev_end:s]):
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+        prev_end = e
+    return groups
+
+
+def _numbers(text: str) -> list[Contact]:
+    out: list[Contact] = []
+    for group in _runs(text):
+        total = sum(len(r.digits) for r in group)
+        if total < 5:
+            continue
+        label = _label(text, group[0].start)
+        if label is not None:
+            kind, start, variant = label
+            if 5 <= total <= 20:
+                out.append(_contact(kind, start, group, variant))
+            continue
+        out.extend(_split_numbers(text, group))
+    return out
+
+
+def _split_numbers(text: str, group: list[_Run]) -> list[Contact]:
+    """Phone, landline and hotline numbers in a group, cut at separators when it holds more
+    than one (13812345678 13912345678)."""
+    out: list[Contact] = []
+    i = 0
+    while i < len(group):
+        digits = ""
+        found = None
+        for j in range(i, len(group)):
+            digits += group[j].digits
+            if len(digits) > 13:
+                break
+            kind = classify(digits)
+            if kind is not None:
+                found = (j, kind)
+                if kind == "phone" or len(digits) >= 11:
+                    break
+        if found is None:
+            i += 1
+            continue
+        j, kind = found
+        runs = group[i : j + 1]
+        short_hotline = kind == "hotline" and sum(len(r.digits) for r in runs) < 10
+        if _standalone(text, runs[0].start, runs[-1].end) and (
+            not short_hotline or _dialled(text, runs[0].start)
+        ):
+            out.append(_contact(kind, runs[0].start, runs, False))
+        i = j + 1
+    return out
+
+
+def classify(digits: str) -> str | None:
+    """phone (mainland mobile), landline, hotline (400/800, 95xxx) or None."""
+    n = len(digits)
+    if n == 13 and digits.startswith("86"):
+        digits, n = digits[2:], 11
+    if n == 11 and digits[0] == "1" and digits[1] in "3456789":
+        return "phone"
+    if n == 10 and digits[:3] in ("400", "800"):
+        return "hotline"
+    if digits[0] == "0" and digits[1:2] not in ("", "0") and 10 <= n <= 12:
+        return "landline"
+    if n in (5, 6) and digits[:2] in ("95", "96"):
+        return "hotline"
+    return None
+
+
+def _standalone(text: str, start: int, end: int) -> bool:
+    """A number is not part of a longer code: no letter, digit or '*' right next to it."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    return not (_glued(before) or _glued(after))
+
+
+def _glued(ch: str) -> bool:
+    return bool(ch) and (ch.isascii() and ch.isalnum() or ch in "*＊" or "ａ" <= ch <= "ｚ")
+
+
+_DIAL = ("电话", "热线", "致电", "拨打", "来电", "联系", "客服", "咨询", "详询", "tel")
+
+
+def _dialled(text: str, start: int) -> bool:
+    """A 5-6 digit 95xxx number counts as a hotline only after a phone word (金额95000元 is
+    not one)."""
+    window = fold(text[max(0, start - _LABEL_WINDOW) : start])
+    return any(w in window for w in _DIAL)
+
+
+def _label(text: str, start: int) -> tuple[str, int, bool] | None:
+    """A QQ or WeChat label right before ``start``: (kind, span start, evasive spelling)."""
+    raw = text[max(0, start - _LABEL_WINDOW) : start]
+    window = fold(raw)
+    if len(window) != len(raw):
+        return None  # a fold that changes the length; too rare here to map
+    stripped = window.rstrip(_LABEL_STRIP)
+    colon = len(stripped) < len(window) and ":" in window[len(stripped) :]
+    offset = start - len(raw)
+    m = _QQ_LABEL.search(stripped)
+    if m is not None:
+        word = m.group().removesuffix("号码").removesuffix("号").removesuffix("群")
+        if word == "q" and not colon and not stripped[: m.start()].endswith(("加", "+")):
+            return None  # a lone q needs "加q" or "q:"
+        s = _with_prefix(stripped, m.start())
+        return "qq", offset + s, word.replace(" ", "") not in _QQ_PLAIN
+    m = _WECHAT_LABEL.search(stripped)
+    if m is not None:
+        word = m.group().removesuffix("号码").removesuffix("号")
+        if word in _WECHAT_WEAK and not colon and not stripped[: m.start()].endswith(("加", "+")):
+            return None
+        s = _with_prefix(stripped, m.start())
+        return "wechat", offset + s, word not in _WECHAT_PLAIN
+    return None
+
+
+def _with_prefix(window: str, start: int) -> int:
+    for prefix in _INVITE_PREFIX:
+        if window[:start].endswith(prefix):
+            return start - len(prefix)
+    return start
+
+
+def _contact(kind: str, start: int, runs: list[_Run], variant: bool) -> Contact:
+    digits = "".join(r.digits for r in runs)
+    forms: set[str] = set().union(*(r.forms for r in runs))
+    if "zero" in forms:
+        forms.discard("zero")
+        forms = forms or {"chinese_numerals"}
+    if len(forms) > 1:
+        evasion: str | None = "mixed"
+    elif forms:
+        evasion = next(iter(forms))
+    elif len(runs) > 1:
+        evasion = "separators"
+    else:
+        evasion = "variant" if variant else None
+    return Contact(kind, start, runs[-1].end, digits, evasion)
+
+
+def _wechat_ids(text: str, folded: str, norm: Normalized, numbers: list[Contact]) -> list[Contact]:
+    out = []
+    for m in _WECHAT_ID.finditer(folded):
+        s, e = norm.folded_span(_with_prefix(folded, m.start()), m.end())
+        if any(c.start < e and s < c.end for c in numbers):
+            continue
+        label = m.group("label")
+        fullwidth = _has_fullwidth(text[s:e])
+        evasion = "fullwidth" if fullwidth else None if label in _WECHAT_PLAIN else "variant"
+        out.append(Contact("wechat", s, e, m.group("id"), evasion))
+    return out
+
+
+_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._%+-")
+_DOMAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
+
+
+def _emails(text: str, folded: str, norm: Normalized) -> list[Contact]:
+    """user@example.com: expand left and right of each '@' (each character is read at most
+    twice: expansions stop at the next '@')."""
+    out = []
+    at = folded.find("@")
+    while at >= 0:
+        lo = at
+        while lo > 0 and at - lo < 64 and folded[lo - 1] in _LOCAL:
+            lo -= 1
+        hi = at + 1
+        while hi < len(folded) and hi - at <= 255 and folded[hi] in _DOMAIN:
+            hi += 1
+        domain = folded[at + 1 : hi].rstrip(".-")
+        hi = at + 1 + len(domain)
+        tld = domain.rsplit(".", 1)[-1]
+        if lo < at and "." in domain and 2 <= len(tld) <= 10 and tld.isalpha():
+            s, e = norm.folded_span(lo, hi)
+            fullwidth = _has_fullwidth(text[s:e])
+            out.append(Contact("email", s, e, folded[lo:hi], "fullwidth" if fullwidth else None))
+        at = folded.find("@", at + 1)
+    return out
+
+
+def _has_fullwidth(text: str) -> bool:
+    """Full-width letters or digits (ＶＸ, １２３); full-width punctuation is ordinary."""
+    return any("\uff10" <= ch <= "\uff19" or "\uff21" <= ch <= "\uff5a" for ch in text)
