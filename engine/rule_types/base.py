@@ -59,16 +59,24 @@ _BODY: tuple[ZoneName, ...] = ("body",)
 _SIGNATURE_BODY: tuple[ZoneName, ...] = ("signature", "body")
 DEFAULT_ZONES: dict[str, tuple[ZoneName, ...]] = {
     **dict.fromkeys(
-        ("absolute_claim", "refund_disclosure", "risk_disclosure", "contact_diversion",
-         "medical_claim", "price_disclosure", "industry_claim", "privacy", "template_type"),
+        (
+            "absolute_claim",
+            "refund_disclosure",
+            "risk_disclosure",
+            "contact_diversion",
+            "medical_claim",
+            "price_disclosure",
+            "industry_claim",
+            "privacy",
+            "template_type",
+        ),
         _BODY,
-    ),  # fmt: skip
+    ),
     **dict.fromkeys(
         ("fraud", "gambling", "pornography", "prohibited_goods", "forbidden_industry"),
         _SIGNATURE_BODY,
     ),
 }
-
 
 
 def context_zones(zones: frozenset[str] | None) -> frozenset[str] | None:

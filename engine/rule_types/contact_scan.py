@@ -13,7 +13,6 @@ regex with bounded repeats. Spans are on the original text.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import NamedTuple
 
 from engine.normalize import Normalized, fold
@@ -39,22 +38,21 @@ for _chars, _form in _FORMS:
 _DIGITS["零"] = ("0", "zero")  # shared by Chinese and financial numerals
 _DIGITS["幺"] = ("1", "chinese_numerals")  # 1 as read out in phone numbers
 _DIGITS["两"] = ("2", "chinese_numerals")
-_RUN = re.compile("[" + "".join(re.escape(c) for c in _DIGITS) + "]+")
+_RUN = re.compile(f"[{''.join(re.escape(c) for c in _DIGITS)}]+")
+_TO_ASCII = str.maketrans({c: d for c, (d, _) in _DIGITS.items()})
+_NO_FORMS: frozenset[str] = frozenset()
 
-# Between the digits of one number: spaces, dashes, dots, zero-width characters, symbols and
-# emoji (138-1234-5678, 138 1234 5678, 1❤3❤8…). Not sentence punctuation, '*' (a masked
-# number: 138****5678), '/' or ':' (dates, times, fractions).
-_SEPARATORS = frozenset(" \u3000\t-‐‑‒–—―－_.·•~～()（）[]［］<>\"'“”‘’")
-_NOT_SEPARATORS = frozenset("*＊/／:：%％")
+# Between the digits of one number: spaces, dashes, dots, brackets, zero-width characters,
+# symbols and emoji (138-1234-5678, 138 1234 5678, 1❤3❤8…). Not sentence punctuation, '*' (a
+# masked number: 138****5678), '/' or ':' (dates, times, fractions).
+_SEPARATOR_CLASS = (
+    r" \t\u3000\-‐‑‒–—―－_.·•~～()（）\[\]［］<>\"'“”‘’"
+    "\u00a0\u2000-\u200f\u2060\ufeff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+)
+_DIGIT_CLASS = "".join(re.escape(c) for c in _DIGITS)
+# A stretch that may hold a number: a digit, then at least 4 more digits or separators.
+_CANDIDATE = re.compile(f"[{_DIGIT_CLASS}][{_DIGIT_CLASS}{_SEPARATOR_CLASS}]{{4,}}")
 MAX_GAP = 3  # separator characters allowed between two digits of one number
-
-
-def _is_separator(ch: str) -> bool:
-    if ch in _SEPARATORS:
-        return True
-    if ch in _NOT_SEPARATORS:
-        return False
-    return unicodedata.category(ch) in ("So", "Sk", "Cf", "Zs", "Mn")
 
 
 class Contact(NamedTuple):
@@ -82,12 +80,16 @@ _WECHAT_WEAK = frozenset(("v", "微", "薇", "威"))  # need a ':' or a 加/+ be
 _WECHAT_LABEL = re.compile(rf"(?:{_WECHAT_STRONG}|(?<![a-z])v|微|薇|威)(?:号码|号)?$")
 _WECHAT_PLAIN = frozenset(("微信", "wechat", "weixin"))
 _LABEL_WINDOW = 10
+# a character every label has (QQ, 扣扣, 企鹅, 微信, vx, wx, 薇 …): a cheap test first
+_LABEL_HINT = re.compile("[qQｑＱ扣蔻抠企微薇威徽危vVｖＶxXｘＸ]")
 _LABEL_STRIP = " \u3000:=是为\t"
 # a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs)
 _WECHAT_ID = re.compile(
-    rf"(?<![a-z])(?P<label>{_WECHAT_STRONG}|(?<=[加+])(?:v|微|薇|威)|(?<![a-z])(?:v|微|薇|威)(?= ?:))"
+    rf"(?<![a-z])(?P<label>{_WECHAT_STRONG}"
+    r"|(?<=[加+])(?:v|微|薇|威)|(?<![a-z])(?:v|微|薇|威)(?= ?:))"
     r"(?:号码|号)?[ :=+]{0,3}(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])"
 )
+_WECHAT_HINT = re.compile("[微薇威徽危]|v|wx|weixin|wechat")
 _INVITE_PREFIX = ("添加", "加", "+")  # included in a QQ/WeChat span: 加威信xsmall01, +薇：abc
 
 
@@ -95,44 +97,68 @@ def find_contacts(text: str, norm: Normalized) -> list[Contact]:
     """Every phone, landline, hotline, QQ number, WeChat ID and e-mail address in ``text``."""
     out = _numbers(text)
     folded = norm.folded.text
-    out.extend(_wechat_ids(text, folded, norm, out))
+    if _WECHAT_HINT.search(folded):
+        out.extend(_wechat_ids(text, folded, norm, out))
     if "@" in folded:
         out.extend(_emails(text, folded, norm))
     out.sort(key=lambda c: (c.start, -c.end))
     return out
 
 
-def _runs(text: str) -> list[list[_Run]]:
-    """Runs of digit characters, grouped when only separators stand between them."""
-    groups: list[list[_Run]] = []
+def _groups(chunk: str, offset: int) -> list[list[_Run]]:
+    """The digit runs of a candidate stretch, grouped when at most ``MAX_GAP`` separators
+    stand between them; only groups of at least 5 digits (shorter cannot be a contact)."""
+    spans: list[list[tuple[int, int]]] = []
     prev_end = -MAX_GAP - 1
-    for m in _RUN.finditer(text):
+    for m in _RUN.finditer(chunk):
         s, e = m.span()
-        chars = m.group()
-        digits = "".join(_DIGITS[c][0] for c in chars)
-        forms = frozenset(f for c in chars if (f := _DIGITS[c][1]) is not None)
-        run = _Run(s, e, digits, forms)
-        if groups and s - prev_end <= MAX_GAP and all(_is_separator(c) for c in text[prev_end:s]):
-            groups[-1].append(run)
+        if spans and s - prev_end <= MAX_GAP:
+            spans[-1].append((s, e))
         else:
-            groups.append([run])
+            spans.append([(s, e)])
         prev_end = e
+    groups = []
+    for group in spans:
+        if sum(e - s for s, e in group) >= 5:
+            groups.append([_run(chunk[s:e], offset + s) for s, e in group])
     return groups
+
+
+def _run(chars: str, start: int) -> _Run:
+    if chars.isascii():
+        return _Run(start, start + len(chars), chars, _NO_FORMS)
+    forms = frozenset([f for c in chars if (f := _DIGITS[c][1]) is not None])
+    return _Run(start, start + len(chars), chars.translate(_TO_ASCII), forms)
 
 
 def _numbers(text: str) -> list[Contact]:
     out: list[Contact] = []
-    for group in _runs(text):
-        total = sum(len(r.digits) for r in group)
-        if total < 5:
-            continue
-        label = _label(text, group[0].start)
-        if label is not None:
-            kind, start, variant = label
-            if 5 <= total <= 20:
-                out.append(_contact(kind, start, group, variant))
-            continue
-        out.extend(_split_numbers(text, group))
+    for m in _CANDIDATE.finditer(text):
+        chunk = m.group()
+        if chunk.isdigit() and chunk.isascii():  # the common case: one plain number
+            s, e = m.span()
+            if len(chunk) > 20:
+                continue
+            if not _LABEL_HINT.search(text, max(0, s - _LABEL_WINDOW), s):
+                kind = classify(chunk) if len(chunk) <= 13 else None
+                if (
+                    kind is not None
+                    and _standalone(text, s, e)
+                    and (kind != "hotline" or len(chunk) >= 10 or _dialled(text, s))
+                ):
+                    out.append(Contact(kind, s, e, chunk, None))
+                continue
+            groups = [[_Run(s, e, chunk, _NO_FORMS)]]
+        else:
+            groups = _groups(chunk, m.start())
+        for group in groups:
+            label = _label(text, group[0].start)
+            if label is not None:
+                kind, start, variant = label
+                if sum(len(r.digits) for r in group) <= 20:
+                    out.append(_contact(kind, start, group, variant))
+                continue
+            out.extend(_split_numbers(text, group))
     return out
 
 
@@ -191,7 +217,7 @@ def _standalone(text: str, start: int, end: int) -> bool:
 
 
 def _glued(ch: str) -> bool:
-    return bool(ch) and (ch.isascii() and ch.isalnum() or ch in "*＊" or "ａ" <= ch <= "ｚ")
+    return bool(ch) and ((ch.isascii() and ch.isalnum()) or ch in "*＊" or "ａ" <= ch <= "ｚ")
 
 
 _DIAL = ("电话", "热线", "致电", "拨打", "来电", "联系", "客服", "咨询", "详询", "tel")
@@ -207,6 +233,8 @@ def _dialled(text: str, start: int) -> bool:
 def _label(text: str, start: int) -> tuple[str, int, bool] | None:
     """A QQ or WeChat label right before ``start``: (kind, span start, evasive spelling)."""
     raw = text[max(0, start - _LABEL_WINDOW) : start]
+    if not _LABEL_HINT.search(raw):
+        return None  # most numbers (prices, order numbers, dates) have no label at all
     window = fold(raw)
     if len(window) != len(raw):
         return None  # a fold that changes the length; too rare here to map

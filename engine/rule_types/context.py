@@ -62,7 +62,7 @@ def find_zones(text: str, norm: Normalized) -> Zones:
     while end > start and is_filler(text[end - 1]) and text[end - 1] != "】":
         end -= 1
     signature: list[tuple[int, int]] = []
-    body_start, body_end = start, end
+    body_start, body_end = 0, len(text)  # trailing spaces and punctuation belong to the body
     if text.startswith("【", start):
         close = text.find("】", start + 1, start + _SIGNATURE_MAX + 2)
         if close > 0:
@@ -71,13 +71,15 @@ def find_zones(text: str, norm: Normalized) -> Zones:
     if end > body_start and text[end - 1] == "】":
         open_ = text.rfind("【", max(body_start, end - _SIGNATURE_MAX - 2), end - 1)
         if open_ >= 0 and "】" not in text[open_ : end - 1]:
-            signature.append((open_, end))
+            signature.append((open_, len(text)))
             body_end = open_
     footer = None
     folded = norm.folded.text
     last = None
-    for m in _OPT_OUT.finditer(folded, max(0, len(folded) - _FOOTER_REACH - len(text) + body_end)):
-        last = m
+    tail = max(0, len(folded) - _FOOTER_REACH - len(text) + body_end)
+    if "退订" in folded[tail:] or "拒收" in folded[tail:]:
+        for m in _OPT_OUT.finditer(folded, tail):
+            last = m
     if last is not None:
         fs, fe = norm.folded_span(last.start(), last.end())
         if body_start <= fs and fe <= body_end and all(is_filler(c) for c in text[fe:body_end]):

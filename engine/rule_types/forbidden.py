@@ -37,7 +37,9 @@ class ForbiddenSpec(RuleSpec):
         """Build the runtime rule."""
         when = self.when.compile(build, meta.id, context_zones(meta.zones)) if self.when else None
         unless = self.unless.compile(build, meta.id, meta.zones) if self.unless else None
-        return Forbidden(meta, self.match.compile(build, meta.id, meta.zones), when, unless, self.max_findings)
+        return Forbidden(
+            meta, self.match.compile(build, meta.id, meta.zones), when, unless, self.max_findings
+        )
 
 
 class Forbidden(Rule):

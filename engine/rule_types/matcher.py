@@ -40,9 +40,7 @@ class MatcherSpec(Strict):
         """Tell whether the matcher has nothing to look for."""
         return not (self.words or self.lists or self.patterns)
 
-    def compile(
-        self, build: Builder, origin: str, zones: frozenset[str] | None = None
-    ) -> Matcher:
+    def compile(self, build: Builder, origin: str, zones: frozenset[str] | None = None) -> Matcher:
         """Register the words with the builder and compile the regexes into one.
 
         ``zones``: the parts of the message (signature, body, footer) whose matches count;
@@ -58,9 +56,7 @@ class MatcherSpec(Strict):
         regexes = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
         combined = combine(patterns) if len(regexes) > 1 else (regexes or (None,))[0]
         gate = None if self.original or not regexes else build.gate(gate_for(patterns), origin)
-        return Matcher(
-            deny, allow, combined, regexes, gate, self.whole_word, self.original, zones
-        )
+        return Matcher(deny, allow, combined, regexes, gate, self.whole_word, self.original, zones)
 
 
 _PLAIN = re.compile(r"^[\w\u3400-\u9fff]+$")
@@ -206,15 +202,34 @@ class Matcher:
         return bool(self.list_ids) and ctx.hits.any(self.list_ids) and bool(self.spans(ctx))
 
     def _found_in_zones(self, ctx: Context) -> bool:
-        """``found`` for a zoned matcher: a cheap test first, spans only when it passes."""
+        """``found`` for a zoned matcher: stops at the first match inside the zones."""
+        allowed = None
         if self.list_ids and ctx.hits.any(self.list_ids):
-            return bool(self.spans(ctx))
+            allowed = ctx.zones.spans(self.zones or frozenset())
+            for h in ctx.hits.of(self.list_ids, self.allow_ids + ctx.global_allow):
+                if any(a <= h.orig_start and h.orig_end <= b for a, b in allowed):
+                    if not self.whole_word:
+                        return True
+                    from engine.match import on_word_boundaries
+
+                    if on_word_boundaries(ctx.norm, h):
+                        return True
         if not self.regexes or (self.gate is not None and self.gate not in ctx.hits.gates):
             return False
         text = ctx.text if self.on_original else ctx.norm.folded.text
         if self.regex is not None and not self.regex.search(text):
-            return False
-        return bool(self.spans(ctx))
+            return False  # the common case: one search, no zones needed
+        if allowed is None:
+            allowed = ctx.zones.spans(self.zones or frozenset())
+        to_original = None if self.on_original else ctx.norm.folded_span
+        for rx in (self.regex,) if self.regex is not None else self.regexes:
+            for m in rx.finditer(text):
+                if m.end() == m.start():
+                    continue
+                s, e = m.span() if to_original is None else to_original(m.start(), m.end())
+                if any(a <= s and e <= b for a, b in allowed):
+                    return True
+        return False
 
 
 def merge_spans(spans: list[Span]) -> list[Span]:

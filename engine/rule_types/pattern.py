@@ -74,7 +74,9 @@ class PatternSpec(RuleSpec):
 
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:
         """Build the runtime rule."""
-        match = MatcherSpec(patterns=self.patterns, original=self.original).compile(build, meta.id, meta.zones)
+        match = MatcherSpec(patterns=self.patterns, original=self.original).compile(
+            build, meta.id, meta.zones
+        )
         when = self.when.compile(build, meta.id, context_zones(meta.zones)) if self.when else None
         unless = self.unless.compile(build, meta.id, meta.zones) if self.unless else None
         check = VALIDATORS[self.validate_with] if self.validate_with else None

@@ -37,7 +37,9 @@ class RequiredSpec(RuleSpec):
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:
         """Build the runtime rule."""
         unless = self.unless.compile(build, meta.id, meta.zones) if self.unless else None
-        return Required(meta, self.any.compile(build, meta.id, meta.zones), None, unless, self.point_at)
+        return Required(
+            meta, self.any.compile(build, meta.id, meta.zones), None, unless, self.point_at
+        )
 
 
 class ConditionalSpec(RequiredSpec):
@@ -51,7 +53,9 @@ class ConditionalSpec(RequiredSpec):
         """Build the runtime rule."""
         unless = self.unless.compile(build, meta.id, meta.zones) if self.unless else None
         when = self.when.compile(build, meta.id, context_zones(meta.zones))
-        return Required(meta, self.any.compile(build, meta.id, meta.zones), when, unless, self.point_at)
+        return Required(
+            meta, self.any.compile(build, meta.id, meta.zones), when, unless, self.point_at
+        )
 
 
 class Required(Rule):
