@@ -32,6 +32,8 @@ Evasion = Literal[
     "circled_digits",
     "mixed",
     "variant",
+    "noise",
+    "substitution",
 ]
 _SENTENCE_END = frozenset("。！？!?;；\n")
 

@@ -76,6 +76,8 @@ class _Run(NamedTuple):
 _QQ_LABEL = re.compile(r"(?:(?<![a-z])q ?q|(?<![a-z])q|扣扣|蔻蔻|抠抠|企鹅)(?:号码|号|群)?$")
 _QQ_PLAIN = frozenset(("qq", "q"))
 _WECHAT_STRONG = r"微信|薇信|威信|徽信|微芯|危信|v信|vx|wx|weixin|wechat"
+# 微❤信, 微.信: up to two symbols between the characters of a Chinese label
+_WECHAT_NOISY = r"[微薇威徽危][^a-z0-9\u3400-\u9fff,!?;:：，。！？；]{1,2}[信芯]"
 _WECHAT_WEAK = frozenset(("v", "微", "薇", "威"))  # need a ':' or a 加/+ before them
 _WECHAT_LABEL = re.compile(rf"(?:{_WECHAT_STRONG}|(?<![a-z])v|微|薇|威)(?:号码|号)?$")
 _WECHAT_PLAIN = frozenset(("微信", "wechat", "weixin"))
@@ -85,7 +87,7 @@ _LABEL_HINT = re.compile("[qQｑＱ扣蔻抠企微薇威徽危vVｖＶxXｘＸ]"
 _LABEL_STRIP = " \u3000:=是为\t"
 # a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs)
 _WECHAT_ID = re.compile(
-    rf"(?<![a-z])(?P<label>{_WECHAT_STRONG}"
+    rf"(?<![a-z])(?P<label>{_WECHAT_STRONG}|{_WECHAT_NOISY}"
     r"|(?<=[加+])(?:v|微|薇|威)|(?<![a-z])(?:v|微|薇|威)(?= ?:))"
     r"(?:号码|号)?[ :=+]{0,3}(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])"
 )
@@ -101,6 +103,8 @@ def find_contacts(text: str, norm: Normalized) -> list[Contact]:
         out.extend(_wechat_ids(text, folded, norm, out))
     if "@" in folded:
         out.extend(_emails(text, folded, norm))
+    if _AT_HINT.search(folded):
+        out.extend(_disguised_emails(text, folded, norm))
     out.sort(key=lambda c: (c.start, -c.end))
     return out
 
@@ -290,7 +294,12 @@ def _wechat_ids(text: str, folded: str, norm: Normalized, numbers: list[Contact]
             continue
         label = m.group("label")
         fullwidth = _has_fullwidth(text[s:e])
-        evasion = "fullwidth" if fullwidth else None if label in _WECHAT_PLAIN else "variant"
+        if fullwidth:
+            evasion: str | None = "fullwidth"
+        elif len(label) == 3 and label[0] in "微薇威徽危":
+            evasion = "noise"
+        else:
+            evasion = None if label in _WECHAT_PLAIN else "variant"
         out.append(Contact("wechat", s, e, m.group("id"), evasion))
     return out
 
@@ -325,3 +334,21 @@ def _emails(text: str, folded: str, norm: Normalized) -> list[Contact]:
 def _has_fullwidth(text: str) -> bool:
     """Full-width letters or digits (ＶＸ, １２３); full-width punctuation is ordinary."""
     return any("\uff10" <= ch <= "\uff19" or "\uff21" <= ch <= "\uff5a" for ch in text)
+
+
+# user at qq.com, user#126.com, user(at)gmail.com, user艾特qq.com: '@' written otherwise
+_AT = r"(?: at | ?(?:\(at\)|\[at\]|#|艾特|圈a) ?)"
+_AT_HINT = re.compile(rf"[a-z0-9]{_AT}[a-z0-9-]{{1,63}}\.[a-z]")
+_DISGUISED_EMAIL = re.compile(
+    rf"(?<![a-z0-9._%+-])(?P<local>[a-z0-9._%+-]{{1,64}}){_AT}"
+    r"(?P<domain>[a-z0-9-]{1,63}\.(?:com|cn|net|org|cc|vip|top|me|io)(?:\.cn)?)(?![a-z0-9-])"
+)
+
+
+def _disguised_emails(text: str, folded: str, norm: Normalized) -> list[Contact]:
+    out = []
+    for m in _DISGUISED_EMAIL.finditer(folded):
+        s, e = norm.folded_span(m.start(), m.end())
+        value = f"{m.group('local')}@{m.group('domain')}"
+        out.append(Contact("email", s, e, value, "substitution"))
+    return out
