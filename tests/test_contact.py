@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import Decision, check, make_message
 from engine.normalize import normalize
@@ -251,5 +253,21 @@ def test_adversarial_5000_characters_stay_fast_and_inside_the_text(
     assert elapsed < 1.0, f"{elapsed:.2f} s"  # measured well under 50 ms on the dev VM
     for c in contacts:
         assert 0 <= c.start < c.end <= len(text)
+    for f in v.findings:
+        assert text[f.start : f.end] == f.matched
+
+
+_PIECES = st.sampled_from(
+    ["1", "3", "8", "0", "１", "三", "捌", "③", "零", "幺", "-", " ", "❤", "*", "，", "QQ", "扣扣",
+     "：", "微信", "+薇", "vx", "加", "a", "_", "@", "qq.com", " at ", "#", "【", "】", "回T退订"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=60).map("".join))
+def test_contacts_in_any_mix_lie_inside_the_text(text: str) -> None:
+    for c in find_contacts(text, normalize(text)):
+        assert 0 <= c.start < c.end <= len(text), (text, c)
+    v = check(make_message(text, type="marketing"))
     for f in v.findings:
         assert text[f.start : f.end] == f.matched
