@@ -18,7 +18,7 @@ from pydantic import Field
 
 from engine.normalize import fold
 from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
-from engine.rule_types.contact_scan import Contact, find_contacts
+from engine.rule_types.contact_scan import LABEL_LITERALS, Contact, find_contacts
 from engine.rule_types.context import Context
 from engine.rule_types.link import find_links
 from engine.verdict import Finding
@@ -54,6 +54,7 @@ class ContactSpec(RuleSpec):
         """Build the runtime rule."""
         return ContactRule(
             meta,
+            build.gate(LABEL_LITERALS, meta.id),
             frozenset(self.kinds),
             tuple(fold(w).lower() for w in self.allow_words),
             tuple(fold(w).lower() for w in self.invite_words),
@@ -63,11 +64,15 @@ class ContactSpec(RuleSpec):
         )
 
 
-def contacts(ctx: Context) -> list[Contact]:
-    """Every contact detail of the message (computed once, shared by the contact rules)."""
+def contacts(ctx: Context, label_gate: int | None = None) -> list[Contact]:
+    """Every contact detail of the message (computed once, shared by the contact rules).
+
+    ``label_gate``: the gate of ``LABEL_LITERALS``; closed, no QQ/WeChat label is searched.
+    """
     cached: list[Contact] | None = ctx.__dict__.get("contacts")
     if cached is None:
-        cached = find_contacts(ctx.text, ctx.norm)
+        labels = label_gate is None or label_gate in ctx.hits.gates
+        cached = find_contacts(ctx.text, ctx.norm, labels)
         ctx.__dict__["contacts"] = cached
     return cached
 
@@ -75,11 +80,12 @@ def contacts(ctx: Context) -> list[Contact]:
 class ContactRule(Rule):
     """Runtime ``contact`` rule."""
 
-    __slots__ = ("allow", "evasions", "invite", "kinds", "only_invited", "window")
+    __slots__ = ("allow", "evasions", "invite", "kinds", "label_gate", "only_invited", "window")
 
     def __init__(
         self,
         meta: RuleMeta,
+        label_gate: int | None,
         kinds: frozenset[str],
         allow: tuple[str, ...],
         invite: tuple[str, ...],
@@ -87,13 +93,17 @@ class ContactRule(Rule):
         evasions: frozenset[str] | None,
         window: int,
     ) -> None:
-        super().__init__(meta)
+        super().__init__(meta)  # runs on every message: digits are in nearly all of them
+        self.label_gate = label_gate
         self.kinds, self.allow, self.invite = kinds, allow, invite
         self.only_invited, self.evasions, self.window = only_invited, evasions, window
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report each contact detail of the rule's kinds that its context does not excuse."""
-        found = [c for c in contacts(ctx) if c.kind in self.kinds]
+        every = contacts(ctx, self.label_gate)
+        if not every and "url" not in self.kinds:
+            return ()
+        found = [c for c in every if c.kind in self.kinds]
         if "url" in self.kinds:
             found.extend(Contact("url", lk.start, lk.end, lk.url, None) for lk in find_links(ctx))
         if self.evasions is not None:

@@ -91,19 +91,30 @@ _WECHAT_ID = re.compile(
     r"|(?<=[加+])(?:v|微|薇|威)|(?<![a-z])(?:v|微|薇|威)(?= ?:))"
     r"(?:号码|号)?[ :=+]{0,3}(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])"
 )
-_WECHAT_HINT = re.compile("[微薇威徽危]|v|wx|weixin|wechat")
 _INVITE_PREFIX = ("添加", "加", "+")  # included in a QQ/WeChat span: 加威信xsmall01, +薇：abc
 
 
-def find_contacts(text: str, norm: Normalized) -> list[Contact]:
-    """Every phone, landline, hotline, QQ number, WeChat ID and e-mail address in ``text``."""
-    out = _numbers(text)
+# Every QQ or WeChat label contains one of these (on the skeleton: symbols removed, folded):
+# the rules register them as a gate, so messages without any skip the label searches.
+LABEL_LITERALS = (
+    "q", "扣扣", "蔻蔻", "抠抠", "企鹅", "v", "微", "薇", "威", "徽信", "危信", "wx", "weixin",
+    "wechat",
+)  # fmt: skip
+_AT_WORDS = (" at ", "#", "(at)", "[at]", "艾特", "圈a")
+
+
+def find_contacts(text: str, norm: Normalized, labels: bool = True) -> list[Contact]:
+    """Every phone, landline, hotline, QQ number, WeChat ID and e-mail address in ``text``.
+
+    ``labels=False`` when the message has none of ``LABEL_LITERALS`` (no QQ/WeChat label).
+    """
+    out = _numbers(text, labels)
     folded = norm.folded.text
-    if _WECHAT_HINT.search(folded):
+    if labels:
         out.extend(_wechat_ids(text, folded, norm, out))
     if "@" in folded:
         out.extend(_emails(text, folded, norm))
-    if _AT_HINT.search(folded):
+    if any(w in folded for w in _AT_WORDS) and _AT_HINT.search(folded):
         out.extend(_disguised_emails(text, folded, norm))
     out.sort(key=lambda c: (c.start, -c.end))
     return out
@@ -135,7 +146,7 @@ def _run(chars: str, start: int) -> _Run:
     return _Run(start, start + len(chars), chars.translate(_TO_ASCII), forms)
 
 
-def _numbers(text: str) -> list[Contact]:
+def _numbers(text: str, labels: bool) -> list[Contact]:
     out: list[Contact] = []
     for m in _CANDIDATE.finditer(text):
         chunk = m.group()
@@ -143,7 +154,7 @@ def _numbers(text: str) -> list[Contact]:
             s, e = m.span()
             if len(chunk) > 20:
                 continue
-            if not _LABEL_HINT.search(text, max(0, s - _LABEL_WINDOW), s):
+            if not labels or not _LABEL_HINT.search(text, max(0, s - _LABEL_WINDOW), s):
                 kind = classify(chunk) if len(chunk) <= 13 else None
                 if (
                     kind is not None
@@ -156,7 +167,7 @@ def _numbers(text: str) -> list[Contact]:
         else:
             groups = _groups(chunk, m.start())
         for group in groups:
-            label = _label(text, group[0].start)
+            label = _label(text, group[0].start) if labels else None
             if label is not None:
                 kind, start, variant = label
                 if sum(len(r.digits) for r in group) <= 20:
@@ -224,13 +235,17 @@ def _glued(ch: str) -> bool:
     return bool(ch) and ((ch.isascii() and ch.isalnum()) or ch in "*＊" or "ａ" <= ch <= "ｚ")
 
 
-_DIAL = ("电话", "热线", "致电", "拨打", "来电", "联系", "客服", "咨询", "详询", "tel")
+# traditional forms too: the window is read as written (folding it costs more than the test)
+_DIAL = (
+    "电话", "電話", "热线", "熱線", "致电", "致電", "拨打", "撥打", "来电", "來電", "联系",
+    "聯繫", "客服", "咨询", "諮詢", "详询", "詳詢", "tel", "Tel", "TEL",
+)  # fmt: skip
 
 
 def _dialled(text: str, start: int) -> bool:
     """A 5-6 digit 95xxx number counts as a hotline only after a phone word (金额95000元 is
     not one)."""
-    window = fold(text[max(0, start - _LABEL_WINDOW) : start])
+    window = text[max(0, start - _LABEL_WINDOW) : start]
     return any(w in window for w in _DIAL)
 
 
