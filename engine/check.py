@@ -12,9 +12,7 @@ from engine.message import BEIJING, Message, make_message
 from engine.normalize import normalize
 from engine.rule_types.context import Context
 from engine.ruleset import RuleSet, shipped_ruleset
-from engine.verdict import Finding, Verdict, decide
-
-_SEVERITY_ORDER = {"block": 0, "warn": 1, "info": 2}
+from engine.verdict import Finding, Verdict, decide, merge_findings
 
 
 class _Pauses:
@@ -94,7 +92,7 @@ def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
             limit_ms, skipped = round(meter.limit * 1e3), len(rules) - i - 1
             findings.append(ctx.finding(budget.meta, 0, 0, limit_ms=limit_ms, skipped=skipped))
             break
-    findings.sort(key=lambda f: (f.start, _SEVERITY_ORDER[f.severity.value], f.rule_id))
+    findings = merge_findings(findings)
     size = ctx.size
     return Verdict(
         id=msg.id,

@@ -226,6 +226,8 @@ def render(console: Console, text: str, verdict: Verdict) -> None:
         line.append(f"{where} {f.message}")
         if f.evasion:
             line.append(f" (evasion: {f.evasion})", style="magenta")
+        if f.related:
+            line.append(f" (also: {', '.join(f.related)})", style="dim")
         console.print(line)
         console.print(Text(f"      → {f.suggestion}", style="green"))
         console.print(Text(f"      {f.source}", style="dim"))

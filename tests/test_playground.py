@@ -246,6 +246,10 @@ def test_check_page_highlights_the_evasive_contact_and_fixes_it(
     item = card.locator('li[data-rule="contact_diversion.private_im"]')
     assert "selected" in (item.get_attribute("class") or "")
     assert "依据" in item.inner_text()
+    # one finding for the problem: the other rules on 加 V 信 are a note on it, not findings
+    assert card.locator('li[data-rule="format.obfuscation"]').count() == 0
+    related = item.locator(".related").get_attribute("data-related") or ""
+    assert "format.obfuscation" in related.split()
     _shot(page, "playground.png", tmp_path)
 
     item.locator("button.apply-fix").click()  # delete "加 V 信" and re-check

@@ -33,6 +33,7 @@ class FindingOut(BaseModel):
     suggestion: str
     source: str
     evasion: str | None = None
+    related: list[str] = []  # rules whose findings on the same characters merged into this one
 
 
 class VerdictOut(BaseModel):
@@ -115,6 +116,7 @@ _VERDICT_EXAMPLE = {
             "suggestion": "删除“最/第一/顶级”等绝对化用语，改为可核实的事实",
             "source": "《广告法》第9条第(3)项、第57条",
             "evasion": "noise",
+            "related": ["format.obfuscation"],
         }
     ],
     "segments": 1,
