@@ -119,3 +119,11 @@ def test_an_unknown_zone_is_a_clear_error(tmp_path: Path) -> None:
     [err] = [str(e) for e in exc.value.errors]
     assert "demo.yaml:6: rule 'demo.footer_too'" in err and "zones" in err, err
     assert "'signature', 'body' or 'footer'" in err, err
+
+
+def test_a_condition_may_run_from_the_signature_into_the_body() -> None:
+    # when: reads signature and body as one stretch: 【度假酒店】…1076元/晚 names a hotel offer
+    v = check(make_message("【度假酒店】尊敬的会员，三亚海景房1076.00元/晚起，8月入住。回T退订"))
+    hit = [f for f in v.findings if f.rule_id == "refund_disclosure.refund_travel_hotel"]
+    assert [(f.severity.value, f.start) for f in hit] == [("warn", 3)]
+    assert v.verdict.value == "review"

@@ -45,13 +45,20 @@ class Zones(NamedTuple):
     footer: tuple[int, int] | None
 
     def spans(self, names: frozenset[str]) -> tuple[tuple[int, int], ...]:
-        """The spans of the named zones."""
+        """The spans of the named zones, neighbours joined (【酒店】…299元 lies in one span)."""
         out = [s for s in self.signature if "signature" in names]
         if "body" in names:
             out.append(self.body)
         if "footer" in names and self.footer is not None:
             out.append(self.footer)
-        return tuple(out)
+        out.sort()
+        joined: list[tuple[int, int]] = []
+        for a, b in out:
+            if joined and a <= joined[-1][1]:
+                joined[-1] = (joined[-1][0], max(joined[-1][1], b))
+            else:
+                joined.append((a, b))
+        return tuple(joined)
 
 
 def find_zones(text: str, norm: Normalized) -> Zones:
