@@ -50,6 +50,10 @@ def bind(host: str, port: int, *, reuse_port: bool = False, listen: bool = True)
 
 
 def _serve(app: FastAPI, sock: socket.socket, log_level: str) -> None:
+    # uvicorn drains, then re-raises the stop signal to the handler it found installed: make
+    # that a no-op so the process ends by returning (exit status 0), not by the signal
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _ignore)
     config = uvicorn.Config(
         app,
         log_level=log_level,
@@ -59,6 +63,10 @@ def _serve(app: FastAPI, sock: socket.socket, log_level: str) -> None:
         timeout_graceful_shutdown=app.state.settings.shutdown_timeout,
     )
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _ignore(_signum: int, _frame: object) -> None:
+    """Handle a signal by doing nothing."""
 
 
 def _forget(pid: int) -> None:
@@ -91,7 +99,7 @@ def run(app: FastAPI, host: str, port: int, workers: int, log_level: str = "info
         pid = os.fork()
         if pid == 0:  # worker
             for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
-                signal.signal(signum, signal.SIG_DFL)
+                signal.signal(signum, signal.SIG_DFL)  # not the parent's handlers
             signal.signal(signal.SIGUSR1, signal.SIG_IGN)
             try:
                 sock.close()
