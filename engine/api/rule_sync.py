@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 import threading
 import time
 from dataclasses import asdict
@@ -129,6 +130,7 @@ class ParentRules:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._published: str | None = None
+        self._started = 0.0
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -164,13 +166,19 @@ class ParentRules:
             self.publish(status, started)
 
     def publish(self, status: ReloadStatus, started: float) -> None:
-        """Write the serving snapshot (when it changed), then the status of this attempt."""
+        """Write the serving snapshot (when it changed), then the status of this attempt.
+
+        ``started``: when the attempt began (0 when unknown, as for the watcher's). Reloads
+        run one at a time, so an attempt that ends later also read the files later: the
+        published start never goes back, and a waiting API reload is never lost.
+        """
         with self._lock:
+            self._started = max(self._started, started)
             snap = self.holder.snapshot
             if snap.version != self._published:
                 _write(self.state / CURRENT, snap.to_bytes())
                 self._published = snap.version
-            _write(self.state / STATUS, _status_json(status, started))
+            _write(self.state / STATUS, _status_json(status, self._started))
 
 
 class WorkerRules:
@@ -212,7 +220,15 @@ class WorkerRules:
         key = (st.st_mtime_ns, st.st_size, st.st_ino)
         if key != self._seen:
             snap = Snapshot.from_bytes((self.state / CURRENT).read_bytes())
-            if await run_in_threadpool(self.holder.adopt, snap, status):
+            # compiling holds the GIL in bursts: hand it back to the event loop 10x as often
+            # (0.5 ms instead of 5 ms) so requests keep flowing while it runs
+            interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(interval, 0.0005))
+            try:
+                adopted = await run_in_threadpool(self.holder.adopt, snap, status)
+            finally:
+                sys.setswitchinterval(interval)
+            if adopted:
                 self._seen = key
         else:
             self.holder.status = status  # a refused attempt changes only the status
