@@ -33,7 +33,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from engine.ruleset import default_rules_dir, take
+from engine.ruleset import Snapshot, default_rules_dir, take
 
 LIST = "lists/forbidden_industry_banned.txt"
 RULE = "forbidden_industry.banned_categories"
@@ -68,13 +68,15 @@ class Rules:
         old = path.read_bytes()
         new = old + f"{word(self.added + 1)}\n".encode()
         cut = len(old) + len("测速".encode())
+        # register the version of the finished file before the server can see any of it
+        files = {**take(self.root).files, LIST: new}
+        self.words_in[Snapshot(self.root, files).version] = self.added + 1
         with path.open("wb") as f:
             f.write(new[:cut])
             f.flush()
             time.sleep(0.1)
             f.write(new[cut:])
         self.added += 1
-        self.words_in[take(self.root).version] = self.added
 
 
 def editor(rules: Rules, url: str, stop: threading.Event, results: list[int]) -> None:

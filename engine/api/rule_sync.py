@@ -241,7 +241,10 @@ class WorkerRules:
     async def reload(self) -> ReloadStatus:
         """Have the parent reload; return its verdict once this worker serves the result."""
         asked = time.time()
-        os.kill(self.parent, signal.SIGUSR1)
+        try:
+            os.kill(self.parent, signal.SIGUSR1)
+        except ProcessLookupError:  # pragma: no cover - the parent is gone; we are stopping
+            raise ApiError(503, "stopping", "the server is stopping; try again") from None
         deadline = time.monotonic() + RELOAD_WAIT
         while time.monotonic() < deadline:
             data = orjson.loads((self.state / STATUS).read_bytes())
