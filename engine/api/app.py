@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -33,6 +33,7 @@ from engine.api.requests import json_response as _json
 from engine.api.requests import parse_message as _message
 from engine.api.requests import read_json as _body
 from engine.api.requests import run_check as _verdict
+from engine.api.rule_sync import LocalRules
 from engine.api.settings import Settings
 from engine.check import check
 from engine.dispatch.config import DispatchSettings
@@ -58,16 +59,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the approval secret is loaded (created once, atomically) here, before any worker forks
     dispatch_settings = DispatchSettings.from_env()
     holder = RulesetHolder(settings.rules_dir or default_rules_dir())
-    stop = threading.Event()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        watcher = holder.watch(stop) if settings.watch_rules else None
-        metrics.RULESET.labels(holder.ruleset.version).set(1)
+        # app.state.rules: LocalRules, or server.run's WorkerRules in a forked worker
+        await app.state.rules.start()
         yield
-        stop.set()
-        if watcher is not None:
-            watcher.join(timeout=2)
+        await app.state.rules.stop()
 
     app = FastAPI(
         title="Xinshi (信使) pre-send check API",
@@ -82,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = holder
     app.state.settings = settings
     check_key, admin_key = [Depends(require(Scope.CHECK))], [Depends(require(Scope.ADMIN))]
+    app.state.rules = LocalRules(holder, settings.watch_rules)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> Response:
@@ -170,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post(RELOAD, summary="Reload rules now (admin key)", dependencies=admin_key, **docs.RELOAD)
     async def reload(request: Request) -> Response:
-        status = holder.reload()
+        status = await app.state.rules.reload()  # off the event loop; reaches every worker
         metrics.RELOADS.labels("ok" if status.ok else "refused").inc()
         return _json(docs.rules_report(holder), status=200 if status.ok else 409)
 
@@ -180,7 +179,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz", summary="Readiness: rules loaded", **docs.HEALTH)
     async def readyz() -> Response:
-        return _json({"status": "ready", "ruleset_version": holder.ruleset.version})
+        return _json(
+            {
+                "status": "ready",
+                "ruleset_version": holder.ruleset.version,  # what this worker serves
+                "pid": os.getpid(),
+                "workers": app.state.rules.workers(),
+            }
+        )
 
     @app.get(
         "/metrics",

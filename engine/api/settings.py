@@ -53,6 +53,7 @@ class Settings:
     max_text_chars: int = 2000
     max_batch: int = 1000
     watch_rules: bool = True
+    shutdown_timeout: int = 10  # seconds SIGTERM waits for in-flight requests
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -81,6 +82,7 @@ class Settings:
             max_text_chars=_int("XINSHI_MAX_TEXT_CHARS", 2000),
             max_batch=_int("XINSHI_MAX_BATCH", 1000),
             watch_rules=_bool("XINSHI_WATCH_RULES", True),
+            shutdown_timeout=_int("XINSHI_SHUTDOWN_TIMEOUT", 10),
         )
 
 

@@ -16,8 +16,17 @@ from engine.ruleset.config import CheckBudget
 from engine.ruleset.errors import RuleFileError, RulesetError, did_you_mean
 from engine.ruleset.load import PackRule, RuleFiles, read_rules
 from engine.ruleset.regex_safety import pattern_errors
+from engine.ruleset.snapshot import Snapshot, take
 
-__all__ = ["RuleFileError", "RuleSet", "RulesetError", "default_rules_dir", "load_ruleset"]
+__all__ = [
+    "RuleFileError",
+    "RuleSet",
+    "RulesetError",
+    "Snapshot",
+    "default_rules_dir",
+    "load_ruleset",
+    "take",
+]
 
 
 @dataclass(frozen=True)
@@ -114,22 +123,29 @@ def default_rules_dir() -> Path:
 
 
 def load_ruleset(
-    root: Path | str | None = None, extra_lists: dict[str, list[str]] | None = None
+    root: Path | str | None = None,
+    extra_lists: dict[str, list[str]] | None = None,
+    snapshot: Snapshot | None = None,
 ) -> RuleSet:
     """Read, validate and compile a rules directory. Raises RulesetError listing every error.
 
-    ``extra_lists`` adds word lists by name (used by benchmarks to load a large list).
+    ``extra_lists`` adds word lists by name (used by benchmarks to load a large list);
+    ``snapshot`` compiles bytes already read instead of reading ``root``.
     """
-    files = read_rules(Path(root) if root is not None else default_rules_dir())
+    path = snapshot.root if snapshot is not None else root
+    files = read_rules(Path(path) if path is not None else default_rules_dir(), snapshot)
     return compile_rules(files, extra_lists)
 
 
-def validate_rules(root: Path | str | None = None) -> tuple[RuleSet | None, list[RuleFileError]]:
-    """Load and lint a rules directory: the RuleSet (None if it cannot load) and every error,
-    sorted by file and line."""
+def validate_rules(
+    root: Path | str | None = None, snapshot: Snapshot | None = None
+) -> tuple[RuleSet | None, list[RuleFileError]]:
+    """Load and lint a rules directory (or a snapshot of one): the RuleSet (None if it cannot
+    load) and every error, sorted by file and line."""
     from engine.ruleset.lint import lint
 
-    files = read_rules(Path(root) if root is not None else default_rules_dir())
+    path = snapshot.root if snapshot is not None else root
+    files = read_rules(Path(path) if path is not None else default_rules_dir(), snapshot)
     errors = lint(files)
     ruleset = None
     try:
