@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.api import docs, metrics, pages
@@ -33,6 +34,7 @@ from engine.api.requests import parse_message as _message
 from engine.api.requests import read_json as _body
 from engine.api.requests import run_check as _verdict
 from engine.api.settings import Settings
+from engine.api.storage import StorageGuard
 from engine.check import check
 from engine.message import MessageError
 from engine.reload import RulesetHolder
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.holder = holder
     app.state.settings = settings
+    storage = StorageGuard()  # dispatch storage errors -> 503; /readyz fails until it is back
 
     def authorize(request: Request, admin: bool) -> None:
         if not admin and not settings.keyed_checks:
@@ -184,9 +187,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> Response:
         return _json({"status": "ok"})
 
-    @app.get("/readyz", summary="Readiness: rules loaded", **docs.HEALTH)
+    @app.get("/readyz", summary="Readiness: rules loaded, storage writable", **docs.HEALTH)
     async def readyz() -> Response:
-        return _json({"status": "ready", "ruleset_version": holder.ruleset.version})
+        version = holder.ruleset.version
+        down = await run_in_threadpool(storage.unavailable)
+        if down is not None:
+            error = {"code": "storage_unavailable", "message": down, "field": None}
+            return _json({"status": "unavailable", "ruleset_version": version, "error": error}, 503)
+        return _json({"status": "ready", "ruleset_version": version})
 
     @app.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
     async def prometheus() -> Response:
@@ -197,7 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(playground_router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
-    app.include_router(dispatch_router(authorize, holder, settings))
+    app.include_router(dispatch_router(authorize, holder, settings, storage))
     limits = {BATCH: settings.max_batch_body_bytes}
     app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_body_bytes))
     app.add_middleware(metrics.RequestMetrics, routes=ROUTES)

@@ -195,3 +195,14 @@ def rules_report(holder: RulesetHolder) -> dict[str, Any]:
             "rejected_version": status.rejected_version,
         },
     }
+
+
+def request_body(model: type[BaseModel], examples: dict[str, Any]) -> dict[str, Any]:
+    """``openapi_extra`` documenting ``model`` as a route's JSON request body."""
+    return _body(model, examples)
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    503: {"model": ErrorOut, "description": "Storage unavailable (disk full, read-only); retry"},
+}

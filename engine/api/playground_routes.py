@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from engine.api import bodies
 from engine.api.requests import ApiError, json_response, parse_message, read_json
 from engine.api.settings import Settings
 from engine.message import Message, MessageError
@@ -140,7 +141,9 @@ def catalog(ruleset: RuleSet, root: Path) -> list[dict[str, Any]]:
     return out
 
 
-@router.post(VARIANTS, summary="Compare drafts: verdict, score, rewrites, segments, cost")
+@router.post(
+    VARIANTS, summary="Compare drafts: verdict, score, rewrites, segments, cost", **bodies.VARIANTS
+)
 async def variants(request: Request) -> Response:
     """Check and score up to 20 drafts; each with verdict, score block, cost, rank and best."""
     request.app.state.authorize(request, admin=False)

@@ -181,16 +181,25 @@ def test_api_errors_are_json_and_keys_are_required(stack: Stack) -> None:
     )
     assert r.status_code == 401
     r = httpx.post(f"{stack.api}/v1/dispatch/receipts/aliyun?key={KEY}", content=b"[]", timeout=10)
+    assert r.status_code == 415 and r.json()["error"] == {
+        "code": "unsupported_media_type",
+        "message": "send the body as JSON with Content-Type: application/json",
+        "field": None,
+    }
+    r = httpx.post(f"{stack.api}/v1/dispatch/receipts/aliyun?key={KEY}", json=[], timeout=10)
     assert r.json() == {"code": 0, "msg": "接收成功"}
-    r = httpx.post(f"{stack.api}/v1/dispatch/inbound/acme?key={KEY}", content=b"[]", timeout=10)
+    r = httpx.post(f"{stack.api}/v1/dispatch/inbound/acme?key={KEY}", json=[], timeout=10)
     assert r.status_code == 404
     assert r.json()["error"] == {
         "code": "not_found", "message": "unknown provider 'acme'", "field": "provider"
     }  # fmt: skip
-    r = httpx.post(f"{stack.api}/v1/dispatch/inbound/tencent?key=wrong", content=b"[]", timeout=10)
+    r = httpx.post(f"{stack.api}/v1/dispatch/inbound/tencent?key=wrong", json=[], timeout=10)
     assert r.status_code == 401 and r.json()["error"]["message"] == "the API key is not valid"
     r = httpx.post(
-        f"{stack.api}/v1/dispatch/receipts/tencent?key={KEY}", content=b"{no", timeout=10
+        f"{stack.api}/v1/dispatch/receipts/tencent?key={KEY}",
+        content=b"{no",
+        headers={"Content-Type": "application/json"},
+        timeout=10,
     )
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_json"
     r = httpx.post(

@@ -1,0 +1,72 @@
+"""Request bodies of the routes that read JSON themselves (pydantic at the edge), for OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.api import docs
+
+
+class SendIn(BaseModel):
+    """POST /v1/messages: queue one approved message (idempotent on its key)."""
+
+    model_config = ConfigDict(extra="forbid")
+    idempotency_key: str | None = None
+    phone: str
+    template: str
+    params: dict[str, Any] = {}
+    approval: str | None = None
+    send_at: str | None = None
+    expires_at: str | None = None
+    experiment: str | None = None
+    variant: str | None = None
+    track_links: bool = False
+
+
+class ConversionIn(BaseModel):
+    """POST /v1/conversions: one conversion of a sent message (idempotent)."""
+
+    model_config = ConfigDict(extra="forbid")
+    message_id: str
+    value_fen: int = Field(ge=0, le=10**12)
+    idempotency_key: str | None = None
+
+
+class ApproveIn(BaseModel):
+    """POST /v1/approvals: a text to check and approve."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    type: str | None = None
+
+
+class VariantsIn(BaseModel):
+    """POST /v1/variants: drafts (strings or message objects) and shared defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+    drafts: list[str | dict[str, Any]]
+    price: float = Field(default=0.045, ge=0)
+    type: str | None = None
+    industry: str | None = None
+    send_at: str | None = None
+    profile: str | None = None
+
+
+def body(model: type[BaseModel], example: dict[str, Any]) -> dict[str, Any]:
+    """Route keyword arguments that document ``model`` as the JSON request body."""
+    return {
+        "openapi_extra": docs.request_body(model, {"example": {"value": example}}),
+        "responses": docs.ERRORS,
+    }
+
+
+SEND = body(
+    SendIn,
+    {"idempotency_key": "order-123-confirm", "phone": "13812345678",
+     "template": "order_confirmed", "params": {"order": "1234567890"}},
+)  # fmt: skip
+CONVERSION = body(ConversionIn, {"message_id": "0192f3a4b5c6d7e8f9a0b1c2", "value_fen": 29900})
+APPROVE = body(ApproveIn, {"text": "【信使商城】您的订单已发货。", "type": "notification"})
+VARIANTS = body(VariantsIn, {"drafts": ["【信使商城】双11全场5折，拒收请回复R"]})
