@@ -5,7 +5,6 @@ Bodies must be JSON (415 otherwise); storage errors are a 503 (engine/api/storag
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import os
 import time
@@ -88,15 +87,6 @@ class Dispatch:
     def conversions(self) -> Conversions:
         return Conversions(self.outbox)
 
-    def reset(self) -> None:
-        """Drop open storage handles (after a storage error): the next use reopens them."""
-        outbox = self.__dict__.get("outbox")
-        for name in ("outbox", "intake", "events", "conversions"):
-            self.__dict__.pop(name, None)
-        if outbox is not None:
-            with contextlib.suppress(Exception):  # a broken connection: nothing left to keep
-                outbox.close()
-
     def probe(self) -> None:
         """Write to the outbox and the events directory for real (raises on a storage error)."""
         with self.outbox.transaction() as db:
@@ -163,7 +153,7 @@ def dispatch_router(
     storage = storage or StorageGuard()
     router = APIRouter(route_class=storage.route_class())
     d = Dispatch(holder)
-    storage.attach(d.probe, lambda: "outbox" in d.__dict__, d.reset)
+    storage.attach(d.probe, lambda: "outbox" in d.__dict__)
 
     def callback_auth(request: Request) -> Response | None:
         # providers call a configured URL: the key may come as ?key=... instead of a header

@@ -41,19 +41,17 @@ class StorageGuard:
         self.failure: str | None = None
         self._probe: Callable[[], None] = lambda: None
         self._opened: Callable[[], bool] = lambda: False
-        self._reset: Callable[[], None] = lambda: None
 
-    def attach(
-        self, probe: Callable[[], None], opened: Callable[[], bool], reset: Callable[[], None]
-    ) -> None:
-        """Use ``probe`` (a real write) once storage is ``opened``; ``reset`` drops handles."""
-        self._probe, self._opened, self._reset = probe, opened, reset
+    def attach(self, probe: Callable[[], None], opened: Callable[[], bool]) -> None:
+        """Use ``probe`` (a real write) once storage is ``opened``."""
+        self._probe, self._opened = probe, opened
 
     def failed(self, exc: BaseException) -> Response:
         """Record a storage error; the 503 the caller gets."""
         self.failure = describe(exc)
+        # the open SQLite connection is kept: it still reads, and writes again once space is
+        # back (reopening a WAL database needs writes of its own)
         log.warning("storage unavailable: %s", exc)
-        self._reset()  # reopen on the next request: a connection may be left mid-transaction
         return Response(
             error_body("storage_unavailable", self.failure),
             503,
@@ -69,7 +67,6 @@ class StorageGuard:
             self._probe()
         except STORAGE_ERRORS as exc:
             self.failure = describe(exc)
-            self._reset()
             return self.failure
         self.failure = None
         return None
