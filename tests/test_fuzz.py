@@ -23,7 +23,7 @@ from engine.api.app import create_app
 from engine.api.settings import Settings
 from tests.dispatch.api_server import AUTH, Api, api_server
 
-QUICK, DEEP = int(os.environ.get("XINSHI_FUZZ_EXAMPLES", "12")), 150
+QUICK, DEEP = int(os.environ.get("XINSHI_FUZZ_EXAMPLES", "8")), 150
 HTML_404 = "/r/{code}"  # a browser asking for an unknown short link gets a page, not JSON
 
 

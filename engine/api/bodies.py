@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.api import docs
@@ -54,6 +55,29 @@ class VariantsIn(BaseModel):
     profile: str | None = None
 
 
+class CallbackItem(BaseModel):
+    """One receipt or reply as Aliyun (SmsReport, SmsUp) or Tencent (status, reply) push it."""
+
+    model_config = ConfigDict(extra="allow")
+    biz_id: str | None = None
+    out_id: str | None = None
+    phone_number: str | None = None
+    success: bool | None = None
+    err_code: str | None = None
+    report_time: str | None = None
+    sign_name: str | None = None
+    content: str | None = None
+    sid: str | None = None
+    session_context: str | None = None
+    mobile: str | None = None
+    nationcode: str | None = None
+    report_status: str | None = None
+    errmsg: str | None = None
+    user_receive_time: str | None = None
+    sign: str | None = None
+    text: str | None = None
+
+
 def body(model: type[BaseModel], example: dict[str, Any]) -> dict[str, Any]:
     """Route keyword arguments that document ``model`` as the JSON request body."""
     return {
@@ -70,3 +94,24 @@ SEND = body(
 CONVERSION = body(ConversionIn, {"message_id": "0192f3a4b5c6d7e8f9a0b1c2", "value_fen": 29900})
 APPROVE = body(ApproveIn, {"text": "【信使商城】您的订单已发货。", "type": "notification"})
 VARIANTS = body(VariantsIn, {"drafts": ["【信使商城】双11全场5折，拒收请回复R"]})
+
+_CALLBACK_ITEM = CallbackItem.model_json_schema()
+_CALLBACK = {"anyOf": [{"type": "array", "items": _CALLBACK_ITEM}, _CALLBACK_ITEM]}
+CALLBACK: dict[str, Any] = {
+    "openapi_extra": {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": _CALLBACK,
+                    "example": [{"phone_number": "13812345678", "success": True,
+                                 "err_code": "DELIVERED", "biz_id": "1234^0", "out_id": "m1"}],
+                }
+            },
+        }
+    },
+    "responses": docs.ERRORS,
+}  # fmt: skip
+
+# the callback routes' path parameter: documented as the known providers (others are a 404)
+PROVIDER = Path(json_schema_extra={"enum": ["aliyun", "tencent"]})

@@ -24,7 +24,7 @@ from engine.api.limits import error_body
 from engine.api.pages import STATIC_DIR
 from engine.api.requests import read_json
 from engine.api.settings import Settings
-from engine.api.storage import StorageGuard
+from engine.api.storage import STORAGE_ERRORS, StorageGuard
 from engine.check import check
 from engine.dispatch import (
     DispatchSettings,
@@ -228,8 +228,12 @@ def dispatch_router(
         return _json({**row.to_dict(), "history": d.outbox.history(row.id),
                       "receipts": d.outbox.receipts_for(row.id)})  # fmt: skip
 
-    @router.post("/v1/dispatch/receipts/{provider}", summary="Delivery receipts (provider push)")
-    async def receipts(provider: str, request: Request) -> Response:
+    @router.post(
+        "/v1/dispatch/receipts/{provider}",
+        summary="Delivery receipts (provider push)",
+        **bodies.CALLBACK,
+    )
+    async def receipts(request: Request, provider: str = bodies.PROVIDER) -> Response:
         got = await callback(provider, request)
         if isinstance(got, Response):
             return got
@@ -246,8 +250,10 @@ def dispatch_router(
                 d.events.write(event, row, ts=now)
         return _json(dict(cb.ack))
 
-    @router.post("/v1/dispatch/inbound/{provider}", summary="User replies (MO; opt-outs)")
-    async def inbound(provider: str, request: Request) -> Response:
+    @router.post(
+        "/v1/dispatch/inbound/{provider}", summary="User replies (MO; opt-outs)", **bodies.CALLBACK
+    )
+    async def inbound(request: Request, provider: str = bodies.PROVIDER) -> Response:
         got = await callback(provider, request)
         if isinstance(got, Response):
             return got
@@ -291,7 +297,10 @@ def dispatch_router(
         if found is None:
             return _link_not_found(request)
         target, row = found
-        d.events.write("clicked", row, ts=time.time())
+        try:
+            d.events.write("clicked", row, ts=time.time())
+        except STORAGE_ERRORS as exc:  # the reader still gets the page; /readyz reports it
+            storage.failed(exc)
         return RedirectResponse(target, status_code=302)
 
     return router
