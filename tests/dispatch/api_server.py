@@ -29,7 +29,7 @@ def api_server(tmp: Path, data: Path | None = None) -> Iterator[Api]:
         "XINSHI_DATA_DIR": str(data),
         "XINSHI_API_KEYS": KEY,
         "XINSHI_WATCH_RULES": "0",
-        "XINSHI_DISPATCH_SECRET": "s3cret",
+        "XINSHI_DISPATCH_SECRET": "dispatch-test-secret-0123",  # the length main requires
         "XINSHI_RECIPIENT_SALT": "salt",
     }
     url = f"http://127.0.0.1:{port}"
