@@ -253,8 +253,8 @@ def serve(
     from engine.api.server import run
 
     try:
-        app_ = create_app()  # rules loaded once, before the workers fork
-    except RulesetError as exc:
+        app_ = create_app()  # rules, dispatch settings and secret read once, before the fork
+    except (RulesetError, ValueError) as exc:  # SecretError, bad XINSHI_* dispatch settings
         raise usage_error(str(exc)) from None
     try:
         run(app_, host, port, workers, log_level)

@@ -2,8 +2,10 @@
 
 schemathesis generates requests from the served /openapi.json, valid and invalid (wrong types,
 missing fields, odd strings), and sends them to a real `xinshi serve` on loopback with a data
-directory, so the dispatch routes write for real. The default run is a quick pass (a few cases
-per operation); the ``slow`` run goes deeper.
+directory, so the dispatch routes write for real. Requests carry a key with every scope the
+routes need, and callbacks are signed as a provider signs them, so the fuzzer reaches the
+handlers rather than the 401s. The default run is a quick pass (a few cases per operation); the
+``slow`` run goes deeper.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
@@ -21,7 +25,7 @@ from schemathesis.config import SchemathesisConfig
 
 from engine.api.app import create_app
 from engine.api.settings import Settings
-from tests.dispatch.api_server import AUTH, Api, api_server
+from tests.dispatch.api_server import AUTH, DISPATCH_SECRET, Api, api_server, signed
 
 QUICK, DEEP = int(os.environ.get("XINSHI_FUZZ_EXAMPLES", "8")), 150
 HTML_404 = "/r/{code}"  # a browser asking for an unknown short link gets a page, not JSON
@@ -39,14 +43,34 @@ def _schema() -> Any:
     config.projects.default.generation.update(
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
     )
-    return schemathesis.openapi.from_dict(create_app(Settings()).openapi(), config=config)
+    # the secret from the environment: building the app writes nothing to the working directory
+    with mock.patch.dict(os.environ, {"XINSHI_DISPATCH_SECRET": DISPATCH_SECRET}):
+        document = create_app(Settings()).openapi()
+    return schemathesis.openapi.from_dict(document, config=config)
 
 
 schema = _schema()  # loaded at collection: schemathesis' from_fixture needs pytest < 9
 
 
+class SigningSession(requests.Session):
+    """Signs each callback push over the exact bytes sent, keeping the generated Content-Type."""
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        if "/v1/dispatch/" in (request.url or ""):
+            body = request.body or b""
+            raw = body.encode() if isinstance(body, str) else bytes(body)
+            ctype = request.headers.get("Content-Type", "")
+            request.headers.update(signed(raw, ctype))
+            if not ctype:
+                del request.headers["Content-Type"]
+        return super().send(request, **kwargs)
+
+
 def _check(case: Any, api: Api) -> None:
-    r = case.call(base_url=api.url, headers=AUTH, timeout=30, allow_redirects=False)
+    with SigningSession() as session:
+        r = case.call(
+            base_url=api.url, session=session, headers=AUTH, timeout=30, allow_redirects=False
+        )
     where = f"{case.method} {case.formatted_path}: {r.status_code} {r.text[:300]}"
     assert r.status_code < 500, where
     if r.status_code < 400:

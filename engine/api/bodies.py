@@ -36,11 +36,11 @@ class ConversionIn(BaseModel):
 
 
 class ApproveIn(BaseModel):
-    """POST /v1/approvals: a text to check and approve."""
+    """POST /v1/approvals: a template and its parameters, rendered, checked and approved."""
 
     model_config = ConfigDict(extra="forbid")
-    text: str
-    type: str | None = None
+    template: str
+    params: dict[str, Any] = {}
 
 
 class VariantsIn(BaseModel):
@@ -92,7 +92,7 @@ SEND = body(
      "template": "order_confirmed", "params": {"order": "1234567890"}},
 )  # fmt: skip
 CONVERSION = body(ConversionIn, {"message_id": "0192f3a4b5c6d7e8f9a0b1c2", "value_fen": 29900})
-APPROVE = body(ApproveIn, {"text": "【信使商城】您的订单已发货。", "type": "notification"})
+APPROVE = body(ApproveIn, {"template": "order_confirmed", "params": {"order": "1234567890"}})
 VARIANTS = body(VariantsIn, {"drafts": ["【信使商城】双11全场5折，拒收请回复R"]})
 
 _CALLBACK_ITEM = CallbackItem.model_json_schema()

@@ -1,31 +1,32 @@
 """Dispatch endpoints: send (idempotent), status, provider callbacks, click redirects. Thin.
 
-Bodies must be JSON (415 otherwise); storage errors are a 503 (engine/api/storage.py).
+Each route declares its key scope; callbacks are signed (engine/api/callback_auth.py). Bodies
+must be JSON (415 otherwise); storage errors, the replay cache's included, are a 503
+(engine/api/storage.py).
 """
 
 from __future__ import annotations
 
-import hmac
 import os
 import time
-from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from engine.api import bodies
+from engine.api.auth import Scope, require
 from engine.api.bodies import ApproveIn, ConversionIn, SendIn
+from engine.api.callback_auth import callback_guard
 from engine.api.limits import error_body
 from engine.api.pages import STATIC_DIR
 from engine.api.requests import read_json
 from engine.api.settings import Settings
 from engine.api.storage import STORAGE_ERRORS, StorageGuard
-from engine.check import check
 from engine.dispatch import (
     DispatchSettings,
     Intake,
@@ -34,7 +35,8 @@ from engine.dispatch import (
     SendRequest,
     load_templates,
 )
-from engine.dispatch.approval import ApprovalError, issue
+from engine.dispatch.approval import ApprovalError
+from engine.dispatch.callback_signing import SeenSignatures
 from engine.dispatch.conversions import Conversions
 from engine.dispatch.destinations import LinkError, vet
 from engine.dispatch.events import EventWriter
@@ -43,7 +45,7 @@ from engine.dispatch.optout import OptOutWords, apply_inbound, load_optout_words
 from engine.dispatch.outbox import OutboxError
 from engine.dispatch.providers import CALLBACKS
 from engine.dispatch.providers.base import CallbackError, Callbacks
-from engine.message import MessageError, make_message, parse_send_at, parse_type
+from engine.message import MessageError, parse_send_at
 from engine.reload import RulesetHolder
 
 
@@ -56,14 +58,10 @@ def _err(status: int, code: str, message: str, field: str | None = None) -> Resp
 
 
 class Dispatch:
-    """What the routes share, opened on first use (the check API runs without a data dir)."""
+    """What the routes share, opened on first use; settings and secret read at start-up."""
 
-    def __init__(self, holder: RulesetHolder) -> None:
-        self.holder = holder
-
-    @cached_property
-    def settings(self) -> DispatchSettings:
-        return DispatchSettings.from_env()
+    def __init__(self, holder: RulesetHolder, settings: DispatchSettings) -> None:
+        self.holder, self.settings = holder, settings  # read before the workers fork
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -73,7 +71,9 @@ class Dispatch:
     def intake(self) -> Intake:
         s = self.settings
         book = load_templates(s.templates)
-        return Intake(self.outbox, book, lambda: self.holder.ruleset, s.secret, s.link_base)
+        return Intake(
+            self.outbox, book, lambda: self.holder.ruleset, s.secret, s.link_base, s.approval_ttl_s
+        )
 
     @cached_property
     def events(self) -> EventWriter:
@@ -87,11 +87,18 @@ class Dispatch:
     def conversions(self) -> Conversions:
         return Conversions(self.outbox)
 
+    @cached_property
+    def seen(self) -> SeenSignatures:
+        return SeenSignatures(self.settings.data_dir / "callbacks.sqlite")
+
     def probe(self) -> None:
-        """Write to the outbox and the events directory for real (raises on a storage error)."""
+        """Write to the outbox, the events directory and, once opened, the replay cache for real
+        (raises on a storage error)."""
         with self.outbox.transaction() as db:
             (version,) = db.execute("PRAGMA user_version").fetchone()
             db.execute(f"PRAGMA user_version={int(version)}")  # a header write, same value
+        if "seen" in self.__dict__:
+            self.seen.probe()
         path = self.events.directory / f".probe-{os.getpid()}"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -143,61 +150,62 @@ def _model_error(exc: ValidationError) -> Response:
     return _err(422, "invalid_request", f"{field}: {what}", field)
 
 
+DISPATCH, ADMIN = [Depends(require(Scope.DISPATCH))], [Depends(require(Scope.ADMIN))]
+
+
 def dispatch_router(
-    authorize: Callable[[Request, bool], None],
     holder: RulesetHolder,
     settings: Settings,
+    dispatch: DispatchSettings,
     storage: StorageGuard | None = None,
 ) -> APIRouter:
-    """The dispatch routes, behind the same API keys as the rest of the API."""
+    """The dispatch routes; each declares its key scope (engine/api/auth.py).
+
+    Every handler (and the callback guard's replay cache) runs inside ``storage``'s route
+    class, so a storage error is a 503 ``storage_unavailable`` and /readyz fails until it is back.
+    """
     storage = storage or StorageGuard()
     router = APIRouter(route_class=storage.route_class())
-    d = Dispatch(holder)
+    d = Dispatch(holder, dispatch)
     storage.attach(d.probe, lambda: "outbox" in d.__dict__)
 
-    def callback_auth(request: Request) -> Response | None:
-        # providers call a configured URL: the key may come as ?key=... instead of a header
-        key = request.query_params.get("key")
-        if key and settings.api_keys:
-            if any(hmac.compare_digest(key, k) for k in settings.api_keys):
-                return None
-            return _err(401, "unauthorized", "the API key is not valid")
-        authorize(request, True)
-        return None
+    callbacks = [Depends(callback_guard(settings, lambda: d.seen))]
 
     async def callback(provider: str, request: Request) -> tuple[Callbacks, Any] | Response:
-        """A provider push: known provider, valid key, JSON body — or the error response."""
+        """A provider push (already verified): known provider, JSON body — or the error."""
         if provider not in CALLBACKS:
             return _err(404, "not_found", f"unknown provider {provider!r}", "provider")
-        if (denied := callback_auth(request)) is not None:
-            return denied
         return CALLBACKS[provider], await read_json(request)
 
     @router.post(
         "/v1/approvals",
-        summary="Check a text and get an approval token if allowed",
+        summary="Check a template's text; an approval token if allowed",
+        dependencies=DISPATCH,
         **bodies.APPROVE,
     )
     async def approvals(request: Request) -> Response:
-        authorize(request, True)
         data = await read_json(request)
         try:
             body = ApproveIn.model_validate(data)
-            msg_type = parse_type(body.type)
-            verdict = check(make_message(body.text, type=msg_type), holder.ruleset)
-            approval = issue(verdict, body.text, msg_type, d.settings.secret)
+            verdict, approval = d.intake.approval(body.template, body.params)
         except ValidationError as exc:
             return _model_error(exc)
-        except MessageError as exc:
-            return _err(422, "invalid_message", exc.message, exc.field)
+        except IntakeError as exc:
+            return _err(422, exc.code, exc.message, exc.field)
         except ApprovalError as exc:
-            return _json({"error": {"code": exc.code, "message": exc.message, "field": "text"},
-                          "verdict": verdict.to_dict()}, 422)  # fmt: skip
-        return _json({"approval": approval.token, "verdict": verdict.to_dict()})
+            verdict_out = exc.verdict.to_dict() if exc.verdict else None
+            return _json({"error": {"code": exc.code, "message": exc.message, "field": "params"},
+                          "verdict": verdict_out}, 422)  # fmt: skip
+        return _json({"approval": approval.token, "expires_at": approval.expires_at,
+                      "verdict": verdict.to_dict()})  # fmt: skip
 
-    @router.post("/v1/messages", summary="Queue an approved message (idempotent)", **bodies.SEND)
+    @router.post(
+        "/v1/messages",
+        summary="Queue an approved message (idempotent)",
+        dependencies=DISPATCH,
+        **bodies.SEND,
+    )
     async def send(request: Request) -> Response:
-        authorize(request, True)
         data = await read_json(request)
         try:
             body = SendIn.model_validate(data)
@@ -219,9 +227,9 @@ def dispatch_router(
             out["reason"] = "the recipient replied to opt out of this signature's marketing"
         return _json(out, 201 if created else 200)
 
-    @router.get("/v1/messages/{message_id}", summary="A message's record, history and receipts")
+    @router.get("/v1/messages/{message_id}", summary="A message's record, history and receipts",
+                dependencies=ADMIN)  # fmt: skip
     async def status(message_id: str, request: Request) -> Response:
-        authorize(request, True)
         row = d.outbox.get(message_id)
         if row is None:
             return _err(404, "not_found", f"no message {message_id!r}", "message_id")
@@ -231,8 +239,11 @@ def dispatch_router(
     @router.post(
         "/v1/dispatch/receipts/{provider}",
         summary="Delivery receipts (provider push)",
+        dependencies=callbacks,
         **bodies.CALLBACK,
     )
+    @router.post("/v1/dispatch/receipts/{provider}/{token}", include_in_schema=False,
+                 dependencies=callbacks)  # fmt: skip
     async def receipts(request: Request, provider: str = bodies.PROVIDER) -> Response:
         got = await callback(provider, request)
         if isinstance(got, Response):
@@ -251,8 +262,13 @@ def dispatch_router(
         return _json(dict(cb.ack))
 
     @router.post(
-        "/v1/dispatch/inbound/{provider}", summary="User replies (MO; opt-outs)", **bodies.CALLBACK
+        "/v1/dispatch/inbound/{provider}",
+        summary="User replies (MO; opt-outs)",
+        dependencies=callbacks,
+        **bodies.CALLBACK,
     )
+    @router.post("/v1/dispatch/inbound/{provider}/{token}", include_in_schema=False,
+                 dependencies=callbacks)  # fmt: skip
     async def inbound(request: Request, provider: str = bodies.PROVIDER) -> Response:
         got = await callback(provider, request)
         if isinstance(got, Response):
@@ -268,10 +284,10 @@ def dispatch_router(
     @router.post(
         "/v1/conversions",
         summary="Record a conversion (A/B event with value_fen; idempotent)",
+        dependencies=DISPATCH,
         **bodies.CONVERSION,
     )
     async def conversion(request: Request) -> Response:
-        authorize(request, True)
         data = await read_json(request)
         try:
             body = ConversionIn.model_validate(data)

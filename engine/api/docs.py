@@ -174,7 +174,7 @@ RELOAD: dict[str, Any] = {
     "responses": {
         200: {"description": "Reloaded (or unchanged)"},
         401: {"model": ErrorOut},
-        403: {"model": ErrorOut, "description": "Admin endpoints off: no XINSHI_API_KEYS"},
+        403: {"model": ErrorOut, "description": "The key lacks the admin scope, or no key has it"},
         409: {"description": "Refused: the old rules keep serving; see reload.errors"},
     }
 }

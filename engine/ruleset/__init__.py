@@ -12,8 +12,10 @@ from engine.message import MESSAGE_TYPES, Message, MessageError, MessageType
 from engine.rule_types.base import Builder, BuildError, Rule
 from engine.rule_types.context import Profile
 from engine.rule_types.send_window import parse_hhmm
+from engine.ruleset.config import CheckBudget
 from engine.ruleset.errors import RuleFileError, RulesetError, did_you_mean
 from engine.ruleset.load import PackRule, RuleFiles, read_rules
+from engine.ruleset.regex_safety import pattern_errors
 
 __all__ = ["RuleFileError", "RuleSet", "RulesetError", "default_rules_dir", "load_ruleset"]
 
@@ -70,6 +72,7 @@ class RuleSet:
     by_type: dict[MessageType, RuleIndex]
     commit: str | None = None  # git commit of the rules directory, "-dirty" when edited since
     dated: bool = False  # some rule has effective_from/effective_until
+    budget: CheckBudget | None = None  # CPU time per message (rules/ruleset.yaml check_budget)
 
     def profile(self, name: str) -> Profile:
         """Return a provider profile, with a clear error for unknown names."""
@@ -155,6 +158,7 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
     industries_known = sorted(files.config.industries)
     for pr in files.rules:
         errors.extend(_scope_errors(pr, profiles_known, industries_known))
+        errors.extend(pattern_errors(pr))  # a backtracking blow-up is a denial of service
         try:
             compiled.append(pr.spec.compile(pr.spec.meta(pr.full_id), build))
         except BuildError as exc:
@@ -188,6 +192,7 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
         by_type=by_type,
         commit=git_commit(files.root),
         dated=any(r.meta.effective_from or r.meta.effective_until for r in compiled),
+        budget=files.config.check_budget.budget() if files.config.check_budget else None,
     )
 
 

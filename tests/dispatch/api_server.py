@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from engine.dispatch.callback_signing import sign
 from tests.processes import free_port, start, stop
 
-KEY = "dispatch-test-key"
+KEY = "dispatch-test-key"  # a bare key: check, read, admin and dispatch scopes
 AUTH = {"Authorization": f"Bearer {KEY}"}
+CALLBACK_SECRET = b"api-server-callback-secret-0123"
+DISPATCH_SECRET = "dispatch-test-secret-0123"  # the length main requires
+
+
+def signed(body: bytes, content_type: str = "application/json") -> dict[str, str]:
+    """Headers of a callback push of ``body`` signed now, as the fake provider signs it."""
+    return {"Content-Type": content_type, **sign(CALLBACK_SECRET, int(time.time()), body)}
 
 
 class Api:
@@ -29,7 +38,8 @@ def api_server(tmp: Path, data: Path | None = None) -> Iterator[Api]:
         "XINSHI_DATA_DIR": str(data),
         "XINSHI_API_KEYS": KEY,
         "XINSHI_WATCH_RULES": "0",
-        "XINSHI_DISPATCH_SECRET": "dispatch-test-secret-0123",  # the length main requires
+        "XINSHI_DISPATCH_SECRET": DISPATCH_SECRET,
+        "XINSHI_CALLBACK_SECRET": CALLBACK_SECRET.decode(),
         "XINSHI_RECIPIENT_SALT": "salt",
     }
     url = f"http://127.0.0.1:{port}"

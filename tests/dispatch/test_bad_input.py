@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from engine.abtest.ingest import ingest_paths
 from engine.abtest.store import connect
-from tests.dispatch.api_server import AUTH, KEY, Api, api_server
+from tests.dispatch.api_server import AUTH, Api, api_server, signed
 
 TEXT_PLAIN = {**AUTH, "Content-Type": "text/plain"}
 
@@ -34,6 +35,12 @@ def _post(api: Api, path: str, body: Any, headers: dict[str, str] = AUTH) -> htt
     return httpx.post(f"{api.url}{path}", json=body, headers=headers, timeout=10)
 
 
+def _push(api: Api, path: str, body: Any) -> httpx.Response:
+    """A provider callback, signed (engine/dispatch/callback_signing.py)."""
+    raw = orjson.dumps(body)
+    return httpx.post(f"{api.url}{path}", content=raw, headers=signed(raw), timeout=10)
+
+
 def _queue(api: Api, key: str, **extra: Any) -> httpx.Response:
     body = {"idempotency_key": key, "phone": "13812345678", "template": "order_confirmed",
             "params": {"order": "1234567890"}, **extra}  # fmt: skip
@@ -46,10 +53,15 @@ def _queue(api: Api, key: str, **extra: Any) -> httpx.Response:
      "/v1/dispatch/inbound/tencent"],
 )  # fmt: skip
 def test_dispatch_routes_answer_415_to_bodies_that_are_not_json(api: Api, path: str) -> None:
-    url = f"{api.url}{path}?key={KEY}"
-    r = httpx.post(url, content=b'{"text": "x"}', headers=TEXT_PLAIN, timeout=10)
-    err = _error(r, 415, "unsupported_media_type")
+    body = b'{"text": "%s"}' % path.encode()  # one body per route: a signature is used once
+    callback = path.startswith("/v1/dispatch/")
+    headers = signed(body, "text/plain") if callback else TEXT_PLAIN
+    r = httpx.post(f"{api.url}{path}", content=body, headers=headers, timeout=10)
+    err = _error(r, 415, "unsupported_media_type")  # a signed callback passes, then 415
     assert err["message"] == "send the body as JSON with Content-Type: application/json"
+    if callback:  # unsigned, the same push is refused before its body type matters
+        unsigned = httpx.post(f"{api.url}{path}", content=body, headers=TEXT_PLAIN, timeout=10)
+        _error(unsigned, 401, "missing_signature")
 
 
 @pytest.mark.parametrize(
@@ -86,8 +98,7 @@ def test_check_with_a_year_1_send_at_is_422(api: Api) -> None:
 def test_callback_fields_of_the_wrong_type_are_422(
     api: Api, path: str, body: Any, field: str, got: str
 ) -> None:
-    r = _post(api, f"/v1/dispatch/{path}?key={KEY}", body, {})
-    err = _error(r, 422, "invalid_callback")
+    err = _error(_push(api, f"/v1/dispatch/{path}", body), 422, "invalid_callback")
     assert err["field"] == field
     assert err["message"].startswith(f"{field} is {got}; the provider sends ")
     assert err["message"].endswith("Send callbacks in the provider's documented format")
@@ -95,14 +106,13 @@ def test_callback_fields_of_the_wrong_type_are_422(
 
 @pytest.mark.parametrize("body", ["TD", 5, [1], [{"mobile": "1"}, "x"]])
 def test_callback_bodies_that_are_not_objects_are_422(api: Api, body: Any) -> None:
-    err = _error(_post(api, f"/v1/dispatch/inbound/tencent?key={KEY}", body, {}), 422,
-                 "invalid_callback")  # fmt: skip
+    err = _error(_push(api, "/v1/dispatch/inbound/tencent", body), 422, "invalid_callback")
     assert "JSON object" in err["message"]
 
 
 def test_a_valid_reply_is_still_recorded(api: Api) -> None:
     body = [{"phone_number": "13812345678", "content": "TD", "sign_name": "信使商城"}]
-    r = _post(api, f"/v1/dispatch/inbound/aliyun?key={KEY}", body, {})
+    r = _push(api, "/v1/dispatch/inbound/aliyun", body)
     assert r.status_code == 200 and r.json() == {"code": 0, "msg": "接收成功"}
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.dispatch.api_server import AUTH, Api, api_server
+from tests.dispatch.api_server import AUTH, Api, api_server, signed
 
 
 def _queue(api: Api, key: str) -> httpx.Response:
@@ -67,6 +67,27 @@ def test_a_data_directory_that_cannot_exist_is_503_until_it_can(tmp_path: Path) 
         blocker.mkdir()
         _wait(lambda: httpx.get(f"{api.url}/readyz", timeout=10).status_code == 200)
         assert _queue(api, "first").status_code == 201
+
+
+def test_a_replay_cache_that_cannot_be_written_is_503_not_a_refusal(tmp_path: Path) -> None:
+    """A signed callback needs callbacks.sqlite; when it cannot be written the provider retries."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the data directory's parent should be")
+    body = b'[{"phone_number": "13812345678", "content": "TD", "sign_name": "x"}]'
+    with api_server(tmp_path, data=blocker / "data") as api:
+        url = f"{api.url}/v1/dispatch/inbound/aliyun"
+        headers = signed(body)
+        err = _unavailable(httpx.post(url, content=body, headers=headers, timeout=10))
+        assert "Not a directory" in err["message"]
+        assert _unavailable(httpx.get(f"{api.url}/readyz", timeout=10))
+        blocker.unlink()
+        blocker.mkdir()
+        _wait(lambda: httpx.get(f"{api.url}/readyz", timeout=10).status_code == 200)
+        # nothing was claimed: the provider's retry of the same push is accepted, once
+        r = httpx.post(url, content=body, headers=headers, timeout=10)
+        assert r.status_code == 200 and r.json() == {"code": 0, "msg": "接收成功"}
+        again = httpx.post(url, content=body, headers=headers, timeout=10)
+        assert again.status_code == 401 and again.json()["error"]["code"] == "replayed"
 
 
 @pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="prlimit(2) is Linux-only")
