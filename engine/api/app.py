@@ -16,6 +16,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.api import docs, metrics, pages
@@ -35,6 +36,7 @@ from engine.api.requests import read_json as _body
 from engine.api.requests import run_check as _verdict
 from engine.api.rule_sync import LocalRules
 from engine.api.settings import Settings
+from engine.api.storage import StorageGuard
 from engine.check import check
 from engine.dispatch.config import DispatchSettings
 from engine.message import MessageError
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.holder = holder
     app.state.settings = settings
+    storage = StorageGuard()  # dispatch storage errors -> 503; /readyz fails until it is back
     check_key, admin_key = [Depends(require(Scope.CHECK))], [Depends(require(Scope.ADMIN))]
     app.state.rules = LocalRules(holder, settings.watch_rules)
 
@@ -177,16 +180,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> Response:
         return _json({"status": "ok"})
 
-    @app.get("/readyz", summary="Readiness: rules loaded", **docs.HEALTH)
+    @app.get("/readyz", summary="Readiness: rules loaded, storage writable", **docs.HEALTH)
     async def readyz() -> Response:
-        return _json(
-            {
-                "status": "ready",
-                "ruleset_version": holder.ruleset.version,  # what this worker serves
-                "pid": os.getpid(),
-                "workers": app.state.rules.workers(),
-            }
-        )
+        version = holder.ruleset.version  # what this worker serves
+        workers = {"pid": os.getpid(), "workers": app.state.rules.workers()}
+        down = await run_in_threadpool(storage.unavailable)
+        if down is not None:
+            error = {"code": "storage_unavailable", "message": down, "field": None}
+            body = {"status": "unavailable", "ruleset_version": version, **workers, "error": error}
+            return _json(body, 503)
+        return _json({"status": "ready", "ruleset_version": version, **workers})
 
     @app.get(
         "/metrics",
@@ -211,7 +214,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(playground_router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
-    app.include_router(dispatch_router(holder, settings, dispatch_settings))
+    app.include_router(dispatch_router(holder, settings, dispatch_settings, storage))
     limits = {BATCH: settings.max_batch_body_bytes}
     app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_body_bytes))
     app.add_middleware(metrics.RequestMetrics, routes=ROUTES)

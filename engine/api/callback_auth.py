@@ -10,7 +10,6 @@ is a JSON 401/403 that says what is missing.
 from __future__ import annotations
 
 import ipaddress
-import sqlite3
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request
@@ -54,10 +53,8 @@ def check_signed(request: Request, body: bytes, settings: Settings, seen: SeenSi
         )
     except CallbackAuthError as exc:
         raise ApiError(401, exc.code, exc.message) from None
-    except sqlite3.Error:
-        raise ApiError(
-            503, "storage_unavailable", "the replay cache cannot be written; try again later"
-        ) from None
+    # a replay cache that cannot be written (sqlite3.Error, OSError) propagates: the dispatch
+    # routes' StorageGuard answers 503 storage_unavailable and /readyz fails until it is back
 
 
 def check_token(request: Request, provider: str, token: str, settings: Settings) -> None:

@@ -133,8 +133,22 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """Replace each ``#/$defs/X`` reference by X itself (the models are not recursive)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inline(defs[ref.rsplit("/", 1)[1]], defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
 def _body(model: type[BaseModel], examples: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    # nested models are inlined: a reference into components/schemas would point at nothing
+    schema = model.model_json_schema()
+    schema = _inline(schema, schema.pop("$defs", {}))
     return {
         "requestBody": {
             "required": True,
@@ -197,3 +211,14 @@ def rules_report(holder: RulesetHolder) -> dict[str, Any]:
             "rejected_version": status.rejected_version,
         },
     }
+
+
+def request_body(model: type[BaseModel], examples: dict[str, Any]) -> dict[str, Any]:
+    """``openapi_extra`` documenting ``model`` as a route's JSON request body."""
+    return _body(model, examples)
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    503: {"model": ErrorOut, "description": "Storage unavailable (disk full, read-only); retry"},
+}

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from engine.api import bodies
 from engine.api.auth import Scope, require
 from engine.api.requests import ApiError, json_response, parse_message, read_json
 from engine.api.settings import Settings
@@ -145,6 +146,7 @@ def catalog(ruleset: RuleSet, root: Path) -> list[dict[str, Any]]:
     VARIANTS,
     summary="Compare drafts: verdict, score, rewrites, segments, cost",
     dependencies=[Depends(require(Scope.CHECK))],
+    **bodies.VARIANTS,
 )
 async def variants(request: Request) -> Response:
     """Check and score up to 20 drafts; each with verdict, score block, cost, rank and best."""

@@ -57,6 +57,12 @@ class SeenSignatures:
             self._local.db = db
         return db
 
+    def probe(self) -> None:
+        """A real write to the cache file, then its removal (raises on a storage error)."""
+        db = self._db()
+        db.execute("INSERT OR REPLACE INTO seen VALUES (?, 0)", (b"probe",))
+        db.execute("DELETE FROM seen WHERE sig = ?", (b"probe",))
+
     def claim(self, signature: bytes, until: float, now: float) -> bool:
         """Record ``signature`` until ``until``; False if it was already recorded (a replay)."""
         db = self._db()

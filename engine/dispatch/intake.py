@@ -13,6 +13,7 @@ import orjson
 from engine.check import check
 from engine.dispatch.approval import Approval, ApprovalError, Binding, approve, issue, verify
 from engine.dispatch.clicks import shorten
+from engine.dispatch.destinations import LinkError, vet
 from engine.dispatch.message import CHECK_TYPE, Lane, OutboxRow
 from engine.dispatch.outbox import NewMessage, Outbox, OutboxError
 from engine.dispatch.phone import PhoneError, carrier_hint, normalize_cn
@@ -102,6 +103,12 @@ class Intake:
             raise IntakeError("invalid_template", exc.message, exc.field) from None
         msg_type = CHECK_TYPE[tpl.lane]
         self._check_template(tpl.id)
+        for code, url in links:  # the destinations the short links hide pass the rules too
+            name = next(n for n, v in params.items() if v.endswith(f"/r/{code}"))
+            try:
+                vet(text, params[name], url, msg_type, self.ruleset())
+            except LinkError as exc:
+                raise IntakeError(exc.code, exc.message, f"params.{name}") from None
         try:
             binding = self._binding(tpl)
             if req.approval is not None and not links:

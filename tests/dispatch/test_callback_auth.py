@@ -18,6 +18,7 @@ from tests.processes import serving
 SECRET = b"callback-auth-test-secret-42"
 TOKEN = "kb-callback-token"
 ACK = {"code": 0, "msg": "接收成功"}
+JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def _post(url: str, path: str, body: bytes, headers: dict[str, str] | None = Non
           source: str = "127.0.0.1") -> httpx.Response:  # fmt: skip
     transport = httpx.HTTPTransport(local_address=source)
     with httpx.Client(transport=transport, timeout=30) as client:  # a new connection each time
-        return client.post(url + path, content=body, headers=headers or {})
+        return client.post(url + path, content=body, headers=JSON | (headers or {}))
 
 
 def _error(r: httpx.Response, status: int, code: str) -> str:

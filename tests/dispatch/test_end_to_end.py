@@ -35,9 +35,13 @@ def _send(
     return httpx.post(f"{stack.api}/v1/messages", json=body, headers=AUTH, timeout=10)
 
 
-def _push(stack: Stack, path: str, body: bytes) -> httpx.Response:
+def _push(
+    stack: Stack, path: str, body: bytes, content_type: str | None = "application/json"
+) -> httpx.Response:
     """POST a callback signed as the fake provider signs it."""
     headers = sign(CALLBACK_SECRET.encode(), int(time.time()), body)
+    if content_type is not None:
+        headers["Content-Type"] = content_type
     return httpx.post(f"{stack.api}/v1/dispatch/{path}", content=body, headers=headers, timeout=10)
 
 
@@ -187,13 +191,21 @@ def test_api_errors_are_json_and_keys_are_required(stack: Stack) -> None:
         timeout=10,
     )
     assert r.status_code == 401 and r.json()["error"]["code"] == "missing_signature"
-    r = _push(stack, "receipts/aliyun", b"[]")
+    r = _push(stack, "receipts/aliyun", b"[]", content_type=None)  # signed, but not JSON
+    assert r.status_code == 415 and r.json()["error"] == {
+        "code": "unsupported_media_type",
+        "message": "send the body as JSON with Content-Type: application/json",
+        "field": None,
+    }
+    r = _push(stack, "receipts/aliyun", b"[  ]")  # another body: the same one would be a replay
     assert r.json() == {"code": 0, "msg": "接收成功"}
-    r = _push(stack, "inbound/acme", b"[ ]")  # another body: the same one would be a replay
+    r = _push(stack, "inbound/acme", b"[ ]")
     assert r.status_code == 404
     assert r.json()["error"] == {
         "code": "not_found", "message": "unknown provider 'acme'", "field": "provider"
     }  # fmt: skip
+    r = httpx.post(f"{stack.api}/v1/dispatch/inbound/tencent?key={KEY}", json=[], timeout=10)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "key_not_accepted"
     r = _push(stack, "receipts/tencent", b"{no")
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_json"
     r = httpx.post(
