@@ -92,7 +92,7 @@ def vet(text: str, short: str, url: str, msg_type: MessageType, ruleset: RuleSet
     check_shape(url)
     bad = findings_on(text, short, url, msg_type, ruleset)
     if bad:
-        what = "; ".join(f"{f.message} ({f.rule_id})" for f in bad)
+        what = "; ".join(f"{f.message} ({', '.join(f.rule_ids)})" for f in bad)
         raise LinkError(
             "link_not_allowed",
             f"the tracked link's destination is refused by the link rules: {what}. "
