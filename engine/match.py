@@ -12,6 +12,7 @@ digits between Chinese characters removed) runs only when the skeleton has eithe
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,7 +22,7 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 
-from engine.normalize import SQUEEZE, Normalized, View, fold_char, normalize_word
+from engine.normalize import SQUEEZE, SQUEEZE_HINT, Normalized, View, fold_char, normalize_word
 from engine.spellings import Spellings
 
 # Trigger ids beside list and gate ids: facts about a message that decide which rules run.
@@ -107,7 +108,8 @@ class Hits:
             return found
         allowed = [h for aid in allow_ids for h in self.by_list.get(aid, ())]
         if allowed:
-            found = [h for h in found if not any(a.contains(h) for a in allowed)]
+            inside = Cover(allowed)
+            found = [h for h in found if not inside.covers(h.start, h.end)]
         found.sort(key=lambda h: (h.start, -h.end))
         return found
 
@@ -174,62 +176,70 @@ class Lexicon:
 
     def scan(self, norm: Normalized) -> Hits:
         """Find every list word in the skeleton of ``norm``."""
-        by_list: dict[int, list[Hit]] = {}
-        gates: set[int] = set()
         if not self._size:
-            return Hits(norm, by_list, gates)
+            return Hits(norm, {}, set())
         skel = norm.skeleton.text
-        squeezed_text = SQUEEZE.sub("", skel) if SQUEEZE.search(skel) else ""
+        squeezed = SQUEEZE.sub("", skel) if SQUEEZE_HINT.search(skel) else ""
         with self._lock:
             found = list(self.automaton.iter(skel))
-            again = list(self.automaton.iter(squeezed_text)) if squeezed_text else []
-        if not found and not again:
-            return Hits(norm, by_list, gates)
-        starts: list[Any] = []  # [skeleton -> original map], built on the first word hit
+            again = list(self.automaton.iter(squeezed)) if squeezed else []
+        out = _Collector(norm)
         for end_index, (klen, entries, edges, gate_ids) in found:
             if gate_ids:
-                gates |= gate_ids  # permissive: no boundary or noise checks for gates
+                out.gates |= gate_ids  # permissive: no boundary or noise checks for gates
                 if not entries:
                     continue
-            self._add(norm, starts, end_index - klen + 1, end_index + 1, klen, entries, edges, None, by_list, gates)
+            out.add(end_index - klen + 1, end_index + 1, klen, entries, edges, None)
         if again:
-            view = View(squeezed_text, source=skel, removed=SQUEEZE)
+            view = View(squeezed, source=skel, removed=SQUEEZE)
             for end_index, (klen, entries, edges, _gate_ids) in again:
                 if not entries:
                     continue
                 start, end = view.to_source(end_index - klen + 1, end_index + 1)
                 inner = skel[start:end]
-                if view.text[end_index - klen + 1 : end_index + 1] in inner:
+                if squeezed[end_index - klen + 1 : end_index + 1] in inner:
                     continue  # squeezed only at its edges (冻冻结): the first pass found it
                 how = "insertion" if any(c.isascii() for c in inner) else "repeat"
-                self._add(norm, starts, start, end, klen, entries, edges, how, by_list, gates)
-        return Hits(norm, by_list, gates)
+                out.add(start, end, klen, entries, edges, how)
+        return out.hits()
 
-    @staticmethod
-    def _add(
-        norm: Normalized,
-        starts: list[Any],
+
+class _Collector:
+    """The hits of one message as the automaton reports them."""
+
+    __slots__ = ("by_list", "gates", "norm", "pending", "starts")
+
+    def __init__(self, norm: Normalized) -> None:
+        self.norm = norm
+        self.by_list: dict[int, list[Hit]] = {}
+        self.gates: set[int] = set()
+        self.pending: list[tuple[int, Hit]] = []  # hits of [boundary] words, checked last
+        self.starts: list[int] | tuple[int, ...] | bool | None = False  # False: not built
+
+    def add(
+        self,
         start: int,
         end: int,
         klen: int,
         entries: tuple[tuple[int, Entry, str | None, bool], ...],
         edges: int,
         how: str | None,
-        by_list: dict[int, list[Hit]],
-        gates: set[int],
     ) -> None:
         """Record the hits of one key at skeleton span [start, end), if it is a real word."""
-        if not starts:
-            starts.append(norm.skeleton_starts())
-        m = starts[0]
-        if m is None:
+        norm = self.norm
+        m = self.starts
+        if m is False:
+            m = self.starts = norm.skeleton_starts()
+        if m is None or m is True:
             os, oe = start, end
         else:
             os, oe = m[start], m[end - 1] + 1
         if edges:
             if edges & 4:
                 skel = norm.skeleton.text
-                if (start and skel[start - 1].isdigit()) or (end < len(skel) and skel[end].isdigit()):
+                if (start and skel[start - 1].isdigit()) or (
+                    end < len(skel) and skel[end].isdigit()
+                ):
                     return  # 69 is not in 695: digit-only words match whole numbers
             elif not _latin_bounded(norm.original, os, oe, edges):
                 return
@@ -242,20 +252,68 @@ class Lexicon:
                 how = "homoglyph"
             elif noise:
                 how = "noise"
+        by_list = self.by_list
         for lid, entry, label, bounded in entries:
-            if bounded and not _bounded(norm, start, end):
-                continue
             evasion = how if how is not None and how != "noise" else label or how
-            if evasion is not None:
-                gates.add(EVASIVE)
             hit = _new_hit(Hit, (start, end, os, oe, entry, evasion))
+            if bounded:
+                self.pending.append((lid, hit))
+                continue
+            if evasion is not None:
+                self.gates.add(EVASIVE)
             if lid in by_list:
                 by_list[lid].append(hit)
             else:
                 by_list[lid] = [hit]
 
+    def hits(self) -> Hits:
+        """The hits, once [boundary] words are checked against jieba's word boundaries.
+
+        A bounded word inside a longer word of its own list (最低 in 最低价) is dropped
+        without asking jieba: the longer hit already reports those characters.
+        """
+        covers: dict[int, Cover] = {}
+        bounds: set[int] | None = None  # jieba over the whole skeleton, once per message
+        for lid, hit in self.pending:
+            if lid not in covers:
+                covers[lid] = Cover(self.by_list.get(lid, ()))
+            if covers[lid].covers(hit.start, hit.end):
+                continue
+            if bounds is None:
+                bounds = SEGMENTER.boundaries(self.norm.skeleton.text)
+            if hit.start not in bounds or hit.end not in bounds:
+                continue
+            if hit.evasion is not None:
+                self.gates.add(EVASIVE)
+            self.by_list.setdefault(lid, []).append(hit)
+        return Hits(self.norm, self.by_list, self.gates)
+
 
 _new_hit = tuple.__new__
+
+
+class Cover:
+    """Spans, ready to tell whether one of them contains a given span (O(log n) each).
+
+    Adversarial text can hold thousands of hits and allow phrases; comparing every pair
+    would be quadratic.
+    """
+
+    __slots__ = ("_max_end", "_starts")
+
+    def __init__(self, hits: Iterable[Hit]) -> None:
+        spans = sorted((h.start, h.end) for h in hits)
+        self._starts = [st for st, _ in spans]
+        self._max_end: list[int] = []
+        top = -1
+        for _, end in spans:
+            top = max(top, end)
+            self._max_end.append(top)
+
+    def covers(self, start: int, end: int) -> bool:
+        """Tell whether some span starts at or before ``start`` and ends at or after ``end``."""
+        k = bisect_right(self._starts, start)
+        return k > 0 and self._max_end[k - 1] >= end
 
 
 @lru_cache(maxsize=1)

@@ -35,11 +35,17 @@ HARD_BREAKS = frozenset(",!?;:\n\r\u3001\u3002\uff61")
 
 # Evasions inside a word, removed from the skeleton for a second automaton pass: a Chinese
 # character repeated (加微微信) or one Latin letter or digit between two Chinese characters
-# (全网最1低价, 傻1逼). Runs of digits stay (满200减50), and so does a digit next to a
-# non-Chinese character (3天2晚 only loses the 2). Linear: one lookbehind per position.
-SQUEEZE = re.compile(
-    r"(?<=([\u3400-\u9fff]))\1+|(?<=[\u3400-\u9fff])[a-z0-9](?=[\u3400-\u9fff])"
+# (全网最1低价, 傻1逼). Numbers stay: a run of digits (满200减50) and a digit before a unit
+# or measure word (3天2晚, 有3张, 1月5日) are not insertions. Linear: fixed-width lookarounds.
+_CJK = "\u3400-\u9fff"
+_UNITS = (
+    "个件张元块角分天日月年号时点周次折倍位名人条份瓶盒支袋套只台把本杯罐包"
+    "片双副枚箱斤克米层楼栋室期届页章节级等岁秒晚夜场万千百亿"
 )
+SQUEEZE = re.compile(rf"(?<=([{_CJK}]))\1+|(?<=[{_CJK}])(?:[a-z]|[0-9](?![{_UNITS}]))(?=[{_CJK}])")
+# The same test as one forward match: about half the cost of SQUEEZE.search, and most
+# messages have nothing to squeeze.
+SQUEEZE_HINT = re.compile(rf"([{_CJK}])(?:\1|[a-z][{_CJK}]|[0-9](?![{_UNITS}])[{_CJK}])")
 
 
 class View:
@@ -187,7 +193,11 @@ class _Tables:
         self._opencc = opencc.OpenCC("t2s")
         looks = lookalike_table(self.fold_one)
         self.lookalikes: dict[int, str] = {ord(k): v for k, v in looks.items()}
-        self.lookalike = re.compile(f"[{_char_class(sorted(self.lookalikes))}]" if looks else "(?!)")
+        self.lookalike = re.compile(
+            f"[{_char_class(sorted(self.lookalikes))}]" if looks else "(?!)"
+        )
+        narrow = [cp for cp in self.lookalikes if cp < 0x10000]  # a bitmap test, as noise_run_bmp
+        self.lookalike_bmp = re.compile(f"[{_char_class(narrow)}]" if narrow else "(?!)")
 
     def t2s_phrases(self, text: str) -> str:
         """Convert with OpenCC's phrase tables (回覆 -> 回复) when the length is kept."""
@@ -308,10 +318,11 @@ def normalize(text: str) -> Normalized:
     """Build the folded and skeleton views of ``text``."""
     t = tables()
     folded = _fold(text, t)
-    noise = t.noise_run if t.wide.search(folded.text) else t.noise_run_bmp
+    wide = t.wide.search(folded.text) is not None
+    noise = t.noise_run if wide else t.noise_run_bmp
     stripped = noise.sub("", folded.text)
     plain = None
-    if t.lookalike.search(stripped):
+    if (t.lookalike if wide else t.lookalike_bmp).search(stripped):
         plain, stripped = stripped, stripped.translate(t.lookalikes)  # one for one: same map
     if len(stripped) == len(folded.text):
         skeleton = View(stripped)

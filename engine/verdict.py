@@ -35,7 +35,7 @@ class Finding(NamedTuple):
     message: str
     suggestion: str
     source: str
-    evasion: str | None = None  # "variant" or "noise" when the words were disguised
+    evasion: str | None = None  # how the words were disguised (engine.spellings.EVASIONS)
 
 
 @dataclass(frozen=True, slots=True)

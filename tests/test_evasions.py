@@ -134,7 +134,12 @@ SHIPPED = load_ruleset(RULES)
 SHIPPED_CASES = [
     # text, rule, matched, evasion
     ("【信使商城】加微微信领券。拒收请回复R", "contact_diversion.private_im", "加微微信", "repeat"),
-    ("【信使商城】全网最1低价！拒收请回复R", "absolute_claim.superlative", "全网最1低价", "insertion"),
+    (
+        "【信使商城】全网最1低价！拒收请回复R",
+        "absolute_claim.superlative",
+        "全网最1低价",
+        "insertion",
+    ),
     ("6合彩内部资料，今期必中", "gambling.gambling_terms", "6合彩", "numeral"),
     ("在线dubo网站，充值即玩", "gambling.gambling_terms", "dubo", "pinyin"),
     ("bocai娱乐城注册即送", "gambling.gambling_terms", "bocai", "pinyin"),
@@ -168,9 +173,9 @@ def test_shipped_rules_leave_everyday_words_alone(text: str, rule: str) -> None:
 
 
 def test_shipped_rules_still_flag_the_short_word_on_its_own() -> None:
-    assert _found(SHIPPED, "【信使商城】本店价格最低，拒收请回复R", "absolute_claim.superlative") == [
-        ("最低", None)
-    ]
+    assert _found(
+        SHIPPED, "【信使商城】本店价格最低，拒收请回复R", "absolute_claim.superlative"
+    ) == [("最低", None)]
     assert _found(SHIPPED, "【信使商城】销量冠军面霜。拒收请回复R", "absolute_claim.caution") == [
         ("冠军", None)
     ]

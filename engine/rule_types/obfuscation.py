@@ -1,8 +1,8 @@
 """obfuscation: a listed word disguised with inserted symbols or an evasive spelling.
 
-最*低*价, 加 V 信, 微❤信, 加威信, 加微微信, 发漂, dubo: providers treat the disguise itself as a violation
-(Aliyun: 禁止使用…变体字、异体字、各类干扰符号). Looks at the hits of every deny list used
-by the rules of ``categories`` (all deny lists when empty).
+最*低*价, 加 V 信, 微❤信, 加威信, 加微微信, 发漂, dubo: providers treat the disguise itself
+as a violation (Aliyun: 禁止使用…变体字、异体字、各类干扰符号). Looks at the hits of every
+deny list used by the rules of ``categories`` (all deny lists when empty).
 """
 
 from __future__ import annotations

@@ -22,11 +22,11 @@ import yaml
 from pydantic import ValidationError
 
 from engine.match import Role, WordList
-from engine.spellings import TABLE_EVASIONS, WORD_TAGS
 from engine.rule_types import KINDS, RuleSpec
 from engine.ruleset.config import RulesetConfig
 from engine.ruleset.errors import RuleFileError, did_you_mean
 from engine.ruleset.yaml_lines import YamlDocument, find_key_line, key_line
+from engine.spellings import TABLE_EVASIONS, WORD_TAGS
 
 
 @dataclass(frozen=True)
