@@ -42,10 +42,14 @@ _UNITS = (
     "个件张元块角分天日月年号时点周次折倍位名人条份瓶盒支袋套只台把本杯罐包"
     "片双副枚箱斤克米层楼栋室期届页章节级等岁秒晚夜场万千百亿"
 )
-SQUEEZE = re.compile(rf"(?<=([{_CJK}]))\1+|(?<=[{_CJK}])(?:[a-z]|[0-9](?![{_UNITS}]))(?=[{_CJK}])")
+# The letter of an opt-out reply (回T退订, 回复R拒收) is not an insertion either.
+SQUEEZE = re.compile(
+    rf"(?<=([{_CJK}]))\1+"
+    rf"|(?<=[{_CJK}])(?:(?<![回复])[a-z]|[0-9](?![{_UNITS}]))(?=[{_CJK}])"
+)
 # The same test as one forward match: about half the cost of SQUEEZE.search, and most
 # messages have nothing to squeeze.
-SQUEEZE_HINT = re.compile(rf"([{_CJK}])(?:\1|[a-z][{_CJK}]|[0-9](?![{_UNITS}])[{_CJK}])")
+SQUEEZE_HINT = re.compile(rf"([{_CJK}])(?:\1|(?<![回复])[a-z][{_CJK}]|[0-9](?![{_UNITS}])[{_CJK}])")
 
 
 class View:
