@@ -164,6 +164,7 @@ SHIPPED_CLEAN = [
     ("她是队中唯一一名来自西部省份的运动员。", "absolute_claim.caution"),
     ("市慈善总会设立大病救助基金，首批资助313名困难患者。", "risk_disclosure.warning_missing"),
     ("【信使商城】满200减50，3天2晚仅需599元。拒收请回复R", "format.obfuscation"),
+    ("因被告经传票传唤无正当理由拒不到庭，法院依法缺席判决。", "fraud.authority_safe_account"),
 ]
 
 
@@ -178,6 +179,9 @@ def test_shipped_rules_still_flag_the_short_word_on_its_own() -> None:
     ) == [("最低", None)]
     assert _found(SHIPPED, "【信使商城】销量冠军面霜。拒收请回复R", "absolute_claim.caution") == [
         ("冠军", None)
+    ]
+    assert _found(SHIPPED, "【法院通知】您有一张传票未领取，请按9查询", "fraud.") == [
+        ("传票", None)
     ]
 
 
