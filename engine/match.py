@@ -207,14 +207,15 @@ class Lexicon:
 class _Collector:
     """The hits of one message as the automaton reports them."""
 
-    __slots__ = ("by_list", "gates", "norm", "pending", "starts")
+    __slots__ = ("by_list", "gates", "mapped", "norm", "pending", "starts")
 
     def __init__(self, norm: Normalized) -> None:
         self.norm = norm
         self.by_list: dict[int, list[Hit]] = {}
         self.gates: set[int] = set()
         self.pending: list[tuple[int, Hit]] = []  # hits of [boundary] words, checked last
-        self.starts: list[int] | tuple[int, ...] | bool | None = False  # False: not built
+        self.starts: list[int] | tuple[int, ...] | None = None  # skeleton -> original
+        self.mapped = False  # starts is built on the first word hit (gates need no map)
 
     def add(
         self,
@@ -227,10 +228,10 @@ class _Collector:
     ) -> None:
         """Record the hits of one key at skeleton span [start, end), if it is a real word."""
         norm = self.norm
+        if not self.mapped:
+            self.starts, self.mapped = norm.skeleton_starts(), True
         m = self.starts
-        if m is False:
-            m = self.starts = norm.skeleton_starts()
-        if m is None or m is True:
+        if m is None:
             os, oe = start, end
         else:
             os, oe = m[start], m[end - 1] + 1
