@@ -245,8 +245,8 @@ class _Collector:
             elif not _latin_bounded(norm.original, os, oe, edges):
                 return
         noise = oe - os - (end - start)
-        if noise > MAX_NOISE_PER_CHAR * klen:
-            return
+        if noise > MAX_NOISE_PER_CHAR * klen or (noise and how == "insertion"):
+            return  # 满${a}减 is a template placeholder, not a letter slipped into 满减
         if how is None:
             plain = norm.plain
             if plain is not None and plain[start:end] != norm.skeleton.text[start:end]:

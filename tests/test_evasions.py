@@ -85,6 +85,7 @@ CASES = [
     ("全网最1低价", [("最1低价", "insertion")]),
     ("傻1逼", [("傻1逼", "insertion")]),
     ("傻x逼", [("傻x逼", "insertion")]),
+    ("傻${x}逼", []),  # a template placeholder, not an inserted letter
     ("6合彩开奖", [("6合彩", "numeral")]),
     ("下3滥", [("下3滥", "numeral")]),
     ("加wеchat", [("wеchat", "homoglyph")]),  # Cyrillic е
