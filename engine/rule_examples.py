@@ -21,7 +21,7 @@ class ExampleResult:
     path: str
     expect: str  # "flag" or "pass"
     example: Example
-    findings: tuple[Finding, ...]  # this rule's findings
+    findings: tuple[Finding, ...]  # this rule's findings, or the findings it merged into
     problem: str | None  # None when the example behaved as written
 
     @property
@@ -50,14 +50,15 @@ def run_example(ruleset: RuleSet, pr: PackRule, expect: str, ex: Example) -> Exa
         verdict = check(msg, ruleset)
     except MessageError as exc:
         return ExampleResult(pr.full_id, pr.path, expect, ex, (), f"invalid example: {exc.message}")
-    mine = tuple(f for f in verdict.findings if f.rule_id == pr.full_id)
+    # a rule whose finding merged into another's (one finding per problem) is in ``related``
+    mine = tuple(f for f in verdict.findings if pr.full_id in f.rule_ids)
     problem = None
     if expect == "flag" and not mine:
         problem = "expected a finding, got none"
     elif expect == "pass" and mine:
         spans = ", ".join(f"{f.start}-{f.end} '{f.matched}'" for f in mine)
         problem = f"expected no finding, got {spans}"
-    elif expect == "flag" and ex.span is not None and not any(f.matched == ex.span for f in mine):
+    elif expect == "flag" and ex.span is not None and not any(_covers(f, ex.span) for f in mine):
         got = ", ".join(f"'{f.matched}'" for f in mine)
         problem = f"expected span '{ex.span}', got {got}"
     return ExampleResult(pr.full_id, pr.path, expect, ex, mine, problem)
@@ -70,3 +71,9 @@ def run_examples(ruleset: RuleSet, rule_id: str | None = None) -> list[ExampleRe
         for pr, expect, ex in iter_examples(ruleset)
         if rule_id is None or pr.full_id == rule_id
     ]
+
+
+def _covers(f: Finding, span: str) -> bool:
+    """The finding is on ``span``; a merged finding need only contain it (it covers the
+    spans of every finding merged into it)."""
+    return f.matched == span or (bool(f.related) and span in f.matched)

@@ -144,8 +144,8 @@ SHIPPED_CASES = [
     ("6合彩内部资料，今期必中", "gambling.gambling_terms", "6合彩", "numeral"),
     ("在线dubo网站，充值即玩", "gambling.gambling_terms", "dubo", "pinyin"),
     ("bocai娱乐城注册即送", "gambling.gambling_terms", "bocai", "pinyin"),
-    ("代开发漂，增值税专票", "prohibited_goods.prohibited_goods_terms", "代开发漂", "homophone"),
-    ("办讠正，全国通用", "prohibited_goods.prohibited_goods_terms", "办讠正", "split_radical"),
+    ("代开发漂，增值税专票", "prohibited_goods.forgery", "代开发漂", "homophone"),
+    ("办讠正，全国通用", "prohibited_goods.forgery", "办讠正", "split_radical"),
     ("加嶶信领券", "contact_diversion.private_im", "加嶶信", "homoglyph"),
     ("加jwx领券", "contact_diversion.private_im", "jwx", "initials"),
 ]
@@ -181,9 +181,9 @@ def test_shipped_rules_still_flag_the_short_word_on_its_own() -> None:
     assert _found(SHIPPED, "【信使商城】销量冠军面霜。拒收请回复R", "absolute_claim.caution") == [
         ("冠军", None)
     ]
-    assert _found(SHIPPED, "【法院通知】您有一张传票未领取，请按9查询", "fraud.") == [
-        ("传票", None)
-    ]
+    # 传票 on its own is still a lure (the fraud rule may report the wider 您有一张传票)
+    lure = _found(SHIPPED, "【法院通知】您有一张传票未领取，请按9查询", "fraud.")
+    assert len(lure) == 1 and "传票" in lure[0][0], lure
 
 
 @pytest.mark.parametrize(
