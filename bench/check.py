@@ -7,6 +7,10 @@ it is slow. Targets (issue #2): ≥ 20,000 msg/s, p99 ≤ 200 µs, automaton bui
 memory ≤ 300 MB.
 
     python bench/check.py [--messages 10000] [--words 50000] [--baseline 500]
+                          [--without squeeze,lookalikes]
+
+``--without`` turns an evasion stage off to measure what it costs: ``squeeze`` (the second
+automaton pass for repeated and inserted characters), ``lookalikes`` (the look-alike fold).
 """
 
 from __future__ import annotations
@@ -135,6 +139,19 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[idx]
 
 
+def disable(stage: str) -> None:
+    """Turn one evasion stage off for this process (to measure its cost)."""
+    import engine.match
+
+    never = re.compile("(?!)")
+    if stage == "squeeze":
+        engine.match.SQUEEZE_HINT = never
+    elif stage == "lookalikes":
+        tables().lookalike = tables().lookalike_bmp = never
+    else:
+        raise SystemExit(f"--without: unknown stage {stage!r}. Known: squeeze, lookalikes")
+
+
 def main() -> None:
     """Run the benchmark and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -142,12 +159,15 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=50_000)
     ap.add_argument("--baseline", type=int, default=500, help="messages for the re baseline")
     ap.add_argument("--repeat", type=int, default=3, help="timed passes; the best is reported")
+    ap.add_argument("--without", default="", help="comma-separated: squeeze, lookalikes")
     args = ap.parse_args()
 
     rss0 = rss_mb()
     t0 = time.perf_counter()
     tables()
     t_tables = time.perf_counter() - t0
+    for stage in filter(None, args.without.split(",")):
+        disable(stage)
     words = make_words(args.words)
     t0 = time.perf_counter()
     rs = load_ruleset(extra_lists={"bench_extra": words})

@@ -2,9 +2,11 @@
 
 Every word of every list of a ruleset goes into one pyahocorasick automaton, keyed by its
 skeleton form (see ``engine.normalize``). Each key carries the entries that produced it: which
-list, the word as written, and, for generated entries, the evasive spelling it stands for
-(``加威信`` is entered as a variant of ``加微信``). One pass over the skeleton of a message
-finds every hit of every list.
+list, the word as written, and, for generated entries, the evasive spelling it stands for and
+its evasion (``加威信`` is entered as a variant of ``加微信``, ``dubo`` as the pinyin of 赌博;
+see ``engine.spellings``). One pass over the skeleton of a message finds every hit of every
+list; a second pass over a squeezed skeleton (repeated characters and single letters or
+digits between Chinese characters removed) runs only when the skeleton has either.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 
-from engine.normalize import Normalized, fold_char, normalize_word
+from engine.normalize import SQUEEZE, SQUEEZE_HINT, Normalized, View, fold_char, normalize_word
+from engine.spellings import Spellings
 
 # Trigger ids beside list and gate ids: facts about a message that decide which rules run.
 EVASIVE = -1  # a hit was disguised (symbols between characters, variant spelling)
@@ -49,6 +52,7 @@ class WordList:
     role: Role
     words: tuple[str, ...]
     origin: str  # file path (and line) the words come from, for error messages
+    tags: tuple[frozenset[str], ...] = ()  # per word (same order), e.g. {"boundary"}; () = none
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,8 @@ class Entry:
     list_id: int
     word: str
     variant: str | None  # "威信" when this key is 微信 written as 威信
+    evasion: str | None = None  # what the generated key stands for: "variant", "pinyin", ...
+    boundary: bool = False  # the hit must start and end on jieba word boundaries
 
 
 class Hit(NamedTuple):
@@ -68,11 +74,15 @@ class Hit(NamedTuple):
     orig_start: int
     orig_end: int
     entry: Entry
-    evasion: str | None  # "variant", "noise" (symbols between characters) or None
+    evasion: str | None  # an engine.spellings.EVASIONS name, or None for the plain word
 
     def overlaps(self, other: Hit) -> bool:
         """Tell whether two hits share at least one skeleton character."""
         return self.start < other.end and other.start < self.end
+
+    def contains(self, other: Hit) -> bool:
+        """Tell whether every skeleton character of ``other`` lies inside this hit."""
+        return self.start <= other.start and other.end <= self.end
 
 
 class Hits:
@@ -86,7 +96,11 @@ class Hits:
         self.gates = gates
 
     def of(self, list_ids: Iterable[int], allow_ids: Iterable[int] = ()) -> list[Hit]:
-        """Hits of ``list_ids`` that no hit of ``allow_ids`` overlaps, in text order."""
+        """Hits of ``list_ids`` that no hit of ``allow_ids`` contains, in text order.
+
+        An allow phrase excuses only the deny hits inside it: 冷冻柜 excuses 冻 but 你 does
+        not excuse 操你妈, and 最低气温 does not excuse a 全网最低价 that merely touches it.
+        """
         found: list[Hit] = []
         for lid in list_ids:
             found.extend(self.by_list.get(lid, ()))
@@ -94,7 +108,8 @@ class Hits:
             return found
         allowed = [h for aid in allow_ids for h in self.by_list.get(aid, ())]
         if allowed:
-            found = _not_covered(found, allowed)
+            inside = Cover(allowed)
+            found = [h for h in found if not inside.covers(h.start, h.end)]
         found.sort(key=lambda h: (h.start, -h.end))
         return found
 
@@ -118,30 +133,40 @@ class Hits:
 class Lexicon:
     """The compiled automaton of a ruleset's word lists."""
 
-    def __init__(self, lists: Sequence[WordList], variants: Mapping[str, Sequence[str]]) -> None:
+    def __init__(
+        self,
+        lists: Sequence[WordList],
+        variants: Mapping[str, Sequence[str]],
+        spellings: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    ) -> None:
         self.lists = tuple(lists)
         keys: dict[str, list[Entry]] = {}
         gates: dict[str, set[int]] = {}
-        canon = {normalize_word(c): [normalize_word(v) for v in vs] for c, vs in variants.items()}
+        expand = Spellings({"variant": variants, **(spellings or {})}).expand
+        none: frozenset[str] = frozenset()
         for lid, wl in enumerate(self.lists):
-            for word in wl.words:
+            for i, word in enumerate(wl.words):
                 key = normalize_word(word)
                 if not key:
                     continue
                 if wl.role is Role.GATE:
                     gates.setdefault(key, set()).add(lid)
                     continue
-                keys.setdefault(key, []).append(Entry(lid, word, None))
+                tags = wl.tags[i] if wl.tags else none
+                bounded = "boundary" in tags
+                keys.setdefault(key, []).append(Entry(lid, word, None, None, bounded))
                 if wl.role is Role.DENY:
-                    for alt, variant in _variants(key, canon):
-                        keys.setdefault(alt, []).append(Entry(lid, word, variant))
+                    for alt, label in expand(key, tags):
+                        if alt != key:
+                            entry = Entry(lid, word, alt, label, bounded)
+                            keys.setdefault(alt, []).append(entry)
         self.automaton: Any = ahocorasick.Automaton()
         self.word_count = len(keys)
         for key in sorted(keys.keys() | gates.keys(), key=_insertion_order):
-            # per entry: list id, entry, variant flag (unpacked in the scan loop)
-            entries = tuple((e.list_id, e, bool(e.variant)) for e in keys.get(key, ()))
+            # per entry: list id, entry, evasion, boundary (unpacked in the scan loop)
+            entries = tuple((e.list_id, e, e.evasion, e.boundary) for e in keys.get(key, ()))
             gate_ids = frozenset(gates.get(key, ()))
-            self.automaton.add_word(key, (len(key), entries, _latin_edges(key), gate_ids))
+            self.automaton.add_word(key, (len(key), entries, _edges(key), gate_ids))
         if keys or gates:
             self.automaton.make_automaton()
         self._size = len(self.automaton)
@@ -151,86 +176,145 @@ class Lexicon:
 
     def scan(self, norm: Normalized) -> Hits:
         """Find every list word in the skeleton of ``norm``."""
-        by_list: dict[int, list[Hit]] = {}
-        gates: set[int] = set()
         if not self._size:
-            return Hits(norm, by_list, gates)
+            return Hits(norm, {}, set())
+        skel = norm.skeleton.text
+        squeezed = SQUEEZE.sub("", skel) if SQUEEZE_HINT.search(skel) else ""
         with self._lock:
-            found = list(self.automaton.iter(norm.skeleton.text))
-        starts: list[int] | tuple[int, ...] | None = None
-        mapped = False
-        original = norm.original
-        for end_index, (klen, entries, latin, gate_ids) in found:
+            found = list(self.automaton.iter(skel))
+            again = list(self.automaton.iter(squeezed)) if squeezed else []
+        out = _Collector(norm)
+        for end_index, (klen, entries, edges, gate_ids) in found:
             if gate_ids:
-                gates |= gate_ids  # permissive: no boundary or noise checks for gates
+                out.gates |= gate_ids  # permissive: no boundary or noise checks for gates
                 if not entries:
                     continue
-            start = end_index - klen + 1
-            if not mapped:
-                starts, mapped = norm.skeleton_starts(), True
-            if starts is None:
-                os, oe = start, end_index + 1
-            else:
-                os, oe = starts[start], starts[end_index] + 1
-            if latin and not _latin_bounded(original, os, oe, latin):
+            out.add(end_index - klen + 1, end_index + 1, klen, entries, edges, None)
+        if again:
+            view = View(squeezed, source=skel, removed=SQUEEZE)
+            for end_index, (klen, entries, edges, _gate_ids) in again:
+                if not entries:
+                    continue
+                start, end = view.to_source(end_index - klen + 1, end_index + 1)
+                inner = skel[start:end]
+                if squeezed[end_index - klen + 1 : end_index + 1] in inner:
+                    continue  # squeezed only at its edges (冻冻结): the first pass found it
+                how = "insertion" if any(c.isascii() for c in inner) else "repeat"
+                out.add(start, end, klen, entries, edges, how)
+        return out.hits()
+
+
+class _Collector:
+    """The hits of one message as the automaton reports them."""
+
+    __slots__ = ("by_list", "gates", "mapped", "norm", "pending", "starts")
+
+    def __init__(self, norm: Normalized) -> None:
+        self.norm = norm
+        self.by_list: dict[int, list[Hit]] = {}
+        self.gates: set[int] = set()
+        self.pending: list[tuple[int, Hit]] = []  # hits of [boundary] words, checked last
+        self.starts: list[int] | tuple[int, ...] | None = None  # skeleton -> original
+        self.mapped = False  # starts is built on the first word hit (gates need no map)
+
+    def add(
+        self,
+        start: int,
+        end: int,
+        klen: int,
+        entries: tuple[tuple[int, Entry, str | None, bool], ...],
+        edges: int,
+        how: str | None,
+    ) -> None:
+        """Record the hits of one key at skeleton span [start, end), if it is a real word."""
+        norm = self.norm
+        if not self.mapped:
+            self.starts, self.mapped = norm.skeleton_starts(), True
+        m = self.starts
+        if m is None:
+            os, oe = start, end
+        else:
+            os, oe = m[start], m[end - 1] + 1
+        if edges:
+            if edges & 4:
+                skel = norm.skeleton.text
+                if (start and skel[start - 1].isdigit()) or (
+                    end < len(skel) and skel[end].isdigit()
+                ):
+                    return  # 69 is not in 695: digit-only words match whole numbers
+            elif not _latin_bounded(norm.original, os, oe, edges):
+                return
+        noise = oe - os - (end - start)
+        if noise > MAX_NOISE_PER_CHAR * klen or (noise and how == "insertion"):
+            return  # 满${a}减 is a template placeholder, not a letter slipped into 满减
+        if how is None:
+            plain = norm.plain
+            if plain is not None and plain[start:end] != norm.skeleton.text[start:end]:
+                how = "homoglyph"
+            elif noise:
+                how = "noise"
+        by_list = self.by_list
+        for lid, entry, label, bounded in entries:
+            evasion = how if how is not None and how != "noise" else label or how
+            hit = _new_hit(Hit, (start, end, os, oe, entry, evasion))
+            if bounded:
+                self.pending.append((lid, hit))
                 continue
-            noise = oe - os - klen
-            if noise > MAX_NOISE_PER_CHAR * klen:
-                continue
-            if noise:
-                gates.add(EVASIVE)
-                for lid, entry, variant in entries:
-                    if variant:
-                        gates.add(EVASIVE)
-                    hit = _new_hit(
-                        Hit,
-                        (start, end_index + 1, os, oe, entry, "variant" if variant else "noise"),
-                    )
-                    if lid in by_list:
-                        by_list[lid].append(hit)
-                    else:
-                        by_list[lid] = [hit]
+            if evasion is not None:
+                self.gates.add(EVASIVE)
+            if lid in by_list:
+                by_list[lid].append(hit)
             else:
-                for lid, entry, variant in entries:
-                    if variant:
-                        gates.add(EVASIVE)
-                    hit = _new_hit(
-                        Hit, (start, end_index + 1, os, oe, entry, "variant" if variant else None)
-                    )
-                    if lid in by_list:
-                        by_list[lid].append(hit)
-                    else:
-                        by_list[lid] = [hit]
-        return Hits(norm, by_list, gates)
+                by_list[lid] = [hit]
+
+    def hits(self) -> Hits:
+        """The hits, once [boundary] words are checked against jieba's word boundaries.
+
+        A bounded word inside a longer word of its own list (最低 in 最低价) is dropped
+        without asking jieba: the longer hit already reports those characters.
+        """
+        covers: dict[int, Cover] = {}
+        bounds: set[int] | None = None  # jieba over the whole skeleton, once per message
+        for lid, hit in self.pending:
+            if lid not in covers:
+                covers[lid] = Cover(self.by_list.get(lid, ()))
+            if covers[lid].covers(hit.start, hit.end):
+                continue
+            if bounds is None:
+                bounds = SEGMENTER.boundaries(self.norm.skeleton.text)
+            if hit.start not in bounds or hit.end not in bounds:
+                continue
+            if hit.evasion is not None:
+                self.gates.add(EVASIVE)
+            self.by_list.setdefault(lid, []).append(hit)
+        return Hits(self.norm, self.by_list, self.gates)
 
 
 _new_hit = tuple.__new__
 
 
-def _not_covered(found: list[Hit], allowed: list[Hit]) -> list[Hit]:
-    """Hits of ``found`` that overlap no hit of ``allowed`` (n log n: a message can repeat a
-    word a thousand times)."""
-    spans: list[list[int]] = []
-    for s, e in sorted((a.start, a.end) for a in allowed):
-        if spans and s <= spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], e)
-        else:
-            spans.append([s, e])
-    starts = [s for s, _ in spans]
-    out = []
-    for h in found:
-        i = bisect_right(starts, h.end - 1)  # the last span starting before the hit ends
-        if not (i and spans[i - 1][1] > h.start):
-            out.append(h)
-    return out
+class Cover:
+    """Spans, ready to tell whether one of them contains a given span (O(log n) each).
 
+    Adversarial text can hold thousands of hits and allow phrases; comparing every pair
+    would be quadratic.
+    """
 
-def _variants(key: str, canon: Mapping[str, Sequence[str]]) -> Iterable[tuple[str, str]]:
-    for c, alts in canon.items():
-        if c and c in key:
-            for alt in alts:
-                if alt and alt != c:
-                    yield key.replace(c, alt), alt
+    __slots__ = ("_max_end", "_starts")
+
+    def __init__(self, hits: Iterable[Hit]) -> None:
+        spans = sorted((h.start, h.end) for h in hits)
+        self._starts = [st for st, _ in spans]
+        self._max_end: list[int] = []
+        top = -1
+        for _, end in spans:
+            top = max(top, end)
+            self._max_end.append(top)
+
+    def covers(self, start: int, end: int) -> bool:
+        """Tell whether some span starts at or before ``start`` and ends at or after ``end``."""
+        k = bisect_right(self._starts, start)
+        return k > 0 and self._max_end[k - 1] >= end
 
 
 @lru_cache(maxsize=1)
@@ -252,8 +336,10 @@ def _insertion_order(key: str) -> tuple[int, int, str]:
     return (rank.get(first, len(rank)), len(key), key)
 
 
-def _latin_edges(key: str) -> int:
-    """Bit 1: the key starts with an ASCII letter; bit 2: it ends with one."""
+def _edges(key: str) -> int:
+    """Bit 1: the key starts with an ASCII letter; bit 2: it ends with one; 4: only digits."""
+    if key.isascii() and key.isdigit():
+        return 4
     return (1 if _is_latin(key[0]) else 0) | (2 if _is_latin(key[-1]) else 0)
 
 
@@ -290,9 +376,9 @@ class _Segmenter:
                 import logging
                 import time
 
+                t0 = time.thread_time()  # the import too: ~0.1 s of CPU time
                 import jieba
 
-                t0 = time.thread_time()
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 tok.initialize()
@@ -313,7 +399,11 @@ _WINDOW = 12
 
 def on_word_boundaries(norm: Normalized, hit: Hit) -> bool:
     """Tell whether a hit starts and ends on jieba token boundaries (回T退订 is not 退)."""
+    return _bounded(norm, hit.start, hit.end)
+
+
+def _bounded(norm: Normalized, start: int, end: int) -> bool:
     skel = norm.skeleton.text
-    lo = max(0, hit.start - _WINDOW)
-    bounds = SEGMENTER.boundaries(skel[lo : hit.end + _WINDOW])
-    return (hit.start - lo) in bounds and (hit.end - lo) in bounds
+    lo = max(0, start - _WINDOW)
+    bounds = SEGMENTER.boundaries(skel[lo : end + _WINDOW])
+    return (start - lo) in bounds and (end - lo) in bounds

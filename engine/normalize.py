@@ -33,6 +33,24 @@ _CJK_RANGES = ((0x3400, 0xA000), (0xF900, 0xFB00))
 # in the skeleton (after folding: full-width ，！？ become , ! ?).
 HARD_BREAKS = frozenset(",!?;:\n\r\u3001\u3002\uff61")
 
+# Evasions inside a word, removed from the skeleton for a second automaton pass: a Chinese
+# character repeated (加微微信) or one Latin letter or digit between two Chinese characters
+# (全网最1低价, 傻1逼). Numbers stay: a run of digits (满200减50) and a digit before a unit
+# or measure word (3天2晚, 有3张, 1月5日) are not insertions. Linear: fixed-width lookarounds.
+_CJK = "\u3400-\u9fff"
+_UNITS = (
+    "个件张元块角分天日月年号时点周次折倍位名人条份瓶盒支袋套只台把本杯罐包"
+    "片双副枚箱斤克米层楼栋室期届页章节级等岁秒晚夜场万千百亿"
+)
+# The letter of an opt-out reply (回T退订, 回复R拒收) is not an insertion either.
+SQUEEZE = re.compile(
+    rf"(?<=([{_CJK}]))\1+"
+    rf"|(?<=[{_CJK}])(?:(?<![回复])[a-z]|[0-9](?![{_UNITS}]))(?=[{_CJK}])"
+)
+# The same test as one forward match: about half the cost of SQUEEZE.search, and most
+# messages have nothing to squeeze.
+SQUEEZE_HINT = re.compile(rf"([{_CJK}])(?:\1|(?<![回复])[a-z][{_CJK}]|[0-9](?![{_UNITS}])[{_CJK}])")
+
 
 class View:
     """A normalized string whose characters each know their index in a source string.
@@ -97,6 +115,7 @@ class Normalized:
     original: str
     folded: View
     skeleton: View
+    plain: str | None = None  # skeleton text before look-alike letters were folded, if any
 
     def skeleton_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a skeleton span to the original text."""
@@ -176,6 +195,13 @@ class _Tables:
         # both take the slow path that records an index per character.
         self.needs_slow = re.compile(f"[{_char_class([*fmt, *multi])}]")
         self._opencc = opencc.OpenCC("t2s")
+        looks = lookalike_table(self.fold_one)
+        self.lookalikes: dict[int, str] = {ord(k): v for k, v in looks.items()}
+        self.lookalike = re.compile(
+            f"[{_char_class(sorted(self.lookalikes))}]" if looks else "(?!)"
+        )
+        narrow = [cp for cp in self.lookalikes if cp < 0x10000]  # a bitmap test, as noise_run_bmp
+        self.lookalike_bmp = re.compile(f"[{_char_class(narrow)}]" if narrow else "(?!)")
 
     def t2s_phrases(self, text: str) -> str:
         """Convert with OpenCC's phrase tables (回覆 -> 回复) when the length is kept."""
@@ -184,6 +210,43 @@ class _Tables:
         except UnicodeEncodeError:  # lone surrogates: OpenCC needs valid UTF-8
             return text
         return out if len(out) == len(text) else text
+
+
+def lookalike_table(fold_one: dict[int, str]) -> dict[str, str]:
+    """Letters and digits that look like an ASCII one or a Chinese character -> that one.
+
+    From Unicode's confusables data as shipped by ``confusable-homoglyphs`` (TR39): Cyrillic
+    and Greek letters in Latin words (wеchat with a Cyrillic е), CJK radicals that stand for
+    a character. ASCII, Chinese characters and characters that folding already changes are
+    left alone; so are symbols (× is not x).
+    """
+    import json
+    from importlib import resources
+
+    data = json.loads(
+        resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
+    )
+    out: dict[str, str] = {}
+    for ch, glyphs in data.items():
+        if len(ch) != 1 or ch.isascii() or ord(ch) in fold_one or _is_cjk(ch):
+            continue
+        if unicodedata.category(ch)[0] not in "LN" and not 0x2E80 <= ord(ch) < 0x2FE0:
+            continue
+        for g in glyphs:
+            target = g["c"]
+            if len(target) != 1:
+                continue
+            target = fold_one.get(ord(target), target)
+            if target == ch:
+                continue
+            if (target.isascii() and target.isalnum()) or _is_cjk(target):
+                out[ch] = target.lower()
+                break
+    return out
+
+
+def _is_cjk(ch: str) -> bool:
+    return any(lo <= ord(ch) < hi for lo, hi in _CJK_RANGES)
 
 
 def _is_noise_category(cat: str) -> bool:
@@ -259,13 +322,17 @@ def normalize(text: str) -> Normalized:
     """Build the folded and skeleton views of ``text``."""
     t = tables()
     folded = _fold(text, t)
-    noise = t.noise_run if t.wide.search(folded.text) else t.noise_run_bmp
+    wide = t.wide.search(folded.text) is not None
+    noise = t.noise_run if wide else t.noise_run_bmp
     stripped = noise.sub("", folded.text)
+    plain = None
+    if (t.lookalike if wide else t.lookalike_bmp).search(stripped):
+        plain, stripped = stripped, stripped.translate(t.lookalikes)  # one for one: same map
     if len(stripped) == len(folded.text):
         skeleton = View(stripped)
     else:
         skeleton = View(stripped, source=folded.text, removed=noise)
-    return Normalized(original=text, folded=folded, skeleton=skeleton)
+    return Normalized(original=text, folded=folded, skeleton=skeleton, plain=plain)
 
 
 def _fold(text: str, t: _Tables) -> View:

@@ -29,6 +29,7 @@ import yaml
 
 from engine.normalize import normalize_word
 from engine.rule_types.base import CATEGORIES
+from engine.ruleset.load import parse_list_line
 
 Format = Literal["auto", "lines", "houbb", "tsv"]
 
@@ -141,6 +142,12 @@ def parse(
             continue
         if not normalize_word(word):
             out.skipped.append(f"{path}:{lineno}: '{word}' is only symbols or spaces")
+            continue
+        if parse_list_line(word) != (word, []):
+            out.skipped.append(
+                f"{path}:{lineno}: '{word}' cannot be stored in a list file ('#' starts a "
+                "comment, a trailing ' [...]' reads as tags)"
+            )
             continue
         key = normalize_word(word)
         if key in seen:

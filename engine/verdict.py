@@ -35,7 +35,7 @@ class Finding(NamedTuple):
     message: str
     suggestion: str
     source: str
-    evasion: str | None = None  # how the text was disguised ("noise", "variant", "separators" ...)
+    evasion: str | None = None  # how the text was disguised (the README lists the names)
     related: tuple[str, ...] = ()  # rules whose findings on the same characters merged into this
 
     @property

@@ -1,4 +1,4 @@
-"""Matching details on a small ruleset: allow-list overlap, jieba boundaries, Latin words."""
+"""Matching details on a small ruleset: allow-list containment, word boundaries, Latin words."""
 
 from __future__ import annotations
 
@@ -17,8 +17,17 @@ rules:
     severity: block
     match:
       words: [冻结]
-      allow: [冷冻]
+      allow: [冷冻, 解冻, 冻结期, 账户冻结]
     message: 冻结
+    suggestion: 删除
+    source: 测试
+  - id: curse
+    kind: forbidden
+    severity: block
+    match:
+      words: [操你妈]
+      allow: [你, 你好]
+    message: 脏话
     suggestion: 删除
     source: 测试
   - id: refund_char
@@ -51,9 +60,30 @@ def _hits(rs: RuleSet, text: str, rule: str) -> list[str]:
     return [f.matched for f in check(make_message(text), rs).findings if f.rule_id == rule]
 
 
-def test_allow_phrase_overlapping_a_deny_word_excuses_it(small: RuleSet) -> None:
-    assert _hits(small, "冷冻结算单已生成", "t.freeze") == []
-    assert _hits(small, "冷冻柜已送达，账户冻结请联系客服", "t.freeze") == ["冻结"]
+# An allow phrase excuses a deny hit only when it contains it (issue 13): one that merely
+# overlaps or touches the hit leaves it standing. Deny 冻结 (and 操你妈), allow phrases below.
+ALLOW_CASES = [
+    # text, deny hits left standing
+    ("冻结期已过，请查收", []),  # allow 冻结期 contains 冻结
+    ("账户冻结", []),  # allow 账户冻结 contains 冻结, sharing its last character
+    ("冻结", ["冻结"]),  # no allow phrase at all
+    ("冷冻结算单已生成", ["冻结"]),  # allow 冷冻 overlaps 冻 only
+    ("解冻结果已出", ["冻结"]),  # allow 解冻 overlaps
+    ("冷冻 冻结", ["冻结"]),  # allow 冷冻 touches the hit on the left
+    ("冻结,解冻", ["冻结"]),  # allow 解冻 touches it on the right
+    ("冷冻柜已送达，账户冻结请联系客服", []),  # 账户冻结 contains; 冷冻 is elsewhere
+    ("冷冻柜已送达，冻结请联系客服", ["冻结"]),
+    ("操你妈", ["操你妈"]),  # allow 你 lies inside the hit: it cannot excuse it
+    ("你好", []),
+]
+
+
+@pytest.mark.parametrize(("text", "left"), ALLOW_CASES)
+def test_allow_phrase_excuses_only_hits_it_contains(
+    small: RuleSet, text: str, left: list[str]
+) -> None:
+    found = _hits(small, text, "t.freeze") + _hits(small, text, "t.curse")
+    assert found == left
 
 
 def test_whole_word_needs_jieba_boundaries(small: RuleSet) -> None:

@@ -92,6 +92,21 @@ def test_tsv_and_unknown_category(tmp_path: Path) -> None:
     }
 
 
+def test_words_the_list_format_would_read_as_tags_are_skipped(tmp_path: Path, rules: Path) -> None:
+    # a list line "word [pinyin]" carries tags: an imported word must not be read as one
+    src = write(tmp_path, "dict.tsv", "博彩 [导航]\t赌博\n彩票#群\t赌博\n澳门赌场\t赌博\n")
+    done = import_dictionary(src, rules, "team_words", source="团队词库")
+    assert done.counts == {"gambling": 1}
+    assert done.skipped == (
+        f"{src}:1: '博彩 [导航]' cannot be stored in a list file ('#' starts a comment, a "
+        "trailing ' [...]' reads as tags)",
+        f"{src}:2: '彩票#群' cannot be stored in a list file ('#' starts a comment, a "
+        "trailing ' [...]' reads as tags)",
+    )
+    text = (rules / "lists" / "team_words_gambling.txt").read_text(encoding="utf-8")
+    assert text.splitlines()[-1] == "澳门赌场"
+
+
 def test_words_with_no_category_are_errors(tmp_path: Path) -> None:
     src = write(tmp_path, "words.txt", "博彩导航\n")
     with pytest.raises(DictionaryError) as exc:

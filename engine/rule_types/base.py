@@ -320,7 +320,7 @@ class Builder:
             known = ", ".join(sorted(self.files)) or "(none)"
             raise BuildError("lists", f"unknown word list '{name}'. Known lists: {known}.{hint}")
         wl = self.files[name]
-        lid = self._add(WordList(wl.name, role, wl.words, wl.origin))
+        lid = self._add(WordList(wl.name, role, wl.words, wl.origin, wl.tags))
         self._ids[key] = lid
         return lid
 

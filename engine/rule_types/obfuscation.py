@@ -1,14 +1,14 @@
 """obfuscation: a listed word disguised with inserted symbols or an evasive spelling.
 
-最*低*价, 加 V 信, 微❤信, 加威信: providers treat the disguise itself as a violation
-(Aliyun: 禁止使用…变体字、异体字、各类干扰符号). Looks at the hits of every deny list used
-by the rules of ``categories`` (all deny lists when empty).
+最*低*价, 加 V 信, 微❤信, 加威信, 加微微信, 发漂, dubo: providers treat the disguise itself
+as a violation (Aliyun: 禁止使用…变体字、异体字、各类干扰符号). Looks at the hits of every
+deny list used by the rules of ``categories`` (all deny lists when empty).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 from pydantic import Field
 
@@ -18,8 +18,19 @@ from engine.rule_types.context import Context
 from engine.rule_types.matcher import Span, merge_spans
 from engine.verdict import Finding
 
-Evasion = Literal["noise", "variant"]
-_ALL: tuple[Evasion, ...] = ("noise", "variant")
+Evasion = Literal[
+    "noise",
+    "variant",
+    "homophone",
+    "homoglyph",
+    "split_radical",
+    "numeral",
+    "pinyin",
+    "initials",
+    "repeat",
+    "insertion",
+]
+_ALL: tuple[Evasion, ...] = get_args(Evasion)  # the names of engine.spellings.EVASIONS
 
 
 class ObfuscationSpec(RuleSpec):

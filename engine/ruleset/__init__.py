@@ -186,7 +186,7 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
         raise RulesetError(errors)
     for rule in compiled:
         rule.finish(build)
-    lexicon = Lexicon(build.lists, files.variants)
+    lexicon = Lexicon(build.lists, files.variants, files.spellings)
     profiles = {
         name: Profile(name, (parse_hhmm(p.send_window[0]), parse_hhmm(p.send_window[1])))
         for name, p in files.config.profiles.items()

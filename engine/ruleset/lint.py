@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from engine.normalize import normalize_word
 from engine.ruleset.errors import RuleFileError
-from engine.ruleset.load import RuleFiles
+from engine.ruleset.load import RuleFiles, parse_list_line
 
 
 def lint(files: RuleFiles) -> list[RuleFileError]:
@@ -91,7 +91,9 @@ def _list_errors(files: RuleFiles) -> list[RuleFileError]:
 def _words(lines: list[str]) -> list[tuple[int, str]]:
     out = []
     for lineno, raw in enumerate(lines, start=1):
-        word = raw.split("#", 1)[0].strip()
+        if raw.startswith("#@"):
+            continue
+        word, _tags = parse_list_line(raw)
         if word:
             out.append((lineno, word))
     return out

@@ -4,7 +4,10 @@ Layout::
 
     rules/ruleset.yaml        profiles, industries, global allow-lists
     rules/variants.yaml       evasive spellings: canonical word -> variants
-    rules/lists/<name>.txt    word lists, one word per line, '#' starts a comment
+    rules/evasions.yaml       homophones, look-alike characters, split radicals (same form)
+    rules/lists/<name>.txt    word lists, one word per line, '#' starts a comment; a word may
+                              end with tags, ``大礼 [boundary]``, and a ``#@ tag`` line tags
+                              every word of the file (tags: engine.spellings.WORD_TAGS)
     rules/packs/<pack>.yaml   rule packs; rule ids are '<pack>.<id>'
 """
 
@@ -23,6 +26,7 @@ from engine.ruleset.config import RulesetConfig
 from engine.ruleset.errors import RuleFileError, did_you_mean
 from engine.ruleset.snapshot import Snapshot, take
 from engine.ruleset.yaml_lines import YamlDocument, find_key_line, key_line
+from engine.spellings import TABLE_EVASIONS, WORD_TAGS
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class RuleFiles:
     version: str
     errors: list[RuleFileError]
     list_lines: dict[str, list[str]] = field(default_factory=dict)  # raw lines, for lint
+    spellings: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # evasions.yaml
 
 
 def read_rules(root: Path, snapshot: Snapshot | None = None) -> RuleFiles:
@@ -70,13 +75,16 @@ def read_rules(root: Path, snapshot: Snapshot | None = None) -> RuleFiles:
     list_lines: dict[str, list[str]] = {}
     lists = _read_lists(snap, errors, list_lines)
     variants = _read_variants(snap, errors)
+    spellings = _read_spellings(snap, errors)
     rules: list[PackRule] = []
     packs = snap.names("packs", ".yaml")
     if not packs:
         errors.append(RuleFileError(_rel(root / "packs"), None, None, "no rule packs (*.yaml)"))
     for rel in packs:
         rules.extend(_read_pack(snap, rel, errors))
-    return RuleFiles(root, config, lists, variants, rules, snap.version, errors, list_lines)
+    return RuleFiles(
+        root, config, lists, variants, rules, snap.version, errors, list_lines, spellings
+    )
 
 
 def _rel(path: Path) -> str:
@@ -146,13 +154,49 @@ def _read_lists(
             continue
         lines = text.splitlines()
         raw[path.stem] = lines
-        words = []
-        for line in lines:
-            word = line.split("#", 1)[0].strip()
+        words: list[str] = []
+        tags: list[frozenset[str]] = []
+        every: frozenset[str] = frozenset()
+        for lineno, line in enumerate(lines, start=1):
+            if line.startswith("#@"):
+                every |= _check_tags(line[2:].split(), path, lineno, errors)
+                continue
+            word, marks = parse_list_line(line)
             if word:
                 words.append(word)
-        lists[path.stem] = WordList(path.stem, Role.DENY, tuple(words), _rel(path))
+                tags.append(_check_tags(marks, path, lineno, errors, word))
+        tagged = tuple(t | every for t in tags) if every or any(tags) else ()
+        lists[path.stem] = WordList(path.stem, Role.DENY, tuple(words), _rel(path), tagged)
     return lists
+
+
+def parse_list_line(line: str) -> tuple[str, list[str]]:
+    """Split a list line into its word and tags: ``大礼 [boundary]`` -> ("大礼", ["boundary"])."""
+    text = line.split("#", 1)[0].strip()
+    if text.endswith("]") and " [" in text:
+        word, _, marks = text[:-1].rpartition(" [")
+        return word.strip(), marks.replace(",", " ").split()
+    return text, []
+
+
+def _check_tags(
+    marks: list[str], path: Path, lineno: int, errors: list[RuleFileError], word: str = ""
+) -> frozenset[str]:
+    good = set()
+    for mark in marks:
+        if mark not in WORD_TAGS:
+            hint = did_you_mean(mark, list(WORD_TAGS))
+            msg = f"unknown tag '{mark}'. Known tags: {', '.join(WORD_TAGS)}.{hint}"
+        elif mark == "initials" and word and len(word) < 3:
+            msg = (
+                f"tag 'initials' on '{word}': initials of fewer than 3 characters are "
+                "ordinary Latin text (false alarms). Remove the tag"
+            )
+        else:
+            good.add(mark)
+            continue
+        errors.append(RuleFileError(_rel(path), lineno, None, msg))
+    return frozenset(good)
 
 
 def _read_variants(snap: Snapshot, errors: list[RuleFileError]) -> dict[str, list[str]]:
@@ -178,6 +222,36 @@ def _read_variants(snap: Snapshot, errors: list[RuleFileError]) -> dict[str, lis
         )
         return {}
     return {str(k): [str(x) for x in v] for k, v in data.items()}
+
+
+def _read_spellings(snap: Snapshot, errors: list[RuleFileError]) -> dict[str, dict[str, list[str]]]:
+    path = snap.root / "evasions.yaml"
+    if "evasions.yaml" not in snap.files:
+        return {}
+    doc = _load_yaml(snap, "evasions.yaml", errors)
+    if doc is None:
+        return {}
+    data = doc.data or {}
+    if not isinstance(data, dict):
+        data = {None: data}
+    out: dict[str, dict[str, list[str]]] = {}
+    for section, table in data.items():
+        if section not in TABLE_EVASIONS:
+            known = ", ".join(TABLE_EVASIONS)
+            hint = did_you_mean(str(section), list(TABLE_EVASIONS))
+            msg = f"unknown section '{section}'. Known sections: {known}.{hint}"
+            errors.append(RuleFileError(_rel(path), key_line(doc, (), str(section)), None, msg))
+            continue
+        ok = isinstance(table, dict) and all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) for x in v)
+            for k, v in table.items()
+        )
+        if not ok:
+            msg = f"'{section}' must map each word to a list of its spellings, e.g. 发票: [发漂]"
+            errors.append(RuleFileError(_rel(path), doc.line_of(section), None, msg))
+            continue
+        out[str(section)] = {str(k): [str(x) for x in v] for k, v in table.items()}
+    return out
 
 
 def _read_pack(snap: Snapshot, name: str, errors: list[RuleFileError]) -> list[PackRule]:

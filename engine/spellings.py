@@ -1,0 +1,119 @@
+"""Evasive spellings of deny words, generated once when a ruleset is built.
+
+Each generated key stands for a list word written another way, and carries the name of the
+evasion a finding reports (``Finding.evasion``):
+
+* ``variant``, ``homophone``, ``homoglyph``, ``split_radical``: tables of canonical text ->
+  spellings (rules/variants.yaml, rules/evasions.yaml). A deny word that contains the
+  canonical text is also entered with one occurrence replaced by each spelling
+  (发票 -> 发漂, 证 -> 讠正, 微 -> 嶶).
+* ``numeral``: Chinese numerals written as digits (六合彩 -> 6合彩, 下三滥 -> 下3滥), for words
+  that keep at least two other characters (第一 -> 第1 is everyday text, not an evasion).
+* ``pinyin`` / ``initials``: words tagged ``[pinyin]`` / ``[initials]`` in their list file
+  (赌博 -> dubo, 加微信 -> jiaweixin, jwx). Only tagged words: short initials collide with
+  ordinary Latin text.
+
+Everything here runs at build time; a message is matched against the keys in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import ahocorasick
+
+from engine.normalize import normalize_word
+
+# Names a finding may carry in ``evasion``, from the generated keys above and from the
+# text-level views of engine.match (symbols, repeated or inserted characters, look-alikes).
+EVASIONS = (
+    "noise",
+    "variant",
+    "homophone",
+    "homoglyph",
+    "split_radical",
+    "numeral",
+    "pinyin",
+    "initials",
+    "repeat",
+    "insertion",
+)
+TABLE_EVASIONS = ("homophone", "homoglyph", "split_radical")  # sections of rules/evasions.yaml
+WORD_TAGS = ("boundary", "pinyin", "initials")  # markers a list word may carry
+
+_NUMERALS = {
+    "零": "0",
+    "〇": "0",
+    "一": "1",
+    "二": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
+_MIN_PINYIN = 4  # letters: shorter pinyin keys (e.g. "piao") are ordinary Latin text
+_MIN_INITIALS = 3
+
+
+class Spellings:
+    """The spelling tables of a ruleset, ready to expand deny keys."""
+
+    def __init__(self, tables: Mapping[str, Mapping[str, Sequence[str]]]) -> None:
+        found: dict[str, list[tuple[str, str]]] = {}
+        for label, table in tables.items():
+            for canon, alts in table.items():
+                c = normalize_word(canon)
+                for alt in alts:
+                    a = normalize_word(alt)
+                    if c and a and a != c:
+                        found.setdefault(c, []).append((a, label))
+        self._auto: Any = ahocorasick.Automaton()
+        for canon, pairs in found.items():
+            self._auto.add_word(canon, (len(canon), tuple(pairs)))
+        self._empty = not found
+        if found:
+            self._auto.make_automaton()
+
+    def expand(self, key: str, tags: frozenset[str] = frozenset()) -> Iterator[tuple[str, str]]:
+        """Yield (generated key, evasion) for one normalized deny key."""
+        if len(key) < 2:
+            return  # one character: a spelling of it would be an everyday character (枪 -> 抢)
+        if not self._empty:
+            for end, (n, pairs) in self._auto.iter(key):
+                start = end - n + 1
+                for alt, label in pairs:
+                    yield key[:start] + alt + key[end + 1 :], label
+        yield from _numerals(key)
+        if "pinyin" in tags or "initials" in tags:
+            syllables = pinyin_of(key)
+            if syllables:
+                if "pinyin" in tags and len(joined := "".join(syllables)) >= _MIN_PINYIN:
+                    yield joined, "pinyin"
+                if "initials" in tags and len(syllables) >= _MIN_INITIALS:
+                    yield "".join(s[0] for s in syllables), "initials"
+
+
+def _numerals(key: str) -> Iterator[tuple[str, str]]:
+    spots = [i for i, ch in enumerate(key) if ch in _NUMERALS]
+    if not spots or len(key) - len(spots) < 2 or len(key) < 3:
+        return
+    yield "".join(_NUMERALS.get(ch, ch) for ch in key), "numeral"
+    if len(spots) > 1:
+        for i in spots:
+            yield key[:i] + _NUMERALS[key[i]] + key[i + 1 :], "numeral"
+
+
+def pinyin_of(word: str) -> list[str]:
+    """Toneless pinyin syllables of a Chinese word; [] when a character has no reading."""
+    if not word or not all("\u3400" <= ch <= "\u9fff" for ch in word):
+        return []
+    from pypinyin import Style, lazy_pinyin  # ~0.3 s to import: only rulesets that tag words
+
+    syllables: list[str] = lazy_pinyin(word, style=Style.NORMAL)
+    if len(syllables) != len(word) or not all(s.isascii() and s.isalpha() for s in syllables):
+        return []
+    return syllables
