@@ -11,7 +11,7 @@ from datetime import datetime
 import orjson
 
 from engine.dispatch.approval import ApprovalError, approve, verify
-from engine.dispatch.clicks import shorten
+from engine.dispatch.clicks import masked, shorten
 from engine.dispatch.message import CHECK_TYPE, Lane, OutboxRow
 from engine.dispatch.outbox import NewMessage, Outbox, OutboxError
 from engine.dispatch.phone import PhoneError, carrier_hint, normalize_cn
@@ -102,7 +102,8 @@ class Intake:
             if req.approval is not None and not links:
                 approval = verify(req.approval, text, msg_type, self.secret)
             else:  # checked here, in the same process, bound the same way
-                approval = approve(text, msg_type, self.ruleset(), self.secret)
+                checked = masked(text, links)  # random codes are not content: never read them
+                approval = approve(text, msg_type, self.ruleset(), self.secret, checked)
         except ApprovalError as exc:
             raise IntakeError(exc.code, exc.message, "approval") from None
         not_before = req.send_at.timestamp() if req.send_at else now
