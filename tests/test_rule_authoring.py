@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from engine import check, make_message
 from engine.ruleset import load_ruleset, validate_rules
 from tests.conftest import RULES

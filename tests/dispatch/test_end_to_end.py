@@ -257,8 +257,10 @@ def test_kill_9_loses_nothing_and_sends_nothing_twice(stack: Stack, ruleset: Rul
         worker = stack.worker("--lease", "2", "--reconcile-after", "0.5")
         # kill while messages are leased mid-send (polled: a moment between batches has none)
         _wait(
-            lambda t=target: int(stack.stats()["accepted"]) >= t  # type: ignore[misc]
-            and outbox.counts().get("sending", 0) > 0,
+            lambda t=target: (
+                int(stack.stats()["accepted"]) >= t  # type: ignore[misc]
+                and outbox.counts().get("sending", 0) > 0
+            ),
             60,
         )
         os.kill(worker.pid, signal.SIGKILL)
