@@ -14,7 +14,9 @@ import pytest
 
 from engine.dispatch.lanes import SEND, admit, default_policies, in_window, next_open
 from engine.dispatch.message import Lane, OutboxRow, Status
-from engine.dispatch.optout import OptOutWords, load_optout_words
+from engine.dispatch.optout import OptOutWords, apply_inbound, load_optout_words
+from engine.dispatch.outbox import Outbox
+from engine.dispatch.providers.base import Inbound
 from engine.message import BEIJING
 
 P = default_policies()
@@ -118,3 +120,63 @@ def test_a_custom_word_file_is_read(tmp_path: Path) -> None:
     words = load_optout_words(path)
     assert words == OptOutWords(frozenset({"QUIT"}), ("别发",))
     assert words.matches("Quit") and words.matches("别发了") and not words.matches("T")
+
+
+@pytest.mark.parametrize("reply", ["TD👍", "T\u200b", "退订~", "R★", "\u200bTD\u200d"])
+def test_symbols_emoji_and_invisible_characters_around_a_word_are_ignored(reply: str) -> None:
+    assert load_optout_words().matches(reply)
+
+
+def test_a_word_file_may_give_only_one_of_the_two_lists(tmp_path: Path) -> None:
+    only_exact, only_contains = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    only_exact.write_text("exact: [td]\n", encoding="utf-8")
+    only_contains.write_text("contains: [unsub, 别发]\n", encoding="utf-8")
+    assert load_optout_words(only_exact) == OptOutWords(frozenset({"TD"}), ())
+    words = load_optout_words(only_contains)
+    assert words == OptOutWords(frozenset(), ("UNSUB", "别发"))
+    assert words.matches("please unsub me") and words.matches("别发了")
+
+
+def test_replies_are_recorded_and_opt_outs_suppress_their_signature(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "o.sqlite")
+    replies = [
+        Inbound(
+            "aliyun",
+            "13812345678",
+            "【信使商城】",
+            "退订！以后别再给我发任何营销短信了，谢谢你们的服务",
+            "{}",
+        ),
+        Inbound("tencent", "+86 139 1234 5678", None, "TD", "{}"),  # no signature: everything
+        Inbound("aliyun", "13712345678", "信使商城", "好的，谢谢", "{}"),
+        Inbound("aliyun", "12345", "信使商城", "R", "{}"),  # an odd number is still recorded
+    ]
+    assert apply_inbound(outbox, load_optout_words(), replies) == 3
+    assert outbox.is_suppressed("+8613812345678", "信使商城")
+    assert not outbox.is_suppressed("+8613812345678", "别的品牌")
+    assert outbox.is_suppressed("+8613912345678", "别的品牌")  # opted out of every signature
+    assert not outbox.is_suppressed("+8613712345678", "信使商城")
+    inbound = outbox.query("SELECT provider, phone, sign_name, text, optout FROM inbound")
+    assert [tuple(r) for r in inbound] == [
+        (
+            "aliyun",
+            "+8613812345678",
+            "【信使商城】",
+            "退订！以后别再给我发任何营销短信了，谢谢你们的服务",
+            1,
+        ),
+        ("tencent", "+8613912345678", None, "TD", 1),
+        ("aliyun", "+8613712345678", "信使商城", "好的，谢谢", 0),
+        ("aliyun", "12345", "信使商城", "R", 1),
+    ]
+    rows = outbox.query("SELECT phone, scope, reason, source FROM suppression ORDER BY phone")
+    assert [tuple(r) for r in rows] == [
+        (
+            "+8613812345678",
+            "信使商城",
+            "reply:退订！以后别再给我发任何营销短信了，谢谢",
+            "aliyun",
+        ),  # first 20 characters
+        ("+8613912345678", "*", "reply:TD", "tencent"),
+        ("12345", "信使商城", "reply:R", "aliyun"),
+    ]
