@@ -147,7 +147,9 @@ def test_replies_are_recorded_and_opt_outs_suppress_their_signature(tmp_path: Pa
             "退订！以后别再给我发任何营销短信了，谢谢你们的服务",
             "{}",
         ),
-        Inbound("tencent", "+86 139 1234 5678", None, "TD", "{}"),  # no signature: everything
+        Inbound(
+            "tencent", "+86 139 1234 5678", None, "TD", '{"m": "TD"}'
+        ),  # no signature: everything
         Inbound("aliyun", "13712345678", "信使商城", "好的，谢谢", "{}"),
         Inbound("aliyun", "12345", "信使商城", "R", "{}"),  # an odd number is still recorded
     ]
@@ -156,7 +158,7 @@ def test_replies_are_recorded_and_opt_outs_suppress_their_signature(tmp_path: Pa
     assert not outbox.is_suppressed("+8613812345678", "别的品牌")
     assert outbox.is_suppressed("+8613912345678", "别的品牌")  # opted out of every signature
     assert not outbox.is_suppressed("+8613712345678", "信使商城")
-    inbound = outbox.query("SELECT provider, phone, sign_name, text, optout FROM inbound")
+    inbound = outbox.query("SELECT provider, phone, sign_name, text, optout, raw FROM inbound")
     assert [tuple(r) for r in inbound] == [
         (
             "aliyun",
@@ -165,9 +167,9 @@ def test_replies_are_recorded_and_opt_outs_suppress_their_signature(tmp_path: Pa
             "退订！以后别再给我发任何营销短信了，谢谢你们的服务",
             1,
         ),
-        ("tencent", "+8613912345678", None, "TD", 1),
-        ("aliyun", "+8613712345678", "信使商城", "好的，谢谢", 0),
-        ("aliyun", "12345", "信使商城", "R", 1),
+        ("tencent", "+8613912345678", None, "TD", 1, '{"m": "TD"}'),
+        ("aliyun", "+8613712345678", "信使商城", "好的，谢谢", 0, "{}"),
+        ("aliyun", "12345", "信使商城", "R", 1, "{}"),
     ]
     rows = outbox.query("SELECT phone, scope, reason, source FROM suppression ORDER BY phone")
     assert [tuple(r) for r in rows] == [
