@@ -166,6 +166,7 @@ def test_replies_are_recorded_and_opt_outs_suppress_their_signature(tmp_path: Pa
             "【信使商城】",
             "退订！以后别再给我发任何营销短信了，谢谢你们的服务",
             1,
+            "{}",
         ),
         ("tencent", "+8613912345678", None, "TD", 1, '{"m": "TD"}'),
         ("aliyun", "+8613712345678", "信使商城", "好的，谢谢", 0, "{}"),
