@@ -183,3 +183,33 @@ def test_replies_are_recorded_and_opt_outs_suppress_their_signature(tmp_path: Pa
         ("+8613912345678", "*", "reply:TD", "tencent"),
         ("12345", "信使商城", "reply:R", "aliyun"),
     ]
+
+
+# per-recipient caps as README states them (Aliyun's OTP limits; notice 50/day; carriers'
+# marketing 3/day): (lane, window seconds, limit). At limit - 1 the message goes; at limit it
+# does not: an OTP fails at once, the others wait out the window.
+CAPS = [
+    (Lane.OTP, 60, 1), (Lane.OTP, 3600, 5), (Lane.OTP, 86400, 10),
+    (Lane.NOTICE, 86400, 50), (Lane.MARKETING, 86400, 3),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("lane", "window", "limit"), CAPS)
+def test_each_recipient_cap_at_its_edge(lane: Lane, window: int, limit: int) -> None:
+    now = _at(12)
+
+    def sent(count: int):  # type: ignore[no-untyped-def]
+        # `count` sends inside this window, none in any shorter one
+        return lambda since: count if since <= now - window else 0
+
+    assert admit(_row(lane), P[lane], now, sent(limit - 1)) is SEND
+    d = admit(_row(lane), P[lane], now, sent(limit))
+    assert d.code == f"recipient_cap_{window}s"
+    if lane is Lane.OTP:
+        assert (d.status, d.not_before) == (Status.FAILED, None)
+    else:
+        assert (d.status, d.not_before) == (Status.QUEUED, now + window)
+
+
+def test_alerts_have_no_recipient_cap() -> None:
+    assert admit(_row(Lane.ALERT), P[Lane.ALERT], _at(3), lambda since: 10_000) is SEND
