@@ -8,6 +8,7 @@ its YAML: dropping a word from rules/dispatch/optout.yaml or moving an edge must
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,12 @@ def test_each_recipient_cap_at_its_edge(lane: Lane, window: int, limit: int) -> 
 
 def test_alerts_have_no_recipient_cap() -> None:
     assert admit(_row(Lane.ALERT), P[Lane.ALERT], _at(3), lambda since: 10_000) is SEND
+
+
+@pytest.mark.parametrize(
+    ("moment", "open_"),
+    [(_at(21, 59, 59), False), (_at(22), True), (_at(23, 30), True), (_at(5, 59, 59), True),
+     (_at(6), False), (_at(6, 0, 1), False), (_at(12), False)],
+)  # fmt: skip
+def test_a_window_across_midnight(moment: float, open_: bool) -> None:
+    assert in_window(moment, (dtime(22), dtime(6))) is open_
