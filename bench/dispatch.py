@@ -76,8 +76,9 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="xinshi-bench-"))
     data = tmp / "data"
-    env = {**os.environ, "XINSHI_DATA_DIR": str(data), "XINSHI_API_KEYS": KEY, "XINSHI_CALLBACK_KEY": KEY,
-           "XINSHI_WATCH_RULES": "0", "XINSHI_DISPATCH_SECRET": "bench"}  # fmt: skip
+    env = {**os.environ, "XINSHI_DATA_DIR": str(data), "XINSHI_API_KEYS": KEY,
+           "XINSHI_CALLBACK_SECRET": "bench-callback-secret-0123",
+           "XINSHI_WATCH_RULES": "0", "XINSHI_DISPATCH_SECRET": "bench-dispatch-secret-0123"}  # fmt: skip
     fp, ap_ = _port(), _port()
     fake, api = f"http://127.0.0.1:{fp}", f"http://127.0.0.1:{ap_}"
     procs = [

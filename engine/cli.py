@@ -226,6 +226,8 @@ def render(console: Console, text: str, verdict: Verdict) -> None:
         line.append(f"{where} {f.message}")
         if f.evasion:
             line.append(f" (evasion: {f.evasion})", style="magenta")
+        if f.related:
+            line.append(f" (also: {', '.join(f.related)})", style="dim")
         console.print(line)
         console.print(Text(f"      → {f.suggestion}", style="green"))
         console.print(Text(f"      {f.source}", style="dim"))
@@ -253,8 +255,8 @@ def serve(
     from engine.api.server import run
 
     try:
-        app_ = create_app()  # rules loaded once, before the workers fork
-    except RulesetError as exc:
+        app_ = create_app()  # rules, dispatch settings and secret read once, before the fork
+    except (RulesetError, ValueError) as exc:  # SecretError, bad XINSHI_* dispatch settings
         raise usage_error(str(exc)) from None
     try:
         run(app_, host, port, workers, log_level)

@@ -80,7 +80,9 @@ def enqueue(
     except (RulesetError, TemplateError, ValueError) as exc:
         raise usage_error(str(exc)) from None
     outbox = Outbox(settings.outbox_path)
-    intake = Intake(outbox, book, lambda: ruleset, settings.secret, settings.link_base)
+    intake = Intake(
+        outbox, book, lambda: ruleset, settings.secret, settings.link_base, settings.approval_ttl_s
+    )
     req = SendRequest(key, phone, template, params, send_at=when, experiment=experiment,
                       variant=variant, track_links=track_links)  # fmt: skip
     try:
@@ -135,9 +137,9 @@ def fake_provider(
             help="Where to push receipts and replies, e.g. http://127.0.0.1:8000/v1/dispatch"
         ),
     ] = None,
-    callback_key: Annotated[
+    callback_secret: Annotated[
         str | None,
-        typer.Option(help="API key for the callbacks (?key=); default $XINSHI_CALLBACK_KEY."),
+        typer.Option(help="HMAC key that signs each push; default $XINSHI_CALLBACK_SECRET."),
     ] = None,
     receipt_delay: Annotated[float, typer.Option(help="Seconds before a receipt is pushed.")] = 0.2,
     hang: Annotated[float, typer.Option(help="Seconds a ...0006 number hangs.")] = 30.0,
@@ -153,7 +155,8 @@ def fake_provider(
         latency_ms=latency_ms,
         jitter_ms=latency_ms / 4,
         callback=callback.rstrip("/") if callback else None,
-        callback_key=callback_key or os.environ.get("XINSHI_CALLBACK_KEY"),
+        callback_secret=(callback_secret or os.environ.get("XINSHI_CALLBACK_SECRET", "")).encode()
+        or None,
         receipt_delay_s=receipt_delay,
         hang_s=hang,
     )
@@ -237,7 +240,9 @@ def schedule_cmd(
     except (RulesetError, TemplateError) as exc:
         raise usage_error(str(exc)) from None
     outbox = Outbox(settings.outbox_path)
-    intake = Intake(outbox, book, lambda: ruleset, settings.secret, settings.link_base)
+    intake = Intake(
+        outbox, book, lambda: ruleset, settings.secret, settings.link_base, settings.approval_ttl_s
+    )
     try:
         s = create(outbox, intake, schedule_id, cron, template, [(p, params) for p in phone], tz,
                    settings.marketing_hours)  # fmt: skip

@@ -50,8 +50,8 @@ def replay(old: RuleSet, new: RuleSet, messages: Iterable[Message]) -> Impact:
         impact.transitions[key] += 1
         if key[0] != key[1]:
             _keep(impact.examples.setdefault(key, []), msg)
-        old_rules = {f.rule_id for f in a.findings}
-        new_rules = {f.rule_id for f in b.findings}
+        old_rules = {r for f in a.findings for r in f.rule_ids}  # merged ones too
+        new_rules = {r for f in b.findings for r in f.rule_ids}
         for rule_id in new_rules - old_rules:
             delta = impact.rules.setdefault(rule_id, RuleDelta())
             delta.added += 1

@@ -10,6 +10,7 @@ finds every hit of every list.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -93,7 +94,7 @@ class Hits:
             return found
         allowed = [h for aid in allow_ids for h in self.by_list.get(aid, ())]
         if allowed:
-            found = [h for h in found if not any(h.overlaps(a) for a in allowed)]
+            found = _not_covered(found, allowed)
         found.sort(key=lambda h: (h.start, -h.end))
         return found
 
@@ -206,6 +207,24 @@ class Lexicon:
 _new_hit = tuple.__new__
 
 
+def _not_covered(found: list[Hit], allowed: list[Hit]) -> list[Hit]:
+    """Hits of ``found`` that overlap no hit of ``allowed`` (n log n: a message can repeat a
+    word a thousand times)."""
+    spans: list[list[int]] = []
+    for s, e in sorted((a.start, a.end) for a in allowed):
+        if spans and s <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], e)
+        else:
+            spans.append([s, e])
+    starts = [s for s, _ in spans]
+    out = []
+    for h in found:
+        i = bisect_right(starts, h.end - 1)  # the last span starting before the hit ends
+        if not (i and spans[i - 1][1] > h.start):
+            out.append(h)
+    return out
+
+
 def _variants(key: str, canon: Mapping[str, Sequence[str]]) -> Iterable[tuple[str, str]]:
     for c, alts in canon.items():
         if c and c in key:
@@ -244,9 +263,17 @@ def _is_latin(ch: str) -> bool:
 
 def _latin_bounded(original: str, start: int, end: int, edges: int) -> bool:
     """Latin words match whole words only: ``av`` does not hit inside ``have``."""
-    if edges & 1 and start > 0 and _is_latin(fold_char(original[start - 1])[-1:]):
+    if edges & 1 and start > 0 and _latin_side(original[start - 1], -1):
         return False
-    return not (edges & 2 and end < len(original) and _is_latin(fold_char(original[end])[:1]))
+    return not (edges & 2 and end < len(original) and _latin_side(original[end], 0))
+
+
+def _latin_side(ch: str, side: int) -> bool:
+    """Tell whether ``ch`` folds to a Latin letter at ``side`` (0 first, -1 last)."""
+    if ch < "\x80":  # ASCII folds to itself in lower case (a word repeated 2,000 times)
+        return "a" <= ch.lower() <= "z"
+    folded = fold_char(ch)
+    return bool(folded) and _is_latin(folded[side])
 
 
 class _Segmenter:
@@ -255,18 +282,22 @@ class _Segmenter:
     def __init__(self) -> None:
         self._tok: Any = None
         self._lock = threading.Lock()
+        self.setup_seconds = 0.0  # CPU time spent loading jieba (not a message's fault)
 
     def boundaries(self, text: str) -> set[int]:
         with self._lock:
             if self._tok is None:
                 import logging
+                import time
 
                 import jieba
 
+                t0 = time.thread_time()
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 tok.initialize()
                 self._tok = tok
+                self.setup_seconds += time.thread_time() - t0
             cuts = self._tok.lcut(text, HMM=False)
         bounds = {0}
         pos = 0

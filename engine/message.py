@@ -75,7 +75,18 @@ def parse_send_at(value: str | datetime | None) -> datetime | None:
                 f"send_at {value!r} is not an ISO 8601 time. "
                 "Write it like 2026-11-11T10:00 or 2026-11-11T10:00:00+08:00",
             ) from None
-    return when.replace(tzinfo=BEIJING) if when.tzinfo is None else when
+    when = when.replace(tzinfo=BEIJING) if when.tzinfo is None else when
+    try:  # year 1 at +14:00 is a valid datetime that no time zone conversion can hold
+        beijing = when.astimezone(BEIJING)
+    except OverflowError:
+        beijing = None
+    if beijing is None or not 1970 <= beijing.year <= 9998:
+        raise MessageError(
+            "send_at",
+            f"send_at {value!r} is out of range. Use a time between 1970 and 9998, "
+            "e.g. 2026-11-11T10:00+08:00",
+        )
+    return when
 
 
 def make_message(

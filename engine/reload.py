@@ -5,19 +5,34 @@ load and lint error) and runs every rule's inline examples; only if all of that 
 replace ``holder.ruleset`` — a single reference assignment, so a request sees either the old
 rules or the new ones, never a mix. Otherwise the old RuleSet keeps serving and ``status``
 carries the errors. ``watch()`` reloads whenever a file under the rules directory changes.
+
+Each attempt reads the directory once into a byte ``Snapshot`` after it has been quiet for
+``quiet`` seconds (so a file caught mid-write is waited for); the RuleSet is parsed from those
+bytes and its version is their hash. ``snapshot`` keeps the bytes of the serving RuleSet, so a
+server's parent can hand exactly them to its workers (``adopt``).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from engine.message import BEIJING
 from engine.rule_examples import run_examples
-from engine.ruleset import RuleFileError, RuleSet, RulesetError, default_rules_dir, validate_rules
+from engine.ruleset import (
+    RuleFileError,
+    RuleSet,
+    RulesetError,
+    Snapshot,
+    default_rules_dir,
+    load_ruleset,
+    take,
+    validate_rules,
+)
 
 log = logging.getLogger("xinshi.reload")
 
@@ -40,18 +55,24 @@ class RulesetHolder:
 
     root: Path = field(default_factory=default_rules_dir)
     require_examples: bool = True
+    quiet: float = 0.3  # seconds without a change before a reload reads the files
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()  # one reload at a time; readers never wait
-        ruleset, errors = self._build()
+        self.snapshot = take(self.root)
+        ruleset, errors = self._build(self.snapshot)
         if ruleset is None or errors:
             raise RulesetError(errors_or_default(errors))
         self.ruleset: RuleSet = ruleset
         self.status = ReloadStatus(True, _now(), ruleset.version, ruleset.commit)
         self.loaded_at = self.status.attempted_at
 
-    def _build(self) -> tuple[RuleSet | None, list[RuleFileError]]:
-        ruleset, errors = validate_rules(self.root)
+    def after_fork(self) -> None:
+        """Forget a lock another thread of the parent may have held when the process forked."""
+        self._lock = threading.Lock()
+
+    def _build(self, snap: Snapshot) -> tuple[RuleSet | None, list[RuleFileError]]:
+        ruleset, errors = validate_rules(snapshot=snap)
         if ruleset is not None and not errors and self.require_examples:
             for r in run_examples(ruleset):
                 if not r.ok:
@@ -62,9 +83,14 @@ class RulesetHolder:
     def reload(self) -> ReloadStatus:
         """Try the rules on disk; swap them in if they validate and every example passes."""
         with self._lock:
-            ruleset, errors = self._build()
+            snap = take(self.root, quiet=self.quiet)
+            if snap.version == self.ruleset.version:  # these very bytes are serving already
+                self.status = ReloadStatus(True, _now(), snap.version, self.ruleset.commit)
+                return self.status
+            ruleset, errors = self._build(snap)
             if ruleset is not None and not errors:
                 changed = ruleset.version != self.ruleset.version
+                self.snapshot = snap
                 self.ruleset = ruleset  # atomic swap
                 self.status = ReloadStatus(True, _now(), ruleset.version, ruleset.commit)
                 if changed:
@@ -87,8 +113,36 @@ class RulesetHolder:
             )
             return self.status
 
-    def watch(self, stop: threading.Event, debounce_ms: int = 300) -> threading.Thread:
-        """Reload on every change under the rules directory until ``stop`` is set."""
+    def adopt(self, snap: Snapshot, status: ReloadStatus) -> bool:
+        """Serve a snapshot another process has validated; False (old rules kept) if it fails.
+
+        Used by forked workers: their parent validated these bytes and ran the examples, so
+        only compiling is left.
+        """
+        with self._lock:
+            if snap.version != self.ruleset.version:
+                try:
+                    ruleset = load_ruleset(snapshot=snap)
+                except RulesetError as exc:
+                    log.error("snapshot %s does not load here: %s", snap.version, exc)
+                    return False
+                self.snapshot = snap
+                self.ruleset = ruleset  # atomic swap
+                self.loaded_at = _now()
+            self.status = status
+            return True
+
+    def watch(
+        self,
+        stop: threading.Event,
+        debounce_ms: int = 300,
+        on_reload: Callable[[ReloadStatus], None] | None = None,
+    ) -> threading.Thread:
+        """Reload on every change under the rules directory until ``stop`` is set.
+
+        watchfiles groups changes for up to ``debounce_ms``; ``reload`` then waits until the
+        files have been quiet for ``quiet`` seconds. ``on_reload`` gets every outcome.
+        """
         from watchfiles import watch
 
         def run() -> None:
@@ -96,7 +150,9 @@ class RulesetHolder:
                 self.root, stop_event=stop, debounce=debounce_ms, raise_interrupt=False
             ):
                 try:
-                    self.reload()
+                    status = self.reload()
+                    if on_reload is not None:
+                        on_reload(status)
                 except Exception:  # never let the watcher die; the old rules keep serving
                     log.exception("rules reload crashed; still serving %s", self.ruleset.version)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, cast
 
 import orjson
 import typer
@@ -127,6 +127,75 @@ def rules_show(rules: DirArg = None) -> None:
     counts = f"{len(rs.rules)} rules · {lists} word lists · {rs.word_count} automaton keys"
     console.print(f"{counts} · profiles: {profiles}")
     console.print(f"rules directory: {rs.root}")
+
+
+@rules_app.command("import")
+def rules_import(
+    file: Annotated[Path, typer.Argument(help="Dictionary file to import.")],
+    name: Annotated[
+        str, typer.Option("--name", help="Pack name: packs/NAME.yaml, lists/NAME_<category>.txt.")
+    ],
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto, lines, houbb (word tag1,tag2) or tsv.")
+    ] = "auto",
+    category: Annotated[
+        str | None, typer.Option("--category", help="Category for untagged words.")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="TAG=CATEGORY (or TAG=skip); repeatable."),
+    ] = None,
+    severity: Annotated[str, typer.Option("--severity", help="block or warn.")] = "block",
+    source: Annotated[
+        str | None, typer.Option("--source", help="Where the words come from (shown to users).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate only; write nothing.")
+    ] = False,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Rules directory (default: the shipped rules/).")
+    ] = None,
+) -> None:
+    """Import an external word list (one per line, houbb or tsv tags) as lists plus a pack."""
+    from engine.rule_import import DictionaryError, Format, import_dictionary
+
+    if fmt not in ("auto", "lines", "houbb", "tsv"):
+        raise usage_error(f"--format {fmt!r}: use auto, lines, houbb or tsv")
+    if severity not in ("block", "warn"):
+        raise usage_error(f"--severity {severity!r}: use block or warn")
+    tag_map: dict[str, str] = {}
+    for item in mapping or []:
+        tag, sep, cat = item.partition("=")
+        if not sep or not tag.strip() or not cat.strip():
+            raise usage_error(f"--map {item!r}: write TAG=CATEGORY, e.g. --map 3=gambling")
+        tag_map[tag.strip()] = cat.strip()
+    root = rules or default_rules_dir()
+    try:
+        done = import_dictionary(
+            file,
+            root,
+            name,
+            fmt=cast(Format, fmt),
+            category=category,
+            tag_map=tag_map,
+            severity=cast(Literal["block", "warn"], severity),
+            source=source,
+            dry_run=dry_run,
+        )
+    except DictionaryError as exc:
+        for problem in exc.problems:
+            sys.stderr.write(f"error: {problem}\n")
+        raise typer.Exit(2) from None
+    for skipped in done.skipped:
+        sys.stdout.write(f"skipped {skipped}\n")
+    counts = ", ".join(f"{cat} {n}" for cat, n in sorted(done.counts.items()))
+    verb = "would write" if dry_run else "wrote"
+    for path in done.files:
+        sys.stdout.write(f"{verb} {path}\n")
+    sys.stdout.write(
+        f"{sum(done.counts.values())} words ({counts}); {len(done.skipped)} skipped; "
+        f"rules version {done.version}\n"
+    )
 
 
 @rules_app.command("diff")

@@ -63,6 +63,7 @@ def serving(rules: Path, log: Path, env: dict[str, str], *args: str) -> Iterator
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = ["serve", "--port", str(port), "--rules", str(rules), *args]
+    env = {"XINSHI_DATA_DIR": str(log.parent / "xinshi-data"), **env}  # serve writes its secret
     proc = start(cmd, log, env, ready=f"{url}/readyz")
     try:
         yield url

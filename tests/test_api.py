@@ -65,6 +65,7 @@ def test_check_returns_the_verdict_contract(client: httpx.Client) -> None:
     assert v["id"] == "m1" and v["verdict"] == "block"
     f = next(f for f in v["findings"] if f["rule_id"] == "absolute_claim.superlative")
     assert (f["start"], f["end"], f["matched"]) == (14, 19, "最*低*价")
+    assert f["related"] == ["format.obfuscation"]  # one finding per problem
 
 
 def test_batch_checks_each_message_and_reports_bad_ones_in_place(client: httpx.Client) -> None:

@@ -27,9 +27,10 @@ def test_verdict_contract_fields(ruleset: RuleSet) -> None:
     assert d["id"] == "m1" and d["verdict"] == "block" and d["ruleset_version"] == ruleset.version
     f = d["findings"][0]
     assert set(f) == {"rule_id", "category", "severity", "start", "end", "matched", "message",
-                      "suggestion", "source", "evasion"}  # fmt: skip
+                      "suggestion", "source", "evasion", "related"}  # fmt: skip
     first = v.findings[0]
     assert type(f["severity"]) is str and f["severity"] == first.severity.value
+    assert f["related"] == list(first.related)  # a JSON list, never a tuple's repr
     assert (f["rule_id"], f["start"], f["end"]) == (first.rule_id, first.start, first.end)
     scored = replace(v, score={"score": 0.5}).to_dict()
     assert scored["score"] == {"score": 0.5} and set(scored) == set(d) | {"score"}
@@ -72,10 +73,11 @@ def test_superlative_spellings(ruleset: RuleSet, text: str) -> None:
     assert "absolute_claim.superlative" in _ids(v)
 
 
-def test_disguised_words_also_get_an_obfuscation_finding(ruleset: RuleSet) -> None:
+def test_disguised_words_name_the_obfuscation_on_the_same_finding(ruleset: RuleSet) -> None:
     v = check("【信使商城】尊敬的会员，全场最*低*价。拒收请回复R", ruleset)
-    f = next(f for f in v.findings if f.rule_id == "format.obfuscation")
-    assert (f.matched, f.evasion) == ("最*低*价", "noise")
+    [f] = [f for f in v.findings if "format.obfuscation" in f.rule_ids]
+    assert (f.rule_id, f.matched, f.evasion) == ("absolute_claim.superlative", "最*低*价", "noise")
+    assert f.related == ("format.obfuscation",)
 
 
 @pytest.mark.parametrize(
@@ -179,7 +181,7 @@ def test_spam_and_fraud_corpus_is_blocked_by_the_right_rule(ruleset: RuleSet) ->
     for line in (DATA / "bad_messages.jsonl").read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         v = check(make_message(item["text"], type=item["type"]), ruleset)
-        blocking = {f.rule_id for f in v.blocking}
+        blocking = {rid for f in v.blocking for rid in f.rule_ids}
         if v.verdict is not Decision.BLOCK or item["expect"] not in blocking:
             missed.append((item["text"], item["expect"], sorted(blocking)))
     assert missed == []

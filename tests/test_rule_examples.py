@@ -108,6 +108,42 @@ def test_a_finding_with_another_severity_than_declared_is_a_failure(tmp_path: Pa
     assert result.line == 12
 
 
+MERGED = """\
+category: fraud
+rules:
+  - id: wide
+    kind: forbidden
+    severity: warn
+    match: {words: [刷单返利]}
+    message: 刷单
+    suggestion: 删除
+    source: 测试
+    examples: {flag: [兼职刷单返利], pass: [你好]}
+  - id: narrow
+    kind: forbidden
+    severity: info
+    match: {words: [返利]}
+    message: 返利
+    suggestion: 删除
+    source: 测试
+    examples: {flag: [{text: 兼职刷单返利, span: 返利}], pass: [你好]}
+"""
+
+
+def test_a_merged_rule_is_checked_against_the_finding_that_carries_it(tmp_path: Path) -> None:
+    root = _demo_rules(tmp_path)
+    (root / "packs" / "demo.yaml").write_text(MERGED, encoding="utf-8")
+    rs = load_ruleset(root)
+    cases = [c for c in iter_examples(rs) if c[0].full_id == "demo.narrow" and c[1] == "flag"]
+    [(pr, expect, ex, i)] = cases
+    assert run_example(rs, pr, expect, ex, i).ok  # info merged into a warn finding: fine
+    declared_block = replace(pr, spec=pr.spec.model_copy(update={"severity": "block"}))
+    result = run_example(rs, declared_block, expect, ex, i)
+    assert result.problem == (
+        "the rule declares severity block, the finding it merged into (demo.wide) says warn"
+    )
+
+
 def test_review_verdicts_are_stated_in_the_shipped_examples(ruleset: RuleSet) -> None:
     stated = [ex.verdict for _, _, ex, _ in iter_examples(ruleset) if ex.verdict]
     assert stated.count("review") >= 15 and stated.count("block") >= 40

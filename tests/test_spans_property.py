@@ -17,7 +17,7 @@ EXPECTED = {
     "加微信": "contact_diversion.private_im",
     "稳赚不赔": "risk_disclosure.guaranteed_return",
     "百家乐": "gambling.gambling_terms",
-    "代开发票": "prohibited_goods.prohibited_goods_terms",
+    "代开发票": "prohibited_goods.forgery",  # the invoice list word; the regex needs 发票 unbroken
     "刷单": "fraud.task_rebate",
 }
 FILLER = st.sampled_from([" ", "*", "❤", "\u200b", "\u3000", "·", "~", "🌹", "#"])

@@ -1,11 +1,17 @@
 """GET /v1/ab/{experiment}: the A/B report as JSON (same schema as `xinshi ab report --json`).
 
 The store is opened read-only per request, so `xinshi ab ingest` can run between requests.
+Charts render in a worker thread (matplotlib takes ~0.5 s), one at a time (pyplot is not
+thread-safe), and are cached by experiment, metric and data version (the store file's size
+and modification time): an unchanged store is never rendered twice.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import orjson
@@ -14,7 +20,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from engine.abtest.report import METRICS, Report, report
-from engine.abtest.store import StoreError, connect, data_dir, experiments
+from engine.abtest.store import StoreError, connect, data_dir, db_path, experiments
 from engine.api.limits import error_body
 
 AB, AB_LIST, AB_CHART = "/v1/ab/{experiment}", "/v1/ab", "/v1/ab/{experiment}/chart.png"
@@ -81,15 +87,46 @@ async def ab_list() -> Response:
     return await run_in_threadpool(_list)
 
 
+ChartKey = tuple[str, str, str, tuple[int, ...]]
+_CHARTS: OrderedDict[ChartKey, bytes] = OrderedDict()
+_CHARTS_MAX = 32
+_RENDER = threading.Lock()
+
+
+def _data_version() -> tuple[int, ...]:
+    """Size and mtime of the store and its write-ahead log: they change with every ingest."""
+    out: list[int] = []
+    path = db_path()
+    for p in (path, path.with_name(path.name + ".wal")):
+        try:
+            st = os.stat(p)
+        except OSError:
+            out.extend((-1, -1))
+        else:
+            out.extend((st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
 def _chart(experiment: str, metric: str) -> Response:
     from engine.abtest.plot import write_png  # matplotlib loads only when a chart is asked for
 
-    rep = _load(experiment, metric)
-    if isinstance(rep, Response):
-        return rep
-    with tempfile.TemporaryDirectory() as tmp:
-        png = write_png(rep, Path(tmp) / "chart.png").read_bytes()
-    return Response(png, media_type="image/png")
+    key = (str(data_dir().resolve()), experiment, metric, _data_version())
+    with _RENDER:
+        png = _CHARTS.get(key)
+        hit = png is not None
+        if png is None:
+            rep = _load(experiment, metric)
+            if isinstance(rep, Response):
+                return rep
+            with tempfile.TemporaryDirectory() as tmp:
+                png = write_png(rep, Path(tmp) / "chart.png").read_bytes()
+            _CHARTS[key] = png
+            while len(_CHARTS) > _CHARTS_MAX:
+                _CHARTS.popitem(last=False)
+        else:
+            _CHARTS.move_to_end(key)
+    headers = {"X-Chart-Cache": "hit" if hit else "miss"}
+    return Response(png, media_type="image/png", headers=headers)
 
 
 @router.get(AB_CHART, summary="A/B charts (PNG): rates with intervals, send-time heatmap")

@@ -6,21 +6,23 @@ Every error is JSON ``{"error": {"code", "message", "field"}}``; no input produc
 from __future__ import annotations
 
 import dataclasses
-import hmac
 import logging
-import threading
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.api import docs, metrics, pages
 from engine.api.ab_routes import AB, AB_LIST
 from engine.api.ab_routes import router as ab_router
+from engine.api.auth import Scope, require
 from engine.api.dispatch_routes import dispatch_router
 from engine.api.limits import BodyLimit
 from engine.api.logs import install as install_log_masking
@@ -32,8 +34,11 @@ from engine.api.requests import json_response as _json
 from engine.api.requests import parse_message as _message
 from engine.api.requests import read_json as _body
 from engine.api.requests import run_check as _verdict
+from engine.api.rule_sync import LocalRules
 from engine.api.settings import Settings
+from engine.api.storage import StorageGuard
 from engine.check import check
+from engine.dispatch.config import DispatchSettings
 from engine.message import MessageError
 from engine.reload import RulesetHolder
 from engine.ruleset import default_rules_dir
@@ -44,7 +49,7 @@ log = logging.getLogger("xinshi.api")
 
 CHECK, BATCH, RULES, RELOAD = "/v1/check", "/v1/check/batch", "/v1/rules", "/v1/rules/reload"
 ROUTES = frozenset(
-    {CHECK, BATCH, RULES, RELOAD, AB, "/healthz", "/readyz", "/metrics"}
+    {CHECK, BATCH, RULES, RELOAD, AB, "/healthz", "/readyz", "/metrics", "/openapi.json"}
     | {VARIANTS, CATALOG, AB_LIST, *pages.PAGES}
 )
 
@@ -53,17 +58,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API around one RulesetHolder (hot-reloaded when watch_rules is on)."""
     settings = settings or Settings.from_env()
     install_log_masking()
+    # the approval secret is loaded (created once, atomically) here, before any worker forks
+    dispatch_settings = DispatchSettings.from_env()
     holder = RulesetHolder(settings.rules_dir or default_rules_dir())
-    stop = threading.Event()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        watcher = holder.watch(stop) if settings.watch_rules else None
-        metrics.RULESET.labels(holder.ruleset.version).set(1)
+        # app.state.rules: LocalRules, or server.run's WorkerRules in a forked worker
+        await app.state.rules.start()
         yield
-        stop.set()
-        if watcher is not None:
-            watcher.join(timeout=2)
+        await app.state.rules.stop()
 
     app = FastAPI(
         title="Xinshi (信使) pre-send check API",
@@ -71,27 +75,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=docs.DESCRIPTION,
         lifespan=lifespan,
         default_response_class=Response,
+        openapi_url=None,  # served below, behind the read scope
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.holder = holder
     app.state.settings = settings
-
-    def authorize(request: Request, admin: bool) -> None:
-        if not admin and not settings.keyed_checks:
-            return
-        if not settings.api_keys:
-            if admin:
-                raise ApiError(
-                    403, "admin_disabled", "admin endpoints are off: set XINSHI_API_KEYS"
-                )
-            return
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise ApiError(401, "unauthorized", "send an API key as 'Authorization: Bearer KEY'")
-        if not any(hmac.compare_digest(token.strip(), key) for key in settings.api_keys):
-            raise ApiError(401, "unauthorized", "the API key is not valid")
-
-    app.state.authorize = authorize  # routers in other modules use the same key check
+    storage = StorageGuard()  # dispatch storage errors -> 503; /readyz fails until it is back
+    check_key, admin_key = [Depends(require(Scope.CHECK))], [Depends(require(Scope.ADMIN))]
+    app.state.rules = LocalRules(holder, settings.watch_rules)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> Response:
@@ -113,9 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.exception("unhandled error on %s", request.url.path)
         return _error(ApiError(500, "internal", "internal error; it has been logged"))
 
-    @app.post(CHECK, summary="Check one message", **docs.CHECK)
+    @app.post(CHECK, summary="Check one message", dependencies=check_key, **docs.CHECK)
     async def check_one(request: Request, score: bool = False) -> Response:
-        authorize(request, admin=False)
         msg = _message(await _body(request), settings)
         verdict = _verdict(msg, holder)
         if score:  # ?score=true: add the engagement block (predicted click rate, reasons, rewrites)
@@ -124,9 +115,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics.count((verdict,))
         return _json(verdict.to_dict())
 
-    @app.post(BATCH, summary="Check up to XINSHI_MAX_BATCH messages", **docs.BATCH)
+    @app.post(
+        BATCH, summary="Check up to XINSHI_MAX_BATCH messages", dependencies=check_key, **docs.BATCH
+    )
     async def check_batch(request: Request) -> Response:
-        authorize(request, admin=False)
         data = await _body(request)
         items = data.get("messages") if isinstance(data, dict) else None
         if not isinstance(items, list):
@@ -169,14 +161,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"count": len(results), "ruleset_version": ruleset.version, "results": results}
         )
 
-    @app.get(RULES, summary="Loaded rules and the last reload", **docs.RULES)
+    @app.get(
+        RULES,
+        summary="Loaded rules and the last reload",
+        dependencies=[Depends(require(Scope.READ, "rules"))],
+        **docs.RULES,
+    )
     async def rules(request: Request) -> Response:
         return _json(docs.rules_report(holder))
 
-    @app.post(RELOAD, summary="Reload rules now (admin key)", **docs.RELOAD)
+    @app.post(RELOAD, summary="Reload rules now (admin key)", dependencies=admin_key, **docs.RELOAD)
     async def reload(request: Request) -> Response:
-        authorize(request, admin=True)
-        status = holder.reload()
+        status = await app.state.rules.reload()  # off the event loop; reaches every worker
         metrics.RELOADS.labels("ok" if status.ok else "refused").inc()
         return _json(docs.rules_report(holder), status=200 if status.ok else 409)
 
@@ -184,20 +180,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> Response:
         return _json({"status": "ok"})
 
-    @app.get("/readyz", summary="Readiness: rules loaded", **docs.HEALTH)
+    @app.get("/readyz", summary="Readiness: rules loaded, storage writable", **docs.HEALTH)
     async def readyz() -> Response:
-        return _json({"status": "ready", "ruleset_version": holder.ruleset.version})
+        version = holder.ruleset.version  # what this worker serves
+        workers = {"pid": os.getpid(), "workers": app.state.rules.workers()}
+        down = await run_in_threadpool(storage.unavailable)
+        if down is not None:
+            error = {"code": "storage_unavailable", "message": down, "field": None}
+            body = {"status": "unavailable", "ruleset_version": version, **workers, "error": error}
+            return _json(body, 503)
+        return _json({"status": "ready", "ruleset_version": version, **workers})
 
-    @app.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
+    @app.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        dependencies=[Depends(require(Scope.READ, "metrics"))],
+    )
     async def prometheus() -> Response:
         body, ctype = metrics.exposition()
         return Response(body, media_type=ctype)
 
-    app.include_router(ab_router)
+    openapi_key = [Depends(require(Scope.READ, "openapi"))]
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=openapi_key)
+    async def openapi() -> Response:
+        return _json(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=openapi_key)
+    async def swagger() -> Response:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
+
+    app.include_router(ab_router, dependencies=[Depends(require(Scope.READ, "ab"))])
     app.include_router(playground_router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
-    app.include_router(dispatch_router(authorize, holder, settings))
+    app.include_router(dispatch_router(holder, settings, dispatch_settings, storage))
     limits = {BATCH: settings.max_batch_body_bytes}
     app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_body_bytes))
     app.add_middleware(metrics.RequestMetrics, routes=ROUTES)

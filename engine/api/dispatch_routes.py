@@ -1,21 +1,32 @@
-"""Dispatch endpoints: send (idempotent), status, provider callbacks, click redirects. Thin."""
+"""Dispatch endpoints: send (idempotent), status, provider callbacks, click redirects. Thin.
+
+Each route declares its key scope; callbacks are signed (engine/api/callback_auth.py). Bodies
+must be JSON (415 otherwise); storage errors, the replay cache's included, are a 503
+(engine/api/storage.py).
+"""
 
 from __future__ import annotations
 
-import hmac
+import os
 import time
-from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
+from engine.api import bodies
+from engine.api.auth import Scope, require
+from engine.api.bodies import ApproveIn, ConversionIn, SendIn
+from engine.api.callback_auth import callback_guard
 from engine.api.limits import error_body
+from engine.api.pages import STATIC_DIR
+from engine.api.requests import read_json
 from engine.api.settings import Settings
-from engine.check import check
+from engine.api.storage import STORAGE_ERRORS, StorageGuard
 from engine.dispatch import (
     DispatchSettings,
     Intake,
@@ -24,13 +35,17 @@ from engine.dispatch import (
     SendRequest,
     load_templates,
 )
-from engine.dispatch.approval import ApprovalError, issue
+from engine.dispatch.approval import ApprovalError
+from engine.dispatch.callback_signing import SeenSignatures
+from engine.dispatch.conversions import Conversions
+from engine.dispatch.destinations import LinkError, vet
 from engine.dispatch.events import EventWriter
-from engine.dispatch.message import Status
+from engine.dispatch.message import CHECK_TYPE, OutboxRow, Status
 from engine.dispatch.optout import OptOutWords, apply_inbound, load_optout_words
+from engine.dispatch.outbox import OutboxError
 from engine.dispatch.providers import CALLBACKS
-from engine.dispatch.providers.base import Callbacks
-from engine.message import MessageError, make_message, parse_send_at, parse_type
+from engine.dispatch.providers.base import CallbackError, Callbacks
+from engine.message import MessageError, parse_send_at
 from engine.reload import RulesetHolder
 
 
@@ -42,41 +57,11 @@ def _err(status: int, code: str, message: str, field: str | None = None) -> Resp
     return Response(error_body(code, message, field), status, media_type="application/json")
 
 
-class _SendIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    idempotency_key: str | None = None
-    phone: str
-    template: str
-    params: dict[str, Any] = {}
-    approval: str | None = None
-    send_at: str | None = None
-    expires_at: str | None = None
-    experiment: str | None = None
-    variant: str | None = None
-    track_links: bool = False
-
-
-class _ConversionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    message_id: str
-    value_fen: int = Field(ge=0)
-
-
-class _ApproveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str
-    type: str | None = None
-
-
 class Dispatch:
-    """What the routes share, opened on first use (the check API runs without a data dir)."""
+    """What the routes share, opened on first use; settings and secret read at start-up."""
 
-    def __init__(self, holder: RulesetHolder) -> None:
-        self.holder = holder
-
-    @cached_property
-    def settings(self) -> DispatchSettings:
-        return DispatchSettings.from_env()
+    def __init__(self, holder: RulesetHolder, settings: DispatchSettings) -> None:
+        self.holder, self.settings = holder, settings  # read before the workers fork
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -86,7 +71,9 @@ class Dispatch:
     def intake(self) -> Intake:
         s = self.settings
         book = load_templates(s.templates)
-        return Intake(self.outbox, book, lambda: self.holder.ruleset, s.secret, s.link_base)
+        return Intake(
+            self.outbox, book, lambda: self.holder.ruleset, s.secret, s.link_base, s.approval_ttl_s
+        )
 
     @cached_property
     def events(self) -> EventWriter:
@@ -96,13 +83,64 @@ class Dispatch:
     def optout(self) -> OptOutWords:
         return load_optout_words()
 
+    @cached_property
+    def conversions(self) -> Conversions:
+        return Conversions(self.outbox)
 
-async def _read(request: Request) -> tuple[Any, Response | None]:
-    raw = await request.body()
+    @cached_property
+    def seen(self) -> SeenSignatures:
+        return SeenSignatures(self.settings.data_dir / "callbacks.sqlite")
+
+    def probe(self) -> None:
+        """Write to the outbox, the events directory and, once opened, the replay cache for real
+        (raises on a storage error)."""
+        with self.outbox.transaction() as db:
+            (version,) = db.execute("PRAGMA user_version").fetchone()
+            db.execute(f"PRAGMA user_version={int(version)}")  # a header write, same value
+        if "seen" in self.__dict__:
+            self.seen.probe()
+        path = self.events.directory / f".probe-{os.getpid()}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, b"probe\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            path.unlink(missing_ok=True)
+
+    def link_target(self, code: str) -> tuple[str, OutboxRow] | None:
+        """A short link's stored destination and message, if it still passes the link rules."""
+        hit = self.outbox.link(code) if code.isalnum() and len(code) <= 16 else None
+        row = None if hit is None else self.outbox.get(hit[0])
+        if hit is None or row is None:
+            return None
+        short = next((v for v in row.params.values() if str(v).endswith(f"/r/{code}")), None)
+        try:
+            if short is None:
+                raise LinkError("invalid_link", "the short link is not in the message")
+            vet(row.rendered_text, str(short), hit[1], CHECK_TYPE[row.lane], self.holder.ruleset)
+        except LinkError:
+            return None
+        return hit[1], row
+
+
+def _when(value: str | None, field: str) -> datetime | None:
     try:
-        return orjson.loads(raw), None
-    except orjson.JSONDecodeError as exc:
-        return None, _err(400, "invalid_json", f"body is not valid JSON: {exc}")
+        return parse_send_at(value)
+    except MessageError as exc:
+        raise MessageError(field, exc.message.replace("send_at", field, 1)) from None
+
+
+_NOT_FOUND_PAGE = STATIC_DIR / "link-not-found.html"
+
+
+def _link_not_found(request: Request) -> Response:
+    """404 for a short link: a page for browsers, the JSON error for everything else."""
+    if "text/html" in request.headers.get("accept", ""):
+        page = _NOT_FOUND_PAGE.read_bytes()
+        return Response(page, 404, media_type="text/html; charset=utf-8")
+    message = "unknown link: no short link with this code, or its destination is not allowed"
+    return _err(404, "not_found", message, "code")
 
 
 def _model_error(exc: ValidationError) -> Response:
@@ -112,64 +150,69 @@ def _model_error(exc: ValidationError) -> Response:
     return _err(422, "invalid_request", f"{field}: {what}", field)
 
 
-def dispatch_router(
-    authorize: Callable[[Request, bool], None], holder: RulesetHolder, settings: Settings
-) -> APIRouter:
-    """The dispatch routes, behind the same API keys as the rest of the API."""
-    router = APIRouter()
-    d = Dispatch(holder)
+DISPATCH, ADMIN = [Depends(require(Scope.DISPATCH))], [Depends(require(Scope.ADMIN))]
 
-    def callback_auth(request: Request) -> Response | None:
-        # providers call a configured URL: the key may come as ?key=... instead of a header
-        key = request.query_params.get("key")
-        if key and settings.api_keys:
-            if any(hmac.compare_digest(key, k) for k in settings.api_keys):
-                return None
-            return _err(401, "unauthorized", "the API key is not valid")
-        authorize(request, True)
-        return None
+
+def dispatch_router(
+    holder: RulesetHolder,
+    settings: Settings,
+    dispatch: DispatchSettings,
+    storage: StorageGuard | None = None,
+) -> APIRouter:
+    """The dispatch routes; each declares its key scope (engine/api/auth.py).
+
+    Every handler (and the callback guard's replay cache) runs inside ``storage``'s route
+    class, so a storage error is a 503 ``storage_unavailable`` and /readyz fails until it is back.
+    """
+    storage = storage or StorageGuard()
+    router = APIRouter(route_class=storage.route_class())
+    d = Dispatch(holder, dispatch)
+    storage.attach(d.probe, lambda: "outbox" in d.__dict__)
+
+    callbacks = [Depends(callback_guard(settings, lambda: d.seen))]
 
     async def callback(provider: str, request: Request) -> tuple[Callbacks, Any] | Response:
-        """A provider push: known provider, valid key, JSON body — or the error response."""
+        """A provider push (already verified): known provider, JSON body — or the error."""
         if provider not in CALLBACKS:
             return _err(404, "not_found", f"unknown provider {provider!r}", "provider")
-        if (denied := callback_auth(request)) is not None:
-            return denied
-        data, bad = await _read(request)
-        return bad if bad is not None else (CALLBACKS[provider], data)
+        return CALLBACKS[provider], await read_json(request)
 
-    @router.post("/v1/approvals", summary="Check a text and get an approval token if allowed")
+    @router.post(
+        "/v1/approvals",
+        summary="Check a template's text; an approval token if allowed",
+        dependencies=DISPATCH,
+        **bodies.APPROVE,
+    )
     async def approvals(request: Request) -> Response:
-        authorize(request, True)
-        data, bad = await _read(request)
-        if bad:
-            return bad
+        data = await read_json(request)
         try:
-            body = _ApproveIn.model_validate(data)
-            msg_type = parse_type(body.type)
-            verdict = check(make_message(body.text, type=msg_type), holder.ruleset)
-            approval = issue(verdict, body.text, msg_type, d.settings.secret)
+            body = ApproveIn.model_validate(data)
+            verdict, approval = d.intake.approval(body.template, body.params)
         except ValidationError as exc:
             return _model_error(exc)
-        except MessageError as exc:
-            return _err(422, "invalid_message", exc.message, exc.field)
+        except IntakeError as exc:
+            return _err(422, exc.code, exc.message, exc.field)
         except ApprovalError as exc:
-            return _json({"error": {"code": exc.code, "message": exc.message, "field": "text"},
-                          "verdict": verdict.to_dict()}, 422)  # fmt: skip
-        return _json({"approval": approval.token, "verdict": verdict.to_dict()})
+            verdict_out = exc.verdict.to_dict() if exc.verdict else None
+            return _json({"error": {"code": exc.code, "message": exc.message, "field": "params"},
+                          "verdict": verdict_out}, 422)  # fmt: skip
+        return _json({"approval": approval.token, "expires_at": approval.expires_at,
+                      "verdict": verdict.to_dict()})  # fmt: skip
 
-    @router.post("/v1/messages", summary="Queue an approved message (idempotent)")
+    @router.post(
+        "/v1/messages",
+        summary="Queue an approved message (idempotent)",
+        dependencies=DISPATCH,
+        **bodies.SEND,
+    )
     async def send(request: Request) -> Response:
-        authorize(request, True)
-        data, bad = await _read(request)
-        if bad:
-            return bad
+        data = await read_json(request)
         try:
-            body = _SendIn.model_validate(data)
+            body = SendIn.model_validate(data)
             key = request.headers.get("idempotency-key") or body.idempotency_key or ""
             req = SendRequest(
                 key, body.phone, body.template, body.params, body.approval,
-                parse_send_at(body.send_at), parse_send_at(body.expires_at),
+                _when(body.send_at, "send_at"), _when(body.expires_at, "expires_at"),
                 body.experiment, body.variant, body.track_links,
             )  # fmt: skip
             row, created = d.intake.submit(req)
@@ -184,62 +227,96 @@ def dispatch_router(
             out["reason"] = "the recipient replied to opt out of this signature's marketing"
         return _json(out, 201 if created else 200)
 
-    @router.get("/v1/messages/{message_id}", summary="A message's record, history and receipts")
+    @router.get("/v1/messages/{message_id}", summary="A message's record, history and receipts",
+                dependencies=ADMIN)  # fmt: skip
     async def status(message_id: str, request: Request) -> Response:
-        authorize(request, True)
         row = d.outbox.get(message_id)
         if row is None:
             return _err(404, "not_found", f"no message {message_id!r}", "message_id")
         return _json({**row.to_dict(), "history": d.outbox.history(row.id),
                       "receipts": d.outbox.receipts_for(row.id)})  # fmt: skip
 
-    @router.post("/v1/dispatch/receipts/{provider}", summary="Delivery receipts (provider push)")
-    async def receipts(provider: str, request: Request) -> Response:
+    @router.post(
+        "/v1/dispatch/receipts/{provider}",
+        summary="Delivery receipts (provider push)",
+        dependencies=callbacks,
+        **bodies.CALLBACK,
+    )
+    @router.post("/v1/dispatch/receipts/{provider}/{token}", include_in_schema=False,
+                 dependencies=callbacks)  # fmt: skip
+    async def receipts(request: Request, provider: str = bodies.PROVIDER) -> Response:
         got = await callback(provider, request)
         if isinstance(got, Response):
             return got
         cb, data = got
         now = time.time()
-        for mid in d.outbox.apply_receipts(cb.parse_receipts(data), now):
+        try:
+            parsed = cb.parse_receipts(data)
+        except CallbackError as exc:
+            return _err(422, "invalid_callback", exc.message, exc.field)
+        for mid in d.outbox.apply_receipts(parsed, now):
             row = d.outbox.get(mid)
             if row is not None and row.status in (Status.DELIVERED, Status.UNDELIVERED):
                 event = "delivered" if row.status is Status.DELIVERED else "failed"
                 d.events.write(event, row, ts=now)
         return _json(dict(cb.ack))
 
-    @router.post("/v1/dispatch/inbound/{provider}", summary="User replies (MO; opt-outs)")
-    async def inbound(provider: str, request: Request) -> Response:
+    @router.post(
+        "/v1/dispatch/inbound/{provider}",
+        summary="User replies (MO; opt-outs)",
+        dependencies=callbacks,
+        **bodies.CALLBACK,
+    )
+    @router.post("/v1/dispatch/inbound/{provider}/{token}", include_in_schema=False,
+                 dependencies=callbacks)  # fmt: skip
+    async def inbound(request: Request, provider: str = bodies.PROVIDER) -> Response:
         got = await callback(provider, request)
         if isinstance(got, Response):
             return got
         cb, data = got
-        apply_inbound(d.outbox, d.optout, cb.parse_inbound(data))
+        try:
+            parsed = cb.parse_inbound(data)
+        except CallbackError as exc:
+            return _err(422, "invalid_callback", exc.message, exc.field)
+        apply_inbound(d.outbox, d.optout, parsed)
         return _json(dict(cb.ack))
 
-    @router.post("/v1/conversions", summary="Record a conversion (A/B event with value_fen)")
+    @router.post(
+        "/v1/conversions",
+        summary="Record a conversion (A/B event with value_fen; idempotent)",
+        dependencies=DISPATCH,
+        **bodies.CONVERSION,
+    )
     async def conversion(request: Request) -> Response:
-        authorize(request, True)
-        data, bad = await _read(request)
-        if bad:
-            return bad
+        data = await read_json(request)
         try:
-            body = _ConversionIn.model_validate(data)
+            body = ConversionIn.model_validate(data)
         except ValidationError as exc:
             return _model_error(exc)
         row = d.outbox.get(body.message_id)
         if row is None:
             return _err(404, "not_found", f"no message {body.message_id!r}", "message_id")
-        d.events.write("converted", row, ts=time.time(), value_fen=body.value_fen)
-        return _json({"recorded": True}, 201)
+        key = request.headers.get("idempotency-key") or body.idempotency_key or ""
+        try:
+            conv, created = d.conversions.record(row.id, key, body.value_fen)
+        except OutboxError as exc:
+            return _err(422, exc.code, exc.message, exc.field)
+        # a retry writes the same event again (same ts): `xinshi ab ingest` keeps one
+        d.events.write("converted", row, ts=conv.at, value_fen=conv.value_fen)
+        out = {"recorded": True, "message_id": row.id, "idempotency_key": key or None,
+               "value_fen": conv.value_fen, "duplicate": not created}  # fmt: skip
+        return _json(out, 201 if created else 200)
 
-    @router.get("/r/{code}", summary="Short link: record a click, redirect")
-    async def click(code: str) -> Response:
-        hit = d.outbox.link(code) if code.isalnum() and len(code) <= 16 else None
-        if hit is None:
-            return _err(404, "not_found", "unknown link", "code")
-        row = d.outbox.get(hit[0])
-        if row is not None:
+    @router.get("/r/{code}", summary="Short link: record a click, redirect to a vetted page")
+    async def click(code: str, request: Request) -> Response:
+        found = d.link_target(code)
+        if found is None:
+            return _link_not_found(request)
+        target, row = found
+        try:
             d.events.write("clicked", row, ts=time.time())
-        return RedirectResponse(hit[1], status_code=302)
+        except STORAGE_ERRORS as exc:  # the reader still gets the page; /readyz reports it
+            storage.failed(exc)
+        return RedirectResponse(target, status_code=302)
 
     return router

@@ -33,6 +33,7 @@ class FindingOut(BaseModel):
     suggestion: str
     source: str
     evasion: str | None = None
+    related: list[str] = []  # rules whose findings on the same characters merged into this one
 
 
 class VerdictOut(BaseModel):
@@ -115,6 +116,7 @@ _VERDICT_EXAMPLE = {
             "suggestion": "删除“最/第一/顶级”等绝对化用语，改为可核实的事实",
             "source": "《广告法》第9条第(3)项、第57条",
             "evasion": "noise",
+            "related": ["format.obfuscation"],
         }
     ],
     "segments": 1,
@@ -131,8 +133,22 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """Replace each ``#/$defs/X`` reference by X itself (the models are not recursive)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inline(defs[ref.rsplit("/", 1)[1]], defs)
+        return {k: _inline(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
 def _body(model: type[BaseModel], examples: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    # nested models are inlined: a reference into components/schemas would point at nothing
+    schema = model.model_json_schema()
+    schema = _inline(schema, schema.pop("$defs", {}))
     return {
         "requestBody": {
             "required": True,
@@ -160,7 +176,7 @@ RELOAD: dict[str, Any] = {
     "responses": {
         200: {"description": "Reloaded (or unchanged)"},
         401: {"model": ErrorOut},
-        403: {"model": ErrorOut, "description": "Admin endpoints off: no XINSHI_API_KEYS"},
+        403: {"model": ErrorOut, "description": "The key lacks the admin scope, or no key has it"},
         409: {"description": "Refused: the old rules keep serving; see reload.errors"},
     }
 }
@@ -195,3 +211,14 @@ def rules_report(holder: RulesetHolder) -> dict[str, Any]:
             "rejected_version": status.rejected_version,
         },
     }
+
+
+def request_body(model: type[BaseModel], examples: dict[str, Any]) -> dict[str, Any]:
+    """``openapi_extra`` documenting ``model`` as a route's JSON request body."""
+    return _body(model, examples)
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    503: {"model": ErrorOut, "description": "Storage unavailable (disk full, read-only); retry"},
+}

@@ -36,8 +36,12 @@ FINDINGS = Counter(
 )
 RELOADS = Counter("xinshi_rules_reloads", "Rule reload attempts", ["result"], registry=REGISTRY)
 RULESET = Gauge(
-    "xinshi_ruleset_info", "Ruleset serving (value 1)", ["version"], registry=REGISTRY,
-    multiprocess_mode="liveall",
+    "xinshi_ruleset_info", "Ruleset version each worker serves (1; 0 once replaced)",
+    ["version"], registry=REGISTRY, multiprocess_mode="liveall",
+)  # fmt: skip
+IN_FLIGHT = Gauge(
+    "xinshi_http_requests_in_flight", "Requests being handled (what SIGTERM waits for)",
+    registry=REGISTRY, multiprocess_mode="livesum",
 )  # fmt: skip
 
 
@@ -71,6 +75,7 @@ class RequestMetrics:
             return
         start = time.perf_counter()
         status = 500
+        IN_FLIGHT.inc()
 
         async def send_status(message: Message) -> None:
             nonlocal status
@@ -81,6 +86,7 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_status)
         finally:
+            IN_FLIGHT.dec()
             # the route template (/v1/ab/{experiment}) FastAPI records on the scope; unmatched
             # paths share one label so scanners cannot blow up the label set
             template = getattr(scope.get("route"), "path", None)

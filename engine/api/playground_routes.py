@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from engine.api import bodies
+from engine.api.auth import Scope, require
 from engine.api.requests import ApiError, json_response, parse_message, read_json
 from engine.api.settings import Settings
 from engine.message import Message, MessageError
@@ -140,10 +142,14 @@ def catalog(ruleset: RuleSet, root: Path) -> list[dict[str, Any]]:
     return out
 
 
-@router.post(VARIANTS, summary="Compare drafts: verdict, score, rewrites, segments, cost")
+@router.post(
+    VARIANTS,
+    summary="Compare drafts: verdict, score, rewrites, segments, cost",
+    dependencies=[Depends(require(Scope.CHECK))],
+    **bodies.VARIANTS,
+)
 async def variants(request: Request) -> Response:
     """Check and score up to 20 drafts; each with verdict, score block, cost, rank and best."""
-    request.app.state.authorize(request, admin=False)
     settings: Settings = request.app.state.settings
     holder: RulesetHolder = request.app.state.holder
     messages, price = _drafts(await read_json(request), settings)
@@ -160,7 +166,11 @@ async def variants(request: Request) -> Response:
     )
 
 
-@router.get(CATALOG, summary="Every loaded rule with its source and examples")
+@router.get(
+    CATALOG,
+    summary="Every loaded rule with its source and examples",
+    dependencies=[Depends(require(Scope.READ, "catalog"))],
+)
 async def rules_catalog(request: Request) -> Response:
     """Return the serving ruleset's rules, sorted by id."""
     holder: RulesetHolder = request.app.state.holder

@@ -6,6 +6,13 @@ parent builds the app (rules, automaton, fold tables) and claims the port, then 
 workers share those pages copy-on-write (the automaton is C memory that nothing writes to),
 and each runs its own event loop on its own SO_REUSEPORT socket. The parent restarts a worker
 that dies and forwards SIGINT/SIGTERM for a clean shutdown.
+
+The parent also owns the rules (engine/api/rule_sync.py): it reloads them and publishes the
+accepted snapshot to the workers, so a worker forked after a crash starts on the current rules.
+
+Stopping: SIGTERM (or SIGINT) makes each worker stop accepting, finish the requests in flight
+for up to ``shutdown_timeout`` seconds (uvicorn's graceful shutdown), and exit 0. The parent
+waits for them, kills any still running two seconds after that bound, and exits 0.
 """
 
 from __future__ import annotations
@@ -13,13 +20,18 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+
+from engine.api.rule_sync import ParentRules, WorkerRules
 
 log = logging.getLogger("xinshi.api")
 
@@ -38,10 +50,31 @@ def bind(host: str, port: int, *, reuse_port: bool = False, listen: bool = True)
 
 
 def _serve(app: FastAPI, sock: socket.socket, log_level: str) -> None:
+    # uvicorn drains, then re-raises the stop signal to the handler it found installed: make
+    # that a no-op so the process ends by returning (exit status 0), not by the signal
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _ignore)
     config = uvicorn.Config(
-        app, log_level=log_level, access_log=False, server_header=False, lifespan="on"
+        app,
+        log_level=log_level,
+        access_log=False,
+        server_header=False,
+        lifespan="on",
+        timeout_graceful_shutdown=app.state.settings.shutdown_timeout,
     )
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _ignore(_signum: int, _frame: object) -> None:
+    """Handle a signal by doing nothing."""
+
+
+def _forget(pid: int) -> None:
+    """Drop a dead worker's live gauges (the ruleset it served) from the multi-process metrics."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
 def run(app: FastAPI, host: str, port: int, workers: int, log_level: str = "info") -> None:
@@ -57,14 +90,20 @@ def run(app: FastAPI, host: str, port: int, workers: int, log_level: str = "info
     sock = bind(host, port, reuse_port=True, listen=False)
     children: dict[int, int] = {}  # pid -> worker number
     stopping = False
+    state = Path(tempfile.mkdtemp(prefix="xinshi-rules-"))
+    rules = ParentRules(app.state.holder, state, app.state.settings.watch_rules)
+    rules.start()
+    parent = os.getpid()
 
     def spawn(number: int) -> None:
         pid = os.fork()
         if pid == 0:  # worker
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
+                signal.signal(signum, signal.SIG_DFL)  # not the parent's handlers
+            signal.signal(signal.SIGUSR1, signal.SIG_IGN)
             try:
                 sock.close()
+                app.state.rules = WorkerRules(app.state.holder, state, number, parent)
                 _serve(app, bind(host, port, reuse_port=True), log_level)
             finally:
                 os._exit(0)
@@ -72,13 +111,22 @@ def run(app: FastAPI, host: str, port: int, workers: int, log_level: str = "info
 
     def stop(signum: int, _frame: object) -> None:
         nonlocal stopping
+        if not stopping:  # bound the drain: kill what still runs after the timeout
+            signal.setitimer(signal.ITIMER_REAL, app.state.settings.shutdown_timeout + 2)
         stopping = True
         for pid in list(children):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
+    def kill(_signum: int, _frame: object) -> None:
+        for pid in list(children):
+            log.error("worker pid %d still running after the shutdown timeout; killing it", pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGALRM, kill)
     for n in range(workers):
         spawn(n)
     log.info("xinshi serving on http://%s:%s with %d forked workers", host, port, workers)
@@ -90,9 +138,12 @@ def run(app: FastAPI, host: str, port: int, workers: int, log_level: str = "info
         except InterruptedError:  # pragma: no cover - PEP 475 retries, kept for clarity
             continue
         number = children.pop(pid, None)
+        _forget(pid)
         if number is not None and not stopping:
             log.error("worker %d (pid %d) exited with %s; restarting", number, pid, status)
             time.sleep(0.5)
             spawn(number)
+    rules.stop()
+    shutil.rmtree(state, ignore_errors=True)
     sock.close()
     sys.exit(0)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass
 from datetime import time as dtime
 from pathlib import Path
 
 from engine.dispatch.outbox import DEFAULT_RETENTION_DAYS
+from engine.dispatch.secret import load_secret
 
 
 def parse_hours(text: str) -> tuple[dtime, dtime]:
@@ -28,6 +28,7 @@ class DispatchSettings:
 
     data_dir: Path
     secret: bytes  # signs approval tokens
+    approval_ttl_s: int = 86400  # an approval token expires this long after it was issued
     link_base: str = "https://xinshi.cn"  # short links: {link_base}/r/{code}
     templates: Path | None = None  # None: rules/dispatch/templates.yaml
     marketing_hours: tuple[dtime, dtime] = (dtime(8), dtime(21))
@@ -50,26 +51,21 @@ class DispatchSettings:
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> DispatchSettings:
-        """Read XINSHI_DATA_DIR, XINSHI_DISPATCH_SECRET, XINSHI_LINK_BASE, ..."""
+        """Read XINSHI_DATA_DIR, XINSHI_DISPATCH_SECRET, XINSHI_LINK_BASE, ...
+
+        Creates the approval secret file if there is none (``xinshi serve``: in the master).
+        """
         root = data_dir or Path(os.environ.get("XINSHI_DATA_DIR") or "xinshi-data")
-        secret = os.environ.get("XINSHI_DISPATCH_SECRET")
         tpl = os.environ.get("XINSHI_TEMPLATES")
+        ttl = os.environ.get("XINSHI_APPROVAL_TTL") or "86400"
+        if not ttl.isdigit() or int(ttl) <= 0:
+            raise ValueError(f"XINSHI_APPROVAL_TTL={ttl!r}: write a number of seconds, e.g. 86400")
         return cls(
             data_dir=root,
-            secret=secret.encode() if secret else _secret_file(root),
+            secret=load_secret(root, os.environ.get("XINSHI_DISPATCH_SECRET")),
+            approval_ttl_s=int(ttl),
             link_base=os.environ.get("XINSHI_LINK_BASE", "https://xinshi.cn").rstrip("/"),
             templates=Path(tpl) if tpl else None,
             marketing_hours=parse_hours(os.environ.get("XINSHI_MARKETING_HOURS", "08:00-21:00")),
             retention_days=int(os.environ.get("XINSHI_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)),
         )
-
-
-def _secret_file(root: Path) -> bytes:
-    """A per-installation signing key, created once (0600) next to the outbox."""
-    path = root / "approval.key"
-    if not path.exists():
-        root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    return path.read_bytes().strip()

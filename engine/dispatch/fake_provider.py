@@ -40,6 +40,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from engine.dispatch.callback_signing import sign
 from engine.message import BEIJING
 
 MAGIC: dict[str, tuple[str | None, str | None]] = {
@@ -59,7 +60,7 @@ class FakeConfig:
     latency_ms: float = 20.0
     jitter_ms: float = 5.0
     callback: str | None = None  # e.g. http://127.0.0.1:8000/v1/dispatch
-    callback_key: str | None = None  # sent as ?key=... (providers call a configured URL)
+    callback_secret: bytes | None = None  # signs each push (X-Xinshi-Signature)
     receipt_delay_s: float = 0.2
     hang_s: float = 30.0
 
@@ -91,11 +92,13 @@ class FakeProvider:
     async def _post(self, kind: str, provider: str, items: list[dict[str, Any]]) -> bool:
         if self.config.callback is None or self._http is None:
             return False
-        params = {"key": self.config.callback_key} if self.config.callback_key else None
+        body = orjson.dumps(items)
+        headers = {"Content-Type": "application/json"}
+        if self.config.callback_secret:  # signed now, so a re-push carries a fresh timestamp
+            headers |= sign(self.config.callback_secret, int(time.time()), body)
         url = f"{self.config.callback}/{kind}/{provider}"
         try:
-            r = await self._http.post(url, content=orjson.dumps(items), params=params,
-                                      headers={"Content-Type": "application/json"})  # fmt: skip
+            r = await self._http.post(url, content=body, headers=headers)
         except httpx.HTTPError:
             return False
         return r.status_code == 200

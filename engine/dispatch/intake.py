@@ -10,13 +10,17 @@ from datetime import datetime
 
 import orjson
 
-from engine.dispatch.approval import ApprovalError, approve, verify
+from engine.check import check
+from engine.dispatch.approval import Approval, ApprovalError, Binding, approve, issue, verify
 from engine.dispatch.clicks import masked, shorten
+from engine.dispatch.destinations import LinkError, vet
 from engine.dispatch.message import CHECK_TYPE, Lane, OutboxRow
 from engine.dispatch.outbox import NewMessage, Outbox, OutboxError
 from engine.dispatch.phone import PhoneError, carrier_hint, normalize_cn
-from engine.dispatch.templates import TemplateBook, TemplateError
+from engine.dispatch.templates import Template, TemplateBook, TemplateError
+from engine.message import make_message
 from engine.ruleset import RuleSet
+from engine.verdict import Verdict
 
 # how long a message may wait before it is no longer worth sending (seconds)
 DEFAULT_TTL = {
@@ -71,9 +75,10 @@ class Intake:
         ruleset: Callable[[], RuleSet],
         secret: bytes,
         link_base: str,
+        approval_ttl_s: float = 86400.0,
     ) -> None:
         self.outbox, self.book, self.ruleset = outbox, book, ruleset
-        self.secret, self.link_base = secret, link_base
+        self.secret, self.link_base, self.approval_ttl_s = secret, link_base, approval_ttl_s
         self._templates_ok: set[tuple[str, str]] = set()
 
     def prepare(self, req: SendRequest, now: float | None = None) -> NewMessage:
@@ -98,12 +103,20 @@ class Intake:
             raise IntakeError("invalid_template", exc.message, exc.field) from None
         msg_type = CHECK_TYPE[tpl.lane]
         self._check_template(tpl.id)
+        for code, url in links:  # the destinations the short links hide pass the rules too
+            name = next(n for n, v in params.items() if v.endswith(f"/r/{code}"))
+            others = masked(text, tuple(link for link in links if link[0] != code))
+            try:
+                vet(others, params[name], url, msg_type, self.ruleset())
+            except LinkError as exc:
+                raise IntakeError(exc.code, exc.message, f"params.{name}") from None
         try:
+            binding = self._binding(tpl)
             if req.approval is not None and not links:
-                approval = verify(req.approval, text, msg_type, self.secret)
+                approval = verify(req.approval, text, msg_type, binding, self.secret)
             else:  # checked here, in the same process, bound the same way
                 checked = masked(text, links)  # random codes are not content: never read them
-                approval = approve(text, msg_type, self.ruleset(), self.secret, checked)
+                approval = approve(text, msg_type, binding, self.ruleset(), self.secret, checked)
         except ApprovalError as exc:
             raise IntakeError(exc.code, exc.message, "approval") from None
         not_before = req.send_at.timestamp() if req.send_at else now
@@ -132,6 +145,24 @@ class Intake:
             links=links,
         )
 
+    def _binding(self, tpl: Template) -> Binding:
+        return Binding(tpl.id, tpl.sign_name, self.approval_ttl_s)
+
+    def approval(self, template_id: str, params: dict[str, str]) -> tuple[Verdict, Approval]:
+        """Render a template, check it and sign an approval bound to it (POST /v1/approvals).
+
+        Raise IntakeError for a bad template or parameters, ApprovalError (with the verdict)
+        when the check does not allow the text.
+        """
+        try:
+            tpl = self.book.get(template_id)
+            text = tpl.render(params)
+        except TemplateError as exc:
+            raise IntakeError("invalid_template", exc.message, exc.field) from None
+        msg_type = CHECK_TYPE[tpl.lane]
+        verdict = check(make_message(text, type=msg_type), self.ruleset())
+        return verdict, issue(verdict, text, msg_type, self._binding(tpl), self.secret)
+
     def _check_template(self, template_id: str) -> None:
         """Check a logical template once per ruleset version, filled with its example."""
         ruleset = self.ruleset()
@@ -141,7 +172,7 @@ class Intake:
         tpl = self.book.get(template_id)
         text = tpl.render(self.book.examples[template_id])
         try:
-            approve(text, CHECK_TYPE[tpl.lane], ruleset, self.secret)
+            approve(text, CHECK_TYPE[tpl.lane], self._binding(tpl), ruleset, self.secret)
         except ApprovalError as exc:
             raise IntakeError(
                 "template_not_allowed",

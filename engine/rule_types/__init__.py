@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.rule_types.base import CATEGORIES, RuleSpec
+from engine.rule_types.contact import ContactSpec
 from engine.rule_types.forbidden import ForbiddenSpec
 from engine.rule_types.length import LengthSpec
 from engine.rule_types.link import LinkSpec
@@ -28,6 +29,7 @@ KINDS: dict[str, type[RuleSpec]] = {
         OtpCodeSpec,
         LengthSpec,
         ObfuscationSpec,
+        ContactSpec,
     )
 }
 

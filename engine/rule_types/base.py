@@ -50,6 +50,41 @@ CATEGORIES = (
 )
 
 
+# Which parts of a message (engine.rule_types.context.Zones) a rule reads, by category, unless
+# the rule says ``zones:``. Claims and disclosures read the body only: a brand in the
+# 【signature】 is not an advertising claim, and 退订 in the opt-out footer is not a refund term.
+# Illegal content counts in the signature too. Rules about form read the whole message.
+ZoneName = Literal["signature", "body", "footer"]
+_BODY: tuple[ZoneName, ...] = ("body",)
+_SIGNATURE_BODY: tuple[ZoneName, ...] = ("signature", "body")
+DEFAULT_ZONES: dict[str, tuple[ZoneName, ...]] = {
+    **dict.fromkeys(
+        (
+            "absolute_claim",
+            "refund_disclosure",
+            "risk_disclosure",
+            "contact_diversion",
+            "medical_claim",
+            "price_disclosure",
+            "industry_claim",
+            "privacy",
+            "template_type",
+        ),
+        _BODY,
+    ),
+    **dict.fromkeys(
+        ("fraud", "gambling", "pornography", "prohibited_goods", "forbidden_industry"),
+        _SIGNATURE_BODY,
+    ),
+}
+
+
+def context_zones(zones: frozenset[str] | None) -> frozenset[str] | None:
+    """Zones a rule's ``when`` context reads: its own plus the signature, which says who
+    sends (【海岸花园】 makes 10分钟直达 a property claim) without being content itself."""
+    return None if zones is None else zones | {"signature"}
+
+
 MessageTypeName = Literal["verification", "notification", "marketing"]
 _ALL_TYPES: tuple[MessageTypeName, ...] = ("verification", "notification", "marketing")
 
@@ -103,6 +138,7 @@ class RuleMeta:
     profiles: frozenset[str] | None
     effective_from: date | None = None
     effective_until: date | None = None
+    zones: frozenset[str] | None = None  # parts of the message the rule reads; None: all
 
     @property
     def scoped(self) -> bool:
@@ -153,6 +189,8 @@ class RuleSpec(Strict):
     effective_from: date | None = None  # first day in force (Beijing date of send_at)
     effective_until: date | None = None  # last day in force
     description: str | None = None
+    # parts of the message the rule reads; default by category (DEFAULT_ZONES), else all
+    zones: list[ZoneName] | None = Field(default=None, min_length=1)
     examples: Examples = Field(default_factory=Examples)
 
     @model_validator(mode="after")
@@ -192,7 +230,15 @@ class RuleSpec(Strict):
             profiles=frozenset(self.profiles) if self.profiles is not None else None,
             effective_from=self.effective_from,
             effective_until=self.effective_until,
+            zones=self.zone_set(),
         )
+
+    def zone_set(self) -> frozenset[str] | None:
+        """The zones the rule reads (None when it reads the whole message)."""
+        zones = self.zones if self.zones is not None else DEFAULT_ZONES.get(self.category)
+        if zones is None or {"signature", "body", "footer"} <= set(zones):
+            return None
+        return frozenset(zones)
 
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:  # pragma: no cover - abstract
         """Turn the spec into a runtime rule."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.match import Hits
 from engine.message import Message
@@ -21,6 +22,77 @@ class Profile:
 
     name: str
     send_window: tuple[int, int]  # minutes after midnight, Beijing time: [start, end)
+
+
+ZONES = ("signature", "body", "footer")
+
+# The opt-out line (on the folded text: half-width, lower case), when it closes the message.
+_OPT_OUT = re.compile(
+    r"拒收请?回复?\s{0,2}r(?![a-z0-9])"
+    r"|(?:回复?|发送?|回覆)\s{0,2}(?:td|t|n|r)\s{0,2}(?:即可)?退订"
+    r"|退订\s{0,2}请?(?:回复?|发送?)\s{0,2}(?:td|t|n|r)(?![a-z0-9])"
+)
+_FOOTER_REACH = 40  # the opt-out line is looked for in this many last characters
+_SIGNATURE_MAX = 40
+
+
+class Zones(NamedTuple):
+    """The known parts of a message, as original-text spans: the 【signature】 at the start
+    or end (brackets included), the body, and the opt-out footer (回T退订, 拒收请回复R)."""
+
+    signature: tuple[tuple[int, int], ...]
+    body: tuple[int, int]
+    footer: tuple[int, int] | None
+
+    def spans(self, names: frozenset[str]) -> tuple[tuple[int, int], ...]:
+        """The spans of the named zones, neighbours joined (【酒店】…299元 lies in one span)."""
+        out = [s for s in self.signature if "signature" in names]
+        if "body" in names:
+            out.append(self.body)
+        if "footer" in names and self.footer is not None:
+            out.append(self.footer)
+        out.sort()
+        joined: list[tuple[int, int]] = []
+        for a, b in out:
+            if joined and a <= joined[-1][1]:
+                joined[-1] = (joined[-1][0], max(joined[-1][1], b))
+            else:
+                joined.append((a, b))
+        return tuple(joined)
+
+
+def find_zones(text: str, norm: Normalized) -> Zones:
+    """Split a message into signature, body and footer (linear: bounded searches)."""
+    start, end = 0, len(text)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and is_filler(text[end - 1]) and text[end - 1] != "】":
+        end -= 1
+    signature: list[tuple[int, int]] = []
+    body_start, body_end = 0, len(text)  # trailing spaces and punctuation belong to the body
+    if text.startswith("【", start):
+        close = text.find("】", start + 1, start + _SIGNATURE_MAX + 2)
+        if close > 0:
+            signature.append((start, close + 1))
+            body_start = close + 1
+    if end > body_start and text[end - 1] == "】":
+        open_ = text.rfind("【", max(body_start, end - _SIGNATURE_MAX - 2), end - 1)
+        if open_ >= 0 and "】" not in text[open_ : end - 1]:
+            signature.append((open_, len(text)))
+            body_end = open_
+    footer = None
+    folded = norm.folded.text
+    last = None
+    tail = max(0, len(folded) - _FOOTER_REACH - len(text) + body_end)
+    if "退订" in folded[tail:] or "拒收" in folded[tail:]:
+        for m in _OPT_OUT.finditer(folded, tail):
+            last = m
+    if last is not None:
+        fs, fe = norm.folded_span(last.start(), last.end())
+        if body_start <= fs and fe <= body_end and all(is_filler(c) for c in text[fe:body_end]):
+            footer = (fs, body_end)
+            body_end = fs
+    return Zones(tuple(signature), (body_start, body_end), footer)
 
 
 class _Missing(dict[str, Any]):
@@ -66,6 +138,15 @@ class Context:
     def size(self) -> Length:
         """Billed length of the message (mainland numbers)."""
         return ucs2_length(self.msg.text)
+
+    @cached_property
+    def zones(self) -> Zones:
+        """Signature, body and footer of the message (computed once)."""
+        return find_zones(self.msg.text, self.norm)
+
+    def in_zones(self, names: frozenset[str], start: int, end: int) -> bool:
+        """Tell whether ``text[start:end]`` lies inside one of the named zones."""
+        return any(s <= start and end <= e for s, e in self.zones.spans(names))
 
     @cached_property
     def end_of_content(self) -> int:

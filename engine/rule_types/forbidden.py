@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec, context_zones
 from engine.rule_types.context import Context
 from engine.rule_types.matcher import Matcher, MatcherSpec
 from engine.verdict import Finding
@@ -35,9 +35,11 @@ class ForbiddenSpec(RuleSpec):
 
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:
         """Build the runtime rule."""
-        when = self.when.compile(build, meta.id) if self.when else None
-        unless = self.unless.compile(build, meta.id) if self.unless else None
-        return Forbidden(meta, self.match.compile(build, meta.id), when, unless, self.max_findings)
+        when = self.when.compile(build, meta.id, context_zones(meta.zones)) if self.when else None
+        unless = self.unless.compile(build, meta.id, meta.zones) if self.unless else None
+        return Forbidden(
+            meta, self.match.compile(build, meta.id, meta.zones), when, unless, self.max_findings
+        )
 
 
 class Forbidden(Rule):

@@ -40,8 +40,11 @@ class MatcherSpec(Strict):
         """Tell whether the matcher has nothing to look for."""
         return not (self.words or self.lists or self.patterns)
 
-    def compile(self, build: Builder, origin: str) -> Matcher:
+    def compile(self, build: Builder, origin: str, zones: frozenset[str] | None = None) -> Matcher:
         """Register the words with the builder and compile the regexes into one.
+
+        ``zones``: the parts of the message (signature, body, footer) whose matches count;
+        None for the whole message.
 
         Patterns that are plain literals (秒杀, 限时) become words: the automaton finds them
         in the same pass as every other word, and they also match across inserted symbols.
@@ -53,7 +56,7 @@ class MatcherSpec(Strict):
         regexes = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
         combined = combine(patterns) if len(regexes) > 1 else (regexes or (None,))[0]
         gate = None if self.original or not regexes else build.gate(gate_for(patterns), origin)
-        return Matcher(deny, allow, combined, regexes, gate, self.whole_word, self.original)
+        return Matcher(deny, allow, combined, regexes, gate, self.whole_word, self.original, zones)
 
 
 _PLAIN = re.compile(r"^[\w\u3400-\u9fff]+$")
@@ -96,6 +99,14 @@ class Matcher:
     gate: int | None  # gate list: literals one of which every regex match contains
     whole_word: bool
     on_original: bool = False
+    zones: frozenset[str] | None = None  # parts of the message whose matches count
+
+    def inside(self, ctx: Context, spans: list[Span]) -> list[Span]:
+        """The spans that lie inside the matcher's zones."""
+        if self.zones is None or not spans:
+            return spans
+        allowed = ctx.zones.spans(self.zones)
+        return [s for s in spans if any(a <= s.start and s.end <= b for a, b in allowed)]
 
     def triggers(self) -> frozenset[int] | None:
         """List and gate ids one of which must be hit for this matcher to match (None: any)."""
@@ -133,11 +144,13 @@ class Matcher:
 
                 hits = [h for h in hits if on_word_boundaries(ctx.norm, h)]
             out.extend(_new_span(Span, (h.orig_start, h.orig_end, h.evasion)) for h in hits)
+        if self.zones is not None:
+            out = self.inside(ctx, out)
         return merge_spans(out) if len(out) > 1 else out
 
     def first(self, ctx: Context) -> Span | None:
         """The earliest match, or None (one combined search instead of every match)."""
-        if self.regex is None or self.list_ids or self.whole_word:
+        if self.regex is None or self.list_ids or self.whole_word or self.zones is not None:
             spans = self.spans(ctx)
             return spans[0] if spans else None
         if self.gate is not None and self.gate not in ctx.hits.gates:
@@ -150,7 +163,7 @@ class Matcher:
 
     def last_end(self, ctx: Context) -> Span | None:
         """The match that ends last, or None (one pass of the combined regex)."""
-        if self.regex is None or self.list_ids or self.whole_word:
+        if self.regex is None or self.list_ids or self.whole_word or self.zones is not None:
             spans = self.spans(ctx)
             return max(spans, key=lambda s: s.end) if spans else None
         if self.gate is not None and self.gate not in ctx.hits.gates:
@@ -168,6 +181,8 @@ class Matcher:
 
     def found(self, ctx: Context) -> bool:
         """Tell whether anything matches (cheaper than ``spans`` when it does)."""
+        if self.zones is not None:
+            return self._found_in_zones(ctx)
         if (
             self.list_ids
             and ctx.hits.any(self.list_ids)
@@ -185,6 +200,36 @@ class Matcher:
             elif any(rx.search(text) for rx in self.regexes):
                 return True
         return bool(self.list_ids) and ctx.hits.any(self.list_ids) and bool(self.spans(ctx))
+
+    def _found_in_zones(self, ctx: Context) -> bool:
+        """``found`` for a zoned matcher: stops at the first match inside the zones."""
+        allowed = None
+        if self.list_ids and ctx.hits.any(self.list_ids):
+            allowed = ctx.zones.spans(self.zones or frozenset())
+            for h in ctx.hits.of(self.list_ids, self.allow_ids + ctx.global_allow):
+                if any(a <= h.orig_start and h.orig_end <= b for a, b in allowed):
+                    if not self.whole_word:
+                        return True
+                    from engine.match import on_word_boundaries
+
+                    if on_word_boundaries(ctx.norm, h):
+                        return True
+        if not self.regexes or (self.gate is not None and self.gate not in ctx.hits.gates):
+            return False
+        text = ctx.text if self.on_original else ctx.norm.folded.text
+        if self.regex is not None and not self.regex.search(text):
+            return False  # the common case: one search, no zones needed
+        if allowed is None:
+            allowed = ctx.zones.spans(self.zones or frozenset())
+        to_original = None if self.on_original else ctx.norm.folded_span
+        for rx in (self.regex,) if self.regex is not None else self.regexes:
+            for m in rx.finditer(text):
+                if m.end() == m.start():
+                    continue
+                s, e = m.span() if to_original is None else to_original(m.start(), m.end())
+                if any(a <= s and e <= b for a, b in allowed):
+                    return True
+        return False
 
 
 def merge_spans(spans: list[Span]) -> list[Span]:

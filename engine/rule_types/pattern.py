@@ -12,7 +12,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec, context_zones
 from engine.rule_types.context import Context
 from engine.rule_types.matcher import Matcher, MatcherSpec, Span, merge_spans
 from engine.verdict import Finding
@@ -74,9 +74,11 @@ class PatternSpec(RuleSpec):
 
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:
         """Build the runtime rule."""
-        match = MatcherSpec(patterns=self.patterns, original=self.original).compile(build, meta.id)
-        when = self.when.compile(build, meta.id) if self.when else None
-        unless = self.unless.compile(build, meta.id) if self.unless else None
+        match = MatcherSpec(patterns=self.patterns, original=self.original).compile(
+            build, meta.id, meta.zones
+        )
+        when = self.when.compile(build, meta.id, context_zones(meta.zones)) if self.when else None
+        unless = self.unless.compile(build, meta.id, meta.zones) if self.unless else None
         check = VALIDATORS[self.validate_with] if self.validate_with else None
         return PatternRule(meta, match, when, unless, check, self.threshold)
 
@@ -120,7 +122,7 @@ class PatternRule(Rule):
                 if m.end() > m.start() and self.check is not None and self.check(m, self.threshold):
                     s, e = m.span() if self.match.on_original else ctx.norm.folded_span(*m.span())
                     out.append(Span(s, e))
-        return merge_spans(out)
+        return merge_spans(self.match.inside(ctx, out))
 
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")

@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 
 from pydantic import model_validator
 
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec, context_zones
 from engine.rule_types.context import Context
 from engine.rule_types.matcher import Matcher, MatcherSpec
 from engine.verdict import Finding
@@ -36,8 +36,10 @@ class RequiredSpec(RuleSpec):
 
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:
         """Build the runtime rule."""
-        unless = self.unless.compile(build, meta.id) if self.unless else None
-        return Required(meta, self.any.compile(build, meta.id), None, unless, self.point_at)
+        unless = self.unless.compile(build, meta.id, meta.zones) if self.unless else None
+        return Required(
+            meta, self.any.compile(build, meta.id, meta.zones), None, unless, self.point_at
+        )
 
 
 class ConditionalSpec(RequiredSpec):
@@ -49,9 +51,11 @@ class ConditionalSpec(RequiredSpec):
 
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:
         """Build the runtime rule."""
-        unless = self.unless.compile(build, meta.id) if self.unless else None
-        when = self.when.compile(build, meta.id)
-        return Required(meta, self.any.compile(build, meta.id), when, unless, self.point_at)
+        unless = self.unless.compile(build, meta.id, meta.zones) if self.unless else None
+        when = self.when.compile(build, meta.id, context_zones(meta.zones))
+        return Required(
+            meta, self.any.compile(build, meta.id, meta.zones), when, unless, self.point_at
+        )
 
 
 class Required(Rule):

@@ -12,10 +12,21 @@ from engine.message import MESSAGE_TYPES, Message, MessageError, MessageType
 from engine.rule_types.base import Builder, BuildError, Rule
 from engine.rule_types.context import Profile
 from engine.rule_types.send_window import parse_hhmm
+from engine.ruleset.config import CheckBudget
 from engine.ruleset.errors import RuleFileError, RulesetError, did_you_mean
 from engine.ruleset.load import PackRule, RuleFiles, read_rules
+from engine.ruleset.regex_safety import pattern_errors
+from engine.ruleset.snapshot import Snapshot, take
 
-__all__ = ["RuleFileError", "RuleSet", "RulesetError", "default_rules_dir", "load_ruleset"]
+__all__ = [
+    "RuleFileError",
+    "RuleSet",
+    "RulesetError",
+    "Snapshot",
+    "default_rules_dir",
+    "load_ruleset",
+    "take",
+]
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,7 @@ class RuleSet:
     by_type: dict[MessageType, RuleIndex]
     commit: str | None = None  # git commit of the rules directory, "-dirty" when edited since
     dated: bool = False  # some rule has effective_from/effective_until
+    budget: CheckBudget | None = None  # CPU time per message (rules/ruleset.yaml check_budget)
 
     def profile(self, name: str) -> Profile:
         """Return a provider profile, with a clear error for unknown names."""
@@ -111,22 +123,29 @@ def default_rules_dir() -> Path:
 
 
 def load_ruleset(
-    root: Path | str | None = None, extra_lists: dict[str, list[str]] | None = None
+    root: Path | str | None = None,
+    extra_lists: dict[str, list[str]] | None = None,
+    snapshot: Snapshot | None = None,
 ) -> RuleSet:
     """Read, validate and compile a rules directory. Raises RulesetError listing every error.
 
-    ``extra_lists`` adds word lists by name (used by benchmarks to load a large list).
+    ``extra_lists`` adds word lists by name (used by benchmarks to load a large list);
+    ``snapshot`` compiles bytes already read instead of reading ``root``.
     """
-    files = read_rules(Path(root) if root is not None else default_rules_dir())
+    path = snapshot.root if snapshot is not None else root
+    files = read_rules(Path(path) if path is not None else default_rules_dir(), snapshot)
     return compile_rules(files, extra_lists)
 
 
-def validate_rules(root: Path | str | None = None) -> tuple[RuleSet | None, list[RuleFileError]]:
-    """Load and lint a rules directory: the RuleSet (None if it cannot load) and every error,
-    sorted by file and line."""
+def validate_rules(
+    root: Path | str | None = None, snapshot: Snapshot | None = None
+) -> tuple[RuleSet | None, list[RuleFileError]]:
+    """Load and lint a rules directory (or a snapshot of one): the RuleSet (None if it cannot
+    load) and every error, sorted by file and line."""
     from engine.ruleset.lint import lint
 
-    files = read_rules(Path(root) if root is not None else default_rules_dir())
+    path = snapshot.root if snapshot is not None else root
+    files = read_rules(Path(path) if path is not None else default_rules_dir(), snapshot)
     errors = lint(files)
     ruleset = None
     try:
@@ -155,6 +174,7 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
     industries_known = sorted(files.config.industries)
     for pr in files.rules:
         errors.extend(_scope_errors(pr, profiles_known, industries_known))
+        errors.extend(pattern_errors(pr))  # a backtracking blow-up is a denial of service
         try:
             compiled.append(pr.spec.compile(pr.spec.meta(pr.full_id), build))
         except BuildError as exc:
@@ -188,6 +208,7 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
         by_type=by_type,
         commit=git_commit(files.root),
         dated=any(r.meta.effective_from or r.meta.effective_until for r in compiled),
+        budget=files.config.check_budget.budget() if files.config.check_budget else None,
     )
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from pydantic import Field, field_validator
 
-from engine.rule_types.base import Strict
+from engine.message import MessageType
+from engine.rule_types.base import CATEGORIES, RuleMeta, Strict
 from engine.rule_types.send_window import parse_hhmm
+from engine.verdict import Severity
+
+BUDGET_RULE_ID = "ruleset.check_budget"
 
 
 class ProfileSpec(Strict):
@@ -23,6 +30,59 @@ class ProfileSpec(Strict):
         return value
 
 
+class CheckBudgetSpec(Strict):
+    """``check_budget:`` CPU time one message may take; past it, the check stops with a finding.
+
+    The message, suggestion and source of that finding are data like any rule's.
+    """
+
+    base_ms: float = Field(default=50.0, gt=0)
+    per_1000_chars_ms: float = Field(default=10.0, ge=0)
+    category: str = "format"
+    severity: Literal["warn", "block"] = "warn"
+    message: str = Field(min_length=1)
+    suggestion: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise ValueError(
+                f"unknown category {value!r}. Known categories: {', '.join(CATEGORIES)}"
+            )
+        return value
+
+    def budget(self) -> CheckBudget:
+        """The runtime budget."""
+        meta = RuleMeta(
+            id=BUDGET_RULE_ID,
+            category=self.category,
+            severity=Severity(self.severity),
+            message=self.message,
+            suggestion=self.suggestion,
+            source=self.source,
+            types=frozenset(MessageType),
+            industries=None,
+            skip_industries=frozenset(),
+            profiles=None,
+        )
+        return CheckBudget(self.base_ms / 1e3, self.per_1000_chars_ms / 1e6, meta)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckBudget:
+    """Seconds of CPU one check may use: ``base + per_char * len(text)``."""
+
+    base: float
+    per_char: float
+    meta: RuleMeta  # what the finding says when a check runs over
+
+    def seconds(self, chars: int) -> float:
+        """The budget for a message of ``chars`` characters."""
+        return self.base + self.per_char * chars
+
+
 class RulesetConfig(Strict):
     """Top-level settings of a ruleset."""
 
@@ -30,6 +90,7 @@ class RulesetConfig(Strict):
     profiles: dict[str, ProfileSpec] = Field(default_factory=lambda: {"default": ProfileSpec()})
     industries: list[str] = Field(default_factory=list)
     global_allow: list[str] = Field(default_factory=list)
+    check_budget: CheckBudgetSpec | None = None  # None: no budget
 
     @field_validator("profiles")
     @classmethod

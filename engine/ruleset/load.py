@@ -10,7 +10,6 @@ Layout::
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from engine.match import Role, WordList
 from engine.rule_types import KINDS, RuleSpec
 from engine.ruleset.config import RulesetConfig
 from engine.ruleset.errors import RuleFileError, did_you_mean
+from engine.ruleset.snapshot import Snapshot, take
 from engine.ruleset.yaml_lines import YamlDocument, find_key_line, key_line
 
 
@@ -55,23 +55,28 @@ class RuleFiles:
     list_lines: dict[str, list[str]] = field(default_factory=dict)  # raw lines, for lint
 
 
-def read_rules(root: Path) -> RuleFiles:
-    """Read and validate every file under ``root``; collect errors instead of stopping."""
+def read_rules(root: Path, snapshot: Snapshot | None = None) -> RuleFiles:
+    """Read and validate every file under ``root``; collect errors instead of stopping.
+
+    The files are read once (``snapshot``, or a fresh one): what is parsed and what is hashed
+    into the version are the same bytes.
+    """
     errors: list[RuleFileError] = []
     if not root.is_dir():
         err = RuleFileError(str(root), None, None, "rules directory not found. Pass --rules DIR")
         return RuleFiles(root, RulesetConfig(), {}, {}, [], "", [err])
-    config = _read_config(root, errors)
+    snap = snapshot if snapshot is not None else take(root)
+    config = _read_config(snap, errors)
     list_lines: dict[str, list[str]] = {}
-    lists = _read_lists(root, errors, list_lines)
-    variants = _read_variants(root, errors)
+    lists = _read_lists(snap, errors, list_lines)
+    variants = _read_variants(snap, errors)
     rules: list[PackRule] = []
-    packs = sorted((root / "packs").glob("*.yaml"))
+    packs = snap.names("packs", ".yaml")
     if not packs:
         errors.append(RuleFileError(_rel(root / "packs"), None, None, "no rule packs (*.yaml)"))
-    for path in packs:
-        rules.extend(_read_pack(root, path, errors))
-    return RuleFiles(root, config, lists, variants, rules, _version(root), errors, list_lines)
+    for rel in packs:
+        rules.extend(_read_pack(snap, rel, errors))
+    return RuleFiles(root, config, lists, variants, rules, snap.version, errors, list_lines)
 
 
 def _rel(path: Path) -> str:
@@ -81,15 +86,28 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def _load_yaml(path: Path, errors: list[RuleFileError]) -> YamlDocument | None:
+def _text(snap: Snapshot, rel: str, errors: list[RuleFileError]) -> str | None:
     try:
-        return YamlDocument(path.read_text(encoding="utf-8"))
+        return snap.text(rel)
     except UnicodeDecodeError as exc:
         errors.append(
             RuleFileError(
-                _rel(path), None, None, f"not UTF-8 text ({exc.reason}). Save the file as UTF-8"
+                _rel(snap.root / rel),
+                None,
+                None,
+                f"not UTF-8 text ({exc.reason}). Save the file as UTF-8",
             )
         )
+        return None
+
+
+def _load_yaml(snap: Snapshot, rel: str, errors: list[RuleFileError]) -> YamlDocument | None:
+    path = snap.root / rel
+    text = _text(snap, rel, errors)
+    if text is None:
+        return None
+    try:
+        return YamlDocument(text)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         what = f"{exc.problem or 'invalid YAML'}"
@@ -103,11 +121,11 @@ def _load_yaml(path: Path, errors: list[RuleFileError]) -> YamlDocument | None:
     return None
 
 
-def _read_config(root: Path, errors: list[RuleFileError]) -> RulesetConfig:
-    path = root / "ruleset.yaml"
-    if not path.exists():
+def _read_config(snap: Snapshot, errors: list[RuleFileError]) -> RulesetConfig:
+    path = snap.root / "ruleset.yaml"
+    if "ruleset.yaml" not in snap.files:
         return RulesetConfig()
-    doc = _load_yaml(path, errors)
+    doc = _load_yaml(snap, "ruleset.yaml", errors)
     if doc is None:
         return RulesetConfig()
     try:
@@ -118,19 +136,15 @@ def _read_config(root: Path, errors: list[RuleFileError]) -> RulesetConfig:
 
 
 def _read_lists(
-    root: Path, errors: list[RuleFileError], raw: dict[str, list[str]]
+    snap: Snapshot, errors: list[RuleFileError], raw: dict[str, list[str]]
 ) -> dict[str, WordList]:
     lists: dict[str, WordList] = {}
-    for path in sorted((root / "lists").glob("*.txt")):
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except UnicodeDecodeError as exc:
-            errors.append(
-                RuleFileError(
-                    _rel(path), None, None, f"not UTF-8 text ({exc.reason}). Save the file as UTF-8"
-                )
-            )
+    for rel in snap.names("lists", ".txt"):
+        path = snap.root / rel
+        text = _text(snap, rel, errors)
+        if text is None:
             continue
+        lines = text.splitlines()
         raw[path.stem] = lines
         words = []
         for line in lines:
@@ -141,11 +155,11 @@ def _read_lists(
     return lists
 
 
-def _read_variants(root: Path, errors: list[RuleFileError]) -> dict[str, list[str]]:
-    path = root / "variants.yaml"
-    if not path.exists():
+def _read_variants(snap: Snapshot, errors: list[RuleFileError]) -> dict[str, list[str]]:
+    path = snap.root / "variants.yaml"
+    if "variants.yaml" not in snap.files:
         return {}
-    doc = _load_yaml(path, errors)
+    doc = _load_yaml(snap, "variants.yaml", errors)
     if doc is None:
         return {}
     data = doc.data or {}
@@ -166,9 +180,10 @@ def _read_variants(root: Path, errors: list[RuleFileError]) -> dict[str, list[st
     return {str(k): [str(x) for x in v] for k, v in data.items()}
 
 
-def _read_pack(root: Path, path: Path, errors: list[RuleFileError]) -> list[PackRule]:
+def _read_pack(snap: Snapshot, name: str, errors: list[RuleFileError]) -> list[PackRule]:
+    path = snap.root / name
     rel = _rel(path)
-    doc = _load_yaml(path, errors)
+    doc = _load_yaml(snap, name, errors)
     if doc is None:
         return []
     data = doc.data
@@ -310,14 +325,3 @@ def _model_of(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
-
-
-def _version(root: Path) -> str:
-    """Content hash of every rule file (names and bytes), 12 hex digits."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".txt")):
-        h.update(str(path.relative_to(root)).encode())
-        h.update(b"\0")
-        h.update(path.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()[:12]

@@ -12,6 +12,7 @@ import pytest
 from tests.processes import free_port, start, stop
 
 KEY = "dispatch-test-key"
+CALLBACK_SECRET = "callback-test-secret-0123456789"
 
 
 class Stack:
@@ -44,8 +45,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         "XINSHI_DATA_DIR": str(tmp_path / "data"),
         "XINSHI_API_KEYS": KEY,
         "XINSHI_WATCH_RULES": "0",
-        "XINSHI_CALLBACK_KEY": KEY,
-        "XINSHI_DISPATCH_SECRET": "s3cret",
+        "XINSHI_CALLBACK_SECRET": CALLBACK_SECRET,
+        "XINSHI_DISPATCH_SECRET": "dispatch-test-secret-0123",
     }
     api = f"http://127.0.0.1:{api_port}"
     fake = f"http://127.0.0.1:{fake_port}"

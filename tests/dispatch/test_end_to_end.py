@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from engine.dispatch import Intake, Outbox, SendRequest, load_templates
+from engine.dispatch.callback_signing import sign
 from engine.dispatch.config import DispatchSettings
 from engine.ruleset import RuleSet
-from tests.dispatch.conftest import KEY, Stack, stop
+from tests.dispatch.conftest import CALLBACK_SECRET, KEY, Stack, stop
 
 AUTH = {"Authorization": f"Bearer {KEY}"}
 FINAL = {"delivered", "undelivered", "failed", "suppressed", "expired", "blocked"}
@@ -32,6 +33,16 @@ def _send(
         "variant": "A",
     }
     return httpx.post(f"{stack.api}/v1/messages", json=body, headers=AUTH, timeout=10)
+
+
+def _push(
+    stack: Stack, path: str, body: bytes, content_type: str | None = "application/json"
+) -> httpx.Response:
+    """POST a callback signed as the fake provider signs it."""
+    headers = sign(CALLBACK_SECRET.encode(), int(time.time()), body)
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    return httpx.post(f"{stack.api}/v1/dispatch/{path}", content=body, headers=headers, timeout=10)
 
 
 def _get(stack: Stack, mid: str) -> dict[str, object]:
@@ -179,23 +190,30 @@ def test_api_errors_are_json_and_keys_are_required(stack: Stack) -> None:
         headers={"Content-Type": "application/json"},
         timeout=10,
     )
-    assert r.status_code == 401
-    r = httpx.post(f"{stack.api}/v1/dispatch/receipts/aliyun?key={KEY}", content=b"[]", timeout=10)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "missing_signature"
+    r = _push(stack, "receipts/aliyun", b"[]", content_type=None)  # signed, but not JSON
+    assert r.status_code == 415 and r.json()["error"] == {
+        "code": "unsupported_media_type",
+        "message": "send the body as JSON with Content-Type: application/json",
+        "field": None,
+    }
+    r = _push(stack, "receipts/aliyun", b"[  ]")  # another body: the same one would be a replay
     assert r.json() == {"code": 0, "msg": "接收成功"}
-    r = httpx.post(f"{stack.api}/v1/dispatch/inbound/acme?key={KEY}", content=b"[]", timeout=10)
+    r = _push(stack, "inbound/acme", b"[ ]")
     assert r.status_code == 404
     assert r.json()["error"] == {
         "code": "not_found", "message": "unknown provider 'acme'", "field": "provider"
     }  # fmt: skip
-    r = httpx.post(f"{stack.api}/v1/dispatch/inbound/tencent?key=wrong", content=b"[]", timeout=10)
-    assert r.status_code == 401 and r.json()["error"]["message"] == "the API key is not valid"
-    r = httpx.post(
-        f"{stack.api}/v1/dispatch/receipts/tencent?key={KEY}", content=b"{no", timeout=10
-    )
+    r = httpx.post(f"{stack.api}/v1/dispatch/inbound/tencent?key={KEY}", json=[], timeout=10)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "key_not_accepted"
+    r = _push(stack, "receipts/tencent", b"{no")
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_json"
     r = httpx.post(
         f"{stack.api}/v1/approvals",
-        json={"text": "【信使商城】全网最低价！加V信领券", "type": "marketing"},
+        json={
+            "template": "double11",
+            "params": {"name": "加威信vx88领券", "url": "https://m.xinshi-mall.cn/1"},
+        },
         headers=AUTH,
         timeout=10,
     )
@@ -243,7 +261,9 @@ def test_kill_9_loses_nothing_and_sends_nothing_twice(stack: Stack, ruleset: Rul
     n = 2000
     settings = DispatchSettings.from_env(stack.data)
     outbox = Outbox(settings.outbox_path)
-    intake = Intake(outbox, load_templates(), lambda: ruleset, b"s3cret", "https://xinshi.cn")
+    intake = Intake(
+        outbox, load_templates(), lambda: ruleset, b"dispatch-test-secret-0123", "https://xinshi.cn"
+    )
     phones = [f"137{i:08d}" for i in range(20, 20 + n)]  # no magic suffixes (0001-0010)
     outbox.enqueue_many(
         [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.dispatch.approval import approve
+from engine.dispatch.approval import Binding, approve
 from engine.dispatch.intake import Intake, IntakeError, SendRequest
 from engine.dispatch.message import Lane, Status
 from engine.dispatch.outbox import Outbox, OutboxError, Receipt
@@ -93,7 +93,8 @@ def test_text_the_check_blocks_is_refused(intake: Intake, outbox: Outbox) -> Non
 
 def test_approval_token_binds_the_exact_text(intake: Intake, ruleset: RuleSet) -> None:
     text = "【信使商城】您的订单1111000123已支付成功，我们将尽快发货。"
-    token = approve(text, MessageType.NOTIFICATION, ruleset, SECRET).token
+    binding = Binding("order_confirmed", "信使商城")
+    token = approve(text, MessageType.NOTIFICATION, binding, ruleset, SECRET).token
     row, _ = intake.submit(
         SendRequest("k1", "13812345678", "order_confirmed", {"order": "1111000123"}, approval=token)
     )

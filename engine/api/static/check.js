@@ -145,7 +145,12 @@ function findingItem(card, f, i, text) {
     el("div", {}, "建议：", f.suggestion),
     el("div", { class: "meta" }, "依据：", f.source),
     el("div", { class: "meta" }, el("span", { class: "rule-id", text: f.rule_id }), ` · ${f.category}`,
-      f.evasion ? ` · 规避写法（${f.evasion}）` : ""));
+      f.evasion ? ` · 规避写法（${f.evasion}）` : ""),
+    // rules whose findings on the same characters were merged into this one
+    (f.related || []).length
+      ? el("div", { class: "meta related", "data-related": f.related.join(" ") },
+        "同时命中：", f.related.flatMap((r, k) => [k ? "、" : "", el("span", { class: "rule-id", text: r })]))
+      : null);
   if (f.end > f.start) {
     const without = chars.slice(0, f.start).join("") + chars.slice(f.end).join("");
     item.append(el("button", { type: "button", class: "small apply-fix",

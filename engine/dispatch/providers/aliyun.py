@@ -117,7 +117,8 @@ class AliyunProvider:
 def parse_receipts(data: Any) -> list[Receipt]:
     """SmsReport: [{phone_number, success, err_code, biz_id, out_id, report_time, ...}]."""
     out = []
-    for d in as_list(data):
+    strings = ("biz_id", "out_id", "phone_number", "err_code", "report_time")
+    for d in as_list(data, strings, ("success",)):
         out.append(
             Receipt(
                 provider="aliyun",
@@ -138,7 +139,7 @@ def parse_inbound(data: Any) -> list[Inbound]:
     return [
         Inbound("aliyun", str(d.get("phone_number", "")), d.get("sign_name"),
                 str(d.get("content", "")), orjson.dumps(d).decode())
-        for d in as_list(data)
+        for d in as_list(data, ("phone_number", "sign_name", "content"))
     ]  # fmt: skip
 
 

@@ -112,10 +112,40 @@ class Http:
             await self._session.close()
 
 
-def as_list(data: Any) -> list[dict[str, Any]]:
-    """Callback bodies are JSON arrays (batches) or, for some callbacks, one object."""
-    if isinstance(data, dict):
-        return [data]
-    if isinstance(data, list):
-        return [d for d in data if isinstance(d, dict)]
-    return []
+class CallbackError(ValueError):
+    """A callback body without the provider's documented shape; ``field`` names the value."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+_JSON_TYPE = {dict: "an object", list: "a list", bool: "true/false", int: "a number",
+              float: "a number", str: "a string"}  # fmt: skip
+
+
+def as_list(
+    data: Any, strings: tuple[str, ...] = (), flags: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """A callback's items (a JSON array, or one object): ``strings`` fields are strings or
+    null, ``flags`` fields true/false or null; anything else is a CallbackError."""
+    items = [data] if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise CallbackError(
+            None, "a callback body is a JSON object or an array of objects, as the provider sends"
+        )
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            got = _JSON_TYPE.get(type(item), "null")
+            raise CallbackError(f"{i}", f"item {i} is {got}; each item is a JSON object")
+        for names, want, ok in ((strings, "a string", str), (flags, "true or false", bool)):
+            for name in names:
+                value = item.get(name)
+                if value is not None and not isinstance(value, ok):
+                    got = _JSON_TYPE.get(type(value), "another type")
+                    raise CallbackError(
+                        f"{i}.{name}",
+                        f"{i}.{name} is {got}; the provider sends {want}. "
+                        "Send callbacks in the provider's documented format",
+                    )
+    return items

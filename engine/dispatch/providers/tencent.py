@@ -131,7 +131,9 @@ class TencentProvider:
 def parse_receipts(data: Any) -> list[Receipt]:
     """Status callback: [{sid, mobile, report_status SUCCESS/FAIL, errmsg, user_receive_time}]."""
     out = []
-    for d in as_list(data):
+    strings = ("sid", "session_context", "mobile", "nationcode", "report_status", "errmsg",
+               "user_receive_time")  # fmt: skip
+    for d in as_list(data, strings):
         mobile = str(d.get("mobile", ""))
         out.append(
             Receipt(
@@ -151,7 +153,7 @@ def parse_receipts(data: Any) -> list[Receipt]:
 def parse_inbound(data: Any) -> list[Inbound]:
     """Reply callback: {mobile, nationcode, sign, text, time, extend} (one or a list)."""
     out = []
-    for d in as_list(data):
+    for d in as_list(data, ("mobile", "nationcode", "sign", "text")):
         mobile = str(d.get("mobile", ""))
         phone = f"+{d.get('nationcode', '86')}{mobile}"
         out.append(Inbound("tencent", phone, d.get("sign"), str(d.get("text", "")),

@@ -1,0 +1,140 @@
+"""contact: phone numbers, QQ numbers, WeChat IDs, e-mail addresses and links, in any form.
+
+What counts is data: ``kinds`` picks the contact details the rule reports; ``allow_words``
+(快递员, 门店, 客服) excuse a detail next to them, ``invite_words`` (加我, 私聊, 详询) make one
+an invitation to a private channel (never excused; with ``only_invited`` the rule reports
+only those); ``evasions`` limits the rule to disguised forms (chinese_numerals …). Words are
+looked for within ``window`` characters on either side, inside the same sentence. Detection
+is in ``contact_scan``; links come from the ``link`` kind's finder, so a rule can name
+``url`` without a second URL pattern.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from engine.normalize import fold
+from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.contact_scan import LABEL_LITERALS, Contact, find_contacts
+from engine.rule_types.context import Context
+from engine.rule_types.link import find_links
+from engine.verdict import Finding
+
+ContactKind = Literal["phone", "landline", "hotline", "qq", "wechat", "email", "url"]
+Evasion = Literal[
+    "separators",
+    "fullwidth",
+    "chinese_numerals",
+    "financial_numerals",
+    "circled_digits",
+    "mixed",
+    "variant",
+    "noise",
+    "substitution",
+]
+_SENTENCE_END = frozenset("。！？!?;；\n")
+
+
+class ContactSpec(RuleSpec):
+    """YAML fields of a ``contact`` rule."""
+
+    KIND: ClassVar[str] = "contact"
+    kind: Literal["contact"] = "contact"
+    kinds: list[ContactKind] = Field(min_length=1)
+    allow_words: list[str] = Field(default_factory=list)
+    invite_words: list[str] = Field(default_factory=list)
+    only_invited: bool = False
+    evasions: list[Evasion] | None = None
+    window: int = Field(default=12, ge=1, le=40)
+
+    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
+        """Build the runtime rule."""
+        return ContactRule(
+            meta,
+            build.gate(LABEL_LITERALS, meta.id),
+            frozenset(self.kinds),
+            tuple(fold(w).lower() for w in self.allow_words),
+            tuple(fold(w).lower() for w in self.invite_words),
+            self.only_invited,
+            frozenset(self.evasions) if self.evasions is not None else None,
+            self.window,
+        )
+
+
+def contacts(ctx: Context, label_gate: int | None = None) -> list[Contact]:
+    """Every contact detail of the message (computed once, shared by the contact rules).
+
+    ``label_gate``: the gate of ``LABEL_LITERALS``; closed, no QQ/WeChat label is searched.
+    """
+    cached: list[Contact] | None = ctx.__dict__.get("contacts")
+    if cached is None:
+        labels = label_gate is None or label_gate in ctx.hits.gates
+        cached = find_contacts(ctx.text, ctx.norm, labels)
+        ctx.__dict__["contacts"] = cached
+    return cached
+
+
+class ContactRule(Rule):
+    """Runtime ``contact`` rule."""
+
+    __slots__ = ("allow", "evasions", "invite", "kinds", "label_gate", "only_invited", "window")
+
+    def __init__(
+        self,
+        meta: RuleMeta,
+        label_gate: int | None,
+        kinds: frozenset[str],
+        allow: tuple[str, ...],
+        invite: tuple[str, ...],
+        only_invited: bool,
+        evasions: frozenset[str] | None,
+        window: int,
+    ) -> None:
+        super().__init__(meta)  # runs on every message: digits are in nearly all of them
+        self.label_gate = label_gate
+        self.kinds, self.allow, self.invite = kinds, allow, invite
+        self.only_invited, self.evasions, self.window = only_invited, evasions, window
+
+    def evaluate(self, ctx: Context) -> Iterable[Finding]:
+        """Report each contact detail of the rule's kinds that its context does not excuse."""
+        every = contacts(ctx, self.label_gate)
+        if not every and "url" not in self.kinds:
+            return ()
+        found = [c for c in every if c.kind in self.kinds]
+        if "url" in self.kinds:
+            found.extend(Contact("url", lk.start, lk.end, lk.url, None) for lk in find_links(ctx))
+        if self.evasions is not None:
+            found = [c for c in found if c.evasion in self.evasions]
+        if not found:
+            return ()
+        zones = self.meta.zones
+        out = []
+        for c in found:
+            if zones is not None and not ctx.in_zones(zones, c.start, c.end):
+                continue
+            if (self.allow or self.invite) and not self._reported(ctx.text, c):
+                continue
+            out.append(ctx.finding(self.meta, c.start, c.end, c.evasion, kind=c.kind))
+        return out
+
+    def _reported(self, text: str, c: Contact) -> bool:
+        around = _around(text, c.start, c.end, self.window)
+        if any(w in around for w in self.invite):
+            return True
+        if self.only_invited:
+            return False
+        return not any(w in around for w in self.allow)
+
+
+def _around(text: str, start: int, end: int, window: int) -> str:
+    """The folded text within ``window`` characters of a span, in the same sentence."""
+    before = text[max(0, start - window) : start]
+    after = text[end : end + window]
+    cut = max((before.rfind(ch) for ch in _SENTENCE_END), default=-1)
+    before = before[cut + 1 :]
+    stops = [i for i in (after.find(ch) for ch in _SENTENCE_END) if i >= 0]
+    after = after[: min(stops)] if stops else after
+    return fold(before + " " + after).lower()

@@ -1,0 +1,369 @@
+"""Find contact details in a message: phone numbers, QQ numbers, WeChat IDs, e-mail addresses.
+
+Spam writes them in every form but an unbroken 11-digit number: ``138-1234-5678``,
+``１３８…`` (full width), ``一三八…`` (Chinese numerals), ``壹叁捌…`` (financial numerals),
+``①③⑧…`` (circled digits), mixed; ``QQ：123456789``, ``扣扣123456789``; ``+薇：abc123``.
+
+Linear time by construction: one regex with a single character class finds the runs of digit
+characters, Python joins runs separated by at most ``MAX_GAP`` separator characters, labels
+are read from a bounded window before a number, and every other search is a literal-anchored
+regex with bounded repeats. Spans are on the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from engine.normalize import Normalized, fold
+
+# digit character -> (digit, form); the form names the evasion (None: plain ASCII digit)
+_DIGITS: dict[str, tuple[str, str | None]] = {str(d): (str(d), None) for d in range(10)}
+_FORMS = (
+    ("０１２３４５６７８９", "fullwidth"),
+    ("〇一二三四五六七八九", "chinese_numerals"),
+    (" 壹贰叁肆伍陆柒捌玖", "financial_numerals"),
+    ("⓪①②③④⑤⑥⑦⑧⑨", "circled_digits"),
+    (" ❶❷❸❹❺❻❼❽❾", "circled_digits"),
+    (" ➀➁➂➃➄➅➆➇➈", "circled_digits"),
+    (" ➊➋➌➍➎➏➐➑➒", "circled_digits"),
+    (" ⑴⑵⑶⑷⑸⑹⑺⑻⑼", "circled_digits"),
+    (" ⒈⒉⒊⒋⒌⒍⒎⒏⒐", "circled_digits"),
+    (" 壹貳參肆伍陸柒捌玖", "financial_numerals"),  # traditional forms
+)
+for _chars, _form in _FORMS:
+    for _d, _ch in enumerate(_chars):
+        if _ch != " ":
+            _DIGITS.setdefault(_ch, (str(_d), _form))
+_DIGITS["零"] = ("0", "zero")  # shared by Chinese and financial numerals
+_DIGITS["幺"] = ("1", "chinese_numerals")  # 1 as read out in phone numbers
+_DIGITS["两"] = ("2", "chinese_numerals")
+_RUN = re.compile(f"[{''.join(re.escape(c) for c in _DIGITS)}]+")
+_TO_ASCII = str.maketrans({c: d for c, (d, _) in _DIGITS.items()})
+_NO_FORMS: frozenset[str] = frozenset()
+
+# Between the digits of one number: spaces, dashes, dots, brackets, zero-width characters,
+# symbols and emoji (138-1234-5678, 138 1234 5678, 1❤3❤8…). Not sentence punctuation, '*' (a
+# masked number: 138****5678), '/' or ':' (dates, times, fractions).
+_SEPARATOR_CLASS = (
+    r" \t\u3000\-‐‑‒–—―－_.·•~～()（）\[\]［］<>\"'“”‘’"
+    "\u00a0\u2000-\u200f\u2060\ufeff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+)
+_DIGIT_CLASS = "".join(re.escape(c) for c in _DIGITS)
+# A stretch that may hold a number: a digit, then at least 4 more digits or separators.
+_CANDIDATE = re.compile(f"[{_DIGIT_CLASS}][{_DIGIT_CLASS}{_SEPARATOR_CLASS}]{{4,}}")
+MAX_GAP = 3  # separator characters allowed between two digits of one number
+
+
+class Contact(NamedTuple):
+    """A contact detail found in the message (original-text span)."""
+
+    kind: str  # phone, landline, hotline, qq, wechat, email, url
+    start: int
+    end: int
+    value: str  # the digits, the ID or the address
+    evasion: str | None  # how it was disguised: separators, fullwidth, chinese_numerals, ...
+
+
+class _Run(NamedTuple):
+    start: int
+    end: int
+    digits: str
+    forms: frozenset[str]
+
+
+# Labels right before a number (on the folded window, ':' and spaces stripped off its end).
+_QQ_LABEL = re.compile(r"(?:(?<![a-z])q ?q|(?<![a-z])q|扣扣|蔻蔻|抠抠|企鹅)(?:号码|号|群)?$")
+_QQ_PLAIN = frozenset(("qq", "q"))
+_WECHAT_STRONG = r"微信|薇信|威信|徽信|微芯|危信|v信|vx|wx|weixin|wechat"
+# 微❤信, 微.信: up to two symbols between the characters of a Chinese label
+_WECHAT_NOISY = r"[微薇威徽危][^a-z0-9\u3400-\u9fff,!?;:：，。！？；]{1,2}[信芯]"
+_WECHAT_WEAK = frozenset(("v", "微", "薇", "威"))  # need a ':' or a 加/+ before them
+_WECHAT_LABEL = re.compile(rf"(?:{_WECHAT_STRONG}|(?<![a-z])v|微|薇|威)(?:号码|号)?$")
+_WECHAT_PLAIN = frozenset(("微信", "wechat", "weixin"))
+_LABEL_WINDOW = 10
+# a character every label has (QQ, 扣扣, 企鹅, 微信, vx, wx, 薇 …): a cheap test first
+_LABEL_HINT = re.compile("[qQｑＱ扣蔻抠企微薇威徽危vVｖＶxXｘＸ]")
+_LABEL_STRIP = " \u3000:=是为\t"
+# a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs)
+_WECHAT_ID = re.compile(
+    rf"(?<![a-z])(?P<label>{_WECHAT_STRONG}|{_WECHAT_NOISY}"
+    r"|(?<=[加+])(?:v|微|薇|威)|(?<![a-z])(?:v|微|薇|威)(?= ?:))"
+    r"(?:号码|号)?[ :=+]{0,3}(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])"
+)
+_INVITE_PREFIX = ("添加", "加", "+")  # included in a QQ/WeChat span: 加威信xsmall01, +薇：abc
+
+
+# Every QQ or WeChat label contains one of these (on the skeleton: symbols removed, folded):
+# the rules register them as a gate, so messages without any skip the label searches.
+LABEL_LITERALS = (
+    "q", "扣扣", "蔻蔻", "抠抠", "企鹅", "v", "微", "薇", "威", "徽信", "危信", "wx", "weixin",
+    "wechat",
+)  # fmt: skip
+_AT_WORDS = (" at ", "#", "(at)", "[at]", "艾特", "圈a")
+
+
+def find_contacts(text: str, norm: Normalized, labels: bool = True) -> list[Contact]:
+    """Every phone, landline, hotline, QQ number, WeChat ID and e-mail address in ``text``.
+
+    ``labels=False`` when the message has none of ``LABEL_LITERALS`` (no QQ/WeChat label).
+    """
+    out = _numbers(text, labels)
+    folded = norm.folded.text
+    if labels:
+        out.extend(_wechat_ids(text, folded, norm, out))
+    if "@" in folded:
+        out.extend(_emails(text, folded, norm))
+    if any(w in folded for w in _AT_WORDS) and _AT_HINT.search(folded):
+        out.extend(_disguised_emails(text, folded, norm))
+    out.sort(key=lambda c: (c.start, -c.end))
+    return out
+
+
+def _groups(chunk: str, offset: int) -> list[list[_Run]]:
+    """The digit runs of a candidate stretch, grouped when at most ``MAX_GAP`` separators
+    stand between them; only groups of at least 5 digits (shorter cannot be a contact)."""
+    spans: list[list[tuple[int, int]]] = []
+    prev_end = -MAX_GAP - 1
+    for m in _RUN.finditer(chunk):
+        s, e = m.span()
+        if spans and s - prev_end <= MAX_GAP:
+            spans[-1].append((s, e))
+        else:
+            spans.append([(s, e)])
+        prev_end = e
+    groups = []
+    for group in spans:
+        if sum(e - s for s, e in group) >= 5:
+            groups.append([_run(chunk[s:e], offset + s) for s, e in group])
+    return groups
+
+
+def _run(chars: str, start: int) -> _Run:
+    if chars.isascii():
+        return _Run(start, start + len(chars), chars, _NO_FORMS)
+    forms = frozenset([f for c in chars if (f := _DIGITS[c][1]) is not None])
+    return _Run(start, start + len(chars), chars.translate(_TO_ASCII), forms)
+
+
+def _numbers(text: str, labels: bool) -> list[Contact]:
+    out: list[Contact] = []
+    for m in _CANDIDATE.finditer(text):
+        chunk = m.group()
+        if chunk.isdigit() and chunk.isascii():  # the common case: one plain number
+            s, e = m.span()
+            if len(chunk) > 20:
+                continue
+            if not labels or not _LABEL_HINT.search(text, max(0, s - _LABEL_WINDOW), s):
+                kind = classify(chunk) if len(chunk) <= 13 else None
+                if (
+                    kind is not None
+                    and _standalone(text, s, e)
+                    and (kind != "hotline" or len(chunk) >= 10 or _dialled(text, s))
+                ):
+                    out.append(Contact(kind, s, e, chunk, None))
+                continue
+            groups = [[_Run(s, e, chunk, _NO_FORMS)]]
+        else:
+            groups = _groups(chunk, m.start())
+        for group in groups:
+            label = _label(text, group[0].start) if labels else None
+            if label is not None:
+                kind, start, variant = label
+                if sum(len(r.digits) for r in group) <= 20:
+                    out.append(_contact(kind, start, group, variant))
+                continue
+            out.extend(_split_numbers(text, group))
+    return out
+
+
+def _split_numbers(text: str, group: list[_Run]) -> list[Contact]:
+    """Phone, landline and hotline numbers in a group, cut at separators when it holds more
+    than one (13812345678 13912345678)."""
+    out: list[Contact] = []
+    i = 0
+    while i < len(group):
+        digits = ""
+        found = None
+        for j in range(i, len(group)):
+            digits += group[j].digits
+            if len(digits) > 13:
+                break
+            kind = classify(digits)
+            if kind is not None:
+                found = (j, kind)
+                if kind == "phone" or len(digits) >= 11:
+                    break
+        if found is None:
+            i += 1
+            continue
+        j, kind = found
+        runs = group[i : j + 1]
+        short_hotline = kind == "hotline" and sum(len(r.digits) for r in runs) < 10
+        if _standalone(text, runs[0].start, runs[-1].end) and (
+            not short_hotline or _dialled(text, runs[0].start)
+        ):
+            out.append(_contact(kind, runs[0].start, runs, False))
+        i = j + 1
+    return out
+
+
+def classify(digits: str) -> str | None:
+    """phone (mainland mobile), landline, hotline (400/800, 95xxx) or None."""
+    n = len(digits)
+    if n == 13 and digits.startswith("86"):
+        digits, n = digits[2:], 11
+    if n == 11 and digits[0] == "1" and digits[1] in "3456789":
+        return "phone"
+    if n == 10 and digits[:3] in ("400", "800"):
+        return "hotline"
+    if digits[0] == "0" and digits[1:2] not in ("", "0") and 10 <= n <= 12:
+        return "landline"
+    if n in (5, 6) and digits[:2] in ("95", "96"):
+        return "hotline"
+    return None
+
+
+def _standalone(text: str, start: int, end: int) -> bool:
+    """A number is not part of a longer code: no letter, digit or '*' right next to it."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    return not (_glued(before) or _glued(after))
+
+
+def _glued(ch: str) -> bool:
+    return bool(ch) and ((ch.isascii() and ch.isalnum()) or ch in "*＊" or "ａ" <= ch <= "ｚ")
+
+
+# traditional forms too: the window is read as written (folding it costs more than the test)
+_DIAL = (
+    "电话", "電話", "热线", "熱線", "致电", "致電", "拨打", "撥打", "来电", "來電", "联系",
+    "聯繫", "客服", "咨询", "諮詢", "详询", "詳詢", "tel", "Tel", "TEL",
+)  # fmt: skip
+
+
+def _dialled(text: str, start: int) -> bool:
+    """A 5-6 digit 95xxx number counts as a hotline only after a phone word (金额95000元 is
+    not one)."""
+    window = text[max(0, start - _LABEL_WINDOW) : start]
+    return any(w in window for w in _DIAL)
+
+
+def _label(text: str, start: int) -> tuple[str, int, bool] | None:
+    """A QQ or WeChat label right before ``start``: (kind, span start, evasive spelling)."""
+    raw = text[max(0, start - _LABEL_WINDOW) : start]
+    if not _LABEL_HINT.search(raw):
+        return None  # most numbers (prices, order numbers, dates) have no label at all
+    window = fold(raw)
+    if len(window) != len(raw):
+        return None  # a fold that changes the length; too rare here to map
+    stripped = window.rstrip(_LABEL_STRIP)
+    colon = len(stripped) < len(window) and ":" in window[len(stripped) :]
+    offset = start - len(raw)
+    m = _QQ_LABEL.search(stripped)
+    if m is not None:
+        word = m.group().removesuffix("号码").removesuffix("号").removesuffix("群")
+        if word == "q" and not colon and not stripped[: m.start()].endswith(("加", "+")):
+            return None  # a lone q needs "加q" or "q:"
+        s = _with_prefix(stripped, m.start())
+        return "qq", offset + s, word.replace(" ", "") not in _QQ_PLAIN
+    m = _WECHAT_LABEL.search(stripped)
+    if m is not None:
+        word = m.group().removesuffix("号码").removesuffix("号")
+        if word in _WECHAT_WEAK and not colon and not stripped[: m.start()].endswith(("加", "+")):
+            return None
+        s = _with_prefix(stripped, m.start())
+        return "wechat", offset + s, word not in _WECHAT_PLAIN
+    return None
+
+
+def _with_prefix(window: str, start: int) -> int:
+    for prefix in _INVITE_PREFIX:
+        if window[:start].endswith(prefix):
+            return start - len(prefix)
+    return start
+
+
+def _contact(kind: str, start: int, runs: list[_Run], variant: bool) -> Contact:
+    digits = "".join(r.digits for r in runs)
+    forms: set[str] = set().union(*(r.forms for r in runs))
+    if "zero" in forms:
+        forms.discard("zero")
+        forms = forms or {"chinese_numerals"}
+    if len(forms) > 1:
+        evasion: str | None = "mixed"
+    elif forms:
+        evasion = next(iter(forms))
+    elif len(runs) > 1:
+        evasion = "separators"
+    else:
+        evasion = "variant" if variant else None
+    return Contact(kind, start, runs[-1].end, digits, evasion)
+
+
+def _wechat_ids(text: str, folded: str, norm: Normalized, numbers: list[Contact]) -> list[Contact]:
+    out = []
+    for m in _WECHAT_ID.finditer(folded):
+        s, e = norm.folded_span(_with_prefix(folded, m.start()), m.end())
+        if any(c.start < e and s < c.end for c in numbers):
+            continue
+        label = m.group("label")
+        fullwidth = _has_fullwidth(text[s:e])
+        if fullwidth:
+            evasion: str | None = "fullwidth"
+        elif len(label) == 3 and label[0] in "微薇威徽危":
+            evasion = "noise"
+        else:
+            evasion = None if label in _WECHAT_PLAIN else "variant"
+        out.append(Contact("wechat", s, e, m.group("id"), evasion))
+    return out
+
+
+_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._%+-")
+_DOMAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
+
+
+def _emails(text: str, folded: str, norm: Normalized) -> list[Contact]:
+    """user@example.com: expand left and right of each '@' (each character is read at most
+    twice: expansions stop at the next '@')."""
+    out = []
+    at = folded.find("@")
+    while at >= 0:
+        lo = at
+        while lo > 0 and at - lo < 64 and folded[lo - 1] in _LOCAL:
+            lo -= 1
+        hi = at + 1
+        while hi < len(folded) and hi - at <= 255 and folded[hi] in _DOMAIN:
+            hi += 1
+        domain = folded[at + 1 : hi].rstrip(".-")
+        hi = at + 1 + len(domain)
+        tld = domain.rsplit(".", 1)[-1]
+        if lo < at and "." in domain and 2 <= len(tld) <= 10 and tld.isalpha():
+            s, e = norm.folded_span(lo, hi)
+            fullwidth = _has_fullwidth(text[s:e])
+            out.append(Contact("email", s, e, folded[lo:hi], "fullwidth" if fullwidth else None))
+        at = folded.find("@", at + 1)
+    return out
+
+
+def _has_fullwidth(text: str) -> bool:
+    """Full-width letters or digits (ＶＸ, １２３); full-width punctuation is ordinary."""
+    return any("\uff10" <= ch <= "\uff19" or "\uff21" <= ch <= "\uff5a" for ch in text)
+
+
+# user at qq.com, user#126.com, user(at)gmail.com, user艾特qq.com: '@' written otherwise
+_AT = r"(?: at | ?(?:\(at\)|\[at\]|#|艾特|圈a) ?)"
+_AT_HINT = re.compile(rf"[a-z0-9]{_AT}[a-z0-9-]{{1,63}}\.[a-z]")
+_DISGUISED_EMAIL = re.compile(
+    rf"(?<![a-z0-9._%+-])(?P<local>[a-z0-9._%+-]{{1,64}}){_AT}"
+    r"(?P<domain>[a-z0-9-]{1,63}\.(?:com|cn|net|org|cc|vip|top|me|io)(?:\.cn)?)(?![a-z0-9-])"
+)
+
+
+def _disguised_emails(text: str, folded: str, norm: Normalized) -> list[Contact]:
+    out = []
+    for m in _DISGUISED_EMAIL.finditer(folded):
+        s, e = norm.folded_span(m.start(), m.end())
+        value = f"{m.group('local')}@{m.group('domain')}"
+        out.append(Contact("email", s, e, value, "substitution"))
+    return out
