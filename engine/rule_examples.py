@@ -1,5 +1,5 @@
-"""Run the inline ``examples`` of every rule: flag examples must trigger the rule, pass
-examples must not."""
+"""Run the inline ``examples`` of every rule: flag examples must trigger the rule with its
+declared severity, pass examples must not; an example that states ``verdict`` must get it."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class ExampleResult:
 
     rule_id: str
     path: str
+    line: int | None  # of the example in its rule file
     expect: str  # "flag" or "pass"
     example: Example
     findings: tuple[Finding, ...]  # this rule's findings, or the findings it merged into
@@ -30,26 +31,35 @@ class ExampleResult:
         return self.problem is None
 
 
-def iter_examples(ruleset: RuleSet) -> list[tuple[PackRule, str, Example]]:
-    """Every (rule, "flag"/"pass", example) of the ruleset."""
+def iter_examples(ruleset: RuleSet) -> list[tuple[PackRule, str, Example, int]]:
+    """Every (rule, "flag"/"pass", example, its index in that list) of the ruleset."""
     out = []
     for pr in ruleset.specs:
         for expect, items in (("flag", pr.spec.examples.flag), ("pass", pr.spec.examples.pass_)):
-            for item in items:
+            for i, item in enumerate(items):
                 ex = Example(text=item) if isinstance(item, str) else item
-                out.append((pr, expect, ex))
+                out.append((pr, expect, ex, i))
     return out
 
 
-def run_example(ruleset: RuleSet, pr: PackRule, expect: str, ex: Example) -> ExampleResult:
+def run_example(
+    ruleset: RuleSet, pr: PackRule, expect: str, ex: Example, index: int | None = None
+) -> ExampleResult:
     """Check one example message and compare with what the rule file says."""
+    line = (
+        pr.doc.line_of("rules", pr.index, "examples", expect, index)
+        if index is not None
+        else pr.line_of_key("examples")
+    )
     try:
         msg = make_message(
             ex.text, type=ex.type, industry=ex.industry, send_at=ex.send_at, profile=ex.profile
         )
         verdict = check(msg, ruleset)
     except MessageError as exc:
-        return ExampleResult(pr.full_id, pr.path, expect, ex, (), f"invalid example: {exc.message}")
+        return ExampleResult(
+            pr.full_id, pr.path, line, expect, ex, (), f"invalid example: {exc.message}"
+        )
     # a rule whose finding merged into another's (one finding per problem) is in ``related``
     mine = tuple(f for f in verdict.findings if pr.full_id in f.rule_ids)
     problem = None
@@ -61,14 +71,24 @@ def run_example(ruleset: RuleSet, pr: PackRule, expect: str, ex: Example) -> Exa
     elif expect == "flag" and ex.span is not None and not any(_covers(f, ex.span) for f in mine):
         got = ", ".join(f"'{f.matched}'" for f in mine)
         problem = f"expected span '{ex.span}', got {got}"
-    return ExampleResult(pr.full_id, pr.path, expect, ex, mine, problem)
+    elif wrong := [f for f in mine if not _severity_ok(f, pr.full_id, pr.spec.severity)]:
+        own = wrong[0].rule_id == pr.full_id
+        whose = "its finding" if own else f"the finding it merged into ({wrong[0].rule_id})"
+        problem = (
+            f"the rule declares severity {pr.spec.severity}, {whose} says {wrong[0].severity.value}"
+        )
+    elif ex.verdict is not None and verdict.verdict.value != ex.verdict:
+        rules = ", ".join(f"{f.rule_id} ({f.severity.value})" for f in verdict.findings)
+        got = f"{verdict.verdict.value} ({rules or 'no findings'})"
+        problem = f"expected verdict {ex.verdict}, got {got}"
+    return ExampleResult(pr.full_id, pr.path, line, expect, ex, mine, problem)
 
 
 def run_examples(ruleset: RuleSet, rule_id: str | None = None) -> list[ExampleResult]:
     """Run every inline example (of one rule when ``rule_id`` is given)."""
     return [
-        run_example(ruleset, pr, expect, ex)
-        for pr, expect, ex in iter_examples(ruleset)
+        run_example(ruleset, pr, expect, ex, i)
+        for pr, expect, ex, i in iter_examples(ruleset)
         if rule_id is None or pr.full_id == rule_id
     ]
 
@@ -77,3 +97,16 @@ def _covers(f: Finding, span: str) -> bool:
     """The finding is on ``span``; a merged finding need only contain it (it covers the
     spans of every finding merged into it)."""
     return f.matched == span or (bool(f.related) and span in f.matched)
+
+
+_RANK = {"block": 0, "warn": 1, "info": 2}
+
+
+def _severity_ok(f: Finding, rule_id: str, declared: str) -> bool:
+    """The rule's own finding carries its declared severity exactly. A finding it merged into
+    (it is in ``related``) keeps the most severe of the merged findings, so the rule's own
+    severity is no longer visible there: that finding must be at least as severe, never less.
+    """
+    if f.rule_id == rule_id:
+        return f.severity.value == declared
+    return _RANK[f.severity.value] <= _RANK.get(declared, 2)

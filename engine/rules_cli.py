@@ -63,7 +63,8 @@ def rules_test(
     failed = [r for r in results if not r.ok]
     for r in failed:
         console.print(
-            f"[red]FAIL[/] {r.path}: {r.rule_id} {r.expect}: {r.example.text}", highlight=False
+            f"[red]FAIL[/] {r.path}:{r.line}: {r.rule_id} {r.expect}: {r.example.text}",
+            highlight=False,
         )
         found = ", ".join(f"[{f.start}:{f.end}] '{f.matched}'" for f in r.findings) or "nothing"
         expected = (
@@ -71,6 +72,8 @@ def rules_test(
             if r.example.span
             else ("a finding" if r.expect == "flag" else "nothing")
         )
+        if r.example.verdict:
+            expected += f" and verdict {r.example.verdict}"
         console.print(f"     expected {expected}; found {found} — {r.problem}", highlight=False)
     if rule is not None:
         for r in results:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,3 +17,32 @@ RULES = ROOT / "rules"
 def ruleset() -> RuleSet:
     """The shipped rules."""
     return load_ruleset(RULES)
+
+
+# --- no silent skips in CI ------------------------------------------------------------------
+# Under CI (`CI` set) any skipped test fails the run unless its node id is listed, one per line,
+# in XINSHI_ALLOWED_SKIPS (.ci/run names each allowed skip and why). Outside CI a skip is a
+# skip, shown by `-ra`.
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not os.environ.get("CI"):
+        return
+    allowed = set(os.environ.get("XINSHI_ALLOWED_SKIPS", "").split())
+    unexpected = [node for node in _skipped if node not in allowed]
+    if unexpected:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep(
+                "=",
+                f"CI: {len(unexpected)} test(s) skipped without being allowed in .ci/run "
+                "(XINSHI_ALLOWED_SKIPS): " + ", ".join(unexpected),
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,14 @@ def test_verdict_contract_fields(ruleset: RuleSet) -> None:
     }  # fmt: skip
     assert d["id"] == "m1" and d["verdict"] == "block" and d["ruleset_version"] == ruleset.version
     f = d["findings"][0]
-    assert set(f) >= {"rule_id", "category", "severity", "start", "end", "matched", "message",
-                      "suggestion", "source"}  # fmt: skip
-    assert f["severity"] in ("block", "warn", "info")
+    assert set(f) == {"rule_id", "category", "severity", "start", "end", "matched", "message",
+                      "suggestion", "source", "evasion", "related"}  # fmt: skip
+    first = v.findings[0]
+    assert type(f["severity"]) is str and f["severity"] == first.severity.value
+    assert f["related"] == list(first.related)  # a JSON list, never a tuple's repr
+    assert (f["rule_id"], f["start"], f["end"]) == (first.rule_id, first.start, first.end)
+    scored = replace(v, score={"score": 0.5}).to_dict()
+    assert scored["score"] == {"score": 0.5} and set(scored) == set(d) | {"score"}
 
 
 def test_string_input_is_checked_as_marketing(ruleset: RuleSet) -> None:

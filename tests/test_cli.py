@@ -103,8 +103,9 @@ def test_jsonl_from_stdin() -> None:
         )
         + "\n",
     )
-    assert r.returncode == 0
-    assert json.loads(r.stdout)["id"] == "s"
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["id"] == "s" and out["verdict"] == "allow" and out["findings"] == []
 
 
 def test_jsonl_invalid_utf8_is_an_error_line() -> None:

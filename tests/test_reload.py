@@ -81,12 +81,16 @@ def test_the_watcher_picks_up_changes(root: Path) -> None:
     stop = threading.Event()
     thread = holder.watch(stop, debounce_ms=50)
     try:
-        time.sleep(0.3)
-        _write(root, PACK.format(word="新违禁词"))
+        # the watcher may not watch yet when the first edit lands: edit again until it is seen
         deadline = time.monotonic() + 10
+        n = 0
         while holder.ruleset.version == v1 and time.monotonic() < deadline:
+            if n % 10 == 0:
+                _write(root, PACK.format(word=f"新违禁词{n // 10}"))
+            n += 1
             time.sleep(0.05)
         assert holder.ruleset.version != v1
+        assert check(make_message("新违禁词0"), holder.ruleset).verdict.value == "block"
     finally:
         stop.set()
         thread.join(timeout=5)

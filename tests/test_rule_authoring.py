@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from engine import check, make_message
 from engine.ruleset import load_ruleset, validate_rules
 from tests.conftest import RULES
@@ -189,7 +187,5 @@ def test_rules_diff_against_a_git_ref_of_the_same_rules(tmp_path: Path) -> None:
     r = _xinshi(
         "rules", "diff", "--old", "HEAD", "--new", str(RULES), "--corpus", str(corpus), "--json"
     )
-    if r.returncode == 2 and "git" in r.stderr:
-        pytest.skip("not inside a git checkout")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0, r.stderr  # the suite runs in a git checkout (CI clones one)
     assert json.loads(r.stdout)["messages"] == 1

@@ -43,9 +43,11 @@ def test_a_valid_minimal_pack_loads(tmp_path: Path) -> None:
 
 def test_unknown_kind_suggests_the_closest(tmp_path: Path) -> None:
     pack = "category: fraud\nrules:\n" + GOOD_RULE.replace("kind: forbidden", "kind: forbiden")
-    (err,) = _errors(_rules_dir(tmp_path, pack))
-    assert err.startswith("")
-    assert ":4: rule 'demo.demo': unknown kind 'forbiden'. Known kinds: " in err
+    root = _rules_dir(tmp_path, pack)
+    (err,) = _errors(root)
+    assert err.startswith(
+        f"{root}/packs/demo.yaml:4: rule 'demo.demo': unknown kind 'forbiden'. Known kinds: "
+    )
     assert "Did you mean 'forbidden'?" in err
 
 

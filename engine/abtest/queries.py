@@ -135,6 +135,8 @@ def sufficient_stats(
         dimension: str | None = None
         key: str | tuple[int, int] | None = None
         if grouped[-1] and grouped[-2]:
+            if dow is None:  # orphans (events but no 'sent'): no send time; the arm counts them
+                continue
             dimension, key = "send_time", (int(dow), int(hour))
         else:
             for i, name in enumerate(SEGMENTS):

@@ -98,10 +98,19 @@ def issue(
 
 
 def approve(
-    text: str, msg_type: MessageType, binding: Binding, ruleset: RuleSet, secret: bytes
+    text: str,
+    msg_type: MessageType,
+    binding: Binding,
+    ruleset: RuleSet,
+    secret: bytes,
+    checked: str | None = None,
 ) -> Approval:
-    """Check ``text`` now and sign the verdict if it allows the text."""
-    verdict = check(make_message(text, type=msg_type), ruleset)
+    """Check ``text`` now and sign the verdict if it allows the text.
+
+    ``checked`` is what the check reads when it differs from the text sent: the text with its
+    random tracked-link codes masked (``clicks.masked``). The token still binds ``text``.
+    """
+    verdict = check(make_message(text if checked is None else checked, type=msg_type), ruleset)
     return issue(verdict, text, msg_type, binding, secret)
 
 

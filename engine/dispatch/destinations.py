@@ -92,6 +92,7 @@ def vet(text: str, short: str, url: str, msg_type: MessageType, ruleset: RuleSet
     check_shape(url)
     bad = findings_on(text, short, url, msg_type, ruleset)
     if bad:
+        # a finding names the rules merged into it too (a shortener is also off the allow-list)
         what = "; ".join(f"{f.message} ({', '.join(f.rule_ids)})" for f in bad)
         raise LinkError(
             "link_not_allowed",

@@ -12,7 +12,7 @@ import orjson
 
 from engine.check import check
 from engine.dispatch.approval import Approval, ApprovalError, Binding, approve, issue, verify
-from engine.dispatch.clicks import shorten
+from engine.dispatch.clicks import masked, shorten
 from engine.dispatch.destinations import LinkError, vet
 from engine.dispatch.message import CHECK_TYPE, Lane, OutboxRow
 from engine.dispatch.outbox import NewMessage, Outbox, OutboxError
@@ -105,8 +105,9 @@ class Intake:
         self._check_template(tpl.id)
         for code, url in links:  # the destinations the short links hide pass the rules too
             name = next(n for n, v in params.items() if v.endswith(f"/r/{code}"))
+            others = masked(text, tuple(link for link in links if link[0] != code))
             try:
-                vet(text, params[name], url, msg_type, self.ruleset())
+                vet(others, params[name], url, msg_type, self.ruleset())
             except LinkError as exc:
                 raise IntakeError(exc.code, exc.message, f"params.{name}") from None
         try:
@@ -114,7 +115,8 @@ class Intake:
             if req.approval is not None and not links:
                 approval = verify(req.approval, text, msg_type, binding, self.secret)
             else:  # checked here, in the same process, bound the same way
-                approval = approve(text, msg_type, binding, self.ruleset(), self.secret)
+                checked = masked(text, links)  # random codes are not content: never read them
+                approval = approve(text, msg_type, binding, self.ruleset(), self.secret, checked)
         except ApprovalError as exc:
             raise IntakeError(exc.code, exc.message, "approval") from None
         not_before = req.send_at.timestamp() if req.send_at else now

@@ -112,6 +112,7 @@ class Example(Strict):
     send_at: str | None = None
     profile: str | None = None
     span: str | None = None  # the characters the finding must cover (flag examples)
+    verdict: Literal["allow", "review", "block"] | None = None  # the whole message's verdict
 
 
 class Examples(Strict):

@@ -275,7 +275,14 @@ def test_kill_9_loses_nothing_and_sends_nothing_twice(stack: Stack, ruleset: Rul
     in_flight = 0
     for target in (total // 5, total // 2):  # kill it twice, at different points
         worker = stack.worker("--lease", "2", "--reconcile-after", "0.5")
-        _wait(lambda t=target: int(stack.stats()["accepted"]) >= t, 60)  # type: ignore[misc]
+        # kill while messages are leased mid-send (polled: a moment between batches has none)
+        _wait(
+            lambda t=target: (
+                int(stack.stats()["accepted"]) >= t  # type: ignore[misc]
+                and outbox.counts().get("sending", 0) > 0
+            ),
+            60,
+        )
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
         in_flight += outbox.counts().get("sending", 0)

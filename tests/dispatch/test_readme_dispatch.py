@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +23,17 @@ def _commands() -> list[str]:
         "\n\n", 1
     )[0]
     return [line.strip() for line in block.splitlines()]
+
+
+def _wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the server on port {port} exited with {proc.returncode}"
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing listens on port {port} after 30 s")
 
 
 def test_readme_sends_a_message_to_the_fake_provider(tmp_path: Path) -> None:
@@ -45,7 +57,8 @@ def test_readme_sends_a_message_to_the_fake_provider(tmp_path: Path) -> None:
                         argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
                     )
                 )
-                time.sleep(1.5)  # let the server bind before the next command
+                if "--port" in args:  # a server: poll until it listens (the worker needs none)
+                    _wait_listening(int(args[args.index("--port") + 1]), background[-1])
                 continue
             deadline = time.monotonic() + 30
             while True:  # the worker may need a moment

@@ -1,0 +1,146 @@
+"""Mutation score per core module, with mutmut and a focused test selection per module.
+
+    .venv/bin/python bench/mutation.py                 # every module below, smallest first
+    .venv/bin/python bench/mutation.py segments optout # only these
+
+Each module runs in its own scratch copy of the project (engine, tests, rules, models) with a
+setup.cfg that tells mutmut which one file to mutate and which tests to run, so a module takes
+minutes, not hours, and the worktree is never touched. One mutant at a time by default (the
+machine is shared); --children N for more. Prints killed / total per module; `--survivors`
+lists each surviving mutant's diff (judge: a missing test, or an equivalent mutant).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTMUT = Path(sys.executable).parent / "mutmut"
+
+# module -> the tests that should kill its mutants (fast ones: no servers, no browsers)
+MODULES: dict[str, tuple[str, list[str]]] = {
+    "segments": (
+        "engine/segments.py",
+        ["tests/test_segments.py", "tests/test_segment_boundaries.py"],
+    ),
+    "optout": (
+        "engine/dispatch/optout.py",
+        ["tests/dispatch/test_boundaries.py", "tests/dispatch/test_lanes.py"],
+    ),
+    "verdict": ("engine/verdict.py", ["tests/test_check.py", "tests/test_rule_examples.py"]),
+    "lanes": (
+        "engine/dispatch/lanes.py",
+        ["tests/dispatch/test_lanes.py", "tests/dispatch/test_boundaries.py"],
+    ),
+    "queries": ("engine/abtest/queries.py", ["tests/test_ab_oracle.py"]),
+    "normalize": (
+        "engine/normalize.py",
+        ["tests/test_normalize.py", "tests/test_spans_property.py"],
+    ),
+    "match": ("engine/match.py", ["tests/test_match.py", "tests/test_spans_property.py"]),
+    "proportions": (
+        "engine/abtest/proportions.py",
+        ["tests/test_ab_stats.py", "tests/test_ab_oracle.py"],
+    ),
+    "outbox": ("engine/dispatch/outbox.py", ["tests/dispatch/test_outbox.py"]),
+    "ruleset_load": ("engine/ruleset/load.py", ["tests/test_ruleset_errors.py"]),
+}
+COPY = ["engine", "tests", "rules", "models", "README.md"]
+
+
+def _scratch(module: str, source: str, tests: list[str]) -> Path:
+    work = Path(tempfile.mkdtemp(prefix=f"mutation-{module}-"))
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, work / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, work / name)
+    # no [tool.mutmut] in pyproject: mutmut then reads setup.cfg
+    shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
+    selection = "\n    ".join(tests)
+    (work / "setup.cfg").write_text(
+        "[mutmut]\n"
+        "source_paths = engine\n"
+        f"only_mutate = {source}\n"
+        "also_copy =\n    rules\n    models\n    README.md\n    pyproject.toml\n"
+        f"pytest_add_cli_args_test_selection =\n    {selection}\n"
+        "pytest_add_cli_args =\n    -x\n    -q\n    -p\n    no:cacheprovider\n",
+        encoding="utf-8",
+    )
+    return work
+
+
+def run(module: str, children: int, survivors: bool) -> dict[str, int | float | str]:
+    """Mutate one module in a scratch copy; return its counts."""
+    source, tests = MODULES[module]
+    work = _scratch(module, source, tests)
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(
+            [str(MUTMUT), "run", "--max-children", str(children)],
+            cwd=work, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
+            return {"module": module, "error": "\n".join(tail)}
+        subprocess.run(
+            [str(MUTMUT), "export-cicd-stats"], cwd=work, capture_output=True, check=True
+        )
+        stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
+        if survivors:
+            res = subprocess.run(
+                [str(MUTMUT), "results"], cwd=work, capture_output=True, text=True, check=False
+            )
+            for line in res.stdout.splitlines():
+                name = line.split(":")[0].strip()
+                if name and ("survived" in line or "no tests" in line):
+                    diff = subprocess.run(
+                        [str(MUTMUT), "show", name], cwd=work, capture_output=True, text=True,
+                        check=False,
+                    )  # fmt: skip
+                    print(f"--- {module}: {line.strip()}\n{diff.stdout}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    killed = int(stats["killed"]) + int(stats.get("timeout", 0))
+    total = int(stats["total"]) - int(stats.get("skipped", 0))
+    return {
+        "module": module,
+        "killed": killed,
+        "total": total,
+        "survived": int(stats["survived"]),
+        "no_tests": int(stats.get("no_tests", 0)),
+        "score": killed / total if total else 1.0,
+        "seconds": round(time.monotonic() - started),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", choices=[[], *MODULES], default=[])
+    parser.add_argument("--children", type=int, default=1)
+    parser.add_argument("--survivors", action="store_true", help="print each surviving mutant")
+    args = parser.parse_args()
+    names = args.modules or sorted(MODULES, key=lambda m: (ROOT / MODULES[m][0]).stat().st_size)
+    print(f"{'module':<14} {'killed':>7} {'total':>6} {'score':>7} {'time':>6}")
+    for name in names:
+        r = run(name, args.children, args.survivors)
+        if "error" in r:
+            print(f"{name:<14} mutmut failed:\n{r['error']}", flush=True)
+            continue
+        print(
+            f"{name:<14} {r['killed']:>7} {r['total']:>6} {r['score']:>7.1%} {r['seconds']:>5}s"
+            + (f"  ({r['no_tests']} not reached by the selected tests)" if r["no_tests"] else ""),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
