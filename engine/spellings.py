@@ -19,7 +19,7 @@ Everything here runs at build time; a message is matched against the keys in one
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, get_args
 
 import ahocorasick
 
@@ -27,7 +27,7 @@ from engine.normalize import normalize_word
 
 # Names a finding may carry in ``evasion``, from the generated keys above and from the
 # text-level views of engine.match (symbols, repeated or inserted characters, look-alikes).
-EVASIONS = (
+Evasion = Literal[
     "noise",
     "variant",
     "homophone",
@@ -38,7 +38,8 @@ EVASIONS = (
     "initials",
     "repeat",
     "insertion",
-)
+]
+EVASIONS: tuple[Evasion, ...] = get_args(Evasion)
 TABLE_EVASIONS = ("homophone", "homoglyph", "split_radical")  # sections of rules/evasions.yaml
 WORD_TAGS = ("boundary", "pinyin", "initials")  # markers a list word may carry
 

@@ -8,7 +8,7 @@ deny list used by the rules of ``categories`` (all deny lists when empty).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar, Literal, get_args
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -16,21 +16,10 @@ from engine.match import EVASIVE
 from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
 from engine.rule_types.context import Context
 from engine.rule_types.matcher import Span, merge_spans
+from engine.spellings import EVASIONS, Evasion
 from engine.verdict import Finding
 
-Evasion = Literal[
-    "noise",
-    "variant",
-    "homophone",
-    "homoglyph",
-    "split_radical",
-    "numeral",
-    "pinyin",
-    "initials",
-    "repeat",
-    "insertion",
-]
-_ALL: tuple[Evasion, ...] = get_args(Evasion)  # the names of engine.spellings.EVASIONS
+_ALL: tuple[Evasion, ...] = EVASIONS
 
 
 class ObfuscationSpec(RuleSpec):
