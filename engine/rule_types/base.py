@@ -85,6 +85,13 @@ def context_zones(zones: frozenset[str] | None) -> frozenset[str] | None:
     return None if zones is None else zones | {"signature"}
 
 
+def known_category(value: str) -> str:
+    """Return ``value`` if it is a category; otherwise raise the error YAML authors see."""
+    if value not in CATEGORIES:
+        raise ValueError(f"unknown category {value!r}. Known categories: {', '.join(CATEGORIES)}")
+    return value
+
+
 MessageTypeName = Literal["verification", "notification", "marketing"]
 _ALL_TYPES: tuple[MessageTypeName, ...] = ("verification", "notification", "marketing")
 
@@ -209,11 +216,7 @@ class RuleSpec(Strict):
     @field_validator("category")
     @classmethod
     def _known_category(cls, value: str) -> str:
-        if value not in CATEGORIES:
-            raise ValueError(
-                f"unknown category {value!r}. Known categories: {', '.join(CATEGORIES)}"
-            )
-        return value
+        return known_category(value)
 
     def meta(self, full_id: str) -> RuleMeta:
         """Build the runtime metadata for this rule."""

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from engine.message import MessageType
-from engine.rule_types.base import CATEGORIES, RuleMeta, Strict
+from engine.rule_types.base import RuleMeta, Strict, known_category
 from engine.rule_types.send_window import parse_hhmm
 from engine.verdict import Severity
 
@@ -47,11 +47,7 @@ class CheckBudgetSpec(Strict):
     @field_validator("category")
     @classmethod
     def _known_category(cls, value: str) -> str:
-        if value not in CATEGORIES:
-            raise ValueError(
-                f"unknown category {value!r}. Known categories: {', '.join(CATEGORIES)}"
-            )
-        return value
+        return known_category(value)
 
     def budget(self) -> CheckBudget:
         """The runtime budget."""
