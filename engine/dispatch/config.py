@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import time as dtime
 from pathlib import Path
 
-from engine.dispatch.outbox import DEFAULT_RETENTION_DAYS
+from engine.dispatch.outbox import DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS
 from engine.dispatch.secret import load_secret
 
 
@@ -60,6 +60,13 @@ class DispatchSettings:
         ttl = os.environ.get("XINSHI_APPROVAL_TTL") or "86400"
         if not ttl.isdigit() or int(ttl) <= 0:
             raise ValueError(f"XINSHI_APPROVAL_TTL={ttl!r}: write a number of seconds, e.g. 86400")
+        keep = os.environ.get("XINSHI_RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
+        if not keep.isdigit() or int(keep) < MIN_RETENTION_DAYS:
+            raise ValueError(
+                f"XINSHI_RETENTION_DAYS={keep!r}: send records must be kept at least "
+                f"{MIN_RETENTION_DAYS} days (5 months, MIIT Order 31); write a number of days "
+                f"from {MIN_RETENTION_DAYS}, e.g. the default {DEFAULT_RETENTION_DAYS}"
+            )
         return cls(
             data_dir=root,
             secret=load_secret(root, os.environ.get("XINSHI_DISPATCH_SECRET")),
@@ -67,5 +74,5 @@ class DispatchSettings:
             link_base=os.environ.get("XINSHI_LINK_BASE", "https://xinshi.cn").rstrip("/"),
             templates=Path(tpl) if tpl else None,
             marketing_hours=parse_hours(os.environ.get("XINSHI_MARKETING_HOURS", "08:00-21:00")),
-            retention_days=int(os.environ.get("XINSHI_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)),
+            retention_days=int(keep),
         )

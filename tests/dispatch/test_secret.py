@@ -90,6 +90,15 @@ def test_serve_refuses_a_bad_approval_lifetime(tmp_path: Path) -> None:
     assert line == "error: XINSHI_APPROVAL_TTL='1 day': write a number of seconds, e.g. 86400"
 
 
+@pytest.mark.parametrize("days", ["six months", "30"])
+def test_serve_refuses_a_retention_it_cannot_keep(tmp_path: Path, days: str) -> None:
+    line = _serve_error({"XINSHI_DATA_DIR": str(tmp_path), "XINSHI_RETENTION_DAYS": days})
+    assert line == (
+        f"error: XINSHI_RETENTION_DAYS={days!r}: send records must be kept at least 153 days "
+        "(5 months, MIIT Order 31); write a number of days from 153, e.g. the default 186"
+    )
+
+
 def test_load_secret_refuses_a_short_file(tmp_path: Path) -> None:
     (tmp_path / "approval.key").write_bytes(b"abc")
     with pytest.raises(SecretError, match="has 3 bytes; it needs at least 16"):
