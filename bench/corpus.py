@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from engine.rule_types.base import CATEGORIES
 
 HERE = Path(__file__).resolve().parent / "corpora"
@@ -20,6 +22,7 @@ SPLITS = ("dev", "frozen")
 MESSAGE_CORPORA = ("clean", "spam", "news")
 TYPES = ("verification", "notification", "marketing")
 LABELS = ("clean", "news", *CATEGORIES)
+RULESET_YAML = HERE.parent.parent / "rules" / "ruleset.yaml"
 
 
 class CorpusError(ValueError):
@@ -103,6 +106,12 @@ def load(split: str, corpus: str) -> list[Sample]:
             raise CorpusError(f"{where}: unknown label {label!r}. Use clean, news or a category")
         if typ not in TYPES:
             raise CorpusError(f"{where}: unknown type {typ!r}. Use one of {', '.join(TYPES)}")
+        industry = _str(obj, "industry", where, optional=True)
+        if industry is not None and industry not in industries():
+            raise CorpusError(
+                f"{where}: unknown industry {industry!r}. Use one of rules/ruleset.yaml's "
+                f"industries: {', '.join(industries())}"
+            )
         cats = _strs(obj, "categories", where)
         bad = [c for c in cats if c not in CATEGORIES]
         if bad:
@@ -116,7 +125,7 @@ def load(split: str, corpus: str) -> list[Sample]:
                 id=str(_str(obj, "id", where)),
                 text=str(_str(obj, "text", where)),
                 type=str(typ),
-                industry=_str(obj, "industry", where, optional=True),
+                industry=industry,
                 label=str(label),
                 categories=frozenset(cats),
                 note=str(_str(obj, "note", where)),
@@ -124,6 +133,18 @@ def load(split: str, corpus: str) -> list[Sample]:
             )
         )
     return out
+
+
+def industries() -> tuple[str, ...]:
+    """The industries the shipped ruleset knows (a message with another one cannot be checked)."""
+    global _INDUSTRIES
+    if _INDUSTRIES is None:
+        with RULESET_YAML.open(encoding="utf-8") as f:
+            _INDUSTRIES = tuple(yaml.safe_load(f)["industries"])
+    return _INDUSTRIES
+
+
+_INDUSTRIES: tuple[str, ...] | None = None
 
 
 def load_peers(split: str) -> list[PeerCase]:

@@ -105,6 +105,10 @@ def test_frozen_files_match_the_hashes_in_the_readme() -> None:
             '{"id": "x", "type": "marketing", "label": "clean", "categories": [], "note": "n"}',
             r"^clean\.jsonl:1: field 'text' must be a non-empty string$",
         ),
+        (
+            '{"id": "x", "text": "t", "type": "notification", "industry": "utility", "label": "clean", "categories": [], "note": "n"}',
+            r"^clean\.jsonl:1: unknown industry 'utility'\. Use one of rules/ruleset\.yaml's industries: retail, ",
+        ),
         ("{not json", r"^clean\.jsonl:1: not JSON"),
     ],
 )
