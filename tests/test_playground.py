@@ -342,3 +342,31 @@ def test_ab_page_shows_report_chart_and_srm_in_plain_words(
     page.select_option("#metric", "conversion")
     page.wait_for_function("() => location.search.includes('metric=conversion')")
     page.wait_for_selector("th:has-text('conversion 比率')")
+
+
+@pytest.mark.slow
+def test_api_docs_render_every_operation_offline(
+    site: Server, api: httpx.Client, browser: Any
+) -> None:
+    spec = api.get("/openapi.json")
+    assert spec.status_code == 200
+    operations = sum(len(ops) for ops in spec.json()["paths"].values())
+    context = browser.new_context()
+    elsewhere: list[str] = []
+
+    def only_this_server(route: Any) -> None:
+        if route.request.url.startswith(site.url):
+            route.continue_()
+        else:  # a CDN or any other host: the docs must not need it
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_server)
+    pg = context.new_page()
+    pg.goto(site.url + "/docs")
+    pg.wait_for_function(
+        f"() => document.querySelectorAll('.opblock').length === {operations}", timeout=30_000
+    )
+    assert pg.locator(".opblock-summary-path", has_text="/v1/check/batch").count() == 1
+    context.close()
+    assert elsewhere == []

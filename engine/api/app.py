@@ -18,6 +18,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.staticfiles import StaticFiles
 
 from engine.api import docs, metrics, pages
 from engine.api.ab_routes import AB, AB_LIST
@@ -47,6 +48,7 @@ from engine.verdict import Verdict
 
 log = logging.getLogger("xinshi.api")
 
+DOCS_ASSETS = "/docs/assets"
 CHECK, BATCH, RULES, RELOAD = "/v1/check", "/v1/check/batch", "/v1/rules", "/v1/rules/reload"
 ROUTES = frozenset(
     {CHECK, BATCH, RULES, RELOAD, AB, "/healthz", "/readyz", "/metrics", "/openapi.json"}
@@ -184,11 +186,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=openapi_key)
     async def openapi() -> Response:
-        return _json(app.openapi())
+        return _json(docs.with_components(app.openapi()))
 
     @app.get("/docs", include_in_schema=False, dependencies=openapi_key)
     async def swagger() -> Response:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=app.title,
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        )
+
+    # Swagger UI's files from a package, not a CDN: /docs works offline and from mainland China
+    app.mount(DOCS_ASSETS, StaticFiles(directory=docs.swagger_ui_dir()), name="docs-assets")
 
     app.include_router(ab_router, dependencies=[Depends(require(Scope.READ, "ab"))])
     app.include_router(playground_router)

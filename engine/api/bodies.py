@@ -95,7 +95,7 @@ CONVERSION = body(ConversionIn, {"message_id": "0192f3a4b5c6d7e8f9a0b1c2", "valu
 APPROVE = body(ApproveIn, {"template": "order_confirmed", "params": {"order": "1234567890"}})
 VARIANTS = body(VariantsIn, {"drafts": ["【信使商城】双11全场5折，拒收请回复R"]})
 
-_CALLBACK_ITEM = CallbackItem.model_json_schema()
+_CALLBACK_ITEM = docs.ref(CallbackItem)
 _CALLBACK = {"anyOf": [{"type": "array", "items": _CALLBACK_ITEM}, _CALLBACK_ITEM]}
 CALLBACK: dict[str, Any] = {
     "openapi_extra": {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -133,26 +135,40 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    """Replace each ``#/$defs/X`` reference by X itself (the models are not recursive)."""
-    if isinstance(node, dict):
-        ref = node.get("$ref", "")
-        if ref.startswith("#/$defs/"):
-            return _inline(defs[ref.rsplit("/", 1)[1]], defs)
-        return {k: _inline(v, defs) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_inline(v, defs) for v in node]
-    return node
+# Request-body models, named in components/schemas so generated clients get real class names
+# (MessageIn, not CheckOneV1CheckPostMessageIn). `with_components` adds them to the document.
+COMPONENTS: dict[str, dict[str, Any]] = {}
+_REF = "#/components/schemas/{model}"
+
+
+def ref(model: type[BaseModel]) -> dict[str, str]:
+    """A reference to ``model`` (and every model it nests) in components/schemas."""
+    schema = model.model_json_schema(ref_template=_REF)
+    COMPONENTS.update(schema.pop("$defs", {}))
+    COMPONENTS[model.__name__] = schema
+    return {"$ref": _REF.format(model=model.__name__)}
+
+
+def with_components(spec: dict[str, Any]) -> dict[str, Any]:
+    """Add the request-body models to an OpenAPI document (FastAPI knows only response ones)."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in COMPONENTS.items():
+        schemas.setdefault(name, schema)
+    return spec
+
+
+def swagger_ui_dir() -> Path:
+    """Swagger UI's JS and CSS as the fastapi-offline package ships them (kept up to date there)."""
+    spec = find_spec("fastapi_offline")
+    assert spec is not None and spec.origin is not None, "fastapi-offline is a core dependency"
+    return Path(spec.origin).parent / "static"
 
 
 def _body(model: type[BaseModel], examples: dict[str, Any]) -> dict[str, Any]:
-    # nested models are inlined: a reference into components/schemas would point at nothing
-    schema = model.model_json_schema()
-    schema = _inline(schema, schema.pop("$defs", {}))
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": schema, "examples": examples}},
+            "content": {"application/json": {"schema": ref(model), "examples": examples}},
         }
     }
 
