@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -38,3 +39,18 @@ def test_readme_demo_command_works() -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "demo messages" in r.stdout
+
+
+def test_readme_verdict_example_is_what_check_returns() -> None:
+    from engine import check, make_message
+
+    text = re.search(r'^    xinshi check "(.+?)"$', README, re.M)
+    block = re.search(r"### The verdict \(output contract\).*?```json\n(.*?)```", README, re.S)
+    assert text and block, "README lost its first check example or its verdict example"
+    shown = json.loads(block.group(1))
+    actual = check(make_message(text.group(1), id="m-1")).to_dict()
+    for key in ("ruleset_version", "ruleset_commit"):  # change with every rule edit
+        assert shown.pop(key) and actual.pop(key) is not None
+    assert shown == actual, "README's verdict example is stale; paste:\n" + json.dumps(
+        actual, ensure_ascii=False, indent=2
+    )
