@@ -149,3 +149,16 @@ def test_a_word_list_that_is_not_utf8(tmp_path: Path) -> None:
     assert _errors(root) == [
         f"{root / 'lists' / 'bad.txt'}: not UTF-8 text (invalid start byte). Save the file as UTF-8"
     ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["《广告法》第9条（见sms_rules.md §7）", "../shared/reference 第3节", "notes/rules.ipynb"],
+)
+def test_a_source_that_points_at_team_notes_is_refused(tmp_path: Path, source: str) -> None:
+    pack = "category: fraud\nrules:\n" + GOOD_RULE.replace("source: 测试", f"source: {source}")
+    errs = _errors(_rules_dir(tmp_path, pack))
+    assert len(errs) == 1
+    assert "demo.yaml:" in errs[0], errs  # file:line
+    assert "rule 'demo.demo': field 'source': refers to" in errs[0]
+    assert "a file users do not have. Name the law and article or the platform document" in errs[0]

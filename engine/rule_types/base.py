@@ -9,6 +9,7 @@ context in ``context``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -177,6 +178,9 @@ class RuleMeta:
         return True
 
 
+_NOTE_FILE = re.compile(r"[\w./-]{1,80}\.(?:md|ipynb)\b|\.\./shared", re.ASCII)
+
+
 class RuleSpec(Strict):
     """Fields common to every rule kind."""
 
@@ -217,6 +221,18 @@ class RuleSpec(Strict):
     @classmethod
     def _known_category(cls, value: str) -> str:
         return known_category(value)
+
+    @field_validator("source", "message", "suggestion")
+    @classmethod
+    def _stands_on_its_own(cls, value: str) -> str:
+        # users see these: a pointer into the team's notes ("见sms_rules.md §7") tells them nothing
+        note = _NOTE_FILE.search(value)
+        if note:
+            raise ValueError(
+                f"refers to {note.group(0)!r}, a file users do not have. Name the law and "
+                "article or the platform document itself (e.g. 《广告法》第9条)"
+            )
+        return value
 
     def meta(self, full_id: str) -> RuleMeta:
         """Build the runtime metadata for this rule."""
