@@ -127,3 +127,69 @@ def test_a_condition_may_run_from_the_signature_into_the_body() -> None:
     hit = [f for f in v.findings if f.rule_id == "refund_disclosure.refund_travel_hotel"]
     assert [(f.severity.value, f.start) for f in hit] == [("warn", 3)]
     assert v.verdict.value == "review"
+
+
+CONTEXT_PACK = """\
+category: fraud
+rules:
+  - id: quoted
+    kind: forbidden
+    severity: block
+    match: {words: [刷单]}
+    unless:
+      words: [警方提醒]
+      but_not: {words: [加微信]}
+    message: 刷单
+    suggestion: 删除
+    source: 测试
+    examples: {flag: [刷单日赚300], pass: [警方提醒：刷单是诈骗]}
+  - id: offered
+    kind: forbidden
+    severity: warn
+    category: absolute_claim
+    match: {words: [冠军]}
+    when:
+      words: [会员]
+      also: {words: [退订]}
+    message: 冠军
+    suggestion: 删除
+    source: 测试
+    examples: {flag: [会员专享冠军款。回T退订], pass: [马拉松冠军成绩为2小时07分]}
+"""
+
+
+@pytest.fixture(scope="module")
+def context_rules(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
+    root = tmp_path_factory.mktemp("ctx") / "rules"
+    (root / "packs").mkdir(parents=True)
+    (root / "lists").mkdir()
+    (root / "packs" / "demo.yaml").write_text(CONTEXT_PACK, encoding="utf-8")
+    return load_ruleset(root)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("兼职刷单日赚300", "demo.quoted"),
+        # a report excuses the quoted word, but not when the text also gives a private contact
+        ("警方提醒：刷单日赚300，加微信abc123", "demo.quoted"),
+        # the when context reads the opt-out footer (回T退订 says the text is marketing)
+        ("【信使商城】会员专享冠军款。回T退订", "demo.offered"),
+    ],
+)
+def test_context_conditions_that_hold_keep_the_finding(
+    context_rules: RuleSet, text: str, rule: str
+) -> None:
+    assert rule in [f.rule_id for f in check(text, context_rules).findings]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "警方提醒：刷单返利是诈骗，请勿轻信。",
+        "马拉松男子组冠军成绩为2小时07分。",
+        "【信使商城】会员专享冠军款。",  # when found, but its 'also' (退订) is not
+    ],
+)
+def test_context_conditions_that_fail_drop_the_finding(context_rules: RuleSet, text: str) -> None:
+    assert check(text, context_rules).findings == ()

@@ -82,8 +82,9 @@ DEFAULT_ZONES: dict[str, tuple[ZoneName, ...]] = {
 
 def context_zones(zones: frozenset[str] | None) -> frozenset[str] | None:
     """Zones a rule's ``when`` context reads: its own plus the signature, which says who
-    sends (【海岸花园】 makes 10分钟直达 a property claim) without being content itself."""
-    return None if zones is None else zones | {"signature"}
+    sends (【海岸花园】 makes 10分钟直达 a property claim), and the opt-out footer, which says
+    the text is marketing (回T退订), without either being content itself."""
+    return None if zones is None else zones | {"signature", "footer"}
 
 
 def known_category(value: str) -> str:

@@ -25,6 +25,11 @@ class MatcherSpec(Strict):
     allow: list[str] = Field(default_factory=list)  # phrases that excuse an overlapping hit
     whole_word: bool = False  # a word hit must align with jieba tokens
     original: bool = False  # patterns run on the original text instead of the folded view
+    # context conditions on the whole message (within the same zones): the matcher matches
+    # only if ``also`` finds something too and ``but_not`` finds nothing. A news report that
+    # quotes 刷单返利 is excused (unless: reporting words) but_not when it also offers a contact.
+    also: MatcherSpec | None = None
+    but_not: MatcherSpec | None = None
 
     @field_validator("patterns")
     @classmethod
@@ -56,7 +61,20 @@ class MatcherSpec(Strict):
         regexes = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
         combined = combine(patterns) if len(regexes) > 1 else (regexes or (None,))[0]
         gate = None if self.original or not regexes else build.gate(gate_for(patterns), origin)
-        return Matcher(deny, allow, combined, regexes, gate, self.whole_word, self.original, zones)
+        also = self.also.compile(build, origin, zones) if self.also else None
+        but_not = self.but_not.compile(build, origin, zones) if self.but_not else None
+        return Matcher(
+            deny,
+            allow,
+            combined,
+            regexes,
+            gate,
+            self.whole_word,
+            self.original,
+            zones,
+            also,
+            but_not,
+        )
 
 
 _PLAIN = re.compile(r"^[\w\u3400-\u9fff]+$")
@@ -100,6 +118,18 @@ class Matcher:
     whole_word: bool
     on_original: bool = False
     zones: frozenset[str] | None = None  # parts of the message whose matches count
+    also: Matcher | None = None  # must be found too (MatcherSpec.also)
+    but_not: Matcher | None = None  # must not be found (MatcherSpec.but_not)
+
+    def _context_holds(self, ctx: Context) -> bool:
+        """Tell whether the ``also``/``but_not`` conditions hold for the message."""
+        if self.also is not None and not self.also.found(ctx):
+            return False
+        return self.but_not is None or not self.but_not.found(ctx)
+
+    @property
+    def _plain(self) -> bool:
+        return self.also is None and self.but_not is None
 
     def inside(self, ctx: Context, spans: list[Span]) -> list[Span]:
         """The spans that lie inside the matcher's zones."""
@@ -146,11 +176,19 @@ class Matcher:
             out.extend(_new_span(Span, (h.orig_start, h.orig_end, h.evasion)) for h in hits)
         if self.zones is not None:
             out = self.inside(ctx, out)
+        if out and not self._plain and not self._context_holds(ctx):
+            return []
         return merge_spans(out) if len(out) > 1 else out
 
     def first(self, ctx: Context) -> Span | None:
         """The earliest match, or None (one combined search instead of every match)."""
-        if self.regex is None or self.list_ids or self.whole_word or self.zones is not None:
+        if (
+            self.regex is None
+            or self.list_ids
+            or self.whole_word
+            or self.zones is not None
+            or not self._plain
+        ):
             spans = self.spans(ctx)
             return spans[0] if spans else None
         if self.gate is not None and self.gate not in ctx.hits.gates:
@@ -163,7 +201,13 @@ class Matcher:
 
     def last_end(self, ctx: Context) -> Span | None:
         """The match that ends last, or None (one pass of the combined regex)."""
-        if self.regex is None or self.list_ids or self.whole_word or self.zones is not None:
+        if (
+            self.regex is None
+            or self.list_ids
+            or self.whole_word
+            or self.zones is not None
+            or not self._plain
+        ):
             spans = self.spans(ctx)
             return max(spans, key=lambda s: s.end) if spans else None
         if self.gate is not None and self.gate not in ctx.hits.gates:
@@ -181,6 +225,11 @@ class Matcher:
 
     def found(self, ctx: Context) -> bool:
         """Tell whether anything matches (cheaper than ``spans`` when it does)."""
+        if self._plain:
+            return self._found(ctx)
+        return self._found(ctx) and self._context_holds(ctx)
+
+    def _found(self, ctx: Context) -> bool:
         if self.zones is not None:
             return self._found_in_zones(ctx)
         if (
