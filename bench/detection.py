@@ -10,7 +10,10 @@ except signature, unsubscribe, length, format, send_window and template_type. Pe
 when exactly its expected words are found.
 
 Targets (issue #13): content recall >= 0.9 on spam classes, false alarms <= 1% on clean
-messages and <= 2% on news-like text. ``--misses`` lists the dev messages the rules get wrong;
+messages and <= 2% on news-like text. A false alarm is a content finding of severity warn or
+block on a clean or news-like message (it would be held or refused); info notes are counted
+apart. Rules that need the sender's own data (SENDER_DATA: the filed link domains) are not
+scored, and the lines under the table say how often they fired. ``--misses`` lists the dev messages the rules get wrong;
 it refuses the frozen split, whose text nobody who writes rules may see.
 """
 
@@ -36,6 +39,11 @@ NOT_CONTENT = frozenset(
 )
 CONTENT = tuple(c for c in CATEGORIES if c not in NOT_CONTENT)
 SEND_AT = "2026-12-02T10:00:00+08:00"  # a Wednesday morning: inside every send window
+# Rules whose answer depends on the sender's own data, which the corpora's senders never gave:
+# a finding made only of these is counted apart, not scored as a hit or a false alarm.
+SENDER_DATA = {
+    "link_policy.domain_not_allowlisted": "needs the sender's filed domains (lists/link_domains.txt)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +55,7 @@ class Result:
     warned: bool  # a content finding of severity warn or block (verdict review or block)
     content_block: bool  # a content finding of severity block
     blocked: bool  # the verdict is block, for any reason (signature and opt-out included)
+    sender_data: bool = False  # a finding only a sender-data rule made (not scored)
 
 
 def run(samples: list[Sample], ruleset: RuleSet | None) -> tuple[list[Result], float]:
@@ -58,11 +67,13 @@ def run(samples: list[Sample], ruleset: RuleSet | None) -> tuple[list[Result], f
         t0 = time.perf_counter()
         v = check(msg, ruleset)
         spent += time.perf_counter() - t0
-        content = [f for f in v.findings if f.category in CONTENT]
+        unscored = [f for f in v.findings if set(f.rule_ids) <= SENDER_DATA.keys()]
+        content = [f for f in v.findings if f.category in CONTENT and f not in unscored]
         found = frozenset(f.category for f in content)
         warned = any(f.severity is not Severity.INFO for f in content)
         content_block = any(f.severity is Severity.BLOCK for f in content)
-        out.append(Result(s, found, warned, content_block, v.verdict is Decision.BLOCK))
+        blocked = v.verdict is Decision.BLOCK
+        out.append(Result(s, found, warned, content_block, blocked, bool(unscored)))
     return out, spent
 
 
@@ -134,15 +145,27 @@ def summary(results: list[Result]) -> list[str]:
         blocked = sum(1 for r in part if r.blocked)
         cats = Counter(c for r in part for c in r.found)
         top = ", ".join(f"{c} {k}" for c, k in cats.most_common(8)) or "none"
+        # a false alarm holds or refuses a fine message: a content finding of warn or block
+        # (verdict review or block); an info note leaves the verdict allow and is counted apart
         lines += [
-            f"{label} ({n}): false alarm, any content finding {content} = {_ratio(content, n)} "
-            f"(target {target})",
-            f"  content finding of severity warn/block {warned} = {_ratio(warned, n)}; "
-            f"of severity block {cblock} = {_ratio(cblock, n)}; verdict block {blocked} = "
+            f"{label} ({n}): false alarm (content finding of severity warn/block) {warned} = "
+            f"{_ratio(warned, n)} (target {target})",
+            f"  of severity block {cblock} = {_ratio(cblock, n)}; any content finding, info "
+            f"notes included, {content} = {_ratio(content, n)}; verdict block {blocked} = "
             f"{_ratio(blocked, n)}"
             + (" (news is checked as unsigned marketing)" if label == "news" else ""),
-            f"  by category: {top}",
+            f"  by category (any severity): {top}",
         ]
+    for rule, why in SENDER_DATA.items():
+        hits = Counter(
+            r.sample.label if r.sample.label in ("clean", "news") else "spam"
+            for r in results
+            if r.sender_data
+        )
+        lines.append(
+            f"not scored: {rule} ({why}) fired on clean {hits['clean']}, news {hits['news']}, "
+            f"spam {hits['spam']}"
+        )
     return lines
 
 

@@ -19,6 +19,7 @@ from bench.corpus import (
     MESSAGE_CORPORA,
     SPLITS,
     CorpusError,
+    Sample,
     files,
     load,
     load_peers,
@@ -137,7 +138,10 @@ def test_detection_bench_prints_the_table_for_dev(capsys: pytest.CaptureFixture[
     assert out.startswith("Detection on the dev split: ")
     assert "contact_diversion" in out and "precision" in out
     assert re.search(r"^peer cases: \d+/\d+ pass$", out, re.M)
-    assert re.search(r"^clean \(\d+\): false alarm, any content finding \d+ = ", out, re.M)
+    assert re.search(
+        r"^clean \(\d+\): false alarm \(content finding of severity warn/block\) \d+ = ", out, re.M
+    )
+    assert re.search(r"^not scored: link_policy\.domain_not_allowlisted \(", out, re.M)
     assert re.search(r"^timing: \d+ messages in ", out, re.M)
 
 
@@ -146,3 +150,35 @@ def test_detection_bench_will_not_show_frozen_messages(capsys: pytest.CaptureFix
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == "--misses works on --split dev only: the frozen split is held out\n"
+
+
+def _sample(text: str, label: str, cats: frozenset[str] = frozenset()) -> Sample:
+    return Sample("t", text, "marketing", None, label, cats, "test", ())
+
+
+def test_a_false_alarm_is_a_warn_or_block_content_finding_and_sender_data_is_apart() -> None:
+    results, _ = detection.run(
+        [
+            # a link to a domain the sender never filed: the sender's data, not a false alarm
+            _sample(
+                "【京东】您的订单已发货，详情 https://item.jd.com/100.html 。拒收请回复R", "clean"
+            ),
+            # an absolute claim in a fine-looking promo: a false alarm of severity block
+            _sample("【信使商城】全场最低价，回T退订", "clean"),
+            _sample(
+                "【信使商城】兼职刷单日赚300元，详询微信abc12345，回T退订",
+                "fraud",
+                frozenset({"fraud", "contact_diversion"}),
+            ),
+        ],
+        None,
+    )
+    link, claim, scam = results
+    assert link.sender_data and not link.warned and "link_policy" not in link.found
+    assert claim.warned and claim.content_block and claim.found == {"absolute_claim"}
+    assert not claim.sender_data
+    assert {"fraud", "contact_diversion"} <= scam.found
+    lines = detection.summary(results)
+    assert "clean (2): false alarm (content finding of severity warn/block) 1 = 0.500" in lines[1]
+    assert lines[-1].startswith("not scored: link_policy.domain_not_allowlisted")
+    assert lines[-1].endswith("fired on clean 1, news 0, spam 0")
