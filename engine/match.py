@@ -216,7 +216,7 @@ class _Collector:
         self.gates: set[int] = set()
         self.pending: list[tuple[int, Hit]] = []  # hits of [boundary] words, checked last
         self.starts: list[int] | tuple[int, ...] | None = None  # skeleton -> original
-        self.mapped = False  # starts is built on the first word hit (gates need no map)
+        self.mapped = 0  # word hits so far: starts is built at the _MAP_AFTER-th
 
     def add(
         self,
@@ -229,10 +229,13 @@ class _Collector:
     ) -> None:
         """Record the hits of one key at skeleton span [start, end), if it is a real word."""
         norm = self.norm
-        if not self.mapped:
-            self.starts, self.mapped = norm.skeleton_starts(), True
-        m = self.starts
-        if m is None:
+        if self.mapped < _MAP_AFTER:
+            # the first few hits map by bisection; a message with many builds the full map
+            self.mapped += 1
+            if self.mapped == _MAP_AFTER:
+                self.starts = norm.skeleton_starts()
+            os, oe = norm.skeleton_span(start, end)
+        elif (m := self.starts) is None:
             os, oe = start, end
         else:
             os, oe = m[start], m[end - 1] + 1
@@ -292,6 +295,7 @@ class _Collector:
 
 
 _new_hit = tuple.__new__
+_MAP_AFTER = 8
 
 
 class Cover:
