@@ -185,9 +185,9 @@ def _numbers(text: str, labels: bool) -> list[Contact]:
 # The first two digits of every number ``classify`` accepts (86 for +86 numbers, 1x mobiles,
 # 400/800 hotlines, 0x landlines, 95xxx/96xxx hotlines) and the lengths it accepts: a stretch
 # of thousands of digits (1.1.1.…) is skipped without trying every cut.
-_PREFIXES = frozenset(["86", "40", "80", "95", "96", *(f"1{d}" for d in "3456789")] + [
-    f"0{d}" for d in "123456789"
-])
+_PREFIXES = frozenset(
+    ["86", "40", "80", "95", "96", *(f"1{d}" for d in "3456789")] + [f"0{d}" for d in "123456789"]
+)
 _LENGTHS = (5, 6, 10, 11, 12, 13)
 
 
