@@ -120,23 +120,24 @@ def find_contacts(text: str, norm: Normalized, labels: bool = True) -> list[Cont
     return out
 
 
-def _groups(chunk: str, offset: int) -> list[list[_Run]]:
-    """The digit runs of a candidate stretch, grouped when at most ``MAX_GAP`` separators
-    stand between them; only groups of at least 5 digits (shorter cannot be a contact)."""
+def _groups(chunk: str, offset: int) -> list[list[tuple[int, int]]]:
+    """The digit runs of a candidate stretch (text spans), grouped when at most ``MAX_GAP``
+    separators stand between them; only groups of at least 5 digits (shorter cannot be a
+    contact)."""
     spans: list[list[tuple[int, int]]] = []
     prev_end = -MAX_GAP - 1
     for m in _RUN.finditer(chunk):
         s, e = m.span()
         if spans and s - prev_end <= MAX_GAP:
-            spans[-1].append((s, e))
+            spans[-1].append((offset + s, offset + e))
         else:
-            spans.append([(s, e)])
+            spans.append([(offset + s, offset + e)])
         prev_end = e
-    groups = []
-    for group in spans:
-        if sum(e - s for s, e in group) >= 5:
-            groups.append([_run(chunk[s:e], offset + s) for s, e in group])
-    return groups
+    return [g for g in spans if g[-1][1] - g[0][0] >= 5 and _digit_count(g) >= 5]
+
+
+def _digit_count(group: list[tuple[int, int]]) -> int:
+    return sum(e - s for s, e in group)
 
 
 def _run(chars: str, start: int) -> _Run:
@@ -144,6 +145,10 @@ def _run(chars: str, start: int) -> _Run:
         return _Run(start, start + len(chars), chars, _NO_FORMS)
     forms = frozenset([f for c in chars if (f := _DIGITS[c][1]) is not None])
     return _Run(start, start + len(chars), chars.translate(_TO_ASCII), forms)
+
+
+def _runs(text: str, spans: list[tuple[int, int]]) -> list[_Run]:
+    return [_run(text[s:e], s) for s, e in spans]
 
 
 def _numbers(text: str, labels: bool) -> list[Contact]:
@@ -163,47 +168,70 @@ def _numbers(text: str, labels: bool) -> list[Contact]:
                 ):
                     out.append(Contact(kind, s, e, chunk, None))
                 continue
-            groups = [[_Run(s, e, chunk, _NO_FORMS)]]
+            groups = [[(s, e)]]
         else:
             groups = _groups(chunk, m.start())
         for group in groups:
-            label = _label(text, group[0].start) if labels else None
+            label = _label(text, group[0][0]) if labels else None
             if label is not None:
                 kind, start, variant = label
-                if sum(len(r.digits) for r in group) <= 20:
-                    out.append(_contact(kind, start, group, variant))
+                if _digit_count(group) <= 20:
+                    out.append(_contact(kind, start, _runs(text, group), variant))
                 continue
             out.extend(_split_numbers(text, group))
     return out
 
 
-def _split_numbers(text: str, group: list[_Run]) -> list[Contact]:
-    """Phone, landline and hotline numbers in a group, cut at separators when it holds more
-    than one (13812345678 13912345678)."""
+# The first two digits of every number ``classify`` accepts (86 for +86 numbers, 1x mobiles,
+# 400/800 hotlines, 0x landlines, 95xxx/96xxx hotlines) and the lengths it accepts: a stretch
+# of thousands of digits (1.1.1.…) is skipped without trying every cut.
+_PREFIXES = frozenset(
+    ["86", "40", "80", "95", "96", *(f"1{d}" for d in "3456789")] + [f"0{d}" for d in "123456789"]
+)
+_LENGTHS = (5, 6, 10, 11, 12, 13)
+
+
+def _split_numbers(text: str, group: list[tuple[int, int]]) -> list[Contact]:
+    """Phone, landline and hotline numbers in a group of digit runs (text spans), cut at
+    separators when it holds more than one (13812345678 13912345678).
+
+    From each run, the runs after it are joined while the number is at most 13 digits; the
+    longest join ``classify`` accepts wins, except that a phone or an 11+ digit number ends
+    the search. Only joins of an accepted length can be accepted, so only those are tried.
+    """
     out: list[Contact] = []
-    i = 0
-    while i < len(group):
-        digits = ""
+    digits = "".join(text[s:e] for s, e in group)
+    if not digits.isascii():
+        digits = digits.translate(_TO_ASCII)
+    ends: dict[int, int] = {}  # digits before the end of run j -> j
+    total = 0
+    for j, (s, e) in enumerate(group):
+        total += e - s
+        ends[total] = j
+    i, base, n = 0, 0, len(group)
+    while i < n:
         found = None
-        for j in range(i, len(group)):
-            digits += group[j].digits
-            if len(digits) > 13:
-                break
-            kind = classify(digits)
-            if kind is not None:
-                found = (j, kind)
-                if kind == "phone" or len(digits) >= 11:
-                    break
+        if digits[base : base + 2] in _PREFIXES:
+            for length in _LENGTHS:
+                j = ends.get(base + length, -1)
+                if j < 0:
+                    continue
+                kind = classify(digits[base : base + length])
+                if kind is not None:
+                    found = (j, kind, length)
+                    if kind == "phone" or length >= 11:
+                        break
         if found is None:
+            base += group[i][1] - group[i][0]
             i += 1
             continue
-        j, kind = found
-        runs = group[i : j + 1]
-        short_hotline = kind == "hotline" and sum(len(r.digits) for r in runs) < 10
-        if _standalone(text, runs[0].start, runs[-1].end) and (
-            not short_hotline or _dialled(text, runs[0].start)
+        j, kind, length = found
+        start, end = group[i][0], group[j][1]
+        if _standalone(text, start, end) and (
+            kind != "hotline" or length >= 10 or _dialled(text, start)
         ):
-            out.append(_contact(kind, runs[0].start, runs, False))
+            out.append(_contact(kind, start, _runs(text, group[i : j + 1]), False))
+        base += length
         i = j + 1
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import Field, field_validator
@@ -136,6 +137,9 @@ class Matcher:
         if self.zones is None or not spans:
             return spans
         allowed = ctx.zones.spans(self.zones)
+        if len(allowed) == 1:  # the usual case: the body alone, or the whole message
+            ((a, b),) = allowed
+            return [s for s in spans if a <= s[0] and s[1] <= b]
         return [s for s in spans if any(a <= s.start and s.end <= b for a, b in allowed)]
 
     def triggers(self) -> frozenset[int] | None:
@@ -282,16 +286,31 @@ class Matcher:
 
 
 def merge_spans(spans: list[Span]) -> list[Span]:
-    """Sort spans and merge overlapping ones (全网最低 + 最低价 -> 全网最低价)."""
+    """Sort spans and merge overlapping ones (全网最低 + 最低价 -> 全网最低价).
+
+    A merged span keeps the first evasion (in that order) of the spans it joins.
+    """
     if len(spans) < 2:
         return spans
-    spans.sort(key=lambda s: (s.start, -s.end))
-    out = [spans[0]]
-    for s in spans[1:]:
-        last = out[-1]
-        if s.start < last.end:
-            if s.end > last.end or (s.evasion and not last.evasion):
-                out[-1] = Span(last.start, max(last.end, s.end), last.evasion or s.evasion)
+    spans.sort(key=_span_order)
+    out: list[Span] = []
+    cur = spans[0]
+    cs, ce, cv = cur
+    changed = False
+    for s in islice(spans, 1, None):
+        start, end, evasion = s
+        if start < ce:
+            if end > ce or (evasion and not cv):
+                ce = end if end > ce else ce
+                cv = cv or evasion
+                changed = True
         else:
-            out.append(s)
+            out.append(_new_span(Span, (cs, ce, cv)) if changed else cur)
+            cur, changed = s, False
+            cs, ce, cv = s
+    out.append(_new_span(Span, (cs, ce, cv)) if changed else cur)
     return out
+
+
+def _span_order(s: Span) -> tuple[int, int]:
+    return (s[0], -s[1])

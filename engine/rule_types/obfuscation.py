@@ -20,6 +20,7 @@ from engine.spellings import EVASIONS, Evasion
 from engine.verdict import Finding
 
 _ALL: tuple[Evasion, ...] = EVASIONS
+_new_span = tuple.__new__  # Span without the NamedTuple constructor layer (hot loop)
 
 
 class ObfuscationSpec(RuleSpec):
@@ -51,9 +52,10 @@ class Obfuscation(Rule):
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report each disguised stretch of text once (overlapping hits merged)."""
+        evasions = self.evasions
         spans = [
-            Span(h.orig_start, h.orig_end, h.evasion)
+            _new_span(Span, (h.orig_start, h.orig_end, h.evasion))
             for h in ctx.hits.of(self.list_ids, ctx.global_allow)
-            if h.evasion in self.evasions
+            if h.evasion in evasions
         ]
         return [ctx.finding(self.meta, s.start, s.end, s.evasion) for s in merge_spans(spans)]

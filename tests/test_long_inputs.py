@@ -1,0 +1,112 @@
+"""Long adversarial inputs: the shortcuts that keep them fast (issue #12) open no evasion hole.
+
+A contact detail or a banned word written after thousands of junk characters is still found,
+with its span on the original text; numbers cut out of a long stretch of digits are the ones a
+digit-by-digit search finds; jieba's word boundaries over a shortened long ASCII run are the
+boundaries of the whole text.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from engine import check, make_message
+from engine.match import SEGMENTER
+from engine.normalize import normalize
+from engine.rule_types.contact_scan import classify, find_contacts
+from engine.ruleset import RuleSet
+
+FILLERS = [" ", ".", "1 ", "1.", "a-", "中", "，", "】", "中1", "蔻蔻"]
+
+# (tail written after the junk, rule that must flag it, characters its finding covers)
+TAILS = [
+    ("13812345678", "contact_diversion.mobile_number", "13812345678"),
+    ("138-1234-5678", "contact_diversion.mobile_number", "138-1234-5678"),
+    ("一三八一二三四五六七八", "contact_diversion.disguised_number", "一三八一二三四五六七八"),
+    ("QQ：123456789", "contact_diversion.private_account", "QQ：123456789"),
+    ("加微信abc12345", "contact_diversion.private_account", "加微信abc12345"),
+    ("全网最低价", "absolute_claim.superlative", "全网最低价"),
+    ("赌博网站", "gambling.gambling_terms", "赌博"),
+]
+
+
+@pytest.mark.parametrize("filler", FILLERS)
+@pytest.mark.parametrize(("tail", "rule", "span"), TAILS)
+def test_a_detail_after_5000_junk_characters_is_still_found(
+    ruleset: RuleSet, filler: str, tail: str, rule: str, span: str
+) -> None:
+    junk = (filler * 5000)[:5000]
+    if filler[-1].isdigit() and tail[0].isdigit():
+        junk += "。"  # a digit run glued to the number makes one longer number, not a phone
+    text = junk + "，" + tail
+    verdict = check(make_message(text, type="marketing"), ruleset)
+    mine = [f for f in verdict.findings if rule in f.rule_ids]
+    assert mine, f"{rule} missed {tail!r} after 5,000×{filler!r}"
+    at = text.index(span, len(junk))
+    # its finding covers the tail (or a finding it merged into does: length.max's span
+    # starts at character 500)
+    assert any(f.start <= at and at + len(span) <= f.end for f in mine), [
+        (f.rule_id, f.start, f.end) for f in mine
+    ]
+
+
+def test_every_phone_in_a_long_list_of_numbers_is_found() -> None:
+    numbers = [f"13{d}{n:08d}" for d, n in zip("3456789" * 30, range(100, 310), strict=False)]
+    text = "，".join(" ".join(numbers[i : i + 3]) for i in range(0, len(numbers), 3))
+    found = find_contacts(text, normalize(text))
+    assert [c.value for c in found] == numbers
+    assert all(text[c.start : c.end] == c.value for c in found)
+
+
+def test_numbers_inside_a_long_digit_stretch_are_those_a_cut_by_cut_search_finds() -> None:
+    # A reference that tries every cut, as the contact scan did before it skipped the cuts
+    # classify cannot accept: same contacts on random stretches of digits and separators.
+    rng = random.Random(12)
+    for _ in range(300):
+        runs = ["".join(rng.choice("0134589") for _ in range(rng.randint(1, 6))) for _ in range(40)]
+        text = "。" + " ".join(runs) + "。"
+        got = [(c.start, c.end, c.value) for c in find_contacts(text, normalize(text), False)]
+        assert got == _every_cut(text, runs)
+
+
+def _every_cut(text: str, runs: list[str]) -> list[tuple[int, int, str]]:
+    starts, pos = [], 1
+    for r in runs:
+        starts.append(pos)
+        pos += len(r) + 1
+    out, i = [], 0
+    while i < len(runs):
+        digits, found = "", None
+        for j in range(i, len(runs)):
+            digits += runs[j]
+            if len(digits) > 13:
+                break
+            kind = classify(digits)
+            if kind is not None:
+                found = (j, kind, digits)
+                if kind == "phone" or len(digits) >= 11:
+                    break
+        if found is None:
+            i += 1
+            continue
+        j, kind, digits = found
+        if kind != "hotline" or len(digits) >= 10:  # no phone word before: no short hotline
+            out.append((starts[i], starts[j] + len(runs[j]), digits))
+        i = j + 1
+    return out
+
+
+def test_word_boundaries_over_a_long_ascii_run_are_those_of_the_whole_text() -> None:
+    SEGMENTER.boundaries("预热")  # load jieba
+    tok = SEGMENTER._tok
+    pieces = ["最低", "价格", "1" * 300, "ab" * 90, "江南style", "4s店", "1号店", "中", "x"]
+    rng = random.Random(5)
+    for _ in range(200):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        whole, pos = {0}, 0
+        for piece in tok.lcut(text, HMM=False):
+            pos += len(piece)
+            whole.add(pos)
+        assert SEGMENTER.boundaries(text) == whole, text[:60]
