@@ -40,7 +40,7 @@ def test_a_detail_after_5000_junk_characters_is_still_found(
     junk = (filler * 5000)[:5000]
     if filler[-1].isdigit() and tail[0].isdigit():
         junk += "。"  # a digit run glued to the number makes one longer number, not a phone
-    text = junk + "，" + tail
+    text = "【信使商城】" + junk + "，" + tail  # a signed ad: claims count in advertisements
     verdict = check(make_message(text, type="marketing"), ruleset)
     mine = [f for f in verdict.findings if rule in f.rule_ids]
     assert mine, f"{rule} missed {tail!r} after 5,000×{filler!r}"
