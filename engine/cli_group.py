@@ -59,9 +59,7 @@ class LazyGroup(TyperGroup):
         finally:
             self._listing = False
 
-    def resolve_command(
-        self, ctx: Any, args: list[str]
-    ) -> tuple[str | None, Any, list[str]]:
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
         self._running = args[0] if args else None
         return super().resolve_command(ctx, args)
 

@@ -30,14 +30,24 @@ import sys
 _BLOCKED = set(os.environ.get("XINSHI_TEST_BLOCK", "").split(","))
 
 
-class _NotInstalled:
+class _Hide:
+    # a finder that finds nothing for the blocked packages: as if not installed
+    # (importlib.util.find_spec answers None, import raises ModuleNotFoundError)
+
+    def __init__(self, inner):
+        self._inner = inner
+
     def find_spec(self, name, path=None, target=None):
         if name.partition(".")[0] in _BLOCKED:
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
+            return None
+        find = getattr(self._inner, "find_spec", None)
+        return None if find is None else find(name, path, target)
+
+    def __getattr__(self, attr):
+        return getattr(self._inner, attr)
 
 
-sys.meta_path.insert(0, _NotInstalled())
+sys.meta_path[:] = [_Hide(f) for f in sys.meta_path]
 """
 
 
