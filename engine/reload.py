@@ -81,7 +81,7 @@ class RulesetHolder:
         from engine.ruleset import cache, git_commit
 
         hit = cache.load(snap, cache.cache_key(snap), validated=True)
-        return None if hit is None else replace(hit, commit=git_commit(snap.root))
+        return None if hit is None else replace(hit, root=snap.root, commit=git_commit(snap.root))
 
     def _remember(self, snap: Snapshot, ruleset: RuleSet) -> None:
         if self.require_examples:

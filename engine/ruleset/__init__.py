@@ -149,7 +149,7 @@ def _load_cached(snap: Snapshot) -> RuleSet:
     key = cache.cache_key(snap)
     hit = cache.load(snap, key)  # validated or not: `check` needs a compiled ruleset only
     if hit is not None:  # the git state is not in the bytes: ask git again
-        return replace(hit, commit=git_commit(snap.root))
+        return replace(hit, root=snap.root, commit=git_commit(snap.root))
     ruleset = compile_rules(read_rules(snap.root, snap))
     cache.store(ruleset, key)
     return ruleset
