@@ -56,6 +56,7 @@ LazyGroup.subcommands = {
 
 app = typer.Typer(
     cls=LazyGroup,
+    rich_markup_mode=None,  # plain help: rich's help renderer costs more than the rest of --help
     help="Xinshi (信使): pre-send compliance checks for Chinese SMS.",
     no_args_is_help=True,
     add_completion=False,
