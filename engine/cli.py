@@ -81,7 +81,7 @@ def _main(
         ),
     ] = False,
 ) -> None:
-    pass
+    del version  # handled, eagerly, by _version
 
 
 EXIT_ALLOW, EXIT_BLOCK, EXIT_REVIEW = 0, 1, 3  # 2: usage error (engine.usage)
