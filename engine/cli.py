@@ -8,38 +8,81 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
-import orjson
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from engine.ab_cli import ab_app
-from engine.check import check
-from engine.dispatch_cli import dispatch_app
-from engine.message import MessageError, MessageIn, make_message
-from engine.rules_cli import rules_app
-from engine.ruleset import RuleSet, RulesetError
-from engine.score_cli import model_app, variants_cmd
-from engine.usage import EXIT_USAGE, load_rules_or_exit, usage_error
-from engine.verdict import Decision, Verdict
+from engine.cli_group import LazyGroup, Subcommand
+from engine.usage import EXIT_USAGE, usage_error
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from engine.ruleset import RuleSet
+    from engine.verdict import Verdict
+
+# Subcommands load their modules (and DuckDB, SciPy, phonenumbers ...) only when they run:
+# `xinshi check` and `xinshi --help` start in a blink. Help lines are written here so that
+# `xinshi --help` imports none of them (tests/test_cli_startup.py keeps them in step).
+LazyGroup.subcommands = {
+    "rules": Subcommand(
+        "engine.rules_cli", "rules_app", "Check, test, document and compare rule files."
+    ),
+    "model": Subcommand(
+        "engine.score_cli",
+        "model_app",
+        "Engagement model: train on events or the simulator.",
+        "score",
+    ),
+    "variants": Subcommand(
+        "engine.score_cli",
+        "variants_cmd",
+        "Rank drafts by predicted click rate, with verdict, segments and cost; mark the best.",
+    ),
+    "ab": Subcommand(
+        "engine.ab_cli",
+        "ab_app",
+        "A/B analysis of send events (DuckDB store in $XINSHI_DATA, default ./data).",
+        "ab",
+    ),
+    "dispatch": Subcommand(
+        "engine.dispatch_cli",
+        "dispatch_app",
+        "Send approved messages: outbox, worker, fake provider.",
+        "dispatch",
+    ),
+}
 
 app = typer.Typer(
+    cls=LazyGroup,
+    rich_markup_mode=None,  # plain help: rich's help renderer costs more than the rest of --help
     help="Xinshi (信使): pre-send compliance checks for Chinese SMS.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(rules_app, name="rules")
-app.add_typer(model_app, name="model")
-app.command("variants")(variants_cmd)
-app.add_typer(ab_app, name="ab")
-app.add_typer(dispatch_app, name="dispatch")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from engine.cli_group import version_line
+
+        sys.stdout.write(version_line() + "\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    del version  # handled, eagerly, by _version
+
 
 EXIT_ALLOW, EXIT_BLOCK, EXIT_REVIEW = 0, 1, 3  # 2: usage error (engine.usage)
 _STYLE = {"block": "bold white on red", "warn": "black on yellow", "info": "black on cyan"}
@@ -74,6 +117,12 @@ def check_cmd(
     rules: RulesOpt = None,
 ) -> None:
     """Check messages: allowed, needs review, or blocked — and why."""
+    import orjson
+
+    from engine.check import check
+    from engine.message import MessageError, make_message
+    from engine.usage import load_rules_or_exit
+
     if (text is not None) + (jsonl is not None) + demo != 1:
         raise usage_error(
             "give exactly one of TEXT, --jsonl FILE or --demo. "
@@ -96,11 +145,15 @@ def check_cmd(
             orjson.dumps(verdict.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
         )
     else:
+        from rich.console import Console
+
         render(Console(), text, verdict)
     raise typer.Exit(_exit_code([verdict]))
 
 
 def _exit_code(verdicts: Iterable[Verdict]) -> int:
+    from engine.verdict import Decision
+
     decisions = {v.verdict for v in verdicts}
     if Decision.BLOCK in decisions:
         return EXIT_BLOCK
@@ -117,6 +170,10 @@ def _open(path: str) -> BinaryIO:
 
 
 def _check_jsonl(path: str, ruleset: RuleSet) -> int:
+    import orjson
+
+    from engine.verdict import Verdict
+
     out = sys.stdout
     verdicts: list[Verdict] = []
     had_error = False
@@ -151,6 +208,12 @@ def _iter_jsonl(
 
 
 def _check_line(line: str, ruleset: RuleSet) -> Verdict | dict[str, Any]:
+    import orjson
+    from pydantic import ValidationError
+
+    from engine.check import check
+    from engine.message import MessageError, MessageIn
+
     try:
         data = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
@@ -178,6 +241,16 @@ def _error(mid: str | None, code: str, message: str, field: str | None) -> dict[
 
 
 def _check_demo(ruleset: RuleSet) -> None:
+    from importlib import resources
+
+    import orjson
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from engine.check import check
+    from engine.message import MessageIn
+
     console = Console()
     data = resources.files("engine").joinpath("data/demo.jsonl").read_text(encoding="utf-8")
     rows = []
@@ -207,6 +280,8 @@ def _check_demo(ruleset: RuleSet) -> None:
 
 def render(console: Console, text: str, verdict: Verdict) -> None:
     """Print the message with findings highlighted, then one line per finding."""
+    from rich.text import Text
+
     body = Text(text)
     for f in sorted(
         verdict.findings, key=lambda f: (f.severity.value != "info", f.severity.value == "block")
@@ -253,6 +328,7 @@ def serve(
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     from engine.api import create_app
     from engine.api.server import run
+    from engine.ruleset import RulesetError
 
     try:
         app_ = create_app()  # rules, dispatch settings and secret read once, before the fork

@@ -287,10 +287,19 @@ def _char_class(cps: list[int]) -> str:
     return "".join(parts)
 
 
+_PRIMED: list[_Tables] = []  # tables unpickled by engine.ruleset.cache, used if not built yet
+
+
 @lru_cache(maxsize=1)
 def tables() -> _Tables:
     """Return the process-wide translate tables (built on first use, ~0.2 s)."""
-    return _Tables()
+    return _PRIMED[0] if _PRIMED else _Tables()
+
+
+def prime_tables(cached: object) -> None:
+    """Use tables a cache unpickled instead of building them (ignored once built)."""
+    if isinstance(cached, _Tables) and not _PRIMED and tables.cache_info().currsize == 0:
+        _PRIMED.append(cached)
 
 
 def fold_char(ch: str) -> str:

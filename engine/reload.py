@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -60,9 +60,12 @@ class RulesetHolder:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()  # one reload at a time; readers never wait
         self.snapshot = take(self.root)
-        ruleset, errors = self._build(self.snapshot)
-        if ruleset is None or errors:
-            raise RulesetError(errors_or_default(errors))
+        ruleset = self._cached(self.snapshot)
+        if ruleset is None:
+            ruleset, errors = self._build(self.snapshot)
+            if ruleset is None or errors:
+                raise RulesetError(errors_or_default(errors))
+            self._remember(self.snapshot, ruleset)
         self.ruleset: RuleSet = ruleset
         self.status = ReloadStatus(True, _now(), ruleset.version, ruleset.commit)
         self.loaded_at = self.status.attempted_at
@@ -70,6 +73,21 @@ class RulesetHolder:
     def after_fork(self) -> None:
         """Forget a lock another thread of the parent may have held when the process forked."""
         self._lock = threading.Lock()
+
+    def _cached(self, snap: Snapshot) -> RuleSet | None:
+        """These bytes, compiled and validated by an earlier start (engine.ruleset.cache)."""
+        if not self.require_examples:
+            return None
+        from engine.ruleset import cache, git_commit
+
+        hit = cache.load(snap, cache.cache_key(snap), validated=True)
+        return None if hit is None else replace(hit, root=snap.root, commit=git_commit(snap.root))
+
+    def _remember(self, snap: Snapshot, ruleset: RuleSet) -> None:
+        if self.require_examples:
+            from engine.ruleset import cache
+
+            cache.store(ruleset, cache.cache_key(snap), validated=True)
 
     def _build(self, snap: Snapshot) -> tuple[RuleSet | None, list[RuleFileError]]:
         ruleset, errors = validate_rules(snapshot=snap)

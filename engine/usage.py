@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from engine.ruleset import RuleSet, RulesetError, load_ruleset
+if TYPE_CHECKING:
+    from engine.ruleset import RuleSet
 
 EXIT_USAGE = 2
 
@@ -19,8 +21,11 @@ def usage_error(message: str) -> typer.Exit:
 
 
 def load_rules_or_exit(rules: Path | None) -> RuleSet:
-    """Load a rules directory; on errors print every one of them and exit 2."""
+    """Load a rules directory (through the compiled-ruleset cache); on errors print every one
+    of them and exit 2."""
+    from engine.ruleset import RulesetError, load_ruleset
+
     try:
-        return load_ruleset(rules)
+        return load_ruleset(rules, cached=True)
     except RulesetError as exc:
         raise usage_error(str(exc)) from None

@@ -12,16 +12,23 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from engine.abtest.report import METRICS, Report, report
-from engine.abtest.store import StoreError, connect, data_dir, db_path, experiments
 from engine.api.limits import error_body
+from engine.extras import install_hint
+
+if TYPE_CHECKING:
+    from engine.abtest.report import Report
+
+# DuckDB and SciPy load on the first A/B request, not at server start; without the 'ab'
+# extra every route here answers 501 with the command that installs it.
 
 AB, AB_LIST, AB_CHART = "/v1/ab/{experiment}", "/v1/ab", "/v1/ab/{experiment}/chart.png"
 
@@ -32,7 +39,16 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> Re
     return Response(error_body(code, message, field), status, media_type="application/json")
 
 
+def _missing(exc: ImportError) -> Response:
+    message = f"A/B analysis needs the 'ab' extra ({exc.name} is not installed): " + (
+        install_hint("ab")
+    )
+    return _error(501, "extra_missing", message)
+
+
 def _bad_metric(metric: str) -> Response | None:
+    from engine.abtest.report import METRICS
+
     if metric in METRICS:
         return None
     message = f"unknown metric {metric!r}; one of {', '.join(METRICS)}"
@@ -41,6 +57,9 @@ def _bad_metric(metric: str) -> Response | None:
 
 def _load(experiment: str, metric: str) -> Report | Response:
     """The experiment's report, or the 404 that says why there is none."""
+    from engine.abtest.report import report
+    from engine.abtest.store import StoreError, connect, data_dir, experiments
+
     try:
         con = connect(read_only=True)
     except StoreError:
@@ -64,11 +83,23 @@ def _report(experiment: str, metric: str) -> Response:
 @router.get(AB, summary="A/B report for one experiment")
 async def ab_report(experiment: str, metric: str = "click") -> Response:
     """Return the experiment's report: variants, comparisons, SRM, segments, send-time heatmap."""
-    bad = _bad_metric(metric)
-    return bad if bad is not None else await run_in_threadpool(_report, experiment, metric)
+    return await run_in_threadpool(_guarded, _report, experiment, metric)
+
+
+def _guarded(build: Callable[[str, str], Response], experiment: str, metric: str) -> Response:
+    """Check the metric, then build; a missing 'ab' extra is a 501 naming it."""
+    try:
+        bad = _bad_metric(metric)
+        return bad if bad is not None else build(experiment, metric)
+    except ImportError as exc:
+        return _missing(exc)
 
 
 def _list() -> Response:
+    try:
+        from engine.abtest.store import StoreError, connect, experiments
+    except ImportError as exc:
+        return _missing(exc)
     try:
         con = connect(read_only=True)
     except StoreError:
@@ -95,6 +126,8 @@ _RENDER = threading.Lock()
 
 def _data_version() -> tuple[int, ...]:
     """Size and mtime of the store and its write-ahead log: they change with every ingest."""
+    from engine.abtest.store import db_path
+
     out: list[int] = []
     path = db_path()
     for p in (path, path.with_name(path.name + ".wal")):
@@ -109,6 +142,7 @@ def _data_version() -> tuple[int, ...]:
 
 def _chart(experiment: str, metric: str) -> Response:
     from engine.abtest.plot import write_png  # matplotlib loads only when a chart is asked for
+    from engine.abtest.store import data_dir
 
     key = (str(data_dir().resolve()), experiment, metric, _data_version())
     with _RENDER:
@@ -132,5 +166,4 @@ def _chart(experiment: str, metric: str) -> Response:
 @router.get(AB_CHART, summary="A/B charts (PNG): rates with intervals, send-time heatmap")
 async def ab_chart(experiment: str, metric: str = "click") -> Response:
     """Return the report's two charts as one PNG."""
-    bad = _bad_metric(metric)
-    return bad if bad is not None else await run_in_threadpool(_chart, experiment, metric)
+    return await run_in_threadpool(_guarded, _chart, experiment, metric)

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import Response
@@ -24,7 +24,6 @@ from engine.api import docs, metrics, pages
 from engine.api.ab_routes import AB, AB_LIST
 from engine.api.ab_routes import router as ab_router
 from engine.api.auth import Scope, require
-from engine.api.dispatch_routes import dispatch_router
 from engine.api.limits import BodyLimit
 from engine.api.logs import install as install_log_masking
 from engine.api.playground_routes import CATALOG, VARIANTS
@@ -40,6 +39,7 @@ from engine.api.settings import Settings
 from engine.api.storage import StorageGuard
 from engine.check import check
 from engine.dispatch.config import DispatchSettings
+from engine.extras import missing_extras, missing_message
 from engine.message import MessageError
 from engine.reload import RulesetHolder
 from engine.ruleset import RuleSet, default_rules_dir
@@ -162,6 +162,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> Response:
         return _json({"status": "ok"})
 
+    missing = missing_extras()
+
     @app.get("/readyz", summary="Readiness: rules loaded, storage writable", **docs.HEALTH)
     async def readyz() -> Response:
         version = holder.ruleset.version  # what this worker serves
@@ -171,7 +173,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             error = {"code": "storage_unavailable", "message": down, "field": None}
             body = {"status": "unavailable", "ruleset_version": version, **workers, "error": error}
             return _json(body, 503)
-        return _json({"status": "ready", "ruleset_version": version, **workers})
+        body = {"status": "ready", "ruleset_version": version, **workers}
+        if missing:  # features this install leaves out; their routes answer 501
+            body["missing_extras"] = missing
+        return _json(body)
 
     @app.get(
         "/metrics",
@@ -205,11 +210,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(playground_router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files(), name="static")
-    app.include_router(dispatch_router(holder, settings, dispatch_settings, storage))
+    try:  # the 'dispatch' extra (phonenumbers, aiohttp, ...) may not be installed
+        from engine.api.dispatch_routes import dispatch_router
+
+        app.include_router(dispatch_router(holder, settings, dispatch_settings, storage))
+    except ImportError as exc:
+        message = missing_message(exc, "dispatch")
+        if message is None:
+            raise
+        log.info("dispatch routes answer 501: %s", message)
+        app.include_router(_missing_extra_router(DISPATCH_PATHS, message))
     limits = {BATCH: settings.max_batch_body_bytes}
     app.add_middleware(BodyLimit, limit_for=lambda path: limits.get(path, settings.max_body_bytes))
     app.add_middleware(metrics.RequestMetrics, routes=ROUTES)
     return app
+
+
+# the dispatch routes (engine.api.dispatch_routes), answered with 501 without the extra
+DISPATCH_PATHS = (
+    "/v1/approvals",
+    "/v1/messages",
+    "/v1/messages/{message_id}",
+    "/v1/conversions",
+    "/v1/dispatch/{rest:path}",
+    "/r/{code}",
+)
+
+
+def _missing_extra_router(paths: tuple[str, ...], message: str) -> APIRouter:
+    """Routes that answer 501 ``extra_missing`` with ``message`` (which names the extra)."""
+    router = APIRouter()
+
+    async def missing() -> Response:
+        return _error(ApiError(501, "extra_missing", message))
+
+    for path in paths:
+        router.add_api_route(
+            path, missing, methods=["GET", "POST"], include_in_schema=False, response_model=None
+        )
+    return router
 
 
 def _check_all(

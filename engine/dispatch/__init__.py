@@ -12,13 +12,50 @@ Errors raised to callers::
 
 from __future__ import annotations
 
-from engine.dispatch.approval import ApprovalError, approve, verify
-from engine.dispatch.config import DispatchSettings
-from engine.dispatch.intake import Intake, IntakeError, SendRequest
-from engine.dispatch.message import Lane, OutboxRow, Outcome, Status
-from engine.dispatch.outbox import Outbox, OutboxError
-from engine.dispatch.phone import PhoneError, normalize_cn
-from engine.dispatch.templates import TemplateBook, TemplateError, load_templates
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.dispatch.approval import ApprovalError, approve, verify
+    from engine.dispatch.config import DispatchSettings
+    from engine.dispatch.intake import Intake, IntakeError, SendRequest
+    from engine.dispatch.message import Lane, OutboxRow, Outcome, Status
+    from engine.dispatch.outbox import Outbox, OutboxError
+    from engine.dispatch.phone import PhoneError, normalize_cn
+    from engine.dispatch.templates import TemplateBook, TemplateError, load_templates
+
+# Loaded on first use: the HTTP API reads DispatchSettings (standard library only) without
+# the 'dispatch' extra's phonenumbers and aiohttp being installed.
+_HOME = {
+    "ApprovalError": "approval",
+    "approve": "approval",
+    "verify": "approval",
+    "DispatchSettings": "config",
+    "Intake": "intake",
+    "IntakeError": "intake",
+    "SendRequest": "intake",
+    "Lane": "message",
+    "OutboxRow": "message",
+    "Outcome": "message",
+    "Status": "message",
+    "Outbox": "outbox",
+    "OutboxError": "outbox",
+    "PhoneError": "phone",
+    "normalize_cn": "phone",
+    "TemplateBook": "templates",
+    "TemplateError": "templates",
+    "load_templates": "templates",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'engine.dispatch' has no attribute {name!r}")
+    value = getattr(import_module(f"engine.dispatch.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ApprovalError",

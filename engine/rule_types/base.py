@@ -109,7 +109,9 @@ class BuildError(ValueError):
 class Strict(BaseModel):
     """Base of every YAML model: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # defer_build: schemas are built on first validation; a start from the ruleset cache
+    # unpickles specs and never validates one
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Example(Strict):

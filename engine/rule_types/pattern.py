@@ -50,10 +50,21 @@ def price_per_day_below(m: re.Match[str], threshold: float) -> bool:
     return float(price) / int(days) < threshold
 
 
+def luhn_match(m: re.Match[str], _: float) -> bool:
+    """Tell whether a match's digits pass the Luhn check."""
+    return luhn(_alnum(m.group(0)))
+
+
+def cn_id_match(m: re.Match[str], _: float) -> bool:
+    """Tell whether a match is an ID number with a valid check character."""
+    return cn_id(_alnum(m.group(0)))
+
+
+# named functions, not lambdas: a compiled ruleset is pickled (engine.ruleset.cache)
 Validator = Callable[[re.Match[str], float], bool]
 VALIDATORS: dict[str, Validator] = {
-    "luhn": lambda m, _: luhn(_alnum(m.group(0))),
-    "cn_id": lambda m, _: cn_id(_alnum(m.group(0))),
+    "luhn": luhn_match,
+    "cn_id": cn_id_match,
     "price_per_day_below": price_per_day_below,
 }
 

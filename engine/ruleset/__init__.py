@@ -126,15 +126,33 @@ def load_ruleset(
     root: Path | str | None = None,
     extra_lists: dict[str, list[str]] | None = None,
     snapshot: Snapshot | None = None,
+    cached: bool = False,
 ) -> RuleSet:
     """Read, validate and compile a rules directory. Raises RulesetError listing every error.
 
     ``extra_lists`` adds word lists by name (used by benchmarks to load a large list);
-    ``snapshot`` compiles bytes already read instead of reading ``root``.
+    ``snapshot`` compiles bytes already read instead of reading ``root``; ``cached`` reuses
+    the ruleset compiled from these very bytes by an earlier process (engine.ruleset.cache).
     """
-    path = snapshot.root if snapshot is not None else root
-    files = read_rules(Path(path) if path is not None else default_rules_dir(), snapshot)
-    return compile_rules(files, extra_lists)
+    where = snapshot.root if snapshot is not None else root
+    path = Path(where) if where is not None else default_rules_dir()
+    if cached and extra_lists is None and (snapshot is not None or path.is_dir()):
+        return _load_cached(snapshot if snapshot is not None else take(path))
+    return compile_rules(read_rules(path, snapshot), extra_lists)
+
+
+def _load_cached(snap: Snapshot) -> RuleSet:
+    from dataclasses import replace
+
+    from engine.ruleset import cache
+
+    key = cache.cache_key(snap)
+    hit = cache.load(snap, key)  # validated or not: `check` needs a compiled ruleset only
+    if hit is not None:  # the git state is not in the bytes: ask git again
+        return replace(hit, root=snap.root, commit=git_commit(snap.root))
+    ruleset = compile_rules(read_rules(snap.root, snap))
+    cache.store(ruleset, key)
+    return ruleset
 
 
 def validate_rules(

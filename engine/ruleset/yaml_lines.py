@@ -12,9 +12,18 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlDocument:
-    """A parsed YAML file: plain data plus the node tree to look lines up in."""
+    """A parsed YAML file: plain data plus the node tree to look lines up in.
+
+    Pickled (engine.ruleset.cache) as its text alone, and parsed again only if a line is
+    asked for: the node tree is most of a compiled ruleset's pickle and rarely needed.
+    """
 
     def __init__(self, text: str) -> None:
+        self._text = text
+        self._parse_text()
+
+    def _parse_text(self) -> None:
+        text = self._text
         try:
             self._parse(text, _Loader)
         except yaml.YAMLError:
@@ -30,6 +39,18 @@ class YamlDocument:
             self.data: Any = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_text": self._text}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._text = state["_text"]
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("node", "data") and "_text" in self.__dict__:  # unpickled: parse now
+            self._parse_text()
+            return self.__dict__[name]
+        raise AttributeError(name)
 
     def line_of(self, *path: str | int) -> int | None:
         """1-based line of the value at ``path`` (keys and indices), or of its nearest parent."""

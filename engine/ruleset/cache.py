@@ -1,0 +1,235 @@
+"""A cache of compiled rulesets, keyed by the exact bytes they were compiled from.
+
+Compiling the shipped rules (YAML, word lists, spelling variants, the automaton) takes most
+of a cold ``xinshi check``; unpickling the result takes a fraction of it. The key hashes
+every rule file's name and bytes (the snapshot that is compiled), the directory and working
+directory (paths in the ruleset), the Python and package versions and the engine's source
+files, so a cached ruleset can never be stale: change one byte of a word list and the key
+changes. A missing, corrupt or foreign file, or a directory that cannot be written, means
+a rebuild and one debug log line; never an error.
+
+Directory: ``$XINSHI_CACHE_DIR``, default ``~/.cache/xinshi`` (``$XDG_CACHE_HOME/xinshi``).
+"""
+
+from __future__ import annotations
+
+import _sre
+import contextlib
+import copyreg
+import dataclasses
+import hashlib
+import logging
+import os
+import pickle
+import re
+import re._compiler as re_compiler
+import re._parser as re_parser
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.normalize import prime_tables, tables
+
+if TYPE_CHECKING:
+    from engine.ruleset import RuleSet
+    from engine.ruleset.snapshot import Snapshot
+
+log = logging.getLogger("xinshi.cache")
+
+MAGIC = b"xinshi-ruleset-cache 1\n"
+KEEP = 8  # newest cache files kept; older ones are removed after a write
+_ENGINE = Path(__file__).resolve().parent.parent
+
+
+def cache_dir() -> Path:
+    """``$XINSHI_CACHE_DIR``, else ``$XDG_CACHE_HOME/xinshi``, else ``~/.cache/xinshi``."""
+    env = os.environ.get("XINSHI_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "xinshi"
+
+
+def _code_stamp() -> bytes:
+    """Name, size and mtime of every engine source file: an edited class is a new key."""
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(_ENGINE):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(dirpath, name))
+                h.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.digest()
+
+
+# xinshi, and the packages whose data a compiled ruleset or the normalizer's tables hold
+PACKAGES = ("xinshi", "opencc", "pypinyin", "confusable-homoglyphs", "pyahocorasick", "pydantic")
+
+
+def _package_versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in PACKAGES:
+        try:
+            out.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            out.append(f"{name}=?")
+    return " ".join(out)
+
+
+def cache_key(snap: Snapshot) -> str:
+    """64 hex digits over the snapshot's files and everything else a compile depends on."""
+    h = hashlib.sha256()
+    for part in (
+        MAGIC,
+        _package_versions().encode(),
+        sys.version.encode(),
+        str(snap.root.resolve()).encode(),
+        os.getcwd().encode(),
+        _code_stamp(),
+    ):
+        h.update(part)
+        h.update(b"\0")
+    for rel in sorted(snap.files, key=lambda r: r.split("/")):
+        data = snap.files[rel]
+        h.update(f"{rel}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+_LOCK = type(threading.Lock())
+
+
+def _reduce_with_locks(obj: object) -> Any:
+    """Pickle an object's attributes, its locks as names: a lock is recreated, not copied."""
+    state = dict(vars(obj))
+    locks = sorted(k for k, v in state.items() if isinstance(v, _LOCK))
+    for k in locks:
+        del state[k]
+    return _rebuild, (type(obj), state, tuple(locks))
+
+
+def _rebuild(cls: Any, state: dict[str, object], locks: tuple[str, ...]) -> object:
+    obj = cls.__new__(cls)
+    vars(obj).update(state)
+    for k in locks:
+        setattr(obj, k, threading.Lock())
+    return obj
+
+
+def _reduce_slots(obj: Any) -> Any:
+    """A frozen slotted dataclass as its constructor call (the default is ~10x slower)."""
+    return type(obj), tuple(getattr(obj, f.name) for f in dataclasses.fields(obj))
+
+
+def _reduce_pattern(p: re.Pattern[Any]) -> Any:
+    """A compiled regex as its compiled code: unpickling skips parsing and optimising.
+
+    Python's own reduction compiles the pattern again, which took most of a warm start.
+    ``_sre.compile`` takes what ``re._compiler.compile`` hands it; the cache key holds the
+    exact Python version, so the code is read by the interpreter that wrote it. Anything
+    unexpected falls back to Python's reduction.
+    """
+    try:
+        parsed = re_parser.parse(p.pattern, p.flags)
+        code = [int(c) for c in re_compiler._code(parsed, p.flags)]  # opcodes are int subclasses
+        groupindex = dict(parsed.state.groupdict)
+        indexgroup: list[str | None] = [None] * parsed.state.groups
+        for name, i in groupindex.items():
+            indexgroup[i] = name
+        args = (p.pattern, p.flags | parsed.state.flags, code, parsed.state.groups - 1)
+        if _sre.compile(*args, groupindex, tuple(indexgroup)).flags == p.flags:
+            return _sre.compile, (*args, groupindex, tuple(indexgroup))
+    except Exception as exc:  # pragma: no cover - another interpreter's internals
+        log.debug("regex %r pickled as its source (%s)", p.pattern[:40], exc)
+    return re.compile, (p.pattern, p.flags)
+
+
+def _reduce_opencc(obj: Any) -> Any:
+    return type(obj), (obj.config,)
+
+
+def _register() -> None:
+    import opencc
+
+    from engine.match import Entry, Lexicon, WordList
+
+    copyreg.pickle(re.Pattern, _reduce_pattern)
+    copyreg.pickle(opencc.OpenCC, _reduce_opencc)  # a converter is rebuilt from its config
+
+    copyreg.pickle(Lexicon, _reduce_with_locks)  # its lock: pyahocorasick is not thread safe
+    for cls in (Entry, WordList):  # thousands of them in the automaton
+        copyreg.pickle(cls, _reduce_slots)
+
+
+def _path(key: str) -> Path:
+    return cache_dir() / f"ruleset-{key[:32]}.pickle"
+
+
+def load(snap: Snapshot, key: str, validated: bool = False) -> RuleSet | None:
+    """The cached ruleset for this key, or None (missing, corrupt, foreign: rebuild).
+
+    ``validated``: only a ruleset stored as validated (lint clean, every example passing).
+    """
+    from engine.ruleset import RuleSet
+
+    path = _path(key)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    head = MAGIC + key.encode() + b"\n"
+    if not raw.startswith(head):
+        log.debug("ruleset cache %s: not a cache file for this key; rebuilding", path)
+        return None
+    try:
+        ruleset, tables, checked = pickle.loads(raw[len(head) :])
+    except Exception as exc:  # a damaged pickle can raise nearly anything
+        log.debug("ruleset cache %s: unreadable (%s); rebuilding", path, exc)
+        return None
+    if not isinstance(ruleset, RuleSet) or ruleset.version != snap.version:
+        log.debug("ruleset cache %s: holds something else; rebuilding", path)
+        return None
+    if validated and checked is not True:
+        return None
+    prime_tables(tables)
+    return ruleset
+
+
+def store(ruleset: RuleSet, key: str, validated: bool = False) -> None:
+    """Write the ruleset atomically (temp file + rename); any failure is only logged.
+
+    ``validated``: the ruleset passed lint and its examples (what a server needs to start).
+    """
+    folder = cache_dir()
+    _register()
+    try:
+        # the normalizer's tables too: building them costs as much as unpickling everything
+        body = pickle.dumps((ruleset, tables(), validated), protocol=pickle.HIGHEST_PROTOCOL)
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".ruleset-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(MAGIC + key.encode() + b"\n" + body)
+            os.replace(tmp, _path(key))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except Exception as exc:  # unwritable directory, full disk, an object that won't pickle
+        log.debug("ruleset cache in %s not written (%s)", folder, exc)
+        return
+    _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the KEEP newest cache files: every edit of the rules makes a new one."""
+    try:
+        files = sorted(folder.glob("ruleset-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
+        for old in files[:-KEEP]:
+            old.unlink()
+    except OSError as exc:
+        log.debug("ruleset cache in %s not pruned (%s)", folder, exc)

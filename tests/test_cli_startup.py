@@ -1,0 +1,221 @@
+"""Lean install and cold start (issue 14): lazy subcommands, missing extras, --version.
+
+A missing extra is made real: a ``sitecustomize`` on PYTHONPATH puts an import finder first
+that answers "No module named ..." for the blocked packages, exactly as Python does when a
+package is not installed. The CLI and the server then run as subprocesses, as users run them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from engine.cli import LazyGroup
+from engine.cli_group import _load
+from tests.processes import free_port, start, stop
+
+AB = ["duckdb", "scipy", "numpy", "matplotlib", "sklearn"]
+DISPATCH = ["phonenumbers", "croniter", "aiohttp", "httpx"]
+TEXT = "【信使商城】验证码386512，5分钟内有效，请勿泄露给他人。"
+
+BLOCKER = """
+import os
+import sys
+
+_BLOCKED = set(os.environ.get("XINSHI_TEST_BLOCK", "").split(","))
+
+
+class _Hide:
+    # a finder that finds nothing for the blocked packages: as if not installed
+    # (importlib.util.find_spec answers None, import raises ModuleNotFoundError)
+
+    def __init__(self, inner):
+        self._inner = inner
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in _BLOCKED:
+            return None
+        find = getattr(self._inner, "find_spec", None)
+        return None if find is None else find(name, path, target)
+
+    def __getattr__(self, attr):
+        return getattr(self._inner, attr)
+
+
+sys.meta_path[:] = [_Hide(f) for f in sys.meta_path]
+"""
+
+
+def _env(tmp_path: Path, blocked: list[str]) -> dict[str, str]:
+    site = tmp_path / "site"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(BLOCKER, encoding="utf-8")
+    root = str(Path(__file__).resolve().parent.parent)
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), root]),
+        "XINSHI_TEST_BLOCK": ",".join(blocked),
+        "XINSHI_CACHE_DIR": str(tmp_path / "cache"),
+        "XINSHI_DATA_DIR": str(tmp_path / "data"),
+        "XINSHI_DATA": str(tmp_path / "ab"),
+    }
+
+
+def _xinshi(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_blocker_really_blocks(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", "import duckdb"],
+        env=_env(tmp_path, ["duckdb"]),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "ModuleNotFoundError: No module named 'duckdb'" in proc.stderr
+
+
+def test_check_runs_without_any_extra(tmp_path: Path) -> None:
+    env = _env(tmp_path, AB + DISPATCH)
+    proc = _xinshi(env, "check", TEXT, "--type", "verification", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert '"verdict": "allow"' in proc.stdout
+    proc = _xinshi(env, "check", "加微信领取免费色情视频", "--json")
+    assert proc.returncode == 1, proc.stderr
+    assert '"verdict": "block"' in proc.stdout
+    proc = _xinshi(env, "rules", "check")
+    assert proc.returncode == 0, proc.stderr
+    assert "OK" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("blocked", "args", "extra", "missing"),
+    [
+        (AB, ["ab", "list"], "ab", "duckdb"),
+        (AB, ["ab", "report", "exp1"], "ab", "duckdb"),
+        (AB, ["model", "simulate", "x.jsonl", "--campaigns", "2"], "score", "numpy"),
+        (DISPATCH, ["dispatch", "status", "k1"], "dispatch", "phonenumbers"),
+        (DISPATCH, ["dispatch", "--help"], "dispatch", "phonenumbers"),
+    ],
+)
+def test_a_command_names_its_missing_extra(
+    tmp_path: Path, blocked: list[str], args: list[str], extra: str, missing: str
+) -> None:
+    proc = _xinshi(_env(tmp_path, blocked), *args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    line = proc.stderr.strip()
+    assert line.startswith(f"error: xinshi {args[0]}: ")
+    assert f"'{extra}' extra ({missing} is not installed)" in line
+    assert line.endswith(f"pip install 'xinshi[{extra}]'")
+    assert "\n" not in line
+
+
+def test_help_and_version_import_no_subcommand(tmp_path: Path) -> None:
+    env = _env(tmp_path, [])
+    for args in (["--help"], ["--version"]):
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "engine.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        imported = {ln.rsplit("|", 1)[-1].strip() for ln in proc.stderr.splitlines()}
+        heavy = {"engine.check", "engine.ruleset", "engine.ab_cli", "engine.dispatch_cli"}
+        heavy |= {"engine.rules_cli", "engine.score_cli", "duckdb", "pydantic", "fastapi"}
+        assert not imported & heavy, sorted(imported & heavy)
+    help_text = _xinshi(env, "--help").stdout
+    for name, sub in LazyGroup.subcommands.items():
+        assert name in help_text
+        assert sub.help[:30] in help_text
+
+
+def test_the_listed_help_is_each_subcommands_own() -> None:
+    for name, sub in LazyGroup.subcommands.items():
+        cmd = _load(name, sub)
+        assert cmd.name == name
+        assert (cmd.help or "").strip().splitlines()[0] == sub.help
+
+
+def test_version(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    proc = _xinshi(_env(tmp_path, []), "--version")
+    assert proc.returncode == 0
+    assert proc.stdout.startswith(f"xinshi {version('xinshi')} (Python 3.")
+
+
+def test_server_without_extras_serves_checks_and_names_the_extras(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = _env(tmp_path, [m for m in AB + DISPATCH if m != "httpx"])  # the test client
+    proc = start(["serve", "--port", str(port)], tmp_path / "serve.log", env, f"{url}/readyz")
+    try:
+        ready = httpx.get(f"{url}/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["missing_extras"] == ["score", "ab", "dispatch"]
+        r = httpx.post(f"{url}/v1/check", json={"text": TEXT, "type": "verification"})
+        assert r.status_code == 200
+        assert r.json()["verdict"] == "allow"
+        r = httpx.post(f"{url}/v1/check?score=true", json={"text": TEXT})
+        assert r.status_code == 200
+        assert "score" in r.json()  # scoring reads JSON weights: no extra needed
+        for path in ("/v1/ab", "/v1/ab/exp1", "/v1/ab/exp1/chart.png"):
+            r = httpx.get(f"{url}{path}")
+            assert r.status_code == 501, path
+            err = r.json()["error"]
+            assert err["code"] == "extra_missing"
+            assert err["message"].endswith("pip install 'xinshi[ab]'")
+        for method, path in (
+            ("POST", "/v1/messages"),
+            ("GET", "/v1/messages/m1"),
+            ("POST", "/v1/approvals"),
+            ("POST", "/v1/conversions"),
+            ("POST", "/v1/dispatch/receipts/aliyun/t0"),
+            ("GET", "/r/abc"),
+        ):
+            r = httpx.request(method, f"{url}{path}", json={})
+            assert r.status_code == 501, path
+            err = r.json()["error"]
+            assert err["code"] == "extra_missing"
+            assert "phonenumbers is not installed" in err["message"]
+            assert err["message"].endswith("pip install 'xinshi[dispatch]'")
+    finally:
+        stop(proc)
+    assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+def test_callback_provider_names_match_the_providers() -> None:
+    from engine.api.settings import CALLBACK_PROVIDERS
+    from engine.dispatch.providers import CALLBACKS
+
+    assert set(CALLBACK_PROVIDERS) == set(CALLBACKS)
+
+
+def test_library_names_stay_functions() -> None:
+    import engine
+    import engine.check
+    import engine.score
+
+    assert callable(engine.check) and engine.check.__name__ == "check"
+    assert callable(engine.score) and engine.score.__name__ == "score"
+    from engine import check, make_message
+
+    assert check.__module__ == "engine.check"
+    assert make_message("验证码123456").text == "验证码123456"
