@@ -82,7 +82,14 @@ def test_a_raw_event_relation_or_parquet_file_gives_the_store_s_numbers(
     stored = sorted(sufficient_stats(con, "q"), key=repr)
     relation = "(SELECT * FROM events)"
     assert sorted(sufficient_stats(con, "q", relation), key=repr) == stored
+    assert sufficient_stats(con, "nope", relation) == []
+    # a Parquet file read by a store that has never seen these events
     parquet = tmp_path / "events.parquet"
     con.execute(f"COPY (SELECT * FROM events) TO '{parquet}' (FORMAT PARQUET)")
-    assert sorted(sufficient_stats(con, "q", f"read_parquet('{parquet}')"), key=repr) == stored
-    assert sufficient_stats(con, "nope", relation) == []
+    empty = store.connect(tmp_path / "empty")
+    try:
+        got = sufficient_stats(empty, "q", f"read_parquet('{parquet}')")
+        assert sorted(got, key=repr) == stored
+        assert sufficient_stats(empty, "q") == []  # the store itself is still empty
+    finally:
+        empty.close()
