@@ -8,6 +8,11 @@ setup.cfg that tells mutmut which one file to mutate and which tests to run, so 
 minutes, not hours, and the worktree is never touched. One mutant at a time by default (the
 machine is shared); --children N for more. Prints killed / total per module; `--survivors`
 lists each surviving mutant's diff (judge: a missing test, or an equivalent mutant).
+
+Each module's latest figures are kept in bench/mutation_results.json, and the run ends with a
+table of every module (those not run this time show their last recorded figures and date), so
+one module can be re-measured without re-running the rest. The survivors judged equivalent,
+and why, are listed in bench/mutation_equivalents.md.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,9 +43,17 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "verdict": ("engine/verdict.py", ["tests/test_check.py", "tests/test_rule_examples.py"]),
     "lanes": (
         "engine/dispatch/lanes.py",
-        ["tests/dispatch/test_lanes.py", "tests/dispatch/test_boundaries.py"],
+        [
+            "tests/dispatch/test_lanes.py",
+            "tests/dispatch/test_boundaries.py",
+            "tests/dispatch/test_lane_policies.py",
+            "tests/dispatch/test_lane_slots.py",
+        ],
     ),
-    "queries": ("engine/abtest/queries.py", ["tests/test_ab_oracle.py"]),
+    "queries": (
+        "engine/abtest/queries.py",
+        ["tests/test_ab_oracle.py", "tests/test_ab_queries.py"],
+    ),
     "normalize": (
         "engine/normalize.py",
         ["tests/test_normalize.py", "tests/test_spans_property.py"],
@@ -47,12 +61,14 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "match": ("engine/match.py", ["tests/test_match.py", "tests/test_spans_property.py"]),
     "proportions": (
         "engine/abtest/proportions.py",
-        ["tests/test_ab_stats.py", "tests/test_ab_oracle.py"],
+        ["tests/test_ab_stats.py", "tests/test_ab_oracle.py", "tests/test_ab_proportions_edges.py"],
     ),
     "outbox": ("engine/dispatch/outbox.py", ["tests/dispatch/test_outbox.py"]),
     "ruleset_load": ("engine/ruleset/load.py", ["tests/test_ruleset_errors.py"]),
 }
 COPY = ["engine", "tests", "rules", "models", "README.md"]
+RESULTS = ROOT / "bench" / "mutation_results.json"
+TARGET = 0.90
 
 
 def _scratch(module: str, source: str, tests: list[str]) -> Path:
@@ -122,14 +138,57 @@ def run(module: str, children: int, survivors: bool) -> dict[str, int | float | 
     }
 
 
+def _load_results() -> dict[str, dict[str, int | float | str]]:
+    if not RESULTS.exists():
+        return {}
+    data: dict[str, dict[str, int | float | str]] = json.loads(RESULTS.read_text("utf-8"))
+    return data
+
+
+def _save_results(results: dict[str, dict[str, int | float | str]]) -> None:
+    ordered = {m: results[m] for m in MODULES if m in results}
+    RESULTS.write_text(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+def final_table(results: dict[str, dict[str, int | float | str]], ran: list[str]) -> str:
+    """Every module's figures, this run's and the last recorded ones, with the total."""
+    lines = [
+        f"{'module':<14} {'killed':>7} {'total':>6} {'score':>7} {'time':>6}  measured",
+        "-" * 58,
+    ]
+    killed = total = 0
+    for name in MODULES:
+        r = results.get(name)
+        if r is None:
+            lines.append(f"{name:<14} {'-':>7} {'-':>6} {'-':>7} {'-':>6}  not run")
+            continue
+        k, t = int(r["killed"]), int(r["total"])
+        killed, total = killed + k, total + t
+        when = "this run" if name in ran else str(r["date"])
+        flag = "" if k >= TARGET * t else f"  below {TARGET:.0%}"
+        lines.append(
+            f"{name:<14} {k:>7} {t:>6} {k / t if t else 1.0:>7.1%} {r['seconds']:>5}s  {when}{flag}"
+        )
+    lines.append("-" * 58)
+    lines.append(f"{'all':<14} {killed:>7} {total:>6} {killed / total if total else 1.0:>7.1%}")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", choices=[[], *MODULES], default=[])
     parser.add_argument("--children", type=int, default=1)
     parser.add_argument("--survivors", action="store_true", help="print each surviving mutant")
+    parser.add_argument("--table", action="store_true", help="only print the last recorded figures")
     args = parser.parse_args()
+    results = _load_results()
+    if args.table:
+        print(final_table(results, []))
+        return
     names = args.modules or sorted(MODULES, key=lambda m: (ROOT / MODULES[m][0]).stat().st_size)
     print(f"{'module':<14} {'killed':>7} {'total':>6} {'score':>7} {'time':>6}")
+    started = time.monotonic()
+    ran: list[str] = []
     for name in names:
         r = run(name, args.children, args.survivors)
         if "error" in r:
@@ -140,6 +199,13 @@ def main() -> None:
             + (f"  ({r['no_tests']} not reached by the selected tests)" if r["no_tests"] else ""),
             flush=True,
         )
+        r["date"] = datetime.now(UTC).strftime("%Y-%m-%d")
+        results = _load_results()  # another run may have recorded a module meanwhile
+        results[name] = r
+        ran.append(name)
+        _save_results(results)
+    print(f"\nall modules (this run: {round(time.monotonic() - started)} s)")
+    print(final_table(results, ran))
 
 
 if __name__ == "__main__":

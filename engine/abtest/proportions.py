@@ -126,6 +126,10 @@ def _constrained_mle(
     p = math.copysign(math.sqrt(max((l2 / (3 * l3)) ** 2 - l1 / (3 * l3), 0.0)), q)
     angle = math.pi / 2 if p == 0 else (math.pi + math.acos(max(-1.0, min(1.0, q / p**3)))) / 3
     pa = 2 * p * math.cos(angle) - l2 / (3 * l3)
+    # the closed form loses digits when delta is tiny and an arm is all 0s or all 1s (it gave
+    # p_A = -5e-10 at delta = 1e-9, a negative variance, an infinite score and a collapsed
+    # interval): keep both rates in [0, 1], where the maximum is
+    pa = min(max(pa, 0.0, -delta), 1.0, 1.0 - delta)
     return pa + delta, pa
 
 

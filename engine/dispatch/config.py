@@ -19,6 +19,11 @@ def parse_hours(text: str) -> tuple[dtime, dtime]:
         raise ValueError(
             f"hours {text!r} are not a window. Write them like 08:00-21:00 (Beijing time)"
         ) from None
+    if start == end:  # [start, end) would never open: marketing would wait forever
+        raise ValueError(
+            f"hours {text!r} is an empty window (start equals end). Give a start and a later "
+            "end, e.g. 08:00-21:00 (Beijing time)"
+        )
     return start, end
 
 

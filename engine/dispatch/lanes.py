@@ -6,7 +6,7 @@ provider outcome means for the message (reference §4.6).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dtime
@@ -134,12 +134,3 @@ def after(
     if policy.resend_unknown_after is not None and attempts_left:
         return Decision(Status.QUEUED, "unknown_resend", now + policy.resend_unknown_after)
     return Decision(Status.UNKNOWN, "no_response")
-
-
-def policies_for(
-    overrides: Mapping[Lane, LanePolicy] | None, hours: tuple[dtime, dtime]
-) -> dict[Lane, LanePolicy]:
-    """Defaults with the given lanes replaced."""
-    out = default_policies(hours)
-    out.update(overrides or {})
-    return out
