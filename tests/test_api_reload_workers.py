@@ -128,7 +128,7 @@ def test_a_file_change_reaches_every_worker_within_2_s(
     assert took < CONVERGE, f"converged in {took:.2f} s"
     for _ in range(16):  # new connections land on either worker
         assert server.check("新词甲") == (v2, "block")
-    metrics = httpx.get(f"{server.url}/metrics").text
+    metrics = server.client.get(f"{server.url}/metrics").text
     serving = [
         line
         for line in metrics.splitlines()
@@ -160,7 +160,7 @@ def test_a_reload_through_the_api_reaches_every_worker(
     server = serve(watch=False)
     v2 = _add_word(rules, "新词乙")
     start_at = time.monotonic()
-    r = httpx.post(
+    r = server.client.post(
         f"{server.url}/v1/rules/reload", headers={"Authorization": f"Bearer {KEY}"}, timeout=30
     )
     assert r.status_code == 200, r.text
@@ -171,7 +171,7 @@ def test_a_reload_through_the_api_reaches_every_worker(
 
     # a broken edit is refused on every worker, and the reason is shown by each
     (rules / "packs" / "demo.yaml").write_text(PACK.replace("forbidden", "forbiden"), "utf-8")
-    r = httpx.post(
+    r = server.client.post(
         f"{server.url}/v1/rules/reload", headers={"Authorization": f"Bearer {KEY}"}, timeout=30
     )
     assert r.status_code == 409
@@ -179,7 +179,9 @@ def test_a_reload_through_the_api_reaches_every_worker(
     # the worker that answered knows at once; the other learns at its next poll (< CONVERGE)
     for _ in range(8):
         while True:
-            report = httpx.get(f"{server.url}/v1/rules", headers={"connection": "close"}).json()
+            report = server.client.get(
+                f"{server.url}/v1/rules", headers={"connection": "close"}
+            ).json()
             if report["reload"]["ok"] is False or time.monotonic() - refused_at > CONVERGE:
                 break
             time.sleep(0.02)

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from tests.processes import free_port, start
+from tests.processes import HTTP, free_port, start
 
 TEXTS = ["【信使商城】全场最低价，回T退订", "【信使】您的验证码是123456，5分钟内有效。", "你好"]
 
@@ -37,7 +37,7 @@ def _slow_batch(port: int, messages: int) -> tuple[socket.socket, bytes]:
 
 
 def _in_flight(url: str) -> float:
-    text = httpx.get(f"{url}/metrics", headers={"connection": "close"}, timeout=10).text
+    text = HTTP.get(f"{url}/metrics", headers={"connection": "close"}, timeout=10).text
     found = re.search(r"^xinshi_http_requests_in_flight (\S+)$", text, re.M)
     return float(found.group(1)) if found else 0.0
 
@@ -76,7 +76,7 @@ def test_sigterm_lets_requests_in_flight_finish(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
     try:
-        httpx.get(f"{url}/healthz", timeout=2)
+        HTTP.get(f"{url}/healthz", timeout=2)
         raise AssertionError("the server still answers after it exited")
     except httpx.ConnectError:
         pass
