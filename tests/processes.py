@@ -67,7 +67,7 @@ def start(
         )
     if ready is None:
         return proc
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a give-up limit: a loaded machine starts slowly
     # one client for the whole poll: httpx.get() builds a client (and its TLS context) per call,
     # ~30-60 ms of CPU that, ten times a second, competes with the server that is starting
     with httpx.Client(timeout=1) as client:

@@ -79,7 +79,7 @@ class Server:
             assert isinstance(workers, list)
             if len(workers) == pids and all(w["ruleset_version"] == version for w in workers):
                 return time.monotonic() - since
-            if time.monotonic() - since > 10:
+            if time.monotonic() - since > 60:  # a give-up limit; CONVERGE is the requirement
                 raise AssertionError(f"workers did not converge on {version}: {workers}")
             time.sleep(0.02)
 
@@ -139,7 +139,7 @@ def test_a_file_change_reaches_every_worker_within_2_s(
     # SIGKILL one worker: the parent forks a replacement that serves v2, not the start-up v1
     old = server.workers()
     os.kill(old[0], signal.SIGKILL)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while not (set(server.workers()) - set(old)) and time.monotonic() < deadline:
         time.sleep(0.05)
     (new,) = set(server.workers()) - set(old)
