@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from pathlib import Path
 
@@ -62,10 +63,19 @@ def test_a_token_for_the_template_is_accepted(intake: Intake, ruleset: RuleSet) 
 
 def test_an_expired_token_says_so(intake: Intake, ruleset: RuleSet) -> None:
     binding = Binding("order_confirmed", "信使商城", ttl_s=-30)
+    before = time.time()
     token = approve(TEXT, MessageType.NOTIFICATION, binding, ruleset, SECRET).token
     err = _send(intake, token)
+    took = time.time() - before
     assert err.code == "approval_expired"
-    assert err.message.startswith("the approval token expired 30 s ago (XINSHI_APPROVAL_TTL).")
+    # whole seconds since the expiry: 30, or more once a second boundary passed meanwhile
+    said = re.fullmatch(
+        r"the approval token expired (\d+) s ago \(XINSHI_APPROVAL_TTL\)\. "
+        r"Get a new one from POST /v1/approvals",
+        err.message,
+    )
+    assert said is not None, err.message
+    assert 30 <= int(said[1]) <= 31 + took, err.message
 
 
 def test_a_token_for_another_template_says_which(intake: Intake, ruleset: RuleSet) -> None:
