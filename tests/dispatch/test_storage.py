@@ -32,7 +32,7 @@ def _queue(api: Api, key: str) -> httpx.Response:
     return HTTP.post(f"{api.url}/v1/messages", json=body, headers=AUTH, timeout=10)
 
 
-def _wait(cond: Callable[[], bool], timeout: float = 10) -> None:
+def _wait(cond: Callable[[], bool], timeout: float = 60) -> None:  # a give-up limit
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cond():
