@@ -95,7 +95,8 @@ def test_the_drain_is_bounded_by_the_shutdown_timeout(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, log.read_text()
         took = time.monotonic() - stopped_at
-        assert 0.9 < took < 8, f"exited after {took:.1f} s"
+        # bounded by the 1 s setting, not the 10 s default; the slack is for a busy machine
+        assert 0.9 < took < 9.5, f"exited after {took:.1f} s"
         sock.close()
     finally:
         if proc.poll() is None:
