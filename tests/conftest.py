@@ -1,7 +1,8 @@
-"""Shared fixtures: the shipped ruleset, loaded once."""
+"""Shared fixtures: the shipped ruleset, loaded once per test session."""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -13,10 +14,17 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 
 
+@functools.cache
+def shipped_ruleset() -> RuleSet:
+    """The shipped rules, loaded once per session (a load costs seconds): modules that need them
+    at collection call this, tests take the ``ruleset`` fixture. A RuleSet is never mutated."""
+    return load_ruleset(RULES)
+
+
 @pytest.fixture(scope="session")
 def ruleset() -> RuleSet:
     """The shipped rules."""
-    return load_ruleset(RULES)
+    return shipped_ruleset()
 
 
 # --- no silent skips in CI ------------------------------------------------------------------

@@ -9,11 +9,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import RULES
-from tests.processes import serving
+from tests.processes import HTTP, serving
 
 
 def xinshi(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
@@ -100,13 +99,13 @@ def ab_server(demo_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 def test_api_report_matches_the_cli(ab_server: str, demo_data: Path) -> None:
-    r = httpx.get(f"{ab_server}/v1/ab/demo_promo", timeout=30)
+    r = HTTP.get(f"{ab_server}/v1/ab/demo_promo", timeout=30)
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     cli = json.loads(xinshi("report", "demo_promo", "--json", data=demo_data).stdout)
     assert r.json() == cli
-    r = httpx.get(f"{ab_server}/v1/ab/demo_promo", params={"metric": "conversion"}, timeout=30)
+    r = HTTP.get(f"{ab_server}/v1/ab/demo_promo", params={"metric": "conversion"}, timeout=30)
     assert r.json()["metric"] == "conversion"
-    metrics = httpx.get(f"{ab_server}/metrics", timeout=30).text  # labelled by route template
+    metrics = HTTP.get(f"{ab_server}/metrics", timeout=30).text  # labelled by route template
     assert (
         'xinshi_http_requests_total{method="GET",route="/v1/ab/{experiment}",status="200"}'
         in metrics
@@ -114,7 +113,7 @@ def test_api_report_matches_the_cli(ab_server: str, demo_data: Path) -> None:
 
 
 def test_api_errors(ab_server: str, demo_data: Path) -> None:
-    r = httpx.get(f"{ab_server}/v1/ab/nope", timeout=30)
+    r = HTTP.get(f"{ab_server}/v1/ab/nope", timeout=30)
     assert r.status_code == 404
     assert r.json() == {
         "error": {
@@ -123,7 +122,7 @@ def test_api_errors(ab_server: str, demo_data: Path) -> None:
             "field": "experiment",
         }
     }
-    r = httpx.get(f"{ab_server}/v1/ab/demo_promo", params={"metric": "opens"}, timeout=30)
+    r = HTTP.get(f"{ab_server}/v1/ab/demo_promo", params={"metric": "opens"}, timeout=30)
     assert r.status_code == 422
     assert r.json()["error"] == {
         "code": "invalid_request",

@@ -79,7 +79,7 @@ class Server:
             assert isinstance(workers, list)
             if len(workers) == pids and all(w["ruleset_version"] == version for w in workers):
                 return time.monotonic() - since
-            if time.monotonic() - since > 10:
+            if time.monotonic() - since > 60:  # a give-up limit; CONVERGE is the requirement
                 raise AssertionError(f"workers did not converge on {version}: {workers}")
             time.sleep(0.02)
 
@@ -128,7 +128,7 @@ def test_a_file_change_reaches_every_worker_within_2_s(
     assert took < CONVERGE, f"converged in {took:.2f} s"
     for _ in range(16):  # new connections land on either worker
         assert server.check("新词甲") == (v2, "block")
-    metrics = httpx.get(f"{server.url}/metrics").text
+    metrics = server.client.get(f"{server.url}/metrics").text
     serving = [
         line
         for line in metrics.splitlines()
@@ -139,7 +139,7 @@ def test_a_file_change_reaches_every_worker_within_2_s(
     # SIGKILL one worker: the parent forks a replacement that serves v2, not the start-up v1
     old = server.workers()
     os.kill(old[0], signal.SIGKILL)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while not (set(server.workers()) - set(old)) and time.monotonic() < deadline:
         time.sleep(0.05)
     (new,) = set(server.workers()) - set(old)
@@ -160,7 +160,7 @@ def test_a_reload_through_the_api_reaches_every_worker(
     server = serve(watch=False)
     v2 = _add_word(rules, "新词乙")
     start_at = time.monotonic()
-    r = httpx.post(
+    r = server.client.post(
         f"{server.url}/v1/rules/reload", headers={"Authorization": f"Bearer {KEY}"}, timeout=30
     )
     assert r.status_code == 200, r.text
@@ -171,7 +171,7 @@ def test_a_reload_through_the_api_reaches_every_worker(
 
     # a broken edit is refused on every worker, and the reason is shown by each
     (rules / "packs" / "demo.yaml").write_text(PACK.replace("forbidden", "forbiden"), "utf-8")
-    r = httpx.post(
+    r = server.client.post(
         f"{server.url}/v1/rules/reload", headers={"Authorization": f"Bearer {KEY}"}, timeout=30
     )
     assert r.status_code == 409
@@ -179,7 +179,9 @@ def test_a_reload_through_the_api_reaches_every_worker(
     # the worker that answered knows at once; the other learns at its next poll (< CONVERGE)
     for _ in range(8):
         while True:
-            report = httpx.get(f"{server.url}/v1/rules", headers={"connection": "close"}).json()
+            report = server.client.get(
+                f"{server.url}/v1/rules", headers={"connection": "close"}
+            ).json()
             if report["reload"]["ok"] is False or time.monotonic() - refused_at > CONVERGE:
                 break
             time.sleep(0.02)

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from tests.processes import free_port, start
+from tests.processes import HTTP, free_port, start
 
 TEXTS = ["【信使商城】全场最低价，回T退订", "【信使】您的验证码是123456，5分钟内有效。", "你好"]
 
@@ -37,13 +37,13 @@ def _slow_batch(port: int, messages: int) -> tuple[socket.socket, bytes]:
 
 
 def _in_flight(url: str) -> float:
-    text = httpx.get(f"{url}/metrics", headers={"connection": "close"}, timeout=10).text
+    text = HTTP.get(f"{url}/metrics", headers={"connection": "close"}, timeout=10).text
     found = re.search(r"^xinshi_http_requests_in_flight (\S+)$", text, re.M)
     return float(found.group(1)) if found else 0.0
 
 
 def _wait_in_flight(url: str, n: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while _in_flight(url) < n + 1:  # + the /metrics request itself
         assert time.monotonic() < deadline, "the slow requests never reached the server"
         time.sleep(0.05)
@@ -76,7 +76,7 @@ def test_sigterm_lets_requests_in_flight_finish(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
     try:
-        httpx.get(f"{url}/healthz", timeout=2)
+        HTTP.get(f"{url}/healthz", timeout=2)
         raise AssertionError("the server still answers after it exited")
     except httpx.ConnectError:
         pass
@@ -95,7 +95,8 @@ def test_the_drain_is_bounded_by_the_shutdown_timeout(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, log.read_text()
         took = time.monotonic() - stopped_at
-        assert 0.9 < took < 8, f"exited after {took:.1f} s"
+        # bounded by the 1 s setting, not the 10 s default; the slack is for a busy machine
+        assert 0.9 < took < 9.5, f"exited after {took:.1f} s"
         sock.close()
     finally:
         if proc.poll() is None:

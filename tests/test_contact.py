@@ -246,10 +246,10 @@ ADVERSARIAL = [
 def test_adversarial_5000_characters_stay_fast_and_inside_the_text(
     ruleset: RuleSet, text: str
 ) -> None:
-    start = time.perf_counter()
+    start = time.thread_time()  # CPU time: a busy machine stretches wall time, not this
     contacts = find_contacts(text, normalize(text))
     v = check(make_message(text, type="marketing"), ruleset)
-    elapsed = time.perf_counter() - start
+    elapsed = time.thread_time() - start
     assert elapsed < 1.0, f"{elapsed:.2f} s"  # measured well under 50 ms on the dev VM
     for c in contacts:
         assert 0 <= c.start < c.end <= len(text)

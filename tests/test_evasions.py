@@ -13,7 +13,7 @@ import pytest
 from engine import check, make_message
 from engine.ruleset import RuleSet, load_ruleset
 from engine.ruleset.errors import RulesetError
-from tests.conftest import RULES
+from tests.conftest import shipped_ruleset
 
 PACK = """\
 category: fraud
@@ -131,7 +131,7 @@ def test_everyday_text_stays_clean(small: RuleSet, text: str) -> None:
     assert _found(small, text) == []
 
 
-SHIPPED = load_ruleset(RULES)
+SHIPPED = shipped_ruleset()
 SHIPPED_CASES = [
     # text, rule, matched, evasion
     ("【信使商城】加微微信领券。拒收请回复R", "contact_diversion.private_im", "加微微信", "repeat"),

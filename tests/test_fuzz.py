@@ -10,8 +10,11 @@ handlers rather than the 401s. The default run is a quick pass (a few cases per 
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -27,7 +30,11 @@ from engine.api.app import create_app
 from engine.api.settings import Settings
 from tests.dispatch.api_server import AUTH, DISPATCH_SECRET, Api, api_server, signed
 
-QUICK, DEEP = int(os.environ.get("XINSHI_FUZZ_EXAMPLES", "8")), 150
+# Per operation. The quick pass is derandomised (the same cases every run); the deep one draws
+# new cases each run, so CI's runs add up to far more than one run's 50. At 150 it was a sixth
+# of the whole suite's time, mostly in the few operations whose cases each cost a check.
+QUICK = int(os.environ.get("XINSHI_FUZZ_EXAMPLES", "8"))
+DEEP = int(os.environ.get("XINSHI_FUZZ_DEEP_EXAMPLES", "50"))
 HTML_404 = "/r/{code}"  # a browser asking for an unknown short link gets a page, not JSON
 
 
@@ -37,15 +44,36 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         yield running
 
 
+ONE_RULE = """\
+category: fraud
+rules:
+  - id: a
+    kind: forbidden
+    severity: block
+    match: {words: [违禁词]}
+    message: 含违禁词
+    suggestion: 删除
+    source: 测试
+    examples: {flag: [违禁词], pass: [你好]}
+"""
+
+
 def _schema() -> Any:
     """The app's OpenAPI document (the same the server serves: see the last test)."""
     config = SchemathesisConfig()
     config.projects.default.generation.update(
         modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
     )
-    # the secret from the environment: building the app writes nothing to the working directory
-    with mock.patch.dict(os.environ, {"XINSHI_DISPATCH_SECRET": DISPATCH_SECRET}):
-        document = create_app(Settings()).openapi()
+    # The document does not depend on the rules, so a one-rule set builds it in a fraction of
+    # the shipped rules' load (the last test compares it with the served one). The secret comes
+    # from the environment: building the app writes nothing to the working directory.
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        mock.patch.dict(os.environ, {"XINSHI_DISPATCH_SECRET": DISPATCH_SECRET}),
+    ):
+        (Path(tmp) / "packs").mkdir()
+        (Path(tmp) / "packs" / "demo.yaml").write_text(ONE_RULE, encoding="utf-8")
+        document = create_app(dataclasses.replace(Settings(), rules_dir=Path(tmp))).openapi()
     return schemathesis.openapi.from_dict(document, config=config)
 
 

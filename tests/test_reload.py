@@ -81,12 +81,15 @@ def test_the_watcher_picks_up_changes(root: Path) -> None:
     stop = threading.Event()
     thread = holder.watch(stop, debounce_ms=50)
     try:
-        # the watcher may not watch yet when the first edit lands: edit again until it is seen
-        deadline = time.monotonic() + 10
+        # the watcher may not watch yet when the first edit lands: edit again until it is seen.
+        # Each edit keeps the earlier words, so whichever edit is loaded blocks 新违禁词0 (on a
+        # busy machine the watcher may first see the second or third edit).
+        deadline = time.monotonic() + 60
         n = 0
         while holder.ruleset.version == v1 and time.monotonic() < deadline:
             if n % 10 == 0:
-                _write(root, PACK.format(word=f"新违禁词{n // 10}"))
+                words = ", ".join(f"新违禁词{i}" for i in range(n // 10 + 1))
+                _write(root, PACK.format(word=words))
             n += 1
             time.sleep(0.05)
         assert holder.ruleset.version != v1

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from engine import check, make_message
-from engine.ruleset import load_ruleset, validate_rules
+from engine.ruleset import RuleSet, load_ruleset, validate_rules
 from tests.conftest import RULES
 
 RULE = """\
@@ -138,13 +138,12 @@ def test_rules_test_reports_spans_found_and_expected(tmp_path: Path) -> None:
     assert "expected '请勿'; found [2:5] '违禁词'" in r.stdout
 
 
-def test_rules_docs_lists_every_rule(tmp_path: Path) -> None:
+def test_rules_docs_lists_every_rule(tmp_path: Path, ruleset: RuleSet) -> None:
     out = tmp_path / "rules.md"
     r = _xinshi("rules", "docs", "--out", str(out))
     assert r.returncode == 0, r.stderr
     text = out.read_text(encoding="utf-8")
-    rs = load_ruleset(RULES)
-    assert all(f"### `{pr.full_id}`" in text for pr in rs.specs)
+    assert all(f"### `{pr.full_id}`" in text for pr in ruleset.specs)
     assert "《广告法》第9条" in text and "✗ " in text and "✓ " in text
 
 

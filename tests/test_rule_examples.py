@@ -11,9 +11,9 @@ import pytest
 
 from engine.rule_examples import iter_examples, run_example
 from engine.ruleset import RuleSet, load_ruleset
-from tests.conftest import RULES
+from tests.conftest import shipped_ruleset
 
-_RULESET = load_ruleset(RULES)
+_RULESET = shipped_ruleset()
 _CASES = iter_examples(_RULESET)
 
 

@@ -9,10 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import check, make_message
-from engine.ruleset import load_ruleset
-from tests.conftest import RULES
+from tests.conftest import shipped_ruleset
 
-RULESET = load_ruleset(RULES)
+RULESET = shipped_ruleset()
 DENY = ["最低价", "全网第一", "加微信", "稳赚不赔", "百家乐", "代开发票", "刷单"]
 EXPECTED = {
     "最低价": "absolute_claim.superlative",

@@ -143,6 +143,10 @@ def run(app: FastAPI, host: str, port: int, workers: int, log_level: str = "info
             log.error("worker %d (pid %d) exited with %s; restarting", number, pid, status)
             time.sleep(0.5)
             spawn(number)
+    # every worker is gone: the drain bound must not fire during the parent's own clean-up (on
+    # a busy machine it did, and the server exited by SIGALRM instead of 0)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, signal.SIG_IGN)
     rules.stop()
     shutil.rmtree(state, ignore_errors=True)
     sock.close()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.processes import free_port, start, stop
+from tests.processes import HTTP, free_port, start, stop
 
 KEY = "dispatch-test-key"
 CALLBACK_SECRET = "callback-test-secret-0123456789"
@@ -35,14 +35,15 @@ class Stack:
         return start(args, self.tmp / "worker.log", self.env)
 
     def stats(self) -> dict[str, object]:
-        return dict(httpx.get(f"{self.fake}/_stats", timeout=5).json())
+        return dict(HTTP.get(f"{self.fake}/_stats", timeout=5).json())
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
+@contextmanager
+def running_stack(tmp: Path) -> Iterator[Stack]:
+    """Start the fake provider and the API with their own data directory under ``tmp``."""
     fake_port, api_port = free_port(), free_port()
     env = {
-        "XINSHI_DATA_DIR": str(tmp_path / "data"),
+        "XINSHI_DATA_DIR": str(tmp / "data"),
         "XINSHI_API_KEYS": KEY,
         "XINSHI_WATCH_RULES": "0",
         "XINSHI_CALLBACK_SECRET": CALLBACK_SECRET,
@@ -50,28 +51,49 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     }
     api = f"http://127.0.0.1:{api_port}"
     fake = f"http://127.0.0.1:{fake_port}"
-    procs = [
-        start(
-            [
-                "dispatch",
-                "fake-provider",
-                "--port",
-                str(fake_port),
-                "--latency-ms",
-                "5",
-                "--callback",
-                f"{api}/v1/dispatch",
-                "--receipt-delay",
-                "0.1",
-                "--hang",
-                "4",
-            ],
-            tmp_path / "fake.log",
-            env,
-            f"{fake}/_stats",
-        ),
-        start(["serve", "--port", str(api_port)], tmp_path / "api.log", env, f"{api}/healthz"),
-    ]
-    yield Stack(tmp_path, fake, api, env)
-    for p in procs:
-        stop(p)
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        procs.append(
+            start(
+                [
+                    "dispatch",
+                    "fake-provider",
+                    "--port",
+                    str(fake_port),
+                    "--latency-ms",
+                    "5",
+                    "--callback",
+                    f"{api}/v1/dispatch",
+                    "--receipt-delay",
+                    "0.1",
+                    "--hang",
+                    "4",
+                ],
+                tmp / "fake.log",
+                env,
+                f"{fake}/_stats",
+            )
+        )
+        procs.append(
+            start(["serve", "--port", str(api_port)], tmp / "api.log", env, f"{api}/healthz")
+        )
+        yield Stack(tmp, fake, api, env)
+    finally:
+        for p in procs:
+            stop(p)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """A fresh stack: for tests that run a worker (it sends whatever is queued) or that count
+    everything the provider or the data directory saw."""
+    with running_stack(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One stack per module for tests that run no worker and read back only their own messages
+    and events (each start costs seconds of CPU)."""
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running

@@ -13,6 +13,7 @@ import pytest
 from engine.abtest.ingest import ingest_paths
 from engine.abtest.store import connect
 from tests.dispatch.api_server import AUTH, Api, api_server, signed
+from tests.processes import HTTP
 
 TEXT_PLAIN = {**AUTH, "Content-Type": "text/plain"}
 
@@ -32,13 +33,13 @@ def _error(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
 
 
 def _post(api: Api, path: str, body: Any, headers: dict[str, str] = AUTH) -> httpx.Response:
-    return httpx.post(f"{api.url}{path}", json=body, headers=headers, timeout=10)
+    return HTTP.post(f"{api.url}{path}", json=body, headers=headers, timeout=10)
 
 
 def _push(api: Api, path: str, body: Any) -> httpx.Response:
     """A provider callback, signed (engine/dispatch/callback_signing.py)."""
     raw = orjson.dumps(body)
-    return httpx.post(f"{api.url}{path}", content=raw, headers=signed(raw), timeout=10)
+    return HTTP.post(f"{api.url}{path}", content=raw, headers=signed(raw), timeout=10)
 
 
 def _queue(api: Api, key: str, **extra: Any) -> httpx.Response:
@@ -56,11 +57,11 @@ def test_dispatch_routes_answer_415_to_bodies_that_are_not_json(api: Api, path: 
     body = b'{"text": "%s"}' % path.encode()  # one body per route: a signature is used once
     callback = path.startswith("/v1/dispatch/")
     headers = signed(body, "text/plain") if callback else TEXT_PLAIN
-    r = httpx.post(f"{api.url}{path}", content=body, headers=headers, timeout=10)
+    r = HTTP.post(f"{api.url}{path}", content=body, headers=headers, timeout=10)
     err = _error(r, 415, "unsupported_media_type")  # a signed callback passes, then 415
     assert err["message"] == "send the body as JSON with Content-Type: application/json"
     if callback:  # unsigned, the same push is refused before its body type matters
-        unsigned = httpx.post(f"{api.url}{path}", content=body, headers=TEXT_PLAIN, timeout=10)
+        unsigned = HTTP.post(f"{api.url}{path}", content=body, headers=TEXT_PLAIN, timeout=10)
         _error(unsigned, 401, "missing_signature")
 
 
@@ -80,7 +81,7 @@ def test_send_times_out_of_range_are_422(api: Api, field: str, value: str) -> No
 
 def test_check_with_a_year_1_send_at_is_422(api: Api) -> None:
     body = {"text": "【信使商城】您好", "send_at": "0001-01-01T00:00+14:00"}
-    err = _error(httpx.post(f"{api.url}/v1/check", json=body, timeout=10), 422, "invalid_message")
+    err = _error(HTTP.post(f"{api.url}/v1/check", json=body, timeout=10), 422, "invalid_message")
     assert err["field"] == "send_at" and "out of range" in err["message"]
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from engine.dispatch.callback_signing import sign
 from tests.conftest import RULES
-from tests.processes import serving
+from tests.processes import HTTP, serving
 
 SECRET = b"callback-auth-test-secret-42"
 TOKEN = "kb-callback-token"
@@ -98,13 +98,13 @@ def test_a_stale_timestamp_is_refused(url: str, offset: int, says: str) -> None:
     ],
 )
 def test_non_ascii_signature_headers_are_401_not_500(url: str, headers: dict[str, object]) -> None:
-    r = httpx.post(url + "/v1/dispatch/receipts/aliyun", content=b"[]", headers=headers)  # type: ignore[arg-type]
+    r = HTTP.post(url + "/v1/dispatch/receipts/aliyun", content=b"[]", headers=headers)  # type: ignore[arg-type]
     _error(r, 401, "bad_signature")
 
 
 @pytest.mark.parametrize("key", ["k", "密钥"])
 def test_the_old_query_key_is_refused_with_the_migration(url: str, key: str) -> None:
-    r = httpx.post(url + "/v1/dispatch/receipts/aliyun", params={"key": key}, content=b"[]")
+    r = HTTP.post(url + "/v1/dispatch/receipts/aliyun", params={"key": key}, content=b"[]")
     assert _error(r, 401, "key_not_accepted").startswith("callbacks no longer take ?key=")
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from engine.dispatch.destinations import MAX_URL_CHARS
 from tests.dispatch.api_server import AUTH, Api, api_server
+from tests.processes import HTTP
 
 GOOD = "https://m.xinshi-mall.cn/1111"
 
@@ -31,7 +32,7 @@ def _send(api: Api, key: str, url: str, track: bool = True) -> httpx.Response:
         "params": {"name": "尊敬的会员", "url": url},
         "track_links": track,
     }
-    return httpx.post(f"{api.url}/v1/messages", json=body, headers=AUTH, timeout=10)
+    return HTTP.post(f"{api.url}/v1/messages", json=body, headers=AUTH, timeout=10)
 
 
 def _error(r: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -100,13 +101,13 @@ def test_an_allowed_link_redirects_and_unknown_codes_are_404(api: Api) -> None:
     r = _send(api, "good", GOOD)
     assert r.status_code == 201, r.text
     code = r.json()["params"]["url"].rsplit("/", 1)[1]
-    hop = httpx.get(f"{api.url}/r/{code}", timeout=10)
+    hop = HTTP.get(f"{api.url}/r/{code}", timeout=10)
     assert hop.status_code == 302 and hop.headers["location"] == GOOD
     for unknown in ("AAAAAAAA", "x" * 40, "a-b"):
-        err = _error(httpx.get(f"{api.url}/r/{unknown}", timeout=10), 404, "not_found")
-        assert "location" not in httpx.get(f"{api.url}/r/{unknown}", timeout=10).headers
+        err = _error(HTTP.get(f"{api.url}/r/{unknown}", timeout=10), 404, "not_found")
+        assert "location" not in HTTP.get(f"{api.url}/r/{unknown}", timeout=10).headers
         assert err["field"] == "code"
-    page = httpx.get(f"{api.url}/r/AAAAAAAA", headers={"Accept": "text/html"}, timeout=10)
+    page = HTTP.get(f"{api.url}/r/AAAAAAAA", headers={"Accept": "text/html"}, timeout=10)
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     assert "链接不存在或已失效" in page.text
 
@@ -118,6 +119,6 @@ def test_a_stored_destination_that_fails_the_rules_is_never_a_redirect(api: Api)
     # a row stored before destinations were checked, or edited by hand
     with sqlite3.connect(Path(api.data) / "dispatch.sqlite") as db:
         db.execute("UPDATE link SET url=? WHERE code=?", ("http://47.98.12.34/x.apk", code))
-    hop = httpx.get(f"{api.url}/r/{code}", timeout=10)
+    hop = HTTP.get(f"{api.url}/r/{code}", timeout=10)
     assert hop.status_code == 404 and "location" not in hop.headers
     assert hop.json()["error"]["code"] == "not_found"

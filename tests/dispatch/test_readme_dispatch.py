@@ -26,14 +26,14 @@ def _commands() -> list[str]:
 
 
 def _wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 300  # a give-up limit: a loaded machine starts slowly
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"the server on port {port} exited with {proc.returncode}"
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.05)
-    raise AssertionError(f"nothing listens on port {port} after 30 s")
+    raise AssertionError(f"nothing listens on port {port} after 300 s")
 
 
 def test_readme_sends_a_message_to_the_fake_provider(tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_readme_sends_a_message_to_the_fake_provider(tmp_path: Path) -> None:
                 if "--port" in args:  # a server: poll until it listens (the worker needs none)
                     _wait_listening(int(args[args.index("--port") + 1]), background[-1])
                 continue
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120
             while True:  # the worker may need a moment
                 r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
                 assert r.returncode == 0, r.stderr

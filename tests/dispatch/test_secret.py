@@ -128,7 +128,10 @@ def test_a_token_signed_with_an_empty_key_is_refused_on_every_fresh_start(
 ) -> None:
     monkeypatch.delenv("XINSHI_DISPATCH_SECRET", raising=False)  # the generated file is tested
     forged = _token(b"")
-    for n in range(6):
+    # The secret is written once, before the workers fork (create_app), so each start either
+    # races or does not; two fresh starts (each a new data directory and two forked workers
+    # taking 8 requests at once) cover it. Every start costs seconds of CPU.
+    for n in range(2):
         data = tmp_path / f"data{n}"
         port = free_port()
         url = f"http://127.0.0.1:{port}"

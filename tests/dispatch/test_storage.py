@@ -23,15 +23,16 @@ import httpx
 import pytest
 
 from tests.dispatch.api_server import AUTH, Api, api_server, signed
+from tests.processes import HTTP
 
 
 def _queue(api: Api, key: str) -> httpx.Response:
     body = {"idempotency_key": key, "phone": "13812345678", "template": "order_confirmed",
             "params": {"order": "1234567890"}}  # fmt: skip
-    return httpx.post(f"{api.url}/v1/messages", json=body, headers=AUTH, timeout=10)
+    return HTTP.post(f"{api.url}/v1/messages", json=body, headers=AUTH, timeout=10)
 
 
-def _wait(cond: Callable[[], bool], timeout: float = 10) -> None:
+def _wait(cond: Callable[[], bool], timeout: float = 60) -> None:  # a give-up limit
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cond():
@@ -57,15 +58,15 @@ def test_a_data_directory_that_cannot_exist_is_503_until_it_can(tmp_path: Path) 
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the data directory's parent should be")
     with api_server(tmp_path, data=blocker / "data") as api:
-        assert httpx.get(f"{api.url}/readyz", timeout=10).status_code == 200  # not used yet
+        assert HTTP.get(f"{api.url}/readyz", timeout=10).status_code == 200  # not used yet
         err = _unavailable(_queue(api, "first"))
         assert "Not a directory" in err["message"]
-        ready = httpx.get(f"{api.url}/readyz", timeout=10)
+        ready = HTTP.get(f"{api.url}/readyz", timeout=10)
         assert _unavailable(ready) and ready.json()["status"] == "unavailable"
-        assert httpx.get(f"{api.url}/healthz", timeout=10).status_code == 200  # alive, not ready
+        assert HTTP.get(f"{api.url}/healthz", timeout=10).status_code == 200  # alive, not ready
         blocker.unlink()
         blocker.mkdir()
-        _wait(lambda: httpx.get(f"{api.url}/readyz", timeout=10).status_code == 200)
+        _wait(lambda: HTTP.get(f"{api.url}/readyz", timeout=10).status_code == 200)
         assert _queue(api, "first").status_code == 201
 
 
@@ -77,16 +78,16 @@ def test_a_replay_cache_that_cannot_be_written_is_503_not_a_refusal(tmp_path: Pa
     with api_server(tmp_path, data=blocker / "data") as api:
         url = f"{api.url}/v1/dispatch/inbound/aliyun"
         headers = signed(body)
-        err = _unavailable(httpx.post(url, content=body, headers=headers, timeout=10))
+        err = _unavailable(HTTP.post(url, content=body, headers=headers, timeout=10))
         assert "Not a directory" in err["message"]
-        assert _unavailable(httpx.get(f"{api.url}/readyz", timeout=10))
+        assert _unavailable(HTTP.get(f"{api.url}/readyz", timeout=10))
         blocker.unlink()
         blocker.mkdir()
-        _wait(lambda: httpx.get(f"{api.url}/readyz", timeout=10).status_code == 200)
+        _wait(lambda: HTTP.get(f"{api.url}/readyz", timeout=10).status_code == 200)
         # nothing was claimed: the provider's retry of the same push is accepted, once
-        r = httpx.post(url, content=body, headers=headers, timeout=10)
+        r = HTTP.post(url, content=body, headers=headers, timeout=10)
         assert r.status_code == 200 and r.json() == {"code": 0, "msg": "接收成功"}
-        again = httpx.post(url, content=body, headers=headers, timeout=10)
+        again = HTTP.post(url, content=body, headers=headers, timeout=10)
         assert again.status_code == 401 and again.json()["error"]["code"] == "replayed"
 
 
@@ -101,16 +102,16 @@ def test_a_full_disk_is_503_loses_nothing_and_recovers(tmp_path: Path) -> None:
         resource.prlimit(pid, resource.RLIMIT_FSIZE, (0, limits[1]))
         try:
             _unavailable(_queue(api, "during"))
-            ready = httpx.get(f"{api.url}/readyz", timeout=10)
+            ready = HTTP.get(f"{api.url}/readyz", timeout=10)
             assert _unavailable(ready)["field"] is None
             # what is stored stays readable
-            got = httpx.get(f"{api.url}/v1/messages/{mid}", headers=AUTH, timeout=10)
+            got = HTTP.get(f"{api.url}/v1/messages/{mid}", headers=AUTH, timeout=10)
             assert got.status_code == 200 and got.json()["status"] == "queued"
         finally:
             resource.prlimit(pid, resource.RLIMIT_FSIZE, limits)
-        _wait(lambda: httpx.get(f"{api.url}/readyz", timeout=10).status_code == 200)
+        _wait(lambda: HTTP.get(f"{api.url}/readyz", timeout=10).status_code == 200)
         after = _queue(api, "during")
         assert after.status_code == 201, after.text
-        again = httpx.get(f"{api.url}/v1/messages/{mid}", headers=AUTH, timeout=10)
+        again = HTTP.get(f"{api.url}/v1/messages/{mid}", headers=AUTH, timeout=10)
         assert again.status_code == 200 and again.json()["id"] == mid
     shutil.rmtree(tmp_path / "data")
