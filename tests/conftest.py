@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from engine.ruleset import RuleSet, load_ruleset
+
 # No per-example deadline anywhere: a first example that builds tables or loads a dictionary,
 # or a loaded CI machine, is not a failure. Tests that care about time measure it themselves.
 settings.register_profile("xinshi", deadline=None)
 settings.load_profile("xinshi")
-
-from engine.ruleset import RuleSet, load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
