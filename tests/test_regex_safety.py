@@ -254,6 +254,10 @@ def test_every_shipped_rule_stays_linear_on_worst_case_inputs(ruleset: RuleSet) 
             continue
         t_big = time_case(ruleset, big[shape], runs=3, best=True)
         t_small = time_case(ruleset, small[shape], runs=3, best=True)
+        if t_big > GROWTH * max(t_small, 2e-4):  # confirm with more runs: on a busy machine
+            # one slow best-of-3 is noise (CI saw 3.7 -> 31 ms; alone it is 6.0 -> 16.6 ms)
+            t_big = time_case(ruleset, big[shape], runs=9, best=True)
+            t_small = time_case(ruleset, small[shape], runs=9, best=True)
         if t_big > GROWTH * max(t_small, 2e-4):
             grew.append(f"{shape}: {t_small * 1e3:.2f} ms -> {t_big * 1e3:.2f} ms")
     assert grew == []
