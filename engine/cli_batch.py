@@ -101,7 +101,7 @@ def check_jsonl(path: str, ruleset: RuleSet) -> int:
     verdicts: list[Verdict] = []
     errors = 0
     stream = open_input(path)
-    progress = Progress("checked")
+    progress = Progress("checked", streaming=True)
     try:
         for lineno, result in _iter_jsonl(stream, ruleset):
             progress.tick()

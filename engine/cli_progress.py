@@ -18,10 +18,12 @@ INTERVAL = 0.2  # seconds between redraws
 class Progress:
     """Count items and show ``LABEL: N [of TOTAL]`` on a terminal's stderr."""
 
-    def __init__(self, label: str, total: int | None = None, stream: TextIO | None = None) -> None:
+    def __init__(self, label: str, total: int | None = None, *, streaming: bool = False) -> None:
+        """``streaming``: the run prints as it goes, so stay quiet when stdout is the same
+        terminal (the counter would tear the output); show it when stdout goes to a file."""
         self.label, self.total, self.count = label, total, 0
-        self.stream = stream or sys.stderr
-        self.shown = _is_tty(self.stream)
+        self.stream = sys.stderr
+        self.shown = _is_tty(sys.stderr) and not (streaming and _is_tty(sys.stdout))
         self._last = 0.0
 
     def tick(self, n: int = 1) -> None:

@@ -212,6 +212,7 @@ def rules_diff(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Replay a corpus through old and new rules and report every verdict that changes."""
+    from engine.cli_progress import counted
     from engine.impact import replay
 
     new_dir = new or default_rules_dir()
@@ -219,7 +220,7 @@ def rules_diff(
         old_dir = _old_rules(old, new_dir, Path(tmp))
         old_rs, new_rs = load_rules_or_exit(old_dir), load_rules_or_exit(new_dir)
         messages, bad = _read_corpus(corpus)
-        impact = replay(old_rs, new_rs, messages)
+        impact = replay(old_rs, new_rs, counted(messages, "replayed", len(messages)))
     if as_json:
         data = {
             "old_version": impact.old_version,
