@@ -221,7 +221,7 @@ def check_demo(ruleset: RuleSet) -> int:
     sys.stdout.flush()
     console.print(
         f"demo: {counts['allow']} allowed, {counts['review']} review, {counts['block']} block "
-        "(these are examples; exit 0 means the demo ran)",
+        "(these are examples)",
         highlight=False,
         soft_wrap=True,
     )
