@@ -44,8 +44,38 @@ def _settings(data_dir: Path | None) -> DispatchSettings:
         raise usage_error(str(exc)) from None
 
 
+# Timestamps are stored as epoch seconds; people read them as Beijing wall-clock time.
+TIME_KEYS = frozenset(
+    {"at", "created_at", "expires_at", "not_before", "next_fire_at", "reported_at", "received_at"}
+)
+
+
+def beijing(epoch: float) -> str:
+    """``2026-12-03T18:20:05+08:00``: epoch seconds as ISO 8601 in Beijing time."""
+    from datetime import datetime
+
+    from engine.message import BEIJING
+
+    return datetime.fromtimestamp(epoch, BEIJING).isoformat(timespec="seconds")
+
+
+def with_beijing_times(data: object) -> object:
+    """``data`` with every epoch timestamp (TIME_KEYS) rewritten by :func:`beijing`."""
+    if isinstance(data, dict):
+        return {
+            k: beijing(v)
+            if k in TIME_KEYS and isinstance(v, int | float) and not isinstance(v, bool)
+            else with_beijing_times(v)
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [with_beijing_times(v) for v in data]
+    return data
+
+
 def _print(data: object) -> None:
-    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    out = with_beijing_times(data)
+    sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
 @dispatch_app.command("enqueue")
@@ -191,7 +221,14 @@ def worker(
     from engine.dispatch.worker import Worker, WorkerOptions
 
     settings = _settings(data_dir)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s+08:00 %(levelname)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+    )
+    for handler in logging.getLogger().handlers:  # log times in Beijing time, whatever $TZ says
+        if handler.formatter is not None:
+            handler.formatter.converter = lambda secs: time.gmtime((secs or 0) + 8 * 3600)
     try:
         ruleset = load_ruleset(rules)
         book = load_templates(settings.templates)

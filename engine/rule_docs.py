@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from engine.message import BEIJING
 from engine.rule_types.base import Example, RuleSpec
@@ -36,11 +37,26 @@ def _scope(spec: RuleSpec) -> list[str]:
     return lines
 
 
+def shown_path(path: str, root: Path) -> str:
+    """``rules/packs/x.yaml``: ``path`` relative to the rules directory, under its name.
+
+    The catalogue is shared with legal and committed; a local absolute path (``/home/…``)
+    would leak a machine's layout and differ from one machine to the next.
+    """
+    base = Path(root).resolve()
+    full = Path(path) if Path(path).is_absolute() else Path.cwd() / path
+    try:
+        return (Path(base.name) / full.resolve().relative_to(base)).as_posix()
+    except ValueError:  # outside the rules directory (should not happen): the file name only
+        return Path(path).name
+
+
 def render_docs(ruleset: RuleSet) -> str:
     """Return the Markdown catalogue of ``ruleset``."""
     by_cat: dict[str, list[tuple[str, RuleSpec, str]]] = {}
     for pr in ruleset.specs:
-        by_cat.setdefault(pr.spec.category, []).append((pr.full_id, pr.spec, pr.path))
+        shown = shown_path(pr.path, ruleset.root)
+        by_cat.setdefault(pr.spec.category, []).append((pr.full_id, pr.spec, shown))
     now = datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M")
     out = [
         f"# Xinshi rule catalogue — {ruleset.name}",

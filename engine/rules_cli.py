@@ -212,6 +212,7 @@ def rules_diff(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Replay a corpus through old and new rules and report every verdict that changes."""
+    from engine.cli_progress import counted
     from engine.impact import replay
 
     new_dir = new or default_rules_dir()
@@ -219,7 +220,7 @@ def rules_diff(
         old_dir = _old_rules(old, new_dir, Path(tmp))
         old_rs, new_rs = load_rules_or_exit(old_dir), load_rules_or_exit(new_dir)
         messages, bad = _read_corpus(corpus)
-        impact = replay(old_rs, new_rs, messages)
+        impact = replay(old_rs, new_rs, counted(messages, "replayed", len(messages)))
     if as_json:
         data = {
             "old_version": impact.old_version,
@@ -239,7 +240,7 @@ def rules_diff(
         }  # fmt: skip
         sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
-    console = Console(soft_wrap=True)
+    console = Console()
     console.print(
         f"{impact.total} messages · old {impact.old_version} → new {impact.new_version} · "
         f"{impact.changed} verdicts change"
@@ -247,16 +248,27 @@ def rules_diff(
         highlight=False,
     )
     table = Table(title="verdict changes")
-    for col in ("from", "to", "messages", "example"):
-        table.add_column(col)
+    for col in ("from", "to", "messages"):
+        table.add_column(col, no_wrap=True)
+    # CJK examples have no spaces, so rich would size their column to the whole text and then
+    # crop the table: give the example column the width that is left, and fold it
+    table.add_column("example", overflow="fold", width=max(console.width - 36, 10))
     for (a, b), n in sorted(impact.transitions.items(), key=lambda kv: -kv[1]):
         if a != b:
             example = (impact.examples.get((a, b)) or [""])[0]
             table.add_row(a, b, str(n), example)
     console.print(table)
-    rules_table = Table(title="findings per rule (messages)")
-    for col in ("rule", "now flags", "no longer flags", "example"):
-        rules_table.add_column(col)
+    rules_table = Table(title="messages each rule now flags (+) and no longer flags (-)")
+    # a rule id is never cut (two ids that differ at the end must stay apart): it gets the
+    # width of the longest id, up to half the terminal, and folds onto a second line past that
+    rule_w = min(max((len(rid) for rid in impact.rules), default=4), console.width // 2)
+    count_w = max((len(str(n)) + 1 for d in impact.rules.values() for n in (d.added, d.removed)),
+                  default=2)  # fmt: skip
+    rules_table.add_column("rule", width=rule_w, overflow="fold")
+    for col in ("+", "-"):
+        rules_table.add_column(col, no_wrap=True, justify="right", width=count_w)
+    example_w = max(console.width - rule_w - 2 * count_w - 13, 10)  # 13: borders and padding
+    rules_table.add_column("example", overflow="fold", width=example_w)
     for rid, d in sorted(impact.rules.items(), key=lambda kv: -(kv[1].added + kv[1].removed)):
         example = (d.added_examples or d.removed_examples or [""])[0]
         rules_table.add_row(rid, f"+{d.added}", f"-{d.removed}", example)

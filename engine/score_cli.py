@@ -220,24 +220,28 @@ def variants_cmd(
 
 
 def _render(rows: list[dict[str, Any]], model: EngagementModel, price: float) -> None:
-    console = Console(width=max(Console().width, 140))
+    from engine.cli_render import emit, wrapped
+
+    console = Console()  # the terminal's width ($COLUMNS respected); long cells fold
     basis = (
         "模拟数据训练，仅用于比较草稿" if model.trained_on == "simulated" else "基于历史发送数据"
     )
     table = Table(
         title=f"{len(rows)} drafts · predicted click rate ({basis}) · model {model.version}"
     )
-    for col in ("", "id", "score", "verdict", "findings", "seg", f"¥/10k @{price}", "draft"):
-        table.add_column(col)
+    for col in ("", "id", "score", "verdict", "seg", f"¥/10k @{price}"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("findings", overflow="fold", ratio=1)  # one rule id per line
+    table.add_column("draft", overflow="fold", ratio=1)
     for r in rows:
         table.add_row(
             "★" if r["best"] else "",
             str(r["id"]),
             f"{r['score'] * 100:.1f}%",
             Text(r["verdict"], style=_VERDICT_STYLE[r["verdict"]]),
-            ", ".join(r["findings"]) or "-",
             str(r["segments"]),
             f"{r['cost_per_10k']:.0f}",
+            "\n".join(r["findings"]) or "-",
             r["text"],
         )
     console.print(table)
@@ -247,6 +251,7 @@ def _render(rows: list[dict[str, Any]], model: EngagementModel, price: float) ->
         return
     console.print(f"★ best compliant draft: {best['id']}")
     for reason in best["reasons"][:4]:
-        console.print(f"  · {reason['text']}")
+        emit(console, wrapped(Text("  · "), Text(reason["text"]), console.width))
     for s in best["suggestions"]:
-        console.print(f"  → {s['edit']}：{s['text']}（预计 {s['score'] * 100:.1f}%）")
+        line = Text(f"{s['edit']}：{s['text']}（预计 {s['score'] * 100:.1f}%）")
+        emit(console, wrapped(Text("  → "), line, console.width))

@@ -1,0 +1,120 @@
+"""Plain verdict output that stays readable in a narrow terminal: CJK-aware, hanging indents.
+
+A CJK character takes two terminal columns (``unicodedata.east_asian_width`` W or F), so
+wrapping counts columns, not characters. Chinese text may break between any two characters;
+Latin words break at spaces when they can. Each wrapped line is indented under its label, and
+a label (``→``, a severity badge) is never left alone on its line.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from engine.verdict import Verdict
+
+STYLE = {"block": "bold white on red", "warn": "black on yellow", "info": "black on cyan"}
+VERDICT_STYLE = {"allow": "bold green", "review": "bold yellow", "block": "bold red"}
+MIN_BODY = 20  # columns a wrapped line keeps for text: a wider label falls back to INDENT
+INDENT = 4
+NO_LINE_START = set("，。、；：？！）」』”’》〉】…,.;:?!)]")
+
+
+def char_width(ch: str) -> int:
+    """Terminal columns of one character: 2 for wide CJK, 0 for combining marks, else 1."""
+    if unicodedata.combining(ch) or ch in "\u200b\u200c\u200d\ufeff":
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of ``text``."""
+    return sum(char_width(ch) for ch in text)
+
+
+def break_points(text: str, first: int, rest: int) -> list[int]:
+    """Offsets at which to cut ``text`` so line 1 fits ``first`` columns and the others ``rest``."""
+    cuts: list[int] = []
+    limit, used, start, word = first, 0, 0, -1  # word: where the current Latin word began
+    for i, ch in enumerate(text):
+        w = char_width(ch)
+        latin = ch.isascii() and not ch.isspace()
+        if latin and word < 0:
+            word = i
+        while used + w > limit and i > start:
+            cut = i
+            if latin and word > start:
+                cut = word  # keep a Latin word or number whole
+            elif ch in NO_LINE_START and i - 1 > start:
+                cut = i - 1  # a closing mark never starts a line: take one character along
+            cuts.append(cut)
+            start, limit = cut, rest
+            used = display_width(text[cut:i])
+        if not latin:
+            word = -1
+        used += w
+    return cuts
+
+
+def wrapped(label: Text, body: Text, width: int) -> list[Text]:
+    """``label`` + ``body`` as lines of at most ``width`` columns, wrapped under the body."""
+    from rich.text import Text
+
+    lead = display_width(label.plain)
+    indent = lead if width - lead >= MIN_BODY else min(INDENT, lead)
+    first, rest = max(width - lead, 1), max(width - indent, 1)
+    parts = body.divide(break_points(body.plain, first, rest)) if body.plain else [body]
+    lines = [label + parts[0]]
+    for part in parts[1:]:
+        part.rstrip()
+        line = Text(" " * indent)
+        line.append_text(_lstrip(part))
+        lines.append(line)
+    return lines
+
+
+def _lstrip(part: Text) -> Text:
+    n = len(part.plain) - len(part.plain.lstrip(" "))
+    return part[n:] if n else part
+
+
+def emit(console: Console, lines: list[Text]) -> None:
+    """Print pre-wrapped lines as they are (rich must not wrap them again)."""
+    for line in lines:
+        console.print(line, soft_wrap=True, highlight=False)
+
+
+def render(console: Console, text: str, verdict: Verdict, width: int | None = None) -> None:
+    """Print the message with findings highlighted, then one entry per finding."""
+    from rich.text import Text
+
+    width = width or console.width
+    body = Text(text.replace("\n", " "))
+    for f in sorted(
+        verdict.findings, key=lambda f: (f.severity.value != "info", f.severity.value == "block")
+    ):
+        if f.end > f.start:
+            body.stylize(STYLE[f.severity.value], f.start, f.end)
+    emit(console, wrapped(Text("  "), body, width))
+    head = Text(verdict.verdict.value.upper(), style=VERDICT_STYLE[verdict.verdict.value])
+    size = f"{verdict.chars} chars · {verdict.segments} segment(s)"
+    tail = Text(f"  {size} · ruleset {verdict.ruleset_version}", style="dim")
+    emit(console, wrapped(head, tail, width))
+    for f in verdict.findings:
+        label = Text("  ")
+        label.append(f" {f.severity.value} ", style=STYLE[f.severity.value])
+        label.append(" ")
+        line = Text(f"{f.rule_id} ", style="bold")
+        where = f"[{f.start}:{f.end}] “{f.matched}”" if f.end > f.start else f"[{f.start}]"
+        line.append(f"{where} {f.message}")
+        if f.evasion:
+            line.append(f" (evasion: {f.evasion})", style="magenta")
+        if f.related:
+            line.append(f" (also: {', '.join(f.related)})", style="dim")
+        emit(console, wrapped(label, line, width))
+        emit(console, wrapped(Text("      → ", style="green"), Text(f.suggestion, "green"), width))
+        emit(console, wrapped(Text("      "), Text(f.source, style="dim"), width))
