@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import pickle
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import orjson
 import pytest
 
 from engine import check, make_message
-from engine.content_model.model import load_model, model_path
+from engine.content_model.model import load_model, model_path, ngrams
 from engine.normalize import normalize
 from engine.ruleset import RuleSet, RulesetError, load_ruleset
 from engine.verdict import Severity
@@ -28,31 +31,31 @@ def test_the_exported_model_loads_and_scores_deterministically() -> None:
     assert model_path("content") == MODEL
     assert len(model.labels) == 11 and {"clean", "news", "fraud"} <= set(model.labels)
     norm = normalize("【社保中心】您的社保卡已被冻结，请尽快联系工作人员办理解冻")
-    first = model.score(norm)
-    again = load_model(MODEL).score(normalize(norm.original))
+    first = model.score(norm, (6, len(norm.original)))
+    assert first.text.startswith("您的社保卡") and first.offset == 4
+    again = load_model(MODEL).score(normalize(norm.original), (6, len(norm.original)))
     assert first == again
     assert sum(first.probs) == pytest.approx(1.0)
-    # the packed-integer sum equals the plain float sum of the exported weights
-    from engine.content_model.model import grams
-
-    hits = grams(first.text, model.orders) & model.vocab
-    logits = [b + sum(model.weights[g][i] for g in hits) for i, b in enumerate(model.bias)]
-    direct = model.score_text(first.text)
-    top = max(range(len(logits)), key=logits.__getitem__)
-    assert direct.index(max(direct)) == top
+    # the automaton's packed-integer sum equals the float sum of the exported weights
+    counts = Counter(ngrams(first.text, model.orders))
+    logits = [
+        b + sum(model.weights[g][i] * k for g, k in counts.items() if g in model.weights)
+        for i, b in enumerate(model.bias)
+    ]
+    exps = [math.exp(z - max(logits)) for z in logits]
+    assert first.probs == pytest.approx([e / sum(exps) for e in exps], abs=1e-9)
     assert max(model.thresholds.values()) < 1.0 and min(model.thresholds.values()) >= 0.5
 
 
-def test_a_new_fraud_phrasing_gets_a_warn_with_its_span(ruleset: RuleSet) -> None:
-    text = "【社保中心】您的社保卡已被冻结，请尽快联系工作人员办理解冻"
-    verdict = check(make_message(text, type="notification"), ruleset)
+def test_a_new_phrasing_gets_a_warn_with_its_span(ruleset: RuleSet) -> None:
+    text = "【家具城】实木沙发全城底价，买贵包赔，3月8日至15日。回T退订"
+    verdict = check(make_message(text, type="marketing"), ruleset)
     assert verdict.verdict.value == "review"
     (finding,) = verdict.findings
-    assert finding.rule_id == "content_model.fraud"
-    assert finding.category == "fraud" and finding.severity is Severity.WARN
-    assert (finding.start, finding.end, finding.matched) == (6, 15, "您的社保卡已被冻结")
-    assert text[finding.start : finding.end] == finding.matched
-    assert finding.message == "疑似诈骗内容（模型判断，依据“您的社保卡已被冻结”）"
+    assert finding.rule_id == "content_model.absolute_claim"
+    assert finding.category == "absolute_claim" and finding.severity is Severity.WARN
+    assert (finding.start, finding.end, finding.matched) == (5, 13, "实木沙发全城底价")
+    assert finding.message == "疑似绝对化用语（模型判断，依据“实木沙发全城底价”）"
     assert "统计模型" in finding.source
 
 
@@ -60,7 +63,7 @@ def test_a_new_fraud_phrasing_gets_a_warn_with_its_span(ruleset: RuleSet) -> Non
     ("text", "category"),
     [
         ("寂寞吗，陪你聊天的小姐姐在线等你，回复1进入私密房间", "pornography"),
-        ("【家具城】实木沙发全城底价，买贵包赔，3月8日至15日。回T退订", "absolute_claim"),
+        ("您的医保账户存在异常，将于今日停用，请联系专员处理 4001234567", "fraud"),
         ("【护肤馆】祛痘精华三天见效，彻底断根，10月8日截止。拒收请回复R", "medical_claim"),
     ],
 )
@@ -91,12 +94,23 @@ def test_no_model_finding_when_a_list_rule_of_the_category_fired(ruleset: RuleSe
     assert rules == {"gambling"}
 
 
+def test_a_compiled_model_rule_pickles(ruleset: RuleSet) -> None:
+    rules = [r for r in ruleset.rules if r.meta.id.startswith("content_model.")]
+    assert len(rules) == 9
+    copy = pickle.loads(pickle.dumps(rules))
+    text = normalize("【家具城】实木沙发全城底价，买贵包赔")
+    assert copy[0].model.score(text) == rules[0].model.score(text)
+    assert copy[0].model is copy[1].model  # one model shared by the rules, pickled once
+
+
 def test_verification_codes_are_not_scored(ruleset: RuleSet) -> None:
-    text = "【社保中心】您的社保卡已被冻结，请尽快联系工作人员办理解冻"
+    text = "【家具城】实木沙发全城底价，买贵包赔，3月8日至15日。回T退订"
     assert _model_findings(ruleset, text, "verification") == []
 
 
-def _rules_with_model_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes | None) -> Path:
+def _rules_with_model_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes | None
+) -> Path:
     models = tmp_path / "models"
     models.mkdir()
     if data is not None:

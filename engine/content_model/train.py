@@ -3,7 +3,7 @@
     python -m engine.content_model.train [--out models/content.json] [--folds 5]
 
 Labels: the spam ``label`` of each dev spam message (9 content categories), ``clean`` and
-``news``. Features: ``grams(prepared(normalize(text)))`` (the function scoring uses), binary.
+``news``. Features: ``ngrams(prepared(normalize(text), body))`` (as scoring), counted.
 Model: multinomial logistic regression, refitted on the ``KEEP`` n-grams with the largest
 weights so that the export stays small. The threshold on P(label) is chosen by grouped
 cross-validation (messages of one corpus ``note`` - one template - stay in one fold) as the
@@ -28,7 +28,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from engine.content_model.model import MODEL_FORMAT, grams, prepared
+from engine.content_model.model import MODEL_FORMAT, ngrams, prepared
 from engine.normalize import normalize
 from engine.rule_types.context import find_zones
 
@@ -72,9 +72,11 @@ def load_dev(root: Path = DEV) -> tuple[list[Sample], str]:
 
 
 def _vectorizer(vocab: list[str] | None = None) -> CountVectorizer:
-    return CountVectorizer(
-        analyzer=lambda t: sorted(grams(t, ORDERS)), binary=True, vocabulary=vocab
-    )
+    return CountVectorizer(analyzer=_analyzer, vocabulary=vocab)
+
+
+def _analyzer(text: str) -> list[str]:
+    return ngrams(text, ORDERS)
 
 
 def fit(samples: list[Sample], labels: list[str]) -> dict[str, Any]:
@@ -127,9 +129,7 @@ def predictions(probs: np.ndarray, labels: list[str], threshold: float) -> list[
     return out
 
 
-def figures(
-    samples: list[Sample], labels: list[str], pred: list[str | None]
-) -> dict[str, Any]:
+def figures(samples: list[Sample], labels: list[str], pred: list[str | None]) -> dict[str, Any]:
     """False-alarm rates on ham (types the rules run on) and precision/recall per label."""
     fa: dict[str, float] = {}
     for ham in HAM:
@@ -181,7 +181,9 @@ def train(folds: int = 5, root: Path = DEV) -> dict[str, Any]:
         f = figures(samples, labels, predictions(oof, labels, t))
         curve[str(t)] = {"false_alarms": f["false_alarms"], "spam_flagged": f["spam_flagged"]}
     weights = fit(samples, labels)
-    insample = figures(samples, labels, predictions(_probs(weights, [s.text for s in samples]), labels, threshold))
+    insample = figures(
+        samples, labels, predictions(_probs(weights, [s.text for s in samples]), labels, threshold)
+    )
     return {
         "format": MODEL_FORMAT,
         **weights,
@@ -192,9 +194,14 @@ def train(folds: int = 5, root: Path = DEV) -> dict[str, Any]:
             "data": "bench/corpora/dev/{clean,spam,news}.jsonl",
             "data_sha256": data_hash,
             "counts": dict(sorted(counts.items())),
-            "model": f"LogisticRegression(C={C}, multinomial, lbfgs), binary char n-grams "
+            "model": f"LogisticRegression(C={C}, multinomial, lbfgs), counted char n-grams "
             f"{ORDERS} of the skeleton (digits as 0), top {KEEP} by max |weight|, refitted",
-            "cv": {"folds": folds, "grouped_by": "corpus + note (template)", "threshold": threshold, **cv},
+            "cv": {
+                "folds": folds,
+                "grouped_by": "corpus + note (template)",
+                "threshold": threshold,
+                **cv,
+            },
             "cv_curve": curve,
             "in_sample": insample,
             "targets": TARGET_FA,
@@ -211,8 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     model = train(args.folds)
     args.out.write_bytes(orjson.dumps(model))
     info = model["training"]
-    print(orjson.dumps({"cv": info["cv"], "in_sample": info["in_sample"]}, option=orjson.OPT_INDENT_2).decode())
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, {len(model['weights'])} n-grams)")
+    print(
+        orjson.dumps(
+            {"cv": info["cv"], "in_sample": info["in_sample"]}, option=orjson.OPT_INDENT_2
+        ).decode()
+    )
+    size = args.out.stat().st_size / 1e6
+    print(f"wrote {args.out} ({size:.2f} MB, {len(model['weights'])} n-grams)")
     return 0
 
 

@@ -14,9 +14,12 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from engine.content_model.model import ContentModel, ModelFileError, Scores, load_model, model_path
-from engine.rule_types.base import BuildError, Builder, MessageTypeName, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, BuildError, MessageTypeName, Rule, RuleMeta, RuleSpec
 from engine.rule_types.context import Context
 from engine.verdict import Finding
+
+
+_TYPES: tuple[MessageTypeName, ...] = ("marketing", "notification")
 
 
 class ModelSpec(RuleSpec):
@@ -29,7 +32,7 @@ class ModelSpec(RuleSpec):
     threshold: float | None = Field(default=None, gt=0.0, lt=1.0)  # default: the model's
     width: int = Field(default=12, ge=2, le=40)  # characters of the evidence span, at most
     # verification codes are short and templated: the model is not trained to judge them
-    types: list[MessageTypeName] = Field(default_factory=lambda: ["marketing", "notification"])
+    types: list[MessageTypeName] = Field(default_factory=lambda: list(_TYPES))
 
     @model_validator(mode="after")
     def _label_is_category(self) -> ModelSpec:
@@ -49,17 +52,24 @@ class ModelSpec(RuleSpec):
             raise BuildError("model", str(exc)) from None
         if self.label not in model.labels:
             known = ", ".join(model.labels)
-            raise BuildError("label", f"model {self.model!r} has no label {self.label!r}. Known: {known}")
-        threshold = self.threshold if self.threshold is not None else model.thresholds.get(self.label)
+            raise BuildError(
+                "label", f"model {self.model!r} has no label {self.label!r}. Known: {known}"
+            )
+        threshold = (
+            self.threshold if self.threshold is not None else model.thresholds.get(self.label)
+        )
         if threshold is None:
-            raise BuildError("threshold", f"model {self.model!r} has no threshold for {self.label!r}; set threshold")
+            raise BuildError(
+                "threshold",
+                f"model {self.model!r} has no threshold for {self.label!r}; set threshold",
+            )
         return ModelRule(meta, model, model.index(self.label), threshold, self.width)
 
 
 class ModelRule(Rule):
     """Runtime ``model`` rule (plain data: picklable)."""
 
-    __slots__ = ("label", "model", "threshold", "width")
+    __slots__ = ("key", "label", "model", "threshold", "width")
     LATE: ClassVar[bool] = True  # runs after the other rules, to see what they found
 
     def __init__(
@@ -67,10 +77,11 @@ class ModelRule(Rule):
     ) -> None:
         super().__init__(meta)
         self.model, self.label, self.threshold, self.width = model, label, threshold, width
+        self.key = f"model:{model.digest}"  # where the context caches this model's scores
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report the evidence window when the label's probability reaches the threshold."""
-        scores = _scores(ctx, self.model)
+        scores = _scores(ctx, self.key, self.model)
         if scores.probs[self.label] < self.threshold:
             return ()
         category = self.meta.category
@@ -83,10 +94,9 @@ class ModelRule(Rule):
         return (ctx.finding(self.meta, s, e),)
 
 
-def _scores(ctx: Context, model: ContentModel) -> Scores:
+def _scores(ctx: Context, key: str, model: ContentModel) -> Scores:
     """Score the message once per model, whatever number of rules ask."""
-    key = f"model:{model.digest}:{id(model)}"
     cached = ctx.__dict__.get(key)
     if cached is None:
         cached = ctx.__dict__[key] = model.score(ctx.norm, ctx.zones.body)
-    return cached  # type: ignore[no-any-return]
+    return cached
