@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -29,7 +30,7 @@ import orjson
 from engine.normalize import HARD_BREAKS, Normalized
 
 MODEL_FORMAT = 1
-_DIGITS = str.maketrans("123456789", "000000000")
+_DIGIT = re.compile("[1-9]")
 _SCALE = 10_000  # weights are exported with 4 decimals: exact in fixed point
 _OFFSET = 1 << 22  # keeps every field positive: |weight| < 419
 _FIELD = 52  # bits per field: sums of up to 2**29 n-grams cannot carry into the next field
@@ -57,7 +58,8 @@ def prepared(norm: Normalized, body: tuple[int, int] | None = None) -> tuple[str
     start, end = 0, len(text)
     if body is not None and (body[0] > 0 or body[1] < len(norm.original)):
         start, end = norm.skeleton_bounds(*body)
-    return text[start:end].translate(_DIGITS), start
+    text = text[start:end]
+    return (_DIGIT.sub("0", text) if _DIGIT.search(text) else text), start
 
 
 def ngrams(text: str, orders: tuple[int, ...]) -> list[str]:

@@ -18,7 +18,6 @@ from engine.rule_types.base import Builder, BuildError, MessageTypeName, Rule, R
 from engine.rule_types.context import Context
 from engine.verdict import Finding
 
-
 _TYPES: tuple[MessageTypeName, ...] = ("marketing", "notification")
 
 
