@@ -152,13 +152,16 @@ class ContentModel:
                     w = v[label] - max(v[h] for h in ham)
                     if w > 0:
                         ends[i + n].append((i, w))
+        begins = {i for found in ends for i, _ in found}  # a best window starts on an n-gram
         best, span = 0.0, (0, 0)
-        for start in range(len(text) - 1, -1, -1):  # on a tie the later start: no dead head
+        for start in sorted(begins, reverse=True):  # on a tie the later start: no dead head
             total = 0.0
             for end in range(start + 1, min(len(text), start + width) + 1):
                 if text[end - 1] in HARD_BREAKS:
                     break  # evidence stays inside one clause
-                total += sum(w for s, w in ends[end] if s >= start)
+                for s, w in ends[end]:
+                    if s >= start:
+                        total += w
                 if total > best:
                     best, span = total, (start, end)
         return span
