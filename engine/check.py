@@ -95,6 +95,7 @@ def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
     hits: Hits = rs.lexicon.scan(norm)
     ctx = Context(msg, norm, hits, rs.profile(msg.profile), rs.global_allow)
     findings: list[Finding] = []
+    ctx.findings = findings  # late rules (kind: model) read what the others found
     day = _day(msg) if rs.dated else None
     rules = rs.by_type[msg.type].select(hits.triggered())
     ran = 0

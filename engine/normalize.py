@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -127,6 +127,19 @@ class Normalized:
     def folded_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded span to the original text."""
         return self.folded.to_source(start, end)
+
+    def skeleton_bounds(self, start: int, end: int) -> tuple[int, int]:
+        """The skeleton span of the original span [start, end): its skeleton characters."""
+        skel, folded = self.skeleton, self.folded
+        if folded.is_source:
+            if skel._removed is None:
+                return min(start, len(skel.text)), min(end, len(skel.text))
+            noise = skel._removed
+            head = len(noise.sub("", folded.text[:start])) if start else 0
+            tail = len(noise.sub("", folded.text[end:])) if end < len(folded.text) else 0
+            return head, len(skel.text) - tail
+        starts = self.skeleton_starts() or ()
+        return bisect_left(starts, start), bisect_left(starts, end)
 
     def skeleton_starts(self) -> list[int] | tuple[int, ...] | None:
         """Original index of every skeleton character; None when they are the same indices.

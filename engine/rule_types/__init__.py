@@ -7,6 +7,7 @@ from engine.rule_types.contact import ContactSpec
 from engine.rule_types.forbidden import ForbiddenSpec
 from engine.rule_types.length import LengthSpec
 from engine.rule_types.link import LinkSpec
+from engine.rule_types.model import ModelSpec
 from engine.rule_types.obfuscation import ObfuscationSpec
 from engine.rule_types.otp_code import OtpCodeSpec
 from engine.rule_types.pattern import PatternSpec
@@ -30,6 +31,7 @@ KINDS: dict[str, type[RuleSpec]] = {
         LengthSpec,
         ObfuscationSpec,
         ContactSpec,
+        ModelSpec,
     )
 }
 

@@ -275,6 +275,7 @@ class Rule:
     """
 
     __slots__ = ("meta", "scoped", "triggers")
+    LATE: ClassVar[bool] = False  # runs after every other rule (it reads ``ctx.findings``)
 
     def __init__(self, meta: RuleMeta, triggers: frozenset[int] | None = None) -> None:
         self.meta = meta

@@ -103,6 +103,7 @@ class Context:
     """One message being checked, with what rules compute from it (cached)."""
 
     __slots__ = ("__dict__", "global_allow", "hits", "msg", "norm", "profile")
+    findings: list[Finding] | tuple[()] = ()  # found so far by earlier rules (check sets it)
 
     def __init__(
         self,

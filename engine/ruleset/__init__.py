@@ -36,25 +36,28 @@ class RuleIndex:
     always: tuple[Rule, ...]
     triggered: tuple[Rule, ...]  # the rules with triggers, in ruleset order
     positions: dict[int, tuple[int, ...]]  # trigger id -> indices into ``triggered``
+    late: tuple[Rule, ...] = ()  # rules that read what the others found (Rule.LATE)
 
     @classmethod
     def build(cls, rules: list[Rule]) -> RuleIndex:
         """Index ``rules`` (already filtered to one message type)."""
-        always = tuple(r for r in rules if r.triggers is None)
-        triggered = tuple(r for r in rules if r.triggers is not None)
+        late = tuple(r for r in rules if r.LATE)
+        always = tuple(r for r in rules if r.triggers is None and not r.LATE)
+        triggered = tuple(r for r in rules if r.triggers is not None and not r.LATE)
         positions: dict[int, list[int]] = {}
         for i, r in enumerate(triggered):
             for t in r.triggers or ():
                 positions.setdefault(t, []).append(i)
-        return cls(always, triggered, {t: tuple(ps) for t, ps in positions.items()})
+        return cls(always, triggered, {t: tuple(ps) for t, ps in positions.items()}, late)
 
     def select(self, triggered: set[int]) -> list[Rule]:
         """The rules that can fire, given the list and gate ids a message hit.
 
-        Those that always run come first, then the triggered ones in ruleset order.
+        Those that always run come first, then the triggered ones in ruleset order, then the
+        late ones.
         """
         if not triggered:
-            return list(self.always)
+            return [*self.always, *self.late]
         get = self.positions.get
         picked: set[int] = set()
         for t in triggered:
@@ -62,7 +65,7 @@ class RuleIndex:
             if ps is not None:
                 picked.update(ps)
         rules = self.triggered
-        return [*self.always, *[rules[i] for i in sorted(picked)]]
+        return [*self.always, *[rules[i] for i in sorted(picked)], *self.late]
 
 
 @dataclass(frozen=True)

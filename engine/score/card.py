@@ -152,5 +152,20 @@ def render_card(result: TrainResult) -> str:
         "- Send hour and weekday come from `send_at`; without it a score assumes a weekday",
         "  morning.",
         "",
+        *CONTENT_MODEL_SECTION,
     ]
     return "\n".join(lines)
+
+
+# models/ holds a second model; its card is written by its own trainer
+CONTENT_MODEL_SECTION = (
+    "## Content model (`content.json`)",
+    "",
+    "A separate model: character n-gram logistic regression over the 9 spam content",
+    "categories plus clean and news, trained on `bench/corpora/dev` only, behind the",
+    "`kind: model` rules of `rules/packs/content_model.yaml` (severity warn). Its card -",
+    "data, intended use, cross-validated precision/recall per category, false-alarm rates,",
+    "threshold, limits, cost - is `CONTENT_CARD.md`, written by",
+    "`python -m engine.content_model.train` with the weights.",
+    "",
+)

@@ -1,0 +1,222 @@
+"""Score a message with the exported content model: pure Python, no numpy or sklearn.
+
+Features are the character n-grams of the skeleton view of the message body (``engine
+.normalize``: folded, traditional -> simplified, look-alikes folded, noise removed; the
+【signature】 and opt-out footer left out), every ASCII digit read as ``0`` so that numbers and
+contacts share their n-grams, counted. The score of a label is its bias plus the weights of
+the n-grams present (once per occurrence); the probabilities are their softmax. Training
+(``train.py``) uses the same ``prepared`` and ``ngrams`` functions.
+
+Speed: one Aho-Corasick pass over the text finds every weighted n-gram; each carries its
+weights packed into one integer (field i: round(w_i * 10^4) + offset, the top field counts
+the n-grams), so summing a message is a single C-level ``sum``: exact and deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import orjson
+
+from engine.normalize import HARD_BREAKS, Normalized
+
+MODEL_FORMAT = 1
+_DIGIT = re.compile("[1-9]")
+_SCALE = 10_000  # weights are exported with 4 decimals: exact in fixed point
+_OFFSET = 1 << 22  # keeps every field positive: |weight| < 419
+_FIELD = 52  # bits per field: sums of up to 2**29 n-grams cannot carry into the next field
+_MASK = (1 << _FIELD) - 1
+_VALUE = itemgetter(1)
+HAM = ("clean", "news")
+FIX = (
+    "retrain it with `python -m engine.content_model.train` (needs the dev extras) "
+    "or restore models/content.json from git"
+)
+
+
+class ModelFileError(ValueError):
+    """The model file is missing or unreadable; the message names the file and the fix."""
+
+
+def prepared(norm: Normalized, body: tuple[int, int] | None = None) -> tuple[str, int]:
+    """The text the model reads and its skeleton offset: the skeleton of the original span
+    ``body`` (None: the whole message), digits as 0, one character per character.
+
+    Callers pass the body (``find_zones``): the 【signature】 and the opt-out footer say who
+    sends and that the text is marketing, not what it is about (news-like text has neither).
+    """
+    text = norm.skeleton.text
+    start, end = 0, len(text)
+    if body is not None and (body[0] > 0 or body[1] < len(norm.original)):
+        start, end = norm.skeleton_bounds(*body)
+    text = text[start:end]
+    return (_DIGIT.sub("0", text) if _DIGIT.search(text) else text), start
+
+
+def ngrams(text: str, orders: tuple[int, ...]) -> list[str]:
+    """Every character n-gram of ``text`` (repeats included) for each order."""
+    return [text[i : i + n] for n in orders for i in range(len(text) - n + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """The model's answer for one message: the probability of each label."""
+
+    probs: tuple[float, ...]
+    text: str  # the prepared text that was scored
+    offset: int  # skeleton index of its first character
+
+
+class ContentModel:
+    """Exported weights: label -> bias, n-gram -> one weight per label (plain data plus an
+    automaton, all picklable)."""
+
+    __slots__ = ("automaton", "bias", "digest", "labels", "orders", "thresholds", "weights")
+
+    def __init__(
+        self,
+        labels: tuple[str, ...],
+        orders: tuple[int, ...],
+        bias: tuple[float, ...],
+        weights: dict[str, tuple[float, ...]],
+        thresholds: dict[str, float],
+        digest: str,
+    ) -> None:
+        self.labels, self.orders, self.bias = labels, orders, bias
+        self.weights, self.thresholds, self.digest = weights, thresholds, digest
+        count = 1 << (_FIELD * len(labels))  # the top field counts the n-grams found
+        automaton: Any = ahocorasick.Automaton()
+        for gram, vec in weights.items():
+            value = count
+            for i, w in enumerate(vec):
+                q = round(w * _SCALE)
+                if abs(q) >= _OFFSET:
+                    raise ValueError(f"n-gram {gram!r} weight {w} is out of range")
+                value |= (q + _OFFSET) << (_FIELD * i)
+            automaton.add_word(gram, value)
+        if weights:
+            automaton.make_automaton()
+        self.automaton = automaton
+
+    def index(self, label: str) -> int:
+        """Position of ``label`` in the score vectors."""
+        return self.labels.index(label)
+
+    def score_text(self, text: str) -> tuple[float, ...]:
+        """Probabilities of every label for a prepared text."""
+        total = sum(map(_VALUE, self.automaton.iter(text))) if text and self.weights else 0
+        base = (total >> (_FIELD * len(self.labels))) * _OFFSET
+        logits = [
+            b + (((total >> (_FIELD * i)) & _MASK) - base) / _SCALE for i, b in enumerate(self.bias)
+        ]
+        top = max(logits)
+        exps = [math.exp(z - top) for z in logits]
+        norm = sum(exps)
+        return tuple(e / norm for e in exps)
+
+    def score(self, norm: Normalized, body: tuple[int, int] | None = None) -> Scores:
+        """Score a normalized message (the ``body`` span of the original text, if given)."""
+        text, offset = prepared(norm, body)
+        return Scores(self.score_text(text), text, offset)
+
+    def evidence(self, text: str, label: int, width: int = 12) -> tuple[int, int]:
+        """The window of at most ``width`` characters of ``text``, inside one clause, whose
+        n-grams weigh most for ``label`` against the ham labels: [start, end) of ``text``
+        (empty when no n-gram speaks for the label). Words come first: n-grams with digits
+        (dates, prices, numbers) count only when no other n-gram speaks for the label.
+        Run only when a rule fires."""
+        for digits in (False, True):
+            span = self._window(text, label, width, digits)
+            if span[0] < span[1]:
+                return span
+        return 0, 0
+
+    def _window(self, text: str, label: int, width: int, digits: bool) -> tuple[int, int]:
+        ham = [i for i, name in enumerate(self.labels) if name in HAM]
+        # ends[e]: (start, weight) of the n-grams ending at e that speak for the label
+        ends: list[list[tuple[int, float]]] = [[] for _ in range(len(text) + 1)]
+        for n in self.orders:
+            for i in range(len(text) - n + 1):
+                gram = text[i : i + n]
+                v = self.weights.get(gram)
+                if v is not None and (digits or "0" not in gram):
+                    w = v[label] - max(v[h] for h in ham)
+                    if w > 0:
+                        ends[i + n].append((i, w))
+        begins = {i for found in ends for i, _ in found}  # a best window starts on an n-gram
+        best, span = 0.0, (0, 0)
+        for start in sorted(begins, reverse=True):  # on a tie the later start: no dead head
+            total = 0.0
+            for end in range(start + 1, min(len(text), start + width) + 1):
+                if text[end - 1] in HARD_BREAKS:
+                    break  # evidence stays inside one clause
+                for s, w in ends[end]:
+                    if s >= start:
+                        total += w
+                if total > best:
+                    best, span = total, (start, end)
+        return span
+
+
+def model_from_dict(data: dict[str, Any], digest: str = "") -> ContentModel:
+    """Build the model from the exported JSON (validated: raises ValueError)."""
+    if data.get("format") != MODEL_FORMAT:
+        raise ValueError(f"format {data.get('format')!r}, expected {MODEL_FORMAT}")
+    labels = tuple(str(x) for x in data["labels"])
+    orders = tuple(int(x) for x in data["orders"])
+    bias = tuple(float(x) for x in data["bias"])
+    raw = data["weights"]
+    if not isinstance(raw, dict) or len(bias) != len(labels) or not orders:
+        raise ValueError("weights must be an object, bias have one value per label")
+    weights: dict[str, tuple[float, ...]] = {}
+    for gram, vec in raw.items():
+        if len(vec) != len(labels):
+            raise ValueError(f"n-gram {gram!r} has {len(vec)} weights for {len(labels)} labels")
+        weights[gram] = tuple(float(x) for x in vec)
+    thresholds = {str(k): float(v) for k, v in data["thresholds"].items()}
+    return ContentModel(labels, orders, bias, weights, thresholds, digest)
+
+
+def models_dir() -> Path:
+    """XINSHI_MODELS, else models/ of a source checkout, else the copy bundled in the wheel."""
+    env = os.environ.get("XINSHI_MODELS")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "models", here / "bundled_models"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "models"
+
+
+def model_path(name: str) -> Path:
+    """The file of the model called ``name`` (``content`` -> models/content.json)."""
+    return models_dir() / f"{name}.json"
+
+
+def load_model(path: Path) -> ContentModel:
+    """Load a model file (cached by path, size and modification time)."""
+    try:
+        st = path.stat()
+    except OSError:
+        raise ModelFileError(f"model file {path} does not exist; {FIX}") from None
+    return _load(str(path), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, size: int, mtime: int) -> ContentModel:
+    del size, mtime  # cache keys only
+    try:
+        raw = Path(path).read_bytes()
+        return model_from_dict(orjson.loads(raw), hashlib.sha256(raw).hexdigest()[:12])
+    except (OSError, orjson.JSONDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise ModelFileError(f"model file {path} cannot be read ({exc}); {FIX}") from None

@@ -1,0 +1,168 @@
+"""The learned content model (models/content.json) and the ``model`` rule kind."""
+
+from __future__ import annotations
+
+import math
+import pickle
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import pytest
+
+from engine import check, make_message
+from engine.content_model.model import load_model, model_path, ngrams
+from engine.normalize import normalize
+from engine.ruleset import RuleSet, RulesetError, load_ruleset
+from engine.verdict import Severity
+from tests.conftest import ROOT, RULES
+
+MODEL = ROOT / "models" / "content.json"
+
+
+def _model_findings(ruleset: RuleSet, text: str, type_: str = "marketing") -> list:  # type: ignore[type-arg]
+    verdict = check(make_message(text, type=type_), ruleset)
+    return [f for f in verdict.findings if f.rule_id.startswith("content_model.")]
+
+
+def test_the_exported_model_loads_and_scores_deterministically() -> None:
+    model = load_model(MODEL)
+    assert model_path("content") == MODEL
+    assert len(model.labels) == 11 and {"clean", "news", "fraud"} <= set(model.labels)
+    norm = normalize("【社保中心】您的社保卡已被冻结，请尽快联系工作人员办理解冻")
+    first = model.score(norm, (6, len(norm.original)))
+    assert first.text.startswith("您的社保卡") and first.offset == 4
+    again = load_model(MODEL).score(normalize(norm.original), (6, len(norm.original)))
+    assert first == again
+    assert sum(first.probs) == pytest.approx(1.0)
+    # the automaton's packed-integer sum equals the float sum of the exported weights
+    counts = Counter(ngrams(first.text, model.orders))
+    logits = [
+        b + sum(model.weights[g][i] * k for g, k in counts.items() if g in model.weights)
+        for i, b in enumerate(model.bias)
+    ]
+    exps = [math.exp(z - max(logits)) for z in logits]
+    assert first.probs == pytest.approx([e / sum(exps) for e in exps], abs=1e-9)
+    assert max(model.thresholds.values()) < 1.0 and min(model.thresholds.values()) >= 0.5
+
+
+def test_a_new_phrasing_gets_a_warn_with_its_span(ruleset: RuleSet) -> None:
+    text = "【家具城】实木沙发全城底价，买贵包赔，3月8日至15日。回T退订"
+    verdict = check(make_message(text, type="marketing"), ruleset)
+    assert verdict.verdict.value == "review"
+    (finding,) = verdict.findings
+    assert finding.rule_id == "content_model.absolute_claim"
+    assert finding.category == "absolute_claim" and finding.severity is Severity.WARN
+    assert (finding.start, finding.end, finding.matched) == (5, 13, "实木沙发全城底价")
+    assert finding.message == "疑似绝对化用语（模型判断，依据“实木沙发全城底价”）"
+    assert "统计模型" in finding.source
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("寂寞吗，陪你聊天的小姐姐在线等你，回复1进入私密房间", "pornography"),
+        ("您的医保账户存在异常，将于今日停用，请联系专员处理 4001234567", "fraud"),
+        ("【护肤馆】祛痘精华三天见效，彻底断根，10月8日截止。拒收请回复R", "medical_claim"),
+    ],
+)
+def test_new_phrasings_no_list_covers(ruleset: RuleSet, text: str, category: str) -> None:
+    (finding,) = _model_findings(ruleset, text)
+    assert finding.category == category and finding.severity is Severity.WARN
+    assert 0 < finding.end - finding.start <= 16 and finding.end - finding.start < len(text)
+    assert text[finding.start : finding.end] == finding.matched
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "【京东】您的订单已发货，预计明天送达。",
+        "【链家】您关注的小区有新房源上架，详情请打开App查看。回T退订",
+        "今年前三季度，全国居民人均可支配收入同比增长5.2%。",
+        "警方提醒：凡是要求先交手续费的中奖信息都是诈骗",
+    ],
+)
+def test_clean_notices_and_news_get_no_model_finding(ruleset: RuleSet, text: str) -> None:
+    assert _model_findings(ruleset, text) == []
+
+
+def test_no_model_finding_when_a_list_rule_of_the_category_fired(ruleset: RuleSet) -> None:
+    text = "【乐享娱乐】新会员首充送彩金，骰子轮盘天天开奖，网址 8899.vip"
+    verdict = check(make_message(text, type="marketing"), ruleset)
+    rules = {f.rule_id.split(".")[0] for f in verdict.findings if f.category == "gambling"}
+    assert rules == {"gambling"}
+
+
+def test_a_compiled_model_rule_pickles(ruleset: RuleSet) -> None:
+    rules = [r for r in ruleset.rules if r.meta.id.startswith("content_model.")]
+    assert len(rules) == 9
+    copy = pickle.loads(pickle.dumps(rules))
+    text = normalize("【家具城】实木沙发全城底价，买贵包赔")
+    assert copy[0].model.score(text) == rules[0].model.score(text)
+    assert copy[0].model is copy[1].model  # one model shared by the rules, pickled once
+
+
+def test_verification_codes_are_not_scored(ruleset: RuleSet) -> None:
+    text = "【家具城】实木沙发全城底价，买贵包赔，3月8日至15日。回T退订"
+    assert _model_findings(ruleset, text, "verification") == []
+
+
+def _rules_with_model_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes | None
+) -> Path:
+    models = tmp_path / "models"
+    models.mkdir()
+    if data is not None:
+        (models / "content.json").write_bytes(data)
+    monkeypatch.setenv("XINSHI_MODELS", str(models))
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (None, "does not exist"),
+        (b'{"format": 1, "labels": ', "cannot be read"),
+        (b'{"format": 2}', "cannot be read (format 2, expected 1)"),
+    ],
+)
+def test_a_missing_or_corrupt_model_file_is_a_ruleset_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes | None, expected: str
+) -> None:
+    root = _rules_with_model_dir(tmp_path, monkeypatch, data)
+    with pytest.raises(RulesetError) as exc:
+        load_ruleset(root)
+    errors = [str(e) for e in exc.value.errors]
+    assert len(errors) == 9, errors  # one per model rule, each at its own line
+    first = errors[0]
+    assert "content_model.yaml:" in first and "field 'model'" in first
+    assert str(tmp_path / "models" / "content.json") in first and expected in first
+    assert "python -m engine.content_model.train" in first
+
+
+def test_a_label_the_model_does_not_know(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = orjson.loads(MODEL.read_bytes())
+    data["labels"] = [x if x != "fraud" else "scam" for x in data["labels"]]
+    root = _rules_with_model_dir(tmp_path, monkeypatch, orjson.dumps(data))
+    with pytest.raises(RulesetError) as exc:
+        load_ruleset(root)
+    (err,) = [str(e) for e in exc.value.errors]
+    assert "content_model.fraud" in err and "has no label 'fraud'" in err
+
+
+@pytest.mark.slow
+def test_retraining_on_dev_reproduces_the_exported_figures() -> None:
+    pytest.importorskip("sklearn")
+    from engine.content_model.train import train
+
+    exported = orjson.loads(MODEL.read_bytes())["training"]
+    fresh = train()["training"]
+    assert fresh["data_sha256"] == exported["data_sha256"]
+    assert fresh["cv"]["threshold"] == pytest.approx(exported["cv"]["threshold"], abs=0.02)
+    for key in ("spam_flagged", "spam_right_label"):
+        assert fresh["cv"][key] == pytest.approx(exported["cv"][key], abs=0.02)
+    for ham, rate in exported["cv"]["false_alarms"].items():
+        assert fresh["cv"]["false_alarms"][ham] == pytest.approx(rate, abs=0.005)
