@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import pickle
 import shutil
 from collections import Counter
@@ -96,7 +97,7 @@ def test_no_model_finding_when_a_list_rule_of_the_category_fired(ruleset: RuleSe
 
 def test_a_compiled_model_rule_pickles(ruleset: RuleSet) -> None:
     rules = [r for r in ruleset.rules if r.meta.id.startswith("content_model.")]
-    assert len(rules) == 9
+    assert len(rules) == 8  # every spam category but contact_diversion (the contact kind)
     copy = pickle.loads(pickle.dumps(rules))
     text = normalize("【家具城】实木沙发全城底价，买贵包赔")
     assert copy[0].model.score(text) == rules[0].model.score(text)
@@ -136,7 +137,7 @@ def test_a_missing_or_corrupt_model_file_is_a_ruleset_error(
     with pytest.raises(RulesetError) as exc:
         load_ruleset(root)
     errors = [str(e) for e in exc.value.errors]
-    assert len(errors) == 9, errors  # one per model rule, each at its own line
+    assert len(errors) == 8, errors  # one per model rule, each at its own line
     first = errors[0]
     assert "content_model.yaml:" in first and "field 'model'" in first
     assert str(tmp_path / "models" / "content.json") in first and expected in first
@@ -154,6 +155,10 @@ def test_a_label_the_model_does_not_know(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("XINSHI_RETRAIN_TEST"),
+    reason="retraining takes ~4.5 min; run with XINSHI_RETRAIN_TEST=1 after changing the model",
+)
 def test_retraining_on_dev_reproduces_the_exported_figures() -> None:
     pytest.importorskip("sklearn")
     from engine.content_model.train import train
