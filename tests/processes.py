@@ -54,6 +54,18 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in {low}-{_EPHEMERAL_LOW - 1} after 500 tries")
 
 
+def xinshi(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m engine.cli ARGS` (the xinshi command) to the end, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def start(
     args: list[str], log: Path, env: dict[str, str], ready: str | None = None
 ) -> subprocess.Popen[bytes]:

@@ -17,7 +17,7 @@ import pytest
 
 from engine.cli import LazyGroup
 from engine.cli_group import _load
-from tests.processes import free_port, start, stop
+from tests.processes import free_port, start, stop, xinshi
 
 AB = ["duckdb", "scipy", "numpy", "matplotlib", "sklearn"]
 DISPATCH = ["phonenumbers", "croniter", "aiohttp", "httpx"]
@@ -66,17 +66,6 @@ def _env(tmp_path: Path, blocked: list[str]) -> dict[str, str]:
     }
 
 
-def _xinshi(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_the_blocker_really_blocks(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", "import duckdb"],
@@ -91,13 +80,13 @@ def test_the_blocker_really_blocks(tmp_path: Path) -> None:
 
 def test_check_runs_without_any_extra(tmp_path: Path) -> None:
     env = _env(tmp_path, AB + DISPATCH)
-    proc = _xinshi(env, "check", TEXT, "--type", "verification", "--json")
+    proc = xinshi(env, "check", TEXT, "--type", "verification", "--json")
     assert proc.returncode == 0, proc.stderr
     assert '"verdict": "allow"' in proc.stdout
-    proc = _xinshi(env, "check", "加微信领取免费色情视频", "--json")
+    proc = xinshi(env, "check", "加微信领取免费色情视频", "--json")
     assert proc.returncode == 1, proc.stderr
     assert '"verdict": "block"' in proc.stdout
-    proc = _xinshi(env, "rules", "check")
+    proc = xinshi(env, "rules", "check")
     assert proc.returncode == 0, proc.stderr
     assert "OK" in proc.stdout
 
@@ -115,7 +104,7 @@ def test_check_runs_without_any_extra(tmp_path: Path) -> None:
 def test_a_command_names_its_missing_extra(
     tmp_path: Path, blocked: list[str], args: list[str], extra: str, missing: str
 ) -> None:
-    proc = _xinshi(_env(tmp_path, blocked), *args)
+    proc = xinshi(_env(tmp_path, blocked), *args)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     line = proc.stderr.strip()
@@ -140,7 +129,7 @@ def test_help_and_version_import_no_subcommand(tmp_path: Path) -> None:
         heavy = {"engine.check", "engine.ruleset", "engine.ab_cli", "engine.dispatch_cli"}
         heavy |= {"engine.rules_cli", "engine.score_cli", "duckdb", "pydantic", "fastapi"}
         assert not imported & heavy, sorted(imported & heavy)
-    help_text = _xinshi(env, "--help").stdout
+    help_text = xinshi(env, "--help").stdout
     for name, sub in LazyGroup.subcommands.items():
         assert name in help_text
         assert sub.help[:30] in help_text
@@ -156,7 +145,7 @@ def test_the_listed_help_is_each_subcommands_own() -> None:
 def test_version(tmp_path: Path) -> None:
     from importlib.metadata import version
 
-    proc = _xinshi(_env(tmp_path, []), "--version")
+    proc = xinshi(_env(tmp_path, []), "--version")
     assert proc.returncode == 0
     assert proc.stdout.startswith(f"xinshi {version('xinshi')} (Python 3.")
 

@@ -6,8 +6,6 @@ import dataclasses
 import os
 import pickle
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ import pytest
 from engine.check import check
 from engine.message import make_message
 from engine.ruleset import cache, default_rules_dir, load_ruleset, take
+from tests.processes import xinshi
 
 TEXTS = [
     ("【信使商城】验证码386512，5分钟内有效，请勿泄露给他人。", "verification"),
@@ -154,26 +153,15 @@ def test_old_cache_files_are_pruned(rules: Path, tmp_path: Path) -> None:
     assert len(_files(tmp_path)) == cache.KEEP
 
 
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_the_cli_uses_the_cache_and_survives_a_corrupt_one(rules: Path, tmp_path: Path) -> None:
     env = {**os.environ, "XINSHI_CACHE_DIR": str(tmp_path / "cache")}
     text, kind = TEXTS[1]
     args = ["check", text, "--type", kind, "--json", "--rules", str(rules)]
-    cold = _cli(env, *args)
+    cold = xinshi(env, *args)
     assert cold.returncode == 1, cold.stderr
     assert len(_files(tmp_path)) == 1
-    warm = _cli(env, *args)
+    warm = xinshi(env, *args)
     assert (warm.returncode, warm.stdout) == (cold.returncode, cold.stdout)
     _files(tmp_path)[0].write_bytes(cache.MAGIC + b"\x80\x05garbage")
-    again = _cli(env, *args)
+    again = xinshi(env, *args)
     assert (again.returncode, again.stdout, again.stderr) == (cold.returncode, cold.stdout, "")
