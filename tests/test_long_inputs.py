@@ -114,3 +114,65 @@ def test_word_boundaries_over_a_long_ascii_run_are_those_of_the_whole_text() -> 
             pos += len(piece)
             whole.add(pos)
         assert SEGMENTER.boundaries(text) == whole, text[:60]
+
+
+# A word repeated back to back: the scan keeps the ends of the chain, not its 2,000 middles.
+CHAINS = [
+    ("赌博", "gambling.gambling_terms"),
+    ("全网最低价", "absolute_claim.superlative"),
+    ("加微信", "contact_diversion.private_im"),
+    ("扣扣", "format.obfuscation"),
+]
+
+
+@pytest.mark.parametrize(("word", "rule"), CHAINS)
+def test_a_word_repeated_2000_times_gets_the_findings_of_the_word_said_once(
+    ruleset: RuleSet, word: str, rule: str
+) -> None:
+    def content(text: str) -> set[str]:
+        # length rules see the length; the model sees a text that is one word over and over
+        verdict = check(make_message(text, type="marketing"), ruleset)
+        ids = {r for f in verdict.findings for r in f.rule_ids}
+        return {r for r in ids if not r.startswith(("length.", "content_model."))}
+
+    once = content(f"【信使商城】{word}")
+    many = content(f"【信使商城】{word * 2000}")
+    assert rule in once
+    assert many == once
+
+
+def test_a_clean_copy_inside_a_chain_of_padded_copies_is_found(ruleset: RuleSet) -> None:
+    # 赌*******博 is too much noise to be a word (more than 3 removed characters per
+    # character), but in the skeleton it chains with the one clean 赌博 in the middle: the
+    # chain is shortened only after each match is checked, so padding its ends hides nothing.
+    padded = "赌" + "*" * 7 + "博"
+    text = "【信使商城】" + padded * 150 + "赌博" + padded * 150
+    verdict = check(make_message(text, type="marketing"), ruleset)
+    at = text.index("赌博")
+    mine = [f for f in verdict.findings if "gambling.gambling_terms" in f.rule_ids]
+    assert any(f.start <= at and at + 2 <= f.end for f in mine), [
+        (f.rule_id, f.start, f.end) for f in verdict.findings
+    ]
+
+
+def test_the_model_reads_the_first_500_characters_of_the_body() -> None:
+    from engine.content_model.model import MAX_READ, prepared
+
+    assert MAX_READ == 500
+    text, offset = prepared(normalize("中" * 3000))
+    assert (len(text), offset) == (500, 0)
+    text, offset = prepared(normalize("【信使】" + "中" * 3000), (4, 3004))
+    assert (len(text), offset) == (500, 2)  # skeleton offset: the brackets are not in it
+
+
+def test_bounded_words_in_a_long_message_get_the_boundaries_of_the_whole_text(
+    ruleset: RuleSet,
+) -> None:
+    # Past 500 characters jieba reads a window around each bounded hit: the same verdict
+    # as reading the whole text. 最低 is bounded: a word in 最低价, not in 最低温.
+    pad = "今日天气晴朗。" * 80
+    for tail, flagged in (("本店全网最低价", True), ("明日最低温零下三度", False)):
+        text = "【信使商城】" + pad + tail
+        verdict = check(make_message(text, type="marketing"), ruleset)
+        rules = {r for f in verdict.findings for r in f.rule_ids}
+        assert ("absolute_claim.superlative" in rules) is flagged, (tail, sorted(rules))
