@@ -380,17 +380,24 @@ class _Collector:
         covers: dict[int, Cover] = {}
         bounds: set[int] | None = None  # jieba over the whole skeleton, once per message
         skel = self.norm.skeleton.text
-        # Past _LONG characters (longer than any platform sends) with few bounded hits,
-        # jieba reads a window around each hit instead of the whole text (~25 µs per
-        # 100 characters): a 4,000-character message of one repeated word stays cheap.
-        windows = len(skel) > _LONG and len(self.pending) * 4 * _WINDOW < len(skel)
+        # Past _LONG characters (longer than any platform sends; length.max blocks them),
+        # jieba (~4 µs a character) reads a window around each bounded hit instead of the
+        # whole text, each distinct window once. Past _WINDOWS distinct windows a hit counts
+        # as a word without asking: more findings on a message refused anyway, never fewer.
+        windows: dict[tuple[str, int], bool] | None = {} if len(skel) > _LONG else None
         for lid, hit in self.pending:
             if lid not in covers:
                 covers[lid] = Cover(self.by_list.get(lid, ()))
             if covers[lid].covers(hit.start, hit.end):
                 continue
-            if windows:
-                if not _bounded(self.norm, hit.start, hit.end):
+            if windows is not None:
+                lo = max(0, hit.start - _WINDOW)
+                key = (skel[lo : hit.end + _WINDOW], hit.start - lo)
+                word = windows.get(key)
+                if word is None:
+                    word = len(windows) >= _WINDOWS or _bounded(self.norm, hit.start, hit.end)
+                    windows[key] = word
+                if not word:
                     continue
             else:
                 if bounds is None:
@@ -407,6 +414,7 @@ _new_hit = tuple.__new__
 _MAP_AFTER = 8
 _CHAIN_ENDS = 8  # hits kept at each end of a chain of one key found back to back
 _COLLAPSE_OVER = 64  # automaton matches: fewer go to the collector as they are
+_WINDOWS = 32  # jieba windows per long message (~0.1 ms each)
 _LONG = 500  # characters: the longest message any platform accepts (rules/packs/length.yaml)
 
 

@@ -176,3 +176,20 @@ def test_bounded_words_in_a_long_message_get_the_boundaries_of_the_whole_text(
         verdict = check(make_message(text, type="marketing"), ruleset)
         rules = {r for f in verdict.findings for r in f.rule_ids}
         assert ("absolute_claim.superlative" in rules) is flagged, (tail, sorted(rules))
+
+
+def test_past_32_distinct_windows_a_bounded_hit_counts_as_a_word(ruleset: RuleSet) -> None:
+    # Each 最低温 below has its own context (the day), so each needs its own jieba window
+    # (最低温 is one word: 最低 is not a word there). Past 32 windows the check stops asking
+    # and counts 最低 as a word: a hit too many on a message over 500 characters (blocked
+    # by length.max anyway), never one too few.
+    ban = next(i for i, wl in enumerate(ruleset.lexicon.lists) if wl.name == "absolute_ban")
+
+    def words(days: int) -> int:
+        text = "【信使商城】" + "".join(f"{d}日最低温{d % 9}度，" for d in range(days))
+        text += "晴" * max(0, 520 - len(text))
+        hits = ruleset.lexicon.scan(normalize(text)).by_list.get(ban, [])
+        return len([h for h in hits if h.entry.word == "最低"])
+
+    assert words(30) == 0
+    assert words(60) == 60 - 32
