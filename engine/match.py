@@ -172,6 +172,8 @@ class Lexicon:
         if keys or gates:
             self.automaton.make_automaton()
         self._size = len(self.automaton)
+        # how far a key, an allow phrase or a jieba window reaches around a match
+        self.reach = max([_WINDOW, *map(len, keys.keys() | gates.keys())])
         # pyahocorasick is not thread safe (its maintainer, issue #111); iteration keeps
         # state inside the automaton, so threads take turns.
         self._lock = threading.Lock()
@@ -185,8 +187,8 @@ class Lexicon:
         with self._lock:
             found = list(self.automaton.iter(skel))
             again = list(self.automaton.iter(squeezed)) if squeezed else []
-        if len(found) > _COLLAPSE_OVER:
-            found = _collapse(found, norm)
+        if len(skel) > _LONG and len(found) > _DISTINCT_OVER:
+            found = _distinct(found, norm, self.reach)
         out = _Collector(norm)
         for end_index, (klen, entries, edges, gate_ids) in found:
             if gate_ids:
@@ -208,42 +210,38 @@ class Lexicon:
         return out.hits()
 
 
-def _collapse(found: list[tuple[int, Any]], norm: Normalized) -> list[tuple[int, Any]]:
-    """The automaton's matches without the middles of long plain chains (see _Collector._chain).
+def _distinct(found: list[tuple[int, Any]], norm: Normalized, reach: int) -> list[tuple[int, Any]]:
+    """The automaton's matches in a long message, at most _PER_CONTEXT of each key in each
+    context: the same characters around it in the skeleton (``reach`` each side: as far as
+    any key, allow phrase or jieba window reaches), the same original characters from one
+    before to one after it (removed noise, digit and Latin edges) and the same look-alikes.
 
-    A key matched back to back (each match overlapping or touching the previous one) over a
-    stretch of the skeleton that is the original text unchanged (no character removed, no
-    look-alike folded) and whose key has no digit or Latin edge: every match in it is valid
-    and found the same way, so its middle adds nothing but ~1 µs per match. Other chains go
-    through whole, and the collector collapses them once each match is checked.
+    Two such matches are one finding's worth: every allow phrase, boundary and edge test
+    answers the same for both. A message of one phrase repeated (2,000 characters, ~400
+    matches of each key) keeps a handful. Only past _LONG characters, which no platform
+    sends: a rule that counts matches or measures the distance between two words far apart
+    may see fewer there, on a message length.max blocks anyway.
     """
-    chains: dict[int, list[tuple[int, Any]]] = {}
+    skel, original, plain = norm.skeleton.text, norm.original, norm.plain
+    starts = norm.skeleton_starts()
+    seen: dict[tuple[int, str, str, str | None], int] = {}
     out: list[tuple[int, Any]] = []
     for item in found:
         end_index, value = item
-        chain = chains.get(id(value))
-        if chain is not None and end_index - value[0] < chain[-1][0] + 1:
-            chain.append(item)
-            continue
-        if chain is not None:
-            out.extend(_chain_ends(chain, norm))
-        chains[id(value)] = [item]
-    for chain in chains.values():
-        out.extend(_chain_ends(chain, norm))
+        end = end_index + 1
+        start = end - value[0]
+        os, oe = (start, end) if starts is None else (starts[start], starts[end - 1] + 1)
+        key = (
+            id(value),
+            skel[max(0, start - reach) : end + reach],
+            original[max(0, os - 1) : oe + 1],
+            plain[start:end] if plain is not None else None,
+        )
+        n = seen.get(key, 0)
+        if n < _PER_CONTEXT:
+            seen[key] = n + 1
+            out.append(item)
     return out
-
-
-def _chain_ends(chain: list[tuple[int, Any]], norm: Normalized) -> list[tuple[int, Any]]:
-    if len(chain) <= 2 * _CHAIN_ENDS or chain[0][1][2]:  # short, or digit/Latin edges
-        return chain
-    start, end = chain[0][0] - chain[0][1][0] + 1, chain[-1][0] + 1
-    os, oe = norm.skeleton_span(start, end)
-    plain = norm.plain
-    if oe - os != end - start or (
-        plain is not None and plain[start:end] != norm.skeleton.text[start:end]
-    ):
-        return chain
-    return chain[:_CHAIN_ENDS] + chain[-_CHAIN_ENDS:]
 
 
 class _Collector:
@@ -413,7 +411,8 @@ class _Collector:
 _new_hit = tuple.__new__
 _MAP_AFTER = 8
 _CHAIN_ENDS = 8  # hits kept at each end of a chain of one key found back to back
-_COLLAPSE_OVER = 64  # automaton matches: fewer go to the collector as they are
+_DISTINCT_OVER = 64  # automaton matches in a long message before _distinct runs
+_PER_CONTEXT = 4  # matches kept per key and context in a long message
 _WINDOWS = 32  # jieba windows per long message (~0.1 ms each)
 _LONG = 500  # characters: the longest message any platform accepts (rules/packs/length.yaml)
 

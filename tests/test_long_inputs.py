@@ -193,3 +193,17 @@ def test_past_32_distinct_windows_a_bounded_hit_counts_as_a_word(ruleset: RuleSe
 
     assert words(30) == 0
     assert words(60) == 60 - 32
+
+
+def test_in_a_long_message_a_copy_outside_its_allow_phrase_is_still_found(
+    ruleset: RuleSet,
+) -> None:
+    # Past 500 characters the scan keeps a few matches per key and context; the context
+    # reaches as far as any allow phrase, so 150 excused 唯一 (in 唯一入口) cannot hide the
+    # one that is a claim, though its neighbours (，唯一入) are theirs.
+    def rules(text: str) -> set[str]:
+        verdict = check(make_message("【信使商城】" + text, type="marketing"), ruleset)
+        return {r for f in verdict.findings for r in f.rule_ids}
+
+    assert "absolute_claim.caution" not in rules("唯一入口，" * 150)
+    assert "absolute_claim.caution" in rules("唯一入口，" * 150 + "唯一入选的品牌。")
