@@ -223,13 +223,29 @@ def _distinct(found: list[tuple[int, Any]], norm: Normalized, reach: int) -> lis
     may see fewer there, on a message length.max blocks anyway.
     """
     skel, original, plain = norm.skeleton.text, norm.original, norm.plain
-    starts = norm.skeleton_starts()
+    starts: list[int] | tuple[int, ...] | None = None
+    mapped = False  # starts is built for the first word match (a digit run has none)
     seen: dict[tuple[int, str, str, str | None], int] = {}
     out: list[tuple[int, Any]] = []
+    size = len(skel)
+    gates_seen: set[int] = set()
     for item in found:
         end_index, value = item
+        if not value[1]:  # a gate literal only: its first match opens the gates
+            if id(value) not in gates_seen:
+                gates_seen.add(id(value))
+                out.append(item)
+            continue
         end = end_index + 1
         start = end - value[0]
+        if (
+            value[2] & 4
+            and not value[3]
+            and ((start and skel[start - 1].isdigit()) or (end < size and skel[end].isdigit()))
+        ):
+            continue  # a digit-only word inside a longer number (gates open on any match)
+        if not mapped:
+            starts, mapped = norm.skeleton_starts(), True
         os, oe = (start, end) if starts is None else (starts[start], starts[end - 1] + 1)
         key = (
             id(value),
