@@ -27,7 +27,7 @@ from typing import Any
 import ahocorasick
 import orjson
 
-from engine.normalize import HARD_BREAKS, Normalized
+from engine.normalize import HARD_BREAKS, Normalized, char_rank
 
 MODEL_FORMAT = 1
 _DIGIT = re.compile("[1-9]")
@@ -95,7 +95,8 @@ class ContentModel:
         self.weights, self.thresholds, self.digest = weights, thresholds, digest
         count = 1 << (_FIELD * len(labels))  # the top field counts the n-grams found
         automaton: Any = ahocorasick.Automaton()
-        for gram, vec in weights.items():
+        for gram in sorted(weights, key=_gram_order):
+            vec = weights[gram]
             value = count
             for i, w in enumerate(vec):
                 q = round(w * _SCALE)
@@ -165,6 +166,15 @@ class ContentModel:
                 if total > best:
                     best, span = total, (start, end)
         return span
+
+
+def _gram_order(gram: str) -> tuple[int, ...]:
+    # pyahocorasick scans a node's children linearly, in insertion order: with the common
+    # characters first (digits and Latin letters before all, as in engine.match), a scan
+    # step compares a few children instead of hundreds (~20% of score_text).
+    rank = char_rank()
+    rest = len(rank)
+    return tuple(-1 if ch.isascii() else rank.get(ch, rest) for ch in gram)
 
 
 def model_from_dict(data: dict[str, Any], digest: str = "") -> ContentModel:
