@@ -36,6 +36,7 @@ _OFFSET = 1 << 22  # keeps every field positive: |weight| < 419
 _FIELD = 52  # bits per field: sums of up to 2**29 n-grams cannot carry into the next field
 _MASK = (1 << _FIELD) - 1
 _VALUE = itemgetter(1)
+_MEMO_MAX = 4096  # scored texts remembered per model (~2 MB at most)
 HAM = ("clean", "news")
 FIX = (
     "retrain it with `python -m engine.content_model.train` (needs the dev extras) "
@@ -80,7 +81,16 @@ class ContentModel:
     """Exported weights: label -> bias, n-gram -> one weight per label (plain data plus an
     automaton, all picklable)."""
 
-    __slots__ = ("automaton", "bias", "digest", "labels", "orders", "thresholds", "weights")
+    __slots__ = (
+        "_memo",
+        "automaton",
+        "bias",
+        "digest",
+        "labels",
+        "orders",
+        "thresholds",
+        "weights",
+    )
 
     def __init__(
         self,
@@ -107,13 +117,38 @@ class ContentModel:
         if weights:
             automaton.make_automaton()
         self.automaton = automaton
+        self._memo: dict[str, tuple[float, ...]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # pickled (engine.ruleset.cache) without the memo of scored texts
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_memo"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self._memo = {}
 
     def index(self, label: str) -> int:
         """Position of ``label`` in the score vectors."""
         return self.labels.index(label)
 
     def score_text(self, text: str) -> tuple[float, ...]:
-        """Probabilities of every label for a prepared text."""
+        """Probabilities of every label for a prepared text.
+
+        Remembered for the last ``_MEMO_MAX`` distinct texts: messages of one template differ
+        in their numbers, which the prepared text reads as 0, and often nothing else (a
+        campaign sends one body to many numbers), so most repeat a text scored before.
+        """
+        memo = self._memo
+        probs = memo.get(text)
+        if probs is None:
+            probs = self._score_text(text)
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()  # bounded: unique texts (or an attacker) cannot grow it
+            memo[text] = probs
+        return probs
+
+    def _score_text(self, text: str) -> tuple[float, ...]:
         total = sum(map(_VALUE, self.automaton.iter(text))) if text and self.weights else 0
         base = (total >> (_FIELD * len(self.labels))) * _OFFSET
         logits = [
