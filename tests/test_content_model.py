@@ -184,3 +184,6 @@ def test_remembered_scores_equal_fresh_ones_and_the_memo_stays_bounded() -> None
     for i in range(5000):
         model.score_text(f"第{i}条")
     assert 0 < len(model._memo) <= 4096
+    model._memo.clear()
+    long = "加微信领红包" * 100
+    assert model.score_text(long) == model._score_text(long) and not model._memo

@@ -36,7 +36,8 @@ _OFFSET = 1 << 22  # keeps every field positive: |weight| < 419
 _FIELD = 52  # bits per field: sums of up to 2**29 n-grams cannot carry into the next field
 _MASK = (1 << _FIELD) - 1
 _VALUE = itemgetter(1)
-_MEMO_MAX = 4096  # scored texts remembered per model (~2 MB at most)
+_MEMO_MAX = 4096  # scored texts remembered per model
+_MEMO_CHARS = 300  # ... of at most this length: about 4 MB at most
 HAM = ("clean", "news")
 FIX = (
     "retrain it with `python -m engine.content_model.train` (needs the dev extras) "
@@ -139,6 +140,8 @@ class ContentModel:
         in their numbers, which the prepared text reads as 0, and often nothing else (a
         campaign sends one body to many numbers), so most repeat a text scored before.
         """
+        if len(text) > _MEMO_CHARS:
+            return self._score_text(text)  # long texts do not repeat; keeps the memo small
         memo = self._memo
         probs = memo.get(text)
         if probs is None:
