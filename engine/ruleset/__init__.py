@@ -32,7 +32,7 @@ __all__ = [
 
 # Rule lists remembered per (trigger ids, industry, profile, day): messages of one template
 # hit the same lists, so most checks find theirs in a dict instead of building it.
-_MEMO_MAX = 4096
+_MEMO_MAX = 1024  # per message type; ~6 KB an entry at worst (every list hit)
 
 
 @dataclass(frozen=True)
