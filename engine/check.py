@@ -97,16 +97,12 @@ def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
     findings: list[Finding] = []
     ctx.findings = findings  # late rules (kind: model) read what the others found
     day = _day(msg) if rs.dated else None
-    rules = rs.by_type[msg.type].select(hits.triggered())
-    ran = 0
+    rules = rs.by_type[msg.type].select_for(hits.triggered(), msg, day)
     for i, rule in enumerate(rules):
-        if rule.scoped and not rule.meta.applies(msg, day):
-            continue
         findings.extend(rule.evaluate(ctx))
-        ran += 1
         if (
             budget is not None
-            and ran % _EVERY == 0
+            and i % _EVERY == _EVERY - 1
             and (now := perf_counter()) > meter.wake
             and meter.over(now)
         ):

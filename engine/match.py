@@ -18,13 +18,19 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
-from importlib import resources
 from typing import Any, NamedTuple
 
 import ahocorasick
 
-from engine.normalize import SQUEEZE, SQUEEZE_HINT, Normalized, View, fold_char, normalize_word
+from engine.normalize import (
+    SQUEEZE,
+    SQUEEZE_HINT,
+    Normalized,
+    View,
+    char_rank,
+    fold_char,
+    normalize_word,
+)
 from engine.spellings import Spellings
 
 # Trigger ids beside list and gate ids: facts about a message that decide which rules run.
@@ -472,19 +478,12 @@ class Cover:
         return k > 0 and self._max_end[k - 1] >= end
 
 
-@lru_cache(maxsize=1)
-def _char_rank() -> dict[str, int]:
-    text = resources.files("engine").joinpath("data/char_rank.txt").read_text(encoding="utf-8")
-    chars = "".join(line for line in text.splitlines() if not line.startswith("#"))
-    return {ch: i for i, ch in enumerate(chars)}
-
-
 def _insertion_order(key: str) -> tuple[int, int, str]:
     # pyahocorasick scans a node's children linearly, in insertion order (sensitive_words.md
     # §3.1): keys whose first character is common in Chinese text go first, so the root's
     # hot children are found after a few comparisons. Digits and Latin letters are not in
     # the Chinese rank but fill SMS (codes, prices, links): they go first.
-    rank = _char_rank()
+    rank = char_rank()
     first = key[0]
     if "0" <= first <= "9" or "a" <= first <= "z":
         return (-1, len(key), key)

@@ -185,3 +185,19 @@ def test_spam_and_fraud_corpus_is_blocked_by_the_right_rule(ruleset: RuleSet) ->
         if v.verdict is not Decision.BLOCK or item["expect"] not in blocking:
             missed.append((item["text"], item["expect"], sorted(blocking)))
     assert missed == []
+
+
+def test_industry_and_profile_scoped_rules_follow_each_message(ruleset: RuleSet) -> None:
+    # One text (the same trigger ids) for several industries and profiles: the rule list a
+    # message type remembers per trigger set is kept apart per industry and profile.
+    text = "【星河地产】尊敬的业主，样板间本周末开放参观。拒收请回复R"
+
+    def fired(industry: str | None, profile: str) -> bool:
+        msg = make_message(text, type="marketing", industry=industry, profile=profile)
+        ids = {rid for f in check(msg, ruleset).findings for rid in f.rule_ids}
+        return "forbidden_industry.otp_only" in ids
+
+    assert fired("real_estate", "tencent")
+    assert not fired(None, "tencent")
+    assert not fired("real_estate", "default")
+    assert fired("real_estate", "tencent")

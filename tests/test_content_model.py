@@ -171,3 +171,19 @@ def test_retraining_on_dev_reproduces_the_exported_figures() -> None:
         assert fresh["cv"][key] == pytest.approx(exported["cv"][key], abs=0.02)
     for ham, rate in exported["cv"]["false_alarms"].items():
         assert fresh["cv"]["false_alarms"][ham] == pytest.approx(rate, abs=0.005)
+
+
+def test_remembered_scores_equal_fresh_ones_and_the_memo_stays_bounded() -> None:
+    model = load_model(MODEL)
+    text = "加微信领红包，日赚000元"
+    first = model.score_text(text)
+    assert model.score_text(text) == first == model._score_text(text)
+    copy = pickle.loads(pickle.dumps(model))
+    assert not copy._memo  # a pickled model (the ruleset cache) starts with an empty memo
+    assert copy.score_text(text) == first
+    for i in range(5000):
+        model.score_text(f"第{i}条")
+    assert 0 < len(model._memo) <= 4096
+    model._memo.clear()
+    long = "加微信领红包" * 100
+    assert model.score_text(long) == model._score_text(long) and not model._memo

@@ -154,9 +154,24 @@ class Context:
             zones = cache["zones"] = find_zones(self.msg.text, self.norm)
         return zones
 
+    def zone_spans(self, names: frozenset[str]) -> tuple[tuple[int, int], ...]:
+        """``zones.spans(names)``, computed once per message for each set of names (a
+        message's rules ask for the same two or three sets many times)."""
+        cache = self.__dict__
+        # not "zone_spans": an instance attribute of that name would hide this method
+        by_names: dict[frozenset[str], tuple[tuple[int, int], ...]] | None = cache.get(
+            "spans_by_zones"
+        )
+        if by_names is None:
+            by_names = cache["spans_by_zones"] = {}
+        spans = by_names.get(names)
+        if spans is None:
+            spans = by_names[names] = self.zones.spans(names)
+        return spans
+
     def in_zones(self, names: frozenset[str], start: int, end: int) -> bool:
         """Tell whether ``text[start:end]`` lies inside one of the named zones."""
-        return any(s <= start and end <= e for s, e in self.zones.spans(names))
+        return any(s <= start and end <= e for s, e in self.zone_spans(names))
 
     @property
     def end_of_content(self) -> int:

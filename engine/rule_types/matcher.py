@@ -136,7 +136,7 @@ class Matcher:
         """The spans that lie inside the matcher's zones."""
         if self.zones is None or not spans:
             return spans
-        allowed = ctx.zones.spans(self.zones)
+        allowed = ctx.zone_spans(self.zones)
         if len(allowed) == 1:  # the usual case: the body alone, or the whole message
             ((a, b),) = allowed
             return [s for s in spans if a <= s[0] and s[1] <= b]
@@ -258,7 +258,7 @@ class Matcher:
         """``found`` for a zoned matcher: stops at the first match inside the zones."""
         allowed = None
         if self.list_ids and ctx.hits.any(self.list_ids):
-            allowed = ctx.zones.spans(self.zones or frozenset())
+            allowed = ctx.zone_spans(self.zones or frozenset())
             for h in ctx.hits.of(self.list_ids, self.allow_ids + ctx.global_allow):
                 if any(a <= h.orig_start and h.orig_end <= b for a, b in allowed):
                     if not self.whole_word:
@@ -273,7 +273,7 @@ class Matcher:
         if self.regex is not None and not self.regex.search(text):
             return False  # the common case: one search, no zones needed
         if allowed is None:
-            allowed = ctx.zones.spans(self.zones or frozenset())
+            allowed = ctx.zone_spans(self.zones or frozenset())
         to_original = None if self.on_original else ctx.norm.folded_span
         for rx in (self.regex,) if self.regex is not None else self.regexes:
             for m in rx.finditer(text):

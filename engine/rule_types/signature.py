@@ -47,6 +47,14 @@ def _signature(ctx: Context) -> Signature | None:
     return sig
 
 
+def _folded(ctx: Context, name: str) -> str:
+    """The signature's name folded, once per message (two rules compare it with names)."""
+    folded: str | None = ctx.__dict__.get("signature_folded")
+    if folded is None:
+        folded = ctx.__dict__["signature_folded"] = fold(name)
+    return folded
+
+
 class SignatureSpec(RuleSpec):
     """YAML fields of a ``signature`` rule."""
 
@@ -83,18 +91,18 @@ class SignatureRule(Rule):
             return self._extra(ctx, sig)
         if sig is None:
             return ()
-        if not self._bad(sig.text):
+        if not self._bad(ctx, sig.text):
             return ()
         return (ctx.finding(self.meta, sig.start, sig.end, n=len(sig.text)),)
 
-    def _bad(self, name: str) -> bool:
+    def _bad(self, ctx: Context, name: str) -> bool:
         if self.check == "length":
             return not self.min_len <= len(name) <= self.max_len
         if self.check == "charset":
             return not _SIGNATURE_CHARS.match(name) or name.isdigit()
         if self.check == "generic":
-            return fold(name) in self.names
-        return bool(self.names) and fold(name) not in self.names  # not_approved
+            return _folded(ctx, name) in self.names
+        return bool(self.names) and _folded(ctx, name) not in self.names  # not_approved
 
     def _extra(self, ctx: Context, sig: Signature | None) -> Iterable[Finding]:
         skip = sig.start - 1 if sig else -1

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +30,11 @@ __all__ = [
 ]
 
 
+# Rule lists remembered per (trigger ids, industry, profile, day): messages of one template
+# hit the same lists, so most checks find theirs in a dict instead of building it.
+_MEMO_MAX = 1024  # per message type; ~6 KB an entry at worst (every list hit)
+
+
 @dataclass(frozen=True)
 class RuleIndex:
     """The rules for one message type: those that always run, and the rest by trigger id."""
@@ -37,6 +43,7 @@ class RuleIndex:
     triggered: tuple[Rule, ...]  # the rules with triggers, in ruleset order
     positions: dict[int, tuple[int, ...]]  # trigger id -> indices into ``triggered``
     late: tuple[Rule, ...] = ()  # rules that read what the others found (Rule.LATE)
+    _memo: dict[object, tuple[Rule, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, rules: list[Rule]) -> RuleIndex:
@@ -66,6 +73,26 @@ class RuleIndex:
                 picked.update(ps)
         rules = self.triggered
         return [*self.always, *[rules[i] for i in sorted(picked)], *self.late]
+
+    def select_for(self, triggered: set[int], msg: Message, day: date | None) -> tuple[Rule, ...]:
+        """``select``, less the rules not in force for the message's industry, profile and
+        ``day`` (``RuleMeta.applies``); remembered for the next message alike."""
+        ids = frozenset(self.positions.keys() & triggered)
+        key = (ids, msg.industry, msg.profile, day)
+        memo = self._memo
+        rules = memo.get(key)
+        if rules is None:
+            rules = tuple(
+                r for r in self.select(set(ids)) if not r.scoped or r.meta.applies(msg, day)
+            )
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()  # unbounded variety (adversarial input): start again
+            memo[key] = rules
+        return rules
+
+    def __getstate__(self) -> dict[str, object]:
+        # a pickled ruleset (engine.ruleset.cache) starts with an empty memo
+        return {**self.__dict__, "_memo": {}}
 
 
 @dataclass(frozen=True)
