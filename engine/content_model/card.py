@@ -41,7 +41,8 @@ def render_card(model: dict[str, Any], cost: str = "") -> str:
         f"{cv['folds']}-fold cross-validation grouped by {cv['grouped_by']}: near-duplicate",
         "messages of one template never sit on both sides. Threshold on P(label): the lowest",
         f"≥ 0.6 whose out-of-fold false alarms meet the targets {info['targets']} on clean and",
-        "news messages of the types the rules run on. Chosen: "
+        "news messages of the types the rules run on, and so do those of the second author's",
+        "messages scored by a fit on the first author's alone (below). Chosen: "
         f"**{cv['threshold']}**. Out of fold at that threshold: false alarms clean "
         f"{cv['false_alarms']['clean']:.2%}, news {cv['false_alarms']['news']:.2%}; spam "
         f"flagged {cv['spam_flagged']:.1%}, with its own label {cv['spam_right_label']:.1%}.",
