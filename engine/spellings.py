@@ -11,7 +11,8 @@ evasion a finding reports (``Finding.evasion``):
   that keep at least two other characters (第一 -> 第1 is everyday text, not an evasion).
 * ``pinyin`` / ``initials``: words tagged ``[pinyin]`` / ``[initials]`` in their list file
   (赌博 -> dubo, 加微信 -> jiaweixin, jwx). A ``[pinyin]`` word is also entered with one
-  character in pinyin (召回 -> 召hui, 不赔 -> bu赔). Only tagged words: short initials collide
+  character, or two adjacent ones, in pinyin (召回 -> 召hui, 不赔 -> bu赔, 预防流感 ->
+  yufang流感). Only tagged words: short initials collide
   with ordinary Latin text.
 
 Everything here runs at build time; a message is matched against the keys in one pass.
@@ -102,12 +103,14 @@ class Spellings:
 
 
 def _one_in_pinyin(key: str, syllables: list[str]) -> Iterator[tuple[str, str]]:
-    """One character written in pinyin, the rest as is (召hui, 只赚bu赔, 解冻fei)."""
+    """One character, or two adjacent ones, written in pinyin (召hui, 只赚bu赔, yufang流感)."""
     if len(key) < 2:
         return
     for i, syllable in enumerate(syllables):
         if len(syllable) >= 2:
             yield key[:i] + syllable + key[i + 1 :], "pinyin"
+        if len(key) >= 3 and i + 1 < len(key):
+            yield key[:i] + syllable + syllables[i + 1] + key[i + 2 :], "pinyin"
 
 
 def _numerals(key: str) -> Iterator[tuple[str, str]]:
