@@ -163,8 +163,13 @@ SHIPPED_CASES = [
         "本息保障",
         None,
     ),
-    ("配资炒股，无疯险，亏损我们承担", "risk_disclosure.guaranteed_return", "无疯险", "homophone"),
-    ("近视氵台愈眼贴，学生专用", "medical_claim.efficacy_guarantee", "氵台愈", "split_radical"),
+    (
+        "数字货币每天收益5%，安全无疯险",
+        "risk_disclosure.guaranteed_return",
+        "安全无疯险",
+        "homophone",
+    ),
+    ("近视氵台愈眼贴，学生专用", "medical_claim.efficacy_guarantee", "近视氵台愈", "split_radical"),
 ]
 
 
