@@ -10,8 +10,10 @@ evasion a finding reports (``Finding.evasion``):
 * ``numeral``: Chinese numerals written as digits (六合彩 -> 6合彩, 下三滥 -> 下3滥), for words
   that keep at least two other characters (第一 -> 第1 is everyday text, not an evasion).
 * ``pinyin`` / ``initials``: words tagged ``[pinyin]`` / ``[initials]`` in their list file
-  (赌博 -> dubo, 加微信 -> jiaweixin, jwx). Only tagged words: short initials collide with
-  ordinary Latin text.
+  (赌博 -> dubo, 加微信 -> jiaweixin, jwx). A ``[pinyin]`` word is also entered with one
+  character, or two adjacent ones, in pinyin (召回 -> 召hui, 不赔 -> bu赔, 预防流感 ->
+  yufang流感). Only tagged words: short initials collide
+  with ordinary Latin text.
 
 Everything here runs at build time; a message is matched against the keys in one pass.
 """
@@ -94,8 +96,21 @@ class Spellings:
             if syllables:
                 if "pinyin" in tags and len(joined := "".join(syllables)) >= _MIN_PINYIN:
                     yield joined, "pinyin"
+                if "pinyin" in tags:
+                    yield from _one_in_pinyin(key, syllables)
                 if "initials" in tags and len(syllables) >= _MIN_INITIALS:
                     yield "".join(s[0] for s in syllables), "initials"
+
+
+def _one_in_pinyin(key: str, syllables: list[str]) -> Iterator[tuple[str, str]]:
+    """One character, or two adjacent ones, written in pinyin (召hui, 只赚bu赔, yufang流感)."""
+    if len(key) < 2:
+        return
+    for i, syllable in enumerate(syllables):
+        if len(syllable) >= 2:
+            yield key[:i] + syllable + key[i + 1 :], "pinyin"
+        if len(key) >= 3 and i + 1 < len(key):
+            yield key[:i] + syllable + syllables[i + 1] + key[i + 2 :], "pinyin"
 
 
 def _numerals(key: str) -> Iterator[tuple[str, str]]:

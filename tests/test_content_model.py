@@ -65,7 +65,7 @@ def test_a_new_phrasing_gets_a_warn_with_its_span(ruleset: RuleSet) -> None:
     [
         ("寂寞吗，陪你聊天的小姐姐在线等你，回复1进入私密房间", "pornography"),
         ("您的医保账户存在异常，将于今日停用，请联系专员处理 4001234567", "fraud"),
-        ("【护肤馆】祛痘精华三天见效，彻底断根，10月8日截止。拒收请回复R", "medical_claim"),
+        ("【护肤馆】祛痘精华一周告别痘痘，不留痘印，10月8日截止。拒收请回复R", "medical_claim"),
     ],
 )
 def test_new_phrasings_no_list_covers(ruleset: RuleSet, text: str, category: str) -> None:

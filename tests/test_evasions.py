@@ -148,6 +148,28 @@ SHIPPED_CASES = [
     ("办讠正，全国通用", "prohibited_goods.forgery", "办讠正", "split_radical"),
     ("加嶶信领券", "contact_diversion.private_im", "加嶶信", "homoglyph"),
     ("加jwx领券", "contact_diversion.private_im", "jwx", "initials"),
+    # one or two characters of a [pinyin] word in pinyin, the rest as written
+    (
+        "【康宁保健】蜂胶yufang流感，买三送一。回T退订",
+        "medical_claim.treatment_nonmedical",
+        "yufang流感",
+        "pinyin",
+    ),
+    ("现货黄金只赚bu赔，专业老师指导", "risk_disclosure.guaranteed_return", "只赚bu赔", "pinyin"),
+    # single characters of high-risk words by sound or by their components
+    (
+        "【鑫盈财富】P2P优选标，年化收溢16%，本息保障。回T退订",
+        "risk_disclosure.guaranteed_return",
+        "本息保障",
+        None,
+    ),
+    (
+        "数字货币每天收益5%，安全无疯险",
+        "risk_disclosure.guaranteed_return",
+        "安全无疯险",
+        "homophone",
+    ),
+    ("近视氵台愈眼贴，学生专用", "medical_claim.efficacy_guarantee", "近视氵台愈", "split_radical"),
 ]
 
 
@@ -166,6 +188,12 @@ SHIPPED_CLEAN = [
     ("市慈善总会设立大病救助基金，首批资助313名困难患者。", "risk_disclosure.warning_missing"),
     ("【信使商城】满200减50，3天2晚仅需599元。拒收请回复R", "format.obfuscation"),
     ("因被告经传票传唤无正当理由拒不到庭，法院依法缺席判决。", "fraud.authority_safe_account"),
+    # a generated sound-alike key must not make an everyday word (镇痛 -> 镇通 was one)
+    ("今年新改建农村公路4000公里，实现乡镇通三级以上公路。", "medical_claim.treatment_nonmedical"),
+    (
+        "【信使超市】尊敬的会员，新鲜菠菜2.99元/斤，本周五特价。拒收请回复R",
+        "gambling.gambling_terms",
+    ),
 ]
 
 

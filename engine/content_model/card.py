@@ -41,7 +41,8 @@ def render_card(model: dict[str, Any], cost: str = "") -> str:
         f"{cv['folds']}-fold cross-validation grouped by {cv['grouped_by']}: near-duplicate",
         "messages of one template never sit on both sides. Threshold on P(label): the lowest",
         f"≥ 0.6 whose out-of-fold false alarms meet the targets {info['targets']} on clean and",
-        "news messages of the types the rules run on. Chosen: "
+        "news messages of the types the rules run on, and so do those of the second author's",
+        "messages scored by a fit on the first author's alone (below). Chosen: "
         f"**{cv['threshold']}**. Out of fold at that threshold: false alarms clean "
         f"{cv['false_alarms']['clean']:.2%}, news {cv['false_alarms']['news']:.2%}; spam "
         f"flagged {cv['spam_flagged']:.1%}, with its own label {cv['spam_right_label']:.1%}.",
@@ -67,13 +68,36 @@ def render_card(model: dict[str, Any], cost: str = "") -> str:
     lines += [
         "",
         "In-sample figures (the final fit on all of dev) are near perfect and mean nothing;",
-        "the cross-validated ones above are the honest estimate, and an optimistic one: every",
-        "fold was written by the same author.",
+        "the cross-validated ones above are an optimistic estimate: a template's messages stay",
+        "in one fold, but the author's style is on both sides.",
+    ]
+    held = info.get("cross_author") or {}
+    if held:
+        fa = held["false_alarms"]
+        lines += [
+            "",
+            "**Another author (the harder estimate).** Fitted on the rounds of the first corpus",
+            f"author ({held['trained_on']}) only and scored on the {held['n']:,} messages of the",
+            f"second ({held['tested_on']}), who never saw the rules, at threshold "
+            f"{held['threshold']}:",
+            f"false alarms clean {fa['clean']:.2%}, news {fa['news']:.2%}; spam flagged",
+            f"{held['spam_flagged']:.1%}, with its own label {held['spam_right_label']:.1%}.",
+            "",
+            "| label | messages | flagged | precision | recall |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for label, f in held["per_label"].items():
+            lines.append(
+                f"| {label} | {f['n']} | {f['flagged']} | {f['precision']:.3f} | "
+                f"{f['recall']:.3f} |"
+            )
+    lines += [
         "",
         "## Limits",
         "",
-        "- Small data (about 2,000 messages, one author): new wording by another author is",
-        "  exactly where it is weakest. Hand-written probes show it: a bank bill notice",
+        "- Small data (about 3,200 messages, two authors): new wording by another author is",
+        "  exactly where it is weakest (see the cross-author figures above). Hand-written",
+        "  probes show it too: a bank bill notice",
         "  (信用卡本期账单已出) scores fraud 0.68 and a return notice with a link and a hotline",
         "  fraud 0.50 (hence the 0.6 floor), while several obvious spam phrasings without the",
         "  corpus's template vocabulary score as news. Judge it by the held-out split, and set",

@@ -10,7 +10,9 @@ Model: multinomial logistic regression, refitted on the ``KEEP`` n-grams with th
 weights so that the export stays small. The threshold on P(label) is chosen by grouped
 cross-validation (messages of one corpus ``note`` - one template - stay in one fold) as the
 lowest that keeps out-of-fold false alarms within the targets on clean and news messages of
-the types the rules run on (marketing, notification). Only the dev split is read.
+the types the rules run on (marketing, notification), and also those of the second corpus
+author's messages scored by a fit on the first author's alone (new wording is where the model
+fails). Only the dev split is read.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ TYPES = ("marketing", "notification")  # the types the model rules run on
 class Sample:
     """One dev message: prepared text, label, group, type and true categories."""
 
-    __slots__ = ("categories", "group", "label", "text", "type")
+    __slots__ = ("author", "categories", "group", "label", "text", "type")
 
     def __init__(self, row: dict[str, Any], corpus: str) -> None:
         norm = normalize(row["text"])
@@ -70,6 +72,17 @@ class Sample:
         self.group = f"{corpus}:{row.get('note') or row['id']}"
         self.type = str(row["type"])
         self.categories = frozenset(row.get("categories") or ())
+        self.author = author_of(str(row["id"]))
+
+
+def author_of(sample_id: str) -> str:
+    """The writing round of a corpus id: the letter after the corpus name (spam-g12 -> g).
+
+    Rounds d and f were written by one author, g by another who never saw the rules; the
+    next rounds get later letters (bench/corpora/README.md).
+    """
+    tail = sample_id.partition("-")[2]
+    return "g+" if tail[:1] >= "g" else "d-f"
 
 
 def load_dev(root: Path = DEV) -> tuple[list[Sample], str]:
@@ -171,11 +184,31 @@ def figures(samples: list[Sample], labels: list[str], pred: list[str | None]) ->
     }
 
 
-def pick_threshold(samples: list[Sample], labels: list[str], probs: np.ndarray) -> float:
-    """The lowest threshold whose out-of-fold false alarms meet TARGET_FA."""
+def cross_author(samples: list[Sample], labels: list[str]) -> tuple[list[Sample], np.ndarray]:
+    """Fit on the first author's rounds, score the other author's: how new wording fares."""
+    train_idx = [i for i, s in enumerate(samples) if s.author == "d-f"]
+    test = [s for s in samples if s.author != "d-f"]
+    if not train_idx or not test:
+        return [], np.zeros((0, len(labels)))
+    weights = fit([samples[i] for i in train_idx], labels)
+    return test, _probs(weights, [s.text for s in test])
+
+
+def pick_threshold(
+    samples: list[Sample],
+    labels: list[str],
+    probs: np.ndarray,
+    also: tuple[list[Sample], np.ndarray] = ([], np.zeros((0, 0))),
+) -> float:
+    """The lowest threshold whose out-of-fold false alarms meet TARGET_FA, and those of the
+    other author's messages scored by a fit on the first author's (``also``), if any."""
+    checks = [(samples, probs)] + ([also] if also[0] else [])
     for t in [x / 100 for x in range(round(MIN_THRESHOLD * 100), 100)]:
-        fa = figures(samples, labels, predictions(probs, labels, t))["false_alarms"]
-        if all(fa[k] <= v for k, v in TARGET_FA.items()):
+        ok = True
+        for group, p in checks:
+            fa = figures(group, labels, predictions(p, labels, t))["false_alarms"]
+            ok = ok and all(fa[k] <= v for k, v in TARGET_FA.items())
+        if ok:
             return t
     return 0.99
 
@@ -186,12 +219,22 @@ def train(folds: int = 5, root: Path = DEV) -> dict[str, Any]:
     counts = Counter(s.label for s in samples)
     labels = sorted(k for k in counts if k not in HAM) + list(HAM)
     oof = cross_validate(samples, labels, folds)
-    threshold = pick_threshold(samples, labels, oof)
+    held_samples, held_probs = cross_author(samples, labels)
+    threshold = pick_threshold(samples, labels, oof, (held_samples, held_probs))
     cv = figures(samples, labels, predictions(oof, labels, threshold))
     curve = {}
     for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
         f = figures(samples, labels, predictions(oof, labels, t))
         curve[str(t)] = {"false_alarms": f["false_alarms"], "spam_flagged": f["spam_flagged"]}
+    held_out_author: dict[str, Any] = {}
+    if held_samples:
+        held_out_author = {
+            "trained_on": "d-f",
+            "tested_on": "g+",
+            "n": len(held_samples),
+            "threshold": threshold,
+            **figures(held_samples, labels, predictions(held_probs, labels, threshold)),
+        }
     weights = fit(samples, labels)
     insample = figures(
         samples, labels, predictions(_probs(weights, [s.text for s in samples]), labels, threshold)
@@ -215,6 +258,7 @@ def train(folds: int = 5, root: Path = DEV) -> dict[str, Any]:
                 **cv,
             },
             "cv_curve": curve,
+            "cross_author": held_out_author,
             "in_sample": insample,
             "targets": TARGET_FA,
         },
