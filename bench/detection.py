@@ -4,7 +4,8 @@
 
 Each message of bench/corpora/<split>/{clean,spam,news}.jsonl is checked with its type and
 industry (default profile, sent at 10:00 Beijing time on a weekday). A spam message is caught
-in category C when a finding of category C is present. Content categories are all categories
+in category C when a finding names a rule of category C (a finding merged into another one on
+the same span is listed in its ``related`` rules and counts, with its own severity). Content categories are all categories
 except signature, unsubscribe, length, format, send_window and template_type. Peer cases
 (bench/corpora/<split>/peers.jsonl) each become their own one-rule-per-word pack; a case passes
 when exactly its expected words are found.
@@ -62,16 +63,28 @@ def run(samples: list[Sample], ruleset: RuleSet | None) -> tuple[list[Result], f
     """Check every sample; return the results and the seconds spent inside check()."""
     out = []
     spent = 0.0
+    rules = (ruleset if ruleset is not None else load_ruleset()).rules
+    meta = {r.meta.id: (r.meta.category, r.meta.severity) for r in rules}
     for s in samples:
         msg = make_message(s.text, type=s.type, industry=s.industry, send_at=SEND_AT, id=s.id)
         t0 = time.perf_counter()
         v = check(msg, ruleset)
         spent += time.perf_counter() - t0
         unscored = [f for f in v.findings if set(f.rule_ids) <= SENDER_DATA.keys()]
-        content = [f for f in v.findings if f.category in CONTENT and f not in unscored]
-        found = frozenset(f.category for f in content)
-        warned = any(f.severity is not Severity.INFO for f in content)
-        content_block = any(f.severity is Severity.BLOCK for f in content)
+        # every rule a finding names counts, with its own category and severity: a warn
+        # refund finding merged into a block format.obfuscation one is still shown to the
+        # user (its rule listed in ``related``)
+        named = [
+            meta[rid]
+            for f in v.findings
+            if f not in unscored
+            for rid in f.rule_ids
+            if rid in meta and rid not in SENDER_DATA
+        ]
+        content = [(cat, sev) for cat, sev in named if cat in CONTENT]
+        found = frozenset(cat for cat, _ in content)
+        warned = any(sev is not Severity.INFO for _, sev in content)
+        content_block = any(sev is Severity.BLOCK for _, sev in content)
         blocked = v.verdict is Decision.BLOCK
         out.append(Result(s, found, warned, content_block, blocked, bool(unscored)))
     return out, spent
