@@ -134,11 +134,30 @@ def test_list_tags_per_word_and_per_file(root: Path) -> None:
     )  # fmt: skip
 
 
+def test_a_file_tag_line_needs_no_space(root: Path) -> None:
+    _good(root)
+    _write(root, "lists/t.txt", "#@pinyin\n赌博\n")
+    files = read_rules(root)
+    assert files.errors == []
+    (wl,) = files.lists.values()
+    assert wl.tags == (frozenset({"pinyin"}),)
+
+
 def test_one_tagged_word_gives_every_word_a_tag_set(root: Path) -> None:
     _good(root)
-    _write(root, "lists/t.txt", "赌博\n大礼 [boundary]\n")
+    _write(root, "lists/t.txt", "赌博\n大礼 [boundary]\n百家乐 [boundary, initials]\n")
     (wl,) = read_rules(root).lists.values()
-    assert wl.tags == (frozenset(), frozenset({"boundary"}))
+    assert wl.tags == (frozenset(), frozenset({"boundary"}), frozenset({"boundary", "initials"}))
+
+
+def test_every_tag_of_a_word_is_checked(root: Path) -> None:
+    _good(root)
+    _write(root, "lists/t.txt", "百家乐 [pinyin, bogus]\n")
+    files = read_rules(root)
+    (err,) = _errors(files)
+    assert err.startswith("rules/lists/t.txt:1: unknown tag 'bogus'.")
+    (wl,) = files.lists.values()
+    assert wl.tags == (frozenset({"pinyin"}),)
 
 
 def test_bad_tags_name_the_line_and_the_known_tags(root: Path) -> None:
@@ -178,6 +197,8 @@ def test_a_list_that_is_not_utf8_is_skipped_with_an_error(root: Path) -> None:
         ("[boundary]", ("[boundary]", [])),  # no word before the tags: a word of its own
         ("赌[博]", ("赌[博]", [])),
         ("代开 发票 [pinyin]", ("代开 发票", ["pinyin"])),
+        ("代开 [发票] [boundary]", ("代开 [发票]", ["boundary"])),  # the last bracket: tags
+        ("赌博 # 注释 # 再注释", ("赌博", [])),  # everything after the first # is a comment
     ],
 )
 def test_parse_list_line(line: str, parsed: tuple[str, list[str]]) -> None:
@@ -345,8 +366,10 @@ def test_packs_are_read_in_name_order_with_their_lines(root: Path) -> None:
 def test_a_rule_overrides_its_packs_defaults(root: Path) -> None:
     rule = RULE.format(rid="x").replace("suggestion", "category: gambling\n    suggestion")
     _pack(root, "category: fraud\nsource: 测试\ndescription: 说明\nrules:\n" + rule)
-    (r,) = read_rules(root).rules
+    files = read_rules(root)
+    (r,) = files.rules
     assert r.spec.category == "gambling" and r.spec.source == "测试"
+    assert files.errors == []  # description is a pack key
 
 
 @pytest.mark.parametrize(
@@ -362,6 +385,13 @@ def test_pack_shape_errors(root: Path, pack: str, expected: str) -> None:
     _pack(root, pack)
     files = read_rules(root)
     assert _errors(files) == [f"rules/packs/demo.yaml{expected}"] and files.rules == []
+
+
+def test_a_rule_that_is_not_a_mapping_does_not_hide_the_next(root: Path) -> None:
+    _pack(root, "category: fraud\nsource: 测试\nrules:\n  - 5\n" + RULE.format(rid="a"))
+    files = read_rules(root)
+    assert _errors(files) == ["rules/packs/demo.yaml:4: each rule is a mapping with id, kind, ..."]
+    assert [r.full_id for r in files.rules] == ["demo.a"]
 
 
 def test_unknown_top_level_keys_each_have_their_line(root: Path) -> None:
@@ -399,6 +429,25 @@ def test_a_rule_without_an_id_is_named_by_its_position(root: Path) -> None:
     files = read_rules(root)
     (err,) = _errors(files)
     assert err.startswith("rules/packs/demo.yaml:10: rule 'demo.#2': missing field 'id'. Add it")
+
+
+def test_a_missing_kind_points_at_its_rule(root: Path) -> None:
+    missing = RULE.format(rid="b").replace("    kind: forbidden\n", "")
+    _pack(root, "category: fraud\nsource: 测试\nrules:\n" + RULE.format(rid="a") + missing)
+    (err,) = _errors(read_rules(root))
+    assert err.startswith("rules/packs/demo.yaml:10: rule 'demo.b': missing 'kind'. ")
+
+
+def test_a_missing_field_deep_in_a_rule_points_at_its_parent(root: Path) -> None:
+    rule = RULE.format(rid="a") + (
+        "    examples:\n      flag:\n        - 违禁词\n        - span: 违禁词\n"
+    )
+    _pack(root, "category: fraud\nsource: 测试\nrules:\n" + rule)
+    assert _errors(read_rules(root)) == [
+        "rules/packs/demo.yaml:13: rule 'demo.a': missing field 'examples.flag.1.text'. Add it",
+        "rules/packs/demo.yaml:13: rule 'demo.a': field 'examples.flag.1': Input should be a "
+        "valid string",
+    ]
 
 
 def test_kind_errors(root: Path) -> None:

@@ -8,6 +8,7 @@ engine.dispatch.outbox directly, so each status guard, COALESCE and boundary has
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -83,6 +84,22 @@ def test_opening_creates_the_directory_wal_and_sync_level(tmp_path: Path) -> Non
     assert durable.query("PRAGMA synchronous") == [(2,)]  # FULL
     assert durable.counts() == {"queued": 1}
     durable.close()
+
+
+def test_one_outbox_is_shared_between_threads(outbox: Outbox) -> None:
+    # the API serves requests on worker threads and the dispatch worker runs lanes in threads
+    done: list[object] = []
+
+    def other_thread() -> None:
+        try:
+            done.append(outbox.enqueue(_msg("from-thread"), now=T0)[1])
+        except Exception as exc:  # reported by the assertion below
+            done.append(exc)
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert done == [True] and outbox.counts() == {"queued": 1}
 
 
 def test_new_ids_are_time_ordered_hex() -> None:
