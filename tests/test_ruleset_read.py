@@ -79,7 +79,7 @@ def test_a_good_directory_reads_clean_and_is_versioned(root: Path) -> None:
     _good(root)
     _write(root, "variants.yaml", "微信: [威信, vx]\n")
     files = read_rules(root)
-    assert files.errors == []
+    assert files.errors == [] and files.root == root
     assert files.version == take(root).version and len(files.version) == 12
     assert files.variants == {"微信": ["威信", "vx"]}
     (rule,) = files.rules
