@@ -236,6 +236,7 @@ def test_hit_overlaps_and_contains() -> None:
         ("Hello 1", {LATIN}),
         ("abcd好", {LATIN}),  # 4 of 5 ASCII: 80 %
         ("abc好好", set()),
+        ("abc好", set()),  # 75 %
         ("", set()),
     ],
 )
@@ -278,7 +279,7 @@ def test_keys_are_entered_common_first_characters_first() -> None:
     assert rank["的"] < rank["赌"] and len(rank) > 3000 and "#" not in rank
     assert _insertion_order("的") == (rank["的"], 1, "的")
     assert _insertion_order("a1") == (-1, 2, "a1") and _insertion_order("9") == (-1, 1, "9")
-    assert _insertion_order("z") == (-1, 1, "z")
+    assert _insertion_order("z") == (-1, 1, "z") and _insertion_order("0") == (-1, 1, "0")
     assert _insertion_order("\U00020000x") == (len(rank), 2, "\U00020000x")
     assert sorted(["赌博", "的", "a", "的确"], key=_insertion_order) == ["a", "的", "的确", "赌博"]
 
@@ -308,6 +309,7 @@ def test_jieba_boundaries_over_long_runs() -> None:
     assert SEGMENTER.boundaries("【信使商城】会员日8折。回T退订") == {
         0, 1, 3, 5, 6, 8, 9, 10, 11, 12, 13, 14, 16
     }  # fmt: skip
+    assert on_word_boundaries(normalize("你好世界"), _hit(0, 2))  # at the start of the text
     norm = normalize("不满意可以退")
     assert on_word_boundaries(norm, _hit(5, 6)) and not on_word_boundaries(norm, _hit(1, 2))
     long = normalize("这是一段很长的前文内容用来测试窗口大小是否正确不满意可以退")
@@ -317,6 +319,7 @@ def test_jieba_boundaries_over_long_runs() -> None:
 
 def test_a_fresh_segmenter_loads_jieba_once() -> None:
     seg = _Segmenter()
+    assert seg.setup_seconds == 0.0
     assert seg.boundaries("你好世界") == {0, 2, 4}
     assert seg.setup_seconds > 0 and seg._keep > 8
     assert seg._long_run is not None and seg._long_run.pattern == f"[A-Za-z0-9]{{{4 * seg._keep},}}"
