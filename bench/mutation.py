@@ -113,7 +113,10 @@ def _scratch(module: str, source: str, tests: list[str]) -> Path:
         f"only_mutate = {source}\n"
         "also_copy =\n    rules\n    models\n    README.md\n    pyproject.toml\n"
         f"pytest_add_cli_args_test_selection =\n    {selection}\n"
-        "pytest_add_cli_args =\n    -x\n    -q\n    -p\n    no:cacheprovider\n",
+        "pytest_add_cli_args =\n    -x\n    -q\n    -p\n    no:cacheprovider\n"
+        # a mutant that loops for ever (normalize._char_class) stops at 4 x (the tests CPU
+        # time + 1 s) instead of 30 x: minutes per such mutant otherwise
+        "timeout_multiplier = 2.0\n",
         encoding="utf-8",
     )
     return work
