@@ -326,3 +326,77 @@ def test_a_fresh_segmenter_loads_jieba_once() -> None:
     spent = seg.setup_seconds
     assert seg.boundaries("回复" + "a1" * 60 + "退订") == {0, 2, 122, 124}
     assert seg.setup_seconds == spent  # loaded once
+
+
+# -- cases found by mutation testing (bench/mutation.py match) ---------------------------------
+
+
+def test_tagged_words_get_their_pinyin_key() -> None:
+    lex = Lexicon([WordList("d", Role.DENY, ("赌博",), "d", (frozenset({"pinyin"}),))], {})
+    assert "dubo" in lex.automaton
+    assert _found(lex, "来dubo") == {0: [(1, 5, 1, 5, "赌博", "dubo", "pinyin")]}
+
+
+def test_a_variant_of_a_bounded_word_is_bounded_too() -> None:
+    words = WordList("d", Role.DENY, ("微信",), "d", (BOUNDARY,))
+    lex = Lexicon([words], {"微信": ["威信"]})
+    assert _found(lex, "权威信息") == {}  # 权威 / 信息: 威信 is not a word here
+    assert _found(lex, "加威信") == {0: [(1, 3, 1, 3, "微信", "威信", "variant")]}
+
+
+def test_words_after_a_gate_literal_are_found(lex: Lexicon) -> None:
+    hits = lex.scan(normalize("见http加微信"))
+    assert hits.gates == {GATE} and [h.entry.word for h in hits.by_list[DENY]] == ["加微信"]
+    squeezed = _found(lex, "见http加微微信")  # the squeezed pass meets the gate first too
+    assert squeezed[DENY] == [(5, 9, 5, 9, "加微信", None, "repeat")]
+
+
+def test_a_word_squeezed_only_at_its_edge_is_reported_once(lex: Lexicon) -> None:
+    assert _found(lex, "冻冻结果") == {DENY: [(1, 3, 1, 3, "冻结", None, None)]}
+    found = _found(lex, "冻冻结，加微微信")  # and the squeezed words after it still count
+    assert found[DENY] == [(1, 3, 1, 3, "冻结", None, None), (4, 8, 4, 8, "加微信", None, "repeat")]
+
+
+def test_a_squeezed_latin_word_needs_word_edges() -> None:
+    lex = Lexicon([WordList("d", Role.DENY, ("a微信",), "d")], {})
+    assert _found(lex, "1a微微信") == {0: [(1, 5, 1, 5, "a微信", None, "insertion")]}
+    assert _found(lex, "ba微微信") == {}  # inside the Latin word "ba"
+
+
+def test_a_digit_word_checks_the_character_right_before_it(lex: Lexicon) -> None:
+    assert _found(lex, "5元69") == {DENY: [(2, 4, 2, 4, "69", None, None)]}
+
+
+def test_how_a_variant_was_disguised_wins_over_variant_except_noise(lex: Lexicon) -> None:
+    assert _found(lex, "加威威信") == {DENY: [(0, 4, 0, 4, "加微信", "加威信", "repeat")]}
+    assert _found(lex, "加*威*信") == {DENY: [(0, 3, 0, 5, "加微信", "加威信", "variant")]}
+
+
+def test_a_word_in_two_lists_bounded_in_one() -> None:
+    lex = Lexicon(
+        [
+            WordList("bounded", Role.DENY, ("大礼",), "a", (BOUNDARY,)),
+            WordList("plain", Role.DENY, ("大礼",), "b"),
+        ],
+        {},
+    )
+    assert _found(lex, "送大礼包") == {1: [(1, 3, 1, 3, "大礼", None, None)]}
+
+
+def test_each_pending_bounded_hit_is_judged_on_its_own() -> None:
+    words = ("最低", "最低价", "大礼", "送大礼")
+    tags = (BOUNDARY, NONE, BOUNDARY, NONE)
+    lex = Lexicon([WordList("d", Role.DENY, words, "d", tags)], {})
+    assert [h[4] for h in _found(lex, "最低价，大礼")[0]] == ["最低价", "大礼"]
+    assert [h[4] for h in _found(lex, "送大礼包，大礼")[0]] == ["送大礼", "大礼"]
+    bounded_only = _lexicon()  # 大礼 inside 大礼包 is not a word; the next 大礼 still counts
+    assert _found(bounded_only, "送大礼包，大礼") == {DENY: [(5, 7, 5, 7, "大礼", None, None)]}
+    # 送/大礼 are jieba words, yet 大礼 inside the list's own 送大礼 is not reported again
+    assert [h[4] for h in _found(lex, "送大礼")[0]] == ["送大礼"]
+
+
+def test_the_ascii_run_jieba_must_see_whole() -> None:
+    seg = _Segmenter()
+    seg.boundaries("你好")
+    # the longest ASCII run inside a jieba dictionary word is 5 characters (江南style): 5 + 8
+    assert seg._keep == 13
