@@ -8,6 +8,7 @@ so a wrong span, a lost evasion label or a missed boundary shows up as the value
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -400,3 +401,19 @@ def test_the_ascii_run_jieba_must_see_whole() -> None:
     seg.boundaries("你好")
     # the longest ASCII run inside a jieba dictionary word is 5 characters (江南style): 5 + 8
     assert seg._keep == 13
+
+
+def test_jieba_runs_without_new_word_guessing() -> None:
+    # HMM would join 杭研 into a word no dictionary has; boundaries come from the dictionary
+    assert SEGMENTER.boundaries("他来到了网易杭研大厦") == {0, 1, 3, 4, 6, 7, 8, 10}
+
+
+def test_folded_neighbours_decide_latin_word_edges(lex: Lexicon) -> None:
+    assert _found(lex, "［av］") == {DENY: [(0, 2, 1, 3, "av", None, None)]}  # ［ folds to [
+    assert _found(lex, "avｚ") == {}  # ｚ folds to z: av is inside "avz"
+
+
+def test_jieba_setup_time_is_this_threads_cpu_time() -> None:
+    seg = _Segmenter()
+    seg.boundaries("你好")
+    assert 0 < seg.setup_seconds <= time.thread_time()
