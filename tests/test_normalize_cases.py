@@ -18,6 +18,7 @@ from engine.normalize import (
     View,
     _char_class,
     _fold_char,
+    _is_cjk,
     _opencc_char_map,
     _Tables,
     fold,
@@ -199,6 +200,8 @@ def test_lookalike_table() -> None:
 
 def test_freshly_built_tables() -> None:
     t = _Tables()  # built here, not the process-wide copy, so what it builds is checked
+    assert t.fold_one[ord("，")] == "," and t.fold_one[ord("！")] == "!"  # noise that folds
+    assert not t.noise_run.search("\U0001d100")  # outside the scanned ranges: left as it is
     assert t.fold_one[ord("Ａ")] == "a" and t.fold_one[ord("訂")] == "订"
     assert t.fold_one[ord("𝐱")] == "x" and ord("a") not in t.fold_one
     assert ord("ﬁ") not in t.fold_one and ord("\u200b") not in t.fold_one
@@ -252,3 +255,21 @@ def test_tables_are_built_once_or_taken_from_a_cache() -> None:
         tables.cache_clear()
         assert tables() is t
         _PRIMED.clear()
+
+
+# -- cases found by mutation testing (bench/mutation.py normalize) ------------------------------
+
+
+def test_chinese_character_ranges() -> None:
+    assert _is_cjk("\u3400") and _is_cjk("\u9fff") and _is_cjk("\uf900")
+    assert not _is_cjk("\ua000") and not _is_cjk("\ufb00") and not _is_cjk("\u33ff")
+
+
+def test_a_look_alike_target_is_folded_first() -> None:
+    # U+2F9EE is confusable with 開, which folding simplifies to 开
+    assert lookalike_table(tables().fold_one)["\U0002f9ee"] == "开"
+
+
+def test_a_look_alike_past_the_bmp_is_folded() -> None:
+    n = normalize("\U00016f3b")  # a Miao letter that looks like 3
+    assert n.skeleton.text == "3" and n.plain == "\U00016f3b"
