@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
 import yaml
 from pydantic import ValidationError
 
 from engine.match import Role, WordList
 from engine.rule_types import KINDS, RuleSpec
+from engine.rule_types.base import Strict
 from engine.ruleset.config import RulesetConfig
 from engine.ruleset.errors import RuleFileError, did_you_mean
 from engine.ruleset.snapshot import Snapshot, take
@@ -355,6 +356,7 @@ def _pydantic_errors(
             p
             for p in err["loc"]
             if not (isinstance(p, str) and p.startswith(("function-", "str", "list[", "json-")))
+            and p not in _union_tags()  # examples.flag.0.Example.spam -> examples.flag.0.spam
         )
         path = ".".join(str(p) for p in loc) or "(rule)"
         etype = err["type"]
@@ -375,16 +377,31 @@ def _pydantic_errors(
     return out
 
 
+def _union_tags() -> set[str]:
+    """Model class names: pydantic puts one in an error's loc for a union member (Example | str)."""
+    names, todo = set(), [Strict]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return names
+
+
 def _fields_at(model: type[Any], loc: tuple[str | int, ...]) -> list[str]:
     """Field names of the (nested) model at ``loc``, for 'Known fields' hints."""
     current: Any = model
+    keyed = False  # the last field maps names to models (profiles.<name>): skip the name
     for step in loc:
         if isinstance(step, int):
             continue
         field = getattr(current, "model_fields", {}).get(step)
         if field is None:
+            if keyed:
+                keyed = False
+                continue
             return []
         current = _model_of(field.annotation)
+        keyed = get_origin(field.annotation) is dict
     names = getattr(current, "model_fields", {})
     return sorted((f.alias or n) for n, f in names.items())
 
