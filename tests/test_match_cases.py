@@ -26,7 +26,6 @@ from engine.match import (
     Lexicon,
     Role,
     WordList,
-    _char_rank,
     _edges,
     _insertion_order,
     _latin_bounded,
@@ -35,7 +34,7 @@ from engine.match import (
     _shift,
     on_word_boundaries,
 )
-from engine.normalize import normalize
+from engine.normalize import char_rank, normalize
 
 DENY, ALLOW, GATE = 0, 1, 2
 NONE: frozenset[str] = frozenset()
@@ -276,7 +275,7 @@ def test_edges_and_latin_sides() -> None:
 
 
 def test_keys_are_entered_common_first_characters_first() -> None:
-    rank = _char_rank()
+    rank = char_rank()
     assert rank["的"] < rank["赌"] and len(rank) > 3000 and "#" not in rank
     assert _insertion_order("的") == (rank["的"], 1, "的")
     assert _insertion_order("a1") == (-1, 2, "a1") and _insertion_order("9") == (-1, 1, "9")
