@@ -230,10 +230,12 @@ def _distinct(found: list[tuple[int, Any]], norm: Normalized, reach: int) -> lis
     """
     skel, original, plain = norm.skeleton.text, norm.original, norm.plain
     starts: list[int] | tuple[int, ...] | None = None
-    mapped = False  # starts is built for the first word match (a digit run has none)
-    seen: dict[tuple[int, str, str, str | None], int] = {}
+    mapped = 0  # word matches mapped by bisection; the full map is built at the _MAP_AFTER-th
+    seen: dict[tuple[object, ...], int] = {}
     out: list[tuple[int, Any]] = []
     size = len(skel)
+    # the skeleton is the original text, character for character: its window says it all
+    same = plain is None and skel == original
     gates_seen: set[int] = set()
     for item in found:
         end_index, value = item
@@ -250,15 +252,26 @@ def _distinct(found: list[tuple[int, Any]], norm: Normalized, reach: int) -> lis
             and ((start and skel[start - 1].isdigit()) or (end < size and skel[end].isdigit()))
         ):
             continue  # a digit-only word inside a longer number (gates open on any match)
-        if not mapped:
-            starts, mapped = norm.skeleton_starts(), True
-        os, oe = (start, end) if starts is None else (starts[start], starts[end - 1] + 1)
-        key = (
-            id(value),
-            skel[max(0, start - reach) : end + reach],
-            original[max(0, os - 1) : oe + 1],
-            plain[start:end] if plain is not None else None,
-        )
+        window = skel[start - reach if start > reach else 0 : end + reach]
+        key: tuple[object, ...]
+        if same:
+            key = (id(value), window)
+        else:
+            if mapped < _MAP_AFTER:  # a few words after a long run: no full map needed
+                mapped += 1
+                if mapped == _MAP_AFTER:
+                    starts = norm.skeleton_starts()
+                os, oe = norm.skeleton_span(start, end)
+            elif starts is None:
+                os, oe = start, end
+            else:
+                os, oe = starts[start], starts[end - 1] + 1
+            key = (
+                id(value),
+                window,
+                original[os - 1 if os else 0 : oe + 1],
+                plain[start:end] if plain is not None else None,
+            )
         n = seen.get(key, 0)
         if n < _PER_CONTEXT:
             seen[key] = n + 1

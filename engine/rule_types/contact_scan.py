@@ -203,6 +203,8 @@ def _split_numbers(text: str, group: list[tuple[int, int]]) -> list[Contact]:
     digits = "".join(text[s:e] for s, e in group)
     if not digits.isascii():
         digits = digits.translate(_TO_ASCII)
+    if not any(prefix in digits for prefix in _PREFIXES):
+        return out  # no accepted number starts anywhere in it (1.1.1.…: thousands of runs)
     ends: dict[int, int] = {}  # digits before the end of run j -> j
     total = 0
     for j, (s, e) in enumerate(group):
