@@ -27,18 +27,20 @@ import re._parser as re_parser
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from engine.normalize import prime_tables, tables
 
 if TYPE_CHECKING:
     from engine.ruleset import RuleSet
+    from engine.ruleset.load import PackRule
     from engine.ruleset.snapshot import Snapshot
 
 log = logging.getLogger("xinshi.cache")
 
-MAGIC = b"xinshi-ruleset-cache 1\n"
+MAGIC = b"xinshi-ruleset-cache 2\n"
 KEEP = 8  # newest cache files kept; older ones are removed after a write
 _ENGINE = Path(__file__).resolve().parent.parent
 
@@ -69,15 +71,25 @@ PACKAGES = ("xinshi", "opencc", "pypinyin", "confusable-homoglyphs", "pyahocoras
 
 
 def _package_versions() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = []
-    for name in PACKAGES:
+    """``name=version`` of each of PACKAGES, read from the names of their ``.dist-info``
+    folders on sys.path, first one wins (importlib.metadata's answer; importing it costs
+    more than a warm start can spare)."""
+    wanted = {name.replace("-", "_").lower(): name for name in PACKAGES}
+    found: dict[str, str] = {}
+    for entry in sys.path:
         try:
-            out.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            out.append(f"{name}=?")
-    return " ".join(out)
+            names = os.listdir(entry or ".")
+        except OSError:  # a zip file, a missing directory
+            continue
+        for folder in names:
+            stem, dot, suffix = folder.rpartition(".")
+            if not dot or suffix not in ("dist-info", "egg-info"):
+                continue
+            dist, _, ver = stem.partition("-")
+            name = wanted.get(dist.replace("-", "_").replace(".", "_").lower())
+            if name is not None and name not in found:
+                found[name] = ver
+    return " ".join(f"{name}={found.get(name, '?')}" for name in PACKAGES)
 
 
 def cache_key(snap: Snapshot) -> str:
@@ -186,17 +198,21 @@ def load(snap: Snapshot, key: str, validated: bool = False) -> RuleSet | None:
         log.debug("ruleset cache %s: not a cache file for this key; rebuilding", path)
         return None
     try:
-        ruleset, tables, checked = pickle.loads(raw[len(head) :])
+        ruleset, specs, tables, checked = pickle.loads(raw[len(head) :])
     except Exception as exc:  # a damaged pickle can raise nearly anything
         log.debug("ruleset cache %s: unreadable (%s); rebuilding", path, exc)
         return None
-    if not isinstance(ruleset, RuleSet) or ruleset.version != snap.version:
+    if (
+        not isinstance(ruleset, RuleSet)
+        or ruleset.version != snap.version
+        or not isinstance(specs, bytes)
+    ):
         log.debug("ruleset cache %s: holds something else; rebuilding", path)
         return None
     if validated and checked is not True:
         return None
     prime_tables(tables)
-    return ruleset
+    return dataclasses.replace(ruleset, specs=LazySpecs(specs))
 
 
 def store(ruleset: RuleSet, key: str, validated: bool = False) -> None:
@@ -207,8 +223,14 @@ def store(ruleset: RuleSet, key: str, validated: bool = False) -> None:
     folder = cache_dir()
     _register()
     try:
+        # the rule specs (YAML models, for docs and linting) as a pickle of their own, read
+        # when first asked for: a check never reads them, nor imports yaml for them
+        specs = pickle.dumps(tuple(ruleset.specs), protocol=pickle.HIGHEST_PROTOCOL)
         # the normalizer's tables too: building them costs as much as unpickling everything
-        body = pickle.dumps((ruleset, tables(), validated), protocol=pickle.HIGHEST_PROTOCOL)
+        body = pickle.dumps(
+            (dataclasses.replace(ruleset, specs=()), specs, tables(), validated),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".ruleset-", suffix=".tmp", dir=folder)
         try:
@@ -233,3 +255,37 @@ def _prune(folder: Path) -> None:
             old.unlink()
     except OSError as exc:
         log.debug("ruleset cache in %s not pruned (%s)", folder, exc)
+
+
+class LazySpecs(Sequence["PackRule"]):
+    """A cached ruleset's rule specs, unpickled on first use (thread safe: at worst twice)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._specs: tuple[PackRule, ...] | None = None
+
+    def _all(self) -> tuple[PackRule, ...]:
+        if self._specs is None:
+            self._specs = pickle.loads(self._data)
+        return self._specs
+
+    @overload
+    def __getitem__(self, index: int) -> PackRule: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[PackRule, ...]: ...
+    def __getitem__(self, index: int | slice) -> PackRule | tuple[PackRule, ...]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[PackRule]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        return tuple(self) == (tuple(other) if isinstance(other, Sequence) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return tuple, (self._all(),)

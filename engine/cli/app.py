@@ -1,4 +1,4 @@
-"""xinshi: the command line. Thin: parse, call the engine, render.
+"""The xinshi command's typer app (engine.cli.main runs it). Thin: parse, call the engine, render.
 
 Exit codes of ``xinshi check``: 0 every message allowed, 1 any message blocked,
 3 none blocked but some need review, 2 usage or input error (bad arguments, unreadable file,
@@ -60,7 +60,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from engine.cli_group import version_line
+        from engine.cli import version_line
 
         sys.stdout.write(version_line() + "\n")
         raise typer.Exit(0)
@@ -110,8 +110,6 @@ def check_cmd(
     rules: RulesOpt = None,
 ) -> None:
     """Check messages: allowed, needs review, or blocked — and why."""
-    import orjson
-
     from engine import cli_batch
     from engine.check import check
     from engine.message import MessageError, make_message
@@ -140,15 +138,15 @@ def check_cmd(
     except MessageError as exc:
         raise usage_error(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
     if as_json:
+        import orjson
+
         sys.stdout.write(
             orjson.dumps(verdict.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
         )
     else:
-        from rich.console import Console
+        from engine.cli_render import render, verdict_console
 
-        from engine.cli_render import render
-
-        render(Console(), text, verdict)
+        render(verdict_console(), text, verdict)
     raise typer.Exit(cli_batch.exit_code([verdict]))
 
 
@@ -189,12 +187,3 @@ def serve(
         run(app_, host, port, workers, log_level)
     except OSError as exc:
         raise usage_error(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    """Run the CLI."""
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover - python -m engine.cli
-    main()
