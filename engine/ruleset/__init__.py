@@ -265,24 +265,21 @@ def git_commit(root: Path) -> str | None:
     """Short commit of the git checkout holding ``root``, with -dirty for local edits."""
     import subprocess
 
-    try:
-        sha = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+    try:  # one git process: the commit is a header line, each local edit a line of its own
+        out = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain=v2", "--branch", "--", "."],
             capture_output=True,
             text=True,
             timeout=5,
             check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
+        ).stdout.splitlines()
     except (OSError, subprocess.SubprocessError):
         return None
-    return f"{sha}-dirty" if dirty else sha or None
+    oid = next((ln[len("# branch.oid ") :] for ln in out if ln.startswith("# branch.oid ")), "")
+    if not oid or oid == "(initial)":
+        return None
+    dirty = any(not ln.startswith("#") for ln in out)
+    return f"{oid[:12]}-dirty" if dirty else oid[:12]
 
 
 @lru_cache(maxsize=1)
