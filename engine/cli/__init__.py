@@ -1,7 +1,8 @@
 """xinshi: the command line. Thin: parse, call the engine, render.
 
-``main`` answers ``xinshi --version`` before importing the command framework (typer, click),
-then hands everything else to the typer app in ``engine.cli.app``. Exit codes of
+``main`` answers ``xinshi --version`` and a plain ``xinshi check TEXT`` (engine.cli.fast)
+before importing the command framework (typer, click), and hands everything else to the typer
+app in ``engine.cli.app``. Exit codes of
 ``xinshi check``: see ``engine.cli.app``.
 """
 
@@ -22,9 +23,16 @@ def version_line() -> str:
 
 def main() -> None:
     """Run the CLI (the ``xinshi`` console script)."""
-    if sys.argv[1:] == ["--version"]:
+    args = sys.argv[1:]
+    if args == ["--version"]:
         sys.stdout.write(version_line() + "\n")
         return
+    if args[:1] == ["check"]:  # the per-message hook: answered without typer when plain
+        from engine.cli.fast import parse_check, run
+
+        found = parse_check(args[1:])
+        if found is not None:
+            sys.exit(run(found))
     from engine.cli.app import app
 
     app()

@@ -111,8 +111,8 @@ def check_cmd(
 ) -> None:
     """Check messages: allowed, needs review, or blocked — and why."""
     from engine import cli_batch
-    from engine.check import check
-    from engine.message import MessageError, make_message
+    from engine.cli.fast import check_one
+    from engine.message import MessageError
     from engine.usage import load_rules_or_exit
 
     if text is None and jsonl is None and not demo and not _stdin_is_tty():
@@ -132,22 +132,12 @@ def check_cmd(
         options = {"type": type_, "industry": industry, "send_at": send_at, "profile": profile}
         code = cli_batch.check_text_lines(sys.stdin.buffer, ruleset, options, as_json)
         raise typer.Exit(code)
+    options = {"type": type_, "industry": industry, "send_at": send_at, "profile": profile}
     try:
-        msg = make_message(text, type=type_, industry=industry, send_at=send_at, profile=profile)
-        verdict = check(msg, ruleset)
+        code = check_one(text, ruleset, options, as_json)
     except MessageError as exc:
         raise usage_error(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
-    if as_json:
-        import orjson
-
-        sys.stdout.write(
-            orjson.dumps(verdict.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
-        )
-    else:
-        from engine.cli_render import render, verdict_console
-
-        render(verdict_console(), text, verdict)
-    raise typer.Exit(cli_batch.exit_code([verdict]))
+    raise typer.Exit(code)
 
 
 def _stdin_is_tty() -> bool:
