@@ -53,6 +53,9 @@ def parse_check(args: list[str]) -> dict[str, str] | None:
 
 def run(found: dict[str, str]) -> int:
     """Check one message as ``xinshi check`` does; the exit code (2 after a usage error)."""
+    from engine import regex_cache
+
+    primed = regex_cache.prime()  # before the imports that compile regexes
     from engine.message import MessageError
     from engine.ruleset import RulesetError, load_ruleset
 
@@ -63,9 +66,13 @@ def run(found: dict[str, str]) -> int:
         return _usage(str(exc))
     options = {k: found.get(k) for k in ("type", "industry", "send_at", "profile")}
     try:
-        return check_one(found["text"], ruleset, options, "json" in found)
+        code = check_one(found["text"], ruleset, options, "json" in found)
     except MessageError as exc:
         return _usage(f"--{exc.field.replace('_', '-')}: {exc.message}")
+    if not primed:
+        sys.stdout.flush()  # the answer first; then the file for the next run
+        regex_cache.save()
+    return code
 
 
 def check_one(text: str, ruleset: RuleSet, options: dict[str, str | None], as_json: bool) -> int:

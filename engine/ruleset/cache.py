@@ -22,8 +22,6 @@ import logging
 import os
 import pickle
 import re
-import re._compiler as re_compiler
-import re._parser as re_parser
 import sys
 import tempfile
 import threading
@@ -32,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from engine.normalize import prime_tables, tables
+from engine.regex_cache import cache_dir, code_stamp, compiled_args
 
 if TYPE_CHECKING:
     from engine.ruleset import RuleSet
@@ -42,28 +41,6 @@ log = logging.getLogger("xinshi.cache")
 
 MAGIC = b"xinshi-ruleset-cache 2\n"
 KEEP = 8  # newest cache files kept; older ones are removed after a write
-_ENGINE = Path(__file__).resolve().parent.parent
-
-
-def cache_dir() -> Path:
-    """``$XINSHI_CACHE_DIR``, else ``$XDG_CACHE_HOME/xinshi``, else ``~/.cache/xinshi``."""
-    env = os.environ.get("XINSHI_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "xinshi"
-
-
-def _code_stamp() -> bytes:
-    """Name, size and mtime of every engine source file: an edited class is a new key."""
-    h = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(_ENGINE):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                st = os.stat(os.path.join(dirpath, name))
-                h.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-    return h.digest()
 
 
 # xinshi, and the packages whose data a compiled ruleset or the normalizer's tables hold
@@ -101,7 +78,7 @@ def cache_key(snap: Snapshot) -> str:
         sys.version.encode(),
         str(snap.root.resolve()).encode(),
         os.getcwd().encode(),
-        _code_stamp(),
+        code_stamp(),
     ):
         h.update(part)
         h.update(b"\0")
@@ -145,18 +122,10 @@ def _reduce_pattern(p: re.Pattern[Any]) -> Any:
     exact Python version, so the code is read by the interpreter that wrote it. Anything
     unexpected falls back to Python's reduction.
     """
-    try:
-        parsed = re_parser.parse(p.pattern, p.flags)
-        code = [int(c) for c in re_compiler._code(parsed, p.flags)]  # opcodes are int subclasses
-        groupindex = dict(parsed.state.groupdict)
-        indexgroup: list[str | None] = [None] * parsed.state.groups
-        for name, i in groupindex.items():
-            indexgroup[i] = name
-        args = (p.pattern, p.flags | parsed.state.flags, code, parsed.state.groups - 1)
-        if _sre.compile(*args, groupindex, tuple(indexgroup)).flags == p.flags:
-            return _sre.compile, (*args, groupindex, tuple(indexgroup))
-    except Exception as exc:  # pragma: no cover - another interpreter's internals
-        log.debug("regex %r pickled as its source (%s)", p.pattern[:40], exc)
+    args = compiled_args(p)
+    if args is not None:
+        return _sre.compile, args
+    log.debug("regex %r pickled as its source", p.pattern[:40])
     return re.compile, (p.pattern, p.flags)
 
 
