@@ -76,18 +76,19 @@ def compiled_args(p: re.Pattern[Any]) -> tuple[Any, ...] | None:
     return None
 
 
-def _path() -> Path:
+def _path(name: str) -> Path:
     h = hashlib.sha256()
     for part in (sys.version, str(_sre.MAGIC), sys.implementation.cache_tag or ""):
         h.update(part.encode() + b"\0")
     h.update(code_stamp())
-    return cache_dir() / f"regexes-{h.hexdigest()[:32]}.pickle"
+    return cache_dir() / f"regexes-{name}-{h.hexdigest()[:32]}.pickle"
 
 
-def prime() -> bool:
-    """Fill ``re._cache`` from the file of an earlier run; whether there was one."""
+def prime(name: str = "check") -> bool:
+    """Fill ``re._cache`` from the file an earlier run of command ``name`` saved; whether
+    there was one."""
     try:
-        entries = pickle.loads(_path().read_bytes())
+        entries = pickle.loads(_path(name).read_bytes())
         target: dict[Any, Any] = re._cache  # type: ignore[attr-defined]
         room = re._MAXCACHE - len(target)  # type: ignore[attr-defined]
         for kind, pattern, flags, args in entries[: max(room, 0)]:
@@ -97,9 +98,9 @@ def prime() -> bool:
     return True
 
 
-def save() -> None:
-    """Write the regexes this process compiled (a warm run's: rule patterns unpickle
-    without passing through ``re._cache``); a full cache means a compile ran: skip."""
+def save(name: str = "check") -> None:
+    """Write the regexes this run of command ``name`` compiled (a warm run's: rule patterns
+    unpickle without passing through ``re._cache``); a full cache means a compile ran: skip."""
     try:
         current: dict[Any, Any] = dict(re._cache)  # type: ignore[attr-defined]
         if len(current) >= re._MAXCACHE:  # type: ignore[attr-defined]
@@ -115,14 +116,13 @@ def save() -> None:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, _path())
+            os.replace(tmp, _path(name))
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        for old in sorted(folder.glob("regexes-*.pickle"), key=lambda f: f.stat().st_mtime_ns)[
-            :-KEEP
-        ]:
+        olds = sorted(folder.glob(f"regexes-{name}-*.pickle"), key=lambda f: f.stat().st_mtime_ns)
+        for old in olds[:-KEEP]:
             old.unlink()
     except Exception:  # unwritable directory, full disk: the next run compiles again
         return

@@ -39,7 +39,7 @@ def test_a_primed_pattern_is_the_compiled_one(cache_dir: Path) -> None:
     fresh = [re.compile(p, f) for p, f in PATTERNS]
     assert not regex_cache.prime()  # nothing saved yet
     regex_cache.save()
-    assert len(list(cache_dir.glob("regexes-*.pickle"))) == 1
+    assert len(list(cache_dir.glob("regexes-check-*.pickle"))) == 1
     re.purge()
     assert regex_cache.prime()
     for (pattern, flags), want in zip(PATTERNS, fresh, strict=True):
@@ -56,7 +56,7 @@ def test_a_primed_pattern_is_the_compiled_one(cache_dir: Path) -> None:
 def test_a_corrupt_file_is_ignored(cache_dir: Path) -> None:
     re.compile(*PATTERNS[0])
     regex_cache.save()
-    (path,) = cache_dir.glob("regexes-*.pickle")
+    (path,) = cache_dir.glob("regexes-check-*.pickle")
     path.write_bytes(b"not a pickle")
     re.purge()
     assert not regex_cache.prime()

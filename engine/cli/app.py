@@ -165,6 +165,9 @@ def serve(
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="xinshi-metrics-")
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    from engine import regex_cache
+
+    primed = regex_cache.prime("serve")  # FastAPI, pydantic and the engine compile ~200
     from engine.api import create_app
     from engine.api.server import run
     from engine.ruleset import RulesetError
@@ -173,6 +176,8 @@ def serve(
         app_ = create_app()  # rules, dispatch settings and secret read once, before the fork
     except (RulesetError, ValueError) as exc:  # SecretError, bad XINSHI_* dispatch settings
         raise usage_error(str(exc)) from None
+    if not primed:
+        regex_cache.save("serve")
     try:
         run(app_, host, port, workers, log_level)
     except OSError as exc:
