@@ -14,7 +14,7 @@ from engine.cli.fast import parse_check
 
 TEXT = "【信使商城】验证码386512，5分钟内有效，请勿泄露给他人。"
 SPAM = "验证码：123456，点击 http://x.cn 领取 加微信abc123"
-TYPER = [sys.executable, "-c", "from engine.cli.app import app; app()"]
+TYPER = [sys.executable, "-c", "from engine.cli.commands import app; app()"]
 FAST = [sys.executable, "-m", "engine.cli"]
 
 
@@ -92,3 +92,13 @@ def test_the_equals_form_still_works_through_typer(env: dict[str, str]) -> None:
     assert code == 0, err
     assert "ALLOW" in out
     assert Path(env["XINSHI_CACHE_DIR"]).is_dir()
+
+
+def test_an_old_console_script_still_finds_the_app() -> None:
+    # scripts installed before the entry point became engine.cli:main run engine.cli:app
+    import typer
+
+    from engine.cli import app, main
+
+    assert isinstance(app, typer.Typer)
+    assert callable(main)

@@ -2,8 +2,7 @@
 
 ``main`` answers ``xinshi --version`` and a plain ``xinshi check TEXT`` (engine.cli.fast)
 before importing the command framework (typer, click), and hands everything else to the typer
-app in ``engine.cli.app``. Exit codes of
-``xinshi check``: see ``engine.cli.app``.
+app in ``engine.cli.commands`` (exit codes of ``xinshi check``: see there).
 """
 
 from __future__ import annotations
@@ -33,16 +32,16 @@ def main() -> None:
         found = parse_check(args[1:])
         if found is not None:
             sys.exit(run(found))
-    from engine.cli.app import app
+    from engine.cli.commands import app
 
     app()
 
 
 def __getattr__(name: str) -> Any:
     # the typer app and its group class, imported on first use (a console script made before
-    # the entry point became engine.cli:main asks for ``app``)
+    # the entry point became engine.cli:main asks for ``app``; hence commands.py, not app.py)
     if name == "app":
-        from engine.cli.app import app
+        from engine.cli.commands import app
 
         return app
     if name == "LazyGroup":
