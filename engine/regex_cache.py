@@ -20,7 +20,6 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -112,6 +111,8 @@ def save(name: str = "check") -> None:
                 entries.append((kind, pattern, flags, args))
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when writing: a warm start never does
+
         fd, tmp = tempfile.mkstemp(prefix=".regexes-", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:

@@ -23,7 +23,6 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -201,6 +200,8 @@ def store(ruleset: RuleSet, key: str, validated: bool = False) -> None:
             protocol=pickle.HIGHEST_PROTOCOL,
         )
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when writing: a warm start never does
+
         fd, tmp = tempfile.mkstemp(prefix=".ruleset-", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:
