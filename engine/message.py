@@ -123,7 +123,7 @@ def make_message(
 def __getattr__(name: str) -> Any:
     # MessageIn (JSON input) is pydantic: a check of plain text never pays for importing it
     if name == "MessageIn":
-        from engine.message_in import MessageIn as MessageIn  # re-exported, lazily (below)
+        from engine.message_in import MessageIn
 
         return MessageIn
     raise AttributeError(f"module 'engine.message' has no attribute {name!r}")
