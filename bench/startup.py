@@ -7,6 +7,7 @@ core, the CPU time does not.
     --help, --version                       target <= 0.2 s
     check TEXT, empty ruleset cache         (every run compiles the rules)
     check TEXT, warm ruleset cache          target <= 0.3 s
+    serve, first start (validates the rules: lint and every example; cached after)
     serve: start until /readyz answers      target <= 2 s
 
 The cache lives in a temporary XINSHI_CACHE_DIR, so your own ~/.cache/xinshi is untouched.
@@ -121,6 +122,7 @@ def main() -> None:
             cold.append(_run(check, env))
         rows.append(("check TEXT, cold cache", cold, None))
         rows.append(("check TEXT, warm cache", [_run(check, env) for _ in range(args.runs)], 0.3))
+        rows.append(("serve ready, first start", [_serve(env, tmp / "data")], None))
         serve = [_serve(env, tmp / "data") for _ in range(args.runs)]
         rows.append(("serve ready", serve, 2.0))
     finally:

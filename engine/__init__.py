@@ -14,6 +14,8 @@ from importlib import import_module
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+__version__ = "0.1.0"  # equal to pyproject.toml's version (tests/test_cli_startup.py)
+
 if TYPE_CHECKING:
     from engine.check import check
     from engine.message import Message, MessageError, MessageType, make_message

@@ -73,12 +73,10 @@ def check_text_lines(
             sys.stdout.write(orjson.dumps({"line": lineno, **verdict.to_dict()}).decode() + "\n")
             sys.stdout.flush()
             continue
-        from rich.console import Console
-
-        from engine.cli_render import render
+        from engine.cli_render import render, verdict_console
 
         if console is None:
-            console = Console()
+            console = verdict_console()
         else:
             console.print()
         render(console, text, verdict)
@@ -143,7 +141,8 @@ def _check_line(line: str, ruleset: RuleSet) -> Verdict | dict[str, Any]:
     from pydantic import ValidationError
 
     from engine.check import check
-    from engine.message import MessageError, MessageIn
+    from engine.message import MessageError
+    from engine.message_in import MessageIn
 
     try:
         data = orjson.loads(line)
@@ -192,7 +191,7 @@ def check_demo(ruleset: RuleSet) -> int:
 
     from engine.check import check
     from engine.cli_render import VERDICT_STYLE, render
-    from engine.message import MessageIn
+    from engine.message_in import MessageIn
 
     console = Console()
     data = resources.files("engine").joinpath("data/demo.jsonl").read_text(encoding="utf-8")

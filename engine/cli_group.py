@@ -84,15 +84,3 @@ def _load(name: str, sub: Subcommand) -> Any:
     cmd = typer.main.get_command(obj)
     cmd.name = name
     return cmd
-
-
-def version_line() -> str:
-    """``xinshi 0.1.0 (Python 3.11.2)``: the installed package version."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        own = version("xinshi")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        own = "unknown"
-    py = ".".join(str(n) for n in sys.version_info[:3])
-    return f"xinshi {own} (Python {py})"

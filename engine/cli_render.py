@@ -8,8 +8,11 @@ a label (``→``, a severity badge) is never left alone on its line.
 
 from __future__ import annotations
 
+import itertools
+import os
+import sys
 import unicodedata
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,8 +65,6 @@ def break_points(text: str, first: int, rest: int) -> list[int]:
 
 def wrapped(label: Text, body: Text, width: int) -> list[Text]:
     """``label`` + ``body`` as lines of at most ``width`` columns, wrapped under the body."""
-    from rich.text import Text
-
     lead = display_width(label.plain)
     indent = lead if width - lead >= MIN_BODY else min(INDENT, lead)
     first, rest = max(width - lead, 1), max(width - indent, 1)
@@ -71,7 +72,7 @@ def wrapped(label: Text, body: Text, width: int) -> list[Text]:
     lines = [label + parts[0]]
     for part in parts[1:]:
         part.rstrip()
-        line = Text(" " * indent)
+        line = type(label)(" " * indent)  # rich's Text, or PlainText off a terminal
         line.append_text(_lstrip(part))
         lines.append(line)
     return lines
@@ -82,15 +83,24 @@ def _lstrip(part: Text) -> Text:
     return part[n:] if n else part
 
 
-def emit(console: Console, lines: list[Text]) -> None:
+def emit(console: Console | PlainConsole, lines: list[Text]) -> None:
     """Print pre-wrapped lines as they are (rich must not wrap them again)."""
+    if isinstance(console, PlainConsole):
+        console.write(lines)
+        return
     for line in lines:
         console.print(line, soft_wrap=True, highlight=False)
 
 
-def render(console: Console, text: str, verdict: Verdict, width: int | None = None) -> None:
+def render(
+    console: Console | PlainConsole, text: str, verdict: Verdict, width: int | None = None
+) -> None:
     """Print the message with findings highlighted, then one entry per finding."""
-    from rich.text import Text
+    Text: Any = PlainText  # noqa: N806 - rich's Text, or its plain stand-in off a terminal
+    if not isinstance(console, PlainConsole):
+        from rich.text import Text as RichText
+
+        Text = RichText  # noqa: N806
 
     width = width or console.width
     body = Text(text.replace("\n", " "))
@@ -118,3 +128,100 @@ def render(console: Console, text: str, verdict: Verdict, width: int | None = No
         emit(console, wrapped(label, line, width))
         emit(console, wrapped(Text("      → ", style="green"), Text(f.suggestion, "green"), width))
         emit(console, wrapped(Text("      "), Text(f.source, style="dim"), width))
+
+
+def verdict_console() -> Console | PlainConsole:
+    """rich's Console when styles can show (a terminal, or FORCE_COLOR / TTY_COMPATIBLE set);
+    otherwise a plain writer of the same lines, which spares ``xinshi check`` importing rich."""
+    env = os.environ
+    if sys.stdout.isatty() or env.get("FORCE_COLOR") or env.get("TTY_COMPATIBLE") == "1":
+        from rich.console import Console
+
+        return Console()
+    return PlainConsole(sys.stdout, terminal_width())
+
+
+def terminal_width() -> int:
+    """The width rich gives a Console whose output is not a terminal: $COLUMNS, else the
+    first of stdin, stdout, stderr that is a terminal, else 80."""
+    width = None
+    for fd in (0, 1, 2):
+        try:
+            width = os.get_terminal_size(fd).columns
+        except (AttributeError, ValueError, OSError):
+            continue
+        break
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        width = int(columns)
+    return width or 80
+
+
+class PlainConsole:
+    """Writes pre-wrapped lines without styles: what rich's Console prints off a terminal."""
+
+    def __init__(self, file: IO[str], width: int) -> None:
+        self.file = file
+        self.width = width
+
+    def print(self) -> None:
+        """Print an empty line (as ``Console.print()`` does)."""
+        self.file.write("\n")
+
+    def write(self, lines: list[Any]) -> None:
+        """Print each line's text, tabs expanded as rich does (to the next multiple of 8)."""
+        self.file.write("".join(f"{expand_tabs(line.plain)}\n" for line in lines))
+
+
+def expand_tabs(line: str, size: int = 8) -> str:
+    """A tab becomes a space, then spaces up to the next column that is a multiple of
+    ``size`` (counting terminal columns, as ``rich.text.Text.expand_tabs``)."""
+    if "\t" not in line:
+        return line
+    out: list[str] = []
+    col = 0
+    for ch in line:
+        if ch == "\t":
+            pad = 1 + (-(col + 1)) % size
+            out.append(" " * pad)
+            col += pad
+        else:
+            out.append(ch)
+            col += char_width(ch)
+    return "".join(out)
+
+
+class PlainText:
+    """The part of ``rich.text.Text`` that ``render`` and ``wrapped`` use, styles ignored."""
+
+    __slots__ = ("plain",)
+
+    def __init__(self, text: str = "", style: str = "") -> None:
+        del style
+        self.plain = text
+
+    def __add__(self, other: PlainText) -> PlainText:
+        return PlainText(self.plain + other.plain)
+
+    def __getitem__(self, index: slice) -> PlainText:
+        return PlainText(self.plain[index])
+
+    def append(self, text: str, style: str | None = None) -> None:
+        """Add ``text`` at the end."""
+        self.plain += text
+
+    def append_text(self, text: PlainText) -> None:
+        """Add another text at the end."""
+        self.plain += text.plain
+
+    def stylize(self, style: str, start: int, end: int) -> None:
+        """Styles do not show off a terminal."""
+
+    def rstrip(self) -> None:
+        """Drop trailing whitespace."""
+        self.plain = self.plain.rstrip()
+
+    def divide(self, offsets: list[int]) -> list[PlainText]:
+        """Cut at ``offsets``."""
+        bounds = [0, *offsets, len(self.plain)]
+        return [PlainText(self.plain[a:b]) for a, b in itertools.pairwise(bounds)]

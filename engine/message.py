@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
+if TYPE_CHECKING:
+    from engine.message_in import MessageIn as MessageIn  # re-exported, lazily (below)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
@@ -118,25 +120,10 @@ def make_message(
     )
 
 
-class MessageIn(BaseModel):
-    """A message as it arrives from JSON (CLI --jsonl, HTTP): unknown fields are refused."""
+def __getattr__(name: str) -> Any:
+    # MessageIn (JSON input) is pydantic: a check of plain text never pays for importing it
+    if name == "MessageIn":
+        from engine.message_in import MessageIn
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
-
-    id: str | int | None = None
-    text: str
-    type: str | None = None
-    industry: str | None = None
-    send_at: str | None = None
-    profile: str | None = None
-
-    def to_message(self) -> Message:
-        """Validate the loose fields and build a Message (raises MessageError)."""
-        return make_message(
-            self.text,
-            type=self.type,
-            industry=self.industry,
-            send_at=self.send_at,
-            id=None if self.id is None else str(self.id),
-            profile=self.profile,
-        )
+        return MessageIn
+    raise AttributeError(f"module 'engine.message' has no attribute {name!r}")

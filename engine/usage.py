@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
 if TYPE_CHECKING:
+    import typer
+
     from engine.ruleset import RuleSet
 
 EXIT_USAGE = 2
@@ -16,6 +16,8 @@ EXIT_USAGE = 2
 
 def usage_error(message: str) -> typer.Exit:
     """Print ``error: MESSAGE`` (one grep-able line) and return the Exit to raise."""
+    import typer
+
     sys.stderr.write(f"error: {message}\n")
     return typer.Exit(EXIT_USAGE)
 

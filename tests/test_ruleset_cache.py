@@ -57,11 +57,25 @@ def test_the_cache_is_read_not_rebuilt(rules: Path, tmp_path: Path) -> None:
     path = _files(tmp_path)[0]
     head, _, body = path.read_bytes().partition(b"\n")
     key = body.split(b"\n", 1)[0]
-    ruleset, tables, validated = pickle.loads(body.split(b"\n", 1)[1])
+    ruleset, specs, tables, validated = pickle.loads(body.split(b"\n", 1)[1])
     marked = dataclasses.replace(ruleset, name="from-the-cache")
-    raw = head + b"\n" + key + b"\n" + pickle.dumps((marked, tables, validated))
+    raw = head + b"\n" + key + b"\n" + pickle.dumps((marked, specs, tables, validated))
     path.write_bytes(raw)
     assert load_ruleset(rules, cached=True).name == "from-the-cache"
+
+
+def test_cached_specs_are_read_when_asked_for(rules: Path, tmp_path: Path) -> None:
+    fresh = load_ruleset(rules)
+    load_ruleset(rules, cached=True)
+    cached = load_ruleset(rules, cached=True)
+    assert isinstance(cached.specs, cache.LazySpecs)  # not unpickled until used
+    assert len(cached.specs) == len(fresh.specs) > 100
+    assert [pr.full_id for pr in cached.specs] == [pr.full_id for pr in fresh.specs]
+    assert cached.specs[3].spec == fresh.specs[3].spec
+    assert cached.specs[3].line_of_key("message") == fresh.specs[3].line_of_key("message")
+    again = pickle.loads(pickle.dumps(cached.specs))  # pickles as the tuple it stands for
+    assert isinstance(again, tuple)
+    assert [pr.spec for pr in again] == [pr.spec for pr in fresh.specs]
 
 
 def test_a_changed_word_list_is_a_new_key_and_a_new_verdict(rules: Path, tmp_path: Path) -> None:

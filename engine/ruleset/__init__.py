@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.match import Lexicon, Role, WordList
 from engine.message import MESSAGE_TYPES, Message, MessageError, MessageType
 from engine.rule_types.base import Builder, BuildError, Rule
 from engine.rule_types.context import Profile
 from engine.rule_types.send_window import parse_hhmm
-from engine.ruleset.config import CheckBudget
 from engine.ruleset.errors import RuleFileError, RulesetError, did_you_mean
-from engine.ruleset.load import PackRule, RuleFiles, read_rules
-from engine.ruleset.regex_safety import pattern_errors
 from engine.ruleset.snapshot import Snapshot, take
+
+if TYPE_CHECKING:  # reading and linting YAML is imported by what reads it: a cached start never
+    from engine.ruleset.config import CheckBudget
+    from engine.ruleset.load import PackRule, RuleFiles
 
 __all__ = [
     "RuleFileError",
@@ -103,7 +106,7 @@ class RuleSet:
     version: str
     root: Path
     rules: tuple[Rule, ...]
-    specs: tuple[PackRule, ...]
+    specs: Sequence[PackRule]  # a tuple; from the cache, one that unpickles on first use
     lexicon: Lexicon
     profiles: dict[str, Profile]
     industries: frozenset[str]
@@ -168,6 +171,8 @@ def load_ruleset(
     path = Path(where) if where is not None else default_rules_dir()
     if cached and extra_lists is None and (snapshot is not None or path.is_dir()):
         return _load_cached(snapshot if snapshot is not None else take(path))
+    from engine.ruleset.load import read_rules
+
     return compile_rules(read_rules(path, snapshot), extra_lists)
 
 
@@ -180,6 +185,8 @@ def _load_cached(snap: Snapshot) -> RuleSet:
     hit = cache.load(snap, key)  # validated or not: `check` needs a compiled ruleset only
     if hit is not None:  # the git state is not in the bytes: ask git again
         return replace(hit, root=snap.root, commit=git_commit(snap.root))
+    from engine.ruleset.load import read_rules
+
     ruleset = compile_rules(read_rules(snap.root, snap))
     cache.store(ruleset, key)
     return ruleset
@@ -191,6 +198,7 @@ def validate_rules(
     """Load and lint a rules directory (or a snapshot of one): the RuleSet (None if it cannot
     load) and every error, sorted by file and line."""
     from engine.ruleset.lint import lint
+    from engine.ruleset.load import read_rules
 
     path = snapshot.root if snapshot is not None else root
     files = read_rules(Path(path) if path is not None else default_rules_dir(), snapshot)
@@ -207,6 +215,8 @@ def validate_rules(
 
 def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = None) -> RuleSet:
     """Compile rule files that have been read; raises RulesetError listing every error."""
+    from engine.ruleset.regex_safety import pattern_errors
+
     errors = list(files.errors)
     lists = dict(files.lists)
     for name, words in (extra_lists or {}).items():
@@ -282,24 +292,21 @@ def git_commit(root: Path) -> str | None:
     """Short commit of the git checkout holding ``root``, with -dirty for local edits."""
     import subprocess
 
-    try:
-        sha = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+    try:  # one git process: the commit is a header line, each local edit a line of its own
+        out = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain=v2", "--branch", "--", "."],
             capture_output=True,
             text=True,
             timeout=5,
             check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
+        ).stdout.splitlines()
     except (OSError, subprocess.SubprocessError):
         return None
-    return f"{sha}-dirty" if dirty else sha or None
+    oid = next((ln[len("# branch.oid ") :] for ln in out if ln.startswith("# branch.oid ")), "")
+    if not oid or oid == "(initial)":
+        return None
+    dirty = any(not ln.startswith("#") for ln in out)
+    return f"{oid[:12]}-dirty" if dirty else oid[:12]
 
 
 @lru_cache(maxsize=1)

@@ -22,46 +22,24 @@ import logging
 import os
 import pickle
 import re
-import re._compiler as re_compiler
-import re._parser as re_parser
 import sys
-import tempfile
 import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from engine.normalize import prime_tables, tables
+from engine.regex_cache import cache_dir, code_stamp, compiled_args
 
 if TYPE_CHECKING:
     from engine.ruleset import RuleSet
+    from engine.ruleset.load import PackRule
     from engine.ruleset.snapshot import Snapshot
 
 log = logging.getLogger("xinshi.cache")
 
-MAGIC = b"xinshi-ruleset-cache 1\n"
+MAGIC = b"xinshi-ruleset-cache 2\n"
 KEEP = 8  # newest cache files kept; older ones are removed after a write
-_ENGINE = Path(__file__).resolve().parent.parent
-
-
-def cache_dir() -> Path:
-    """``$XINSHI_CACHE_DIR``, else ``$XDG_CACHE_HOME/xinshi``, else ``~/.cache/xinshi``."""
-    env = os.environ.get("XINSHI_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "xinshi"
-
-
-def _code_stamp() -> bytes:
-    """Name, size and mtime of every engine source file: an edited class is a new key."""
-    h = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(_ENGINE):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                st = os.stat(os.path.join(dirpath, name))
-                h.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-    return h.digest()
 
 
 # xinshi, and the packages whose data a compiled ruleset or the normalizer's tables hold
@@ -69,15 +47,25 @@ PACKAGES = ("xinshi", "opencc", "pypinyin", "confusable-homoglyphs", "pyahocoras
 
 
 def _package_versions() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = []
-    for name in PACKAGES:
+    """``name=version`` of each of PACKAGES, read from the names of their ``.dist-info``
+    folders on sys.path, first one wins (importlib.metadata's answer; importing it costs
+    more than a warm start can spare)."""
+    wanted = {name.replace("-", "_").lower(): name for name in PACKAGES}
+    found: dict[str, str] = {}
+    for entry in sys.path:
         try:
-            out.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            out.append(f"{name}=?")
-    return " ".join(out)
+            names = os.listdir(entry or ".")
+        except OSError:  # a zip file, a missing directory
+            continue
+        for folder in names:
+            stem, dot, suffix = folder.rpartition(".")
+            if not dot or suffix not in ("dist-info", "egg-info"):
+                continue
+            dist, _, ver = stem.partition("-")
+            name = wanted.get(dist.replace("-", "_").replace(".", "_").lower())
+            if name is not None and name not in found:
+                found[name] = ver
+    return " ".join(f"{name}={found.get(name, '?')}" for name in PACKAGES)
 
 
 def cache_key(snap: Snapshot) -> str:
@@ -89,7 +77,7 @@ def cache_key(snap: Snapshot) -> str:
         sys.version.encode(),
         str(snap.root.resolve()).encode(),
         os.getcwd().encode(),
-        _code_stamp(),
+        code_stamp(),
     ):
         h.update(part)
         h.update(b"\0")
@@ -133,18 +121,10 @@ def _reduce_pattern(p: re.Pattern[Any]) -> Any:
     exact Python version, so the code is read by the interpreter that wrote it. Anything
     unexpected falls back to Python's reduction.
     """
-    try:
-        parsed = re_parser.parse(p.pattern, p.flags)
-        code = [int(c) for c in re_compiler._code(parsed, p.flags)]  # opcodes are int subclasses
-        groupindex = dict(parsed.state.groupdict)
-        indexgroup: list[str | None] = [None] * parsed.state.groups
-        for name, i in groupindex.items():
-            indexgroup[i] = name
-        args = (p.pattern, p.flags | parsed.state.flags, code, parsed.state.groups - 1)
-        if _sre.compile(*args, groupindex, tuple(indexgroup)).flags == p.flags:
-            return _sre.compile, (*args, groupindex, tuple(indexgroup))
-    except Exception as exc:  # pragma: no cover - another interpreter's internals
-        log.debug("regex %r pickled as its source (%s)", p.pattern[:40], exc)
+    args = compiled_args(p)
+    if args is not None:
+        return _sre.compile, args
+    log.debug("regex %r pickled as its source", p.pattern[:40])
     return re.compile, (p.pattern, p.flags)
 
 
@@ -186,17 +166,21 @@ def load(snap: Snapshot, key: str, validated: bool = False) -> RuleSet | None:
         log.debug("ruleset cache %s: not a cache file for this key; rebuilding", path)
         return None
     try:
-        ruleset, tables, checked = pickle.loads(raw[len(head) :])
+        ruleset, specs, tables, checked = pickle.loads(raw[len(head) :])
     except Exception as exc:  # a damaged pickle can raise nearly anything
         log.debug("ruleset cache %s: unreadable (%s); rebuilding", path, exc)
         return None
-    if not isinstance(ruleset, RuleSet) or ruleset.version != snap.version:
+    if (
+        not isinstance(ruleset, RuleSet)
+        or ruleset.version != snap.version
+        or not isinstance(specs, bytes)
+    ):
         log.debug("ruleset cache %s: holds something else; rebuilding", path)
         return None
     if validated and checked is not True:
         return None
     prime_tables(tables)
-    return ruleset
+    return dataclasses.replace(ruleset, specs=LazySpecs(specs))
 
 
 def store(ruleset: RuleSet, key: str, validated: bool = False) -> None:
@@ -207,9 +191,17 @@ def store(ruleset: RuleSet, key: str, validated: bool = False) -> None:
     folder = cache_dir()
     _register()
     try:
+        # the rule specs (YAML models, for docs and linting) as a pickle of their own, read
+        # when first asked for: a check never reads them, nor imports yaml for them
+        specs = pickle.dumps(tuple(ruleset.specs), protocol=pickle.HIGHEST_PROTOCOL)
         # the normalizer's tables too: building them costs as much as unpickling everything
-        body = pickle.dumps((ruleset, tables(), validated), protocol=pickle.HIGHEST_PROTOCOL)
+        body = pickle.dumps(
+            (dataclasses.replace(ruleset, specs=()), specs, tables(), validated),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when writing: a warm start never does
+
         fd, tmp = tempfile.mkstemp(prefix=".ruleset-", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -233,3 +225,37 @@ def _prune(folder: Path) -> None:
             old.unlink()
     except OSError as exc:
         log.debug("ruleset cache in %s not pruned (%s)", folder, exc)
+
+
+class LazySpecs(Sequence["PackRule"]):
+    """A cached ruleset's rule specs, unpickled on first use (thread safe: at worst twice)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._specs: tuple[PackRule, ...] | None = None
+
+    def _all(self) -> tuple[PackRule, ...]:
+        if self._specs is None:
+            self._specs = pickle.loads(self._data)
+        return self._specs
+
+    @overload
+    def __getitem__(self, index: int) -> PackRule: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[PackRule, ...]: ...
+    def __getitem__(self, index: int | slice) -> PackRule | tuple[PackRule, ...]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[PackRule]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        return tuple(self) == (tuple(other) if isinstance(other, Sequence) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return tuple, (self._all(),)

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-import aiohttp
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.dispatch.message import OutboxRow, Outcome
 from engine.dispatch.outbox import Receipt
 from engine.dispatch.templates import ProviderTemplate
+
+if TYPE_CHECKING:
+    import aiohttp
+
+# aiohttp is imported by the first provider call: importing it (and the TLS context it builds
+# on import) took a quarter of `xinshi serve`'s start. A missing 'dispatch' extra is still an
+# ImportError here, as the API's 501 routes expect.
+if importlib.util.find_spec("aiohttp") is None:
+    raise ModuleNotFoundError("No module named 'aiohttp'", name="aiohttp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +83,24 @@ def classify(code: str, table: Mapping[str, Outcome], default: Outcome) -> Outco
     return default
 
 
+class NetworkError(Exception):
+    """An aiohttp error from ``Http.post`` (the original is ``__cause__``)."""
+
+
 def network_outcome(exc: BaseException) -> SendResult:
     """A failed call: before the request left (transient) or after (unknown: reconcile)."""
+    if isinstance(exc, NetworkError) and exc.__cause__ is not None:
+        exc = exc.__cause__
     what = str(exc) or type(exc).__name__
-    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
-        return SendResult(Outcome.TRANSIENT, "connect_error", what)
+    if isinstance(exc, asyncio.TimeoutError | OSError):  # aiohttp's connect errors are both
+        import aiohttp
+
+        if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+            return SendResult(Outcome.TRANSIENT, "connect_error", what)
     return SendResult(Outcome.UNKNOWN, "no_response", what)
 
 
-NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+NETWORK_ERRORS = (NetworkError, asyncio.TimeoutError)
 
 
 class Http:
@@ -91,20 +108,27 @@ class Http:
 
     def __init__(self, base: str, timeout: float) -> None:
         self.base = base.rstrip("/")
-        self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout, 3.0))
+        self.timeout = timeout
         self._session: aiohttp.ClientSession | None = None
 
     async def post(
         self, params: dict[str, str] | None, headers: dict[str, str], body: bytes | None = None
     ) -> tuple[int, bytes]:
-        """POST to the provider's root path; (status, body)."""
+        """POST to the provider's root path; (status, body). Raises NetworkError (or a
+        timeout) when the call fails."""
+        import aiohttp
+
         if self._session is None:
+            t = aiohttp.ClientTimeout(total=self.timeout, sock_connect=min(self.timeout, 3.0))
             connector = aiohttp.TCPConnector(limit=256, force_close=False)
-            self._session = aiohttp.ClientSession(connector=connector, timeout=self.timeout)
-        async with self._session.post(
-            self.base + "/", params=params, headers=headers, data=body
-        ) as r:
-            return r.status, await r.read()
+            self._session = aiohttp.ClientSession(connector=connector, timeout=t)
+        try:
+            async with self._session.post(
+                self.base + "/", params=params, headers=headers, data=body
+            ) as r:
+                return r.status, await r.read()
+        except aiohttp.ClientError as exc:
+            raise NetworkError(str(exc)) from exc
 
     async def close(self) -> None:
         """Close the session."""

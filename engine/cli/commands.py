@@ -1,4 +1,4 @@
-"""xinshi: the command line. Thin: parse, call the engine, render.
+"""The xinshi command's typer app (engine.cli.main runs it). Thin: parse, call the engine, render.
 
 Exit codes of ``xinshi check``: 0 every message allowed, 1 any message blocked,
 3 none blocked but some need review, 2 usage or input error (bad arguments, unreadable file,
@@ -60,7 +60,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from engine.cli_group import version_line
+        from engine.cli import version_line
 
         sys.stdout.write(version_line() + "\n")
         raise typer.Exit(0)
@@ -110,11 +110,9 @@ def check_cmd(
     rules: RulesOpt = None,
 ) -> None:
     """Check messages: allowed, needs review, or blocked — and why."""
-    import orjson
-
     from engine import cli_batch
-    from engine.check import check
-    from engine.message import MessageError, make_message
+    from engine.cli.fast import check_one
+    from engine.message import MessageError
     from engine.usage import load_rules_or_exit
 
     if text is None and jsonl is None and not demo and not _stdin_is_tty():
@@ -134,22 +132,12 @@ def check_cmd(
         options = {"type": type_, "industry": industry, "send_at": send_at, "profile": profile}
         code = cli_batch.check_text_lines(sys.stdin.buffer, ruleset, options, as_json)
         raise typer.Exit(code)
+    options = {"type": type_, "industry": industry, "send_at": send_at, "profile": profile}
     try:
-        msg = make_message(text, type=type_, industry=industry, send_at=send_at, profile=profile)
-        verdict = check(msg, ruleset)
+        code = check_one(text, ruleset, options, as_json)
     except MessageError as exc:
         raise usage_error(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
-    if as_json:
-        sys.stdout.write(
-            orjson.dumps(verdict.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
-        )
-    else:
-        from rich.console import Console
-
-        from engine.cli_render import render
-
-        render(Console(), text, verdict)
-    raise typer.Exit(cli_batch.exit_code([verdict]))
+    raise typer.Exit(code)
 
 
 def _stdin_is_tty() -> bool:
@@ -177,6 +165,9 @@ def serve(
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="xinshi-metrics-")
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    from engine import regex_cache
+
+    primed = regex_cache.prime("serve")  # FastAPI, pydantic and the engine compile ~200
     from engine.api import create_app
     from engine.api.server import run
     from engine.ruleset import RulesetError
@@ -185,16 +176,9 @@ def serve(
         app_ = create_app()  # rules, dispatch settings and secret read once, before the fork
     except (RulesetError, ValueError) as exc:  # SecretError, bad XINSHI_* dispatch settings
         raise usage_error(str(exc)) from None
+    if not primed:
+        regex_cache.save("serve")
     try:
         run(app_, host, port, workers, log_level)
     except OSError as exc:
         raise usage_error(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    """Run the CLI."""
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover - python -m engine.cli
-    main()
