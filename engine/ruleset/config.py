@@ -8,8 +8,9 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from engine.message import MessageType
-from engine.rule_types.base import RuleMeta, Strict, known_category
+from engine.rule_types.base import RuleMeta, known_category
 from engine.rule_types.send_window import parse_hhmm
+from engine.rule_types.specs.base import Strict
 from engine.verdict import Severity
 
 BUDGET_RULE_ID = "ruleset.check_budget"
