@@ -1,10 +1,12 @@
-"""What every rule kind shares: the YAML fields, the runtime rule, the list builder.
+"""What every rule kind shares at check time: the rule metadata, the runtime rule, the list
+builder.
 
-A rule kind is two classes: a pydantic ``*Spec`` that reads and validates the YAML (unknown
-keys refused), and a runtime rule, built by ``Spec.compile``, that evaluates a message. Word
-lists are registered with the ``Builder`` while rules compile; the ruleset then builds one
-automaton from all of them. Matchers (what to look for) are in ``matcher``, the per-message
-context in ``context``.
+A rule kind is two classes: a pydantic ``*Spec`` (``engine.rule_types.specs``) that reads and
+validates the YAML (unknown keys refused), and a runtime rule, built by ``Spec.compile``, that
+evaluates a message. Only the runtime half is here, so a check from the ruleset cache never
+imports pydantic. Word lists are registered with the ``Builder`` while rules compile; the
+ruleset then builds one automaton from all of them. Matchers (what to look for) are in
+``matcher``, the per-message context in ``context``.
 """
 
 from __future__ import annotations

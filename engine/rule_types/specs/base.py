@@ -1,7 +1,8 @@
-"""What every rule kind shares: the YAML fields, the runtime rule, the list builder.
+"""What every rule kind's YAML shares: the strict base model, inline examples, the common
+fields (``RuleSpec``) and how they become a ``RuleMeta``.
 
-The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.base``). A start from the ruleset cache never imports this.
+The authoring half of ``engine.rule_types.base``: read when rules/ is validated, never by a
+check from the ruleset cache.
 """
 
 from __future__ import annotations

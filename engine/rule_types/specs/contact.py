@@ -1,7 +1,7 @@
 """contact: phone numbers, QQ numbers, WeChat IDs, e-mail addresses and links, in any form.
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.contact``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.contact``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """forbidden: every hit of the rule's words or patterns is a finding.
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.forbidden``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.forbidden``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """length: billed length and segments (see ``engine.segments``).
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.length``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.length``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations

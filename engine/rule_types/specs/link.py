@@ -1,7 +1,7 @@
 """link: URLs in the message, their hosts and how many there are.
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.link``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.link``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Matchers: what a rule looks for — list words (skeleton view) and regexes (folded view).
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.matcher``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.matcher``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """model: a learned content classifier (``models/<model>.json``) as evidence for a category.
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.model``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.model``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations

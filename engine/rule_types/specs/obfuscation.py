@@ -1,7 +1,7 @@
 """obfuscation: a listed word disguised with inserted symbols or an evasive spelling.
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.obfuscation``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.obfuscation``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """otp_code: the code in a verification message has the length and characters providers allow.
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.otp_code``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.otp_code``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations

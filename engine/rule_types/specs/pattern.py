@@ -1,7 +1,7 @@
 """pattern: regex matches on the folded text, optionally checked by a validator.
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.pattern``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.pattern``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations

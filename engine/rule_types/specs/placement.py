@@ -1,7 +1,7 @@
 """placement: a phrase, when present, must sit at the end (or start) of the message.
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.placement``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.placement``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations

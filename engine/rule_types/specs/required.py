@@ -1,7 +1,7 @@
 """required / conditional: the message must contain one of some phrases.
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.required``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.required``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """send_window: marketing only inside the allowed hours, Beijing time.
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.send_window``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.send_window``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """signature: one 【签名】 of 2–12 characters at the start, naming the sender.
 
 The authoring half: the pydantic models that validate the YAML and compile the runtime
-rule (``engine.rule_types.signature``). A start from the ruleset cache never imports this.
+rule (``engine.rule_types.signature``). A check from the ruleset cache never imports this.
 """
 
 from __future__ import annotations
