@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from engine.message import BEIJING
-from engine.rule_types.base import Example, RuleSpec
+from engine.rule_types.specs.base import Example, RuleSpec
 from engine.ruleset import RuleSet
 
 _SEVERITY = {"block": "block（拦截）", "warn": "warn（人工复核）", "info": "info（提示）"}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from engine.check import check
 from engine.message import MessageError, make_message
-from engine.rule_types.base import Example
+from engine.rule_types.specs.base import Example
 from engine.ruleset import RuleSet
 from engine.ruleset.load import PackRule
 from engine.verdict import Finding

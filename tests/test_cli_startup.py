@@ -22,6 +22,7 @@ from tests.processes import free_port, start, stop, xinshi
 AB = ["duckdb", "scipy", "numpy", "matplotlib", "sklearn"]
 DISPATCH = ["phonenumbers", "croniter", "aiohttp", "httpx"]
 TEXT = "【信使商城】验证码386512，5分钟内有效，请勿泄露给他人。"
+ROOT = Path(__file__).resolve().parents[1]
 
 BLOCKER = """
 import os
@@ -148,7 +149,31 @@ def test_a_warm_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     imported = _imported(env, *args)  # output is a pipe: plain text, no rich
     unused = {"rich", "yaml", "importlib.metadata", "jieba", "engine.message_in"}
     unused |= {"engine.ruleset.load", "engine.ruleset.lint", "engine.rules_cli"}
+    # the YAML side of each rule kind (pydantic specs) is for reading rules/, not checking
+    unused |= {"engine.ruleset.config", "engine.rule_types.specs"}
     assert not imported & unused, sorted(imported & unused)
+    assert not {m for m in imported if m.split(".")[0] == "pydantic"}
+    assert "engine.rule_types.forbidden" in imported  # the cached rules were unpickled
+
+
+def test_runtime_rule_modules_import_no_pydantic() -> None:
+    # every runtime half, including kinds the default ruleset may not use
+    runtime = sorted(
+        f"engine.rule_types.{p.stem}"
+        for p in (ROOT / "engine" / "rule_types").glob("*.py")
+        if p.stem != "__init__"
+    )
+    code = (
+        "import importlib, sys\n"
+        f"for m in {runtime!r}: importlib.import_module(m)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic'"
+        " or m.startswith('engine.rule_types.specs')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert len(runtime) >= 15
+    assert proc.stdout.strip() == "[]", proc.stdout
 
 
 def test_the_version_is_pyprojects() -> None:

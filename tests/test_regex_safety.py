@@ -17,7 +17,7 @@ from engine.check import check
 from engine.match import SEGMENTER
 from engine.message import make_message
 from engine.ruleset import RuleSet, RulesetError, load_ruleset
-from engine.ruleset.config import BUDGET_RULE_ID
+from engine.ruleset.budget import BUDGET_RULE_ID
 from engine.ruleset.regex_safety import problems
 
 ADJACENT = (

@@ -19,7 +19,7 @@ from engine.api.requests import ApiError, json_response, parse_message, read_jso
 from engine.api.settings import Settings
 from engine.message import Message, MessageError
 from engine.reload import RulesetHolder
-from engine.rule_types.base import Example
+from engine.rule_types.specs.base import Example
 from engine.ruleset import RuleSet
 from engine.score import check_scored, shipped_model
 

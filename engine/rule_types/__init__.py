@@ -1,38 +1,10 @@
-"""The closed set of rule kinds: YAML ``kind`` -> spec class."""
+"""Rule kinds. Each kind has two halves:
 
-from __future__ import annotations
+- runtime (``engine.rule_types.<kind>``): the compiled ``Rule`` that evaluates a message. A
+  check from the ruleset cache unpickles these and nothing else, so no module on this side
+  imports pydantic;
+- authoring (``engine.rule_types.specs.<kind>``): the pydantic ``*Spec`` that validates the
+  YAML and compiles the runtime rule. ``engine.rule_types.specs.KINDS`` maps YAML ``kind`` to it.
 
-from engine.rule_types.base import CATEGORIES, RuleSpec
-from engine.rule_types.contact import ContactSpec
-from engine.rule_types.forbidden import ForbiddenSpec
-from engine.rule_types.length import LengthSpec
-from engine.rule_types.link import LinkSpec
-from engine.rule_types.model import ModelSpec
-from engine.rule_types.obfuscation import ObfuscationSpec
-from engine.rule_types.otp_code import OtpCodeSpec
-from engine.rule_types.pattern import PatternSpec
-from engine.rule_types.placement import PlacementSpec
-from engine.rule_types.required import ConditionalSpec, RequiredSpec
-from engine.rule_types.send_window import SendWindowSpec
-from engine.rule_types.signature import SignatureSpec
-
-KINDS: dict[str, type[RuleSpec]] = {
-    spec.KIND: spec
-    for spec in (
-        ForbiddenSpec,
-        RequiredSpec,
-        ConditionalSpec,
-        PatternSpec,
-        PlacementSpec,
-        SignatureSpec,
-        LinkSpec,
-        SendWindowSpec,
-        OtpCodeSpec,
-        LengthSpec,
-        ObfuscationSpec,
-        ContactSpec,
-        ModelSpec,
-    )
-}
-
-__all__ = ["CATEGORIES", "KINDS", "RuleSpec"]
+This package file stays empty: importing any runtime module runs it first.
+"""

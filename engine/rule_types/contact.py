@@ -12,13 +12,11 @@ is in ``contact_scan``; links come from the ``link`` kind's finder, so a rule ca
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar, Literal
-
-from pydantic import Field
+from typing import Literal
 
 from engine.normalize import fold
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
-from engine.rule_types.contact_scan import LABEL_LITERALS, Contact, find_contacts
+from engine.rule_types.base import Rule, RuleMeta
+from engine.rule_types.contact_scan import Contact, find_contacts
 from engine.rule_types.context import Context
 from engine.rule_types.link import find_links
 from engine.verdict import Finding
@@ -36,32 +34,6 @@ Evasion = Literal[
     "substitution",
 ]
 _SENTENCE_END = frozenset("。！？!?;；\n")
-
-
-class ContactSpec(RuleSpec):
-    """YAML fields of a ``contact`` rule."""
-
-    KIND: ClassVar[str] = "contact"
-    kind: Literal["contact"] = "contact"
-    kinds: list[ContactKind] = Field(min_length=1)
-    allow_words: list[str] = Field(default_factory=list)
-    invite_words: list[str] = Field(default_factory=list)
-    only_invited: bool = False
-    evasions: list[Evasion] | None = None
-    window: int = Field(default=12, ge=1, le=40)
-
-    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
-        """Build the runtime rule."""
-        return ContactRule(
-            meta,
-            build.gate(LABEL_LITERALS, meta.id),
-            frozenset(self.kinds),
-            tuple(fold(w).lower() for w in self.allow_words),
-            tuple(fold(w).lower() for w in self.invite_words),
-            self.only_invited,
-            frozenset(self.evasions) if self.evasions is not None else None,
-            self.window,
-        )
 
 
 def contacts(ctx: Context, label_gate: int | None = None) -> list[Contact]:

@@ -7,39 +7,11 @@ with a link or a phone number) and ``unless`` (a matcher whose hit excuses the m
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
-
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec, context_zones
+from engine.rule_types.base import Rule, RuleMeta
 from engine.rule_types.context import Context
-from engine.rule_types.matcher import Matcher, MatcherSpec
+from engine.rule_types.matcher import Matcher
 from engine.verdict import Finding
-
-
-class ForbiddenSpec(RuleSpec):
-    """YAML fields of a ``forbidden`` rule."""
-
-    KIND: ClassVar[str] = "forbidden"
-    kind: Literal["forbidden"] = "forbidden"
-    match: MatcherSpec
-    when: MatcherSpec | None = None
-    unless: MatcherSpec | None = None
-    max_findings: int = Field(default=20, ge=1)
-
-    @model_validator(mode="after")
-    def _has_words(self) -> ForbiddenSpec:
-        if self.match.empty():
-            raise ValueError("match needs at least one of words, lists or patterns")
-        return self
-
-    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
-        """Build the runtime rule."""
-        when = self.when.compile(build, meta.id, context_zones(meta.zones)) if self.when else None
-        unless = self.unless.compile(build, meta.id, meta.zones) if self.unless else None
-        return Forbidden(
-            meta, self.match.compile(build, meta.id, meta.zones), when, unless, self.max_findings
-        )
 
 
 class Forbidden(Rule):

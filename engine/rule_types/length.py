@@ -9,29 +9,12 @@ push into UCS-2, for international numbers).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar, Literal
-
-from pydantic import Field
 
 from engine.match import LATIN, LONG
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Rule, RuleMeta
 from engine.rule_types.context import Context
 from engine.segments import count_non_gsm7, international_length, non_gsm7_chars
 from engine.verdict import Finding
-
-
-class LengthSpec(RuleSpec):
-    """YAML fields of a ``length`` rule."""
-
-    KIND: ClassVar[str] = "length"
-    kind: Literal["length"] = "length"
-    check: Literal["max", "segments", "boundary", "gsm7"]
-    max_chars: int = Field(default=500, ge=1)
-    slack: int = Field(default=5, ge=1)
-
-    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
-        """Build the runtime rule."""
-        return LengthRule(meta, self.check, self.max_chars, self.slack)
 
 
 class LengthRule(Rule):

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import ClassVar, Literal, NamedTuple
-
-from pydantic import Field
+from typing import NamedTuple
 
 from engine.match import HAS_DOT
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Rule, RuleMeta
 from engine.rule_types.context import Context
 from engine.verdict import Finding
 
@@ -72,24 +70,6 @@ def host_in(host: str, domains: frozenset[str]) -> bool:
     """Tell whether ``host`` is one of ``domains`` or a subdomain of one."""
     labels = host.split(".")
     return any(".".join(labels[i:]) in domains for i in range(len(labels)))
-
-
-class LinkSpec(RuleSpec):
-    """YAML fields of a ``link`` rule."""
-
-    KIND: ClassVar[str] = "link"
-    kind: Literal["link"] = "link"
-    check: Literal["any", "raw_ip", "shortener", "not_allowlisted", "count", "download"]
-    domains: list[str] = Field(default_factory=list)
-    lists: list[str] = Field(default_factory=list)  # files under rules/lists with domains
-    max_links: int = Field(default=1, ge=0)
-
-    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
-        """Build the runtime rule."""
-        domains = {d.strip().lower() for d in self.domains}
-        for name in self.lists:
-            domains.update(w.strip().lower() for w in build.file_words(name))
-        return LinkRule(meta, self.check, frozenset(domains), self.max_links)
 
 
 class LinkRule(Rule):

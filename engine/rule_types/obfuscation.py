@@ -8,12 +8,9 @@ deny list used by the rules of ``categories`` (all deny lists when empty).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar, Literal
-
-from pydantic import Field
 
 from engine.match import EVASIVE
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Builder, Rule, RuleMeta
 from engine.rule_types.context import Context
 from engine.rule_types.matcher import Span, merge_spans
 from engine.spellings import EVASIONS, Evasion
@@ -21,18 +18,6 @@ from engine.verdict import Finding
 
 _ALL: tuple[Evasion, ...] = EVASIONS
 _new_span = tuple.__new__  # Span without the NamedTuple constructor layer (hot loop)
-
-
-class ObfuscationSpec(RuleSpec):
-    """YAML fields of an ``obfuscation`` rule."""
-
-    KIND: ClassVar[str] = "obfuscation"
-    kind: Literal["obfuscation"] = "obfuscation"
-    evasions: list[Evasion] = Field(default_factory=lambda: list(_ALL))
-
-    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
-        """Build the runtime rule; the lists are bound once all rules are compiled."""
-        return Obfuscation(meta, frozenset(self.evasions))
 
 
 class Obfuscation(Rule):

@@ -8,32 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import ClassVar, Literal
 
-from pydantic import Field
-
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Rule, RuleMeta
 from engine.rule_types.context import Context
 from engine.verdict import Finding
 
 _CODE_AFTER = r"(?:{kw})[^0-9a-z${{}}]{{0,6}}(?P<code>\$\{{\w+\}}|\{{\d+\}}|[0-9a-z]+)"
-
-
-class OtpCodeSpec(RuleSpec):
-    """YAML fields of an ``otp_code`` rule."""
-
-    KIND: ClassVar[str] = "otp_code"
-    kind: Literal["otp_code"] = "otp_code"
-    keywords: list[str] = Field(min_length=1)
-    min_len: int = Field(default=4, ge=1)
-    max_len: int = Field(default=6, ge=1)
-    digits_only: bool = False
-
-    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
-        """Build the runtime rule."""
-        kw = "|".join(re.escape(k.lower()) for k in self.keywords)
-        rx = re.compile(_CODE_AFTER.format(kw=kw), re.IGNORECASE)
-        return OtpCode(meta, rx, self.min_len, self.max_len, self.digits_only)
 
 
 class OtpCode(Rule):

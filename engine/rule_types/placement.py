@@ -7,26 +7,12 @@ Providers want the opt-out line last (Aliyun: 「拒收请回复R」 at the end)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar, Literal
 
 from engine.normalize import is_filler
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Rule, RuleMeta
 from engine.rule_types.context import Context
-from engine.rule_types.matcher import Matcher, MatcherSpec
+from engine.rule_types.matcher import Matcher
 from engine.verdict import Finding
-
-
-class PlacementSpec(RuleSpec):
-    """YAML fields of a ``placement`` rule."""
-
-    KIND: ClassVar[str] = "placement"
-    kind: Literal["placement"] = "placement"
-    match: MatcherSpec
-    at: Literal["start", "end"] = "end"
-
-    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
-        """Build the runtime rule."""
-        return Placement(meta, self.match.compile(build, meta.id), self.at)
 
 
 class Placement(Rule):

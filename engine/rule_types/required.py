@@ -9,53 +9,11 @@ the words that made it necessary.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar, Literal
 
-from pydantic import model_validator
-
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec, context_zones
+from engine.rule_types.base import Rule, RuleMeta
 from engine.rule_types.context import Context
-from engine.rule_types.matcher import Matcher, MatcherSpec
+from engine.rule_types.matcher import Matcher
 from engine.verdict import Finding
-
-
-class RequiredSpec(RuleSpec):
-    """YAML fields of a ``required`` rule."""
-
-    KIND: ClassVar[str] = "required"
-    kind: Literal["required"] = "required"
-    any: MatcherSpec
-    unless: MatcherSpec | None = None
-    point_at: Literal["start", "end", "text"] = "end"
-
-    @model_validator(mode="after")
-    def _has_phrases(self) -> RequiredSpec:
-        if self.any.empty():
-            raise ValueError("any needs at least one of words, lists or patterns")
-        return self
-
-    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
-        """Build the runtime rule."""
-        unless = self.unless.compile(build, meta.id, meta.zones) if self.unless else None
-        return Required(
-            meta, self.any.compile(build, meta.id, meta.zones), None, unless, self.point_at
-        )
-
-
-class ConditionalSpec(RequiredSpec):
-    """YAML fields of a ``conditional`` rule: ``required`` plus a mandatory ``when``."""
-
-    KIND: ClassVar[str] = "conditional"
-    kind: Literal["conditional"] = "conditional"  # type: ignore[assignment]
-    when: MatcherSpec
-
-    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
-        """Build the runtime rule."""
-        unless = self.unless.compile(build, meta.id, meta.zones) if self.unless else None
-        when = self.when.compile(build, meta.id, context_zones(meta.zones))
-        return Required(
-            meta, self.any.compile(build, meta.id, meta.zones), when, unless, self.point_at
-        )
 
 
 class Required(Rule):

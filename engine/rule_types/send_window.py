@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import ClassVar, Literal
-
-from pydantic import field_validator
 
 from engine.message import BEIJING
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Rule, RuleMeta
 from engine.rule_types.context import Context
 from engine.verdict import Finding
 
@@ -31,29 +28,6 @@ def parse_hhmm(value: str) -> int:
 def fmt_hhmm(minutes: int) -> str:
     """Write minutes after midnight as HH:MM."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-class SendWindowSpec(RuleSpec):
-    """YAML fields of a ``send_window`` rule."""
-
-    KIND: ClassVar[str] = "send_window"
-    kind: Literal["send_window"] = "send_window"
-    start: str | None = None
-    end: str | None = None
-
-    @field_validator("start", "end")
-    @classmethod
-    def _time(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_hhmm(value)
-        return value
-
-    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
-        """Build the runtime rule."""
-        window = None
-        if self.start is not None and self.end is not None:
-            window = (parse_hhmm(self.start), parse_hhmm(self.end))
-        return SendWindow(meta, window)
 
 
 class SendWindow(Rule):

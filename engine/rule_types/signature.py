@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import ClassVar, Literal, NamedTuple
-
-from pydantic import Field
+from typing import NamedTuple
 
 from engine.normalize import fold
-from engine.rule_types.base import Builder, Rule, RuleMeta, RuleSpec
+from engine.rule_types.base import Rule, RuleMeta
 from engine.rule_types.context import Context
 from engine.verdict import Finding
 
@@ -53,22 +51,6 @@ def _folded(ctx: Context, name: str) -> str:
     if folded is None:
         folded = ctx.__dict__["signature_folded"] = fold(name)
     return folded
-
-
-class SignatureSpec(RuleSpec):
-    """YAML fields of a ``signature`` rule."""
-
-    KIND: ClassVar[str] = "signature"
-    kind: Literal["signature"] = "signature"
-    check: Literal["missing", "length", "charset", "generic", "extra_brackets", "not_approved"]
-    min_len: int = Field(default=2, ge=1)
-    max_len: int = Field(default=12, ge=1)
-    names: list[str] = Field(default_factory=list)  # generic names, or the approved list
-
-    def compile(self, meta: RuleMeta, build: Builder) -> Rule:
-        """Build the runtime rule."""
-        names = frozenset(fold(n.strip()) for n in self.names)
-        return SignatureRule(meta, self.check, self.min_len, self.max_len, names)
 
 
 class SignatureRule(Rule):

@@ -19,7 +19,7 @@ from engine.ruleset.errors import RuleFileError, RulesetError, did_you_mean
 from engine.ruleset.snapshot import Snapshot, take
 
 if TYPE_CHECKING:  # reading and linting YAML is imported by what reads it: a cached start never
-    from engine.ruleset.config import CheckBudget
+    from engine.ruleset.budget import CheckBudget
     from engine.ruleset.load import PackRule, RuleFiles
 
 __all__ = [

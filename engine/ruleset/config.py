@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from engine.message import MessageType
-from engine.rule_types.base import RuleMeta, Strict, known_category
+from engine.rule_types.base import RuleMeta, known_category
 from engine.rule_types.send_window import parse_hhmm
+from engine.rule_types.specs.base import Strict
+from engine.ruleset.budget import BUDGET_RULE_ID, CheckBudget
 from engine.verdict import Severity
-
-BUDGET_RULE_ID = "ruleset.check_budget"
 
 
 class ProfileSpec(Strict):
@@ -64,19 +63,6 @@ class CheckBudgetSpec(Strict):
             profiles=None,
         )
         return CheckBudget(self.base_ms / 1e3, self.per_1000_chars_ms / 1e6, meta)
-
-
-@dataclass(frozen=True, slots=True)
-class CheckBudget:
-    """Seconds of CPU one check may use: ``base + per_char * len(text)``."""
-
-    base: float
-    per_char: float
-    meta: RuleMeta  # what the finding says when a check runs over
-
-    def seconds(self, chars: int) -> float:
-        """The budget for a message of ``chars`` characters."""
-        return self.base + self.per_char * chars
 
 
 class RulesetConfig(Strict):

@@ -21,8 +21,8 @@ import yaml
 from pydantic import ValidationError
 
 from engine.match import Role, WordList
-from engine.rule_types import KINDS, RuleSpec
-from engine.rule_types.base import Strict
+from engine.rule_types.specs import KINDS, RuleSpec
+from engine.rule_types.specs.base import Strict
 from engine.ruleset.config import RulesetConfig
 from engine.ruleset.errors import RuleFileError, did_you_mean
 from engine.ruleset.snapshot import Snapshot, take
