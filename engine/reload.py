@@ -83,18 +83,23 @@ class RulesetHolder:
         from engine.ruleset import cache, git_commit
 
         key = cache.cache_key(snap)
-        hit = cache.load(snap, key)
-        if hit is not None:  # the git state is not in the bytes: ask git again
-            hit = replace(hit, root=snap.root, commit=git_commit(snap.root))
+        entry = cache.load_entry(snap, key)
+        if entry is None:
+            ruleset, errors = self._build(snap)
+            if ruleset is not None and not errors:
+                cache.store(ruleset, key, linted=())
+        else:  # the git state is not in the bytes: ask git again
+            ruleset = replace(entry[0], root=snap.root, commit=git_commit(snap.root))
             if cache.is_validated(key):
                 log.info("rules %s: validated by an earlier start, not again", snap.version)
-                return hit
-        ruleset, errors = self._build(snap, compiled=hit)
+                return ruleset
+            if entry[1] is None:  # compiled but not linted: read the files for lint
+                ruleset, errors = self._build(snap, compiled=ruleset)
+            else:
+                errors = list(entry[1]) or self._example_errors(ruleset)
         if ruleset is None or errors:
             raise RulesetError(errors_or_default(errors))
         log.info("rules %s validated: lint clean, every example passes", snap.version)
-        if hit is None:
-            cache.store(ruleset, key)
         cache.mark_validated(key)
         return ruleset
 
@@ -103,11 +108,19 @@ class RulesetHolder:
     ) -> tuple[RuleSet | None, list[RuleFileError]]:
         ruleset, errors = validate_rules(snapshot=snap, compiled=compiled)
         if ruleset is not None and not errors and self.require_examples:
-            for r in run_examples(ruleset):
-                if not r.ok:
-                    what = f"{r.expect} example {r.example.text!r}: {r.problem}"
-                    errors.append(RuleFileError(r.path, None, r.rule_id, what))
+            errors = self._example_errors(ruleset)
         return ruleset, errors
+
+    @staticmethod
+    def _example_errors(ruleset: RuleSet) -> list[RuleFileError]:
+        """One error per inline example that does not behave as its rule file says."""
+        return [
+            RuleFileError(
+                r.path, None, r.rule_id, f"{r.expect} example {r.example.text!r}: {r.problem}"
+            )
+            for r in run_examples(ruleset)
+            if not r.ok
+        ]
 
     def reload(self) -> ReloadStatus:
         """Try the rules on disk; swap them in if they validate and every example passes."""

@@ -185,10 +185,14 @@ def _load_cached(snap: Snapshot) -> RuleSet:
     hit = cache.load(snap, key)  # validated or not: `check` needs a compiled ruleset only
     if hit is not None:  # the git state is not in the bytes: ask git again
         return replace(hit, root=snap.root, commit=git_commit(snap.root))
+    from engine.ruleset.lint import lint
     from engine.ruleset.load import read_rules
 
-    ruleset = compile_rules(read_rules(snap.root, snap))
-    cache.store(ruleset, key)
+    files = read_rules(snap.root, snap)
+    ruleset = compile_rules(files)
+    # lint costs little once the files are read; a server validating this ruleset need not
+    # read them again (it still runs every example)
+    cache.store(ruleset, key, linted=lint(files))
     return ruleset
 
 

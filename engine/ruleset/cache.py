@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from engine.normalize import prime_tables, tables
 from engine.regex_cache import cache_dir, code_stamp, compiled_args
+from engine.ruleset.errors import RuleFileError
 
 if TYPE_CHECKING:
     from engine.ruleset import RuleSet
@@ -200,6 +201,13 @@ def load(snap: Snapshot, key: str, validated: bool = False) -> RuleSet | None:
     """
     if validated and not is_validated(key):
         return None
+    entry = load_entry(snap, key)
+    return None if entry is None else entry[0]
+
+
+def load_entry(snap: Snapshot, key: str) -> tuple[RuleSet, tuple[RuleFileError, ...] | None] | None:
+    """The cached ruleset for this key and the lint errors of its files (None: not linted),
+    or None (missing, corrupt, foreign: rebuild)."""
     from engine.ruleset import RuleSet
 
     path = _path(key)
@@ -212,7 +220,7 @@ def load(snap: Snapshot, key: str, validated: bool = False) -> RuleSet | None:
         log.debug("ruleset cache %s: not a cache file for this key; rebuilding", path)
         return None
     try:
-        ruleset, specs, tables = pickle.loads(raw[len(head) :])
+        ruleset, specs, tables, linted = pickle.loads(raw[len(head) :])
     except Exception as exc:  # a damaged pickle can raise nearly anything
         log.debug("ruleset cache %s: unreadable (%s); rebuilding", path, exc)
         return None
@@ -220,15 +228,23 @@ def load(snap: Snapshot, key: str, validated: bool = False) -> RuleSet | None:
         not isinstance(ruleset, RuleSet)
         or ruleset.version != snap.version
         or not isinstance(specs, bytes)
+        or not (
+            linted is None
+            or (isinstance(linted, tuple) and all(isinstance(e, RuleFileError) for e in linted))
+        )
     ):
         log.debug("ruleset cache %s: holds something else; rebuilding", path)
         return None
     prime_tables(tables)
-    return dataclasses.replace(ruleset, specs=LazySpecs(specs))
+    return dataclasses.replace(ruleset, specs=LazySpecs(specs)), linted
 
 
-def store(ruleset: RuleSet, key: str) -> None:
-    """Write the ruleset atomically (temp file + rename); any failure is only logged."""
+def store(ruleset: RuleSet, key: str, linted: Sequence[RuleFileError] | None = None) -> None:
+    """Write the ruleset atomically (temp file + rename); any failure is only logged.
+
+    ``linted``: the lint errors of the files it was compiled from (None: lint not run), so
+    that a server validating it need not read the files again.
+    """
     folder = cache_dir()
     _register()
     try:
@@ -237,7 +253,12 @@ def store(ruleset: RuleSet, key: str) -> None:
         specs = pickle.dumps(tuple(ruleset.specs), protocol=pickle.HIGHEST_PROTOCOL)
         # the normalizer's tables too: building them costs as much as unpickling everything
         body = pickle.dumps(
-            (dataclasses.replace(ruleset, specs=()), specs, tables()),
+            (
+                dataclasses.replace(ruleset, specs=()),
+                specs,
+                tables(),
+                None if linted is None else tuple(linted),
+            ),
             protocol=pickle.HIGHEST_PROTOCOL,
         )
         folder.mkdir(parents=True, exist_ok=True)
