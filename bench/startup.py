@@ -7,7 +7,7 @@ core, the CPU time does not.
     --help, --version                       target <= 0.2 s
     check TEXT, empty ruleset cache         (every run compiles the rules)
     check TEXT, warm ruleset cache          target <= 0.3 s
-    serve, first start (validates the rules: lint and every example; cached after)
+    serve, first start (after check cached the rules: runs every example, remembers the verdict)
     serve: start until /readyz answers      target <= 2 s
 
 The cache lives in a temporary XINSHI_CACHE_DIR, so your own ~/.cache/xinshi is untouched.

@@ -559,11 +559,10 @@ class _Segmenter:
         import time
 
         t0 = time.thread_time()  # the import too: ~0.1 s of CPU time
-        import jieba
+        from engine.jieba_load import import_jieba, tokenizer
 
-        jieba.setLogLevel(logging.WARNING)
-        tok = jieba.Tokenizer()
-        tok.initialize()
+        import_jieba().setLogLevel(logging.WARNING)
+        tok = tokenizer()
         # A long run of ASCII letters and digits is one token to jieba (it joins single
         # letters and digits), and no dictionary word lies inside one: each inner position
         # is a cut every segmentation passes through. So the middle of such a run is

@@ -60,43 +60,67 @@ class RulesetHolder:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()  # one reload at a time; readers never wait
         self.snapshot = take(self.root)
-        ruleset = self._cached(self.snapshot)
-        if ruleset is None:
-            ruleset, errors = self._build(self.snapshot)
-            if ruleset is None or errors:
-                raise RulesetError(errors_or_default(errors))
-            self._remember(self.snapshot, ruleset)
-        self.ruleset: RuleSet = ruleset
-        self.status = ReloadStatus(True, _now(), ruleset.version, ruleset.commit)
+        self.ruleset: RuleSet = self._start(self.snapshot)
+        self.status = ReloadStatus(True, _now(), self.ruleset.version, self.ruleset.commit)
         self.loaded_at = self.status.attempted_at
 
     def after_fork(self) -> None:
         """Forget a lock another thread of the parent may have held when the process forked."""
         self._lock = threading.Lock()
 
-    def _cached(self, snap: Snapshot) -> RuleSet | None:
-        """These bytes, compiled and validated by an earlier start (engine.ruleset.cache)."""
-        if not self.require_examples:
-            return None
+    def _start(self, snap: Snapshot) -> RuleSet:
+        """The RuleSet to start with: validated here, or by an earlier start of these bytes.
+
+        The ruleset cache (engine.ruleset.cache) may hold these bytes compiled (by ``check``)
+        and a verdict that they passed lint and every example. A verdict skips validation; a
+        compile without one skips only compiling: lint and the examples run on it.
+        """
+        if not self.require_examples:  # nothing to remember: the examples are not run
+            ruleset, errors = self._build(snap)
+            if ruleset is None or errors:
+                raise RulesetError(errors_or_default(errors))
+            return ruleset
         from engine.ruleset import cache, git_commit
 
-        hit = cache.load(snap, cache.cache_key(snap), validated=True)
-        return None if hit is None else replace(hit, root=snap.root, commit=git_commit(snap.root))
+        key = cache.cache_key(snap)
+        entry = cache.load_entry(snap, key)
+        if entry is None:
+            ruleset, errors = self._build(snap)
+            if ruleset is not None and not errors:
+                cache.store(ruleset, key, linted=())
+        else:  # the git state is not in the bytes: ask git again
+            ruleset = replace(entry[0], root=snap.root, commit=git_commit(snap.root))
+            if cache.is_validated(key):
+                log.info("rules %s: validated by an earlier start, not again", snap.version)
+                return ruleset
+            if entry[1] is None:  # compiled but not linted: read the files for lint
+                ruleset, errors = self._build(snap, compiled=ruleset)
+            else:
+                errors = list(entry[1]) or self._example_errors(ruleset)
+        if ruleset is None or errors:
+            raise RulesetError(errors_or_default(errors))
+        log.info("rules %s validated: lint clean, every example passes", snap.version)
+        cache.mark_validated(key)
+        return ruleset
 
-    def _remember(self, snap: Snapshot, ruleset: RuleSet) -> None:
-        if self.require_examples:
-            from engine.ruleset import cache
-
-            cache.store(ruleset, cache.cache_key(snap), validated=True)
-
-    def _build(self, snap: Snapshot) -> tuple[RuleSet | None, list[RuleFileError]]:
-        ruleset, errors = validate_rules(snapshot=snap)
+    def _build(
+        self, snap: Snapshot, compiled: RuleSet | None = None
+    ) -> tuple[RuleSet | None, list[RuleFileError]]:
+        ruleset, errors = validate_rules(snapshot=snap, compiled=compiled)
         if ruleset is not None and not errors and self.require_examples:
-            for r in run_examples(ruleset):
-                if not r.ok:
-                    what = f"{r.expect} example {r.example.text!r}: {r.problem}"
-                    errors.append(RuleFileError(r.path, None, r.rule_id, what))
+            errors = self._example_errors(ruleset)
         return ruleset, errors
+
+    @staticmethod
+    def _example_errors(ruleset: RuleSet) -> list[RuleFileError]:
+        """One error per inline example that does not behave as its rule file says."""
+        return [
+            RuleFileError(
+                r.path, None, r.rule_id, f"{r.expect} example {r.example.text!r}: {r.problem}"
+            )
+            for r in run_examples(ruleset)
+            if not r.ok
+        ]
 
     def reload(self) -> ReloadStatus:
         """Try the rules on disk; swap them in if they validate and every example passes."""

@@ -57,9 +57,9 @@ def test_the_cache_is_read_not_rebuilt(rules: Path, tmp_path: Path) -> None:
     path = _files(tmp_path)[0]
     head, _, body = path.read_bytes().partition(b"\n")
     key = body.split(b"\n", 1)[0]
-    ruleset, specs, tables, validated = pickle.loads(body.split(b"\n", 1)[1])
+    ruleset, specs, tables, linted = pickle.loads(body.split(b"\n", 1)[1])
     marked = dataclasses.replace(ruleset, name="from-the-cache")
-    raw = head + b"\n" + key + b"\n" + pickle.dumps((marked, specs, tables, validated))
+    raw = head + b"\n" + key + b"\n" + pickle.dumps((marked, specs, tables, linted))
     path.write_bytes(raw)
     assert load_ruleset(rules, cached=True).name == "from-the-cache"
 

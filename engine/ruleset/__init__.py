@@ -185,29 +185,40 @@ def _load_cached(snap: Snapshot) -> RuleSet:
     hit = cache.load(snap, key)  # validated or not: `check` needs a compiled ruleset only
     if hit is not None:  # the git state is not in the bytes: ask git again
         return replace(hit, root=snap.root, commit=git_commit(snap.root))
+    from engine.ruleset.lint import lint
     from engine.ruleset.load import read_rules
 
-    ruleset = compile_rules(read_rules(snap.root, snap))
-    cache.store(ruleset, key)
+    files = read_rules(snap.root, snap)
+    ruleset = compile_rules(files)
+    # lint costs little once the files are read; a server validating this ruleset need not
+    # read them again (it still runs every example)
+    cache.store(ruleset, key, linted=lint(files))
     return ruleset
 
 
 def validate_rules(
-    root: Path | str | None = None, snapshot: Snapshot | None = None
+    root: Path | str | None = None,
+    snapshot: Snapshot | None = None,
+    compiled: RuleSet | None = None,
 ) -> tuple[RuleSet | None, list[RuleFileError]]:
     """Load and lint a rules directory (or a snapshot of one): the RuleSet (None if it cannot
-    load) and every error, sorted by file and line."""
+    load) and every error, sorted by file and line.
+
+    ``compiled``: the RuleSet an earlier process compiled from these very bytes (the ruleset
+    cache; it holds only clean compiles), used instead of compiling them again; lint still runs.
+    """
     from engine.ruleset.lint import lint
     from engine.ruleset.load import read_rules
 
     path = snapshot.root if snapshot is not None else root
     files = read_rules(Path(path) if path is not None else default_rules_dir(), snapshot)
     errors = lint(files)
-    ruleset = None
-    try:
-        ruleset = compile_rules(files)
-    except RulesetError as exc:
-        errors.extend(exc.errors)
+    ruleset = compiled if compiled is not None and compiled.version == files.version else None
+    if ruleset is None:
+        try:
+            ruleset = compile_rules(files)
+        except RulesetError as exc:
+            errors.extend(exc.errors)
     unique = {str(e): e for e in errors}
     ordered = sorted(unique.values(), key=lambda e: (e.path, e.line or 0, str(e)))
     return ruleset, ordered

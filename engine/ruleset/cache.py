@@ -8,6 +8,12 @@ files, so a cached ruleset can never be stale: change one byte of a word list an
 changes. A missing, corrupt or foreign file, or a directory that cannot be written, means
 a rebuild and one debug log line; never an error.
 
+A server starts only on rules that passed lint and every inline example. That verdict is a
+sidecar of its own (``ruleset-<key>.validated``, holding the full key), written after the
+validation passed: a ruleset cached by ``check`` is validated once by the next ``serve`` and
+reused, not compiled again, and an unchanged snapshot is not validated again. A missing,
+foreign or unreadable sidecar means "validate again", never "trust".
+
 Directory: ``$XINSHI_CACHE_DIR``, default ``~/.cache/xinshi`` (``$XDG_CACHE_HOME/xinshi``).
 """
 
@@ -30,6 +36,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from engine.normalize import prime_tables, tables
 from engine.regex_cache import cache_dir, code_stamp, compiled_args
+from engine.ruleset.errors import RuleFileError
 
 if TYPE_CHECKING:
     from engine.ruleset import RuleSet
@@ -38,7 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("xinshi.cache")
 
-MAGIC = b"xinshi-ruleset-cache 2\n"
+MAGIC = b"xinshi-ruleset-cache 3\n"
+VERDICT = b"xinshi-ruleset-validated 1\n"
 KEEP = 8  # newest cache files kept; older ones are removed after a write
 
 
@@ -145,15 +153,61 @@ def _register() -> None:
         copyreg.pickle(cls, _reduce_slots)
 
 
-def _path(key: str) -> Path:
-    return cache_dir() / f"ruleset-{key[:32]}.pickle"
+def _path(key: str, suffix: str = ".pickle") -> Path:
+    return cache_dir() / f"ruleset-{key[:32]}{suffix}"
+
+
+def is_validated(key: str) -> bool:
+    """Whether the snapshot with this key passed lint and every example in an earlier process.
+
+    Only a sidecar holding exactly this full key counts; anything else is "not known".
+    """
+    try:
+        return _path(key, ".validated").read_bytes() == VERDICT + key.encode() + b"\n"
+    except OSError:
+        return False
+
+
+def mark_validated(key: str) -> None:
+    """Remember that the snapshot with this key passed lint and every example; failures are
+    only logged (the next start validates again)."""
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_atomic(folder, _path(key, ".validated"), VERDICT + key.encode() + b"\n")
+    except OSError as exc:
+        log.debug("validation verdict in %s not written (%s)", folder, exc)
+
+
+def _write_atomic(folder: Path, path: Path, data: bytes) -> None:
+    """Write a temp file and rename it over ``path``: a reader sees all or nothing."""
+    import tempfile  # only when writing: a warm start never does
+
+    fd, tmp = tempfile.mkstemp(prefix=".ruleset-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def load(snap: Snapshot, key: str, validated: bool = False) -> RuleSet | None:
     """The cached ruleset for this key, or None (missing, corrupt, foreign: rebuild).
 
-    ``validated``: only a ruleset stored as validated (lint clean, every example passing).
+    ``validated``: only a ruleset whose snapshot is marked validated (``is_validated``).
     """
+    if validated and not is_validated(key):
+        return None
+    entry = load_entry(snap, key)
+    return None if entry is None else entry[0]
+
+
+def load_entry(snap: Snapshot, key: str) -> tuple[RuleSet, tuple[RuleFileError, ...] | None] | None:
+    """The cached ruleset for this key and the lint errors of its files (None: not linted),
+    or None (missing, corrupt, foreign: rebuild)."""
     from engine.ruleset import RuleSet
 
     path = _path(key)
@@ -166,7 +220,7 @@ def load(snap: Snapshot, key: str, validated: bool = False) -> RuleSet | None:
         log.debug("ruleset cache %s: not a cache file for this key; rebuilding", path)
         return None
     try:
-        ruleset, specs, tables, checked = pickle.loads(raw[len(head) :])
+        ruleset, specs, tables, linted = pickle.loads(raw[len(head) :])
     except Exception as exc:  # a damaged pickle can raise nearly anything
         log.debug("ruleset cache %s: unreadable (%s); rebuilding", path, exc)
         return None
@@ -174,19 +228,22 @@ def load(snap: Snapshot, key: str, validated: bool = False) -> RuleSet | None:
         not isinstance(ruleset, RuleSet)
         or ruleset.version != snap.version
         or not isinstance(specs, bytes)
+        or not (
+            linted is None
+            or (isinstance(linted, tuple) and all(isinstance(e, RuleFileError) for e in linted))
+        )
     ):
         log.debug("ruleset cache %s: holds something else; rebuilding", path)
         return None
-    if validated and checked is not True:
-        return None
     prime_tables(tables)
-    return dataclasses.replace(ruleset, specs=LazySpecs(specs))
+    return dataclasses.replace(ruleset, specs=LazySpecs(specs)), linted
 
 
-def store(ruleset: RuleSet, key: str, validated: bool = False) -> None:
+def store(ruleset: RuleSet, key: str, linted: Sequence[RuleFileError] | None = None) -> None:
     """Write the ruleset atomically (temp file + rename); any failure is only logged.
 
-    ``validated``: the ruleset passed lint and its examples (what a server needs to start).
+    ``linted``: the lint errors of the files it was compiled from (None: lint not run), so
+    that a server validating it need not read the files again.
     """
     folder = cache_dir()
     _register()
@@ -196,21 +253,16 @@ def store(ruleset: RuleSet, key: str, validated: bool = False) -> None:
         specs = pickle.dumps(tuple(ruleset.specs), protocol=pickle.HIGHEST_PROTOCOL)
         # the normalizer's tables too: building them costs as much as unpickling everything
         body = pickle.dumps(
-            (dataclasses.replace(ruleset, specs=()), specs, tables(), validated),
+            (
+                dataclasses.replace(ruleset, specs=()),
+                specs,
+                tables(),
+                None if linted is None else tuple(linted),
+            ),
             protocol=pickle.HIGHEST_PROTOCOL,
         )
         folder.mkdir(parents=True, exist_ok=True)
-        import tempfile  # only when writing: a warm start never does
-
-        fd, tmp = tempfile.mkstemp(prefix=".ruleset-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(MAGIC + key.encode() + b"\n" + body)
-            os.replace(tmp, _path(key))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        _write_atomic(folder, _path(key), MAGIC + key.encode() + b"\n" + body)
     except Exception as exc:  # unwritable directory, full disk, an object that won't pickle
         log.debug("ruleset cache in %s not written (%s)", folder, exc)
         return
@@ -218,11 +270,14 @@ def store(ruleset: RuleSet, key: str, validated: bool = False) -> None:
 
 
 def _prune(folder: Path) -> None:
-    """Keep the KEEP newest cache files: every edit of the rules makes a new one."""
+    """Keep the KEEP newest cache files (and their verdicts): every edit of the rules makes
+    a new one."""
     try:
         files = sorted(folder.glob("ruleset-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
         for old in files[:-KEEP]:
             old.unlink()
+            with contextlib.suppress(FileNotFoundError):
+                old.with_suffix(".validated").unlink()
     except OSError as exc:
         log.debug("ruleset cache in %s not pruned (%s)", folder, exc)
 
