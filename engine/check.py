@@ -7,12 +7,13 @@ from datetime import date, datetime
 from time import perf_counter, thread_time
 from typing import Any
 
-from engine.match import SEGMENTER, Hits
+from engine.match import Hits
 from engine.message import BEIJING, Message, make_message
 from engine.normalize import normalize
 from engine.rule_types.context import Context
 from engine.ruleset import RuleSet, shipped_ruleset
 from engine.verdict import Finding, Verdict, decide, merge_findings
+from engine.word_boundaries import SEGMENTER
 
 
 class _Pauses:

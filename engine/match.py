@@ -11,7 +11,6 @@ digits between Chinese characters removed) runs only when the skeleton has eithe
 
 from __future__ import annotations
 
-import re
 import threading
 from bisect import bisect_right
 from collections import deque
@@ -32,6 +31,8 @@ from engine.normalize import (
     normalize_word,
 )
 from engine.spellings import Spellings
+from engine.word_boundaries import SEGMENTER, WINDOW
+from engine.word_boundaries import bounded as on_boundaries
 
 # Trigger ids beside list and gate ids: facts about a message that decide which rules run.
 EVASIVE = -1  # a hit was disguised (symbols between characters, variant spelling)
@@ -179,7 +180,7 @@ class Lexicon:
             self.automaton.make_automaton()
         self._size = len(self.automaton)
         # how far a key, an allow phrase or a jieba window reaches around a match
-        self.reach = max([_WINDOW, *map(len, keys.keys() | gates.keys())])
+        self.reach = max([WINDOW, *map(len, keys.keys() | gates.keys())])
         # pyahocorasick is not thread safe (its maintainer, issue #111); iteration keeps
         # state inside the automaton, so threads take turns.
         self._lock = threading.Lock()
@@ -424,11 +425,11 @@ class _Collector:
             if covers[lid].covers(hit.start, hit.end):
                 continue
             if windows is not None:
-                lo = max(0, hit.start - _WINDOW)
-                key = (skel[lo : hit.end + _WINDOW], hit.start - lo)
+                lo = max(0, hit.start - WINDOW)
+                key = (skel[lo : hit.end + WINDOW], hit.start - lo)
                 word = windows.get(key)
                 if word is None:
-                    word = len(windows) >= _WINDOWS or _bounded(self.norm, hit.start, hit.end)
+                    word = len(windows) >= _WINDOWS or on_boundaries(self.norm, hit.start, hit.end)
                     windows[key] = word
                 if not word:
                     continue
@@ -527,95 +528,3 @@ def _latin_side(ch: str, side: int) -> bool:
         return "a" <= ch.lower() <= "z"
     folded = fold_char(ch)
     return bool(folded) and _is_latin(folded[side])
-
-
-class _Segmenter:
-    """jieba, loaded on first use: only whole-word rules need it (~5k msg/s)."""
-
-    def __init__(self) -> None:
-        self._tok: Any = None
-        self._lock = threading.Lock()
-        self.setup_seconds = 0.0  # CPU time spent loading jieba (not a message's fault)
-        self._long_run: re.Pattern[str] | None = None  # ASCII runs jieba need not read whole
-        self._keep = 0
-
-    def boundaries(self, text: str) -> set[int]:
-        with self._lock:
-            if self._tok is None:
-                self._load()
-            short, removed = self._shorten(text)
-            cuts = self._tok.lcut(short, HMM=False)
-        bounds = {0}
-        pos = 0
-        for piece in cuts:
-            pos += len(piece)
-            bounds.add(pos)
-        if removed:
-            bounds = {b + _shift(removed, b) for b in bounds}
-        return bounds
-
-    def _load(self) -> None:
-        import logging
-        import time
-
-        t0 = time.thread_time()  # the import too: ~0.1 s of CPU time
-        from engine.jieba_load import import_jieba, tokenizer
-
-        import_jieba().setLogLevel(logging.WARNING)
-        tok = tokenizer()
-        # A long run of ASCII letters and digits is one token to jieba (it joins single
-        # letters and digits), and no dictionary word lies inside one: each inner position
-        # is a cut every segmentation passes through. So the middle of such a run is
-        # dropped before segmenting (a 2,000-digit run costs ~5 ms in jieba) and the
-        # boundaries shifted back. ``keep`` characters stay at each end: more than any
-        # dictionary word reaches into a run (江南style, 4s店). Off if some word is all
-        # ASCII letters and digits.
-        words = "\n".join([w for w, f in tok.FREQ.items() if f])
-        if not re.search(r"(?m)^[A-Za-z0-9]{2,}$", words):
-            reach = max(map(len, re.findall(r"[A-Za-z0-9]+", words)), default=0)
-            self._keep = reach + 8
-            self._long_run = re.compile(f"[A-Za-z0-9]{{{4 * self._keep},}}")
-        self._tok = tok
-        self.setup_seconds += time.thread_time() - t0
-
-    def _shorten(self, text: str) -> tuple[str, list[tuple[int, int]]]:
-        """``text`` without the middle of its long ASCII runs; (position in the short text,
-        characters removed there so far) for each cut."""
-        if self._long_run is None or len(text) < 4 * self._keep:
-            return text, []
-        parts: list[str] = []
-        removed: list[tuple[int, int]] = []
-        prev = gone = 0
-        keep = self._keep
-        for m in self._long_run.finditer(text):
-            cut_start, cut_end = m.start() + keep, m.end() - keep
-            parts.append(text[prev:cut_start])
-            gone += cut_end - cut_start
-            removed.append((cut_start - (gone - (cut_end - cut_start)), gone))
-            prev = cut_end
-        if not removed:
-            return text, []
-        parts.append(text[prev:])
-        return "".join(parts), removed
-
-
-def _shift(removed: list[tuple[int, int]], pos: int) -> int:
-    """Characters removed before short-text position ``pos`` (never a cut point itself)."""
-    k = bisect_right(removed, (pos, -1))
-    return removed[k - 1][1] if k else 0
-
-
-SEGMENTER = _Segmenter()
-_WINDOW = 12
-
-
-def on_word_boundaries(norm: Normalized, hit: Hit) -> bool:
-    """Tell whether a hit starts and ends on jieba token boundaries (回T退订 is not 退)."""
-    return _bounded(norm, hit.start, hit.end)
-
-
-def _bounded(norm: Normalized, start: int, end: int) -> bool:
-    skel = norm.skeleton.text
-    lo = max(0, start - _WINDOW)
-    bounds = SEGMENTER.boundaries(skel[lo : end + _WINDOW])
-    return (start - lo) in bounds and (end - lo) in bounds

@@ -13,10 +13,10 @@ import random
 import pytest
 
 from engine import check, make_message
-from engine.match import SEGMENTER
 from engine.normalize import normalize
 from engine.rule_types.contact_scan import classify, find_contacts
 from engine.ruleset import RuleSet
+from engine.word_boundaries import SEGMENTER
 
 FILLERS = [" ", ".", "1 ", "1.", "a-", "中", "，", "】", "中1", "蔻蔻"]
 

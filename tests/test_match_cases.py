@@ -18,7 +18,6 @@ from engine.match import (
     LATIN,
     LONG,
     MAX_NOISE_PER_CHAR,
-    SEGMENTER,
     Cover,
     Entry,
     Hit,
@@ -30,11 +29,9 @@ from engine.match import (
     _insertion_order,
     _latin_bounded,
     _latin_side,
-    _Segmenter,
-    _shift,
-    on_word_boundaries,
 )
 from engine.normalize import char_rank, normalize
+from engine.word_boundaries import SEGMENTER, Segmenter, _shift, on_word_boundaries
 
 DENY, ALLOW, GATE = 0, 1, 2
 NONE: frozenset[str] = frozenset()
@@ -292,14 +289,14 @@ def test_shift() -> None:
 
 
 def test_long_ascii_runs_are_shortened_for_jieba() -> None:
-    seg = _Segmenter()
+    seg = Segmenter()
     seg._keep, seg._long_run = 2, re.compile("[A-Za-z0-9]{8,}")
     text = "你好" + "a1" * 6 + "再见" + "b" * 9 + "啊"
     short, removed = seg._shorten(text)
     assert short == "你好a1a1再见bbbb啊" and removed == [(4, 8), (10, 13)]
     assert seg._shorten("你好abc") == ("你好abc", [])  # shorter than a run could be
     assert seg._shorten("你好你好你好你好abc") == ("你好你好你好你好abc", [])  # no run
-    off = _Segmenter()
+    off = Segmenter()
     assert off._shorten("a" * 100) == ("a" * 100, [])  # not loaded: nothing to shorten
 
 
@@ -318,7 +315,7 @@ def test_jieba_boundaries_over_long_runs() -> None:
 
 
 def test_a_fresh_segmenter_loads_jieba_once() -> None:
-    seg = _Segmenter()
+    seg = Segmenter()
     assert seg.setup_seconds == 0.0
     assert seg.boundaries("你好世界") == {0, 2, 4}
     assert seg.setup_seconds > 0 and seg._keep > 8
@@ -396,7 +393,7 @@ def test_each_pending_bounded_hit_is_judged_on_its_own() -> None:
 
 
 def test_the_ascii_run_jieba_must_see_whole() -> None:
-    seg = _Segmenter()
+    seg = Segmenter()
     seg.boundaries("你好")
     # the longest ASCII run inside a jieba dictionary word is 5 characters (江南style): 5 + 8
     assert seg._keep == 13
@@ -413,6 +410,6 @@ def test_folded_neighbours_decide_latin_word_edges(lex: Lexicon) -> None:
 
 
 def test_jieba_setup_time_is_this_threads_cpu_time() -> None:
-    seg = _Segmenter()
+    seg = Segmenter()
     seg.boundaries("你好")
     assert 0 < seg.setup_seconds <= time.thread_time()

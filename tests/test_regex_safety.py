@@ -14,11 +14,11 @@ import pytest
 
 from bench.adversarial import adversarial_set, time_case
 from engine.check import check
-from engine.match import SEGMENTER
 from engine.message import make_message
 from engine.ruleset import RuleSet, RulesetError, load_ruleset
 from engine.ruleset.budget import BUDGET_RULE_ID
 from engine.ruleset.regex_safety import problems
+from engine.word_boundaries import SEGMENTER
 
 ADJACENT = (
     "two adjacent repeats '{a}' and '{b}' can match the same characters, so matching can take "

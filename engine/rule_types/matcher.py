@@ -108,7 +108,7 @@ class Matcher:
         if self.list_ids and ctx.hits.any(self.list_ids):
             hits = ctx.hits.of(self.list_ids, self.allow_ids + ctx.global_allow)
             if self.whole_word:
-                from engine.match import on_word_boundaries
+                from engine.word_boundaries import on_word_boundaries
 
                 hits = [h for h in hits if on_word_boundaries(ctx.norm, h)]
             out.extend(_new_span(Span, (h.orig_start, h.orig_end, h.evasion)) for h in hits)
@@ -197,7 +197,7 @@ class Matcher:
                 if any(a <= h.orig_start and h.orig_end <= b for a, b in allowed):
                     if not self.whole_word:
                         return True
-                    from engine.match import on_word_boundaries
+                    from engine.word_boundaries import on_word_boundaries
 
                     if on_word_boundaries(ctx.norm, h):
                         return True
