@@ -58,7 +58,10 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "engine/normalize.py",
         ["tests/test_normalize_cases.py", "tests/test_normalize.py"],
     ),
-    "match": ("engine/match.py", ["tests/test_match_cases.py", "tests/test_match.py"]),
+    "match": (
+        "engine/match.py",
+        ["tests/test_match_cases.py", "tests/test_match.py", "tests/test_long_inputs.py"],
+    ),
     "proportions": (
         "engine/abtest/proportions.py",
         ["tests/test_ab_stats.py", "tests/test_ab_oracle.py", "tests/test_ab_proportions_edges.py"],
