@@ -207,3 +207,21 @@ def test_in_a_long_message_a_copy_outside_its_allow_phrase_is_still_found(
 
     assert "absolute_claim.caution" not in rules("唯一入口，" * 150)
     assert "absolute_claim.caution" in rules("唯一入口，" * 150 + "唯一入选的品牌。")
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # all Chinese, no punctuation: the skeleton is the original text (the fast path)
+        ("唯一入口" * 150 + "快加微信", "contact_diversion.private_im"),
+        # a word glued between digits is still a word (only digit-only words need a whole number)
+        ("唯一入口" * 150 + "有1赌博2网", "gambling.gambling_terms"),
+        ("今天天气很好" * 100 + "1赌博网站2", "gambling.gambling_terms"),
+    ],
+)
+def test_a_word_after_300_matches_of_other_keys_is_found(
+    ruleset: RuleSet, text: str, rule: str
+) -> None:
+    assert normalize(text).skeleton.text == text  # the case these inputs exist for
+    verdict = check(make_message(text, type="marketing"), ruleset)
+    assert rule in {r for f in verdict.findings for r in f.rule_ids}
