@@ -75,6 +75,10 @@ class Entry:
     boundary: bool = False  # the hit must start and end on jieba word boundaries
 
 
+# per list a key belongs to: list id, entry, evasion label, boundary (the automaton's value)
+_Entries = tuple[tuple[int, Entry, str | None, bool], ...]
+
+
 class Hit(NamedTuple):
     """A list word found in a message: skeleton span, original span, and how it was found."""
 
@@ -300,7 +304,7 @@ class _Collector:
         start: int,
         end: int,
         klen: int,
-        entries: tuple[tuple[int, Entry, str | None, bool], ...],
+        entries: _Entries,
         edges: int,
         how: str | None,
     ) -> None:
@@ -344,7 +348,7 @@ class _Collector:
         end: int,
         os: int,
         oe: int,
-        entries: tuple[tuple[int, Entry, str | None, bool], ...],
+        entries: _Entries,
         how: str | None,
     ) -> bool:
         """Tell whether this hit is recorded now; a long chain keeps its ends only.
@@ -364,9 +368,7 @@ class _Collector:
             chain.length += 1
             if chain.length <= _CHAIN_ENDS:
                 return True
-            chain.tail.append((start, end, os, oe))
-            if len(chain.tail) > _CHAIN_ENDS:
-                chain.tail.popleft()
+            chain.tail.append((start, end, os, oe))  # keeps the last _CHAIN_ENDS
             return False
         if chain is not None and chain.tail:
             self._flush(chain)
@@ -384,7 +386,7 @@ class _Collector:
         end: int,
         os: int,
         oe: int,
-        entries: tuple[tuple[int, Entry, str | None, bool], ...],
+        entries: _Entries,
         how: str | None,
     ) -> None:
         """Record one valid hit of a key for each list the key belongs to."""
@@ -458,14 +460,12 @@ class _Chain:
 
     __slots__ = ("end", "entries", "how", "length", "tail")
 
-    def __init__(
-        self, end: int, how: str | None, entries: tuple[tuple[int, Entry, str | None, bool], ...]
-    ) -> None:
+    def __init__(self, end: int, how: str | None, entries: _Entries) -> None:
         self.end = end
         self.how = how
         self.entries = entries
         self.length = 1
-        self.tail: deque[tuple[int, int, int, int]] = deque()
+        self.tail: deque[tuple[int, int, int, int]] = deque(maxlen=_CHAIN_ENDS)
 
 
 class Cover:
