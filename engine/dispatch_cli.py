@@ -78,6 +78,22 @@ def _print(data: object) -> None:
     sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
+ShowPhoneOpt = Annotated[
+    bool,
+    typer.Option("--show-phone", help="Print the full recipient number (masked by default)."),
+]
+
+
+def _print_record(record: dict[str, object], show_phone: bool) -> None:
+    """A message record as JSON; the recipient masked unless asked (output lands in logs)."""
+    from engine.dispatch.phone import mask
+
+    phone = record.get("phone")
+    if isinstance(phone, str) and not show_phone:
+        record = {**record, "phone": mask(phone)}
+    _print(record)
+
+
 @dispatch_app.command("enqueue")
 def enqueue(
     phone: Annotated[str, typer.Option(help="Recipient, e.g. 13812345678.")],
@@ -94,6 +110,7 @@ def enqueue(
     track_links: Annotated[bool, typer.Option(help="Rewrite URL params to /r/{code}.")] = False,
     data_dir: DataOpt = None,
     rules: RulesOpt = None,
+    show_phone: ShowPhoneOpt = False,
 ) -> None:
     """Check and queue one message; print its record."""
     settings = _settings(data_dir)
@@ -119,13 +136,14 @@ def enqueue(
         row, created = intake.submit(req)
     except IntakeError as exc:
         raise usage_error(f"{exc.field or 'request'}: {exc.message}") from None
-    _print({**row.to_dict(), "created": created})
+    _print_record({**row.to_dict(), "created": created}, show_phone)
 
 
 @dispatch_app.command("status")
 def status(
     message_id: Annotated[str | None, typer.Argument(help="A message id; none: counts.")] = None,
     data_dir: DataOpt = None,
+    show_phone: ShowPhoneOpt = False,
 ) -> None:
     """Print one message's record and history, or the count per status."""
     outbox = Outbox(_settings(data_dir).outbox_path)
@@ -135,8 +153,9 @@ def status(
     row = outbox.get(message_id)
     if row is None:
         raise usage_error(f"no message {message_id!r} in {outbox.path}")
-    _print({**row.to_dict(), "history": outbox.history(row.id),
-            "receipts": outbox.receipts_for(row.id)})  # fmt: skip
+    record = {**row.to_dict(), "history": outbox.history(row.id),
+              "receipts": outbox.receipts_for(row.id)}  # fmt: skip
+    _print_record(record, show_phone)
 
 
 @dispatch_app.command("purge")

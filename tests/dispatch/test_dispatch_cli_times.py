@@ -50,3 +50,21 @@ def test_schedule_prints_the_next_firing_in_beijing_time(tmp_path: Path) -> None
                "order_confirmed", "--param", "order=1", "--phone", "13812345678")  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert re.match(r"^\d{4}-\d\d-\d\dT06:00:00\+08:00$", json.loads(r.stdout)["next_fire_at"])
+
+
+def test_enqueue_and_status_mask_the_recipient_unless_asked(tmp_path: Path) -> None:
+    r = xinshi(tmp_path, "enqueue", "--phone", "13812345678", "--template", "order_confirmed",
+               "--param", "order=1111000123", "--key", "k-mask")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    queued = json.loads(r.stdout)
+    assert queued["phone"] == "+86138****5678"
+    assert "12345678" not in r.stdout
+
+    r = xinshi(tmp_path, "status", queued["id"])
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["phone"] == "+86138****5678"
+    assert "12345678" not in r.stdout
+
+    r = xinshi(tmp_path, "status", queued["id"], "--show-phone")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["phone"] == "+8613812345678"
