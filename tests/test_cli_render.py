@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.cli_render import break_points, display_width
+from engine.cli.render import break_points, display_width
 
 PIECES = st.sampled_from(["信", "使", "，", "。", "）", "a", "b", "7", " ", "-", "【", "】", "→"])
 
@@ -43,7 +43,7 @@ def test_plain_output_is_what_rich_prints_off_a_terminal() -> None:
     from rich.console import Console
 
     from engine.check import check
-    from engine.cli_render import PlainConsole, render
+    from engine.cli.render import PlainConsole, render
     from engine.message import make_message
 
     for text in MESSAGES:

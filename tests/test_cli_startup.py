@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from engine.cli import LazyGroup
-from engine.cli_group import _load
+from engine.cli.group import _load
 from tests.processes import free_port, start, stop, xinshi
 
 AB = ["duckdb", "scipy", "numpy", "matplotlib", "sklearn"]
@@ -130,8 +130,8 @@ def _imported(env: dict[str, str], *args: str) -> set[str]:
 
 def test_help_and_version_import_no_subcommand(tmp_path: Path) -> None:
     env = _env(tmp_path, [])
-    heavy = {"engine.check", "engine.ruleset", "engine.ab_cli", "engine.dispatch_cli"}
-    heavy |= {"engine.rules_cli", "engine.score_cli", "duckdb", "pydantic", "fastapi"}
+    heavy = {"engine.check", "engine.ruleset", "engine.cli.ab", "engine.cli.dispatch"}
+    heavy |= {"engine.cli.rules", "engine.cli.score", "duckdb", "pydantic", "fastapi"}
     assert not _imported(env, "--help") & heavy
     # --version answers before the command framework loads
     light = heavy | {"typer", "click", "rich", "importlib.metadata"}
@@ -148,7 +148,7 @@ def test_a_warm_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     assert xinshi(env, *args).returncode == 0  # fills the ruleset cache
     imported = _imported(env, *args)  # output is a pipe: plain text, no rich
     unused = {"rich", "yaml", "importlib.metadata", "jieba", "engine.message_in"}
-    unused |= {"engine.ruleset.load", "engine.ruleset.lint", "engine.rules_cli"}
+    unused |= {"engine.ruleset.load", "engine.ruleset.lint", "engine.cli.rules"}
     # the YAML side of each rule kind (pydantic specs) is for reading rules/, not checking
     unused |= {"engine.ruleset.config", "engine.rule_types.specs"}
     assert not imported & unused, sorted(imported & unused)

@@ -21,7 +21,7 @@ LONG = (
 
 
 def columns(line: str) -> int:
-    """Display width as a terminal draws it (independent of engine.cli_render)."""
+    """Display width as a terminal draws it (independent of engine.cli.render)."""
     return sum(
         0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
         for c in line

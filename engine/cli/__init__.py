@@ -45,7 +45,7 @@ def __getattr__(name: str) -> Any:
 
         return app
     if name == "LazyGroup":
-        from engine.cli_group import LazyGroup
+        from engine.cli.group import LazyGroup
 
         return LazyGroup
     raise AttributeError(f"module 'engine.cli' has no attribute {name!r}")

@@ -2,7 +2,7 @@
 
 Exit codes of ``xinshi check``: 0 every message allowed, 1 any message blocked,
 3 none blocked but some need review, 2 usage or input error (bad arguments, unreadable file,
-bad rules, a bad JSONL line), which wins over the verdicts (engine.cli_batch).
+bad rules, a bad JSONL line), which wins over the verdicts (engine.cli.batch).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from engine.cli_group import LazyGroup, Subcommand
+from engine.cli.group import LazyGroup, Subcommand
 from engine.usage import usage_error
 
 # Subcommands load their modules (and DuckDB, SciPy, phonenumbers ...) only when they run:
@@ -21,27 +21,27 @@ from engine.usage import usage_error
 # `xinshi --help` imports none of them (tests/test_cli_startup.py keeps them in step).
 LazyGroup.subcommands = {
     "rules": Subcommand(
-        "engine.rules_cli", "rules_app", "Check, test, document and compare rule files."
+        "engine.cli.rules", "rules_app", "Check, test, document and compare rule files."
     ),
     "model": Subcommand(
-        "engine.score_cli",
+        "engine.cli.score",
         "model_app",
         "Engagement model: train on events or the simulator.",
         "score",
     ),
     "variants": Subcommand(
-        "engine.score_cli",
+        "engine.cli.score",
         "variants_cmd",
         "Rank drafts by predicted click rate, with verdict, segments and cost; mark the best.",
     ),
     "ab": Subcommand(
-        "engine.ab_cli",
+        "engine.cli.ab",
         "ab_app",
         "A/B analysis of send events (DuckDB store in $XINSHI_DATA, default ./data).",
         "ab",
     ),
     "dispatch": Subcommand(
-        "engine.dispatch_cli",
+        "engine.cli.dispatch",
         "dispatch_app",
         "Send approved messages: outbox, worker, fake provider.",
         "dispatch",
@@ -110,7 +110,7 @@ def check_cmd(
     rules: RulesOpt = None,
 ) -> None:
     """Check messages: allowed, needs review, or blocked — and why."""
-    from engine import cli_batch
+    from engine.cli import batch
     from engine.cli.fast import check_one
     from engine.message import MessageError
     from engine.usage import load_rules_or_exit
@@ -124,13 +124,13 @@ def check_cmd(
         )
     ruleset = load_rules_or_exit(rules)
     if jsonl is not None:
-        raise typer.Exit(cli_batch.check_jsonl(jsonl, ruleset))
+        raise typer.Exit(batch.check_jsonl(jsonl, ruleset))
     if demo:
-        raise typer.Exit(cli_batch.check_demo(ruleset))
+        raise typer.Exit(batch.check_demo(ruleset))
     assert text is not None
     if text == "-":
         options = {"type": type_, "industry": industry, "send_at": send_at, "profile": profile}
-        code = cli_batch.check_text_lines(sys.stdin.buffer, ruleset, options, as_json)
+        code = batch.check_text_lines(sys.stdin.buffer, ruleset, options, as_json)
         raise typer.Exit(code)
     options = {"type": type_, "industry": industry, "send_at": send_at, "profile": profile}
     try:

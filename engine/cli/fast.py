@@ -81,7 +81,7 @@ def check_one(text: str, ruleset: RuleSet, options: dict[str, str | None], as_js
     Raises MessageError for a bad option value (the caller reports it as a usage error).
     """
     from engine.check import check
-    from engine.cli_batch import exit_code
+    from engine.cli.batch import exit_code
     from engine.message import make_message
 
     msg = make_message(
@@ -99,7 +99,7 @@ def check_one(text: str, ruleset: RuleSet, options: dict[str, str | None], as_js
             orjson.dumps(verdict.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
         )
     else:
-        from engine.cli_render import render, verdict_console
+        from engine.cli.render import render, verdict_console
 
         render(verdict_console(), text, verdict)
     return exit_code([verdict])

@@ -220,7 +220,7 @@ def variants_cmd(
 
 
 def _render(rows: list[dict[str, Any]], model: EngagementModel, price: float) -> None:
-    from engine.cli_render import emit, wrapped
+    from engine.cli.render import emit, wrapped
 
     console = Console()  # the terminal's width ($COLUMNS respected); long cells fold
     basis = (

@@ -1,7 +1,7 @@
 """The top-level ``xinshi`` command group: subcommands imported only when they run.
 
 ``xinshi --help`` lists every subcommand from the help lines registered here, without
-importing any; ``xinshi ab report`` imports engine.ab_cli (and DuckDB) and nothing else.
+importing any; ``xinshi ab report`` imports engine.cli.ab (and DuckDB) and nothing else.
 A subcommand whose optional dependencies are missing names the extra to install, exit 2.
 """
 

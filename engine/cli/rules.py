@@ -212,7 +212,7 @@ def rules_diff(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Replay a corpus through old and new rules and report every verdict that changes."""
-    from engine.cli_progress import counted
+    from engine.cli.progress import counted
     from engine.impact import replay
 
     new_dir = new or default_rules_dir()

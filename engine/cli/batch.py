@@ -73,7 +73,7 @@ def check_text_lines(
             sys.stdout.write(orjson.dumps({"line": lineno, **verdict.to_dict()}).decode() + "\n")
             sys.stdout.flush()
             continue
-        from engine.cli_render import render, verdict_console
+        from engine.cli.render import render, verdict_console
 
         if console is None:
             console = verdict_console()
@@ -92,7 +92,7 @@ def check_jsonl(path: str, ruleset: RuleSet) -> int:
     """Check a JSONL file: one verdict (or error object) per line on stdout, in order."""
     import orjson
 
-    from engine.cli_progress import Progress
+    from engine.cli.progress import Progress
     from engine.verdict import Verdict
 
     name = "<stdin>" if path == "-" else path
@@ -190,7 +190,7 @@ def check_demo(ruleset: RuleSet) -> int:
     from rich.text import Text
 
     from engine.check import check
-    from engine.cli_render import VERDICT_STYLE, render
+    from engine.cli.render import VERDICT_STYLE, render
     from engine.message_in import MessageIn
 
     console = Console()
