@@ -11,11 +11,12 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -36,7 +37,7 @@ CREATE TABLE IF NOT EXISTS message (
   status TEXT NOT NULL, not_before REAL NOT NULL, expires_at REAL, lease_until REAL,
   attempts INT NOT NULL DEFAULT 0, provider TEXT, provider_ref TEXT, billed_parts INT,
   last_code TEXT, last_error TEXT,
-  created_at REAL NOT NULL, accepted_at REAL, final_at REAL);
+  created_at REAL NOT NULL, accepted_at REAL, final_at REAL, claimed_at REAL);
 CREATE INDEX IF NOT EXISTS message_claim ON message(status, lane, not_before);
 CREATE INDEX IF NOT EXISTS message_phone ON message(phone, accepted_at);
 CREATE INDEX IF NOT EXISTS message_ref ON message(provider, provider_ref);
@@ -67,8 +68,25 @@ _COLS = (
     "ruleset_version, status, not_before, expires_at, attempts, created_at, provider, "
     "provider_ref, last_code, experiment, variant, carrier_hint"
 )
+# columns added after the first release: (name, type), added to an older file on open
+_ADDED_COLUMNS = (("claimed_at", "REAL"),)
 PRIORITY = {Lane.OTP: 0, Lane.ALERT: 0, Lane.NOTICE: 1, Lane.MARKETING: 2}
 ALL_SCOPES = "*"  # an opt-out from everything this sender sends
+
+
+class Admission(Protocol):
+    """What an admit callback answers (engine.dispatch.lanes.Decision): None sends now."""
+
+    @property
+    def status(self) -> Status | None: ...
+    @property
+    def code(self) -> str | None: ...
+    @property
+    def not_before(self) -> float | None: ...
+
+
+# admit(row, sent_since) -> decision; sent_since(t) counts the recipient's messages since t
+Admit = Callable[[OutboxRow, Callable[[float], int]], Admission]
 
 
 class OutboxError(ValueError):
@@ -144,6 +162,10 @@ class Outbox:
         for stmt in SCHEMA.split(";"):
             if stmt.strip():
                 self._db.execute(stmt)
+        have = {r[1] for r in self._db.execute("PRAGMA table_info(message)")}
+        for name, kind in _ADDED_COLUMNS:
+            if name not in have:
+                self._db.execute(f"ALTER TABLE message ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         """Close the connection."""
@@ -291,18 +313,58 @@ class Outbox:
 
     # -- the worker's side ----------------------------------------------------------------
 
-    def claim(self, lane: Lane, limit: int, now: float, lease_s: float) -> list[OutboxRow]:
-        """Lease up to ``limit`` due messages of a lane, oldest first."""
+    def claim(
+        self,
+        lane: Lane,
+        limit: int,
+        now: float,
+        lease_s: float,
+        admit: Admit | None = None,
+    ) -> list[OutboxRow]:
+        """Lease up to ``limit`` due messages of a lane, oldest first.
+
+        With ``admit``, each due message is admitted inside the claim's write transaction:
+        ``admit(row, sent_since)`` sees every message to the same recipient that was accepted
+        or is in flight (claimed, by any worker, not yet answered), so per-recipient caps hold
+        however many workers claim at once. SQLite serializes claims with its write lock; a
+        server backend must lock per recipient for the same effect. A message ``admit`` holds
+        back is moved (waits, expires or fails) in the same transaction and not returned.
+        """
         if limit <= 0:
             return []
+        claimed: list[OutboxRow] = []
         with self._tx() as db:
             rows = db.execute(
-                f"UPDATE message SET status='sending', lease_until=?, attempts=attempts+1 "
-                f"WHERE id IN (SELECT id FROM message WHERE status='queued' AND lane=? "
-                f"AND not_before<=? ORDER BY not_before LIMIT ?) RETURNING {_COLS}",
-                (now + lease_s, lane.value, now, limit),
+                f"SELECT {_COLS} FROM message WHERE status='queued' AND lane=? "
+                f"AND not_before<=? ORDER BY not_before LIMIT ?",
+                (lane.value, now, limit),
             ).fetchall()
-        return sorted((_row(r) for r in rows), key=lambda r: r.not_before)
+            for r in rows:
+                row = _row(r)
+                if admit is not None:
+                    decision = admit(row, partial(self._reserved, db, row))
+                    if decision.status is not None:
+                        self._move(db, row.id, decision.status, (Status.QUEUED,), decision.code,
+                                   None, decision.not_before, now)  # fmt: skip
+                        continue
+                (got,) = db.execute(
+                    f"UPDATE message SET status='sending', lease_until=?, claimed_at=?, "
+                    f"attempts=attempts+1 WHERE id=? RETURNING {_COLS}",
+                    (now + lease_s, now, row.id),
+                ).fetchall()
+                claimed.append(_row(got))
+        return claimed
+
+    @staticmethod
+    def _reserved(db: sqlite3.Connection, row: OutboxRow, since: float) -> int:
+        """Messages of ``row``'s lane to its recipient accepted, or claimed and still in
+        flight, since ``since`` (``row`` itself not counted): what a cap must count."""
+        (n,) = db.execute(
+            "SELECT COUNT(*) FROM message WHERE phone=? AND lane=? AND id<>? AND "
+            "(accepted_at>=? OR (status IN ('sending','unknown') AND claimed_at>=?))",
+            (row.phone, row.lane.value, row.id, since, since),
+        ).fetchone()
+        return int(n)
 
     def move(
         self,
@@ -317,21 +379,33 @@ class Outbox:
     ) -> bool:
         """Change a message's status if it is in one of ``expect``; record it in the history."""
         now = time.time() if now is None else now
+        with self._tx() as db:
+            return self._move(db, message_id, to, expect, code, detail, not_before, now)
+
+    @staticmethod
+    def _move(
+        db: sqlite3.Connection,
+        message_id: str,
+        to: Status,
+        expect: Iterable[Status],
+        code: str | None,
+        detail: str | None,
+        not_before: float | None,
+        now: float,
+    ) -> bool:
         states = [s.value for s in expect]
         marks = ",".join("?" * len(states))
         final = now if to in _FINAL else None
-        with self._tx() as db:
-            cur = db.execute(
-                f"UPDATE message SET status=?, last_code=COALESCE(?, last_code), last_error=?, "
-                f"not_before=COALESCE(?, not_before), final_at=COALESCE(?, final_at), "
-                f"lease_until=NULL WHERE id=? AND status IN ({marks})",
-                (to.value, code, detail, not_before, final, message_id, *states),
+        cur = db.execute(
+            f"UPDATE message SET status=?, last_code=COALESCE(?, last_code), last_error=?, "
+            f"not_before=COALESCE(?, not_before), final_at=COALESCE(?, final_at), "
+            f"lease_until=NULL WHERE id=? AND status IN ({marks})",
+            (to.value, code, detail, not_before, final, message_id, *states),
+        )
+        if cur.rowcount:
+            db.execute(
+                "INSERT INTO history VALUES (?,?,?,?,?)", (message_id, now, to.value, code, detail)
             )
-            if cur.rowcount:
-                db.execute(
-                    "INSERT INTO history VALUES (?,?,?,?,?)",
-                    (message_id, now, to.value, code, detail),
-                )
         return cur.rowcount > 0
 
     def accept(

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from engine.check import check
 from engine.dispatch.events import EventWriter
-from engine.dispatch.lanes import SEND, Decision, LanePolicy, admit, after
+from engine.dispatch.lanes import Decision, LanePolicy, admit, after
 from engine.dispatch.message import CHECK_TYPE, LANES, Lane, OutboxRow, Outcome, Status
 from engine.dispatch.outbox import Outbox
 from engine.dispatch.phone import mask
@@ -29,6 +30,12 @@ from engine.ruleset import RuleSet
 from engine.verdict import Decision as Verdict
 
 log = logging.getLogger("xinshi.dispatch")
+
+
+def _admit(
+    policy: LanePolicy, now: float, row: OutboxRow, sent_since: Callable[[float], int]
+) -> Decision:
+    return admit(row, policy, now, sent_since)
 
 
 class Bucket:
@@ -104,9 +111,10 @@ class Worker:
                 free = self.policies[lane].slots - self.inflight[lane]
                 if free <= 0 or not self.outbox.due(lane, now):
                     continue
-                for row in self.outbox.claim(lane, free, now, self.opt.lease_s):
+                gate = partial(_admit, self.policies[lane], now)
+                for row in self.outbox.claim(lane, free, now, self.opt.lease_s, gate):
                     busy = True
-                    self._start(row, now)
+                    self._start(row)
             await asyncio.sleep(0 if busy else self.opt.poll_s)
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -132,26 +140,12 @@ class Worker:
                     sent.append(("sent", row, ended, None))
         self.events.write_many(sent)
 
-    def _start(self, row: OutboxRow, now: float) -> None:
-        policy = self.policies[row.lane]
-        decision = admit(
-            row, policy, now, lambda since: self.outbox.sent_since(row.phone, row.lane, since)
-        )
-        if decision is not SEND:
-            self._apply(row, decision)
-            return
+    def _start(self, row: OutboxRow) -> None:
+        """Send a claimed message (admitted by the claim: expiry, quiet hours, caps)."""
         self.inflight[row.lane] += 1
         task = asyncio.create_task(self._send(row))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
-
-    def _apply(self, row: OutboxRow, d: Decision) -> None:
-        assert d.status is not None
-        self.outbox.move(row.id, d.status, code=d.code, not_before=d.not_before)
-        if d.status is Status.SUPPRESSED and d.code == "provider_blacklist":
-            self.outbox.suppress(
-                row.phone, row.sign_name, "provider_blacklist", "provider", time.time()
-            )
 
     async def _send(self, row: OutboxRow) -> None:
         try:
