@@ -12,6 +12,8 @@ Like GOV.UK Notify's research mode, the last four digits of a number pick the re
     0008 provider blacklist    (Tencent) FailedOperation.PhoneNumberInBlacklist
     0009 content filter        isv.SMS_CONTENT_ILLEGAL / FailedOperation.ContainSensitiveWord
     0010 account out of money  isv.OUT_OF_SERVICE / FailedOperation.InsufficientBalanceInSmsPackage
+    0011 a code nobody knows   isv.SOMETHING_NEW / FailedOperation.SomethingNew (-> unknown)
+    0012 wrong credentials     InvalidAccessKeyId.NotFound / AuthFailure.SecretIdNotFound
 
 Everything else is accepted after ``latency_ms`` and a DELIVERED receipt follows. Receipts and
 replies (``POST /_inject/mo``) are pushed in each provider's format to ``callback``
@@ -49,6 +51,8 @@ MAGIC: dict[str, tuple[str | None, str | None]] = {
     "0008": (None, "FailedOperation.PhoneNumberInBlacklist"),
     "0009": ("isv.SMS_CONTENT_ILLEGAL", "FailedOperation.ContainSensitiveWord"),
     "0010": ("isv.OUT_OF_SERVICE", "FailedOperation.InsufficientBalanceInSmsPackage"),
+    "0011": ("isv.SOMETHING_NEW", "FailedOperation.SomethingNew"),
+    "0012": ("InvalidAccessKeyId.NotFound", "AuthFailure.SecretIdNotFound"),
 }
 RETRY_S = (0.5, 2.0, 5.0)  # the providers' 1/5/10 min re-push, compressed
 
@@ -207,8 +211,9 @@ class FakeProvider:
         if magic == "0003":
             return _json({"Code": "isp.SYSTEM_ERROR", "Message": "系统错误", "RequestId": rid}, 500)
         code = MAGIC.get(magic, (None, None))[0]
-        if code:
-            return _json({"Code": code, "Message": code, "RequestId": rid})
+        if code:  # credentials errors come with HTTP 404, as Aliyun's gateway answers them
+            http = 404 if code.startswith("InvalidAccessKeyId") else 200
+            return _json({"Code": code, "Message": code, "RequestId": rid}, http)
         rec = {}
         for phone in phones:
             rec = self._accept("aliyun", phone, q.get("OutId", ""), q["TemplateCode"])
@@ -244,6 +249,9 @@ class FakeProvider:
         if numbers[0].endswith("0003"):
             err = {"Code": "InternalError.ServerError", "Message": "服务内部错误"}
             return _json({"Response": {"Error": err, "RequestId": rid}}, 500)
+        if numbers[0].endswith("0012"):  # credentials: a request error, not a per-number status
+            err = {"Code": "AuthFailure.SecretIdNotFound", "Message": "SecretId不存在"}
+            return _json({"Response": {"Error": err, "RequestId": rid}})
         out = []
         for number in numbers:
             phone, magic = number[-11:], number[-4:]

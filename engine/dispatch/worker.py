@@ -175,7 +175,10 @@ class Worker:
         await self.buckets[provider.name].take()
         started = time.time()
         result = await provider.send(row, tpl)
-        self._done.append((row, provider, result, len(routes) > 1, started, time.time()))
+        # fail over at once only to a provider not yet tried in this round; once every
+        # provider has failed, the lane's backoff applies (never a tight loop between them)
+        untried = row.attempts % len(routes) != 0
+        self._done.append((row, provider, result, untried, started, time.time()))
 
     def record(
         self, row: OutboxRow, provider: Provider, result: SendResult, failover: bool, now: float
@@ -220,5 +223,9 @@ class Worker:
                 self.events.write("sent", row, ts=now)
                 return
             return  # the lookup itself failed: try again next round
+        if row.attempts >= self.policies[row.lane].max_attempts:  # e.g. a code nobody knows
+            self.outbox.move(row.id, Status.FAILED, expect=(Status.UNKNOWN,),
+                             code="retries_exhausted", detail=row.last_code, now=now)  # fmt: skip
+            return
         self.outbox.move(row.id, Status.QUEUED, expect=(Status.UNKNOWN,),
                          code="reconciled_not_sent", not_before=now, now=now)  # fmt: skip

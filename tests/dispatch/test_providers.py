@@ -68,6 +68,10 @@ CASES = [
         "isv.OUT_OF_SERVICE",
         "FailedOperation.InsufficientBalanceInSmsPackage",
     ),
+    # a code nobody listed is unknown (reconciled), never a permanent failure
+    ("13800000011", Outcome.UNKNOWN, "isv.SOMETHING_NEW", "FailedOperation.SomethingNew"),
+    # wrong credentials fail the account, not the message
+    ("13800000012", Outcome.ACCOUNT, "InvalidAccessKeyId.NotFound", "AuthFailure.SecretIdNotFound"),
 ]
 
 
@@ -155,6 +159,8 @@ SDK_CASES = [
     ("13800000003", Outcome.TRANSIENT),
     ("13800000006", Outcome.UNKNOWN),
     ("13800000010", Outcome.ACCOUNT),
+    ("13800000011", Outcome.UNKNOWN),  # an unlisted code: reconciled, never permanent
+    ("13800000012", Outcome.ACCOUNT),  # wrong credentials
 ]
 
 
@@ -174,9 +180,47 @@ def test_official_sdk_adapters_against_the_fake(
     async def run() -> None:
         r = await provider.send(row, tpl)
         assert r.outcome is outcome, r
-        if outcome in (Outcome.ACCEPTED, Outcome.UNKNOWN):  # the provider has it: lookup finds it
-            found = await provider.lookup(row)
+        found = await provider.lookup(row)
+        if phone in ("13800000000", "13800000006"):  # the provider has it: lookup finds it
             assert found is not None and found.outcome is Outcome.ACCEPTED
+        else:
+            assert found is None
         await provider.aclose()
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("kind", ["aliyun-sdk", "tencent-sdk"])
+def test_sdk_errors_are_classified_by_type_not_by_their_words(kind: str) -> None:
+    """A refused connection never reached the provider: transient (retry at once). The
+    exception's text says nothing about timeouts either way; its type decides."""
+    provider = make_provider(f"{kind}=http://127.0.0.1:{free_port()}", timeout=1)
+
+    async def run() -> None:
+        r = await provider.send(_row("+8613800000000", f"refused-{kind}"), ProviderTemplate(
+            "900002", ("order",)))  # fmt: skip
+        assert r.outcome is Outcome.TRANSIENT, r
+        await provider.aclose()
+
+    asyncio.run(run())
+
+
+def test_an_exception_wrapping_a_read_timeout_is_unknown_whatever_it_says() -> None:
+    from requests.exceptions import ReadTimeout  # what the Tencent SDK's requests raises
+
+    from engine.dispatch.providers.sdk import _exc_outcome
+
+    try:
+        try:
+            raise ReadTimeout("socket closed")  # no word "timeout" in the text
+        except ReadTimeout as inner:
+            raise RuntimeError("ClientNetworkError") from inner
+    except RuntimeError as exc:
+        assert _exc_outcome(exc, "ClientNetworkError").outcome is Outcome.UNKNOWN
+    try:
+        try:
+            raise ConnectionRefusedError(111, "read timeout")  # the words lie: it never left
+        except ConnectionRefusedError:
+            raise RuntimeError("ClientNetworkError")  # noqa: B904 (the SDK does this)
+    except RuntimeError as exc:
+        assert _exc_outcome(exc, "ClientNetworkError").outcome is Outcome.TRANSIENT

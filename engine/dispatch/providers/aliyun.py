@@ -44,6 +44,12 @@ CODES: dict[str, Outcome] = {
     "isv.DAY_LIMIT_CONTROL": Outcome.ACCOUNT,
     "isv.MONTH_LIMIT_CONTROL": Outcome.ACCOUNT,
     "isv.DENY_IP_RANGE": Outcome.ACCOUNT,
+    "isv.ACCOUNT_NOT_EXISTS": Outcome.ACCOUNT,
+    "isv.ACCOUNT_ABNORMAL": Outcome.ACCOUNT,
+    # credentials and permissions: the account's problem, never the message's
+    "InvalidAccessKeyId.": Outcome.ACCOUNT,
+    "SignatureDoesNotMatch": Outcome.ACCOUNT,
+    "Forbidden.": Outcome.ACCOUNT,
     "isp.": Outcome.TRANSIENT,
     "Throttling.": Outcome.TRANSIENT,
 }
@@ -55,7 +61,7 @@ def _result(status: int, data: Any) -> SendResult:
     rid = data.get("RequestId") if isinstance(data, dict) else None
     if status >= 500:
         return SendResult(Outcome.TRANSIENT, code or f"http_{status}", msg, request_id=rid)
-    outcome = classify(code, CODES, Outcome.PERMANENT)
+    outcome = classify(code, CODES, Outcome.UNKNOWN)
     ref = data.get("BizId") if outcome is Outcome.ACCEPTED else None
     return SendResult(outcome, code, msg, ref, rid)
 

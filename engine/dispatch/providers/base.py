@@ -74,7 +74,11 @@ class Provider(Protocol):
 
 
 def classify(code: str, table: Mapping[str, Outcome], default: Outcome) -> Outcome:
-    """A provider code -> Outcome; prefixes like 'LimitExceeded.' match with a trailing dot."""
+    """A provider code -> Outcome; prefixes like 'LimitExceeded.' match with a trailing dot.
+
+    Providers call it with ``default=Outcome.UNKNOWN``: a code nobody listed (a new one, or
+    a credentials error) must never fail a message for good; the message is reconciled.
+    """
     if code in table:
         return table[code]
     for key, outcome in table.items():

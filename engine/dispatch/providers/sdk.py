@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,13 +35,46 @@ def _endpoint(url: str) -> tuple[str, str]:
     return parts.scheme or "https", parts.netloc or parts.path
 
 
-def _exc_outcome(text: str, code: str) -> SendResult:
-    # a read timeout means the request left: the provider may have it
-    if "timeout" in text.lower() and "connect" not in text.lower():
-        return SendResult(Outcome.UNKNOWN, "no_response", text[:200])
-    if "read timed out" in text.lower():
-        return SendResult(Outcome.UNKNOWN, "no_response", text[:200])
-    return SendResult(Outcome.TRANSIENT, code or "connect_error", text[:200])
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps: the Tea SDK's ``inner_exception``, ``__cause__`` and
+    ``__context__`` (the Tencent SDK raises its own exception inside ``except``)."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 16:
+        e = todo.pop()
+        if any(e is s for s in seen):
+            continue
+        seen.append(e)
+        for nxt in (getattr(e, "inner_exception", None), e.__cause__, e.__context__):
+            if isinstance(nxt, BaseException):
+                todo.append(nxt)
+        # urllib3 keeps the socket error of a failed connection in MaxRetryError.reason
+        reason = getattr(e, "reason", None)
+        if isinstance(reason, BaseException):
+            todo.append(reason)
+        todo.extend(a for a in e.args if isinstance(a, BaseException))
+    return seen
+
+
+def _never_left(e: BaseException) -> bool:
+    """A connection that was never made: refused, unreachable, DNS, or a connect timeout."""
+    if isinstance(e, ConnectionRefusedError | socket.gaierror):
+        return True
+    names = {c.__name__ for c in type(e).__mro__}
+    # aiohttp (Aliyun's async SDK), requests and urllib3 (Tencent's SDK), by class name so
+    # that neither library has to be importable here
+    return bool(names & {"ClientConnectorError", "ConnectionTimeoutError", "ConnectTimeout",
+                         "NewConnectionError", "ConnectTimeoutError"})  # fmt: skip
+
+
+def _exc_outcome(exc: BaseException, code: str) -> SendResult:
+    """A network failure, classified by the exception types it wraps: a request that never
+    left can be retried (transient); anything else may have reached the provider (unknown:
+    reconcile, never blindly re-send)."""
+    text = str(exc)[:200]
+    if any(_never_left(e) for e in _causes(exc)):
+        return SendResult(Outcome.TRANSIENT, code or "connect_error", text)
+    return SendResult(Outcome.UNKNOWN, "no_response", text)
 
 
 class AliyunSdkProvider:
@@ -83,11 +117,11 @@ class AliyunSdkProvider:
                 if isinstance(status, int) and status >= 500:
                     return SendResult(Outcome.TRANSIENT, code, str(exc)[:200])
                 return SendResult(
-                    classify(code, aliyun.CODES, Outcome.PERMANENT), code, str(exc)[:200]
+                    classify(code, aliyun.CODES, Outcome.UNKNOWN), code, str(exc)[:200]
                 )
-            return _exc_outcome(str(exc), "")
+            return _exc_outcome(exc, "")
         body = r.body
-        outcome = classify(body.code or "", aliyun.CODES, Outcome.PERMANENT)
+        outcome = classify(body.code or "", aliyun.CODES, Outcome.UNKNOWN)
         ref = body.biz_id if outcome is Outcome.ACCEPTED else None
         return SendResult(outcome, body.code or "", body.message or "", ref, body.request_id)
 
@@ -145,15 +179,13 @@ class TencentSdkProvider:
         except Exception as exc:  # TencentCloudSDKException: .code says which
             code = str(getattr(exc, "code", "") or "")
             if code == "ClientNetworkError":
-                return _exc_outcome(str(exc), code)
+                return _exc_outcome(exc, code)
             if code == "ServerNetworkError" or code.startswith("InternalError"):
                 return SendResult(Outcome.TRANSIENT, code, str(exc)[:200])
-            return SendResult(
-                classify(code, tencent.CODES, Outcome.PERMANENT), code, str(exc)[:200]
-            )
+            return SendResult(classify(code, tencent.CODES, Outcome.UNKNOWN), code, str(exc)[:200])
         s: Any = resp.SendStatusSet[0]
         outcome = (Outcome.RECIPIENT_THROTTLED if s.Code.startswith("LimitExceeded.PhoneNumber")
-                   else classify(s.Code, tencent.CODES, Outcome.PERMANENT))  # fmt: skip
+                   else classify(s.Code, tencent.CODES, Outcome.UNKNOWN))  # fmt: skip
         ref = s.SerialNo if outcome is Outcome.ACCEPTED else None
         return SendResult(outcome, s.Code, s.Message or "", ref, resp.RequestId, s.Fee)
 

@@ -40,6 +40,9 @@ CODES: dict[str, Outcome] = {
     "LimitExceeded.PhoneNumber": Outcome.RECIPIENT_THROTTLED,
     "LimitExceeded.": Outcome.ACCOUNT,
     "FailedOperation.InsufficientBalanceInSmsPackage": Outcome.ACCOUNT,
+    # credentials and permissions: the account's problem, never the message's
+    "AuthFailure.": Outcome.ACCOUNT,
+    "UnauthorizedOperation.": Outcome.ACCOUNT,
     "InternalError.": Outcome.TRANSIENT,
     "RequestLimitExceeded": Outcome.TRANSIENT,
 }
@@ -48,7 +51,7 @@ CODES: dict[str, Outcome] = {
 def _classify(code: str) -> Outcome:
     if code.startswith("LimitExceeded.PhoneNumber"):
         return Outcome.RECIPIENT_THROTTLED
-    return classify(code, CODES, Outcome.PERMANENT)
+    return classify(code, CODES, Outcome.UNKNOWN)
 
 
 class TencentProvider:
