@@ -7,7 +7,7 @@ old meaning minus callbacks: check + read + admin + dispatch. Scopes:
     read       rules, catalog, A/B reports and charts, /metrics, /openapi.json, /docs (only with
                XINSHI_KEYED_CHECKS=1, unless listed in XINSHI_PUBLIC); any check, admin or
                dispatch key reads
-    admin      POST /v1/rules/reload, GET /v1/messages/{id} (send records with phone numbers)
+    admin      POST /v1/rules/reload, GET /v1/messages and /v1/messages/{id} (send records)
     dispatch   POST /v1/messages, /v1/approvals, /v1/conversions
     callbacks  the path token of providers that cannot sign their callbacks
 

@@ -45,6 +45,7 @@ from engine.dispatch.optout import OptOutWords, apply_inbound, load_optout_words
 from engine.dispatch.outbox import OutboxError
 from engine.dispatch.providers import CALLBACKS
 from engine.dispatch.providers.base import CallbackError, Callbacks
+from engine.dispatch.records import QueryError, Records, make_find, view
 from engine.message import MessageError, parse_send_at
 from engine.reload import RulesetHolder
 
@@ -55,6 +56,18 @@ def _json(data: Any, status: int = 200) -> Response:
 
 def _err(status: int, code: str, message: str, field: str | None = None) -> Response:
     return Response(error_body(code, message, field), status, media_type="application/json")
+
+
+_FIND_PARAMS = frozenset({"phone", "since", "until", "status", "template", "limit", "cursor",
+                          "show_phone"})  # fmt: skip
+
+
+def _flag(request: Request, name: str) -> bool | Response:
+    """A true/false query parameter (absent: false), or the 422 that says how to write it."""
+    raw = request.query_params.get(name, "false").lower()
+    if raw not in ("true", "false", "1", "0"):
+        return _err(422, "invalid_request", f"{name} is true or false", name)
+    return raw in ("true", "1")
 
 
 class Dispatch:
@@ -222,19 +235,44 @@ def dispatch_router(
             return _err(422, "invalid_request", exc.message, exc.field)
         except IntakeError as exc:
             return _err(422, exc.code, exc.message, exc.field)
-        out = row.to_dict()
+        out = view(row.to_dict(), show_phone=False)
         if row.status is Status.SUPPRESSED:
             out["reason"] = "the recipient replied to opt out of this signature's marketing"
         return _json(out, 201 if created else 200)
 
-    @router.get("/v1/messages/{message_id}", summary="A message's record, history and receipts",
+    @router.get("/v1/messages/{message_id}",
+                summary="A message's record, history, provider calls and receipts",
                 dependencies=ADMIN)  # fmt: skip
     async def status(message_id: str, request: Request) -> Response:
-        row = d.outbox.get(message_id)
-        if row is None:
+        show = _flag(request, "show_phone")
+        if isinstance(show, Response):
+            return show
+        story = Records(d.outbox).story(message_id, show)
+        if story is None:
             return _err(404, "not_found", f"no message {message_id!r}", "message_id")
-        return _json({**row.to_dict(), "history": d.outbox.history(row.id),
-                      "receipts": d.outbox.receipts_for(row.id)})  # fmt: skip
+        return _json(story)
+
+    @router.get("/v1/messages", summary="Search the send record, newest first (paginated)",
+                dependencies=ADMIN)  # fmt: skip
+    async def find(request: Request) -> Response:
+        qp = request.query_params
+        unknown = sorted(set(qp) - _FIND_PARAMS)
+        if unknown:
+            known = ", ".join(sorted(_FIND_PARAMS))
+            return _err(422, "invalid_request", f"unknown parameter {unknown[0]!r}; use {known}",
+                        unknown[0])  # fmt: skip
+        show = _flag(request, "show_phone")
+        if isinstance(show, Response):
+            return show
+        raw_limit = qp.get("limit", "50")
+        if not raw_limit.isdigit():
+            return _err(422, "invalid_request", "limit is a whole number, 1 to 500", "limit")
+        try:
+            q = make_find(qp.get("phone"), qp.get("since"), qp.get("until"), qp.get("status"),
+                          qp.get("template"), int(raw_limit), qp.get("cursor"))  # fmt: skip
+        except QueryError as exc:
+            return _err(422, "invalid_request", exc.message, exc.field)
+        return _json(Records(d.outbox).find(q, show))
 
     @router.post(
         "/v1/dispatch/receipts/{provider}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -84,14 +84,11 @@ ShowPhoneOpt = Annotated[
 ]
 
 
-def _print_record(record: dict[str, object], show_phone: bool) -> None:
+def _print_record(record: dict[str, Any], show_phone: bool) -> None:
     """A message record as JSON; the recipient masked unless asked (output lands in logs)."""
-    from engine.dispatch.phone import mask
+    from engine.dispatch.records import view
 
-    phone = record.get("phone")
-    if isinstance(phone, str) and not show_phone:
-        record = {**record, "phone": mask(phone)}
-    _print(record)
+    _print(view(record, show_phone))
 
 
 @dispatch_app.command("enqueue")
@@ -145,17 +142,42 @@ def status(
     data_dir: DataOpt = None,
     show_phone: ShowPhoneOpt = False,
 ) -> None:
-    """Print one message's record and history, or the count per status."""
+    """Print one message's record, history, provider calls and receipts, or the count per
+    status."""
+    from engine.dispatch.records import Records
+
     outbox = Outbox(_settings(data_dir).outbox_path)
     if message_id is None:
         _print(outbox.counts())
         return
-    row = outbox.get(message_id)
-    if row is None:
+    story = Records(outbox).story(message_id, show_phone)
+    if story is None:
         raise usage_error(f"no message {message_id!r} in {outbox.path}")
-    record = {**row.to_dict(), "history": outbox.history(row.id),
-              "receipts": outbox.receipts_for(row.id)}  # fmt: skip
-    _print_record(record, show_phone)
+    _print(story)
+
+
+@dispatch_app.command("find")
+def find(
+    phone: Annotated[str | None, typer.Option(help="Recipient, e.g. 13812345678.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Created since: 7d, 24h, 30m or an ISO 8601 time.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Created before (same forms).")] = None,
+    status: Annotated[str | None, typer.Option(help="queued, accepted, delivered, ...")] = None,
+    template: Annotated[str | None, typer.Option(help="Logical template id.")] = None,
+    limit: Annotated[int, typer.Option(help="Messages per page (1-500).")] = 50,
+    cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page.")] = None,
+    data_dir: DataOpt = None,
+    show_phone: ShowPhoneOpt = False,
+) -> None:
+    """Search the send record, newest first; prints a page and the cursor of the next one."""
+    from engine.dispatch.records import QueryError, Records, make_find
+
+    try:
+        q = make_find(phone, since, until, status, template, limit, cursor)
+    except QueryError as exc:
+        raise usage_error(f"--{exc.field}: {exc.message}") from None
+    _print(Records(Outbox(_settings(data_dir).outbox_path)).find(q, show_phone))
 
 
 @dispatch_app.command("purge")

@@ -275,7 +275,8 @@ class Outbox:
         """Status history, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT at, status, code, detail FROM history WHERE message_id=? ORDER BY rowid",
+                "SELECT at, status, code, detail FROM history WHERE message_id=? "
+                "ORDER BY at, rowid",
                 (message_id,),
             ).fetchall()
         return [{"at": a, "status": s, "code": c, "detail": d} for a, s, c, d in rows]
@@ -426,12 +427,20 @@ class Outbox:
                 "ELSE status END WHERE id=?",
                 (provider, provider_ref, now, code, message_id),
             )
+            # a receipt that raced the answer came first: the provider accepted the message
+            # no later than it reported it delivered, and the history says so
+            (first_final,) = db.execute(
+                "SELECT MIN(at) FROM history WHERE message_id=? "
+                "AND status IN ('delivered','undelivered')",
+                (message_id,),
+            ).fetchone()
+            at = now if first_final is None else min(now, first_final - 0.001)
             db.execute(
                 "INSERT INTO history VALUES (?,?,'accepted',?,?)",
-                (message_id, now, code, provider_ref),
+                (message_id, at, code, provider_ref),
             )
             if provider_ref is not None:  # receipts that raced the send response
-                self._match_orphans(db, provider, provider_ref)
+                self._match_orphans(db, provider, provider_ref, now)
         return cur.rowcount > 0
 
     def record_attempt(
@@ -525,7 +534,9 @@ class Outbox:
             )
         return cur.rowcount > 0
 
-    def _match_orphans(self, db: sqlite3.Connection, provider: str, ref: str) -> None:
+    def _match_orphans(
+        self, db: sqlite3.Connection, provider: str, ref: str, now: float | None = None
+    ) -> None:
         orphans = db.execute(
             "SELECT rowid, provider, provider_ref, out_id, phone, delivered, code, reported_at, "
             "raw FROM receipt WHERE message_id IS NULL AND provider=? AND provider_ref=?",
@@ -536,7 +547,7 @@ class Outbox:
             mid = self._find(db, rc)
             if mid is not None:
                 db.execute("UPDATE receipt SET message_id=? WHERE rowid=?", (mid, rowid))
-                self._deliver(db, mid, rc, time.time())
+                self._deliver(db, mid, rc, time.time() if now is None else now)
 
     def match_orphans(self) -> int:
         """Match receipts that arrived before their message's provider id was stored."""
