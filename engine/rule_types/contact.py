@@ -16,7 +16,7 @@ from typing import Literal
 
 from engine.normalize import fold
 from engine.rule_types.base import Rule, RuleMeta
-from engine.rule_types.contact_scan import Contact, find_contacts
+from engine.rule_types.contact_scan import PENGUIN, Contact, find_contacts
 from engine.rule_types.context import Context
 from engine.rule_types.link import find_links
 from engine.verdict import Finding
@@ -43,7 +43,7 @@ def contacts(ctx: Context, label_gate: int | None = None) -> list[Contact]:
     """
     cached: list[Contact] | None = ctx.__dict__.get("contacts")
     if cached is None:
-        labels = label_gate is None or label_gate in ctx.hits.gates
+        labels = label_gate is None or label_gate in ctx.hits.gates or PENGUIN in ctx.text
         cached = find_contacts(ctx.text, ctx.norm, labels)
         ctx.__dict__["contacts"] = cached
     return cached
