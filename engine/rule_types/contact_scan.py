@@ -110,6 +110,10 @@ _WECHAT_ID = re.compile(
     rf"|(?<![安权示])(?P<single>[{_WEI_ALONE}]))"
     r"(?:号码|号)?(?P<gap>[ :=+]{0,3})(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])"
 )
+# Cheap tests before _WECHAT_ID (which has no literal prefix): six ID characters in a row, and
+# a character a label starts with.
+_ID_HINT = re.compile(r"[a-z][a-z0-9_-]{5}")
+_LABEL_START = re.compile(f"[vw丝私绿💚{_WEI}]")
 _INVITE_PREFIX = ("添加", "加", "+", "➕")  # included in a QQ/WeChat span: 加威信xsmall01, +薇：abc
 
 
@@ -378,8 +382,14 @@ def _contact(kind: str, start: int, runs: list[_Run], variant: bool) -> Contact:
 
 
 def _wechat_ids(text: str, folded: str, norm: Normalized, numbers: list[Contact]) -> list[Contact]:
-    out = []
+    out: list[Contact] = []
+    if not _ID_HINT.search(folded):
+        return (
+            out  # no run of 6 ID characters: the full pattern, tried at every position, costs more
+        )
     plain = unconfuse(folded)  # wеchat with a Cyrillic е reads wechat
+    if not _LABEL_START.search(plain):
+        return out
     for m in _WECHAT_ID.finditer(plain):
         s, e = norm.folded_span(_with_prefix(folded, m.start()), m.end())
         if any(c.start < e and s < c.end for c in numbers):
