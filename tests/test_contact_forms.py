@@ -167,6 +167,33 @@ def test_diverting_contact_forms_are_blocked(
             assert f.evasion == evasion
 
 
+SIG, OPT_OUT = "【信使商城】尊敬的会员，冬装5折，", "。拒收请回复R"
+
+# Other spellings of the labels (written in a marketing message, the span flagged)
+LABELS = [
+    ("加🐧 12345678领券", "加🐧 12345678"),
+    ("➕V：abc12345", "➕V：abc12345"),
+    ("V❤abc12345", "V❤abc12345"),
+    ("威芯abc12345", "威芯abc12345"),
+    ("wei信abc12345", "wei信abc12345"),
+    ("wei信：12345678", "wei信：12345678"),
+    ("企鹅号：12345678", "企鹅号：12345678"),
+    ("Q群：12345678", "Q群：12345678"),
+    ("扣 扣 12345678", "扣 扣 12345678"),
+    ("Q.Q 12345678", "Q.Q 12345678"),
+    ("Q～Q：12345678", "Q～Q：12345678"),
+    ("Ⓥ信 abc12345", "Ⓥ信 abc12345"),
+]
+
+
+@pytest.mark.parametrize(("written", "span"), LABELS)
+def test_label_spellings_are_private_accounts(ruleset: RuleSet, written: str, span: str) -> None:
+    text = SIG + written + OPT_OUT
+    v = check(make_message(text, type="marketing", send_at=SEND_AT), ruleset)
+    [f] = [f for f in v.findings if PRIVATE in f.rule_ids]
+    assert (text[f.start : f.end], f.severity, v.verdict) == (span, Severity.BLOCK, Decision.BLOCK)
+
+
 @pytest.mark.parametrize(
     ("text", "span"),
     [
@@ -224,6 +251,14 @@ CLEAN = [
     (
         "marketing",
         "【信使商城】尊敬的会员，新品请见 https://m.xinshi-mall.cn/t.me 活动页。拒收请回复R",
+    ),
+    ("verification", "【信使商城】您的验证码为9 5 1 2 3 4，5分钟内有效，请勿泄露。"),
+    ("verification", "【信使商城】验证码386512，用于QQ登录，5分钟内有效，请勿泄露。"),
+    ("notification", "【信使银行】您的信用卡账单已出，如有疑问请致电客服95588。"),
+    ("notification", "【信使商城】您的售后已受理，客服热线400-123-4567，微信公众号：信使商城。"),
+    (
+        "notification",
+        "【信使商城】您的订单已由快递员王师傅派送，电话138 1234 5678，请保持电话畅通。",
     ),
 ]
 

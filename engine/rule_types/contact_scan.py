@@ -76,8 +76,10 @@ class _Run(NamedTuple):
 # Labels right before a number (on the folded window, ':' and spaces stripped off its end;
 # look-alike letters read as the letter they imitate: ǫǫ is qq, νχ is vx).
 # 🐧 is QQ's penguin; a lone q needs 加q, q: or the number right after it (Q845315).
+_QQ_GAP = r"[^a-z0-9\u3400-\u9fff,!?;:]{0,2}"  # Q.Q, Q～Q, 扣 扣
 _QQ_LABEL = re.compile(
-    r"(?:(?<![a-z])q ?q|(?<![a-z])q|q(?=群)|扣扣|蔻蔻|抠抠|企鹅|秋秋|球球|🐧)(?:号码|号|群)?$"
+    rf"(?:(?<![a-z])q{_QQ_GAP}q|(?<![a-z])q|q(?=群)|扣{_QQ_GAP}扣|蔻蔻|抠抠|企鹅|秋秋|球球|🐧)"
+    r"(?:号码|号|群)?$"
 )
 _QQ_PLAIN = frozenset(("qq", "q"))
 # Characters that stand for 微 in 微信 (薇信, 威信, 徽信, 魏信, 嶶信, 溦信 …)
@@ -98,7 +100,7 @@ _WECHAT_LABEL = re.compile(rf"(?:{_WECHAT_STRONG}|(?<![a-z])v|微|薇|威)(?:号
 _WECHAT_PLAIN = frozenset(("微信", "wechat", "weixin", "wechat id", "wechatid"))
 _LABEL_WINDOW = 10
 # a character every label has (QQ, 扣扣, 企鹅, 微信, vx, wx, 薇 …): a cheap test first
-_LABEL_HINT = re.compile(f"[qQｑＱ扣蔻抠企秋球🐧{_WEI}丝絲私vVｖＶxXｘＸǫϙɋνχ泡]")
+_LABEL_HINT = re.compile(f"[qQｑＱ扣蔻抠企秋球🐧{_WEI}丝絲私vVｖＶxXｘＸǫϙɋνχ泡信]")
 _LABEL_STRIP = " \u3000:=是为\t"
 # a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs). A
 # single 徽/魏/薇 … counts as a label only right before an ID with a digit (徽tt_9722); not
@@ -121,7 +123,7 @@ _INVITE_PREFIX = ("添加", "加", "+", "➕")  # included in a QQ/WeChat span: 
 # the rules register them as a gate, so messages without any skip the label searches.
 LABEL_LITERALS = (
     "q", "扣扣", "蔻蔻", "抠抠", "企鹅", "秋秋", "球球", "v", "微", "薇", "威", "徽", "危信",
-    "魏信", "嶶", "溦", "徾", "泡泡", "wx", "weixin", "wechat",
+    "魏信", "嶶", "溦", "徾", "泡泡", "wx", "wei信", "weixin", "wechat",
 )  # fmt: skip
 # The penguin is removed from the skeleton the gate reads: a message with one is searched.
 PENGUIN = "🐧"
