@@ -4,12 +4,15 @@ everyday notices next to them that must stay unflagged."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from engine import Decision, Severity, check, make_message
 from engine.normalize import normalize, unconfuse
 from engine.rule_types.contact_scan import find_contacts
-from engine.ruleset import RuleSet
+from engine.ruleset import RuleSet, load_ruleset
 
 SEND_AT = "2026-12-02T10:00:00+08:00"
 PRIVATE = "contact_diversion.private_account"
@@ -285,3 +288,15 @@ def test_a_plain_email_is_found_once() -> None:
     text = "发邮件至tuangou8@qq.com"
     [c] = find_contacts(text, normalize(text))
     assert (c.kind, text[c.start : c.end], c.evasion) == ("email", "tuangou8@qq.com", None)
+
+
+def test_label_words_are_read_from_the_rule_lists(ruleset: RuleSet, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "rules", rules)
+    with (rules / "lists" / "contact_labels_wechat.txt").open("a", encoding="utf-8") as f:
+        f.write("绿叶\n")  # a new nickname for WeChat
+    text = "【信使商城】尊敬的会员，领券请找绿叶：abc12345。拒收请回复R"
+    msg = make_message(text, type="marketing", send_at=SEND_AT)
+    assert [f for f in check(msg, ruleset).findings if PRIVATE in f.rule_ids] == []
+    [f] = [f for f in check(msg, load_ruleset(rules)).findings if PRIVATE in f.rule_ids]
+    assert (f.matched, f.severity) == ("绿叶：abc12345", Severity.BLOCK)

@@ -13,9 +13,11 @@ regex with bounded repeats. Spans are on the original text.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
-from engine.normalize import Normalized, fold, unconfuse
+from engine.normalize import Normalized, fold, tables, unconfuse
 
 # digit character -> (digit, form); the form names the evasion (None: plain ASCII digit)
 _DIGITS: dict[str, tuple[str, str | None]] = {str(d): (str(d), None) for d in range(10)}
@@ -74,71 +76,133 @@ class _Run(NamedTuple):
 
 
 # Labels right before a number (on the folded window, ':' and spaces stripped off its end;
-# look-alike letters read as the letter they imitate: ǫǫ is qq, νχ is vx).
-# 🐧 is QQ's penguin; a lone q needs 加q, q: or the number right after it (Q845315).
-_QQ_GAP = r"[^a-z0-9\u3400-\u9fff,!?;:]{0,2}"  # Q.Q, Q～Q, 扣 扣
-_QQ_LABEL = re.compile(
-    rf"(?:(?<![a-z])q{_QQ_GAP}q|(?<![a-z])q|q(?=群)|扣{_QQ_GAP}扣|蔻蔻|抠抠|企鹅|秋秋|球球|🐧)"
-    r"(?:号码|号|群)?$"
-)
+# look-alike letters read as the letter they imitate: ǫǫ is qq, νχ is vx) and before a WeChat
+# ID. The label words are data (rules/lists/contact_labels_qq.txt, contact_labels_wechat.txt,
+# compiled by ``compile_labels``); the grammar around them is here: 号/号码/群 after a label,
+# 加/+/➕ before it, up to two symbols or spaces between its characters (Q.Q, 微❤信, V·X).
+# Built in: 🐧 (QQ's penguin; a word list cannot hold a symbol alone); a lone q, which needs
+# 加q, q:, q群 or a disguised number right after it (Q845315 is a model number, Ｑ845315 not).
+PENGUIN = "🐧"
+_GAP = r"[^a-z0-9\u3400-\u9fff,!?;:：，。！？；]{0,2}"
+_QQ_BUILT_IN = r"(?<![a-z])q|q(?=群)|🐧"
 _QQ_PLAIN = frozenset(("qq", "q"))
 # Characters that stand for 微 in 微信 (薇信, 威信, 徽信, 魏信, 嶶信, 溦信 …)
 _WEI = "微薇威徽危魏嶶溦徾"
-# Chinese labels: 微信 and its look-alikes, 丝薇 (私微), 绿泡泡 / 💚泡泡 (WeChat's green icon)
-_WECHAT_CJK = rf"[{_WEI}][信芯]|[丝私][薇微]|[绿💚]泡泡|绿色泡泡"
-# Latin labels (never right after a letter): v信, wei信, vx, wx, v我, weixin, wechat (id)
-_WECHAT_LATIN = r"v信|wei信|vx|wx|v我|weixin|wechat(?: ?id)?"
-# 微❤信, 微 信, 微.信, 薇❤: up to two symbols or spaces after the first character of a
-# Chinese label; with a space the 信 is needed (威 abc123 is not a label)
-_NOT_SYMBOL = r"a-z0-9\u3400-\u9fff,!?;:：，。！？；"
-_WECHAT_NOISY = rf"[{_WEI}](?:[^{_NOT_SYMBOL}\s]{{1,2}}[信芯]?|[^{_NOT_SYMBOL}]{{1,2}}[信芯])"
-# V·X, v❤: a non-ASCII symbol after the v (ASCII ones are URL paths: /v-promo2026)
-_WECHAT_LATIN_NOISY = r"v[^\x00-\x7f\w\s，。！？；：]{1,2}x?"
-_WECHAT_STRONG = rf"{_WECHAT_CJK}|{_WECHAT_LATIN}"
+# 薇❤: a symbol (no space) after a 微-like character, then the ID (微❤信 is a listed 微信)
+_WECHAT_NOISY = rf"[{_WEI}][^a-z0-9\u3400-\u9fff\s,!?;:：，。！？；]{{1,2}}"
+# V❤: a non-ASCII symbol after the v (ASCII ones are URL paths: /v-promo2026)
+_WECHAT_LATIN_NOISY = r"(?<![a-z])v[^\x00-\x7f\w\s，。！？；：]{1,2}"
 _WECHAT_WEAK = frozenset(("v", "微", "薇", "威"))  # need a ':' or a 加/+ before them
-_WECHAT_LABEL = re.compile(rf"(?:{_WECHAT_STRONG}|(?<![a-z])v|微|薇|威)(?:号码|号)?$")
 _WECHAT_PLAIN = frozenset(("微信", "wechat", "weixin", "wechat id", "wechatid"))
 _LABEL_WINDOW = 10
-# a character every label has (QQ, 扣扣, 企鹅, 微信, vx, wx, 薇 …): a cheap test first
-_LABEL_HINT = re.compile(f"[qQｑＱ扣蔻抠企秋球🐧{_WEI}丝絲私vVｖＶxXｘＸǫϙɋνχ泡信]")
 _LABEL_STRIP = " \u3000:=是为\t"
-# a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs). A
-# single 徽/魏/薇 … counts as a label only right before an ID with a digit (徽tt_9722); not
+# A single 徽/魏/薇 … counts as a label only right before an ID with a digit (徽tt_9722); not
 # 微 (稍微, 轻微), 安徽 or 权威.
 _WEI_ALONE = _WEI.replace("微", "")
-_WECHAT_ID = re.compile(
-    rf"(?P<label>(?<![a-z])(?:{_WECHAT_LATIN}|{_WECHAT_LATIN_NOISY})|{_WECHAT_CJK}|{_WECHAT_NOISY}"
-    r"|(?<=[加+➕])(?:v|微|薇|威)|(?<![a-z])(?:v|微|薇|威)(?= ?:)"
-    rf"|(?<![安权示])(?P<single>[{_WEI_ALONE}]))"
-    r"(?:号码|号)?(?P<gap>[ :=+]{0,3})(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])"
-)
-# Cheap tests before _WECHAT_ID (which has no literal prefix): six ID characters in a row, and
-# a character a label starts with.
+# a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs)
+_ID = r"(?:号码|号)?(?P<gap>[ :=+]{0,3})(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])"
+# A cheap test before the WeChat-ID pattern (which has no literal prefix): six ID characters
 _ID_HINT = re.compile(r"[a-z][a-z0-9_-]{5}")
-_LABEL_START = re.compile(f"[vw丝私绿💚{_WEI}]")
 _INVITE_PREFIX = ("添加", "加", "+", "➕")  # included in a QQ/WeChat span: 加威信xsmall01, +薇：abc
 
 
-# Every QQ or WeChat label contains one of these (on the skeleton: symbols removed, folded):
-# the rules register them as a gate, so messages without any skip the label searches.
-LABEL_LITERALS = (
-    "q", "扣扣", "蔻蔻", "抠抠", "企鹅", "秋秋", "球球", "v", "微", "薇", "威", "徽", "危信",
-    "魏信", "嶶", "溦", "徾", "泡泡", "wx", "wei信", "weixin", "wechat",
+class Labels(NamedTuple):
+    """QQ and WeChat label words compiled into the searches ``find_contacts`` runs."""
+
+    qq: re.Pattern[str]  # a QQ label at the end of the window before a number
+    wechat: re.Pattern[str]  # a WeChat label there
+    wechat_id: re.Pattern[str]  # a WeChat label and the ID after it
+    hint: re.Pattern[str]  # a character of some label, as written (ｑ, Ｑ, ǫ, 絲 …)
+    start: re.Pattern[str]  # a character a WeChat label starts with (on the folded text)
+    # Every label contains one of these (on the skeleton: symbols removed, folded): the rules
+    # register them as a gate, so messages without any skip the label searches.
+    literals: tuple[str, ...]
+
+
+def _word(word: str) -> str:
+    """One label word as a regex: symbols or spaces allowed between its characters."""
+    chars = [re.escape(c) for c in unconfuse(fold(word)).lower() if not c.isspace()]
+    body = _GAP.join(chars)
+    return f"(?<![a-z]){body}" if chars[0].isascii() else body
+
+
+def compile_labels(qq: Sequence[str], wechat: Sequence[str]) -> Labels:
+    """Compile label words (longest first, so 微信号 is not read as 微信 + 号)."""
+    qq_alt = "|".join(_word(w) for w in sorted(set(qq), key=len, reverse=True))
+    wx_words = sorted(set(wechat), key=len, reverse=True)
+    wx_alt = "|".join(_word(w) for w in wx_words)
+    qq_re = re.compile(rf"(?:{qq_alt}|{_QQ_BUILT_IN})(?:号码|号|群)?$")
+    wx_label = re.compile(rf"(?:{wx_alt}|(?<![a-z])v|微|薇|威)(?:号码|号)?$")
+    wx_id = re.compile(
+        rf"(?P<label>{wx_alt}|{_WECHAT_LATIN_NOISY}|{_WECHAT_NOISY}"
+        r"|(?<=[加+➕])(?:v|微|薇|威)|(?<![a-z])(?:v|微|薇|威)(?= ?:)"
+        rf"|(?<![安权示])(?P<single>[{_WEI_ALONE}])){_ID}"
+    )
+    targets = {_telling(unconfuse(fold(w)).lower()) for w in (*qq, *wechat)}
+    hint = _written_as(targets | set("qv" + _WEI + PENGUIN))
+    starts = {unconfuse(fold(w)).lower()[0] for w in wechat} | set("v" + _WEI)
+    literals = [*qq, *wechat, "q", "v", *_WEI]
+    return Labels(
+        qq_re,
+        wx_label,
+        wx_id,
+        re.compile(f"[{''.join(re.escape(c) for c in sorted(hint))}]"),
+        re.compile(f"[{''.join(re.escape(c) for c in sorted(starts))}]"),
+        tuple(dict.fromkeys(literals)),
+    )
+
+
+def _telling(word: str) -> str:
+    """The character of a label the hint looks for: q, v, x or w, a Chinese character other
+    than 信/芯/泡 (common in other text), else the first (few characters, rarely in prices)."""
+
+    def rank(c: str) -> int:
+        if c in "qvxw":
+            return "qvxw".index(c)
+        return 4 if not c.isascii() and c not in "信芯泡" else 5 if not c.isascii() else 6
+
+    return min(word.replace(" ", ""), key=rank)
+
+
+def _written_as(chars: set[str]) -> set[str]:
+    """Every character that folds, or reads as a look-alike, to one of ``chars``."""
+    t = tables()
+    out = set(chars)
+    out |= {chr(cp) for cp, v in t.lookalikes.items() if v in chars}
+    out |= {chr(cp) for cp, v in t.fold_one.items() if v in out}
+    return out
+
+
+# The words rules/lists/contact_labels_*.txt ship with: used by callers that bring no ruleset
+# (tests, tools) and by a ruleset without those lists.
+QQ_WORDS = ("qq", "扣扣", "蔻蔻", "抠抠", "企鹅", "秋秋", "球球")
+WECHAT_WORDS = (
+    "微信", "微芯", "薇信", "薇芯", "威信", "威芯", "徽信", "危信", "魏信", "嶶信", "溦信",
+    "徾信", "丝薇", "私薇", "私微", "绿泡泡", "💚泡泡", "绿色泡泡", "v信", "wei信", "vx", "wx",
+    "v我", "weixin", "wechat", "wechat id",
 )  # fmt: skip
-# The penguin is removed from the skeleton the gate reads: a message with one is searched.
-PENGUIN = "🐧"
+
+
+@lru_cache(maxsize=1)
+def default_labels() -> Labels:
+    """The labels of ``QQ_WORDS`` and ``WECHAT_WORDS``."""
+    return compile_labels(QQ_WORDS, WECHAT_WORDS)
+
+
 _AT_WORDS = ("@", " at ", "#", "(at)", "[at]", "艾特", "圈a")
 
 
-def find_contacts(text: str, norm: Normalized, labels: bool = True) -> list[Contact]:
+def find_contacts(text: str, norm: Normalized, labels: Labels | bool = True) -> list[Contact]:
     """Every phone, landline, hotline, QQ number, WeChat ID and e-mail address in ``text``.
 
-    ``labels=False`` when the message has none of ``LABEL_LITERALS`` (no QQ/WeChat label).
+    ``labels``: the QQ/WeChat labels to read (True: ``default_labels()``); False when the
+    message has none of their ``literals`` (no QQ/WeChat label is searched).
     """
-    out = _numbers(text, labels)
+    lab = default_labels() if labels is True else labels or None
+    out = _numbers(text, lab)
     folded = norm.folded.text
-    if labels:
-        out.extend(_wechat_ids(text, folded, norm, out))
+    if lab is not None:
+        out.extend(_wechat_ids(text, folded, norm, out, lab))
     if "@" in folded:
         out.extend(_emails(text, folded, norm))
     if any(w in folded for w in _AT_WORDS) and _AT_HINT.search(folded):
@@ -178,7 +242,7 @@ def _runs(text: str, spans: list[tuple[int, int]]) -> list[_Run]:
     return [_run(text[s:e], s) for s, e in spans]
 
 
-def _numbers(text: str, labels: bool) -> list[Contact]:
+def _numbers(text: str, labels: Labels | None) -> list[Contact]:
     out: list[Contact] = []
     for m in _CANDIDATE.finditer(text):
         chunk = m.group()
@@ -186,7 +250,7 @@ def _numbers(text: str, labels: bool) -> list[Contact]:
             s, e = m.span()
             if len(chunk) > 20:
                 continue
-            if not labels or not _LABEL_HINT.search(text, max(0, s - _LABEL_WINDOW), s):
+            if labels is None or not labels.hint.search(text, max(0, s - _LABEL_WINDOW), s):
                 kind = classify(chunk) if len(chunk) <= 13 else None
                 if (
                     kind is not None
@@ -199,7 +263,7 @@ def _numbers(text: str, labels: bool) -> list[Contact]:
         else:
             groups = _groups(chunk, m.start())
         for group in groups:
-            label = _label(text, group) if labels else None
+            label = _label(text, group, labels) if labels is not None else None
             if label is not None:
                 kind, start, variant = label
                 if _digit_count(group) <= 20:
@@ -314,11 +378,11 @@ def _dialled(text: str, start: int) -> bool:
     return any(w in window for w in _DIAL)
 
 
-def _label(text: str, group: list[tuple[int, int]]) -> tuple[str, int, bool] | None:
+def _label(text: str, group: list[tuple[int, int]], labels: Labels) -> tuple[str, int, bool] | None:
     """A QQ or WeChat label right before a number: (kind, span start, evasive spelling)."""
     start = group[0][0]
     raw = text[max(0, start - _LABEL_WINDOW) : start]
-    if not _LABEL_HINT.search(raw):
+    if not labels.hint.search(raw):
         return None  # most numbers (prices, order numbers, dates) have no label at all
     folded = fold(raw)
     window = unconfuse(folded)
@@ -327,7 +391,7 @@ def _label(text: str, group: list[tuple[int, int]]) -> tuple[str, int, bool] | N
     stripped = window.rstrip(_LABEL_STRIP)
     colon = len(stripped) < len(window) and ":" in window[len(stripped) :]
     offset = start - len(raw)
-    m = _QQ_LABEL.search(stripped)
+    m = labels.qq.search(stripped)
     if m is not None:
         word = m.group().removesuffix("号码").removesuffix("号").removesuffix("群")
         if (
@@ -343,7 +407,7 @@ def _label(text: str, group: list[tuple[int, int]]) -> tuple[str, int, bool] | N
         s = _with_prefix(stripped, m.start())
         lookalike = folded[m.start() : m.end()] != m.group()  # ǫǫ
         return "qq", offset + s, lookalike or word.replace(" ", "") not in _QQ_PLAIN
-    m = _WECHAT_LABEL.search(stripped)
+    m = labels.wechat.search(stripped)
     if m is not None:
         word = m.group().removesuffix("号码").removesuffix("号")
         invited = stripped[: m.start()].endswith(("加", "+", "➕"))
@@ -383,16 +447,18 @@ def _contact(kind: str, start: int, runs: list[_Run], variant: bool) -> Contact:
     return Contact(kind, start, runs[-1].end, digits, evasion)
 
 
-def _wechat_ids(text: str, folded: str, norm: Normalized, numbers: list[Contact]) -> list[Contact]:
+def _wechat_ids(
+    text: str, folded: str, norm: Normalized, numbers: list[Contact], labels: Labels
+) -> list[Contact]:
     out: list[Contact] = []
     if not _ID_HINT.search(folded):
         return (
             out  # no run of 6 ID characters: the full pattern, tried at every position, costs more
         )
     plain = unconfuse(folded)  # wеchat with a Cyrillic е reads wechat
-    if not _LABEL_START.search(plain):
+    if not labels.start.search(plain):
         return out
-    for m in _WECHAT_ID.finditer(plain):
+    for m in labels.wechat_id.finditer(plain):
         s, e = norm.folded_span(_with_prefix(folded, m.start()), m.end())
         if any(c.start < e and s < c.end for c in numbers):
             continue
