@@ -255,6 +255,7 @@ CLEAN = [
         "marketing",
         "【信使商城】尊敬的会员，新品请见 https://m.xinshi-mall.cn/t.me 活动页。拒收请回复R",
     ),
+    ("notification", "【信使商城】您的订单已发货，物流详情见 https://w.xyzabc1.com/a 。"),
     ("verification", "【信使商城】您的验证码为9 5 1 2 3 4，5分钟内有效，请勿泄露。"),
     ("verification", "【信使商城】验证码386512，用于QQ登录，5分钟内有效，请勿泄露。"),
     ("notification", "【信使银行】您的信用卡账单已出，如有疑问请致电客服95588。"),

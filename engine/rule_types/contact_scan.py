@@ -101,8 +101,9 @@ _LABEL_STRIP = " \u3000:=是为\t"
 # A single 徽/魏/薇 … counts as a label only right before an ID with a digit (徽tt_9722); not
 # 微 (稍微, 轻微), 安徽 or 权威.
 _WEI_ALONE = _WEI.replace("微", "")
-# a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs)
-_ID = r"(?:号码|号)?(?P<gap>[ :=+]{0,3})(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])"
+# a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs); not
+# a host name (https://w.xyzabc1.com: w.x is no label there)
+_ID = r"(?:号码|号)?(?P<gap>[ :=+]{0,3})(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-]|\.[a-z])"
 # A cheap test before the WeChat-ID pattern (which has no literal prefix): six ID characters
 _ID_HINT = re.compile(r"[a-z][a-z0-9_-]{5}")
 _INVITE_PREFIX = ("添加", "加", "+", "➕")  # included in a QQ/WeChat span: 加威信xsmall01, +薇：abc
