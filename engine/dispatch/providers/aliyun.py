@@ -12,7 +12,6 @@ from typing import Any
 import orjson
 
 from engine.dispatch.message import OutboxRow, Outcome
-from engine.dispatch.outbox import Receipt
 from engine.dispatch.phone import national
 from engine.dispatch.providers.base import (
     NETWORK_ERRORS,
@@ -24,6 +23,7 @@ from engine.dispatch.providers.base import (
     classify,
     network_outcome,
 )
+from engine.dispatch.send_record import Receipt
 from engine.dispatch.templates import ProviderTemplate
 from engine.message import BEIJING
 

@@ -13,7 +13,6 @@ from typing import Any
 import orjson
 
 from engine.dispatch.message import OutboxRow, Outcome
-from engine.dispatch.outbox import Receipt
 from engine.dispatch.providers.base import (
     NETWORK_ERRORS,
     Callbacks,
@@ -24,6 +23,7 @@ from engine.dispatch.providers.base import (
     classify,
     network_outcome,
 )
+from engine.dispatch.send_record import Receipt
 from engine.dispatch.templates import ProviderTemplate
 
 VERSION = "2021-01-11"
