@@ -214,6 +214,9 @@ def fake_provider(
     ] = None,
     receipt_delay: Annotated[float, typer.Option(help="Seconds before a receipt is pushed.")] = 0.2,
     hang: Annotated[float, typer.Option(help="Seconds a ...0006 number hangs.")] = 30.0,
+    lookup_latency_ms: Annotated[
+        float, typer.Option(help="Extra time each status query (lookup) takes.")
+    ] = 0.0,
 ) -> None:
     """Run the fake Aliyun + Tencent SMS provider on 127.0.0.1 (magic numbers: see docs)."""
     import os
@@ -230,6 +233,7 @@ def fake_provider(
         or None,
         receipt_delay_s=receipt_delay,
         hang_s=hang,
+        lookup_latency_ms=lookup_latency_ms,
     )
     uvicorn.run(create_fake_app(config), host="127.0.0.1", port=port, log_level="warning",
                 access_log=False, server_header=False)  # fmt: skip

@@ -10,6 +10,7 @@ does not have it. So nothing is lost and nothing the provider accepted is sent t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -65,6 +66,9 @@ class WorkerOptions:
     poll_s: float = 0.02
     maintain_every_s: float = 1.0
     retention_days: int | None = None  # purge once a day when set
+    reconcile_concurrency: int = 8  # lookups in flight at once (beside sending, never inside)
+    reconcile_batch: int = 200  # unknown messages taken per sweep
+    lookup_qps: float = 10.0  # per provider: the query APIs' rate limits are lower than sends'
 
 
 class Worker:
@@ -86,9 +90,13 @@ class Worker:
         self.inflight = dict.fromkeys(LANES, 0)
         self.buckets = {p.name: Bucket(p.max_qps) for p in self.providers}
         self.tasks: set[asyncio.Task[None]] = set()
+        self.lookup_tasks: set[asyncio.Task[None]] = set()
         self.sent = 0
         self._done: list[tuple[OutboxRow, Provider, SendResult, bool, float, float]] = []
         self._last_purge = 0.0
+        self.lookup_buckets = {p.name: Bucket(self.opt.lookup_qps) for p in self.providers}
+        self._reconciling: set[str] = set()  # ids whose lookup is in flight
+        self._lookups = asyncio.Semaphore(max(1, self.opt.reconcile_concurrency))
 
     def route(self, row: OutboxRow) -> list[tuple[Provider, ProviderTemplate]]:
         """Providers with an approved template for this message, in configured order."""
@@ -98,13 +106,14 @@ class Worker:
         return [(p, tpl.providers[p.name]) for p in self.providers if p.name in tpl.providers]
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Claim, admit and send until ``stop`` is set; then let in-flight sends finish."""
-        next_maintain = 0.0
+        """Claim, admit and send until ``stop`` is set; then let in-flight sends finish.
+
+        Maintenance (schedules, dead leases, reconciliation, receipts, retention) runs beside
+        this loop as its own task: a slow provider lookup never delays a claim.
+        """
+        maintenance = asyncio.create_task(self._maintain_loop(stop))
         while not stop.is_set():
             now = time.time()
-            if now >= next_maintain:
-                await self.maintain(now)
-                next_maintain = now + self.opt.maintain_every_s
             self.flush()
             busy = False
             for lane in LANES:  # otp first: its slots are its own
@@ -116,9 +125,22 @@ class Worker:
                     busy = True
                     self._start(row)
             await asyncio.sleep(0 if busy else self.opt.poll_s)
+        await asyncio.gather(maintenance, return_exceptions=True)
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         self.flush()
+
+    async def _maintain_loop(self, stop: asyncio.Event) -> None:
+        """Maintenance every ``maintain_every_s`` until ``stop``; then wait for lookups."""
+        while not stop.is_set():
+            try:
+                await self.maintain(time.time())
+            except Exception:  # a failing sweep must not stop sending; the next one retries
+                log.exception("maintenance failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.opt.maintain_every_s)
+        if self.lookup_tasks:
+            await asyncio.gather(*self.lookup_tasks, return_exceptions=True)
 
     def flush(self) -> None:
         """Record the answers that arrived since the last flush, in one transaction.
@@ -205,16 +227,41 @@ class Worker:
             log.info("schedules: queued %d messages", n)
         for mid in self.outbox.expire_leases(now):
             log.warning("message %s: lease expired mid-send, reconciling", mid)
-        for row in self.outbox.unknown(200, now - self.opt.reconcile_after_s):
-            await self.reconcile(row, now)
+        self.sweep_unknown(now)
         self.outbox.match_orphans()
         if self.opt.retention_days and now - self._last_purge > 86400:
             self._last_purge = now
             self.outbox.purge(now, self.opt.retention_days)
 
+    def sweep_unknown(self, now: float) -> int:
+        """Start lookups for messages ``unknown`` long enough (a capped batch, not already being
+        looked up); they run as tasks, at most ``reconcile_concurrency`` at once."""
+        started = 0
+        for row in self.outbox.unknown(self.opt.reconcile_batch, now - self.opt.reconcile_after_s):
+            if row.id in self._reconciling:
+                continue
+            self._reconciling.add(row.id)
+            task = asyncio.create_task(self._reconcile_bounded(row))
+            self.lookup_tasks.add(task)
+            task.add_done_callback(self.lookup_tasks.discard)
+            started += 1
+        return started
+
+    async def _reconcile_bounded(self, row: OutboxRow) -> None:
+        try:
+            async with self._lookups:
+                await self.reconcile(row, time.time())
+        except Exception:  # the next sweep asks again
+            log.exception("reconciliation failed for message %s", row.id)
+        finally:
+            self._reconciling.discard(row.id)
+
     async def reconcile(self, row: OutboxRow, now: float) -> None:
         """Ask each provider that could have it: accepted -> record; absent -> re-queue."""
         for provider, _ in self.route(row):
+            bucket = self.lookup_buckets.get(provider.name)
+            if bucket is not None:
+                await bucket.take()
             found = await provider.lookup(row)
             if found is None:
                 continue
