@@ -83,7 +83,28 @@ FLAGGED = [
         "六合采彡",
         "split_radical",
     ),
+    (
+        "幸运大转盘，一元夺宝，每天开奖180次，dwz.cn/t9pxgG",
+        "gambling.gambling_terms",
+        Severity.BLOCK,
+        "一元夺宝",
+        None,
+    ),
     # pornography
+    (
+        "同城交友，见面需先付88元定金，妹子26岁，加微信xiaoyu_882",
+        "pornography.porn_terms",
+        Severity.BLOCK,
+        "妹子26岁",
+        None,
+    ),
+    (
+        "娱乐城送彩金，美女荷官姓感发牌，蝙蝠 boss8spg5x7e",
+        "pornography.porn_terms",
+        Severity.BLOCK,
+        "姓感发牌",
+        "homophone",
+    ),
     (
         "黄色漫画无删减，18禁，t.cn/w3suEH",
         "pornography.porn_terms",
@@ -199,6 +220,13 @@ FLAGGED = [
         "佰万保障",
         "homophone",
     ),
+    (
+        "【吉祥航空】您的航班因机械故障已取消，请致电☎(188)7588-5767办理，可获延误补偿300元。",
+        "fraud.refund_claim",
+        Severity.BLOCK,
+        "延误补偿",
+        None,
+    ),
     # refund disclosure: no-cancel rooms, no-return sales, tickets priced in ¥
     (
         "【丽枫酒店】广州店特惠房159元/晚，预订后不可取消。回T退订",
@@ -213,6 +241,13 @@ FLAGGED = [
         Severity.BLOCK,  # merged into the format.obfuscation finding on the same characters
         "概不K退货",
         "insertion",
+    ),
+    (
+        "【御品堂】清仓洗衣液6折起，特价商品概不腿换，先到先得。回T退订",
+        "refund_disclosure.refund_no_return_clause",
+        Severity.BLOCK,  # merged into the format.obfuscation finding on the same characters
+        "概不腿换",
+        "homophone",
     ),
     (
         "【同程旅行】Flash deal 太原→沈阳 only ¥49，特价票今晚截止，快抢！回TD退订",
@@ -313,6 +348,37 @@ CLEAN = [
         "marketing",
         None,
         "prohibited_goods",
+    ),
+    (
+        "南宁一名市民接到自称“公安局”的电话，称其涉嫌洗钱需转账到“安全账户”，银行柜员及时识破并报警。",
+        "marketing",
+        None,
+        "fraud",
+    ),
+    (
+        "住建部门查处一批违法房地产广告，其中有楼盘宣称“升值潜力巨大”“投资回报率240%”。",
+        "marketing",
+        None,
+        "industry_claim",
+    ),
+    (
+        "【85度C】生日蛋糕提前一天预订享8.5折，下单后24小时内可免费取消。拒收请回复R",
+        "marketing",
+        "food",
+        "price_disclosure",
+    ),
+    (
+        "【泊寓】太原长租公寓首月房租9.5折，签约满12个月有效，押一付三，详情见门店。回T退订",
+        "marketing",
+        "real_estate",
+        "price_disclosure",
+    ),
+    # a word-level sound-alike only: 跑腿订单 is not 退订 written as 腿订
+    (
+        "【顺丰同城】您的跑腿订单已完成，骑士万先生已将物品送达，如有问题请联系15829040914。",
+        "notification",
+        "logistics",
+        "format",
     ),
     (
         "【信使游学】尊敬的家长，海外游学营12月开营，费用及行程详见官网。拒收请回复R",
