@@ -184,6 +184,13 @@ FLAGGED = [
         "guaranteed return",
         None,
     ),
+    (
+        "【滨江一号】地铁口现房，升值空间巨大，首付50万起。回T退订",
+        "industry_claim.realestate_promise",
+        Severity.BLOCK,
+        "升值空间",
+        None,
+    ),
     # fraud scripts
     (
         "同城交友，见面需先付39元定金，妹子27岁",
