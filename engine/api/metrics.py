@@ -39,6 +39,10 @@ RULESET = Gauge(
     "xinshi_ruleset_info", "Ruleset version each worker serves (1; 0 once replaced)",
     ["version"], registry=REGISTRY, multiprocess_mode="liveall",
 )  # fmt: skip
+CALLBACKS_REFUSED = Counter(
+    "xinshi_callbacks_refused", "Receipt and reply pushes refused (401/403): receipts lost",
+    ["kind", "provider", "reason"], registry=REGISTRY,
+)  # fmt: skip
 IN_FLIGHT = Gauge(
     "xinshi_http_requests_in_flight", "Requests being handled (what SIGTERM waits for)",
     registry=REGISTRY, multiprocess_mode="livesum",
