@@ -68,6 +68,7 @@ class WorkerOptions:
     retention_days: int | None = None  # purge once a day when set
     reconcile_concurrency: int = 8  # lookups in flight at once (beside sending, never inside)
     reconcile_batch: int = 200  # unknown messages taken per sweep
+    receipt_timeout_s: float = 72 * 3600.0  # accepted without a receipt this long: no_receipt
     lookup_qps: float = 10.0  # per provider: the query APIs' rate limits are lower than sends'
 
 
@@ -221,7 +222,8 @@ class Worker:
         return False
 
     async def maintain(self, now: float) -> None:
-        """Due schedules -> rows; dead leases -> unknown; reconcile unknowns; match orphans."""
+        """Due schedules -> rows; dead leases -> unknown; reconcile unknowns; match orphans;
+        accepted too long without a receipt -> no_receipt."""
         n = materialize_due(self.outbox, now)
         if n:
             log.info("schedules: queued %d messages", n)
@@ -229,6 +231,10 @@ class Worker:
             log.warning("message %s: lease expired mid-send, reconciling", mid)
         self.sweep_unknown(now)
         self.outbox.match_orphans()
+        lost = self.outbox.expire_receipts(now, self.opt.receipt_timeout_s)
+        if lost:  # receipts refused, lost or never sent by the provider: worth an alert
+            log.warning("%d messages got no receipt within %.0f h: now no_receipt (first %s)",
+                        len(lost), self.opt.receipt_timeout_s / 3600, lost[0])  # fmt: skip
         if self.opt.retention_days and now - self._last_purge > 86400:
             self._last_purge = now
             self.outbox.purge(now, self.opt.retention_days)
