@@ -69,6 +69,7 @@ class Outcome(StrEnum):
     WINDOW = "window"  # marketing outside the provider's hours
     ACCOUNT = "account"  # balance / account limits: fail over where a template exists
     TRANSIENT = "transient"  # 5xx, connection refused before sending: retry with backoff
+    PROVIDER_THROTTLED = "provider_throttled"  # our request rate: slow down, never fail over
     UNKNOWN = "unknown"  # timeout after sending: reconcile
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
 from engine.check import check
+from engine.dispatch.breaker import Breaker
 from engine.dispatch.events import EventWriter
 from engine.dispatch.lanes import Decision, LanePolicy, admit, after
 from engine.dispatch.message import CHECK_TYPE, LANES, Lane, OutboxRow, Outcome, Status
@@ -40,16 +42,28 @@ def _admit(
 
 
 class Bucket:
-    """A token bucket: at most ``rate`` sends per second to one provider (bursts of ``rate``)."""
+    """A token bucket: at most ``rate`` sends per second to one provider (bursts of ``rate``).
+
+    When the provider says we are too fast, ``slow_down`` halves the rate; it then climbs back
+    by a tenth of the configured rate per second (additive increase, multiplicative decrease).
+    """
 
     def __init__(self, rate: float) -> None:
-        self.rate, self.tokens, self.last = rate, rate, time.monotonic()
+        self.max_rate = self.rate = rate
+        self.tokens, self.last = rate, time.monotonic()
+
+    def slow_down(self) -> None:
+        """Halve the rate (not below one send per second)."""
+        self.rate = max(1.0, self.rate / 2)
+        self.tokens = min(self.tokens, self.rate)
 
     async def take(self) -> None:
         """Wait for a token."""
         while True:
             now = time.monotonic()
-            self.tokens = min(self.rate, self.tokens + (now - self.last) * self.rate)
+            elapsed = now - self.last
+            self.rate = min(self.max_rate, self.rate + elapsed * self.max_rate / 10)
+            self.tokens = min(self.rate, self.tokens + elapsed * self.rate)
             self.last = now
             if self.tokens >= 1:
                 self.tokens -= 1
@@ -95,6 +109,7 @@ class Worker:
         self.sent = 0
         self._done: list[tuple[OutboxRow, Provider, SendResult, bool, float, float]] = []
         self._last_purge = 0.0
+        self.breakers = {p.name: Breaker() for p in self.providers}
         self.lookup_buckets = {p.name: Bucket(self.opt.lookup_qps) for p in self.providers}
         self._reconciling: set[str] = set()  # ids whose lookup is in flight
         self._lookups = asyncio.Semaphore(max(1, self.opt.reconcile_concurrency))
@@ -194,14 +209,34 @@ class Worker:
         if not routes:
             self.outbox.move(row.id, Status.FAILED, code="no_provider_template")
             return
-        provider, tpl = routes[(row.attempts - 1) % len(routes)]
+        first = (row.attempts - 1) % len(routes)
+        now = time.time()
+        ordered = routes[first:] + routes[:first]
+        chosen = next(((p, t) for p, t in ordered if self.breakers[p.name].allows(now)), None)
+        if chosen is None:  # every provider it can go to is down: wait, untried
+            reopens = min(self.breakers[p.name].reopens_at(now) for p, _ in routes)
+            self.outbox.release(row.id, reopens, "circuit_open", now)
+            return
+        provider, tpl = chosen
         await self.buckets[provider.name].take()
         started = time.time()
         result = await provider.send(row, tpl)
+        self._health(provider, result.outcome)
         # fail over at once only to a provider not yet tried in this round; once every
         # provider has failed, the lane's backoff applies (never a tight loop between them)
         untried = row.attempts % len(routes) != 0
         self._done.append((row, provider, result, untried, started, time.time()))
+
+    def _health(self, provider: Provider, outcome: Outcome) -> None:
+        """Feed the provider's breaker and bucket; log when the breaker changes state."""
+        if outcome is Outcome.PROVIDER_THROTTLED:
+            self.buckets[provider.name].slow_down()
+        breaker = self.breakers[provider.name]
+        before = breaker.state
+        breaker.record(outcome, time.time(), random.random())
+        if breaker.state is not before:
+            log.warning("provider %s: circuit %s -> %s (%s)", provider.name, before.value,
+                        breaker.state.value, outcome.value)  # fmt: skip
 
     def record(
         self, row: OutboxRow, provider: Provider, result: SendResult, failover: bool, now: float
@@ -211,7 +246,7 @@ class Worker:
             self.outbox.accept(row.id, provider.name, result.provider_ref, result.code, now)
             self.sent += 1
             return True
-        d = after(row, self.policies[row.lane], result.outcome, now, failover)
+        d = after(row, self.policies[row.lane], result.outcome, now, failover, random.random())
         log.info("message %s to %s: %s %s -> %s", row.id, mask(row.phone), result.outcome.value,
                  result.code, d.status)  # fmt: skip
         assert d.status is not None
