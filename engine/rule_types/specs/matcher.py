@@ -11,7 +11,7 @@ import re
 from pydantic import Field, field_validator
 
 from engine.rule_types.base import Builder
-from engine.rule_types.literals import gate_for
+from engine.rule_types.literals import first_chars, gate_for
 from engine.rule_types.matcher import (
     Matcher,
     _is_plain,
@@ -67,6 +67,7 @@ class MatcherSpec(Strict):
         gate = None if self.original or not regexes else build.gate(gate_for(patterns), origin)
         also = self.also.compile(build, origin, zones) if self.also else None
         but_not = self.but_not.compile(build, origin, zones) if self.but_not else None
+        first = first_chars(patterns) if regexes else None
         return Matcher(
             deny,
             allow,
@@ -78,4 +79,5 @@ class MatcherSpec(Strict):
             zones,
             also,
             but_not,
+            re.compile(first, re.IGNORECASE) if first is not None else None,
         )
