@@ -6,8 +6,10 @@ Checks every message of the dev corpora (bench/corpora/dev: clean, spam, news; p
 plain marketing text) and bench/check.py's generated messages (with its extra deny list)
 under both engines and prints each message whose verdict or findings (rule ids, severity,
 span, matched text, evasion) differ. The base engine is a ``git archive`` of ``--base`` in a
-temporary directory, run in a subprocess. Exit status 1 when anything differs. Never reads
-the frozen split.
+temporary directory, run in a subprocess, each engine with its own commit's rules: pick a
+base whose rules/ equal this checkout's (``git merge-base HEAD main``, or the main parent of
+your last merge), or rule changes show up as differences. Exit status 1 when anything
+differs. Never reads the frozen split.
 """
 
 from __future__ import annotations

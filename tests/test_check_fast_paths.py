@@ -73,17 +73,23 @@ def _matchers(rs: RuleSet) -> list[Matcher]:
 
 
 def test_prefilter_never_rejects_a_text_the_regex_matches(ruleset: RuleSet) -> None:
-    matchers = [m for m in _matchers(ruleset) if m.prefilter is not None and m.regexes]
-    assert len(matchers) > 30  # most regex matchers get one
+    # every regex matcher of the shipped rules, whether or not the ruleset installs the test
+    # (only those no gate covers and whose class has no digit get one)
+    matchers = [m for m in _matchers(ruleset) if m.regexes]
+    installed = [m for m in matchers if m.prefilter is not None]
+    assert len(installed) >= 2  # format.special_symbols, contact_diversion.im_handle
     texts = _example_texts(ruleset)
     checked = 0
     for m in matchers:
-        assert m.prefilter is not None
+        first = first_chars([rx.pattern for rx in m.regexes])
+        if first is None:
+            continue
+        prefilter = re.compile(first, re.IGNORECASE)
         for text in texts:
             target = text if m.on_original else normalize(text).folded.text
             if any(mm.end() > mm.start() for rx in m.regexes for mm in rx.finditer(target)):
                 checked += 1
-                assert m.prefilter.search(target), (m.prefilter.pattern, text)
+                assert prefilter.search(target), (first, text)
     assert checked > 100
 
 

@@ -67,7 +67,12 @@ class MatcherSpec(Strict):
         gate = None if self.original or not regexes else build.gate(gate_for(patterns), origin)
         also = self.also.compile(build, origin, zones) if self.also else None
         but_not = self.but_not.compile(build, origin, zones) if self.but_not else None
-        first = first_chars(patterns) if regexes else None
+        # only for regexes no gate covers (the gate is the cheaper test), and only when the
+        # class is selective: a digit starts a match of nearly every SMS
+        first = first_chars(patterns) if regexes and gate is None else None
+        prefilter = re.compile(first, re.IGNORECASE) if first is not None else None
+        if prefilter is not None and prefilter.search("0123456789"):
+            prefilter = None
         return Matcher(
             deny,
             allow,
@@ -79,5 +84,5 @@ class MatcherSpec(Strict):
             zones,
             also,
             but_not,
-            re.compile(first, re.IGNORECASE) if first is not None else None,
+            prefilter,
         )
