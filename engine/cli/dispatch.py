@@ -239,6 +239,25 @@ def fake_provider(
                 access_log=False, server_header=False)  # fmt: skip
 
 
+def _rates(specs: list[str], names: list[str]) -> dict[str, float]:
+    """--qps NAME=RATE values, checked against the configured providers."""
+    rates: dict[str, float] = {}
+    for spec in specs:
+        name, _, value = spec.partition("=")
+        try:
+            rate = float(value)
+        except ValueError:
+            rate = -1.0
+        if name.strip() not in names or not 0 < rate < float("inf"):
+            raise usage_error(
+                f"--qps {spec!r}: write it as NAME=RATE with NAME one of the providers "
+                f"({', '.join(names)}) and RATE a number of sends per second above 0, "
+                "e.g. --qps aliyun=200"
+            )
+        rates[name.strip()] = rate
+    return rates
+
+
 @dispatch_app.command("worker")
 def worker(
     provider: Annotated[
@@ -259,6 +278,14 @@ def worker(
         int, typer.Option(help="Reconciliation lookups in flight at once (beside sending).")
     ] = 8,
     lookup_qps: Annotated[float, typer.Option(help="Lookups per second per provider.")] = 10.0,
+    qps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--qps",
+            help="NAME=RATE: sends per second to a provider for all workers together "
+            "(shared by the live workers), e.g. --qps aliyun=200. Repeat per provider.",
+        ),
+    ] = None,
     data_dir: DataOpt = None,
     rules: RulesOpt = None,
 ) -> None:
@@ -293,7 +320,8 @@ def worker(
         raise usage_error(
             "--receipt-timeout and --lookup-qps must be above 0 and --lookups at least 1"
         )
-    options = WorkerOptions(lease_s=lease, reconcile_after_s=reconcile_after,
+    rates = _rates(qps or [], [p.name for p in providers])
+    options = WorkerOptions(lease_s=lease, qps=rates, reconcile_after_s=reconcile_after,
                             retention_days=settings.retention_days,
                             receipt_timeout_s=receipt_timeout * 3600,
                             reconcile_concurrency=lookups, lookup_qps=lookup_qps)  # fmt: skip

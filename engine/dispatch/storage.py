@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS inbound (
 CREATE TABLE IF NOT EXISTS suppression (
   phone TEXT NOT NULL, scope TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,
   created_at REAL NOT NULL, removed_at REAL, PRIMARY KEY (phone, scope));
+CREATE TABLE IF NOT EXISTS worker (id TEXT PRIMARY KEY, seen_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS link (
   code TEXT PRIMARY KEY, message_id TEXT NOT NULL, url TEXT NOT NULL, created_at REAL NOT NULL);
 """
@@ -152,6 +153,25 @@ class Store:
         """Run a read-only query (reports, tests, the bench)."""
         with self._lock:
             return list(self._db.execute(sql, args).fetchall())
+
+    def heartbeat(self, worker_id: str, now: float, live_s: float) -> int:
+        """Say this worker is alive; return how many workers were seen in the last ``live_s``
+        (itself included). Workers gone for a long time are forgotten."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO worker VALUES (?,?) ON CONFLICT(id) DO UPDATE SET seen_at=?",
+                (worker_id, now, now),
+            )
+            db.execute("DELETE FROM worker WHERE seen_at<?", (now - 10 * live_s,))
+            (n,) = db.execute(
+                "SELECT COUNT(*) FROM worker WHERE seen_at>=?", (now - live_s,)
+            ).fetchone()
+        return int(n)
+
+    def leave(self, worker_id: str) -> None:
+        """Forget a worker that stops (its share of the rate limits goes to the others)."""
+        with self._tx() as db:
+            db.execute("DELETE FROM worker WHERE id=?", (worker_id,))
 
     def _suppressed(self, db: sqlite3.Connection, phone: str, scope: str) -> bool:
         r = db.execute(

@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
+import secrets
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +36,7 @@ from engine.ruleset import RuleSet
 from engine.verdict import Decision as Verdict
 
 log = logging.getLogger("xinshi.dispatch")
+LIVE_S = 10.0  # a worker not seen for this long no longer takes a share of the rate limits
 
 
 def _admit(
@@ -51,6 +55,12 @@ class Bucket:
     def __init__(self, rate: float) -> None:
         self.max_rate = self.rate = rate
         self.tokens, self.last = rate, time.monotonic()
+
+    def share(self, rate: float) -> None:
+        """Set this worker's share of the provider's rate (the configured rate / workers)."""
+        self.max_rate = rate
+        self.rate = min(self.rate, rate)
+        self.tokens = min(self.tokens, rate)
 
     def slow_down(self) -> None:
         """Halve the rate (not below one send per second)."""
@@ -84,6 +94,7 @@ class WorkerOptions:
     reconcile_batch: int = 200  # unknown messages taken per sweep
     receipt_timeout_s: float = 72 * 3600.0  # accepted without a receipt this long: no_receipt
     lookup_qps: float = 10.0  # per provider: the query APIs' rate limits are lower than sends'
+    qps: dict[str, float] | None = None  # provider -> sends/s for ALL workers together
 
 
 class Worker:
@@ -103,7 +114,12 @@ class Worker:
         self.ruleset, self.policies, self.events = ruleset, policies, events
         self.opt = options or WorkerOptions()
         self.inflight = dict.fromkeys(LANES, 0)
-        self.buckets = {p.name: Bucket(p.max_qps) for p in self.providers}
+        # each provider's send rate is shared by every live worker on this outbox (the
+        # workers' heartbeats count them): the configured rate holds however many run
+        self.qps = {p.name: (self.opt.qps or {}).get(p.name, p.max_qps) for p in self.providers}
+        self.buckets = {name: Bucket(rate) for name, rate in self.qps.items()}
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.peers = 1
         self.tasks: set[asyncio.Task[None]] = set()
         self.lookup_tasks: set[asyncio.Task[None]] = set()
         self.sent = 0
@@ -157,6 +173,7 @@ class Worker:
                 await asyncio.wait_for(stop.wait(), self.opt.maintain_every_s)
         if self.lookup_tasks:
             await asyncio.gather(*self.lookup_tasks, return_exceptions=True)
+        self.outbox.leave(self.worker_id)
 
     def flush(self) -> None:
         """Record the answers that arrived since the last flush, in one transaction.
@@ -259,6 +276,12 @@ class Worker:
     async def maintain(self, now: float) -> None:
         """Due schedules -> rows; dead leases -> unknown; reconcile unknowns; match orphans;
         accepted too long without a receipt -> no_receipt."""
+        peers = self.outbox.heartbeat(self.worker_id, now, LIVE_S)
+        if peers != self.peers:
+            log.info("%d workers share the providers' rate limits", peers)
+            self.peers = peers
+        for name, bucket in self.buckets.items():
+            bucket.share(self.qps[name] / peers)
         n = materialize_due(self.outbox, now)
         if n:
             log.info("schedules: queued %d messages", n)
