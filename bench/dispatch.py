@@ -6,6 +6,12 @@ POST /v1/messages at a steady rate while the flood drains, and prints throughput
 enqueue->accepted p50/p99 and whether the send record matches what the provider accepted.
 
     .venv/bin/python bench/dispatch.py [--count 100000] [--otp-rate 20] [--latency-ms 20]
+        [--workers 1] [--lost 0 --lookup-latency-ms 400]
+
+``--workers N`` runs N worker processes on the one SQLite outbox. ``--lost N`` adds N messages
+whose provider answer was lost (``unknown``, looked up while the flood drains; the fake's status
+query takes ``--lookup-latency-ms``): reconciliation runs beside sending, so OTP latency should
+not move.
 """
 
 from __future__ import annotations
@@ -72,6 +78,9 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=100_000)
     ap.add_argument("--otp-rate", type=float, default=20.0, help="OTPs per second during the flood")
     ap.add_argument("--latency-ms", type=float, default=20.0)
+    ap.add_argument("--workers", type=int, default=1, help="worker processes on one outbox")
+    ap.add_argument("--lost", type=int, default=0, help="messages to reconcile during the flood")
+    ap.add_argument("--lookup-latency-ms", type=float, default=400.0)
     a = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="xinshi-bench-"))
@@ -94,6 +103,8 @@ def main() -> None:
                 f"{api}/v1/dispatch",
                 "--receipt-delay",
                 "1",
+                "--lookup-latency-ms",
+                str(a.lookup_latency_ms),
             ],
             tmp / "fake.log",
             env,
@@ -123,13 +134,36 @@ def main() -> None:
             f"queued {a.count:,} confirmations in {t_enqueue:.1f} s (checking every rendered text: {t_check:.1f} s)"
         )
 
-        worker = _start(
-            ["dispatch", "worker", "--provider", f"aliyun={fake}", "--provider", f"tencent={fake}"],
-            tmp / "worker.log",
-            env,
-            None,
-        )
-        procs.append(worker)
+        if a.lost:  # claimed by a worker that died before the provider answered
+            lost = [
+                intake.prepare(SendRequest(f"lost-{i}", p, "order_confirmed", {"order": "1"}))
+                for i, p in enumerate(_phones(a.lost, "136"))
+            ]
+            outbox.enqueue_many(lost)
+            t = time.time()
+            claimed = outbox.claim(lost[0].lane, a.lost, t, 0.0)
+            outbox.expire_leases(t + 0.001)
+            print(f"{len(claimed):,} messages with a lost answer, to reconcile during the flood")
+        workers = [
+            _start(
+                [
+                    "dispatch",
+                    "worker",
+                    "--provider",
+                    f"aliyun={fake}",
+                    "--provider",
+                    f"tencent={fake}",
+                    "--reconcile-after",
+                    "0",
+                ],
+                tmp / f"worker{n}.log",
+                env,
+                None,
+            )
+            for n in range(a.workers)
+        ]
+        procs += workers
+        worker = workers[0]
         start = time.time()
         stop = threading.Event()
         otp_ids: list[str] = []
@@ -161,10 +195,10 @@ def main() -> None:
             (done,) = outbox.query(
                 "SELECT COUNT(*) FROM message WHERE lane='notice' AND status NOT IN ('queued','sending','unknown')"
             )[0]
-            if done >= a.count:
+            if done >= a.count + a.lost:
                 break
             if worker.poll() is not None:
-                raise SystemExit((tmp / "worker.log").read_text()[-3000:])
+                raise SystemExit((tmp / "worker0.log").read_text()[-3000:])
             time.sleep(0.5)
         flood_s = time.time() - start
         stop.set()
@@ -189,7 +223,7 @@ def main() -> None:
             return lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
 
         print(
-            f"sent {a.count:,} confirmations in {flood_s:.1f} s = {a.count / flood_s:,.0f} msg/s (fake latency {a.latency_ms:.0f} ms, one worker)"
+            f"sent {a.count:,} confirmations in {flood_s:.1f} s = {a.count / flood_s:,.0f} msg/s (fake latency {a.latency_ms:.0f} ms, {a.workers} worker(s), {a.lost} lookups of {a.lookup_latency_ms:.0f} ms)"
         )
         print(
             f"OTPs during the flood: {n_otp} at {a.otp_rate:.0f}/s; enqueue->accepted p50 {pct(0.5):.0f} ms, p99 {pct(0.99):.0f} ms, max {lat[-1] * 1000:.0f} ms (accepted {len(lat)})"
