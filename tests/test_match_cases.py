@@ -445,9 +445,11 @@ def test_chains_are_per_key_so_other_keys_back_to_back_are_all_kept(lex: Lexicon
 def test_a_digit_word_in_a_long_message_is_kept_only_outside_numbers(lex: Lexicon) -> None:
     # > 500 characters and > 64 matches: _distinct runs; 69 inside 695 is dropped there, a
     # 69 after 1年, after a comma and at the very end is kept, and nothing after 695 is lost
-    text = "695冻结" + "冻结天天天" * 100 + "价69元，1年69，69"
-    assert _deny_starts(lex, text, "69") == [506, 512, 515]
+    text = "695冻结" + "冻结天天天" * 100 + "看3av，价69元，1年69，69"
+    assert _deny_starts(lex, text, "69") == [511, 517, 520]
     assert _deny_starts(lex, text, "冻结")[0] == 3
+    # a Latin word after a digit is a word (only digit-only words need whole numbers)
+    assert _deny_starts(lex, text, "av") == [507]
 
 
 def test_long_short_and_many_matches_are_thinned_only_together(lex: Lexicon) -> None:
@@ -464,3 +466,17 @@ def test_a_repeated_jieba_window_is_asked_once_in_a_long_message(lex: Lexicon) -
     # windows repeat, so fewer than 32 distinct ones are asked and none counts as a word
     hits = lex.scan(normalize(("退款" + "天" * 10) * 42))
     assert hits.by_list == {}
+
+
+def test_a_jieba_window_answered_before_the_cap_keeps_its_answer(lex: Lexicon) -> None:
+    # > 500 characters: 退 inside 退款 (not a word) in 34 distinct windows, then the first
+    # window again. The first 32 distinct windows are asked (no), the 33rd and 34th count as
+    # words without asking (the cap), and the repeated first window keeps its answer: no.
+    fill = "天地人日月山水火木金土石田禾米竹"
+    pad = "天" * 40
+    blocks = "".join(
+        "退款" + fill[i % 16] + fill[(i * 7 + 3) % 16] + fill[i // 16] * 8 for i in range(33)
+    )
+    text = pad + "退款" + pad + blocks + pad + "退款" + pad
+    assert len(text) == 560
+    assert _deny_starts(lex, text, "退") == [454, 466]
