@@ -225,6 +225,11 @@ class _Tables:
         return out if len(out) == len(text) else text
 
 
+# Letters TR39 does not list as confusable with a Latin one, which spam writes for one in
+# contact labels: νχ for vx (ν is listed), ǫǫ / ϙ / ɋ for QQ.
+_EXTRA_LOOKALIKES = {"χ": "x", "ǫ": "q", "ϙ": "q", "ɋ": "q"}
+
+
 def lookalike_table(fold_one: dict[int, str]) -> dict[str, str]:
     """Letters and digits that look like an ASCII one or a Chinese character -> that one.
 
@@ -239,7 +244,7 @@ def lookalike_table(fold_one: dict[int, str]) -> dict[str, str]:
     data = json.loads(
         resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
     )
-    out: dict[str, str] = {}
+    out: dict[str, str] = dict(_EXTRA_LOOKALIKES)
     for ch, glyphs in data.items():
         if len(ch) != 1 or ch.isascii() or ord(ch) in fold_one or _is_cjk(ch):
             continue
@@ -347,6 +352,14 @@ def _fold_one(text: str, t: _Tables) -> str:
     if t.wide.search(out) and t.wide.search(text):
         return text.translate(t.fold_one)
     return out
+
+
+def unconfuse(text: str) -> str:
+    """Replace look-alike letters with the ASCII or Chinese one they imitate, one for one."""
+    t = tables()
+    if (t.lookalike if t.wide.search(text) else t.lookalike_bmp).search(text) is None:
+        return text
+    return text.translate(t.lookalikes)
 
 
 def is_filler(ch: str) -> bool:

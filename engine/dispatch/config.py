@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import time as dtime
 from pathlib import Path
 
-from engine.dispatch.outbox import DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS
 from engine.dispatch.secret import load_secret
+from engine.dispatch.storage import DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 
 def parse_hours(text: str) -> tuple[dtime, dtime]:

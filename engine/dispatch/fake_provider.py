@@ -191,7 +191,9 @@ class FakeProvider:
                      "TemplateCode": r["template"], "SendDate": r["time"], "OutId": r["out_id"]}
                     for r in self.by_phone.get(phone, [])
                     if r["date"] == day and r["provider"] == "aliyun"]  # fmt: skip
-            page = {"SmsSendDetailDTO": dtos}
+            size = max(1, min(50, int(q.get("PageSize") or 50)))  # Aliyun's bounds: 1..50
+            first = (max(1, int(q.get("CurrentPage") or 1)) - 1) * size
+            page = {"SmsSendDetailDTO": dtos[first : first + size]}
             return _json({"Code": "OK", "Message": "OK", "RequestId": rid,
                           "TotalCount": len(dtos), "SmsSendDetailDTOs": page})  # fmt: skip
         if action != "SendSms":
@@ -238,6 +240,8 @@ class FakeProvider:
                      "UserReceiveTime": int(r["at"])}
                     for r in self.by_phone.get(phone, [])
                     if r["provider"] == "tencent"]  # fmt: skip
+            first, limit = int(body.get("Offset") or 0), int(body.get("Limit") or 100)
+            rows = rows[first : first + min(100, max(1, limit))]
             return _json({"Response": {"PullSmsSendStatusSet": rows, "RequestId": rid}})
         if action != "SendSms":
             err = {"Code": "InvalidAction", "Message": f"unknown action {action}"}

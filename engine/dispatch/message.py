@@ -93,6 +93,7 @@ class OutboxRow:
     experiment: str | None = None
     variant: str | None = None
     carrier_hint: str | None = None
+    claimed_at: float | None = None  # when a worker last leased it (about when it was sent)
 
     def to_dict(self) -> dict[str, Any]:
         """The public view (API, CLI)."""

@@ -3,7 +3,9 @@
 What counts is data: ``kinds`` picks the contact details the rule reports; ``allow_words``
 (快递员, 门店, 客服) excuse a detail next to them, ``invite_words`` (加我, 私聊, 详询) make one
 an invitation to a private channel (never excused; with ``only_invited`` the rule reports
-only those); ``evasions`` limits the rule to disguised forms (chinese_numerals …). Words are
+only those); ``evasions`` limits the rule to disguised forms (chinese_numerals …); ``labels``
+names the word lists of QQ and WeChat labels (default rules/lists/contact_labels_qq.txt and
+contact_labels_wechat.txt). Words are
 looked for within ``window`` characters on either side, inside the same sentence. Detection
 is in ``contact_scan``; links come from the ``link`` kind's finder, so a rule can name
 ``url`` without a second URL pattern.
@@ -16,7 +18,7 @@ from typing import Literal
 
 from engine.normalize import fold
 from engine.rule_types.base import Rule, RuleMeta
-from engine.rule_types.contact_scan import Contact, find_contacts
+from engine.rule_types.contact_scan import PENGUIN, Contact, Labels, find_contacts
 from engine.rule_types.context import Context
 from engine.rule_types.link import find_links
 from engine.verdict import Finding
@@ -36,27 +38,33 @@ Evasion = Literal[
 _SENTENCE_END = frozenset("。！？!?;；\n")
 
 
-def contacts(ctx: Context, label_gate: int | None = None) -> list[Contact]:
-    """Every contact detail of the message (computed once, shared by the contact rules).
+def contacts(ctx: Context, labels: Labels, label_gate: int | None = None) -> list[Contact]:
+    """Every contact detail of the message (computed once per set of labels, shared by the
+    contact rules).
 
-    ``label_gate``: the gate of ``LABEL_LITERALS``; closed, no QQ/WeChat label is searched.
+    ``label_gate``: the gate of ``labels.literals``; closed, no QQ/WeChat label is searched
+    (unless the message has a 🐧, which the skeleton the gate reads drops).
     """
-    cached: list[Contact] | None = ctx.__dict__.get("contacts")
+    found: dict[int, list[Contact]] = ctx.__dict__.setdefault("contacts", {})
+    cached = found.get(id(labels))
     if cached is None:
-        labels = label_gate is None or label_gate in ctx.hits.gates
-        cached = find_contacts(ctx.text, ctx.norm, labels)
-        ctx.__dict__["contacts"] = cached
+        search = label_gate is None or label_gate in ctx.hits.gates or PENGUIN in ctx.text
+        cached = find_contacts(ctx.text, ctx.norm, labels if search else False)
+        found[id(labels)] = cached
     return cached
 
 
 class ContactRule(Rule):
     """Runtime ``contact`` rule."""
 
-    __slots__ = ("allow", "evasions", "invite", "kinds", "label_gate", "only_invited", "window")
+    __slots__ = (
+        "allow", "evasions", "invite", "kinds", "label_gate", "labels", "only_invited", "window"
+    )  # fmt: skip
 
     def __init__(
         self,
         meta: RuleMeta,
+        labels: Labels,
         label_gate: int | None,
         kinds: frozenset[str],
         allow: tuple[str, ...],
@@ -66,13 +74,13 @@ class ContactRule(Rule):
         window: int,
     ) -> None:
         super().__init__(meta)  # runs on every message: digits are in nearly all of them
-        self.label_gate = label_gate
+        self.labels, self.label_gate = labels, label_gate
         self.kinds, self.allow, self.invite = kinds, allow, invite
         self.only_invited, self.evasions, self.window = only_invited, evasions, window
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report each contact detail of the rule's kinds that its context does not excuse."""
-        every = contacts(ctx, self.label_gate)
+        every = contacts(ctx, self.labels, self.label_gate)
         if not every and "url" not in self.kinds:
             return ()
         found = [c for c in every if c.kind in self.kinds]

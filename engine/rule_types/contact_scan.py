@@ -13,9 +13,11 @@ regex with bounded repeats. Spans are on the original text.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
-from engine.normalize import Normalized, fold
+from engine.normalize import Normalized, fold, tables, unconfuse
 
 # digit character -> (digit, form); the form names the evasion (None: plain ASCII digit)
 _DIGITS: dict[str, tuple[str, str | None]] = {str(d): (str(d), None) for d in range(10)}
@@ -44,9 +46,10 @@ _NO_FORMS: frozenset[str] = frozenset()
 
 # Between the digits of one number: spaces, dashes, dots, brackets, zero-width characters,
 # symbols and emoji (138-1234-5678, 138 1234 5678, 1❤3❤8…). Not sentence punctuation, '*' (a
-# masked number: 138****5678), '/' or ':' (dates, times, fractions).
+# masked number: 138****5678, whose stars are more than ``MAX_GAP``; one star between groups,
+# 1515*5705*871, is a separator), '/' or ':' (dates, times, fractions).
 _SEPARATOR_CLASS = (
-    r" \t\u3000\-‐‑‒–—―－_.·•~～()（）\[\]［］<>\"'“”‘’"
+    r" \t\u3000\-‐‑‒–—―－_.·•~～()（）\[\]［］<>\"'“”‘’*＊"
     "\u00a0\u2000-\u200f\u2060\ufeff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
 )
 _DIGIT_CLASS = "".join(re.escape(c) for c in _DIGITS)
@@ -72,50 +75,141 @@ class _Run(NamedTuple):
     forms: frozenset[str]
 
 
-# Labels right before a number (on the folded window, ':' and spaces stripped off its end).
-_QQ_LABEL = re.compile(r"(?:(?<![a-z])q ?q|(?<![a-z])q|扣扣|蔻蔻|抠抠|企鹅)(?:号码|号|群)?$")
+# Labels right before a number (on the folded window, ':' and spaces stripped off its end;
+# look-alike letters read as the letter they imitate: ǫǫ is qq, νχ is vx) and before a WeChat
+# ID. The label words are data (rules/lists/contact_labels_qq.txt, contact_labels_wechat.txt,
+# compiled by ``compile_labels``); the grammar around them is here: 号/号码/群 after a label,
+# 加/+/➕ before it, up to two symbols or spaces between its characters (Q.Q, 微❤信, V·X).
+# Built in: 🐧 (QQ's penguin; a word list cannot hold a symbol alone); a lone q, which needs
+# 加q, q:, q群 or a disguised number right after it (Q845315 is a model number, Ｑ845315 not).
+PENGUIN = "🐧"
+# \w, not a range of code points: a class with the CJK range costs ~1 ms to compile, and this
+# one stands between every two characters of every label word
+_GAP = r"[^\w,!?;:：，。！？；]{0,2}"
+_QQ_BUILT_IN = r"(?<![a-z])q|q(?=群)|🐧"
 _QQ_PLAIN = frozenset(("qq", "q"))
-_WECHAT_STRONG = r"微信|薇信|威信|徽信|微芯|危信|v信|vx|wx|weixin|wechat"
-# 微❤信, 微.信: up to two symbols between the characters of a Chinese label
-_WECHAT_NOISY = r"[微薇威徽危][^a-z0-9\u3400-\u9fff,!?;:：，。！？；]{1,2}[信芯]"
+# Characters that stand for 微 in 微信 (薇信, 威信, 徽信, 魏信, 嶶信, 溦信 …)
+_WEI = "微薇威徽危魏嶶溦徾"
+# 薇❤: a symbol (no space) after a 微-like character, then the ID (微❤信 is a listed 微信)
+_WECHAT_NOISY = rf"[{_WEI}][^a-z0-9\u3400-\u9fff\s,!?;:：，。！？；]{{1,2}}"
+# V❤: a non-ASCII symbol after the v (ASCII ones are URL paths: /v-promo2026)
+_WECHAT_LATIN_NOISY = r"(?<![a-z])v[^\x00-\x7f\w\s，。！？；：]{1,2}"
 _WECHAT_WEAK = frozenset(("v", "微", "薇", "威"))  # need a ':' or a 加/+ before them
-_WECHAT_LABEL = re.compile(rf"(?:{_WECHAT_STRONG}|(?<![a-z])v|微|薇|威)(?:号码|号)?$")
-_WECHAT_PLAIN = frozenset(("微信", "wechat", "weixin"))
+_WECHAT_PLAIN = frozenset(("微信", "wechat", "weixin", "wechat id", "wechatid"))
 _LABEL_WINDOW = 10
-# a character every label has (QQ, 扣扣, 企鹅, 微信, vx, wx, 薇 …): a cheap test first
-_LABEL_HINT = re.compile("[qQｑＱ扣蔻抠企微薇威徽危vVｖＶxXｘＸ]")
 _LABEL_STRIP = " \u3000:=是为\t"
-# a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs)
-_WECHAT_ID = re.compile(
-    rf"(?<![a-z])(?P<label>{_WECHAT_STRONG}|{_WECHAT_NOISY}"
-    r"|(?<=[加+])(?:v|微|薇|威)|(?<![a-z])(?:v|微|薇|威)(?= ?:))"
-    r"(?:号码|号)?[ :=+]{0,3}(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])"
-)
-_INVITE_PREFIX = ("添加", "加", "+")  # included in a QQ/WeChat span: 加威信xsmall01, +薇：abc
+# A single 徽/魏/薇 … counts as a label only right before an ID with a digit (徽tt_9722); not
+# 微 (稍微, 轻微), 安徽 or 权威.
+_WEI_ALONE = _WEI.replace("微", "")
+# a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs); not
+# a host name (https://w.xyzabc1.com: w.x is no label there)
+_ID = r"(?:号码|号)?(?P<gap>[ :=+]{0,3})(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-]|\.[a-z])"
+# A cheap test before the WeChat-ID pattern (which has no literal prefix): six ID characters
+_ID_HINT = re.compile(r"[a-z][a-z0-9_-]{5}")
+_INVITE_PREFIX = ("添加", "加", "+", "➕")  # included in a QQ/WeChat span: 加威信xsmall01, +薇：abc
 
 
-# Every QQ or WeChat label contains one of these (on the skeleton: symbols removed, folded):
-# the rules register them as a gate, so messages without any skip the label searches.
-LABEL_LITERALS = (
-    "q", "扣扣", "蔻蔻", "抠抠", "企鹅", "v", "微", "薇", "威", "徽信", "危信", "wx", "weixin",
-    "wechat",
+class Labels(NamedTuple):
+    """QQ and WeChat label words compiled into the searches ``find_contacts`` runs."""
+
+    qq: re.Pattern[str]  # a QQ label at the end of the window before a number
+    wechat: re.Pattern[str]  # a WeChat label there
+    wechat_id: re.Pattern[str]  # a WeChat label and the ID after it
+    hint: re.Pattern[str]  # a character of some label, as written (ｑ, Ｑ, ǫ, 絲 …)
+    start: re.Pattern[str]  # a character a WeChat label starts with (on the folded text)
+    # Every label contains one of these (on the skeleton: symbols removed, folded): the rules
+    # register them as a gate, so messages without any skip the label searches.
+    literals: tuple[str, ...]
+
+
+def _word(word: str) -> str:
+    """One label word as a regex: symbols or spaces allowed between its characters."""
+    chars = [re.escape(c) for c in unconfuse(fold(word)).lower() if not c.isspace()]
+    body = _GAP.join(chars)
+    return f"(?<![a-z]){body}" if chars[0].isascii() else body
+
+
+def compile_labels(qq: Sequence[str], wechat: Sequence[str]) -> Labels:
+    """Compile label words (longest first, so 微信号 is not read as 微信 + 号)."""
+    qq_alt = "|".join(_word(w) for w in sorted(set(qq), key=len, reverse=True))
+    wx_words = sorted(set(wechat), key=len, reverse=True)
+    wx_alt = "|".join(_word(w) for w in wx_words)
+    qq_re = re.compile(rf"(?:{qq_alt}|{_QQ_BUILT_IN})(?:号码|号|群)?$")
+    wx_label = re.compile(rf"(?:{wx_alt}|(?<![a-z])v|微|薇|威)(?:号码|号)?$")
+    wx_id = re.compile(
+        rf"(?P<label>{wx_alt}|{_WECHAT_LATIN_NOISY}|{_WECHAT_NOISY}"
+        r"|(?<=[加+➕])(?:v|微|薇|威)|(?<![a-z])(?:v|微|薇|威)(?= ?:)"
+        rf"|(?<![安权示])(?P<single>[{_WEI_ALONE}])){_ID}"
+    )
+    targets = {_telling(unconfuse(fold(w)).lower()) for w in (*qq, *wechat)}
+    hint = _written_as(targets | set("qv" + _WEI + PENGUIN))
+    starts = {unconfuse(fold(w)).lower()[0] for w in wechat} | set("v" + _WEI)
+    literals = [*qq, *wechat, "q", "v", *_WEI]
+    return Labels(
+        qq_re,
+        wx_label,
+        wx_id,
+        re.compile(f"[{''.join(re.escape(c) for c in sorted(hint))}]"),
+        re.compile(f"[{''.join(re.escape(c) for c in sorted(starts))}]"),
+        tuple(dict.fromkeys(literals)),
+    )
+
+
+def _telling(word: str) -> str:
+    """The character of a label the hint looks for: q, v, x or w, a Chinese character other
+    than 信/芯/泡 (common in other text), else the first (few characters, rarely in prices)."""
+
+    def rank(c: str) -> int:
+        if c in "qvxw":
+            return "qvxw".index(c)
+        return 4 if not c.isascii() and c not in "信芯泡" else 5 if not c.isascii() else 6
+
+    return min(word.replace(" ", ""), key=rank)
+
+
+def _written_as(chars: set[str]) -> set[str]:
+    """Every character that folds, or reads as a look-alike, to one of ``chars``."""
+    t = tables()
+    out = set(chars)
+    out |= {chr(cp) for cp, v in t.lookalikes.items() if v in chars}
+    out |= {chr(cp) for cp, v in t.fold_one.items() if v in out}
+    return out
+
+
+# The words rules/lists/contact_labels_*.txt ship with: used by callers that bring no ruleset
+# (tests, tools) and by a ruleset without those lists.
+QQ_WORDS = ("qq", "扣扣", "蔻蔻", "抠抠", "企鹅", "秋秋", "球球")
+WECHAT_WORDS = (
+    "微信", "微芯", "薇信", "薇芯", "威信", "威芯", "徽信", "危信", "魏信", "嶶信", "溦信",
+    "徾信", "丝薇", "私薇", "私微", "绿泡泡", "💚泡泡", "绿色泡泡", "v信", "wei信", "vx", "wx",
+    "v我", "weixin", "wechat", "wechat id",
 )  # fmt: skip
-_AT_WORDS = (" at ", "#", "(at)", "[at]", "艾特", "圈a")
 
 
-def find_contacts(text: str, norm: Normalized, labels: bool = True) -> list[Contact]:
+@lru_cache(maxsize=1)
+def default_labels() -> Labels:
+    """The labels of ``QQ_WORDS`` and ``WECHAT_WORDS``."""
+    return compile_labels(QQ_WORDS, WECHAT_WORDS)
+
+
+_AT_WORDS = ("@", " at ", "#", "(at)", "[at]", "艾特", "圈a")
+
+
+def find_contacts(text: str, norm: Normalized, labels: Labels | bool = True) -> list[Contact]:
     """Every phone, landline, hotline, QQ number, WeChat ID and e-mail address in ``text``.
 
-    ``labels=False`` when the message has none of ``LABEL_LITERALS`` (no QQ/WeChat label).
+    ``labels``: the QQ/WeChat labels to read (True: ``default_labels()``); False when the
+    message has none of their ``literals`` (no QQ/WeChat label is searched).
     """
-    out = _numbers(text, labels)
+    lab = default_labels() if labels is True else labels or None
+    out = _numbers(text, lab)
     folded = norm.folded.text
-    if labels:
-        out.extend(_wechat_ids(text, folded, norm, out))
+    if lab is not None:
+        out.extend(_wechat_ids(text, folded, norm, out, lab))
     if "@" in folded:
         out.extend(_emails(text, folded, norm))
     if any(w in folded for w in _AT_WORDS) and _AT_HINT.search(folded):
-        out.extend(_disguised_emails(text, folded, norm))
+        out.extend(_disguised_emails(text, folded, norm, out))
     out.sort(key=lambda c: (c.start, -c.end))
     return out
 
@@ -151,7 +245,7 @@ def _runs(text: str, spans: list[tuple[int, int]]) -> list[_Run]:
     return [_run(text[s:e], s) for s, e in spans]
 
 
-def _numbers(text: str, labels: bool) -> list[Contact]:
+def _numbers(text: str, labels: Labels | None) -> list[Contact]:
     out: list[Contact] = []
     for m in _CANDIDATE.finditer(text):
         chunk = m.group()
@@ -159,7 +253,7 @@ def _numbers(text: str, labels: bool) -> list[Contact]:
             s, e = m.span()
             if len(chunk) > 20:
                 continue
-            if not labels or not _LABEL_HINT.search(text, max(0, s - _LABEL_WINDOW), s):
+            if labels is None or not labels.hint.search(text, max(0, s - _LABEL_WINDOW), s):
                 kind = classify(chunk) if len(chunk) <= 13 else None
                 if (
                     kind is not None
@@ -172,7 +266,7 @@ def _numbers(text: str, labels: bool) -> list[Contact]:
         else:
             groups = _groups(chunk, m.start())
         for group in groups:
-            label = _label(text, group[0][0]) if labels else None
+            label = _label(text, group, labels) if labels is not None else None
             if label is not None:
                 kind, start, variant = label
                 if _digit_count(group) <= 20:
@@ -255,10 +349,18 @@ def classify(digits: str) -> str | None:
 
 
 def _standalone(text: str, start: int, end: int) -> bool:
-    """A number is not part of a longer code: no letter, digit or '*' right next to it."""
-    before = text[start - 1] if start else ""
-    after = text[end] if end < len(text) else ""
-    return not (_glued(before) or _glued(after))
+    """A number is not part of a longer code: no letter, digit or '*' right next to it; a
+    lone '*' (…92*。) is punctuation, a mask (138****5678) or a product (5678*2) is not."""
+    return not (_glued_at(text, start - 1, -1) or _glued_at(text, end, 1))
+
+
+def _glued_at(text: str, i: int, step: int) -> bool:
+    ch = text[i] if 0 <= i < len(text) else ""
+    if ch in ("*", "＊"):
+        j = i + step
+        beyond = text[j] if 0 <= j < len(text) else ""
+        return beyond in ("*", "＊") or _glued(beyond)
+    return _glued(ch)
 
 
 def _glued(ch: str) -> bool:
@@ -279,32 +381,49 @@ def _dialled(text: str, start: int) -> bool:
     return any(w in window for w in _DIAL)
 
 
-def _label(text: str, start: int) -> tuple[str, int, bool] | None:
-    """A QQ or WeChat label right before ``start``: (kind, span start, evasive spelling)."""
+def _label(text: str, group: list[tuple[int, int]], labels: Labels) -> tuple[str, int, bool] | None:
+    """A QQ or WeChat label right before a number: (kind, span start, evasive spelling)."""
+    start = group[0][0]
     raw = text[max(0, start - _LABEL_WINDOW) : start]
-    if not _LABEL_HINT.search(raw):
+    if not labels.hint.search(raw):
         return None  # most numbers (prices, order numbers, dates) have no label at all
-    window = fold(raw)
+    folded = fold(raw)
+    window = unconfuse(folded)
     if len(window) != len(raw):
         return None  # a fold that changes the length; too rare here to map
     stripped = window.rstrip(_LABEL_STRIP)
     colon = len(stripped) < len(window) and ":" in window[len(stripped) :]
     offset = start - len(raw)
-    m = _QQ_LABEL.search(stripped)
+    m = labels.qq.search(stripped)
     if m is not None:
         word = m.group().removesuffix("号码").removesuffix("号").removesuffix("群")
-        if word == "q" and not colon and not stripped[: m.start()].endswith(("加", "+")):
-            return None  # a lone q needs "加q" or "q:"
-        s = _with_prefix(stripped, m.start())
-        return "qq", offset + s, word.replace(" ", "") not in _QQ_PLAIN
-    m = _WECHAT_LABEL.search(stripped)
-    if m is not None:
-        word = m.group().removesuffix("号码").removesuffix("号")
-        if word in _WECHAT_WEAK and not colon and not stripped[: m.start()].endswith(("加", "+")):
+        if (
+            word == "q"
+            and word == m.group()
+            and not colon
+            and not stripped[: m.start()].endswith(("加", "+", "➕"))
+            and not (len(stripped) == len(window) and _disguised(raw[-1], text, group))
+        ):
+            # a lone q needs 加q, q:, q群, or to stand right before a number that it or the
+            # number disguises (Ｑ845315, Q一六九八…); Q12345 is a model, q12345678 an account
             return None
         s = _with_prefix(stripped, m.start())
-        return "wechat", offset + s, word not in _WECHAT_PLAIN
+        lookalike = folded[m.start() : m.end()] != m.group()  # ǫǫ
+        return "qq", offset + s, lookalike or word.replace(" ", "") not in _QQ_PLAIN
+    m = labels.wechat.search(stripped)
+    if m is not None:
+        word = m.group().removesuffix("号码").removesuffix("号")
+        invited = stripped[: m.start()].endswith(("加", "+", "➕"))
+        if word in _WECHAT_WEAK and not colon and not invited:
+            return None
+        s = _with_prefix(stripped, m.start())
+        lookalike = folded[m.start() : m.end()] != m.group()
+        return "wechat", offset + s, lookalike or word not in _WECHAT_PLAIN
     return None
+
+
+def _disguised(q: str, text: str, group: list[tuple[int, int]]) -> bool:
+    return q not in "qQ" or not all(text[s:e].isascii() for s, e in group)
 
 
 def _with_prefix(window: str, start: int) -> int:
@@ -331,20 +450,32 @@ def _contact(kind: str, start: int, runs: list[_Run], variant: bool) -> Contact:
     return Contact(kind, start, runs[-1].end, digits, evasion)
 
 
-def _wechat_ids(text: str, folded: str, norm: Normalized, numbers: list[Contact]) -> list[Contact]:
-    out = []
-    for m in _WECHAT_ID.finditer(folded):
+def _wechat_ids(
+    text: str, folded: str, norm: Normalized, numbers: list[Contact], labels: Labels
+) -> list[Contact]:
+    out: list[Contact] = []
+    if not _ID_HINT.search(folded):
+        return (
+            out  # no run of 6 ID characters: the full pattern, tried at every position, costs more
+        )
+    plain = unconfuse(folded)  # wеchat with a Cyrillic е reads wechat
+    if not labels.start.search(plain):
+        return out
+    for m in labels.wechat_id.finditer(plain):
         s, e = norm.folded_span(_with_prefix(folded, m.start()), m.end())
         if any(c.start < e and s < c.end for c in numbers):
             continue
+        if m.group("single") and (m.group("gap") or not any(c.isdigit() for c in m["id"])):
+            continue  # 徽 alone is a label only right before an ID with a digit
         label = m.group("label")
-        fullwidth = _has_fullwidth(text[s:e])
-        if fullwidth:
+        if _has_fullwidth(text[s:e]):
             evasion: str | None = "fullwidth"
-        elif len(label) == 3 and label[0] in "微薇威徽危":
-            evasion = "noise"
+        elif label in _WECHAT_PLAIN and folded[m.start("label") : m.end("label")] == label:
+            evasion = None  # 微信, WeChat ID
+        elif not label.isalnum():
+            evasion = "noise"  # 微❤信, 微 信, V·X
         else:
-            evasion = None if label in _WECHAT_PLAIN else "variant"
+            evasion = "variant"
         out.append(Contact("wechat", s, e, m.group("id"), evasion))
     return out
 
@@ -370,7 +501,7 @@ def _emails(text: str, folded: str, norm: Normalized) -> list[Contact]:
         tld = domain.rsplit(".", 1)[-1]
         if lo < at and "." in domain and 2 <= len(tld) <= 10 and tld.isalpha():
             s, e = norm.folded_span(lo, hi)
-            fullwidth = _has_fullwidth(text[s:e])
+            fullwidth = "＠" in text[s:e] or _has_fullwidth(text[s:e])
             out.append(Contact("email", s, e, folded[lo:hi], "fullwidth" if fullwidth else None))
         at = folded.find("@", at + 1)
     return out
@@ -381,19 +512,29 @@ def _has_fullwidth(text: str) -> bool:
     return any("\uff10" <= ch <= "\uff19" or "\uff21" <= ch <= "\uff5a" for ch in text)
 
 
-# user at qq.com, user#126.com, user(at)gmail.com, user艾特qq.com: '@' written otherwise
-_AT = r"(?: at | ?(?:\(at\)|\[at\]|#|艾特|圈a) ?)"
-_AT_HINT = re.compile(rf"[a-z0-9]{_AT}[a-z0-9-]{{1,63}}\.[a-z]")
+# '@' and '.' written otherwise: user at qq dot com, user#126.com, user(at)gmail.com,
+# user[@]163.com, user艾特qq点com (on the folded text: （at） and 點 read (at) and 点)
+_AT = r"(?: at | ?(?:\(at\)|\[at\]|\(@\)|\[@\]|#|艾特|圈a) ?|@)"
+_DOT = r"(?: dot | ?(?:\(dot\)|\[dot\]|点) ?|\.)"
+_TLD = r"(?:com|cn|net|org|cc|vip|top|me|io)"
+_AT_HINT = re.compile(rf"{_AT}[a-z0-9-]{{1,63}}{_DOT}{_TLD}")
 _DISGUISED_EMAIL = re.compile(
-    rf"(?<![a-z0-9._%+-])(?P<local>[a-z0-9._%+-]{{1,64}}){_AT}"
-    r"(?P<domain>[a-z0-9-]{1,63}\.(?:com|cn|net|org|cc|vip|top|me|io)(?:\.cn)?)(?![a-z0-9-])"
+    rf"(?<![a-z0-9._%+-])(?P<local>[a-z0-9._%+-]{{1,64}})(?P<at>{_AT})"
+    rf"(?P<host>[a-z0-9-]{{1,63}})(?P<dot>{_DOT})(?P<tld>{_TLD})(?:{_DOT}cn)?(?![a-z0-9-])"
 )
 
 
-def _disguised_emails(text: str, folded: str, norm: Normalized) -> list[Contact]:
+def _disguised_emails(
+    text: str, folded: str, norm: Normalized, found: list[Contact]
+) -> list[Contact]:
     out = []
     for m in _DISGUISED_EMAIL.finditer(folded):
+        tail = folded[m.end("local") : m.end()]
+        if tail[0] == "@" and all(c in _DOMAIN for c in tail[1:]):
+            continue  # user@qq.com written plainly: _emails has it
+        if m["at"] == " at " and m["dot"] == "." and not any(c.isdigit() for c in m["local"]):
+            continue  # English: meet us at booth.com
         s, e = norm.folded_span(m.start(), m.end())
-        value = f"{m.group('local')}@{m.group('domain')}"
+        value = f"{m.group('local')}@{m.group('host')}.{m.group('tld')}"
         out.append(Contact("email", s, e, value, "substitution"))
     return out

@@ -1,7 +1,8 @@
 """link: URLs in the message, their hosts and how many there are.
 
 Checks (one per rule): ``any`` (no link at all, e.g. verification codes), ``raw_ip``,
-``shortener`` (host on ``domains``), ``not_allowlisted`` (host not on ``domains``),
+``shortener`` and ``listed`` (host on ``domains``: a shortener, a chat app's invite link),
+``not_allowlisted`` (host not on ``domains``),
 ``count`` (more than ``max_links``), ``download`` (.apk/.ipa links).
 """
 
@@ -20,11 +21,12 @@ from engine.verdict import Finding
 _TLDS = (
     "com|cn|net|org|top|xyz|cc|me|io|vip|shop|club|info|biz|tv|co|ly|gl|im|to|gd|wang|ink|link"
     "|site|online|store|tech|fun|cloud|ren|red|work|life|live|asia|hk|tw|mo|us|uk|jp|kr|app|dev"
-    "|ai|gov|edu|mobi|pro|icu|cyou|buzz|lol|one|cn\\.com"
+    "|ai|gov|edu|mobi|pro|icu|cyou|buzz|lol|one|nu|cn\\.com"
 )
 _PATH = r"(?:[/?#][^\s\u3000-\u303f\uff00-\uffef\u4e00-\u9fff，。！？、；：“”‘’（）()<>【】]*)?"
 URL = re.compile(
-    r"(?<![\w@.-])(?:(?P<scheme>https?)://)?"
+    # only an ASCII letter or digit before the host: 点击t.cn/x is a link (击 is a \w)
+    r"(?<![a-z0-9_@.-])(?:(?P<scheme>https?)://)?"
     r"(?P<host>(?:\d{1,3}(?:\.\d{1,3}){3})|(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:"
     + _TLDS
     + r"))(?![a-z0-9-])(?::\d{1,5})?"
@@ -99,7 +101,7 @@ class LinkRule(Rule):
             return True
         if self.check == "raw_ip":
             return link.is_ip
-        if self.check == "shortener":
+        if self.check in ("shortener", "listed"):
             return host_in(link.host, self.domains)
         if self.check == "download":
             return bool(re.search(r"\.(apk|ipa)(?:$|[?#])", link.url, re.IGNORECASE))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import time
 from collections.abc import Iterator
@@ -224,3 +225,51 @@ def test_an_exception_wrapping_a_read_timeout_is_unknown_whatever_it_says() -> N
             raise RuntimeError("ClientNetworkError")  # noqa: B904 (the SDK does this)
     except RuntimeError as exc:
         assert _exc_outcome(exc, "ClientNetworkError").outcome is Outcome.TRANSIENT
+
+
+def test_lookup_asks_for_the_day_the_message_was_sent_not_the_day_it_was_queued(
+    fake: str,
+) -> None:
+    """A message queued two days ago and sent now (deferred, scheduled, quiet hours) is found;
+    asking for its creation day would miss it and re-send it."""
+
+    async def run() -> None:
+        ali = AliyunProvider(fake, timeout=2)
+        base = _row("+8613800000100", "deferred-1")
+        queued = time.time() - 2 * 86400
+        row = dataclasses.replace(base, created_at=queued, claimed_at=time.time())
+        assert (await ali.send(row, ProviderTemplate("SMS_900002"))).outcome is Outcome.ACCEPTED
+        found = await ali.lookup(row)
+        assert found is not None and found.outcome is Outcome.ACCEPTED
+        # the same row without a claim time is looked up on its creation day: not there
+        assert await ali.lookup(dataclasses.replace(row, claimed_at=None)) is None
+        await ali.aclose()
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("kind", ["aliyun", "tencent"])
+def test_lookup_reads_every_page_of_a_busy_number(fake: str, kind: str) -> None:
+    """120 (Aliyun, 50 a page) or 230 (Tencent, 100 a page) messages to one number today:
+    the first and the last are both found, so none is re-sent."""
+
+    async def run() -> None:
+        n, phone = (120, "+8613800000101") if kind == "aliyun" else (230, "+8613800000102")
+        provider: AliyunProvider | TencentProvider
+        if kind == "aliyun":
+            provider, tpl = AliyunProvider(fake, timeout=2), ProviderTemplate("SMS_900002")
+        else:
+            provider = TencentProvider(fake, timeout=2)
+            tpl = ProviderTemplate("900002", ("order",))
+        rows = [dataclasses.replace(_row(phone, f"{kind}-busy-{i}"), claimed_at=time.time())
+                for i in range(n)]  # fmt: skip
+        for row in rows:
+            assert (await provider.send(row, tpl)).outcome is Outcome.ACCEPTED
+        for row in (rows[0], rows[n // 2], rows[-1]):
+            found = await provider.lookup(row)
+            assert found is not None and found.outcome is Outcome.ACCEPTED, row.id
+        missing = dataclasses.replace(rows[0], id=f"{kind}-never-sent")
+        assert await provider.lookup(missing) is None
+        await provider.aclose()
+
+    asyncio.run(run())

@@ -12,7 +12,6 @@ from typing import Any
 import orjson
 
 from engine.dispatch.message import OutboxRow, Outcome
-from engine.dispatch.outbox import Receipt
 from engine.dispatch.phone import national
 from engine.dispatch.providers.base import (
     NETWORK_ERRORS,
@@ -24,10 +23,16 @@ from engine.dispatch.providers.base import (
     classify,
     network_outcome,
 )
+from engine.dispatch.send_record import Receipt
 from engine.dispatch.templates import ProviderTemplate
 from engine.message import BEIJING
 
 VERSION = "2017-05-25"
+LOOKUP_PAGE = 50  # QuerySendDetails' largest page
+MAX_LOOKUP_PAGES = 20  # 1,000 messages to one number in a day is more than any real sender
+# a send can reach the provider this long after its claim (rate-limit wait, timeouts): the lookup
+# also reads the next day when this window crosses midnight
+SEND_WINDOW_S = 300.0
 CODES: dict[str, Outcome] = {
     "OK": Outcome.ACCEPTED,
     "isv.MOBILE_NUMBER_ILLEGAL": Outcome.PERMANENT,
@@ -66,6 +71,15 @@ def _result(status: int, data: Any) -> SendResult:
     return SendResult(outcome, code, msg, ref, rid)
 
 
+def send_days(row: OutboxRow) -> list[str]:
+    """The Beijing day(s), YYYYMMDD, on which a claimed message can have reached the provider."""
+    sent = row.claimed_at if row.claimed_at is not None else row.created_at
+    days = (
+        datetime.fromtimestamp(t, BEIJING).strftime("%Y%m%d") for t in (sent, sent + SEND_WINDOW_S)
+    )
+    return list(dict.fromkeys(days))
+
+
 class AliyunProvider:
     """Aliyun SMS at ``endpoint`` (http://127.0.0.1:PORT for the fake)."""
 
@@ -99,20 +113,30 @@ class AliyunProvider:
         return _result(status, data)
 
     async def lookup(self, row: OutboxRow) -> SendResult | None:
-        """QuerySendDetails for the number on the send date; match our OutId."""
-        day = datetime.fromtimestamp(row.created_at, BEIJING).strftime("%Y%m%d")
-        params = {"PhoneNumber": national(row.phone), "SendDate": day, "PageSize": "50",
-                  "CurrentPage": "1"}  # fmt: skip
-        try:
-            status, data = await self._call("QuerySendDetails", params)
-        except NETWORK_ERRORS as exc:
-            return network_outcome(exc)
-        if status != 200 or data.get("Code") != "OK":
-            return _result(status, data) if status >= 500 else SendResult(Outcome.UNKNOWN, "query")
-        details = data.get("SmsSendDetailDTOs", {}).get("SmsSendDetailDTO", [])
-        for d in details:
-            if d.get("OutId") == row.id:
-                return SendResult(Outcome.ACCEPTED, "OK", "found by QuerySendDetails")
+        """QuerySendDetails for the number on the day(s) it was sent; match our OutId.
+
+        The send day is the day a worker claimed the message, not the day it was queued
+        (deferred, scheduled and quiet-hours traffic goes out later), plus the next day when
+        the call could have crossed midnight; every page of each day is read.
+        """
+        for day in send_days(row):
+            for page in range(1, MAX_LOOKUP_PAGES + 1):
+                params = {"PhoneNumber": national(row.phone), "SendDate": day,
+                          "PageSize": str(LOOKUP_PAGE), "CurrentPage": str(page)}  # fmt: skip
+                try:
+                    status, data = await self._call("QuerySendDetails", params)
+                except NETWORK_ERRORS as exc:
+                    return network_outcome(exc)
+                if status != 200 or data.get("Code") != "OK":
+                    if status >= 500:
+                        return _result(status, data)
+                    return SendResult(Outcome.UNKNOWN, "query")
+                details = data.get("SmsSendDetailDTOs", {}).get("SmsSendDetailDTO", [])
+                if any(d.get("OutId") == row.id for d in details):
+                    return SendResult(Outcome.ACCEPTED, "OK", "found by QuerySendDetails")
+                total = data.get("TotalCount")
+                if not details or not isinstance(total, int) or page * LOOKUP_PAGE >= total:
+                    break
         return None
 
     async def aclose(self) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.dispatch.message import OutboxRow, Outcome
-from engine.dispatch.outbox import Receipt
+from engine.dispatch.send_record import Receipt
 from engine.dispatch.templates import ProviderTemplate
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +22,6 @@ from engine.dispatch.phone import national
 from engine.dispatch.providers import aliyun, tencent
 from engine.dispatch.providers.base import SendResult, classify
 from engine.dispatch.templates import ProviderTemplate
-from engine.message import BEIJING
 
 
 class SdkMissingError(ImportError):
@@ -126,19 +124,24 @@ class AliyunSdkProvider:
         return SendResult(outcome, body.code or "", body.message or "", ref, body.request_id)
 
     async def lookup(self, row: OutboxRow) -> SendResult | None:
-        """QuerySendDetails on the send date; match OutId."""
-        day = datetime.fromtimestamp(row.created_at, BEIJING).strftime("%Y%m%d")
-        req = self._models.QuerySendDetailsRequest(
-            phone_number=national(row.phone), send_date=day, page_size=50, current_page=1
-        )
-        try:
-            r = await self._client.query_send_details_with_options_async(req, self._runtime)
-        except Exception as exc:
-            return SendResult(Outcome.UNKNOWN, "query", str(exc)[:200])
-        dtos = r.body.sms_send_detail_dtos
-        for d in (dtos.sms_send_detail_dto if dtos else None) or []:
-            if d.out_id == row.id:
-                return SendResult(Outcome.ACCEPTED, "OK", "found by QuerySendDetails")
+        """QuerySendDetails on the day(s) it was sent, every page; match OutId."""
+        for day in aliyun.send_days(row):
+            for page in range(1, aliyun.MAX_LOOKUP_PAGES + 1):
+                req = self._models.QuerySendDetailsRequest(
+                    phone_number=national(row.phone), send_date=day,
+                    page_size=aliyun.LOOKUP_PAGE, current_page=page,
+                )  # fmt: skip
+                try:
+                    r = await self._client.query_send_details_with_options_async(req, self._runtime)
+                except Exception as exc:
+                    return SendResult(Outcome.UNKNOWN, "query", str(exc)[:200])
+                dtos = r.body.sms_send_detail_dtos
+                details = (dtos.sms_send_detail_dto if dtos else None) or []
+                if any(d.out_id == row.id for d in details):
+                    return SendResult(Outcome.ACCEPTED, "OK", "found by QuerySendDetails")
+                total = int(r.body.total_count or 0)
+                if not details or page * aliyun.LOOKUP_PAGE >= total:
+                    break
         return None
 
     async def aclose(self) -> None:
@@ -197,7 +200,8 @@ class TencentSdkProvider:
         import time
 
         req = self._models.PullSmsSendStatusByPhoneNumberRequest()
-        req.BeginTime, req.EndTime = int(row.created_at) - 60, int(time.time()) + 60
+        sent = row.claimed_at if row.claimed_at is not None else row.created_at
+        req.BeginTime, req.EndTime = int(sent) - 60, int(time.time()) + 60
         req.Offset, req.Limit, req.PhoneNumber, req.SmsSdkAppId = 0, 100, row.phone, self.app_id
         try:
             resp = self._client.PullSmsSendStatusByPhoneNumber(req)

@@ -13,7 +13,6 @@ from typing import Any
 import orjson
 
 from engine.dispatch.message import OutboxRow, Outcome
-from engine.dispatch.outbox import Receipt
 from engine.dispatch.providers.base import (
     NETWORK_ERRORS,
     Callbacks,
@@ -24,9 +23,12 @@ from engine.dispatch.providers.base import (
     classify,
     network_outcome,
 )
+from engine.dispatch.send_record import Receipt
 from engine.dispatch.templates import ProviderTemplate
 
 VERSION = "2021-01-11"
+LOOKUP_PAGE = 100  # PullSmsSendStatusByPhoneNumber's largest Limit
+MAX_LOOKUP_PAGES = 10
 CODES: dict[str, Outcome] = {
     "Ok": Outcome.ACCEPTED,
     "InvalidParameterValue.IncorrectPhoneNumber": Outcome.PERMANENT,
@@ -107,23 +109,30 @@ class TencentProvider:
         return SendResult(outcome, code, str(sent.get("Message", "")), ref, rid, sent.get("Fee"))
 
     async def lookup(self, row: OutboxRow) -> SendResult | None:
-        """PullSmsSendStatusByPhoneNumber since the message was created; match SessionContext.
+        """PullSmsSendStatusByPhoneNumber since the message was claimed, every page; match
+        SessionContext.
 
         Unconfirmed: whether the real pull carries SessionContext, and whether it lists a
         message before its carrier receipt exists.
         """
-        body = {"BeginTime": int(row.created_at) - 60, "Offset": 0, "Limit": 100,
-                "PhoneNumber": row.phone, "SmsSdkAppId": self.app_id,
-                "EndTime": int(time.time()) + 60}  # fmt: skip
-        try:
-            status, resp = await self._call("PullSmsSendStatusByPhoneNumber", body)
-        except NETWORK_ERRORS as exc:
-            return network_outcome(exc)
-        if status != 200 or "Error" in resp:
-            return SendResult(Outcome.UNKNOWN, "query")
-        for d in resp.get("PullSmsSendStatusSet") or []:
-            if d.get("SessionContext") == row.id:
-                return SendResult(Outcome.ACCEPTED, "Ok", "found by status pull", d.get("SerialNo"))
+        sent = row.claimed_at if row.claimed_at is not None else row.created_at
+        for page in range(MAX_LOOKUP_PAGES):
+            body = {"BeginTime": int(sent) - 60, "Offset": page * LOOKUP_PAGE,
+                    "Limit": LOOKUP_PAGE, "PhoneNumber": row.phone, "SmsSdkAppId": self.app_id,
+                    "EndTime": int(time.time()) + 60}  # fmt: skip
+            try:
+                status, resp = await self._call("PullSmsSendStatusByPhoneNumber", body)
+            except NETWORK_ERRORS as exc:
+                return network_outcome(exc)
+            if status != 200 or "Error" in resp:
+                return SendResult(Outcome.UNKNOWN, "query")
+            found = resp.get("PullSmsSendStatusSet") or []
+            for d in found:
+                if d.get("SessionContext") == row.id:
+                    ref = d.get("SerialNo")
+                    return SendResult(Outcome.ACCEPTED, "Ok", "found by status pull", ref)
+            if len(found) < LOOKUP_PAGE:
+                break
         return None
 
     async def aclose(self) -> None:

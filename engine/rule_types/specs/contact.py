@@ -6,6 +6,7 @@ rule (``engine.rule_types.contact``). A check from the ruleset cache never impor
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -17,8 +18,17 @@ from engine.rule_types.contact import (
     ContactRule,
     Evasion,
 )
-from engine.rule_types.contact_scan import LABEL_LITERALS
-from engine.rule_types.specs.base import RuleSpec
+from engine.rule_types.contact_scan import QQ_WORDS, WECHAT_WORDS, Labels, compile_labels
+from engine.rule_types.specs.base import RuleSpec, Strict
+
+_QQ_LIST, _WECHAT_LIST = "contact_labels_qq", "contact_labels_wechat"
+
+
+class LabelLists(Strict):
+    """Word lists (files under rules/lists) of the words that label a QQ number or WeChat ID."""
+
+    qq: list[str] = Field(default_factory=lambda: [_QQ_LIST])
+    wechat: list[str] = Field(default_factory=lambda: [_WECHAT_LIST])
 
 
 class ContactSpec(RuleSpec):
@@ -32,12 +42,20 @@ class ContactSpec(RuleSpec):
     only_invited: bool = False
     evasions: list[Evasion] | None = None
     window: int = Field(default=12, ge=1, le=40)
+    # default: rules/lists/contact_labels_qq.txt and contact_labels_wechat.txt, or the words
+    # they ship with when the rules directory has no such lists
+    labels: LabelLists = Field(default_factory=LabelLists)
 
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:
         """Build the runtime rule."""
+        labels = _labels(
+            self._words(build, self.labels.qq, _QQ_LIST, QQ_WORDS),
+            self._words(build, self.labels.wechat, _WECHAT_LIST, WECHAT_WORDS),
+        )
         return ContactRule(
             meta,
-            build.gate(LABEL_LITERALS, meta.id),
+            labels,
+            build.gate(labels.literals, meta.id),
             frozenset(self.kinds),
             tuple(fold(w).lower() for w in self.allow_words),
             tuple(fold(w).lower() for w in self.invite_words),
@@ -45,3 +63,17 @@ class ContactSpec(RuleSpec):
             frozenset(self.evasions) if self.evasions is not None else None,
             self.window,
         )
+
+    @staticmethod
+    def _words(
+        build: Builder, names: list[str], default: str, built_in: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        if names == [default] and default not in build.files:
+            return built_in
+        return tuple(w for n in names for w in build.file_words(n))
+
+
+@lru_cache(maxsize=8)
+def _labels(qq: tuple[str, ...], wechat: tuple[str, ...]) -> Labels:
+    """One compiled Labels per word set: the contact rules share it, and so one scan."""
+    return compile_labels(qq, wechat)

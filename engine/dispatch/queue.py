@@ -1,0 +1,252 @@
+"""The send queue: messages wait, are leased by workers, and move from status to status.
+
+Status changes are guarded by the status they expect, so a late or duplicated event can never
+move a message backwards (delivered stays delivered). Per-recipient caps are decided inside the
+claim's write transaction (see ``Queue.claim``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
+
+import orjson
+
+from engine.dispatch.message import FINAL, Lane, OutboxRow, Status
+from engine.dispatch.storage import ROW_COLS, OutboxError, Store, new_id, to_row
+
+PRIORITY = {Lane.OTP: 0, Lane.ALERT: 0, Lane.NOTICE: 1, Lane.MARKETING: 2}
+
+
+class Admission(Protocol):
+    """What an admit callback answers (engine.dispatch.lanes.Decision): None sends now."""
+
+    @property
+    def status(self) -> Status | None: ...
+    @property
+    def code(self) -> str | None: ...
+    @property
+    def not_before(self) -> float | None: ...
+
+
+# admit(row, sent_since) -> decision; sent_since(t) counts the recipient's messages since t
+Admit = Callable[[OutboxRow, Callable[[float], int]], Admission]
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A validated, approved message ready to be queued."""
+
+    idem_key: str
+    body_hash: str  # of the caller's request: same key + different body is refused
+    lane: Lane
+    phone: str
+    sign_name: str
+    template_id: str
+    params: dict[str, str]
+    rendered_text: str
+    ruleset_version: str
+    not_before: float
+    expires_at: float | None
+    experiment: str | None = None
+    variant: str | None = None
+    carrier_hint: str | None = None
+    links: tuple[tuple[str, str], ...] = ()  # (code, url) for click tracking
+
+
+class Queue(Store):
+    """Enqueue, claim, move: the outbox as a durable queue."""
+
+    def due(self, lane: Lane, now: float) -> bool:
+        """Whether a lane has a message due (a read: no write lock taken)."""
+        with self._lock:
+            r = self._db.execute(
+                "SELECT 1 FROM message WHERE status='queued' AND lane=? AND not_before<=? LIMIT 1",
+                (lane.value, now),
+            ).fetchone()
+        return r is not None
+
+    def enqueue(self, msg: NewMessage, now: float | None = None) -> tuple[OutboxRow, bool]:
+        """Queue a message once per idempotency key; return (row, created)."""
+        (result,) = self.enqueue_many([msg], now)
+        return result
+
+    def enqueue_many(
+        self, msgs: Iterable[NewMessage], now: float | None = None
+    ) -> list[tuple[OutboxRow, bool]]:
+        """Queue many messages in one transaction (each idempotent on its own key)."""
+        now = time.time() if now is None else now
+        out: list[tuple[OutboxRow, bool]] = []
+        with self._tx() as db:
+            for msg in msgs:
+                out.append(self._enqueue(db, msg, now))
+        return out
+
+    def _enqueue(self, db: sqlite3.Connection, m: NewMessage, now: float) -> tuple[OutboxRow, bool]:
+        mid = new_id(now)
+        suppressed = m.lane is Lane.MARKETING and self._suppressed(db, m.phone, m.sign_name)
+        status = Status.SUPPRESSED if suppressed else Status.QUEUED
+        code = "opted_out" if suppressed else None
+        cur = db.execute(
+            "INSERT INTO message (id, idem_key, body_hash, lane, priority, phone, carrier_hint, "
+            "sign_name, template_id, params_json, rendered_text, ruleset_version, experiment, "
+            "variant, status, not_before, expires_at, last_code, created_at, final_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idem_key) DO NOTHING",
+            (mid, m.idem_key, m.body_hash, m.lane.value, PRIORITY[m.lane], m.phone,
+             m.carrier_hint, m.sign_name, m.template_id, orjson.dumps(m.params).decode(),
+             m.rendered_text, m.ruleset_version, m.experiment, m.variant, status.value,
+             m.not_before, m.expires_at, code, now, now if suppressed else None),
+        )  # fmt: skip
+        if cur.rowcount == 0:
+            existing = db.execute(
+                f"SELECT {ROW_COLS}, body_hash FROM message WHERE idem_key=?", (m.idem_key,)
+            ).fetchone()
+            if existing[-1] != m.body_hash:
+                raise OutboxError(
+                    "idempotency_conflict",
+                    f"idempotency key {m.idem_key!r} was already used for a different message "
+                    f"({existing[0]}). Use a new key for a new message",
+                    "idempotency_key",
+                )
+            return to_row(existing), False
+        db.execute("INSERT INTO history VALUES (?,?,?,?,NULL)", (mid, now, status.value, code))
+        db.executemany(
+            "INSERT INTO link VALUES (?,?,?,?)", [(c, mid, url, now) for c, url in m.links]
+        )
+        row = db.execute(f"SELECT {ROW_COLS} FROM message WHERE id=?", (mid,)).fetchone()
+        return to_row(row), True
+
+    def sent_since(self, phone: str, lane: Lane, since: float) -> int:
+        """How many messages of a lane the provider accepted for a phone since ``since``."""
+        with self._lock:
+            (n,) = self._db.execute(
+                "SELECT COUNT(*) FROM message WHERE phone=? AND accepted_at>=? AND lane=?",
+                (phone, since, lane.value),
+            ).fetchone()
+        return int(n)
+
+    def claim(
+        self,
+        lane: Lane,
+        limit: int,
+        now: float,
+        lease_s: float,
+        admit: Admit | None = None,
+    ) -> list[OutboxRow]:
+        """Lease up to ``limit`` due messages of a lane, oldest first.
+
+        With ``admit``, each due message is admitted inside the claim's write transaction:
+        ``admit(row, sent_since)`` sees every message to the same recipient that was accepted
+        or is in flight (claimed, by any worker, not yet answered), so per-recipient caps hold
+        however many workers claim at once. SQLite serializes claims with its write lock; a
+        server backend must lock per recipient for the same effect. A message ``admit`` holds
+        back is moved (waits, expires or fails) in the same transaction and not returned.
+        """
+        if limit <= 0:
+            return []
+        claimed: list[OutboxRow] = []
+        with self._tx() as db:
+            rows = db.execute(
+                f"SELECT {ROW_COLS} FROM message WHERE status='queued' AND lane=? "
+                f"AND not_before<=? ORDER BY not_before LIMIT ?",
+                (lane.value, now, limit),
+            ).fetchall()
+            for r in rows:
+                row = to_row(r)
+                if admit is not None:
+                    decision = admit(row, partial(self._reserved, db, row))
+                    if decision.status is not None:
+                        self._move(db, row.id, decision.status, (Status.QUEUED,), decision.code,
+                                   None, decision.not_before, now)  # fmt: skip
+                        continue
+                (got,) = db.execute(
+                    f"UPDATE message SET status='sending', lease_until=?, claimed_at=?, "
+                    f"attempts=attempts+1 WHERE id=? RETURNING {ROW_COLS}",
+                    (now + lease_s, now, row.id),
+                ).fetchall()
+                claimed.append(to_row(got))
+        return claimed
+
+    @staticmethod
+    def _reserved(db: sqlite3.Connection, row: OutboxRow, since: float) -> int:
+        """Messages of ``row``'s lane to its recipient accepted, or claimed and still in
+        flight, since ``since`` (``row`` itself not counted): what a cap must count."""
+        (n,) = db.execute(
+            "SELECT COUNT(*) FROM message WHERE phone=? AND lane=? AND id<>? AND "
+            "(accepted_at>=? OR (status IN ('sending','unknown') AND claimed_at>=?))",
+            (row.phone, row.lane.value, row.id, since, since),
+        ).fetchone()
+        return int(n)
+
+    def move(
+        self,
+        message_id: str,
+        to: Status,
+        *,
+        expect: Iterable[Status] = (Status.SENDING,),
+        code: str | None = None,
+        detail: str | None = None,
+        not_before: float | None = None,
+        now: float | None = None,
+    ) -> bool:
+        """Change a message's status if it is in one of ``expect``; record it in the history."""
+        now = time.time() if now is None else now
+        with self._tx() as db:
+            return self._move(db, message_id, to, expect, code, detail, not_before, now)
+
+    @staticmethod
+    def _move(
+        db: sqlite3.Connection,
+        message_id: str,
+        to: Status,
+        expect: Iterable[Status],
+        code: str | None,
+        detail: str | None,
+        not_before: float | None,
+        now: float,
+    ) -> bool:
+        states = [s.value for s in expect]
+        marks = ",".join("?" * len(states))
+        final = now if to in FINAL else None
+        cur = db.execute(
+            f"UPDATE message SET status=?, last_code=COALESCE(?, last_code), last_error=?, "
+            f"not_before=COALESCE(?, not_before), final_at=COALESCE(?, final_at), "
+            f"lease_until=NULL WHERE id=? AND status IN ({marks})",
+            (to.value, code, detail, not_before, final, message_id, *states),
+        )
+        if cur.rowcount:
+            db.execute(
+                "INSERT INTO history VALUES (?,?,?,?,?)", (message_id, now, to.value, code, detail)
+            )
+        return cur.rowcount > 0
+
+    def expire_leases(self, now: float) -> list[str]:
+        """Rows whose worker died mid-send: now ``unknown`` (the provider may have them)."""
+        with self._tx() as db:
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "UPDATE message SET status='unknown', last_code='lease_expired', "
+                    "lease_until=NULL WHERE status='sending' AND lease_until<? RETURNING id",
+                    (now,),
+                ).fetchall()
+            ]
+            db.executemany(
+                "INSERT INTO history VALUES (?,?,'unknown','lease_expired',NULL)",
+                [(i, now) for i in ids],
+            )
+        return ids
+
+    def unknown(self, limit: int, before: float) -> list[OutboxRow]:
+        """Messages in ``unknown`` since before ``before`` (due for reconciliation)."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {ROW_COLS} FROM message m WHERE status='unknown' AND "
+                f"(SELECT MAX(at) FROM history h WHERE h.message_id=m.id) < ? LIMIT ?",
+                (before, limit),
+            ).fetchall()
+        return [to_row(r) for r in rows]
