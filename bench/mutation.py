@@ -33,6 +33,14 @@ from bench.mutation_sql import case_only_sql_mutants_of_file
 ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = Path(sys.executable).parent / "mutmut"
 
+# the outbox driven directly (no servers, no second process): a few seconds
+_OUTBOX_TESTS = [
+    "tests/dispatch/test_outbox_claims.py",
+    "tests/dispatch/test_outbox.py",
+    "tests/dispatch/test_caps_concurrency.py",
+    "--deselect",
+    "tests/dispatch/test_caps_concurrency.py::test_two_worker_processes_keep_the_caps",
+]
 # module -> the tests that should kill its mutants (fast ones: no servers, no browsers)
 MODULES: dict[str, tuple[str, list[str]]] = {
     "segments": (
@@ -69,10 +77,10 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "engine/abtest/proportions.py",
         ["tests/test_ab_stats.py", "tests/test_ab_oracle.py", "tests/test_ab_proportions_edges.py"],
     ),
-    "outbox": (
-        "engine/dispatch/outbox.py",
-        ["tests/dispatch/test_outbox_claims.py", "tests/dispatch/test_outbox.py"],
-    ),
+    # the outbox, split into storage / queue / send record (outbox.py only puts them together)
+    "storage": ("engine/dispatch/storage.py", _OUTBOX_TESTS),
+    "queue": ("engine/dispatch/queue.py", _OUTBOX_TESTS),
+    "send_record": ("engine/dispatch/send_record.py", _OUTBOX_TESTS),
     "ruleset_load": (
         "engine/ruleset/load.py",
         [
@@ -85,7 +93,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
 }
 # modules whose mutants that only change the letter case of SQL text are dropped before the run
 # (bench/mutation_sql.py: SQLite's and DuckDB's keywords and identifiers are case-insensitive)
-SQL_MODULES = {"queries", "outbox"}
+SQL_MODULES = {"queries", "storage", "queue", "send_record"}
 COPY = ["engine", "tests", "rules", "models", "README.md"]
 # Generates the mutants (what `mutmut run` does first) without running them; run inside the
 # scratch copy, so the SQL filter can mark mutants skipped before the run.

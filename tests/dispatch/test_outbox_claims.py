@@ -595,3 +595,13 @@ def test_purge_by_exactly_one_chunk_stops(outbox: Outbox) -> None:
     assert outbox.purge(T0 + 200 * DAY, 186, chunk=2) == 4
     assert outbox.counts() == {}
     assert outbox.purge(T0 + 200 * DAY, 186) == 0
+
+
+def test_a_claimed_row_carries_its_claim_time(outbox: Outbox) -> None:
+    # a provider lookup asks for the day the message was sent: its claim time, not its queue time
+    row, _ = outbox.enqueue(_msg("claimed"), now=T0)
+    assert row.claimed_at is None
+    (claimed,) = outbox.claim(Lane.NOTICE, 1, T0 + 5, 30)
+    assert claimed.claimed_at == T0 + 5
+    stored = outbox.get(row.id)
+    assert stored is not None and stored.claimed_at == T0 + 5
