@@ -605,3 +605,26 @@ def test_a_claimed_row_carries_its_claim_time(outbox: Outbox) -> None:
     assert claimed.claimed_at == T0 + 5
     stored = outbox.get(row.id)
     assert stored is not None and stored.claimed_at == T0 + 5
+
+
+def test_a_message_held_back_does_not_stop_the_claim(outbox: Outbox) -> None:
+    # admit holds back the oldest due message (deferred an hour); the two after it are claimed
+    ids = [outbox.enqueue(_msg(f"held-{i}"), now=T0 + i)[0].id for i in range(3)]
+
+    class Wait:
+        status: Status | None = Status.QUEUED
+        code: str | None = "quiet_hours"
+        not_before: float | None = T0 + 3600
+
+    class Send:
+        status: Status | None = None
+        code: str | None = None
+        not_before: float | None = None
+
+    def admit(row: object, sent_since: object) -> Wait | Send:
+        return Wait() if getattr(row, "id", None) == ids[0] else Send()
+
+    claimed = outbox.claim(Lane.NOTICE, 3, T0 + 10, 30, admit=admit)
+    assert sorted(r.id for r in claimed) == sorted(ids[1:])
+    held = outbox.get(ids[0])
+    assert held is not None and (held.status, held.not_before) == (Status.QUEUED, T0 + 3600)
