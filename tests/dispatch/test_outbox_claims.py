@@ -628,3 +628,21 @@ def test_a_message_held_back_does_not_stop_the_claim(outbox: Outbox) -> None:
     assert sorted(r.id for r in claimed) == sorted(ids[1:])
     held = outbox.get(ids[0])
     assert held is not None and (held.status, held.not_before) == (Status.QUEUED, T0 + 3600)
+
+
+def test_an_answer_after_its_receipt_is_recorded_just_before_the_receipt(outbox: Outbox) -> None:
+    # the delivery receipt raced the provider's answer: the history (in time order) says the
+    # provider accepted the message just before it reported it delivered, not after
+    row, _ = outbox.enqueue(_msg("raced"), now=T0)
+    outbox.claim(Lane.NOTICE, 1, T0 + 1, 30)
+    rc = Receipt("fake", None, row.id, PHONE, True, "DELIVRD", None, "raw")
+    assert outbox.apply_receipts([rc], now=T0 + 20) == [row.id]
+    assert outbox.accept(row.id, "fake", "ref-1", "0000", now=T0 + 30)
+    history = _history(outbox, row.id)
+    assert [h[1] for h in history][-2:] == ["accepted", "delivered"]
+    assert history[-2][0] == (T0 + 20) - 0.001 and history[-1][0] == T0 + 20
+    # no receipt yet: the answer is recorded when it came
+    other, _ = outbox.enqueue(_msg("plain"), now=T0)
+    outbox.claim(Lane.NOTICE, 1, T0 + 1, 30)
+    outbox.accept(other.id, "fake", "ref-2", "0000", now=T0 + 30)
+    assert _history(outbox, other.id)[-1][:2] == (T0 + 30, "accepted")
