@@ -480,3 +480,11 @@ def test_a_jieba_window_answered_before_the_cap_keeps_its_answer(lex: Lexicon) -
     text = pad + "退款" + pad + blocks + pad + "退款" + pad
     assert len(text) == 560
     assert _deny_starts(lex, text, "退") == [454, 466]
+
+
+def test_a_gate_opens_in_a_long_message_with_many_matches(lex: Lexicon) -> None:
+    # > 500 characters and > 64 matches: _distinct thins the words, but a gate literal's
+    # first match still opens its gate
+    hits = lex.scan(normalize("冻结天天天" * 101 + "见http链接"))
+    assert GATE in hits.gates
+    assert GATE not in lex.scan(normalize("冻结天天天" * 101)).gates
