@@ -336,7 +336,7 @@ class _Collector:
             plain = norm.plain
             if plain is not None and plain[start:end] != norm.skeleton.text[start:end]:
                 how = "homoglyph"
-            elif noise:
+            elif noise and not _as_listed(norm.original, os, oe, entries):
                 how = "noise"
         if self.mapped == _MAP_AFTER and not self._chain(start, end, os, oe, entries, how):
             return
@@ -502,6 +502,15 @@ def _insertion_order(key: str) -> tuple[int, int, str]:
     if "0" <= first <= "9" or "a" <= first <= "z":
         return (-1, len(key), key)
     return (rank.get(first, len(rank)), len(key), key)
+
+
+def _as_listed(original: str, start: int, end: int, entries: _Entries) -> bool:
+    """Tell whether a hit is written exactly as a listed phrase with spaces or symbols.
+
+    ``guaranteed return`` and ``weed & coke`` written as listed are plain text, not noise.
+    """
+    text = original[start:end].lower()
+    return any(e[1].word.lower() == text for e in entries)
 
 
 def _edges(key: str) -> int:

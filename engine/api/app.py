@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -184,6 +185,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(require(Scope.READ, "metrics"))],
     )
     async def prometheus() -> Response:
+        if dispatch_settings.outbox_path.exists():  # a sending install: its open messages
+            try:
+                metrics.dispatch_counts(dispatch_settings.outbox_path)
+            except sqlite3.Error as exc:  # /readyz reports storage; the page still answers
+                log.warning("metrics: outbox not readable: %s", exc)
         body, ctype = metrics.exposition()
         return Response(body, media_type=ctype)
 

@@ -10,11 +10,13 @@ is a JSON 401/403 that says what is missing.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 
 from engine.api.keys import Scope, scopes_of
+from engine.api.metrics import CALLBACKS_REFUSED
 from engine.api.requests import ApiError
 from engine.api.settings import Settings
 from engine.dispatch.callback_signing import (
@@ -24,6 +26,9 @@ from engine.dispatch.callback_signing import (
     SeenSignatures,
     verify,
 )
+
+log = logging.getLogger("xinshi.api")
+KNOWN_PROVIDERS = frozenset({"aliyun", "tencent"})
 
 
 def check_signed(request: Request, body: bytes, settings: Settings, seen: SeenSignatures) -> None:
@@ -91,9 +96,24 @@ def callback_guard(
 
     async def dependency(request: Request) -> None:
         token = request.path_params.get("token")
-        if token is not None:
-            check_token(request, str(request.path_params.get("provider")), token, settings)
-        else:
-            check_signed(request, await request.body(), settings, seen())
+        provider = str(request.path_params.get("provider"))
+        try:
+            if token is not None:
+                check_token(request, provider, token, settings)
+            else:
+                check_signed(request, await request.body(), settings, seen())
+        except ApiError as exc:  # a refused push is a receipt lost until someone notices
+            _refused(request, provider, exc)
+            raise
 
     return dependency
+
+
+def _refused(request: Request, provider: str, exc: ApiError) -> None:
+    """Log and count a refused callback (never its token, signature or body)."""
+    known = provider if provider in KNOWN_PROVIDERS else "other"  # bounded metric labels
+    kind = "inbound" if "/inbound/" in request.url.path else "receipts"
+    CALLBACKS_REFUSED.labels(kind, known, exc.code).inc()
+    host = request.client.host if request.client else "?"
+    log.warning("callback refused: %s from %s (provider %s, %d %s): %s", kind, host, known,
+                exc.status, exc.code, exc.message)  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -17,6 +18,7 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from engine.api.limits import ASGIApp, Message, Receive, Scope, Send
+from engine.dispatch.outbox import Outbox
 from engine.verdict import Verdict
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -39,6 +41,14 @@ RULESET = Gauge(
     "xinshi_ruleset_info", "Ruleset version each worker serves (1; 0 once replaced)",
     ["version"], registry=REGISTRY, multiprocess_mode="liveall",
 )  # fmt: skip
+CALLBACKS_REFUSED = Counter(
+    "xinshi_callbacks_refused", "Receipt and reply pushes refused (401/403): receipts lost",
+    ["kind", "provider", "reason"], registry=REGISTRY,
+)  # fmt: skip
+DISPATCH_OPEN = Gauge(
+    "xinshi_dispatch_messages", "Messages not yet settled, and those that got no receipt",
+    ["status"], registry=REGISTRY, multiprocess_mode="livemostrecent",
+)  # fmt: skip
 IN_FLIGHT = Gauge(
     "xinshi_http_requests_in_flight", "Requests being handled (what SIGTERM waits for)",
     registry=REGISTRY, multiprocess_mode="livesum",
@@ -51,6 +61,19 @@ def count(verdicts: Iterable[Verdict]) -> None:
         VERDICTS.labels(v.verdict.value).inc()
         for f in v.findings:
             FINDINGS.labels(f.category, f.severity.value).inc()
+
+
+_OUTBOXES: dict[Path, Outbox] = {}
+
+
+def dispatch_counts(path: Path) -> None:
+    """Set ``xinshi_dispatch_messages`` from the outbox (queued ... no_receipt)."""
+    outbox = _OUTBOXES.get(path)
+    if outbox is None:
+        outbox = _OUTBOXES[path] = Outbox(path)
+    counts = outbox.open_counts()
+    for status in ("queued", "sending", "unknown", "accepted", "no_receipt"):
+        DISPATCH_OPEN.labels(status).set(counts.get(status, 0))
 
 
 def exposition() -> tuple[bytes, str]:

@@ -214,6 +214,9 @@ def fake_provider(
     ] = None,
     receipt_delay: Annotated[float, typer.Option(help="Seconds before a receipt is pushed.")] = 0.2,
     hang: Annotated[float, typer.Option(help="Seconds a ...0006 number hangs.")] = 30.0,
+    lookup_latency_ms: Annotated[
+        float, typer.Option(help="Extra time each status query (lookup) takes.")
+    ] = 0.0,
 ) -> None:
     """Run the fake Aliyun + Tencent SMS provider on 127.0.0.1 (magic numbers: see docs)."""
     import os
@@ -230,6 +233,7 @@ def fake_provider(
         or None,
         receipt_delay_s=receipt_delay,
         hang_s=hang,
+        lookup_latency_ms=lookup_latency_ms,
     )
     uvicorn.run(create_fake_app(config), host="127.0.0.1", port=port, log_level="warning",
                 access_log=False, server_header=False)  # fmt: skip
@@ -248,6 +252,13 @@ def worker(
         float, typer.Option(help="Seconds in 'unknown' before asking the provider.")
     ] = 60.0,
     timeout: Annotated[float, typer.Option(help="Provider call timeout (seconds).")] = 5.0,
+    receipt_timeout: Annotated[
+        float, typer.Option(help="Hours an accepted message waits for its receipt: no_receipt.")
+    ] = 72.0,
+    lookups: Annotated[
+        int, typer.Option(help="Reconciliation lookups in flight at once (beside sending).")
+    ] = 8,
+    lookup_qps: Annotated[float, typer.Option(help="Lookups per second per provider.")] = 10.0,
     data_dir: DataOpt = None,
     rules: RulesOpt = None,
 ) -> None:
@@ -278,8 +289,14 @@ def worker(
         raise usage_error(str(exc)) from None
     outbox = Outbox(settings.outbox_path)
     events = EventWriter(settings.events_dir, settings.recipient_salt)
+    if receipt_timeout <= 0 or lookups < 1 or lookup_qps <= 0:
+        raise usage_error(
+            "--receipt-timeout and --lookup-qps must be above 0 and --lookups at least 1"
+        )
     options = WorkerOptions(lease_s=lease, reconcile_after_s=reconcile_after,
-                            retention_days=settings.retention_days)  # fmt: skip
+                            retention_days=settings.retention_days,
+                            receipt_timeout_s=receipt_timeout * 3600,
+                            reconcile_concurrency=lookups, lookup_qps=lookup_qps)  # fmt: skip
     w = Worker(outbox, providers, book, ruleset, default_policies(settings.marketing_hours),
                events, options)  # fmt: skip
 

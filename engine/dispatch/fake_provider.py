@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import random
 import time
 from collections import Counter, defaultdict
@@ -54,6 +55,7 @@ MAGIC: dict[str, tuple[str | None, str | None]] = {
     "0011": ("isv.SOMETHING_NEW", "FailedOperation.SomethingNew"),
     "0012": ("InvalidAccessKeyId.NotFound", "AuthFailure.SecretIdNotFound"),
 }
+log = logging.getLogger("xinshi.fake_provider")
 RETRY_S = (0.5, 2.0, 5.0)  # the providers' 1/5/10 min re-push, compressed
 
 
@@ -67,6 +69,7 @@ class FakeConfig:
     callback_secret: bytes | None = None  # signs each push (X-Xinshi-Signature)
     receipt_delay_s: float = 0.2
     hang_s: float = 30.0
+    lookup_latency_ms: float = 0.0  # extra time each status query takes (a slow query API)
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -87,6 +90,10 @@ class FakeProvider:
         self.calls = 0
         self.pushed = 0
         self.push_failed = 0
+        self.push_refused: Counter[str] = Counter()  # HTTP status of refused pushes -> times
+        self.lookups = 0
+        self.lookups_now = 0
+        self.lookups_max = 0  # most status queries in flight at once
         self._seq = itertools.count(1)
         self._queue: asyncio.Queue[tuple[str, str, dict[str, Any], int]] = asyncio.Queue()
         self._http: httpx.AsyncClient | None = None
@@ -103,8 +110,13 @@ class FakeProvider:
         url = f"{self.config.callback}/{kind}/{provider}"
         try:
             r = await self._http.post(url, content=body, headers=headers)
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
+            log.warning("push of %d %s to %s failed: %s", len(items), kind, url, type(exc).__name__)
             return False
+        if r.status_code != 200:  # e.g. 401: the callback's token or signature is wrong
+            self.push_refused[str(r.status_code)] += len(items)
+            log.warning("push of %d %s to %s refused: HTTP %d %s", len(items), kind, url,
+                        r.status_code, r.text[:200])  # fmt: skip
         return r.status_code == 200
 
     def _later(self, delay: float, kind: str, provider: str, item: dict[str, Any], n: int) -> None:
@@ -158,6 +170,16 @@ class FakeProvider:
         if ms:
             await asyncio.sleep(ms / 1000)
 
+    async def _lookup_latency(self) -> None:
+        self.lookups += 1
+        self.lookups_now += 1
+        self.lookups_max = max(self.lookups_max, self.lookups_now)
+        try:
+            if self.config.lookup_latency_ms:
+                await asyncio.sleep(self.config.lookup_latency_ms / 1000)
+        finally:
+            self.lookups_now -= 1
+
     def _accept(self, provider: str, phone: str, out_id: str, template: str) -> dict[str, Any]:
         n = next(self._seq)
         ref = f"{n:012d}^0" if provider == "aliyun" else f"2433:{n:012d}"
@@ -186,6 +208,7 @@ class FakeProvider:
         q = request.query_params
         rid = f"FAKE-{next(self._seq)}"
         if action == "QuerySendDetails":
+            await self._lookup_latency()
             phone, day = q.get("PhoneNumber", ""), q.get("SendDate", "")
             dtos = [{"PhoneNum": r["phone"], "SendStatus": 3, "ErrCode": "DELIVERED",
                      "TemplateCode": r["template"], "SendDate": r["time"], "OutId": r["out_id"]}
@@ -233,6 +256,7 @@ class FakeProvider:
             err = {"Code": "InvalidParameter", "Message": "body is not a JSON object"}
             return _json({"Response": {"Error": err, "RequestId": rid}})
         if action == "PullSmsSendStatusByPhoneNumber":
+            await self._lookup_latency()
             phone = str(body.get("PhoneNumber", ""))[-11:]
             rows = [{"SerialNo": r["ref"], "PhoneNumber": f"+86{r['phone']}", "CountryCode": "86",
                      "SubscriberNumber": r["phone"], "ReportStatus": "SUCCESS",
@@ -301,7 +325,9 @@ class FakeProvider:
         return _json({"calls": self.calls, "accepted": sum(self.accepted.values()),
                       "unique": len(self.accepted), "duplicates": dups,
                       "receipts_pushed": self.pushed, "receipts_failed": self.push_failed,
-                      "receipts_pending": self._queue.qsize()})  # fmt: skip
+                      "receipts_pending": self._queue.qsize(),
+                      "receipts_refused": dict(self.push_refused), "lookups": self.lookups,
+                      "lookups_max_concurrent": self.lookups_max})  # fmt: skip
 
     async def accepted_ids(self, request: Request) -> Response:
         """Every id the fake accepted, with how many times."""

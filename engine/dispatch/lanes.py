@@ -102,9 +102,15 @@ def after(
     outcome: Outcome,
     now: float,
     can_fail_over: bool,
+    jitter: float = 0.0,
 ) -> Decision:
-    """What a provider outcome means for the message (accepted is handled by the caller)."""
-    retry_at = now + policy.backoff_s[min(row.attempts, len(policy.backoff_s)) - 1]
+    """What a provider outcome means for the message (accepted is handled by the caller).
+
+    ``jitter`` in [0, 1) shortens each wait by up to a half ("equal jitter"), so messages that
+    failed together do not all come back in the same second.
+    """
+    spread = 1 - 0.5 * jitter
+    retry_at = now + spread * policy.backoff_s[min(row.attempts, len(policy.backoff_s)) - 1]
     attempts_left = row.attempts < policy.max_attempts
     if outcome in (Outcome.PERMANENT, Outcome.CONTENT):
         return Decision(Status.FAILED, outcome.value)
@@ -122,10 +128,15 @@ def after(
         if can_fail_over and attempts_left:
             return Decision(Status.QUEUED, "failover", now)
         return (
-            Decision(Status.QUEUED, outcome.value, now + HOUR)
+            Decision(Status.QUEUED, outcome.value, now + spread * HOUR)
             if attempts_left
             else Decision(Status.FAILED, outcome.value)
         )
+    if outcome is Outcome.PROVIDER_THROTTLED:  # the provider is busy, not down: same provider,
+        # later (failing over would move the whole flood to the other provider)
+        if attempts_left:
+            return Decision(Status.QUEUED, outcome.value, retry_at)
+        return Decision(Status.FAILED, "retries_exhausted")
     if outcome is Outcome.TRANSIENT:
         if attempts_left:
             return Decision(Status.QUEUED, outcome.value, now if can_fail_over else retry_at)

@@ -29,7 +29,8 @@ CHECK_TYPE = {
 
 
 class Status(StrEnum):
-    """Where a message is. Final statuses never change, except accepted -> delivered/undelivered."""
+    """Where a message is. Final statuses never change, except that a receipt still moves accepted
+    or no_receipt to delivered/undelivered."""
 
     QUEUED = "queued"  # waiting (also deferred: not_before in the future)
     SENDING = "sending"  # claimed under a lease; the provider call may be in flight
@@ -41,6 +42,7 @@ class Status(StrEnum):
     SUPPRESSED = "suppressed"  # the recipient opted out (refused, never sent)
     EXPIRED = "expired"  # not sent before expires_at
     BLOCKED = "blocked"  # re-checked under changed rules and no longer allowed
+    NO_RECEIPT = "no_receipt"  # accepted, but no receipt came within the receipt timeout
 
 
 FINAL = frozenset(
@@ -51,6 +53,7 @@ FINAL = frozenset(
         Status.SUPPRESSED,
         Status.EXPIRED,
         Status.BLOCKED,
+        Status.NO_RECEIPT,
     }
 )
 
@@ -66,6 +69,7 @@ class Outcome(StrEnum):
     WINDOW = "window"  # marketing outside the provider's hours
     ACCOUNT = "account"  # balance / account limits: fail over where a template exists
     TRANSIENT = "transient"  # 5xx, connection refused before sending: retry with backoff
+    PROVIDER_THROTTLED = "provider_throttled"  # our request rate: slow down, never fail over
     UNKNOWN = "unknown"  # timeout after sending: reconcile
 
 

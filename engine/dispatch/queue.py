@@ -182,6 +182,21 @@ class Queue(Store):
         ).fetchone()
         return int(n)
 
+    def release(self, message_id: str, not_before: float, code: str, now: float) -> bool:
+        """Give a claimed message back to the queue untried (its attempt not counted), e.g. when
+        every provider it can go to has its circuit breaker open."""
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE message SET status='queued', attempts=MAX(attempts-1, 0), not_before=?, "
+                "last_code=?, lease_until=NULL, claimed_at=NULL WHERE id=? AND status='sending'",
+                (not_before, code, message_id),
+            )
+            if cur.rowcount:
+                db.execute(
+                    "INSERT INTO history VALUES (?,?,'queued',?,NULL)", (message_id, now, code)
+                )
+        return cur.rowcount > 0
+
     def move(
         self,
         message_id: str,

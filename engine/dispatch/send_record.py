@@ -163,7 +163,7 @@ class SendRecord(Store):
             "UPDATE message SET status=?, last_code=?, final_at=?, "
             "provider=COALESCE(provider, ?), provider_ref=COALESCE(provider_ref, ?), "
             "accepted_at=COALESCE(accepted_at, ?) "
-            "WHERE id=? AND status IN ('queued','sending','unknown','accepted')",
+            "WHERE id=? AND status IN ('queued','sending','unknown','accepted','no_receipt')",
             (to.value, rc.code, now, rc.provider, rc.provider_ref, now, mid),
         )
         if cur.rowcount:
@@ -171,6 +171,35 @@ class SendRecord(Store):
                 "INSERT INTO history VALUES (?,?,?,?,?)", (mid, now, to.value, rc.code, "receipt")
             )
         return cur.rowcount > 0
+
+    def expire_receipts(self, now: float, after_s: float, limit: int = 10_000) -> list[str]:
+        """Accepted messages with no receipt ``after_s`` after acceptance: now ``no_receipt``
+        (final; a receipt that still comes moves it on). Returns their ids, oldest first."""
+        with self._tx() as db:
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "UPDATE message SET status='no_receipt', last_code='no_receipt', final_at=? "
+                    "WHERE id IN (SELECT id FROM message WHERE status='accepted' "
+                    "AND accepted_at<? ORDER BY accepted_at LIMIT ?) RETURNING id",
+                    (now, now - after_s, limit),
+                ).fetchall()
+            ]
+            db.executemany(
+                "INSERT INTO history VALUES (?,?,'no_receipt','no_receipt',NULL)",
+                [(i, now) for i in ids],
+            )
+        return ids
+
+    def open_counts(self) -> dict[str, int]:
+        """Messages not yet settled, and those that ended without a receipt, per status (a
+        read through the status index, cheap enough for every metrics scrape)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT status, COUNT(*) FROM message WHERE status IN "
+                "('queued','sending','unknown','accepted','no_receipt') GROUP BY status"
+            ).fetchall()
+        return {s: int(n) for s, n in rows}
 
     def _match_orphans(
         self, db: sqlite3.Connection, provider: str, ref: str, now: float | None = None

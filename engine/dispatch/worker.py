@@ -10,13 +10,16 @@ does not have it. So nothing is lost and nothing the provider accepted is sent t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
 from engine.check import check
+from engine.dispatch.breaker import Breaker
 from engine.dispatch.events import EventWriter
 from engine.dispatch.lanes import Decision, LanePolicy, admit, after
 from engine.dispatch.message import CHECK_TYPE, LANES, Lane, OutboxRow, Outcome, Status
@@ -39,16 +42,28 @@ def _admit(
 
 
 class Bucket:
-    """A token bucket: at most ``rate`` sends per second to one provider (bursts of ``rate``)."""
+    """A token bucket: at most ``rate`` sends per second to one provider (bursts of ``rate``).
+
+    When the provider says we are too fast, ``slow_down`` halves the rate; it then climbs back
+    by a tenth of the configured rate per second (additive increase, multiplicative decrease).
+    """
 
     def __init__(self, rate: float) -> None:
-        self.rate, self.tokens, self.last = rate, rate, time.monotonic()
+        self.max_rate = self.rate = rate
+        self.tokens, self.last = rate, time.monotonic()
+
+    def slow_down(self) -> None:
+        """Halve the rate (not below one send per second)."""
+        self.rate = max(1.0, self.rate / 2)
+        self.tokens = min(self.tokens, self.rate)
 
     async def take(self) -> None:
         """Wait for a token."""
         while True:
             now = time.monotonic()
-            self.tokens = min(self.rate, self.tokens + (now - self.last) * self.rate)
+            elapsed = now - self.last
+            self.rate = min(self.max_rate, self.rate + elapsed * self.max_rate / 10)
+            self.tokens = min(self.rate, self.tokens + elapsed * self.rate)
             self.last = now
             if self.tokens >= 1:
                 self.tokens -= 1
@@ -65,6 +80,10 @@ class WorkerOptions:
     poll_s: float = 0.02
     maintain_every_s: float = 1.0
     retention_days: int | None = None  # purge once a day when set
+    reconcile_concurrency: int = 8  # lookups in flight at once (beside sending, never inside)
+    reconcile_batch: int = 200  # unknown messages taken per sweep
+    receipt_timeout_s: float = 72 * 3600.0  # accepted without a receipt this long: no_receipt
+    lookup_qps: float = 10.0  # per provider: the query APIs' rate limits are lower than sends'
 
 
 class Worker:
@@ -86,9 +105,14 @@ class Worker:
         self.inflight = dict.fromkeys(LANES, 0)
         self.buckets = {p.name: Bucket(p.max_qps) for p in self.providers}
         self.tasks: set[asyncio.Task[None]] = set()
+        self.lookup_tasks: set[asyncio.Task[None]] = set()
         self.sent = 0
         self._done: list[tuple[OutboxRow, Provider, SendResult, bool, float, float]] = []
         self._last_purge = 0.0
+        self.breakers = {p.name: Breaker() for p in self.providers}
+        self.lookup_buckets = {p.name: Bucket(self.opt.lookup_qps) for p in self.providers}
+        self._reconciling: set[str] = set()  # ids whose lookup is in flight
+        self._lookups = asyncio.Semaphore(max(1, self.opt.reconcile_concurrency))
 
     def route(self, row: OutboxRow) -> list[tuple[Provider, ProviderTemplate]]:
         """Providers with an approved template for this message, in configured order."""
@@ -98,13 +122,14 @@ class Worker:
         return [(p, tpl.providers[p.name]) for p in self.providers if p.name in tpl.providers]
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Claim, admit and send until ``stop`` is set; then let in-flight sends finish."""
-        next_maintain = 0.0
+        """Claim, admit and send until ``stop`` is set; then let in-flight sends finish.
+
+        Maintenance (schedules, dead leases, reconciliation, receipts, retention) runs beside
+        this loop as its own task: a slow provider lookup never delays a claim.
+        """
+        maintenance = asyncio.create_task(self._maintain_loop(stop))
         while not stop.is_set():
             now = time.time()
-            if now >= next_maintain:
-                await self.maintain(now)
-                next_maintain = now + self.opt.maintain_every_s
             self.flush()
             busy = False
             for lane in LANES:  # otp first: its slots are its own
@@ -116,9 +141,22 @@ class Worker:
                     busy = True
                     self._start(row)
             await asyncio.sleep(0 if busy else self.opt.poll_s)
+        await asyncio.gather(maintenance, return_exceptions=True)
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         self.flush()
+
+    async def _maintain_loop(self, stop: asyncio.Event) -> None:
+        """Maintenance every ``maintain_every_s`` until ``stop``; then wait for lookups."""
+        while not stop.is_set():
+            try:
+                await self.maintain(time.time())
+            except Exception:  # a failing sweep must not stop sending; the next one retries
+                log.exception("maintenance failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.opt.maintain_every_s)
+        if self.lookup_tasks:
+            await asyncio.gather(*self.lookup_tasks, return_exceptions=True)
 
     def flush(self) -> None:
         """Record the answers that arrived since the last flush, in one transaction.
@@ -171,14 +209,34 @@ class Worker:
         if not routes:
             self.outbox.move(row.id, Status.FAILED, code="no_provider_template")
             return
-        provider, tpl = routes[(row.attempts - 1) % len(routes)]
+        first = (row.attempts - 1) % len(routes)
+        now = time.time()
+        ordered = routes[first:] + routes[:first]
+        chosen = next(((p, t) for p, t in ordered if self.breakers[p.name].allows(now)), None)
+        if chosen is None:  # every provider it can go to is down: wait, untried
+            reopens = min(self.breakers[p.name].reopens_at(now) for p, _ in routes)
+            self.outbox.release(row.id, reopens, "circuit_open", now)
+            return
+        provider, tpl = chosen
         await self.buckets[provider.name].take()
         started = time.time()
         result = await provider.send(row, tpl)
+        self._health(provider, result.outcome)
         # fail over at once only to a provider not yet tried in this round; once every
         # provider has failed, the lane's backoff applies (never a tight loop between them)
         untried = row.attempts % len(routes) != 0
         self._done.append((row, provider, result, untried, started, time.time()))
+
+    def _health(self, provider: Provider, outcome: Outcome) -> None:
+        """Feed the provider's breaker and bucket; log when the breaker changes state."""
+        if outcome is Outcome.PROVIDER_THROTTLED:
+            self.buckets[provider.name].slow_down()
+        breaker = self.breakers[provider.name]
+        before = breaker.state
+        breaker.record(outcome, time.time(), random.random())
+        if breaker.state is not before:
+            log.warning("provider %s: circuit %s -> %s (%s)", provider.name, before.value,
+                        breaker.state.value, outcome.value)  # fmt: skip
 
     def record(
         self, row: OutboxRow, provider: Provider, result: SendResult, failover: bool, now: float
@@ -188,7 +246,7 @@ class Worker:
             self.outbox.accept(row.id, provider.name, result.provider_ref, result.code, now)
             self.sent += 1
             return True
-        d = after(row, self.policies[row.lane], result.outcome, now, failover)
+        d = after(row, self.policies[row.lane], result.outcome, now, failover, random.random())
         log.info("message %s to %s: %s %s -> %s", row.id, mask(row.phone), result.outcome.value,
                  result.code, d.status)  # fmt: skip
         assert d.status is not None
@@ -199,22 +257,52 @@ class Worker:
         return False
 
     async def maintain(self, now: float) -> None:
-        """Due schedules -> rows; dead leases -> unknown; reconcile unknowns; match orphans."""
+        """Due schedules -> rows; dead leases -> unknown; reconcile unknowns; match orphans;
+        accepted too long without a receipt -> no_receipt."""
         n = materialize_due(self.outbox, now)
         if n:
             log.info("schedules: queued %d messages", n)
         for mid in self.outbox.expire_leases(now):
             log.warning("message %s: lease expired mid-send, reconciling", mid)
-        for row in self.outbox.unknown(200, now - self.opt.reconcile_after_s):
-            await self.reconcile(row, now)
+        self.sweep_unknown(now)
         self.outbox.match_orphans()
+        lost = self.outbox.expire_receipts(now, self.opt.receipt_timeout_s)
+        if lost:  # receipts refused, lost or never sent by the provider: worth an alert
+            log.warning("%d messages got no receipt within %.0f h: now no_receipt (first %s)",
+                        len(lost), self.opt.receipt_timeout_s / 3600, lost[0])  # fmt: skip
         if self.opt.retention_days and now - self._last_purge > 86400:
             self._last_purge = now
             self.outbox.purge(now, self.opt.retention_days)
 
+    def sweep_unknown(self, now: float) -> int:
+        """Start lookups for messages ``unknown`` long enough (a capped batch, not already being
+        looked up); they run as tasks, at most ``reconcile_concurrency`` at once."""
+        started = 0
+        for row in self.outbox.unknown(self.opt.reconcile_batch, now - self.opt.reconcile_after_s):
+            if row.id in self._reconciling:
+                continue
+            self._reconciling.add(row.id)
+            task = asyncio.create_task(self._reconcile_bounded(row))
+            self.lookup_tasks.add(task)
+            task.add_done_callback(self.lookup_tasks.discard)
+            started += 1
+        return started
+
+    async def _reconcile_bounded(self, row: OutboxRow) -> None:
+        try:
+            async with self._lookups:
+                await self.reconcile(row, time.time())
+        except Exception:  # the next sweep asks again
+            log.exception("reconciliation failed for message %s", row.id)
+        finally:
+            self._reconciling.discard(row.id)
+
     async def reconcile(self, row: OutboxRow, now: float) -> None:
         """Ask each provider that could have it: accepted -> record; absent -> re-queue."""
         for provider, _ in self.route(row):
+            bucket = self.lookup_buckets.get(provider.name)
+            if bucket is not None:
+                await bucket.take()
             found = await provider.lookup(row)
             if found is None:
                 continue

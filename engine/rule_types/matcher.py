@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -55,6 +55,13 @@ class Matcher:
     zones: frozenset[str] | None = None  # parts of the message whose matches count
     also: Matcher | None = None  # must be found too (MatcherSpec.also)
     but_not: Matcher | None = None  # must not be found (MatcherSpec.but_not)
+    # one character class: a text without any of its characters matches no regex
+    # (literals.first_chars); None when it cannot tell
+    prefilter: re.Pattern[str] | None = None
+
+    def _may_match(self, text: str) -> bool:
+        """Tell whether the regexes can match ``text``: their first-character test."""
+        return self.prefilter is None or self.prefilter.search(text) is not None
 
     def _context_holds(self, ctx: Context) -> bool:
         """Tell whether the ``also``/``but_not`` conditions hold for the message."""
@@ -91,7 +98,9 @@ class Matcher:
         # a closed gate means no regex can match (the rule ran for a word hit)
         if self.regex is not None and (self.gate is None or self.gate in ctx.hits.gates):
             folded = ctx.norm.folded
-            if self.on_original or folded.is_source:
+            if not self._may_match(ctx.text if self.on_original else folded.text):
+                pass
+            elif self.on_original or folded.is_source:
                 text = ctx.text if self.on_original else folded.text
                 out = [
                     _new_span(Span, (m.start(), m.end(), None))
@@ -131,6 +140,8 @@ class Matcher:
             return spans[0] if spans else None
         if self.gate is not None and self.gate not in ctx.hits.gates:
             return None
+        if not self._may_match(ctx.text if self.on_original else ctx.norm.folded.text):
+            return None
         if self.on_original:
             m = self.regex.search(ctx.text)
             return Span(m.start(), m.end()) if m else None
@@ -151,6 +162,8 @@ class Matcher:
         if self.gate is not None and self.gate not in ctx.hits.gates:
             return None
         text = ctx.text if self.on_original else ctx.norm.folded.text
+        if not self._may_match(text):
+            return None
         last = None
         for m in self.regex.finditer(text):
             if m.end() > m.start():
@@ -179,7 +192,9 @@ class Matcher:
             return True  # a word hit (global allow-lists aside) settles it without any regex
         if self.regexes:
             text = ctx.text if self.on_original else ctx.norm.folded.text
-            if self.gate is not None and self.gate not in ctx.hits.gates:
+            if (self.gate is not None and self.gate not in ctx.hits.gates) or not self._may_match(
+                text
+            ):
                 pass
             elif self.regex is not None:
                 if self.regex.search(text):
@@ -204,13 +219,23 @@ class Matcher:
         if not self.regexes or (self.gate is not None and self.gate not in ctx.hits.gates):
             return False
         text = ctx.text if self.on_original else ctx.norm.folded.text
-        if self.regex is not None and not self.regex.search(text):
-            return False  # the common case: one search, no zones needed
+        if not self._may_match(text):
+            return False
+        head = None
+        if self.regex is not None:
+            head = self.regex.search(text)
+            if head is None:
+                return False  # the common case: one search, no zones needed
         if allowed is None:
             allowed = ctx.zone_spans(self.zones or frozenset())
         to_original = None if self.on_original else ctx.norm.folded_span
         for rx in (self.regex,) if self.regex is not None else self.regexes:
-            for m in rx.finditer(text):
+            # the search's match is finditer's first: test it, then go on from its end
+            # instead of searching the text again from the start
+            matches: Iterable[re.Match[str]] = rx.finditer(text)
+            if head is not None and head.end() > head.start():
+                matches = chain((head,), rx.finditer(text, head.end()))
+            for m in matches:
                 if m.end() == m.start():
                     continue
                 s, e = m.span() if to_original is None else to_original(m.start(), m.end())

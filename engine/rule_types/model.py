@@ -1,9 +1,10 @@
 """model: a learned content classifier (``models/<model>.json``) as evidence for a category.
 
 The model scores the message once (cached on the context, shared by every model rule); the
-rule for ``label`` fires when P(label) reaches its threshold and no other rule already found
-its category. The finding covers the few characters that weigh most for the label, not the
-whole message. It is a statistical judgement: rules say ``severity: warn`` (review).
+rule for ``label`` fires when P(label) reaches its threshold, no other rule already found
+its category and its optional ``unless`` matcher finds nothing. The finding covers the few
+characters that weigh most for the label, not the whole message. It is a statistical
+judgement: rules say ``severity: warn`` (review).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import ClassVar
 from engine.content_model.model import ContentModel, Scores
 from engine.rule_types.base import MessageTypeName, Rule, RuleMeta
 from engine.rule_types.context import Context
+from engine.rule_types.matcher import Matcher
 from engine.verdict import Finding
 
 _TYPES: tuple[MessageTypeName, ...] = ("marketing", "notification")
@@ -22,14 +24,21 @@ _TYPES: tuple[MessageTypeName, ...] = ("marketing", "notification")
 class ModelRule(Rule):
     """Runtime ``model`` rule (plain data: picklable)."""
 
-    __slots__ = ("key", "label", "model", "threshold", "width")
+    __slots__ = ("key", "label", "model", "threshold", "unless", "width")
     LATE: ClassVar[bool] = True  # runs after the other rules, to see what they found
 
     def __init__(
-        self, meta: RuleMeta, model: ContentModel, label: int, threshold: float, width: int
+        self,
+        meta: RuleMeta,
+        model: ContentModel,
+        label: int,
+        threshold: float,
+        width: int,
+        unless: Matcher | None = None,
     ) -> None:
         super().__init__(meta)
         self.model, self.label, self.threshold, self.width = model, label, threshold, width
+        self.unless = unless  # a hit excuses the message (a warning that quotes a script)
         self.key = f"model:{model.digest}"  # where the context caches this model's scores
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
@@ -40,6 +49,8 @@ class ModelRule(Rule):
         category = self.meta.category
         if any(f.category == category for f in ctx.findings):
             return ()  # a word list or pattern already said it, with a better span
+        if self.unless is not None and self.unless.found(ctx):
+            return ()
         start, end = self.model.evidence(scores.text, self.label, self.width)
         if start >= end:
             return ()

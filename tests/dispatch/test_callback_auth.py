@@ -5,20 +5,26 @@ A real 2-worker server on loopback: a replay must be refused whichever worker it
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
-from engine.dispatch.callback_signing import sign
+from engine.dispatch.callback_signing import SIGNATURE_HEADER, sign
+from engine.dispatch.message import Lane, OutboxRow, Outcome, Status
+from engine.dispatch.providers.aliyun import AliyunProvider
+from engine.dispatch.templates import ProviderTemplate
 from tests.conftest import RULES
-from tests.processes import HTTP, serving
+from tests.processes import HTTP, free_port, serving, start, stop
 
 SECRET = b"callback-auth-test-secret-42"
 TOKEN = "kb-callback-token"
 ACK = {"code": 0, "msg": "接收成功"}
 JSON = {"Content-Type": "application/json"}
+LOGS: dict[str, Path] = {}
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +39,7 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "XINSHI_WATCH_RULES": "0",
         "XINSHI_DISPATCH_SECRET": "callback-test-dispatch-secret",
     }
+    LOGS["server"] = tmp / "server.log"
     with serving(RULES, tmp / "server.log", env, "--workers", "2") as base:
         yield base
 
@@ -121,3 +128,67 @@ def test_an_unsigned_provider_needs_its_token_and_an_allowed_address(url: str) -
     assert _error(r, 403, "unsigned_not_allowed").startswith(
         "unsigned callbacks from 'aliyun' are off"
     )
+
+
+def test_a_refused_push_is_logged_and_counted_without_its_secrets(url: str) -> None:
+    """A receipt push refused (wrong secret, as after a mis-set callback) must not vanish:
+    the server logs it and counts it in /metrics by kind, provider and reason."""
+    body = b'[{"phone_number": "13812345678", "success": true, "out_id": "counted"}]'
+    headers = sign(b"a-secret-the-server-does-not-have", int(time.time()), body)
+    _error(_post(url, "/v1/dispatch/receipts/aliyun", body, headers), 401, "bad_signature")
+    _error(_post(url, "/v1/dispatch/receipts/made-up-1", b"[]"), 401, "missing_signature")
+    r = HTTP.get(f"{url}/metrics", timeout=10)
+    assert r.status_code == 200
+    lines = r.text.splitlines()
+    name = "xinshi_callbacks_refused_total"
+    mine = f'{name}{{kind="receipts",provider="aliyun",reason="bad_signature"}}'
+    assert any(line.startswith(mine) and float(line.split()[-1]) >= 1 for line in lines), mine
+    # a name nobody configured is one label, so scanners cannot blow up the label set
+    other = f'{name}{{kind="receipts",provider="other",reason="missing_signature"}}'
+    assert any(line.startswith(other) for line in lines), other
+    assert "made-up-1" not in r.text
+    log = LOGS["server"].read_text(encoding="utf-8")
+    assert "callback refused: receipts from 127.0.0.1 (provider aliyun, 401 bad_signature)" in log
+    assert headers[SIGNATURE_HEADER].removeprefix("sha256=") not in log and "13812345678" not in log
+
+
+def test_the_fake_provider_logs_and_counts_the_pushes_it_gets_refused(
+    url: str, tmp_path: Path
+) -> None:
+    """The sending side too: a fake configured with the wrong secret sees 401s, counts them
+    per status in /_stats and logs each refusal with the server's reason."""
+    port = free_port()
+    fake = f"http://127.0.0.1:{port}"
+    log = tmp_path / "fake.log"
+    args = ["dispatch", "fake-provider", "--port", str(port), "--latency-ms", "1",
+            "--receipt-delay", "0", "--callback", f"{url}/v1/dispatch",
+            "--callback-secret", "not-the-servers-secret"]  # fmt: skip
+    proc = start(args, log, {}, f"{fake}/_stats")
+    try:
+
+        async def send() -> None:
+            ali = AliyunProvider(fake, timeout=5)
+            row = OutboxRow(
+                id="refused-1", idem_key="refused-1", lane=Lane.NOTICE, phone="+8613812340000",
+                sign_name="信使商城", template_id="order_confirmed", params={"order": "1"},
+                rendered_text="x", ruleset_version="v", status=Status.SENDING, not_before=0,
+                expires_at=None, attempts=1, created_at=time.time(),
+            )  # fmt: skip
+            result = await ali.send(row, ProviderTemplate("SMS_900002"))
+            assert result.outcome is Outcome.ACCEPTED
+            await ali.aclose()
+
+        asyncio.run(send())
+        deadline = time.time() + 20
+        while True:
+            stats = HTTP.get(f"{fake}/_stats", timeout=5).json()
+            if stats["receipts_refused"].get("401", 0) >= 1:
+                break
+            assert time.time() < deadline, stats
+            time.sleep(0.05)
+        assert stats["receipts_pushed"] == 0
+    finally:
+        stop(proc)
+    text = log.read_text(encoding="utf-8")
+    assert f"push of 1 receipts to {url}/v1/dispatch/receipts/aliyun refused: HTTP 401" in text
+    assert "bad_signature" in text

@@ -56,7 +56,7 @@ CODES: dict[str, Outcome] = {
     "SignatureDoesNotMatch": Outcome.ACCOUNT,
     "Forbidden.": Outcome.ACCOUNT,
     "isp.": Outcome.TRANSIENT,
-    "Throttling.": Outcome.TRANSIENT,
+    "Throttling.": Outcome.PROVIDER_THROTTLED,
 }
 
 

@@ -46,7 +46,7 @@ CODES: dict[str, Outcome] = {
     "AuthFailure.": Outcome.ACCOUNT,
     "UnauthorizedOperation.": Outcome.ACCOUNT,
     "InternalError.": Outcome.TRANSIENT,
-    "RequestLimitExceeded": Outcome.TRANSIENT,
+    "RequestLimitExceeded": Outcome.PROVIDER_THROTTLED,
 }
 
 

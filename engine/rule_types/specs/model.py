@@ -14,6 +14,7 @@ from engine.content_model.model import ModelFileError, load_model, model_path
 from engine.rule_types.base import Builder, BuildError, MessageTypeName, Rule, RuleMeta
 from engine.rule_types.model import _TYPES, ModelRule
 from engine.rule_types.specs.base import RuleSpec
+from engine.rule_types.specs.matcher import MatcherSpec
 
 
 class ModelSpec(RuleSpec):
@@ -25,6 +26,9 @@ class ModelSpec(RuleSpec):
     label: str  # the model label this rule reports; must equal the rule's category
     threshold: float | None = Field(default=None, gt=0.0, lt=1.0)  # default: the model's
     width: int = Field(default=12, ge=2, le=40)  # characters of the evidence span, at most
+    # a matcher whose hit excuses the message: an anti-fraud notice quotes the script it warns
+    # against (凡称“医保卡已停用”的均为诈骗), which reads like the script to the model
+    unless: MatcherSpec | None = None
     # verification codes are short and templated: the model is not trained to judge them
     types: list[MessageTypeName] = Field(default_factory=lambda: list(_TYPES))
 
@@ -39,7 +43,7 @@ class ModelSpec(RuleSpec):
 
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:
         """Load the model (once per file) and build the runtime rule."""
-        del build
+        unless = self.unless.compile(build, meta.id, meta.zones) if self.unless else None
         try:
             model = load_model(model_path(self.model))
         except ModelFileError as exc:
@@ -57,4 +61,4 @@ class ModelSpec(RuleSpec):
                 "threshold",
                 f"model {self.model!r} has no threshold for {self.label!r}; set threshold",
             )
-        return ModelRule(meta, model, model.index(self.label), threshold, self.width)
+        return ModelRule(meta, model, model.index(self.label), threshold, self.width, unless)

@@ -1,0 +1,137 @@
+"""Fast paths of the check must not change what it finds.
+
+The first-character prefilter (``literals.first_chars``) skips a matcher's regexes on text
+that has none of the characters a match can start with; a zoned matcher reuses its first
+search's match instead of searching again. Rules behind them still fire on their triggers,
+evasive spellings included.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine import check, make_message
+from engine.normalize import normalize
+from engine.rule_types.literals import first_chars
+from engine.rule_types.matcher import Matcher
+from engine.ruleset import RuleSet
+
+
+@pytest.mark.parametrize(
+    ("patterns", "starts"),
+    [
+        (["ab", "cd"], "ac"),
+        ([r"(?<![a-z])(?:tg|电报)\d"], "t电"),
+        ([r"(?:ab)*c"], "ac"),  # the repeat may be skipped: c can start a match
+        ([r"x?y"], "xy"),
+        ([r"[微薇]信"], "微薇"),
+        ([r"\bq+"], "q"),
+    ],
+)
+def test_first_chars_covers_every_match_start(patterns: list[str], starts: str) -> None:
+    first = first_chars(patterns)
+    assert first is not None
+    rx = re.compile(first, re.IGNORECASE)
+    assert all(rx.fullmatch(ch) for ch in starts)
+    assert not rx.search("zz 今天 123")
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    [
+        ["a?"],  # can match the empty string
+        [r"\d+元"],  # a category: nearly every SMS has a digit
+        [r"[^a]b"],
+        [r".b"],
+        ["ab", "x|"],  # one of them is nullable
+        [r"(?i:a)b"],  # inline flags inside
+        [r"(?:a|\w)b"],  # a category inside a branch
+    ],
+)
+def test_first_chars_gives_up_when_unbounded(patterns: list[str]) -> None:
+    assert first_chars(patterns) is None
+
+
+def _matchers(rs: RuleSet) -> list[Matcher]:
+    out: list[Matcher] = []
+
+    def walk(m: Matcher | None) -> None:
+        if m is None:
+            return
+        out.append(m)
+        walk(m.also)
+        walk(m.but_not)
+
+    for rule in rs.rules:
+        for name in ("match", "when", "any", "unless"):
+            m = getattr(rule, name, None)
+            if isinstance(m, Matcher):
+                walk(m)
+    return out
+
+
+def test_prefilter_never_rejects_a_text_the_regex_matches(ruleset: RuleSet) -> None:
+    # every regex matcher of the shipped rules, whether or not the ruleset installs the test
+    # (only those no gate covers and whose class has no digit get one)
+    matchers = [m for m in _matchers(ruleset) if m.regexes]
+    installed = [m for m in matchers if m.prefilter is not None]
+    assert len(installed) >= 2  # format.special_symbols, contact_diversion.im_handle
+    texts = _example_texts(ruleset)
+    checked = 0
+    for m in matchers:
+        first = first_chars([rx.pattern for rx in m.regexes])
+        if first is None:
+            continue
+        prefilter = re.compile(first, re.IGNORECASE)
+        for text in texts:
+            target = text if m.on_original else normalize(text).folded.text
+            if any(mm.end() > mm.start() for rx in m.regexes for mm in rx.finditer(target)):
+                checked += 1
+                assert prefilter.search(target), (first, text)
+    assert checked > 100
+
+
+def _example_texts(rs: RuleSet) -> list[str]:
+    import yaml
+
+    texts: list[str] = []
+    for path in sorted((rs.root / "packs").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for rule in data.get("rules", []) if isinstance(data, dict) else data:
+            examples = rule.get("examples") or {}
+            for ex in [*(examples.get("flag") or []), *(examples.get("pass") or [])]:
+                texts.append(ex["text"] if isinstance(ex, dict) else str(ex))
+    return texts
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("【信使商城】尊敬的会员，领券请加威❤：abc123x。拒收请回复R", "威❤：abc123x"),
+        ("新品到店，➕Vkefu2026_1咨询", "➕Vkefu2026_1"),
+        ("海外正品手表，电报@kf7788，支持担保交易。", "电报@kf7788"),
+        ("进口好货，私聊ＴＧ：@shop_88", "ＴＧ：@shop_88"),
+        ("【信使商城】尊敬的会员，客片欣赏加秋秋64560071。拒收请回复R", "秋秋64560071"),
+    ],
+)
+def test_im_handle_fires_behind_its_prefilter(ruleset: RuleSet, text: str, span: str) -> None:
+    v = check(make_message(text, type="marketing"), ruleset)
+    hits = [f for f in v.findings if "contact_diversion.im_handle" in f.rule_ids]
+    assert hits, v.findings
+    assert any(span in f.matched or f.matched in span for f in hits)
+
+
+def test_zoned_search_reuses_its_first_match(ruleset: RuleSet) -> None:
+    # promo_period's period patterns read the body only: a date in the 【signature】 is the
+    # search's first match but not a period, the one in the body is
+    body_date = "【5月1日商城】尊敬的会员，限时秒杀，全场5折，12月1日至7日。拒收请回复R"
+    sig_only = "【5月1日商城】尊敬的会员，限时秒杀，全场5折！拒收请回复R"
+    assert "price_disclosure.promo_period" not in _rule_ids(ruleset, body_date)
+    assert "price_disclosure.promo_period" in _rule_ids(ruleset, sig_only)
+
+
+def _rule_ids(rs: RuleSet, text: str) -> set[str]:
+    v = check(make_message(text, type="marketing"), rs)
+    return {rid for f in v.findings for rid in f.rule_ids}
