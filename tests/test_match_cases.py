@@ -488,3 +488,14 @@ def test_a_gate_opens_in_a_long_message_with_many_matches(lex: Lexicon) -> None:
     hits = lex.scan(normalize("冻结天天天" * 101 + "见http链接"))
     assert GATE in hits.gates
     assert GATE not in lex.scan(normalize("冻结天天天" * 101)).gates
+
+
+def test_a_phrase_written_as_listed_is_not_noise() -> None:
+    lex = Lexicon([WordList("d", Role.DENY, ("weed & coke", "av"), "d")], {})
+    # spaces and symbols as the list writes them, in any letter case: plain text
+    assert _found(lex, "买weed & coke了") == {0: [(1, 9, 1, 12, "weed & coke", None, None)]}
+    assert _found(lex, "买Weed & Coke") == {0: [(1, 9, 1, 12, "weed & coke", None, None)]}
+    # other symbols between the letters: noise
+    assert _found(lex, "买weed&&coke") == {0: [(1, 9, 1, 11, "weed & coke", None, "noise")]}
+    # no character removed: never noise, even when the original differs from the listed word
+    assert _found(lex, "看ａｖ片") == {0: [(1, 3, 1, 3, "av", None, None)]}
