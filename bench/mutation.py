@@ -27,9 +27,20 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.mutation_sql import case_only_sql_mutants_of_file
+
 ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = Path(sys.executable).parent / "mutmut"
 
+# the outbox driven directly (no servers, no second process): a few seconds
+_OUTBOX_TESTS = [
+    "tests/dispatch/test_outbox_claims.py",
+    "tests/dispatch/test_outbox.py",
+    "tests/dispatch/test_caps_concurrency.py",
+    "--deselect",
+    "tests/dispatch/test_caps_concurrency.py::test_two_worker_processes_keep_the_caps",
+]
 # module -> the tests that should kill its mutants (fast ones: no servers, no browsers)
 MODULES: dict[str, tuple[str, list[str]]] = {
     "segments": (
@@ -66,10 +77,10 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "engine/abtest/proportions.py",
         ["tests/test_ab_stats.py", "tests/test_ab_oracle.py", "tests/test_ab_proportions_edges.py"],
     ),
-    "outbox": (
-        "engine/dispatch/outbox.py",
-        ["tests/dispatch/test_outbox_claims.py", "tests/dispatch/test_outbox.py"],
-    ),
+    # the outbox, split into storage / queue / send record (outbox.py only puts them together)
+    "storage": ("engine/dispatch/storage.py", _OUTBOX_TESTS),
+    "queue": ("engine/dispatch/queue.py", _OUTBOX_TESTS),
+    "send_record": ("engine/dispatch/send_record.py", _OUTBOX_TESTS),
     "ruleset_load": (
         "engine/ruleset/load.py",
         [
@@ -80,7 +91,24 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         ],
     ),
 }
+# modules whose mutants that only change the letter case of SQL text are dropped before the run
+# (bench/mutation_sql.py: SQLite's and DuckDB's keywords and identifiers are case-insensitive)
+SQL_MODULES = {"queries", "storage", "queue", "send_record"}
 COPY = ["engine", "tests", "rules", "models", "README.md"]
+# Generates the mutants (what `mutmut run` does first) without running them; run inside the
+# scratch copy, so the SQL filter can mark mutants skipped before the run.
+_GENERATE = """
+from os import makedirs
+import mutmut.__main__ as m
+m.set_mutant_under_test("mutant_generation")
+makedirs("mutants", exist_ok=True)
+m.copy_src_dir()
+m.copy_also_copy_files()
+m.setup_source_paths()
+m.store_lines_covered_by_tests()
+m.create_mutants(1)
+"""
+SKIPPED = 34  # mutmut's exit code for a skipped mutant: not run, not counted
 # Prints each surviving (or untested) mutant's diff; run inside the scratch copy.
 _SHOW_SURVIVORS = """
 import sys
@@ -130,7 +158,10 @@ def run(module: str, children: int, survivors: bool) -> dict[str, int | float | 
     source, tests = MODULES[module]
     work = _scratch(module, source, tests)
     started = time.monotonic()
+    filtered = 0
     try:
+        if module in SQL_MODULES:
+            filtered = _drop_case_only_sql(work, source)
         proc = subprocess.run(
             [str(MUTMUT), "run", "--max-children", str(children)],
             cwd=work, capture_output=True, text=True, check=False,
@@ -157,11 +188,27 @@ def run(module: str, children: int, survivors: bool) -> dict[str, int | float | 
         "module": module,
         "killed": killed,
         "total": total,
+        "filtered_sql_case": filtered,
         "survived": int(stats["survived"]),
         "no_tests": int(stats.get("no_tests", 0)),
         "score": killed / total if total else 1.0,
         "seconds": round(time.monotonic() - started),
     }
+
+
+def _drop_case_only_sql(work: Path, source: str) -> int:
+    """Generate the mutants and mark those that only change SQL text's case as skipped."""
+    subprocess.run(
+        [sys.executable, "-c", _GENERATE], cwd=work, capture_output=True, text=True, check=True
+    )
+    meta_path = work / "mutants" / f"{source}.meta"
+    meta = json.loads(meta_path.read_text("utf-8"))
+    codes: dict[str, int | None] = meta["exit_code_by_key"]
+    drop = case_only_sql_mutants_of_file(work / "mutants" / source, codes)
+    for key in drop:
+        codes[key] = SKIPPED
+    meta_path.write_text(json.dumps(meta, indent=4), "utf-8")
+    return len(drop)
 
 
 def _load_results() -> dict[str, dict[str, int | float | str]]:
@@ -222,7 +269,13 @@ def main() -> None:
             continue
         print(
             f"{name:<14} {r['killed']:>7} {r['total']:>6} {r['score']:>7.1%} {r['seconds']:>5}s"
-            + (f"  ({r['no_tests']} not reached by the selected tests)" if r["no_tests"] else ""),
+            + (f"  ({r['no_tests']} not reached by the selected tests)" if r["no_tests"] else "")
+            + (
+                f"  ({r['filtered_sql_case']} SQL case-only mutants filtered out of "
+                f"{int(r['total']) + int(r['filtered_sql_case'])})"
+                if r["filtered_sql_case"]
+                else ""
+            ),
             flush=True,
         )
         r["date"] = datetime.now(UTC).strftime("%Y-%m-%d")

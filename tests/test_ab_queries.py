@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from engine.abtest import ingest, store
-from engine.abtest.queries import Counts, sufficient_stats
+from engine.abtest.queries import Counts, per_message_sql, sufficient_sql, sufficient_stats
 
 FIELDS = ["experiment", "variant", "message_id", "recipient", "event", "ts", "value_fen",
           "carrier", "region", "age_band", "gender", "channel"]  # fmt: skip
@@ -93,3 +93,14 @@ def test_a_raw_event_relation_or_parquet_file_gives_the_store_s_numbers(
         assert sufficient_stats(empty, "q") == []  # the store itself is still empty
     finally:
         empty.close()
+
+
+def test_the_sql_builders_default_to_the_store(con: duckdb.DuckDBPyConnection) -> None:
+    # per_message_sql() folds the store's events table: one row per message of the experiment
+    rows = con.execute(per_message_sql(), ["q"]).fetchall()
+    assert sorted(r[2] for r in rows) == ["m1", "m2", "m3", "m4"]
+    # sufficient_sql() reads the store: the rows sufficient_stats(con, "q") is built from
+    assert len(con.execute(sufficient_sql(), ["q"]).fetchall()) == len(
+        con.execute(sufficient_sql("events"), ["q"]).fetchall()
+    )
+    assert con.execute(sufficient_sql(), ["nope"]).fetchall() == []

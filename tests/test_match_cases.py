@@ -413,3 +413,89 @@ def test_jieba_setup_time_is_this_threads_cpu_time() -> None:
     seg = Segmenter()
     seg.boundaries("你好")
     assert 0 < seg.setup_seconds <= time.thread_time()
+
+
+def _deny_starts(lex: Lexicon, text: str, word: str | None = None) -> list[int]:
+    return [
+        h.start
+        for h in lex.scan(normalize(text)).by_list.get(DENY, [])
+        if word is None or h.entry.word == word
+    ]
+
+
+def test_a_chain_of_one_key_keeps_its_first_and_last_hits(lex: Lexicon) -> None:
+    # 30 x 冻结 back to back: the first 7 hits map by bisection, the chain starts at the 8th
+    # and keeps 8 hits (8th to 15th); of the rest only the last 8 are recorded, at the end
+    starts = _deny_starts(lex, "冻结" * 30)
+    assert starts == [*range(0, 30, 2), *range(44, 60, 2)]
+
+
+def test_a_disguised_chain_keeps_its_evasion_on_every_hit(lex: Lexicon) -> None:
+    hits = lex.scan(normalize("冻*结" * 30)).by_list[DENY]
+    assert [h.start for h in hits] == [*range(0, 30, 2), *range(44, 60, 2)]
+    assert [h.evasion for h in hits] == ["noise"] * 23  # the held-back tail too
+
+
+def test_chains_are_per_key_so_other_keys_back_to_back_are_all_kept(lex: Lexicon) -> None:
+    # 冻结 and 加微信 alternate, each touching the other: neither key is back to back with itself
+    starts = _deny_starts(lex, "冻结加微信" * 20)
+    assert starts == sorted([*range(0, 100, 5), *range(2, 100, 5)])
+
+
+def test_a_digit_word_in_a_long_message_is_kept_only_outside_numbers(lex: Lexicon) -> None:
+    # > 500 characters and > 64 matches: _distinct runs; 69 inside 695 is dropped there, a
+    # 69 after 1年, after a comma and at the very end is kept, and nothing after 695 is lost
+    text = "695冻结" + "冻结天天天" * 100 + "看3av，价69元，1年69，69"
+    assert _deny_starts(lex, text, "69") == [511, 517, 520]
+    assert _deny_starts(lex, text, "冻结")[0] == 3
+    # a Latin word after a digit is a word (only digit-only words need whole numbers)
+    assert _deny_starts(lex, text, "av") == [507]
+
+
+def test_long_short_and_many_matches_are_thinned_only_together(lex: Lexicon) -> None:
+    # exactly 500 characters (not more) with 100 matches: every match is a hit
+    assert len(_deny_starts(lex, "冻结天天天" * 100)) == 100
+    # more than 500 characters with exactly 64 matches (not more): every match too
+    assert len(_deny_starts(lex, "冻结天天天天天天" * 64)) == 64
+    # both: one context repeated keeps a handful
+    assert len(_deny_starts(lex, "冻结天天天" * 101)) < 30
+
+
+def test_a_repeated_jieba_window_is_asked_once_in_a_long_message(lex: Lexicon) -> None:
+    # 42 x 退 inside 退款 (not a word), > 500 characters, too few matches for _distinct: the
+    # windows repeat, so fewer than 32 distinct ones are asked and none counts as a word
+    hits = lex.scan(normalize(("退款" + "天" * 10) * 42))
+    assert hits.by_list == {}
+
+
+def test_a_jieba_window_answered_before_the_cap_keeps_its_answer(lex: Lexicon) -> None:
+    # > 500 characters: 退 inside 退款 (not a word) in 34 distinct windows, then the first
+    # window again. The first 32 distinct windows are asked (no), the 33rd and 34th count as
+    # words without asking (the cap), and the repeated first window keeps its answer: no.
+    fill = "天地人日月山水火木金土石田禾米竹"
+    pad = "天" * 40
+    blocks = "".join(
+        "退款" + fill[i % 16] + fill[(i * 7 + 3) % 16] + fill[i // 16] * 8 for i in range(33)
+    )
+    text = pad + "退款" + pad + blocks + pad + "退款" + pad
+    assert len(text) == 560
+    assert _deny_starts(lex, text, "退") == [454, 466]
+
+
+def test_a_gate_opens_in_a_long_message_with_many_matches(lex: Lexicon) -> None:
+    # > 500 characters and > 64 matches: _distinct thins the words, but a gate literal's
+    # first match still opens its gate
+    hits = lex.scan(normalize("冻结天天天" * 101 + "见http链接"))
+    assert GATE in hits.gates
+    assert GATE not in lex.scan(normalize("冻结天天天" * 101)).gates
+
+
+def test_a_phrase_written_as_listed_is_not_noise() -> None:
+    lex = Lexicon([WordList("d", Role.DENY, ("weed & coke", "av"), "d")], {})
+    # spaces and symbols as the list writes them, in any letter case: plain text
+    assert _found(lex, "买weed & coke了") == {0: [(1, 9, 1, 12, "weed & coke", None, None)]}
+    assert _found(lex, "买Weed & Coke") == {0: [(1, 9, 1, 12, "weed & coke", None, None)]}
+    # other symbols between the letters: noise
+    assert _found(lex, "买weed&&coke") == {0: [(1, 9, 1, 11, "weed & coke", None, "noise")]}
+    # no character removed: never noise, even when the original differs from the listed word
+    assert _found(lex, "看ａｖ片") == {0: [(1, 3, 1, 3, "av", None, None)]}

@@ -595,3 +595,107 @@ def test_purge_by_exactly_one_chunk_stops(outbox: Outbox) -> None:
     assert outbox.purge(T0 + 200 * DAY, 186, chunk=2) == 4
     assert outbox.counts() == {}
     assert outbox.purge(T0 + 200 * DAY, 186) == 0
+
+
+def test_a_claimed_row_carries_its_claim_time(outbox: Outbox) -> None:
+    # a provider lookup asks for the day the message was sent: its claim time, not its queue time
+    row, _ = outbox.enqueue(_msg("claimed"), now=T0)
+    assert row.claimed_at is None
+    (claimed,) = outbox.claim(Lane.NOTICE, 1, T0 + 5, 30)
+    assert claimed.claimed_at == T0 + 5
+    stored = outbox.get(row.id)
+    assert stored is not None and stored.claimed_at == T0 + 5
+
+
+def test_a_message_held_back_does_not_stop_the_claim(outbox: Outbox) -> None:
+    # admit holds back the oldest due message (deferred an hour); the two after it are claimed
+    ids = [outbox.enqueue(_msg(f"held-{i}"), now=T0 + i)[0].id for i in range(3)]
+
+    class Wait:
+        status: Status | None = Status.QUEUED
+        code: str | None = "quiet_hours"
+        not_before: float | None = T0 + 3600
+
+    class Send:
+        status: Status | None = None
+        code: str | None = None
+        not_before: float | None = None
+
+    def admit(row: object, sent_since: object) -> Wait | Send:
+        return Wait() if getattr(row, "id", None) == ids[0] else Send()
+
+    claimed = outbox.claim(Lane.NOTICE, 3, T0 + 10, 30, admit=admit)
+    assert sorted(r.id for r in claimed) == sorted(ids[1:])
+    held = outbox.get(ids[0])
+    assert held is not None and (held.status, held.not_before) == (Status.QUEUED, T0 + 3600)
+
+
+def test_an_answer_after_its_receipt_is_recorded_just_before_the_receipt(outbox: Outbox) -> None:
+    # the delivery receipt raced the provider's answer: the history (in time order) says the
+    # provider accepted the message just before it reported it delivered, not after
+    row, _ = outbox.enqueue(_msg("raced"), now=T0)
+    outbox.claim(Lane.NOTICE, 1, T0 + 1, 30)
+    rc = Receipt("fake", None, row.id, PHONE, True, "DELIVRD", None, "raw")
+    assert outbox.apply_receipts([rc], now=T0 + 20) == [row.id]
+    assert outbox.accept(row.id, "fake", "ref-1", "0000", now=T0 + 30)
+    history = _history(outbox, row.id)
+    assert [h[1] for h in history][-2:] == ["accepted", "delivered"]
+    assert history[-2][0] == (T0 + 20) - 0.001 and history[-1][0] == T0 + 20
+    # no receipt yet: the answer is recorded when it came
+    other, _ = outbox.enqueue(_msg("plain"), now=T0)
+    outbox.claim(Lane.NOTICE, 1, T0 + 1, 30)
+    outbox.accept(other.id, "fake", "ref-2", "0000", now=T0 + 30)
+    assert _history(outbox, other.id)[-1][:2] == (T0 + 30, "accepted")
+
+
+def test_a_released_message_goes_back_to_the_queue_untried(outbox: Outbox) -> None:
+    row, _ = outbox.enqueue(_msg("released"), now=T0)
+    (claimed,) = outbox.claim(Lane.NOTICE, 1, T0 + 1, 30)
+    assert claimed.attempts == 1
+    assert outbox.release(row.id, T0 + 100, "circuit_open", T0 + 2)
+    back = outbox.get(row.id)
+    assert back is not None
+    assert (back.status, back.attempts, back.not_before, back.last_code, back.claimed_at) == (
+        Status.QUEUED, 0, T0 + 100, "circuit_open", None,
+    )  # fmt: skip
+    history = _history(outbox, row.id)
+    assert history[-1] == (T0 + 2, "queued", "circuit_open", None)
+    # only a message being sent is released; nothing else is written
+    assert not outbox.release(row.id, T0 + 200, "circuit_open", T0 + 3)
+    again = outbox.get(row.id)
+    assert again is not None and again.not_before == T0 + 100
+    assert _history(outbox, row.id) == history
+    assert _one(outbox, "SELECT lease_until FROM message WHERE id=?", (row.id,)) == (None,)
+
+
+def test_accepted_messages_without_a_receipt_end_no_receipt_oldest_first(outbox: Outbox) -> None:
+    ids = []
+    for i in range(3):
+        row, _ = outbox.enqueue(_msg(f"nr-{i}"), now=T0)
+        outbox.claim(Lane.NOTICE, 1, T0 + 1, 30)
+        outbox.accept(row.id, "fake", f"ref-{i}", "0000", now=T0 + 10 * (i + 1))
+        ids.append(row.id)
+    sending, _ = outbox.enqueue(_msg("nr-sending"), now=T0)
+    outbox.claim(Lane.NOTICE, 1, T0 + 1, 30)
+    assert outbox.open_counts() == {"accepted": 3, "sending": 1}
+    # accepted at T0+10, +20, +30; now T0+100, timeout 75 s: accepted before T0+25
+    assert outbox.expire_receipts(T0 + 100, 75, limit=1) == [ids[0]]
+    assert outbox.expire_receipts(T0 + 100, 75) == [ids[1]]
+    assert outbox.expire_receipts(T0 + 100, 75) == []
+    first = outbox.get(ids[0])
+    assert first is not None and (first.status, first.last_code) == (
+        Status.NO_RECEIPT,
+        "no_receipt",
+    )
+    assert _one(outbox, "SELECT final_at FROM message WHERE id=?", (ids[0],)) == (T0 + 100,)
+    assert _history(outbox, ids[0])[-1] == (T0 + 100, "no_receipt", "no_receipt", None)
+    third = outbox.get(ids[2])
+    assert third is not None and third.status == Status.ACCEPTED
+    assert outbox.open_counts() == {"accepted": 1, "sending": 1, "no_receipt": 2}
+    # a late receipt still moves a no_receipt message on
+    late = Receipt("fake", "ref-0", ids[0], PHONE, True, "DELIVRD", None, "raw")
+    assert outbox.apply_receipts([late], now=T0 + 200) == [ids[0]]
+    done = outbox.get(ids[0])
+    assert done is not None and done.status == Status.DELIVERED
+    assert outbox.open_counts() == {"accepted": 1, "sending": 1, "no_receipt": 1}
+    assert sending.id not in outbox.expire_receipts(T0 + 10_000, 1)
