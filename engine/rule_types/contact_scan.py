@@ -217,8 +217,17 @@ def find_contacts(text: str, norm: Normalized, labels: Labels | bool = True) -> 
         out.extend(_circled_at_emails(text))
     if any(w in folded for w in _AT_WORDS) and _AT_HINT.search(folded):
         out.extend(_disguised_emails(text, folded, norm, out))
+    out = [_through_keycap(text, c) for c in out]
     out.sort(key=lambda c: (c.start, -c.end))
     return out
+
+
+def _through_keycap(text: str, c: Contact) -> Contact:
+    """End a number's span after the keycap marks of its last digit (…5️⃣, not …5)."""
+    end = c.end
+    while end < len(text) and end - c.end < 2 and text[end] in "\ufe0f\u20e3":
+        end += 1
+    return c if end == c.end else c._replace(end=end)
 
 
 # A mobile number cut by slashes or bars (185/2353/5448, 138|1234|5678): '/' is no separator
