@@ -289,6 +289,9 @@ CLEAN = [
     ("【信使人才】境外项目招聘工程师，薪资面议，详见官网。", "notification", "fraud"),
     ("【信使餐饮】午市快餐套餐28元起，详见App。拒收请回复R", "marketing", "pornography"),
     ("【信使宠物】狗狗训练营开课，详见App。拒收请回复R", "marketing", "pornography"),
+    ("【信使科技】钉钉7.5版本已上线，请更新后打卡。", "notification", "contact_diversion"),
+    ("【信使交友】探探2025年度报告已生成，详见App。拒收请回复R", "marketing", "contact_diversion"),
+    ("【信使游戏】周年庆，每日签到赠专属称号。退订回T", "marketing", "price_disclosure"),
 ]
 
 
