@@ -170,6 +170,9 @@ FLAGGED = [
     ("红包群接龙，10元起包，输赢秒结", "gambling.gambling_terms", B, "红包群接龙，10元起"),
     ("斗牛房卡批发，真人局", "gambling.gambling_terms", B, "斗牛房卡"),
     ("德扑俱乐部，带入500起，上分找我", "gambling.gambling_terms", B, "德扑俱乐部，带入"),
+    # --- short links on short ccTLDs
+    ("注册送彩金 985.so/Qw12e", "link_policy.shortener", W, "985.so/Qw12e"),
+    ("点此领取 m6z.cn/k2Lm", "link_policy.shortener", W, "m6z.cn/k2Lm"),
 ]
 
 
@@ -292,6 +295,7 @@ CLEAN = [
     ("【信使科技】钉钉7.5版本已上线，请更新后打卡。", "notification", "contact_diversion"),
     ("【信使交友】探探2025年度报告已生成，详见App。拒收请回复R", "marketing", "contact_diversion"),
     ("【信使游戏】周年庆，每日签到赠专属称号。退订回T", "marketing", "price_disclosure"),
+    ("【信使健康】午休后 log.in 系统的同事请注意：1.5小时后停电。", "notification", "link_policy"),
 ]
 
 
