@@ -170,6 +170,15 @@ FLAGGED = [
     ("红包群接龙，10元起包，输赢秒结", "gambling.gambling_terms", B, "红包群接龙，10元起"),
     ("斗牛房卡批发，真人局", "gambling.gambling_terms", B, "斗牛房卡"),
     ("德扑俱乐部，带入500起，上分找我", "gambling.gambling_terms", B, "德扑俱乐部，带入"),
+    # --- absolute claims in pinyin and look-alike characters
+    ("【信使数码】经典设计永不过时。拒收请回复R", "absolute_claim.superlative", B, "永不过时"),
+    ("【信使数码】新款平板绝対不卡。拒收请回复R", "absolute_claim.superlative", B, "绝対不卡"),
+    (
+        "【信使家居】品质保证，quan wang zui di。拒收请回复R",
+        "absolute_claim.superlative",
+        B,
+        "quan wang zui di",
+    ),
     # --- short links on short ccTLDs
     ("注册送彩金 985.so/Qw12e", "link_policy.shortener", W, "985.so/Qw12e"),
     ("点此领取 m6z.cn/k2Lm", "link_policy.shortener", W, "m6z.cn/k2Lm"),
