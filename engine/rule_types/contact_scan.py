@@ -51,6 +51,8 @@ _NO_FORMS: frozenset[str] = frozenset()
 _SEPARATOR_CLASS = (
     r" \t\u3000\-‐‑‒–—―－_.·•~～()（）\[\]［］<>\"'“”‘’*＊"
     "\u00a0\u2000-\u200f\u2060\ufeff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+    # keycap digits (1️⃣3️⃣8️⃣: a digit, the emoji variation selector, the combining keycap)
+    "\ufe0f\u20e3"
 )
 _DIGIT_CLASS = "".join(re.escape(c) for c in _DIGITS)
 # A stretch that may hold a number: a digit, then at least 4 more digits or separators.
@@ -178,10 +180,11 @@ def _written_as(chars: set[str]) -> set[str]:
 
 # The words rules/lists/contact_labels_*.txt ship with: used by callers that bring no ruleset
 # (tests, tools) and by a ruleset without those lists.
-QQ_WORDS = ("qq", "扣扣", "蔻蔻", "抠抠", "企鹅", "秋秋", "球球")
+QQ_WORDS = ("qq", "扣扣", "蔻蔻", "抠抠", "企鹅", "秋秋", "球球", "口口")
 WECHAT_WORDS = (
     "微信", "微芯", "薇信", "薇芯", "威信", "威芯", "徽信", "危信", "魏信", "嶶信", "溦信",
-    "徾信", "丝薇", "私薇", "私微", "绿泡泡", "💚泡泡", "绿色泡泡", "v信", "wei信", "vx", "wx",
+    "徾信", "伟信", "胃信", "微鑫", "薇鑫", "威鑫", "丝薇", "私薇", "私微", "绿泡泡", "💚泡泡",
+    "绿色泡泡", "🟢信", "v信", "wei信", "vx", "wx",
     "v我", "weixin", "wechat", "wechat id",
 )  # fmt: skip
 
@@ -206,11 +209,44 @@ def find_contacts(text: str, norm: Normalized, labels: Labels | bool = True) -> 
     folded = norm.folded.text
     if lab is not None:
         out.extend(_wechat_ids(text, folded, norm, out, lab))
+    if "/" in text or "|" in text or "\\" in text:
+        out.extend(_slashed(text, out))
     if "@" in folded:
         out.extend(_emails(text, folded, norm))
+    if "ⓐ" in text or "Ⓐ" in text:
+        out.extend(_circled_at_emails(text))
     if any(w in folded for w in _AT_WORDS) and _AT_HINT.search(folded):
         out.extend(_disguised_emails(text, folded, norm, out))
+    out = [_through_keycap(text, c) for c in out]
     out.sort(key=lambda c: (c.start, -c.end))
+    return out
+
+
+def _through_keycap(text: str, c: Contact) -> Contact:
+    """End a number's span after the keycap marks of its last digit (…5️⃣, not …5)."""
+    end = c.end
+    while end < len(text) and end - c.end < 2 and text[end] in "\ufe0f\u20e3":
+        end += 1
+    return c if end == c.end else c._replace(end=end)
+
+
+# A mobile number cut by slashes or bars (185/2353/5448, 138|1234|5678): '/' is no separator
+# in general (dates 2026/12/02, fractions), but three groups of 3-4 digits that make an 11-digit
+# mobile number are no date.
+_SLASHED = re.compile(r"(?<![\d/|\\])(\d{3,4})([/|\\])(\d{3,4})\2(\d{3,4})(?![\d/|\\])")
+
+
+def _slashed(text: str, found: list[Contact]) -> list[Contact]:
+    out = []
+    for m in _SLASHED.finditer(text):
+        digits = m.group(1) + m.group(3) + m.group(4)
+        s, e = m.span()
+        if (
+            classify(digits) == "phone"
+            and _standalone(text, s, e)
+            and not any(c.start < e and s < c.end for c in found)
+        ):
+            out.append(Contact("phone", s, e, digits, "separators"))
     return out
 
 
@@ -537,4 +573,21 @@ def _disguised_emails(
         s, e = norm.folded_span(m.start(), m.end())
         value = f"{m.group('local')}@{m.group('host')}.{m.group('tld')}"
         out.append(Contact("email", s, e, value, "substitution"))
+    return out
+
+
+# '@' written as a circled a (user ⓐ gmail.com): NFKC folds ⓐ to a plain 'a', so this reads
+# the original text
+_CIRCLED_AT = re.compile(
+    r"(?<![a-z0-9._%+-])[a-z0-9._%+-]{1,64} ?[ⓐⒶ] ?[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,2}"
+    r"\.[a-z]{2,10}(?![a-z0-9-])",
+    re.IGNORECASE,
+)
+
+
+def _circled_at_emails(text: str) -> list[Contact]:
+    out = []
+    for m in _CIRCLED_AT.finditer(text):
+        value = re.sub("[ⓐⒶ]", "@", m.group().replace(" ", "")).lower()
+        out.append(Contact("email", m.start(), m.end(), value, "substitution"))
     return out

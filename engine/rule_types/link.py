@@ -22,6 +22,9 @@ _TLDS = (
     "com|cn|net|org|top|xyz|cc|me|io|vip|shop|club|info|biz|tv|co|ly|gl|im|to|gd|wang|ink|link"
     "|site|online|store|tech|fun|cloud|ren|red|work|life|live|asia|hk|tw|mo|us|uk|jp|kr|app|dev"
     "|ai|gov|edu|mobi|pro|icu|cyou|buzz|lol|one|nu|cn\\.com"
+    # short ccTLDs of Chinese short-link services and throwaway pages (985.so, mrw.so);
+    # not .in or .sh, which end words (log.in, bash.sh)
+    "|so|su|ws|tk|pw|ml|ga|gq|cf"
 )
 _PATH = r"(?:[/?#][^\s\u3000-\u303f\uff00-\uffef\u4e00-\u9fff，。！？、；：“”‘’（）()<>【】]*)?"
 URL = re.compile(
