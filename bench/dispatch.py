@@ -32,7 +32,7 @@ from engine.dispatch import DispatchSettings, Intake, Outbox, SendRequest, load_
 from engine.ruleset import load_ruleset
 
 KEY = "bench-key"
-MAGIC = {f"{i:04d}" for i in range(1, 11)}
+MAGIC = {f"{i:04d}" for i in range(1, 100)}  # the fake's magic endings (0001-0012 so far)
 
 
 def _port() -> int:
