@@ -699,3 +699,19 @@ def test_accepted_messages_without_a_receipt_end_no_receipt_oldest_first(outbox:
     assert done is not None and done.status == Status.DELIVERED
     assert outbox.open_counts() == {"accepted": 1, "sending": 1, "no_receipt": 1}
     assert sending.id not in outbox.expire_receipts(T0 + 10_000, 1)
+
+
+def test_heartbeats_count_live_workers_and_forget_long_gone_ones(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "hb.db")
+    assert outbox.heartbeat("a", 100.0, 10.0) == 1
+    assert outbox.heartbeat("b", 101.0, 10.0) == 2
+    assert outbox.heartbeat("a", 105.0, 10.0) == 2  # a again: still two workers
+    assert outbox.heartbeat("a", 111.0, 10.0) == 2  # b seen exactly 10 s ago: still live
+    assert outbox.heartbeat("a", 111.5, 10.0) == 1  # b last seen 10.5 s ago: not live
+    assert outbox.query("SELECT id FROM worker ORDER BY id") == [("a",), ("b",)]  # kept a while
+    assert outbox.heartbeat("a", 201.5, 10.0) == 1  # b gone 100.5 s (> 10 x live): forgotten
+    assert outbox.query("SELECT id FROM worker ORDER BY id") == [("a",)]
+    assert outbox.heartbeat("c", 202.0, 10.0) == 2
+    outbox.leave("a")
+    assert outbox.heartbeat("c", 203.0, 10.0) == 1  # a left: its share goes back at once
+    assert outbox.heartbeat("d", 213.0, 10.0) == 2  # c seen exactly 10 s ago counts
