@@ -50,7 +50,8 @@ def test_a_raw_ip_apk_link_is_refused_with_and_without_tracking(api: Api) -> Non
     tracked = _error(_send(api, "ip-tracked", url), 422, "link_not_allowed")
     assert tracked["field"] == "params.url"
     assert "使用了IP地址链接" in tracked["message"]
-    assert "(link_policy.raw_ip, link_policy.app_download)" in tracked["message"]  # merged
+    # one merged finding names every rule on the span (a raw-IP link is also a fraud signal)
+    assert "(link_policy.raw_ip, fraud.ip_link, link_policy.app_download)" in tracked["message"]
     assert "same rules apply with or without track_links" in tracked["message"]
 
 
