@@ -18,9 +18,8 @@ import pytest
 
 from engine.dispatch.breaker import Breaker, State
 from engine.dispatch.events import EventWriter
-from engine.dispatch.lanes import after as after_outcome
 from engine.dispatch.lanes import default_policies
-from engine.dispatch.message import Lane, OutboxRow, Outcome, Status
+from engine.dispatch.message import Lane, Outcome, Status
 from engine.dispatch.outbox import NewMessage, Outbox
 from engine.dispatch.providers.aliyun import AliyunProvider
 from engine.dispatch.providers.tencent import TencentProvider
@@ -76,32 +75,6 @@ def test_jitter_shortens_the_cooldown_by_up_to_a_half() -> None:
     b = Breaker(threshold=1, cooldown_s=100)
     b.record(Outcome.TRANSIENT, 0.0, jitter=0.999)
     assert 50.0 < b.until <= 50.1
-
-
-def _row(attempts: int) -> OutboxRow:
-    return OutboxRow(
-        id="m", idem_key="m", lane=Lane.NOTICE, phone="+8613812345678", sign_name="s",
-        template_id="t", params={}, rendered_text="x", ruleset_version="v",
-        status=Status.SENDING, not_before=0, expires_at=None, attempts=attempts, created_at=0,
-    )  # fmt: skip
-
-
-@pytest.mark.parametrize(("jitter", "wait"), [(0.0, 120.0), (0.5, 90.0), (0.999, 60.06)])
-def test_backoff_waits_spread_between_half_and_all_of_the_lanes_step(
-    jitter: float, wait: float
-) -> None:
-    policy = default_policies()[Lane.NOTICE]  # steps 30, 120, 600 ...
-    d = after_outcome(_row(2), policy, Outcome.TRANSIENT, 1000.0, False, jitter)
-    assert d.status is Status.QUEUED and d.code == "transient"
-    assert d.not_before == pytest.approx(1000.0 + wait, abs=0.01)
-
-
-def test_provider_throttling_waits_for_the_same_provider_and_never_fails_over() -> None:
-    policy = default_policies()[Lane.NOTICE]
-    d = after_outcome(_row(1), policy, Outcome.PROVIDER_THROTTLED, 1000.0, True, 0.0)
-    assert (d.status, d.code, d.not_before) == (Status.QUEUED, "provider_throttled", 1030.0)
-    last = after_outcome(_row(6), policy, Outcome.PROVIDER_THROTTLED, 1000.0, True, 0.0)
-    assert (last.status, last.code) == (Status.FAILED, "retries_exhausted")
 
 
 def test_a_throttled_bucket_halves_its_rate_then_climbs_back() -> None:

@@ -158,3 +158,40 @@ def test_text_approved_under_old_rules_is_rechecked_before_sending(
         and got_b.status is Status.FAILED
         and got_b.last_code == "no_provider_template"
     )
+
+
+# jittered backoff and provider throttling (issue 15, item 3)
+
+
+def _failed_row(attempts: int) -> OutboxRow:
+    return OutboxRow(
+        id="m", idem_key="m", lane=Lane.NOTICE, phone="+8613812345678", sign_name="s",
+        template_id="t", params={}, rendered_text="x", ruleset_version="v",
+        status=Status.SENDING, not_before=0, expires_at=None, attempts=attempts, created_at=0,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("jitter", "wait"), [(0.0, 120.0), (0.5, 90.0), (0.999, 60.06)])
+def test_backoff_waits_spread_between_half_and_all_of_the_lanes_step(
+    jitter: float, wait: float
+) -> None:
+    policy = default_policies()[Lane.NOTICE]  # steps 30, 120, 600 ...
+    d = after(_failed_row(2), policy, Outcome.TRANSIENT, 1000.0, False, jitter)
+    assert d.status is Status.QUEUED and d.code == "transient"
+    assert d.not_before == pytest.approx(1000.0 + wait, abs=0.01)
+
+
+def test_provider_throttling_waits_for_the_same_provider_and_never_fails_over() -> None:
+    policy = default_policies()[Lane.NOTICE]
+    d = after(_failed_row(1), policy, Outcome.PROVIDER_THROTTLED, 1000.0, True, 0.0)
+    assert (d.status, d.code, d.not_before) == (Status.QUEUED, "provider_throttled", 1030.0)
+    last = after(_failed_row(6), policy, Outcome.PROVIDER_THROTTLED, 1000.0, True, 0.0)
+    assert (last.status, last.code) == (Status.FAILED, "retries_exhausted")
+
+
+def test_an_account_error_without_failover_waits_a_jittered_hour() -> None:
+    policy = default_policies()[Lane.NOTICE]
+    d = after(_failed_row(1), policy, Outcome.ACCOUNT, 1000.0, False, 0.5)
+    assert (d.status, d.code, d.not_before) == (Status.QUEUED, "account", 1000.0 + 0.75 * 3600)
+    over = after(_failed_row(1), policy, Outcome.ACCOUNT, 1000.0, True, 0.5)
+    assert (over.status, over.code, over.not_before) == (Status.QUEUED, "failover", 1000.0)
