@@ -301,3 +301,33 @@ def test_label_words_are_read_from_the_rule_lists(ruleset: RuleSet, tmp_path: Pa
     assert [f for f in check(msg, ruleset).findings if PRIVATE in f.rule_ids] == []
     [f] = [f for f in check(msg, load_ruleset(rules)).findings if PRIVATE in f.rule_ids]
     assert (f.matched, f.severity) == ("绿叶：abc12345", Severity.BLOCK)
+
+
+MOBILE = "contact_diversion.mobile_number"
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "evasion"),
+    [
+        ("跑分兼职日结，联系电话¹³⁸¹²³⁴⁵⁶⁷⁸", "¹³⁸¹²³⁴⁵⁶⁷⁸", "superscript_digits"),
+        ("代开发票，联系₁₃₈₁₂₃₄₅₆₇₈", "₁₃₈₁₂₃₄₅₆₇₈", "subscript_digits"),
+        ("高额返利，来电𝟏𝟑𝟖𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖", "𝟏𝟑𝟖𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖", "math_digits"),
+        ("高额返利，来电𝟙𝟛𝟠-𝟙𝟚𝟛𝟜-𝟝𝟞𝟟𝟠", "𝟙𝟛𝟠-𝟙𝟚𝟛𝟜-𝟝𝟞𝟟𝟠", "math_digits"),
+        ("无抵押贷款，致电١٣٨١٢٣٤٥٦٧٨", "١٣٨١٢٣٤٥٦٧٨", "unicode_digits"),
+        ("无抵押贷款，致电➀➂➇➀➁➂➃➄➅➆➇", "➀➂➇➀➁➂➃➄➅➆➇", "circled_digits"),
+    ],
+)
+def test_any_character_unicode_reads_as_a_digit_spells_a_mobile(
+    ruleset: RuleSet, text: str, span: str, evasion: str
+) -> None:
+    """Not a list of look-alike digits: every character with a Unicode digit value."""
+    v = check(make_message(text, type="marketing", send_at=SEND_AT), ruleset)
+    (f,) = [f for f in v.findings if MOBILE in f.rule_ids]
+    assert (text[f.start : f.end], f.severity, f.evasion) == (span, Severity.BLOCK, evasion)
+    assert v.verdict is Decision.BLOCK
+
+
+def test_superscripts_in_units_are_no_number(ruleset: RuleSet) -> None:
+    text = "【信使地产】臻园120m²三居，首付¹⁹⁹万起，地址：滨江路88号，拒收请回复R"
+    v = check(make_message(text, type="marketing", send_at=SEND_AT), ruleset)
+    assert [f.rule_id for f in v.findings if f.category == "contact_diversion"] == []

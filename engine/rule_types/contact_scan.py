@@ -13,6 +13,7 @@ regex with bounded repeats. Spans are on the original text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
@@ -37,6 +38,22 @@ for _chars, _form in _FORMS:
     for _d, _ch in enumerate(_chars):
         if _ch != " ":
             _DIGITS.setdefault(_ch, (str(_d), _form))
+# Every other character Unicode gives a digit value: superscript and subscript digits,
+# mathematical bold/double-struck/monospace digits, other scripts' digits, dingbat circles.
+# Only the blocks that hold them are scanned, so the import stays fast.
+_UNICODE_DIGIT_BLOCKS = ((0x00B2, 0x2FFF), (0xA620, 0xABFF), (0xFF10, 0xFF19),
+                         (0x1D7CE, 0x1D7FF), (0x1F100, 0x1F10C), (0x1FBF0, 0x1FBF9))  # fmt: skip
+_DIGIT_FORMS = (("SUPERSCRIPT", "superscript_digits"), ("SUBSCRIPT", "subscript_digits"),
+                ("MATHEMATICAL", "math_digits"), ("CIRCLED", "circled_digits"),
+                ("PARENTHESIZED", "circled_digits"), ("FULL STOP", "circled_digits"))  # fmt: skip
+for _lo, _hi in _UNICODE_DIGIT_BLOCKS:
+    for _cp in range(_lo, _hi + 1):
+        _ch = chr(_cp)
+        _value = unicodedata.digit(_ch, None)
+        if _value is not None and _ch not in _DIGITS:
+            _name = unicodedata.name(_ch, "")
+            _form = next((f for word, f in _DIGIT_FORMS if word in _name), "unicode_digits")
+            _DIGITS[_ch] = (str(_value), _form)
 _DIGITS["零"] = ("0", "zero")  # shared by Chinese and financial numerals
 _DIGITS["幺"] = ("1", "chinese_numerals")  # 1 as read out in phone numbers
 _DIGITS["两"] = ("2", "chinese_numerals")
