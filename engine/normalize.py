@@ -271,6 +271,11 @@ def _is_noise_category(cat: str) -> bool:
     return cat[0] in "ZCPS" or cat in ("Mn", "Me")
 
 
+# Pinyin's tone marks and the accents that look like them (grave, acute, circumflex, tilde,
+# macron, breve, diaeresis, caron). Not the ogonek or hooks: ǫ stands in for q, not o.
+_TONE_MARKS = frozenset("\u0300\u0301\u0302\u0303\u0304\u0306\u0308\u030c")
+
+
 def _fold_char(ch: str, t2s: dict[str, str]) -> str:
     out = unicodedata.normalize("NFKC", ch).casefold()
     out = "".join(t2s.get(c, c) for c in out)
@@ -278,6 +283,12 @@ def _fold_char(ch: str, t2s: dict[str, str]) -> str:
         # Parenthesised and circled forms (㈤ -> (五), ⑴ -> (1)) keep only their content.
         kept = "".join(c for c in out if not _is_noise_category(unicodedata.category(c)))
         out = kept or ch
+    if len(out) == 1 and not out.isascii():
+        # A Latin letter with accents or tone marks reads as the letter: tone-marked pinyin
+        # (wēi xìn, dǔbó) is the pinyin the spelling tables know
+        base = unicodedata.normalize("NFD", out)
+        if base[0].isascii() and base[0].isalpha() and all(c in _TONE_MARKS for c in base[1:]):
+            out = base[0]
     return out
 
 

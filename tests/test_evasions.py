@@ -257,3 +257,32 @@ def test_a_list_directive_tags_every_word(tmp_path: Path) -> None:
     (tmp_path / "lists" / "deny.txt").write_text("#@ pinyin\n赌博\n博彩\n", encoding="utf-8")
     rs = load_ruleset(tmp_path)
     assert _found(rs, "dubo or bocai") == [("dubo", "pinyin"), ("bocai", "pinyin")]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "span", "evasion"),
+    [
+        ("dǔbó网站注册送88", "gambling.gambling_terms", "dǔbó", "pinyin"),
+        ("Liù hé cǎi开奖结果速查", "gambling.gambling_terms", "Liù hé cǎi", "pinyin"),
+        ("加wēi xìn：abc12345领资料", "contact_diversion.private_account",
+         "加wēi xìn：abc12345", "noise"),
+    ],
+)  # fmt: skip
+def test_tone_marked_pinyin_reads_as_the_pinyin(
+    text: str, rule: str, span: str, evasion: str
+) -> None:
+    """wēi, dǔ, cǎi: a Latin letter with a tone mark folds to the letter."""
+    v = check(make_message(text, type="marketing", send_at="2026-12-02T10:00:00+08:00"),
+              shipped_ruleset())  # fmt: skip
+    (f,) = [f for f in v.findings if rule in f.rule_ids]
+    assert (text[f.start : f.end], f.evasion, f.severity.value) == (span, evasion, "block")
+
+
+def test_accented_words_and_hooked_look_alikes_keep_their_reading() -> None:
+    ruleset = shipped_ruleset()
+    cafe = check(make_message("【信使咖啡】Café新品上市，拒收请回复R", type="marketing",
+                              send_at="2026-12-02T10:00:00+08:00"), ruleset)  # fmt: skip
+    assert cafe.verdict.value == "allow" and list(cafe.findings) == []
+    # ǫ (o with ogonek) imitates q, so ǫǫ is still read as QQ, not as "oo"
+    qq = check(make_message("详询ǫǫ2186485826", type="marketing"), ruleset)
+    assert any("contact_diversion.private_account" in f.rule_ids for f in qq.findings)
