@@ -117,3 +117,17 @@ def serving(rules: Path, log: Path, env: dict[str, str], *args: str) -> Iterator
         yield url
     finally:
         stop(proc)
+
+
+@contextmanager
+def fake_provider(log: Path, *args: str) -> Iterator[str]:
+    """Run `xinshi dispatch fake-provider` on a free port (1 ms latency unless ``args`` say
+    otherwise, later options win); yield its base URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = ["dispatch", "fake-provider", "--port", str(port), "--latency-ms", "1", *args]
+    proc = start(cmd, log, {}, f"{url}/_stats")
+    try:
+        yield url
+    finally:
+        stop(proc)

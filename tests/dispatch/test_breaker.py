@@ -26,7 +26,7 @@ from engine.dispatch.providers.tencent import TencentProvider
 from engine.dispatch.templates import load_templates
 from engine.dispatch.worker import Bucket, Worker
 from engine.ruleset import RuleSet, load_ruleset
-from tests.processes import HTTP, free_port, start, stop
+from tests.processes import HTTP, fake_provider
 
 
 def test_it_opens_after_the_threshold_and_probes_once_when_the_cooldown_ends() -> None:
@@ -93,13 +93,8 @@ def test_a_throttled_bucket_halves_its_rate_then_climbs_back() -> None:
 
 @pytest.fixture(scope="module")
 def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("fake") / "fake.log"
-    proc = start(["dispatch", "fake-provider", "--port", str(port), "--latency-ms", "1"], log, {},
-                 f"{url}/_stats")  # fmt: skip
-    yield url
-    stop(proc)
+    with fake_provider(tmp_path_factory.mktemp("fake") / "fake.log") as url:
+        yield url
 
 
 @pytest.fixture

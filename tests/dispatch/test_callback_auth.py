@@ -18,7 +18,7 @@ from engine.dispatch.message import Lane, OutboxRow, Outcome, Status
 from engine.dispatch.providers.aliyun import AliyunProvider
 from engine.dispatch.templates import ProviderTemplate
 from tests.conftest import RULES
-from tests.processes import HTTP, free_port, serving, start, stop
+from tests.processes import HTTP, fake_provider, serving
 
 SECRET = b"callback-auth-test-secret-42"
 TOKEN = "kb-callback-token"
@@ -157,14 +157,10 @@ def test_the_fake_provider_logs_and_counts_the_pushes_it_gets_refused(
 ) -> None:
     """The sending side too: a fake configured with the wrong secret sees 401s, counts them
     per status in /_stats and logs each refusal with the server's reason."""
-    port = free_port()
-    fake = f"http://127.0.0.1:{port}"
     log = tmp_path / "fake.log"
-    args = ["dispatch", "fake-provider", "--port", str(port), "--latency-ms", "1",
-            "--receipt-delay", "0", "--callback", f"{url}/v1/dispatch",
+    args = ["--receipt-delay", "0", "--callback", f"{url}/v1/dispatch",
             "--callback-secret", "not-the-servers-secret"]  # fmt: skip
-    proc = start(args, log, {}, f"{fake}/_stats")
-    try:
+    with fake_provider(log, *args) as fake:
 
         async def send() -> None:
             ali = AliyunProvider(fake, timeout=5)
@@ -187,8 +183,6 @@ def test_the_fake_provider_logs_and_counts_the_pushes_it_gets_refused(
             assert time.time() < deadline, stats
             time.sleep(0.05)
         assert stats["receipts_pushed"] == 0
-    finally:
-        stop(proc)
     text = log.read_text(encoding="utf-8")
     assert f"push of 1 receipts to {url}/v1/dispatch/receipts/aliyun refused: HTTP 401" in text
     assert "bad_signature" in text

@@ -16,22 +16,13 @@ from engine.dispatch.providers import ProviderConfigError, make_provider
 from engine.dispatch.providers.aliyun import AliyunProvider
 from engine.dispatch.providers.tencent import TencentProvider
 from engine.dispatch.templates import ProviderTemplate
-from tests.processes import free_port, start, stop
+from tests.processes import fake_provider, free_port
 
 
 @pytest.fixture(scope="module")
 def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("fake") / "fake.log"
-    proc = start(
-        ["dispatch", "fake-provider", "--port", str(port), "--latency-ms", "1", "--hang", "3"],
-        log,
-        {},
-        f"{url}/_stats",
-    )
-    yield url
-    stop(proc)
+    with fake_provider(tmp_path_factory.mktemp("fake") / "fake.log", "--hang", "3") as url:
+        yield url
 
 
 def _row(phone: str, mid: str) -> OutboxRow:

@@ -23,7 +23,7 @@ from engine.dispatch.providers.aliyun import AliyunProvider
 from engine.dispatch.templates import load_templates
 from engine.dispatch.worker import Worker, WorkerOptions
 from engine.ruleset import RuleSet, load_ruleset
-from tests.processes import HTTP, free_port, start, stop
+from tests.processes import HTTP, fake_provider
 
 LOST = 120
 LOOKUP_MS = 400
@@ -32,14 +32,9 @@ CONCURRENCY = 8
 
 @pytest.fixture(scope="module")
 def slow_queries(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("fake") / "fake.log"
-    args = ["dispatch", "fake-provider", "--port", str(port), "--latency-ms", "1",
-            "--lookup-latency-ms", str(LOOKUP_MS)]  # fmt: skip
-    proc = start(args, log, {}, f"{url}/_stats")
-    yield url
-    stop(proc)
+    with fake_provider(log, "--lookup-latency-ms", str(LOOKUP_MS)) as url:
+        yield url
 
 
 def _stats(fake: str) -> dict[str, object]:

@@ -23,20 +23,15 @@ from engine.dispatch.providers.tencent import TencentProvider
 from engine.dispatch.templates import load_templates
 from engine.dispatch.worker import Worker
 from engine.ruleset import RuleSet, load_ruleset
-from tests.processes import HTTP, free_port, start, stop
+from tests.processes import HTTP, fake_provider
 
 NOW = time.time() - 60  # queued a minute ago (the worker stamps answers with the wall clock)
 
 
 @pytest.fixture(scope="module")
 def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("fake") / "fake.log"
-    proc = start(["dispatch", "fake-provider", "--port", str(port), "--latency-ms", "1"], log, {},
-                 f"{url}/_stats")  # fmt: skip
-    yield url
-    stop(proc)
+    with fake_provider(tmp_path_factory.mktemp("fake") / "fake.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
