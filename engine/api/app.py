@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -39,6 +38,7 @@ from engine.api.rule_sync import LocalRules
 from engine.api.settings import Settings
 from engine.api.storage import StorageGuard
 from engine.check import check
+from engine.dispatch.backend import storage_errors
 from engine.dispatch.config import DispatchSettings
 from engine.extras import missing_extras, missing_message
 from engine.message import MessageError
@@ -185,10 +185,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(require(Scope.READ, "metrics"))],
     )
     async def prometheus() -> Response:
-        if dispatch_settings.outbox_path.exists():  # a sending install: its open messages
+        target = dispatch_settings.outbox_target
+        if isinstance(target, str) or target.exists():  # a sending install: its open messages
             try:
-                metrics.dispatch_counts(dispatch_settings.outbox_path)
-            except sqlite3.Error as exc:  # /readyz reports storage; the page still answers
+                metrics.dispatch_counts(target)
+            except storage_errors() as exc:  # /readyz reports storage; the page still answers
                 log.warning("metrics: outbox not readable: %s", exc)
         body, ctype = metrics.exposition()
         return Response(body, media_type=ctype)

@@ -26,7 +26,7 @@ from engine.api.limits import error_body
 from engine.api.pages import STATIC_DIR
 from engine.api.requests import read_json
 from engine.api.settings import Settings
-from engine.api.storage import STORAGE_ERRORS, StorageGuard
+from engine.api.storage import StorageGuard
 from engine.dispatch import (
     DispatchSettings,
     Intake,
@@ -36,6 +36,7 @@ from engine.dispatch import (
     load_templates,
 )
 from engine.dispatch.approval import ApprovalError
+from engine.dispatch.backend import storage_errors
 from engine.dispatch.callback_signing import SeenSignatures
 from engine.dispatch.conversions import Conversions
 from engine.dispatch.destinations import LinkError, vet
@@ -78,7 +79,7 @@ class Dispatch:
 
     @cached_property
     def outbox(self) -> Outbox:
-        return Outbox(self.settings.outbox_path)
+        return Outbox(self.settings.outbox_target)
 
     @cached_property
     def intake(self) -> Intake:
@@ -107,9 +108,7 @@ class Dispatch:
     def probe(self) -> None:
         """Write to the outbox, the events directory and, once opened, the replay cache for real
         (raises on a storage error)."""
-        with self.outbox.transaction() as db:
-            (version,) = db.execute("PRAGMA user_version").fetchone()
-            db.execute(f"PRAGMA user_version={int(version)}")  # a header write, same value
+        self.outbox.probe()
         if "seen" in self.__dict__:
             self.seen.probe()
         path = self.events.directory / f".probe-{os.getpid()}"
@@ -353,7 +352,7 @@ def dispatch_router(
         target, row = found
         try:
             d.events.write("clicked", row, ts=time.time())
-        except STORAGE_ERRORS as exc:  # the reader still gets the page; /readyz reports it
+        except storage_errors() as exc:  # the reader still gets the page; /readyz reports it
             storage.failed(exc)
         return RedirectResponse(target, status_code=302)
 

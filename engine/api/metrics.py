@@ -63,14 +63,14 @@ def count(verdicts: Iterable[Verdict]) -> None:
             FINDINGS.labels(f.category, f.severity.value).inc()
 
 
-_OUTBOXES: dict[Path, Outbox] = {}
+_OUTBOXES: dict[Path | str, Outbox] = {}
 
 
-def dispatch_counts(path: Path) -> None:
+def dispatch_counts(target: Path | str) -> None:
     """Set ``xinshi_dispatch_messages`` from the outbox (queued ... no_receipt)."""
-    outbox = _OUTBOXES.get(path)
+    outbox = _OUTBOXES.get(target)
     if outbox is None:
-        outbox = _OUTBOXES[path] = Outbox(path)
+        outbox = _OUTBOXES[target] = Outbox(target)
     counts = outbox.open_counts()
     for status in ("queued", "sending", "unknown", "accepted", "no_receipt"):
         DISPATCH_OPEN.labels(status).set(counts.get(status, 0))

@@ -10,7 +10,6 @@ and a real file write) on each call; the first probe that succeeds makes the ser
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -19,9 +18,9 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from engine.api.limits import error_body
+from engine.dispatch.backend import storage_errors
 
 log = logging.getLogger("xinshi.api")
-STORAGE_ERRORS = (sqlite3.Error, OSError)
 RETRY_AFTER_S = 5
 
 
@@ -65,7 +64,7 @@ class StorageGuard:
             return None  # a check-only server never touches the data directory
         try:
             self._probe()
-        except STORAGE_ERRORS as exc:
+        except storage_errors() as exc:
             self.failure = describe(exc)
             return self.failure
         self.failure = None
@@ -82,7 +81,7 @@ class StorageGuard:
                 async def guarded(request: Request) -> Response:
                     try:
                         return await handler(request)
-                    except STORAGE_ERRORS as exc:
+                    except storage_errors() as exc:
                         return guard.failed(exc)
 
                 return guarded

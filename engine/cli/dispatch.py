@@ -123,7 +123,7 @@ def enqueue(
         when = parse_send_at(send_at)
     except (RulesetError, TemplateError, ValueError) as exc:
         raise usage_error(str(exc)) from None
-    outbox = Outbox(settings.outbox_path)
+    outbox = Outbox(settings.outbox_target)
     intake = Intake(
         outbox, book, lambda: ruleset, settings.secret, settings.link_base, settings.approval_ttl_s
     )
@@ -146,13 +146,13 @@ def status(
     status."""
     from engine.dispatch.records import Records
 
-    outbox = Outbox(_settings(data_dir).outbox_path)
+    outbox = Outbox(_settings(data_dir).outbox_target)
     if message_id is None:
         _print(outbox.counts())
         return
     story = Records(outbox).story(message_id, show_phone)
     if story is None:
-        raise usage_error(f"no message {message_id!r} in {outbox.path}")
+        raise usage_error(f"no message {message_id!r} in {outbox.where}")
     _print(story)
 
 
@@ -177,7 +177,7 @@ def find(
         q = make_find(phone, since, until, status, template, limit, cursor)
     except QueryError as exc:
         raise usage_error(f"--{exc.field}: {exc.message}") from None
-    _print(Records(Outbox(_settings(data_dir).outbox_path)).find(q, show_phone))
+    _print(Records(Outbox(_settings(data_dir).outbox_target)).find(q, show_phone))
 
 
 @dispatch_app.command("purge")
@@ -190,7 +190,7 @@ def purge(
     """Delete send records older than the retention period (never under 5 months)."""
     settings = _settings(data_dir)
     try:
-        n = Outbox(settings.outbox_path).purge(
+        n = Outbox(settings.outbox_target).purge(
             time.time(), retention_days or settings.retention_days
         )
     except OutboxError as exc:
@@ -314,7 +314,7 @@ def worker(
         providers = [make_provider(p, timeout=timeout) for p in provider]
     except (RulesetError, TemplateError, ProviderConfigError) as exc:
         raise usage_error(str(exc)) from None
-    outbox = Outbox(settings.outbox_path)
+    outbox = Outbox(settings.outbox_target)
     events = EventWriter(settings.events_dir, settings.recipient_salt)
     if receipt_timeout <= 0 or lookups < 1 or lookup_qps <= 0:
         raise usage_error(
@@ -333,7 +333,7 @@ def worker(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        sys.stderr.write(f"xinshi dispatch worker: {outbox.path}, providers {provider}\n")
+        sys.stderr.write(f"xinshi dispatch worker: {outbox.where}, providers {provider}\n")
         await w.run(stop)
         for p in providers:
             await p.aclose()
@@ -362,7 +362,7 @@ def schedule_cmd(
         book = load_templates(settings.templates)
     except (RulesetError, TemplateError) as exc:
         raise usage_error(str(exc)) from None
-    outbox = Outbox(settings.outbox_path)
+    outbox = Outbox(settings.outbox_target)
     intake = Intake(
         outbox, book, lambda: ruleset, settings.secret, settings.link_base, settings.approval_ttl_s
     )

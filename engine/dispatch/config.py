@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import time as dtime
 from pathlib import Path
 
+from engine.dispatch.backend import is_postgres, masked_url
 from engine.dispatch.secret import load_secret
 from engine.dispatch.storage import DEFAULT_RETENTION_DAYS, MIN_RETENTION_DAYS
 
@@ -38,6 +39,7 @@ class DispatchSettings:
     templates: Path | None = None  # None: rules/dispatch/templates.yaml
     marketing_hours: tuple[dtime, dtime] = (dtime(8), dtime(21))
     retention_days: int = DEFAULT_RETENTION_DAYS
+    database_url: str | None = None  # postgresql://…: the outbox in PostgreSQL, not SQLite
 
     @property
     def recipient_salt(self) -> str:
@@ -46,8 +48,13 @@ class DispatchSettings:
 
     @property
     def outbox_path(self) -> Path:
-        """The SQLite outbox / send record."""
+        """The SQLite outbox / send record (when no database URL is set)."""
         return self.data_dir / "dispatch.sqlite"
+
+    @property
+    def outbox_target(self) -> Path | str:
+        """Where the outbox lives: $XINSHI_DATABASE_URL, else the SQLite file."""
+        return self.database_url or self.outbox_path
 
     @property
     def events_dir(self) -> Path:
@@ -72,8 +79,16 @@ class DispatchSettings:
                 f"{MIN_RETENTION_DAYS} days (5 months, MIIT Order 31); write a number of days "
                 f"from {MIN_RETENTION_DAYS}, e.g. the default {DEFAULT_RETENTION_DAYS}"
             )
+        url = os.environ.get("XINSHI_DATABASE_URL") or None
+        if url is not None and not is_postgres(url):
+            raise ValueError(
+                f"XINSHI_DATABASE_URL={masked_url(url)!r} is not a PostgreSQL URL. Write it "
+                "like postgresql://user:password@host:5432/dbname, or unset it to keep the "
+                "outbox in the data directory (SQLite)"
+            )
         return cls(
             data_dir=root,
+            database_url=url,
             secret=load_secret(root, os.environ.get("XINSHI_DISPATCH_SECRET")),
             approval_ttl_s=int(ttl),
             link_base=os.environ.get("XINSHI_LINK_BASE", "https://xinshi.cn").rstrip("/"),

@@ -14,10 +14,6 @@ from dataclasses import dataclass
 
 from engine.dispatch.outbox import Outbox, OutboxError
 
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS conversion (message_id TEXT NOT NULL, key TEXT NOT NULL, "
-    "value_fen INTEGER NOT NULL, at REAL NOT NULL, PRIMARY KEY (message_id, key))"
-)
 MAX_KEY_CHARS = 128
 
 
@@ -32,12 +28,10 @@ class Conversion:
 
 
 class Conversions:
-    """The conversion table, in the outbox's SQLite file (kept as long as the send record)."""
+    """The conversion table, in the outbox's database (engine.dispatch.schema)."""
 
     def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
-        with outbox.transaction() as db:
-            db.execute(SCHEMA)
 
     def record(
         self, message_id: str, key: str, value_fen: int, now: float | None = None

@@ -7,7 +7,6 @@ claim's write transaction (see ``Queue.claim``).
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Protocol
 
 import orjson
 
+from engine.dispatch.backend import Connection
 from engine.dispatch.message import FINAL, Lane, OutboxRow, Status
 from engine.dispatch.storage import ROW_COLS, OutboxError, Store, new_id, to_row
 
@@ -81,13 +81,22 @@ class Queue(Store):
         """Queue many messages in one transaction (each idempotent on its own key)."""
         now = time.time() if now is None else now
         out: list[tuple[OutboxRow, bool]] = []
+        if self.postgres:
+            self._ensure_days(now)  # the day partition the new ids fall in
         with self._tx() as db:
             for msg in msgs:
                 out.append(self._enqueue(db, msg, now))
         return out
 
-    def _enqueue(self, db: sqlite3.Connection, m: NewMessage, now: float) -> tuple[OutboxRow, bool]:
+    def _enqueue(self, db: Connection, m: NewMessage, now: float) -> tuple[OutboxRow, bool]:
         mid = new_id(now)
+        if self.postgres:  # the message table is partitioned: keys are unique in their own table
+            cur = db.execute(
+                "INSERT INTO idem VALUES (?,?,?) ON CONFLICT (idem_key) DO NOTHING",
+                (m.idem_key, mid, now),
+            )
+            if cur.rowcount == 0:
+                return self._same_key(db, m)
         suppressed = m.lane is Lane.MARKETING and self._suppressed(db, m.phone, m.sign_name)
         status = Status.SUPPRESSED if suppressed else Status.QUEUED
         code = "opted_out" if suppressed else None
@@ -95,30 +104,35 @@ class Queue(Store):
             "INSERT INTO message (id, idem_key, body_hash, lane, priority, phone, carrier_hint, "
             "sign_name, template_id, params_json, rendered_text, ruleset_version, experiment, "
             "variant, status, not_before, expires_at, last_code, created_at, final_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idem_key) DO NOTHING",
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
             (mid, m.idem_key, m.body_hash, m.lane.value, PRIORITY[m.lane], m.phone,
              m.carrier_hint, m.sign_name, m.template_id, orjson.dumps(m.params).decode(),
              m.rendered_text, m.ruleset_version, m.experiment, m.variant, status.value,
              m.not_before, m.expires_at, code, now, now if suppressed else None),
         )  # fmt: skip
         if cur.rowcount == 0:
-            existing = db.execute(
-                f"SELECT {ROW_COLS}, body_hash FROM message WHERE idem_key=?", (m.idem_key,)
-            ).fetchone()
-            if existing[-1] != m.body_hash:
-                raise OutboxError(
-                    "idempotency_conflict",
-                    f"idempotency key {m.idem_key!r} was already used for a different message "
-                    f"({existing[0]}). Use a new key for a new message",
-                    "idempotency_key",
-                )
-            return to_row(existing), False
+            return self._same_key(db, m)
         db.execute("INSERT INTO history VALUES (?,?,?,?,NULL)", (mid, now, status.value, code))
         db.executemany(
             "INSERT INTO link VALUES (?,?,?,?)", [(c, mid, url, now) for c, url in m.links]
         )
         row = db.execute(f"SELECT {ROW_COLS} FROM message WHERE id=?", (mid,)).fetchone()
         return to_row(row), True
+
+    @staticmethod
+    def _same_key(db: Connection, m: NewMessage) -> tuple[OutboxRow, bool]:
+        """The message an idempotency key already queued, if it is the same request."""
+        existing = db.execute(
+            f"SELECT {ROW_COLS}, body_hash FROM message WHERE idem_key=?", (m.idem_key,)
+        ).fetchone()
+        if existing[-1] != m.body_hash:
+            raise OutboxError(
+                "idempotency_conflict",
+                f"idempotency key {m.idem_key!r} was already used for a different message "
+                f"({existing[0]}). Use a new key for a new message",
+                "idempotency_key",
+            )
+        return to_row(existing), False
 
     def sent_since(self, phone: str, lane: Lane, since: float) -> int:
         """How many messages of a lane the provider accepted for a phone since ``since``."""
@@ -142,9 +156,12 @@ class Queue(Store):
         With ``admit``, each due message is admitted inside the claim's write transaction:
         ``admit(row, sent_since)`` sees every message to the same recipient that was accepted
         or is in flight (claimed, by any worker, not yet answered), so per-recipient caps hold
-        however many workers claim at once. SQLite serializes claims with its write lock; a
-        server backend must lock per recipient for the same effect. A message ``admit`` holds
-        back is moved (waits, expires or fails) in the same transaction and not returned.
+        however many workers claim at once. SQLite serializes claims with its write lock.
+        PostgreSQL claims skip rows another worker holds (``FOR UPDATE SKIP LOCKED``) and take
+        a lock per recipient for the rest of the transaction: a recipient another worker is
+        admitting right now is left for the next claim, never counted twice or missed. A
+        message ``admit`` holds back is moved (waits, expires or fails) in the same
+        transaction and not returned.
         """
         if limit <= 0:
             return []
@@ -152,11 +169,14 @@ class Queue(Store):
         with self._tx() as db:
             rows = db.execute(
                 f"SELECT {ROW_COLS} FROM message WHERE status='queued' AND lane=? "
-                f"AND not_before<=? ORDER BY not_before LIMIT ?",
+                f"AND not_before<=? ORDER BY not_before LIMIT ?"
+                + (" FOR UPDATE SKIP LOCKED" if self.postgres else ""),
                 (lane.value, now, limit),
             ).fetchall()
             for r in rows:
                 row = to_row(r)
+                if self.postgres and not self._lock_recipient(db, row.phone):
+                    continue  # another worker is admitting this recipient: next claim
                 if admit is not None:
                     decision = admit(row, partial(self._reserved, db, row))
                     if decision.status is not None:
@@ -172,7 +192,16 @@ class Queue(Store):
         return claimed
 
     @staticmethod
-    def _reserved(db: sqlite3.Connection, row: OutboxRow, since: float) -> int:
+    def _lock_recipient(db: Connection, phone: str) -> bool:
+        """PostgreSQL: lock a recipient until the transaction ends (False: someone else has it).
+        Never waits, so two workers claiming overlapping recipients cannot deadlock."""
+        (got,) = db.execute(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended(?, 7))", (phone,)
+        ).fetchone()
+        return bool(got)
+
+    @staticmethod
+    def _reserved(db: Connection, row: OutboxRow, since: float) -> int:
         """Messages of ``row``'s lane to its recipient accepted, or claimed and still in
         flight, since ``since`` (``row`` itself not counted): what a cap must count."""
         (n,) = db.execute(
@@ -187,7 +216,8 @@ class Queue(Store):
         every provider it can go to has its circuit breaker open."""
         with self._tx() as db:
             cur = db.execute(
-                "UPDATE message SET status='queued', attempts=MAX(attempts-1, 0), not_before=?, "
+                "UPDATE message SET status='queued', "
+                "attempts=CASE WHEN attempts>0 THEN attempts-1 ELSE 0 END, not_before=?, "
                 "last_code=?, lease_until=NULL, claimed_at=NULL WHERE id=? AND status='sending'",
                 (not_before, code, message_id),
             )
@@ -215,7 +245,7 @@ class Queue(Store):
 
     @staticmethod
     def _move(
-        db: sqlite3.Connection,
+        db: Connection,
         message_id: str,
         to: Status,
         expect: Iterable[Status],

@@ -22,16 +22,6 @@ from engine.dispatch.lanes import in_window
 from engine.dispatch.message import Lane
 from engine.dispatch.outbox import NewMessage, Outbox
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS schedule (
-  id TEXT PRIMARY KEY, cron TEXT NOT NULL, tz TEXT NOT NULL, template_id TEXT NOT NULL,
-  messages_json TEXT NOT NULL, next_fire_at REAL NOT NULL, enabled INT NOT NULL DEFAULT 1,
-  created_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS fire (
-  schedule_id TEXT NOT NULL, fire_at REAL NOT NULL, queued INT NOT NULL,
-  PRIMARY KEY (schedule_id, fire_at));
-"""
-
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
@@ -48,13 +38,6 @@ class Schedule:
 def _next(cron: str, tz: ZoneInfo, after: float) -> float:
     it = croniter(cron, datetime.fromtimestamp(after, tz))
     return float(it.get_next(datetime).timestamp())
-
-
-def _ensure(outbox: Outbox) -> None:
-    with outbox.transaction() as db:
-        for stmt in SCHEMA.split(";"):
-            if stmt.strip():
-                db.execute(stmt)
 
 
 def create(
@@ -103,7 +86,6 @@ def create(
             "marketing may not be sent at this hour (Beijing time): each firing waits "
             "until the marketing window opens"
         )
-    _ensure(outbox)
     with outbox.transaction() as db:
         db.execute(
             "INSERT INTO schedule VALUES (?,?,?,?,?,?,1,?) ON CONFLICT(id) DO NOTHING",
@@ -114,7 +96,6 @@ def create(
 
 def materialize_due(outbox: Outbox, now: float, ttl_s: float = 86400.0) -> int:
     """Queue every due firing once; return how many messages were queued."""
-    _ensure(outbox)
     queued = 0
     due = outbox.query(
         "SELECT id, cron, tz, template_id, messages_json, next_fire_at FROM schedule "

@@ -7,12 +7,13 @@ provider's answer is matched when the answer arrives. Records are kept at least 
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.dispatch import partitions
+from engine.dispatch.backend import Connection
 from engine.dispatch.message import OutboxRow, Status
 from engine.dispatch.storage import (
     DAY,
@@ -74,7 +75,7 @@ class SendRecord(Store):
         """Messages per status."""
         with self._lock:
             rows = self._db.execute("SELECT status, COUNT(*) FROM message GROUP BY status")
-            return {s: n for s, n in rows.fetchall()}
+            return {s: int(n) for s, n in rows.fetchall()}
 
     def accept(
         self,
@@ -143,7 +144,7 @@ class SendRecord(Store):
                     matched.append(mid)
         return matched
 
-    def _find(self, db: sqlite3.Connection, rc: Receipt) -> str | None:
+    def _find(self, db: Connection, rc: Receipt) -> str | None:
         if rc.out_id:
             r = db.execute("SELECT id FROM message WHERE id=?", (rc.out_id,)).fetchone()
             if r:
@@ -157,7 +158,7 @@ class SendRecord(Store):
                 return str(r[0])
         return None
 
-    def _deliver(self, db: sqlite3.Connection, mid: str, rc: Receipt, now: float) -> bool:
+    def _deliver(self, db: Connection, mid: str, rc: Receipt, now: float) -> bool:
         to = Status.DELIVERED if rc.delivered else Status.UNDELIVERED
         cur = db.execute(
             "UPDATE message SET status=?, last_code=?, final_at=?, "
@@ -202,7 +203,7 @@ class SendRecord(Store):
         return {s: int(n) for s, n in rows}
 
     def _match_orphans(
-        self, db: sqlite3.Connection, provider: str, ref: str, now: float | None = None
+        self, db: Connection, provider: str, ref: str, now: float | None = None
     ) -> None:
         orphans = db.execute(
             "SELECT rowid, provider, provider_ref, out_id, phone, delivered, code, reported_at, "
@@ -271,6 +272,23 @@ class SendRecord(Store):
                 "retention_days",
             )
         cutoff = now - retention_days * DAY
+        if self.postgres:  # whole days, partition by partition
+            with self._lock:
+                total = partitions.drop_before(self._db, cutoff)
+            kept_from = partitions.start_of(partitions.day_of(cutoff))  # the day still kept
+            with self._tx() as db:
+                db.execute("DELETE FROM idem WHERE created_at<?", (kept_from,))
+                db.execute("DELETE FROM link WHERE created_at<?", (kept_from,))
+        else:
+            total = self._delete_before(cutoff, chunk)
+        with self._tx() as db:
+            db.execute("DELETE FROM receipt WHERE message_id IS NULL AND received_at<?", (cutoff,))
+            db.execute("DELETE FROM inbound WHERE received_at<?", (cutoff,))
+            db.execute("DELETE FROM suppression WHERE removed_at<?", (cutoff,))
+        return total
+
+    def _delete_before(self, cutoff: float, chunk: int) -> int:
+        """SQLite: delete messages created before ``cutoff`` and their rows, chunk by chunk."""
         total = 0
         while True:  # in chunks, so the write lock is held only briefly
             with self._tx() as db:
@@ -292,9 +310,4 @@ class SendRecord(Store):
                         db.execute(f"DELETE FROM {table} WHERE {col} IN ({marks})", ids)
             total += len(ids)
             if len(ids) < chunk:
-                break
-        with self._tx() as db:
-            db.execute("DELETE FROM receipt WHERE message_id IS NULL AND received_at<?", (cutoff,))
-            db.execute("DELETE FROM inbound WHERE received_at<?", (cutoff,))
-            db.execute("DELETE FROM suppression WHERE removed_at<?", (cutoff,))
-        return total
+                return total

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.pg import fresh_url
 from tests.processes import HTTP, free_port, start, stop
 
 KEY = "dispatch-test-key"
@@ -97,3 +98,23 @@ def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     and events (each start costs seconds of CPU)."""
     with running_stack(tmp_path_factory.mktemp("stack")) as running:
         yield running
+
+
+StoreAt = Callable[[str], "Path | str"]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_at(request: pytest.FixtureRequest, tmp_path: Path) -> StoreAt:
+    """Where a test's outbox lives, once on each backend: ``store_at("outbox.db")`` is that
+    file under the test's directory (SQLite) or, for PostgreSQL, a URL whose search path is an
+    empty schema of the session's throwaway cluster (the same name gives the same schema)."""
+    urls: dict[str, str] = {}
+
+    def at(name: str) -> Path | str:
+        if request.param == "sqlite":
+            return tmp_path / name
+        if name not in urls:
+            urls[name] = fresh_url()
+        return urls[name]
+
+    return at

@@ -19,15 +19,16 @@ from engine.dispatch.templates import load_templates
 from engine.message import MessageType
 from engine.ruleset import RuleSet
 from tests.conftest import RULES
+from tests.dispatch.conftest import StoreAt
 
 SECRET = b"binding-test-secret-0123"
 TEXT = "【信使商城】您的订单1111000123已支付成功，我们将尽快发货。"
 
 
 @pytest.fixture
-def intake(tmp_path: Path, ruleset: RuleSet) -> Intake:
+def intake(store_at: StoreAt, tmp_path: Path, ruleset: RuleSet) -> Intake:
     book = load_templates(RULES / "dispatch" / "templates.yaml")
-    outbox = Outbox(tmp_path / "dispatch.sqlite")
+    outbox = Outbox(store_at("dispatch.sqlite"))
     return Intake(outbox, book, lambda: ruleset, SECRET, "https://xinshi.cn", 3600)
 
 

@@ -19,6 +19,7 @@ from engine.dispatch.optout import OptOutWords, apply_inbound, load_optout_words
 from engine.dispatch.outbox import Outbox
 from engine.dispatch.providers.base import Inbound
 from engine.message import BEIJING
+from tests.dispatch.conftest import StoreAt
 
 P = default_policies()
 HOURS = P[Lane.MARKETING].hours
@@ -138,8 +139,10 @@ def test_a_word_file_may_give_only_one_of_the_two_lists(tmp_path: Path) -> None:
     assert words.matches("please unsub me") and words.matches("别发了")
 
 
-def test_replies_are_recorded_and_opt_outs_suppress_their_signature(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "o.sqlite")
+def test_replies_are_recorded_and_opt_outs_suppress_their_signature(
+    store_at: StoreAt, tmp_path: Path
+) -> None:
+    outbox = Outbox(store_at("o.sqlite"))
     replies = [
         Inbound(
             "aliyun",

@@ -26,6 +26,7 @@ from engine.dispatch.providers.tencent import TencentProvider
 from engine.dispatch.templates import load_templates
 from engine.dispatch.worker import Bucket, Worker
 from engine.ruleset import RuleSet, load_ruleset
+from tests.dispatch.conftest import StoreAt
 from tests.processes import HTTP, fake_provider
 
 
@@ -124,11 +125,11 @@ templates:
 
 
 def test_an_open_primary_is_skipped_and_a_message_only_it_can_send_waits_untried(
-    tmp_path: Path, fake: str, dead: str
+    store_at: StoreAt, tmp_path: Path, fake: str, dead: str
 ) -> None:
     ruleset: RuleSet = load_ruleset()
     (tmp_path / "templates.yaml").write_text(TEMPLATES, encoding="utf-8")
-    outbox = Outbox(tmp_path / "outbox.db")
+    outbox = Outbox(store_at("outbox.db"))
     providers = [AliyunProvider(dead, timeout=2), TencentProvider(fake, timeout=2)]
     worker = Worker(outbox, providers, load_templates(tmp_path / "templates.yaml"), ruleset,
                     default_policies(), EventWriter(tmp_path / "events", "s"))  # fmt: skip

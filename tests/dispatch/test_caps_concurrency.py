@@ -16,7 +16,7 @@ import pytest
 from engine.dispatch.lanes import DAY, Decision, admit, default_policies
 from engine.dispatch.message import Lane, OutboxRow, Status
 from engine.dispatch.outbox import NewMessage, Outbox
-from tests.dispatch.conftest import Stack, stop
+from tests.dispatch.conftest import Stack, StoreAt, stop
 from tests.dispatch.test_end_to_end import AUTH, _get, _send, _wait
 from tests.processes import HTTP
 
@@ -52,7 +52,7 @@ def _gate(lane: Lane, now: float = T0) -> Callable[[OutboxRow, Callable[[float],
     return gate
 
 
-def _claim_together(path: Path, lane: Lane, workers: int) -> list[OutboxRow]:
+def _claim_together(path: Path | str, lane: Lane, workers: int) -> list[OutboxRow]:
     """``workers`` connections (as separate worker processes have) claim at the same moment."""
     boxes = [Outbox(path) for _ in range(workers)]
     barrier = threading.Barrier(workers)
@@ -77,11 +77,12 @@ def _claim_together(path: Path, lane: Lane, workers: int) -> list[OutboxRow]:
 
 
 def test_four_marketing_messages_to_one_number_claimed_by_two_workers_send_three(
+    store_at: StoreAt,
     tmp_path: Path,
 ) -> None:
-    outbox = Outbox(tmp_path / "outbox.db")
+    outbox = Outbox(store_at("outbox.db"))
     ids = _queue(outbox, Lane.MARKETING, 4, "mk")
-    claimed = _claim_together(outbox.path, Lane.MARKETING, workers=2)
+    claimed = _claim_together(outbox.target, Lane.MARKETING, workers=2)
     assert sorted(r.id for r in claimed) == sorted(ids[:3])  # oldest first, none twice
     held = outbox.get(ids[3])
     assert held is not None and held.status is Status.QUEUED
@@ -90,10 +91,12 @@ def test_four_marketing_messages_to_one_number_claimed_by_two_workers_send_three
     assert outbox.history(ids[3])[-1]["code"] == "recipient_cap_86400s"
 
 
-def test_a_double_tapped_otp_sends_once_and_fails_the_second_fast(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox.db")
+def test_a_double_tapped_otp_sends_once_and_fails_the_second_fast(
+    store_at: StoreAt, tmp_path: Path
+) -> None:
+    outbox = Outbox(store_at("outbox.db"))
     ids = _queue(outbox, Lane.OTP, 2, "otp")
-    claimed = _claim_together(outbox.path, Lane.OTP, workers=2)
+    claimed = _claim_together(outbox.target, Lane.OTP, workers=2)
     assert [r.id for r in claimed] == [ids[0]]
     second = outbox.get(ids[1])
     assert second is not None and second.status is Status.FAILED
@@ -109,9 +112,9 @@ def test_a_double_tapped_otp_sends_once_and_fails_the_second_fast(tmp_path: Path
     ],
 )
 def test_an_in_flight_message_counts_against_the_cap_until_it_is_known_not_sent(
-    tmp_path: Path, first_ends: Status, second_sends: bool
+    store_at: StoreAt, tmp_path: Path, first_ends: Status, second_sends: bool
 ) -> None:
-    outbox = Outbox(tmp_path / "outbox.db")
+    outbox = Outbox(store_at("outbox.db"))
     first, second = _queue(outbox, Lane.OTP, 2, "otp")
     (claimed,) = outbox.claim(Lane.OTP, 1, T0, 30, _gate(Lane.OTP))
     assert claimed.id == first
@@ -121,8 +124,10 @@ def test_an_in_flight_message_counts_against_the_cap_until_it_is_known_not_sent(
     assert [r.id for r in got] == ([second] if second_sends else [])
 
 
-def test_an_accepted_message_counts_only_inside_its_window(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox.db")
+def test_an_accepted_message_counts_only_inside_its_window(
+    store_at: StoreAt, tmp_path: Path
+) -> None:
+    outbox = Outbox(store_at("outbox.db"))
     first, second = _queue(outbox, Lane.OTP, 2, "otp")
     outbox.claim(Lane.OTP, 1, T0, 30, _gate(Lane.OTP))
     assert outbox.accept(first, "aliyun", "ref-1", "OK", now=T0)

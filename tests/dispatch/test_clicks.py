@@ -15,6 +15,7 @@ from engine.dispatch.outbox import Outbox
 from engine.dispatch.templates import load_templates
 from engine.message import MessageType, make_message
 from engine.ruleset import RuleSet
+from tests.dispatch.conftest import StoreAt
 
 BASE = "https://xinshi.cn"
 DEST = "https://m.xinshi-mall.cn/1111"
@@ -24,8 +25,8 @@ TRIPPED = ["81bp6Q68", "8Njuv61q", "00WX7VQd", "Vx2Uj4U3", "dfH1fO9q"]
 
 
 @pytest.fixture
-def intake(tmp_path: Path, ruleset: RuleSet) -> Intake:
-    return Intake(Outbox(tmp_path / "o.sqlite"), load_templates(), lambda: ruleset, b"s", BASE)
+def intake(store_at: StoreAt, tmp_path: Path, ruleset: RuleSet) -> Intake:
+    return Intake(Outbox(store_at("o.sqlite")), load_templates(), lambda: ruleset, b"s", BASE)
 
 
 def test_100000_codes_never_reach_the_check() -> None:

@@ -26,6 +26,7 @@ from engine.dispatch.templates import load_templates
 from engine.dispatch.worker import Worker
 from engine.message import BEIJING
 from engine.ruleset import RuleSet, load_ruleset
+from tests.dispatch.conftest import StoreAt
 
 SLOTS = {Lane.OTP: 16, Lane.ALERT: 16, Lane.NOTICE: 64, Lane.MARKETING: 32}
 QUEUED = 80  # per lane: more than any lane's slots
@@ -69,11 +70,11 @@ def _open_now() -> tuple[datetime, datetime]:
 
 
 def test_each_lane_holds_exactly_its_slots_in_flight(
-    tmp_path: Path, ruleset: RuleSet, hanging: str
+    store_at: StoreAt, tmp_path: Path, ruleset: RuleSet, hanging: str
 ) -> None:
     (tmp_path / "templates.yaml").write_text(TEMPLATES, encoding="utf-8")
     book = load_templates(tmp_path / "templates.yaml")
-    outbox = Outbox(tmp_path / "o.sqlite")
+    outbox = Outbox(store_at("o.sqlite"))
     outbox.enqueue_many(
         NewMessage(f"{lane.value}-{i}", "h", lane, f"+86138{i:08d}", "信使商城",
                    f"t_{lane.value}", {}, "【信使商城】您的订单已发货。", ruleset.version, 0, None)

@@ -19,6 +19,7 @@ from engine.dispatch.templates import load_templates
 from engine.dispatch.worker import Worker
 from engine.message import BEIJING
 from engine.ruleset import RuleSet
+from tests.dispatch.conftest import StoreAt
 
 P = default_policies()
 
@@ -114,9 +115,9 @@ def test_opt_out_words(reply: str, optout: bool) -> None:
 
 
 def test_text_approved_under_old_rules_is_rechecked_before_sending(
-    tmp_path: Path, ruleset: RuleSet
+    store_at: StoreAt, tmp_path: Path, ruleset: RuleSet
 ) -> None:
-    outbox = Outbox(tmp_path / "o.sqlite")
+    outbox = Outbox(store_at("o.sqlite"))
     stale = NewMessage(
         "k1",
         "h",

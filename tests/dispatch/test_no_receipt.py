@@ -16,6 +16,7 @@ from engine.dispatch.templates import load_templates
 from engine.dispatch.worker import Worker, WorkerOptions
 from engine.ruleset import load_ruleset
 from tests.conftest import RULES
+from tests.dispatch.conftest import StoreAt
 from tests.processes import HTTP, serving
 
 HOUR = 3600.0
@@ -31,8 +32,10 @@ def _accepted(outbox: Outbox, key: str, at: float) -> str:
     return row.id
 
 
-def test_only_messages_past_the_timeout_end_without_a_receipt(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox.db")
+def test_only_messages_past_the_timeout_end_without_a_receipt(
+    store_at: StoreAt, tmp_path: Path
+) -> None:
+    outbox = Outbox(store_at("outbox.db"))
     old = _accepted(outbox, "old", T0)  # accepted at T0 + 1
     edge = _accepted(outbox, "edge", T0 + 28 * HOUR)  # accepted exactly 72 h before `now`
     fresh = _accepted(outbox, "fresh", T0 + 90 * HOUR)
@@ -60,11 +63,11 @@ def test_only_messages_past_the_timeout_end_without_a_receipt(tmp_path: Path) ->
 
 
 def test_the_worker_marks_them_in_its_maintenance_and_logs_it(
-    tmp_path: Path, caplog: object
+    store_at: StoreAt, tmp_path: Path, caplog: object
 ) -> None:
     import logging
 
-    outbox = Outbox(tmp_path / "outbox.db")
+    outbox = Outbox(store_at("outbox.db"))
     mid = _accepted(outbox, "lost", time.time() - 10)
     options = WorkerOptions(receipt_timeout_s=5.0)
     worker = Worker(outbox, [], load_templates(), load_ruleset(RULES), default_policies(),

@@ -16,13 +16,14 @@ from engine.dispatch.templates import TemplateError, load_templates
 from engine.message import MessageType
 from engine.ruleset import RuleSet
 from tests.conftest import RULES
+from tests.dispatch.conftest import StoreAt
 
 SECRET = b"test-secret"
 
 
 @pytest.fixture
-def outbox(tmp_path: Path) -> Outbox:
-    return Outbox(tmp_path / "dispatch.sqlite")
+def outbox(store_at: StoreAt, tmp_path: Path) -> Outbox:
+    return Outbox(store_at("dispatch.sqlite"))
 
 
 @pytest.fixture

@@ -25,14 +25,20 @@ from engine.dispatch.outbox import (
     Receipt,
     new_id,
 )
+from tests.dispatch.conftest import StoreAt
 
+ATTEMPT_COLS = "message_id, provider, started_at, ended_at, outcome, code, request_id"
+RECEIPT_COLS = (
+    "provider, provider_ref, out_id, phone, delivered, code, reported_at, received_at, "
+    "message_id, raw"
+)
 T0 = 1_800_000_000.0  # a fixed clock: every time the outbox stores is one a test passed in
 PHONE = "+8613812345678"
 
 
 @pytest.fixture
-def outbox(tmp_path: Path) -> Outbox:
-    box = Outbox(tmp_path / "dispatch.sqlite")
+def outbox(store_at: StoreAt, tmp_path: Path) -> Outbox:
+    box = Outbox(store_at("dispatch.sqlite"))
     yield box
     box.close()
 
@@ -60,10 +66,10 @@ def _history(outbox: Outbox, mid: str) -> list[tuple[object, ...]]:
 
 def _raw(outbox: Outbox, sql: str, args: tuple[object, ...] = ()) -> None:
     """A write the outbox has no method for (an operator's fix-up), on its own connection."""
-    db = sqlite3.connect(outbox.path, isolation_level=None)
-    db.execute("PRAGMA busy_timeout=10000")
-    db.execute(sql, args)
-    db.close()
+    other = Outbox(outbox.target)
+    with other.transaction() as db:
+        db.execute(sql, args)
+    other.close()
 
 
 # -- opening -------------------------------------------------------------------------------
@@ -199,7 +205,7 @@ def test_a_nested_transaction_joins_the_outer_one(outbox: Outbox) -> None:
         outbox.enqueue(_msg("c"), now=T0)
     assert sorted(r[0] for r in outbox.query("SELECT idem_key FROM message")) == ["a", "b", "c"]
     outbox.enqueue(_msg("d"), now=T0)  # a later write opens a new transaction and commits
-    other = Outbox(outbox.path)
+    other = Outbox(outbox.target)
     assert other.counts() == {"queued": 4}
     other.close()
 
@@ -399,7 +405,7 @@ def test_record_attempt_appends_one_row_per_call(outbox: Outbox) -> None:
     row, _ = outbox.enqueue(_msg(), now=T0)
     outbox.record_attempt(row.id, "aliyun", T0, T0 + 0.2, "transient", "isp.BUSY", "req-1")
     outbox.record_attempt(row.id, "tencent", T0 + 1, T0 + 1.1, "accepted", "Ok", None)
-    assert outbox.query("SELECT * FROM attempt ORDER BY started_at") == [
+    assert outbox.query(f"SELECT {ATTEMPT_COLS} FROM attempt ORDER BY started_at") == [
         (row.id, "aliyun", T0, T0 + 0.2, "transient", "isp.BUSY", "req-1"),
         (row.id, "tencent", T0 + 1, T0 + 1.1, "accepted", "Ok", None),
     ]
@@ -432,7 +438,7 @@ def test_a_receipt_by_out_id_delivers_and_is_stored(outbox: Outbox) -> None:
     assert (got.provider, got.provider_ref) == ("aliyun", "BIZ-9")  # filled from the receipt
     assert _one(outbox, "SELECT accepted_at, final_at FROM message") == (T0 + 4, T0 + 4)
     assert _history(outbox, row.id)[-1] == (T0 + 4, "delivered", "DELIVERED", "receipt")
-    assert outbox.query("SELECT * FROM receipt") == [
+    assert outbox.query(f"SELECT {RECEIPT_COLS} FROM receipt") == [
         ("aliyun", "BIZ-9", row.id, PHONE, 1, "DELIVERED", "2027-01-15 08:00", T0 + 4, row.id,
          '{"r":1}')
     ]  # fmt: skip
@@ -548,7 +554,9 @@ def test_retention_under_the_floor_is_refused_with_the_fix(outbox: Outbox) -> No
     assert outbox.purge(T0, MIN_RETENTION_DAYS) == 0  # the floor itself is allowed
 
 
-def test_purge_deletes_old_records_in_chunks_and_keeps_the_rest(outbox: Outbox) -> None:
+def test_purge_deletes_old_records_in_chunks_and_keeps_the_rest(tmp_path: Path) -> None:
+    # SQLite deletes row by row; PostgreSQL drops whole days (test_postgres.py)
+    outbox = Outbox(tmp_path / "dispatch.sqlite")
     now = time.time()
     cutoff = now - 186 * DAY
     old = []
@@ -701,8 +709,10 @@ def test_accepted_messages_without_a_receipt_end_no_receipt_oldest_first(outbox:
     assert sending.id not in outbox.expire_receipts(T0 + 10_000, 1)
 
 
-def test_heartbeats_count_live_workers_and_forget_long_gone_ones(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "hb.db")
+def test_heartbeats_count_live_workers_and_forget_long_gone_ones(
+    store_at: StoreAt, tmp_path: Path
+) -> None:
+    outbox = Outbox(store_at("hb.db"))
     assert outbox.heartbeat("a", 100.0, 10.0) == 1
     assert outbox.heartbeat("b", 101.0, 10.0) == 2
     assert outbox.heartbeat("a", 105.0, 10.0) == 2  # a again: still two workers

@@ -23,6 +23,7 @@ from engine.dispatch.providers.aliyun import AliyunProvider
 from engine.dispatch.templates import load_templates
 from engine.dispatch.worker import Worker, WorkerOptions
 from engine.ruleset import RuleSet, load_ruleset
+from tests.dispatch.conftest import StoreAt
 from tests.processes import HTTP, fake_provider
 
 LOST = 120
@@ -54,10 +55,10 @@ def _message(key: str, lane: Lane, phone: str, version: str, now: float) -> NewM
 
 
 def test_an_otp_is_not_held_up_by_a_sweep_of_slow_lookups(
-    tmp_path: Path, slow_queries: str
+    store_at: StoreAt, tmp_path: Path, slow_queries: str
 ) -> None:
     ruleset: RuleSet = load_ruleset()
-    outbox = Outbox(tmp_path / "outbox.db")
+    outbox = Outbox(store_at("outbox.db"))
     t0 = time.time() - 120
     outbox.enqueue_many(
         [_message(f"lost-{i}", Lane.NOTICE, f"+861391{i:03d}5678", ruleset.version, t0)

@@ -15,7 +15,7 @@ import pytest
 from engine.dispatch.message import Lane, Status
 from engine.dispatch.outbox import NewMessage, Outbox, Receipt
 from engine.dispatch.records import Find, QueryError, Records, make_find, parse_time
-from tests.dispatch.conftest import KEY, Stack
+from tests.dispatch.conftest import KEY, Stack, StoreAt
 from tests.processes import HTTP
 
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -28,9 +28,9 @@ def _msg(key: str, phone: str, template: str = "order_shipped") -> NewMessage:
 
 
 @pytest.fixture
-def filled(tmp_path: Path) -> tuple[Outbox, list[str]]:
+def filled(store_at: StoreAt, tmp_path: Path) -> tuple[Outbox, list[str]]:
     """Seven messages ten minutes apart, oldest first: five to A (two templates), two to B."""
-    outbox = Outbox(tmp_path / "outbox.db")
+    outbox = Outbox(store_at("outbox.db"))
     now = time.time()
     ids = []
     for i, (phone, tpl) in enumerate(
@@ -120,8 +120,10 @@ def test_times_are_durations_ago_or_beijing_iso() -> None:
     assert parse_time("2026-12-01", "since") == parse_time("2026-11-30T16:00+00:00", "since")
 
 
-def test_a_story_has_every_provider_call_and_history_in_time_order(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox.db")
+def test_a_story_has_every_provider_call_and_history_in_time_order(
+    store_at: StoreAt, tmp_path: Path
+) -> None:
+    outbox = Outbox(store_at("outbox.db"))
     ((row, _),) = outbox.enqueue_many([_msg("k", A)], now=100.0)
     outbox.claim(Lane.NOTICE, 1, 200.0, 30)
     outbox.record_attempt(row.id, "aliyun", 200.0, 200.5, "transient", "isp.SYSTEM_ERROR", "r1")
@@ -144,22 +146,25 @@ def test_a_story_has_every_provider_call_and_history_in_time_order(tmp_path: Pat
     assert [r["provider_ref"] for r in story["receipts"]] == ["SN1"]
 
 
-def _cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(data: Path, *args: str, url: Path | str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "XINSHI_DATA_DIR": str(data)}
+    if isinstance(url, str) and url:  # the outbox in PostgreSQL
+        env["XINSHI_DATABASE_URL"] = url
     return subprocess.run([sys.executable, "-m", "engine.cli", "dispatch", *args], env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
-def test_cli_find_prints_a_page_and_refuses_a_bad_status(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "dispatch.sqlite")  # where XINSHI_DATA_DIR keeps it
+def test_cli_find_prints_a_page_and_refuses_a_bad_status(store_at: StoreAt, tmp_path: Path) -> None:
+    where = store_at("dispatch.sqlite")  # where XINSHI_DATA_DIR keeps it, or a database
+    outbox = Outbox(where)
     ((row, _),) = outbox.enqueue_many([_msg("k", A)])
     outbox.close()
-    r = _cli(tmp_path, "find", "--phone", "13812340001")
+    r = _cli(tmp_path, "find", "--phone", "13812340001", url=where)
     assert r.returncode == 0, r.stderr
     page = json.loads(r.stdout)
     assert [m["id"] for m in page["messages"]] == [row.id] and page["next_cursor"] is None
     assert page["messages"][0]["phone"] == "+86138****0001"
-    r = _cli(tmp_path, "find", "--status", "sent")
+    r = _cli(tmp_path, "find", "--status", "sent", url=where)
     assert r.returncode == 2 and "--status: status 'sent' is not one of" in r.stderr
 
 

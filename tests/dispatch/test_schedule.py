@@ -14,6 +14,7 @@ from engine.dispatch.schedule import create, materialize_due
 from engine.dispatch.templates import load_templates
 from engine.message import BEIJING
 from engine.ruleset import RuleSet
+from tests.dispatch.conftest import StoreAt
 
 
 def _at(iso: str) -> float:
@@ -21,8 +22,8 @@ def _at(iso: str) -> float:
 
 
 @pytest.fixture
-def setup(tmp_path: Path, ruleset: RuleSet) -> tuple[Outbox, Intake]:
-    outbox = Outbox(tmp_path / "o.sqlite")
+def setup(store_at: StoreAt, tmp_path: Path, ruleset: RuleSet) -> tuple[Outbox, Intake]:
+    outbox = Outbox(store_at("o.sqlite"))
     return outbox, Intake(outbox, load_templates(), lambda: ruleset, b"s", "https://xinshi.cn")
 
 

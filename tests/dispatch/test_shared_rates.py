@@ -19,6 +19,7 @@ from engine.dispatch.templates import load_templates
 from engine.dispatch.worker import Worker, WorkerOptions
 from engine.ruleset import load_ruleset
 from tests.conftest import RULES
+from tests.dispatch.conftest import StoreAt
 
 
 def _worker(outbox: Outbox, tmp: Path) -> Worker:
@@ -34,9 +35,10 @@ def _shares(w: Worker) -> tuple[float, float]:
 
 
 def test_live_workers_split_each_providers_rate_and_a_leaver_gives_its_share_back(
+    store_at: StoreAt,
     tmp_path: Path,
 ) -> None:
-    outbox = Outbox(tmp_path / "outbox.db")
+    outbox = Outbox(store_at("outbox.db"))
     a, b, c = (_worker(outbox, tmp_path) for _ in range(3))
     now = time.time()
     asyncio.run(a.maintain(now))

@@ -23,6 +23,7 @@ from engine.dispatch.providers.tencent import TencentProvider
 from engine.dispatch.templates import load_templates
 from engine.dispatch.worker import Worker
 from engine.ruleset import RuleSet, load_ruleset
+from tests.dispatch.conftest import StoreAt
 from tests.processes import HTTP, fake_provider
 
 NOW = time.time() - 60  # queued a minute ago (the worker stamps answers with the wall clock)
@@ -39,8 +40,8 @@ def ruleset() -> RuleSet:
     return load_ruleset()
 
 
-def _worker(tmp_path: Path, fake: str, ruleset: RuleSet) -> Worker:
-    outbox = Outbox(tmp_path / "outbox.db")
+def _worker(store_at: StoreAt, tmp_path: Path, fake: str, ruleset: RuleSet) -> Worker:
+    outbox = Outbox(store_at("outbox.db"))
     providers = [AliyunProvider(fake, timeout=2), TencentProvider(fake, timeout=2)]
     events = EventWriter(tmp_path / "events", "s")
     return Worker(outbox, providers, load_templates(), ruleset, default_policies(), events)
@@ -74,9 +75,9 @@ def _calls(fake: str) -> int:
 
 
 def test_a_code_nobody_knows_is_reconciled_then_retried_until_attempts_run_out(
-    tmp_path: Path, fake: str, ruleset: RuleSet
+    store_at: StoreAt, tmp_path: Path, fake: str, ruleset: RuleSet
 ) -> None:
-    w = _worker(tmp_path, fake, ruleset)
+    w = _worker(store_at, tmp_path, fake, ruleset)
     mid = _queue(w, "+8613800000011", ruleset)
 
     async def run() -> list[str]:
@@ -103,9 +104,9 @@ def test_a_code_nobody_knows_is_reconciled_then_retried_until_attempts_run_out(
 
 
 def test_failing_over_is_immediate_once_then_the_lane_backs_off(
-    tmp_path: Path, fake: str, ruleset: RuleSet
+    store_at: StoreAt, tmp_path: Path, fake: str, ruleset: RuleSet
 ) -> None:
-    w = _worker(tmp_path, fake, ruleset)
+    w = _worker(store_at, tmp_path, fake, ruleset)
     mid = _queue(w, "+8613800000003", ruleset)  # HTTP 500 from both providers
     before = _calls(fake)
 
@@ -130,9 +131,9 @@ def test_failing_over_is_immediate_once_then_the_lane_backs_off(
 
 
 def test_wrong_credentials_fail_over_instead_of_failing_the_message(
-    tmp_path: Path, fake: str, ruleset: RuleSet
+    store_at: StoreAt, tmp_path: Path, fake: str, ruleset: RuleSet
 ) -> None:
-    w = _worker(tmp_path, fake, ruleset)
+    w = _worker(store_at, tmp_path, fake, ruleset)
     mid = _queue(w, "+8613800000012", ruleset)
 
     async def run() -> None:

@@ -1,0 +1,189 @@
+"""The outbox's tables on both engines, and the migrations that bring a database up to date.
+
+SQLite: one file, created or extended in place when opened (columns added since the first
+release are added to older files). PostgreSQL: numbered migrations, applied in order under an
+advisory lock by whoever opens the database first (``xinshi dispatch migrate`` does it on its
+own); the record tables are partitioned by day (engine.dispatch.partitions).
+"""
+
+from __future__ import annotations
+
+from engine.dispatch.backend import Connection
+
+SQLITE = """
+CREATE TABLE IF NOT EXISTS message (
+  id TEXT PRIMARY KEY, idem_key TEXT NOT NULL UNIQUE, body_hash TEXT NOT NULL,
+  lane TEXT NOT NULL, priority INT NOT NULL, phone TEXT NOT NULL, carrier_hint TEXT,
+  sign_name TEXT NOT NULL, template_id TEXT NOT NULL, params_json TEXT NOT NULL,
+  rendered_text TEXT NOT NULL, ruleset_version TEXT NOT NULL,
+  experiment TEXT, variant TEXT,
+  status TEXT NOT NULL, not_before REAL NOT NULL, expires_at REAL, lease_until REAL,
+  attempts INT NOT NULL DEFAULT 0, provider TEXT, provider_ref TEXT, billed_parts INT,
+  last_code TEXT, last_error TEXT,
+  created_at REAL NOT NULL, accepted_at REAL, final_at REAL, claimed_at REAL);
+CREATE INDEX IF NOT EXISTS message_claim ON message(status, lane, not_before);
+CREATE INDEX IF NOT EXISTS message_phone ON message(phone, accepted_at);
+CREATE INDEX IF NOT EXISTS message_ref ON message(provider, provider_ref);
+CREATE INDEX IF NOT EXISTS message_created ON message(created_at);
+CREATE TABLE IF NOT EXISTS history (
+  message_id TEXT NOT NULL, at REAL NOT NULL, status TEXT NOT NULL, code TEXT, detail TEXT);
+CREATE INDEX IF NOT EXISTS history_message ON history(message_id);
+CREATE TABLE IF NOT EXISTS attempt (
+  message_id TEXT NOT NULL, provider TEXT NOT NULL, started_at REAL NOT NULL,
+  ended_at REAL NOT NULL, outcome TEXT NOT NULL, code TEXT, request_id TEXT);
+CREATE INDEX IF NOT EXISTS attempt_message ON attempt(message_id);
+CREATE TABLE IF NOT EXISTS receipt (
+  provider TEXT NOT NULL, provider_ref TEXT, out_id TEXT, phone TEXT, delivered INT NOT NULL,
+  code TEXT, reported_at TEXT, received_at REAL NOT NULL, message_id TEXT, raw TEXT);
+CREATE INDEX IF NOT EXISTS receipt_orphan ON receipt(message_id) WHERE message_id IS NULL;
+CREATE TABLE IF NOT EXISTS inbound (
+  provider TEXT NOT NULL, phone TEXT NOT NULL, sign_name TEXT, text TEXT NOT NULL,
+  optout INT NOT NULL, received_at REAL NOT NULL, raw TEXT);
+CREATE TABLE IF NOT EXISTS suppression (
+  phone TEXT NOT NULL, scope TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,
+  created_at REAL NOT NULL, removed_at REAL, PRIMARY KEY (phone, scope));
+CREATE TABLE IF NOT EXISTS worker (id TEXT PRIMARY KEY, seen_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS link (
+  code TEXT PRIMARY KEY, message_id TEXT NOT NULL, url TEXT NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS schedule (
+  id TEXT PRIMARY KEY, cron TEXT NOT NULL, tz TEXT NOT NULL, template_id TEXT NOT NULL,
+  messages_json TEXT NOT NULL, next_fire_at REAL NOT NULL, enabled INT NOT NULL DEFAULT 1,
+  created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS fire (
+  schedule_id TEXT NOT NULL, fire_at REAL NOT NULL, queued INT NOT NULL,
+  PRIMARY KEY (schedule_id, fire_at));
+CREATE TABLE IF NOT EXISTS conversion (
+  message_id TEXT NOT NULL, key TEXT NOT NULL, value_fen INTEGER NOT NULL, at REAL NOT NULL,
+  PRIMARY KEY (message_id, key));
+"""
+# columns added after the first release: (name, type), added to an older file on open
+SQLITE_ADDED_COLUMNS = (("claimed_at", "REAL"),)
+
+# Times are seconds since the epoch in DOUBLE PRECISION (PostgreSQL's REAL is 4 bytes: it
+# would round a timestamp to minutes). Message ids sort by creation time (engine.dispatch.
+# storage.new_id) and compare byte-wise (COLLATE "C"), so each day is one id range: the record
+# tables are partitioned by that range, and a day's partitions are dropped together. Rows whose
+# message id is in no day (an operator's note on an unknown id) wait in the DEFAULT partitions.
+# ``rowid`` keeps SQLite's insertion order where the store sorts by it.
+_PG_V1 = """
+CREATE TABLE message (
+  id TEXT COLLATE "C" NOT NULL, idem_key TEXT NOT NULL, body_hash TEXT NOT NULL,
+  lane TEXT NOT NULL, priority INT NOT NULL, phone TEXT NOT NULL, carrier_hint TEXT,
+  sign_name TEXT NOT NULL, template_id TEXT NOT NULL, params_json TEXT NOT NULL,
+  rendered_text TEXT NOT NULL, ruleset_version TEXT NOT NULL,
+  experiment TEXT, variant TEXT,
+  status TEXT NOT NULL, not_before DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION,
+  lease_until DOUBLE PRECISION, attempts INT NOT NULL DEFAULT 0, provider TEXT,
+  provider_ref TEXT, billed_parts INT, last_code TEXT, last_error TEXT,
+  created_at DOUBLE PRECISION NOT NULL, accepted_at DOUBLE PRECISION,
+  final_at DOUBLE PRECISION, claimed_at DOUBLE PRECISION,
+  PRIMARY KEY (id)) PARTITION BY RANGE (id);
+CREATE INDEX message_claim ON message(status, lane, not_before);
+CREATE INDEX message_phone ON message(phone, accepted_at);
+CREATE INDEX message_ref ON message(provider, provider_ref);
+CREATE INDEX message_created ON message(created_at);
+CREATE INDEX message_idem ON message(idem_key);
+CREATE TABLE idem (
+  idem_key TEXT PRIMARY KEY, message_id TEXT COLLATE "C" NOT NULL,
+  created_at DOUBLE PRECISION NOT NULL);
+CREATE INDEX idem_created ON idem(created_at);
+CREATE TABLE history (
+  message_id TEXT COLLATE "C" NOT NULL, at DOUBLE PRECISION NOT NULL, status TEXT NOT NULL,
+  code TEXT, detail TEXT, rowid BIGSERIAL) PARTITION BY RANGE (message_id);
+CREATE TABLE history_other PARTITION OF history DEFAULT;
+CREATE INDEX history_message ON history(message_id);
+CREATE TABLE attempt (
+  message_id TEXT COLLATE "C" NOT NULL, provider TEXT NOT NULL,
+  started_at DOUBLE PRECISION NOT NULL, ended_at DOUBLE PRECISION NOT NULL,
+  outcome TEXT NOT NULL, code TEXT, request_id TEXT, rowid BIGSERIAL)
+  PARTITION BY RANGE (message_id);
+CREATE TABLE attempt_other PARTITION OF attempt DEFAULT;
+CREATE INDEX attempt_message ON attempt(message_id);
+CREATE TABLE receipt (
+  provider TEXT NOT NULL, provider_ref TEXT, out_id TEXT, phone TEXT, delivered INT NOT NULL,
+  code TEXT, reported_at TEXT, received_at DOUBLE PRECISION NOT NULL,
+  message_id TEXT COLLATE "C", raw TEXT, rowid BIGSERIAL) PARTITION BY RANGE (message_id);
+CREATE TABLE receipt_unmatched PARTITION OF receipt DEFAULT;
+CREATE INDEX receipt_message ON receipt(message_id);
+CREATE INDEX receipt_ref ON receipt(provider, provider_ref) WHERE message_id IS NULL;
+CREATE TABLE inbound (
+  provider TEXT NOT NULL, phone TEXT NOT NULL, sign_name TEXT, text TEXT NOT NULL,
+  optout INT NOT NULL, received_at DOUBLE PRECISION NOT NULL, raw TEXT);
+CREATE INDEX inbound_received ON inbound(received_at);
+CREATE TABLE suppression (
+  phone TEXT NOT NULL, scope TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,
+  created_at DOUBLE PRECISION NOT NULL, removed_at DOUBLE PRECISION,
+  PRIMARY KEY (phone, scope));
+CREATE TABLE worker (id TEXT PRIMARY KEY, seen_at DOUBLE PRECISION NOT NULL);
+CREATE TABLE link (
+  code TEXT PRIMARY KEY, message_id TEXT COLLATE "C" NOT NULL, url TEXT NOT NULL,
+  created_at DOUBLE PRECISION NOT NULL);
+CREATE INDEX link_created ON link(created_at);
+CREATE TABLE schedule (
+  id TEXT PRIMARY KEY, cron TEXT NOT NULL, tz TEXT NOT NULL, template_id TEXT NOT NULL,
+  messages_json TEXT NOT NULL, next_fire_at DOUBLE PRECISION NOT NULL,
+  enabled INT NOT NULL DEFAULT 1, created_at DOUBLE PRECISION NOT NULL);
+CREATE TABLE fire (
+  schedule_id TEXT NOT NULL, fire_at DOUBLE PRECISION NOT NULL, queued INT NOT NULL,
+  PRIMARY KEY (schedule_id, fire_at));
+CREATE TABLE conversion (
+  message_id TEXT NOT NULL, key TEXT NOT NULL, value_fen INTEGER NOT NULL,
+  at DOUBLE PRECISION NOT NULL, PRIMARY KEY (message_id, key));
+"""
+
+# (version, what it does, SQL): append only; a released migration never changes
+POSTGRES_MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "outbox tables; record tables partitioned by day", _PG_V1),
+)
+MIGRATION_LOCK = 0x78696E7368690001  # pg_advisory_xact_lock key: one migrator at a time
+
+
+def statements(script: str) -> list[str]:
+    """The statements of a script (none of ours has a ``;`` inside a literal)."""
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def create_sqlite(db: Connection) -> None:
+    """Create the tables of an SQLite outbox, or add what an older file lacks."""
+    for stmt in statements(SQLITE):
+        db.execute(stmt)
+    have = {r[1] for r in db.execute("PRAGMA table_info(message)").fetchall()}
+    for name, kind in SQLITE_ADDED_COLUMNS:
+        if name not in have:
+            db.execute(f"ALTER TABLE message ADD COLUMN {name} {kind}")
+
+
+def postgres_version(db: Connection) -> int:
+    """The migration a PostgreSQL outbox is at (0: none applied)."""
+    db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL, "
+               "applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), note TEXT)")  # fmt: skip
+    (v,) = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()
+    return int(v)
+
+
+def migrate_postgres(db: Connection) -> list[int]:
+    """Apply the migrations a PostgreSQL outbox lacks, in one transaction (all or none), under
+    an advisory lock (workers starting together wait for the first); return those applied."""
+    applied: list[int] = []
+    db.execute("BEGIN")
+    try:
+        db.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+        current = postgres_version(db)
+        newest = max(v for v, _, _ in POSTGRES_MIGRATIONS)
+        if current > newest:
+            raise RuntimeError(
+                f"the outbox database is at schema version {current}, newer than this xinshi "
+                f"knows ({newest}). Upgrade xinshi before starting it on this database"
+            )
+        for version, note, script in POSTGRES_MIGRATIONS:
+            if version <= current:
+                continue
+            for stmt in statements(script):
+                db.execute(stmt)
+            db.execute("INSERT INTO schema_version (version, note) VALUES (?, ?)", (version, note))
+            applied.append(version)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return applied
