@@ -6,9 +6,11 @@ POST /v1/messages at a steady rate while the flood drains, and prints throughput
 enqueue->accepted p50/p99 and whether the send record matches what the provider accepted.
 
     .venv/bin/python bench/dispatch.py [--count 100000] [--otp-rate 20] [--latency-ms 20]
-        [--workers 1] [--lost 0 --lookup-latency-ms 400]
+        [--workers 1] [--lost 0 --lookup-latency-ms 400] [--backend sqlite|postgres]
 
-``--workers N`` runs N worker processes on the one SQLite outbox. ``--lost N`` adds N messages
+``--workers N`` runs N worker processes on the one outbox. ``--backend postgres`` puts it in a
+throwaway PostgreSQL cluster (Debian's initdb/pg_ctl, synchronous commits as in production)
+started for the run (tests/pg.py). ``--lost N`` adds N messages
 whose provider answer was lost (``unknown``, looked up while the flood drains; the fake's status
 query takes ``--lookup-latency-ms``): reconciliation runs beside sending, so OTP latency should
 not move.
@@ -81,13 +83,22 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="worker processes on one outbox")
     ap.add_argument("--lost", type=int, default=0, help="messages to reconcile during the flood")
     ap.add_argument("--lookup-latency-ms", type=float, default=400.0)
+    ap.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     a = ap.parse_args()
+    cluster = None
+    if a.backend == "postgres":
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from tests.pg import Cluster
+
+        cluster = Cluster(durable=True)
 
     tmp = Path(tempfile.mkdtemp(prefix="xinshi-bench-"))
     data = tmp / "data"
     env = {**os.environ, "XINSHI_DATA_DIR": str(data), "XINSHI_API_KEYS": KEY,
            "XINSHI_CALLBACK_SECRET": "bench-callback-secret-0123",
            "XINSHI_WATCH_RULES": "0", "XINSHI_DISPATCH_SECRET": "bench-dispatch-secret-0123"}  # fmt: skip
+    if cluster is not None:
+        env["XINSHI_DATABASE_URL"] = cluster.admin_url()
     fp, ap_ = _port(), _port()
     fake, api = f"http://127.0.0.1:{fp}", f"http://127.0.0.1:{ap_}"
     procs = [
@@ -115,7 +126,7 @@ def main() -> None:
     try:
         ruleset = load_ruleset()
         settings = DispatchSettings.from_env(data)
-        outbox = Outbox(settings.outbox_path)
+        outbox = Outbox(env.get("XINSHI_DATABASE_URL") or settings.outbox_target)
         intake = Intake(
             outbox, load_templates(), lambda: ruleset, settings.secret, settings.link_base
         )
@@ -223,7 +234,7 @@ def main() -> None:
             return lat[min(len(lat) - 1, int(q * len(lat)))] * 1000
 
         print(
-            f"sent {a.count:,} confirmations in {flood_s:.1f} s = {a.count / flood_s:,.0f} msg/s (fake latency {a.latency_ms:.0f} ms, {a.workers} worker(s), {a.lost} lookups of {a.lookup_latency_ms:.0f} ms)"
+            f"sent {a.count:,} confirmations in {flood_s:.1f} s = {a.count / flood_s:,.0f} msg/s (fake latency {a.latency_ms:.0f} ms, {a.workers} worker(s) on {a.backend}, {a.lost} lookups of {a.lookup_latency_ms:.0f} ms)"
         )
         print(
             f"OTPs during the flood: {n_otp} at {a.otp_rate:.0f}/s; enqueue->accepted p50 {pct(0.5):.0f} ms, p99 {pct(0.99):.0f} ms, max {lat[-1] * 1000:.0f} ms (accepted {len(lat)})"
@@ -232,12 +243,18 @@ def main() -> None:
             f"provider accepted {stats['accepted']:,} ({stats['unique']:,} unique, {len(stats['duplicates'])} duplicates); send records with accepted_at: {accepted_rows:,} -> {'MATCH' if accepted_rows == stats['unique'] == stats['accepted'] else 'MISMATCH'}"
         )
         print(f"receipts: {delivered:,} delivered so far, {orphans} unmatched; statuses {counts}")
-        print(f"records: {outbox.path} ({outbox.path.stat().st_size / 1e6:.0f} MB)")
+        if outbox.path is not None:
+            print(f"records: {outbox.path} ({outbox.path.stat().st_size / 1e6:.0f} MB)")
+        else:
+            (size,) = outbox.query("SELECT pg_database_size(current_database())")[0]
+            print(f"records: {outbox.where} ({size / 1e6:.0f} MB)")
     finally:
         for p in procs:
             p.terminate()
         for p in procs:
             p.wait(timeout=20)
+        if cluster is not None:
+            cluster.remove()
 
 
 if __name__ == "__main__":

@@ -41,7 +41,8 @@ def _bin(name: str) -> str:
 class Cluster:
     """One PostgreSQL server for the whole test session."""
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable  # synchronous commits: a crash loses no committed transaction
         self.dir = Path(tempfile.mkdtemp(prefix="xinshi-pg-"))
         self.port = free_port()
         self.data = self.dir / "data"
@@ -65,8 +66,10 @@ class Cluster:
         """Start (or restart) the server; returns once it accepts connections."""
         opts = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            "-c full_page_writes=off -c max_connections=200"
         )
+        if not self.durable:
+            opts += " -c synchronous_commit=off"
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", opts,
                   "-w", "-t", "60", "start")  # fmt: skip
 

@@ -39,7 +39,7 @@ from engine.api.settings import Settings
 from engine.api.storage import StorageGuard
 from engine.check import check
 from engine.dispatch.backend import storage_errors
-from engine.dispatch.config import DispatchSettings
+from engine.dispatch.config import DispatchSettings, check_database
 from engine.extras import missing_extras, missing_message
 from engine.message import MessageError
 from engine.reload import RulesetHolder
@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_log_masking()
     # the approval secret is loaded (created once, atomically) here, before any worker forks
     dispatch_settings = DispatchSettings.from_env()
+    if dispatch_settings.database_url:  # a wrong URL or password fails here, before listening
+        check_database(dispatch_settings.database_url)
     holder = RulesetHolder(settings.rules_dir or default_rules_dir())
 
     @asynccontextmanager

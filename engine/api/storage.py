@@ -1,10 +1,11 @@
 """The data directory's health: a storage error is a 503, and /readyz fails until storage is back.
 
-A full disk, a read-only or missing data directory, or an outbox that cannot be written makes
-SQLite or the event files raise. The dispatch routes answer those with 503
-``storage_unavailable`` (what failed, how to fix it) instead of a 500; nothing was written, so
-the caller retries. From then on /readyz answers 503 and probes the storage (a real SQLite write
-and a real file write) on each call; the first probe that succeeds makes the service ready again.
+A full disk, a read-only or missing data directory, an outbox that cannot be written or a
+PostgreSQL server (XINSHI_DATABASE_URL) that went away makes the storage raise. The dispatch
+routes answer those with 503 ``storage_unavailable`` (what failed, how to fix it) instead of a
+500; nothing was written, so the caller retries. From then on /readyz answers 503 and probes
+the storage (a real database write and a real file write) on each call; the first probe that
+succeeds makes the service ready again.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ RETRY_AFTER_S = 5
 
 def describe(exc: BaseException) -> str:
     """One line on a storage error and how to fix it."""
-    detail = str(exc) or type(exc).__name__
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    if type(exc).__module__.startswith("psycopg"):
+        return (
+            f"the outbox database does not answer ({detail}). Check that the PostgreSQL "
+            "server in XINSHI_DATABASE_URL runs and accepts connections, then retry; nothing "
+            "was recorded"
+        )
     return (
         f"the data directory cannot be written ({detail}). Free disk space, make "
         "XINSHI_DATA_DIR a writable directory, then retry; nothing was recorded"

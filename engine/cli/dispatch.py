@@ -20,6 +20,7 @@ from engine.dispatch import (
     TemplateError,
     load_templates,
 )
+from engine.dispatch.backend import DatabaseUrlError
 from engine.message import parse_send_at
 from engine.ruleset import RulesetError, load_ruleset
 from engine.usage import usage_error
@@ -41,6 +42,14 @@ def _settings(data_dir: Path | None) -> DispatchSettings:
     try:
         return DispatchSettings.from_env(data_dir)
     except ValueError as exc:
+        raise usage_error(str(exc)) from None
+
+
+def _outbox(settings: DispatchSettings) -> Outbox:
+    """The outbox the settings name; a database that cannot be reached is a usage error."""
+    try:
+        return Outbox(settings.outbox_target)
+    except DatabaseUrlError as exc:
         raise usage_error(str(exc)) from None
 
 
@@ -123,7 +132,7 @@ def enqueue(
         when = parse_send_at(send_at)
     except (RulesetError, TemplateError, ValueError) as exc:
         raise usage_error(str(exc)) from None
-    outbox = Outbox(settings.outbox_target)
+    outbox = _outbox(settings)
     intake = Intake(
         outbox, book, lambda: ruleset, settings.secret, settings.link_base, settings.approval_ttl_s
     )
@@ -146,7 +155,7 @@ def status(
     status."""
     from engine.dispatch.records import Records
 
-    outbox = Outbox(_settings(data_dir).outbox_target)
+    outbox = _outbox(_settings(data_dir))
     if message_id is None:
         _print(outbox.counts())
         return
@@ -177,7 +186,7 @@ def find(
         q = make_find(phone, since, until, status, template, limit, cursor)
     except QueryError as exc:
         raise usage_error(f"--{exc.field}: {exc.message}") from None
-    _print(Records(Outbox(_settings(data_dir).outbox_target)).find(q, show_phone))
+    _print(Records(_outbox(_settings(data_dir))).find(q, show_phone))
 
 
 @dispatch_app.command("purge")
@@ -190,12 +199,63 @@ def purge(
     """Delete send records older than the retention period (never under 5 months)."""
     settings = _settings(data_dir)
     try:
-        n = Outbox(settings.outbox_target).purge(
-            time.time(), retention_days or settings.retention_days
-        )
+        n = _outbox(settings).purge(time.time(), retention_days or settings.retention_days)
     except OutboxError as exc:
         raise usage_error(exc.message) from None
     _print({"purged": n})
+
+
+@dispatch_app.command("migrate")
+def migrate(data_dir: DataOpt = None) -> None:
+    """Bring the PostgreSQL outbox ($XINSHI_DATABASE_URL) to this version's schema; print it.
+
+    Workers and the API also migrate when they start; run this first to do it on its own.
+    """
+    from engine.dispatch.schema import POSTGRES_MIGRATIONS, postgres_version
+
+    settings = _settings(data_dir)
+    if not settings.database_url:
+        raise usage_error(
+            "XINSHI_DATABASE_URL is not set: an SQLite outbox needs no migration (it is brought "
+            "up to date when opened). Set the URL of the PostgreSQL database to migrate"
+        )
+    outbox = _outbox(settings)  # opening applies what is missing
+    with outbox.transaction() as db:
+        version = postgres_version(db)
+    notes = {v: note for v, note, _ in POSTGRES_MIGRATIONS}
+    _print({"database": outbox.where, "schema_version": version, "note": notes.get(version)})
+
+
+@dispatch_app.command("copy")
+def copy(
+    source: Annotated[
+        Path | None,
+        typer.Option("--from", help="SQLite outbox to copy (default: the data directory's)."),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL URL to copy into (default: $XINSHI_DATABASE_URL)."),
+    ] = None,
+    data_dir: DataOpt = None,
+) -> None:
+    """Copy an SQLite outbox into an empty PostgreSQL database (stop the workers first)."""
+    from engine.dispatch.backend import is_postgres
+    from engine.dispatch.copy import copy_outbox
+
+    settings = _settings(data_dir)
+    url = to or settings.database_url
+    if not url or not is_postgres(url):
+        raise usage_error(
+            "--to: give the PostgreSQL URL to copy into (postgresql://user:password@host:5432/db)"
+            " or set XINSHI_DATABASE_URL"
+        )
+    try:
+        counts = copy_outbox(source or settings.outbox_path, url)
+    except DatabaseUrlError as exc:
+        raise usage_error(str(exc)) from None
+    except OutboxError as exc:
+        raise usage_error(f"--{exc.field}: {exc.message}" if exc.field else exc.message) from None
+    _print({"copied": counts})
 
 
 @dispatch_app.command("fake-provider")
@@ -314,7 +374,7 @@ def worker(
         providers = [make_provider(p, timeout=timeout) for p in provider]
     except (RulesetError, TemplateError, ProviderConfigError) as exc:
         raise usage_error(str(exc)) from None
-    outbox = Outbox(settings.outbox_target)
+    outbox = _outbox(settings)
     events = EventWriter(settings.events_dir, settings.recipient_salt)
     if receipt_timeout <= 0 or lookups < 1 or lookup_qps <= 0:
         raise usage_error(
@@ -362,7 +422,7 @@ def schedule_cmd(
         book = load_templates(settings.templates)
     except (RulesetError, TemplateError) as exc:
         raise usage_error(str(exc)) from None
-    outbox = Outbox(settings.outbox_target)
+    outbox = _outbox(settings)
     intake = Intake(
         outbox, book, lambda: ruleset, settings.secret, settings.link_base, settings.approval_ttl_s
     )

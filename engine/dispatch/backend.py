@@ -25,6 +25,7 @@ class Cursor(Protocol):
     def rowcount(self) -> int: ...
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
+    def fetchmany(self, size: int = ..., /) -> list[Any]: ...
 
 
 class Connection(Protocol):
@@ -107,13 +108,19 @@ class PgConnection:
         return self._conn
 
     def execute(self, sql: str, args: Sequence[Any] = (), /) -> Cursor:
-        cur: Cursor = self._live().execute(to_pyformat(sql), tuple(args) or None, prepare=False)
+        cur: Cursor = self._live().execute(to_pyformat(sql), tuple(args) or None)
         return cur
 
     def executemany(self, sql: str, args: Iterable[Sequence[Any]], /) -> Cursor:
         cur = self._live().cursor()
         cur.executemany(to_pyformat(sql), [tuple(a) for a in args])
         return cur  # type: ignore[no-any-return]
+
+    def copy_rows(self, table: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Load rows with COPY (many times faster than INSERTs), in the open transaction."""
+        with self._live().cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
 
     def close(self) -> None:
         if self._conn is not None:

@@ -96,3 +96,11 @@ class DispatchSettings:
             marketing_hours=parse_hours(os.environ.get("XINSHI_MARKETING_HOURS", "08:00-21:00")),
             retention_days=int(keep),
         )
+
+
+def check_database(url: str) -> None:
+    """Connect to the outbox database once and bring its schema up to date; raises
+    ``DatabaseUrlError`` (a ValueError) that says what is wrong with the URL."""
+    from engine.dispatch.outbox import Outbox
+
+    Outbox(url).close()

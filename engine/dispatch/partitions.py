@@ -81,7 +81,7 @@ def ensure(db: Connection, days: list[date], *, in_tx: bool = False) -> list[dat
     return made
 
 
-def ahead(now: float, days: int = 7) -> list[date]:
+def ahead(now: float, days: int = 2) -> list[date]:
     """Yesterday, today and the next ``days`` days (UTC): what must exist before sending."""
     today = day_of(now)
     return [today + timedelta(d) for d in range(-1, days + 1)]

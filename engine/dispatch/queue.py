@@ -157,11 +157,12 @@ class Queue(Store):
         ``admit(row, sent_since)`` sees every message to the same recipient that was accepted
         or is in flight (claimed, by any worker, not yet answered), so per-recipient caps hold
         however many workers claim at once. SQLite serializes claims with its write lock.
-        PostgreSQL claims skip rows another worker holds (``FOR UPDATE SKIP LOCKED``) and take
-        a lock per recipient for the rest of the transaction: a recipient another worker is
-        admitting right now is left for the next claim, never counted twice or missed. A
-        message ``admit`` holds back is moved (waits, expires or fails) in the same
-        transaction and not returned.
+        PostgreSQL claims skip rows another worker holds (``FOR UPDATE SKIP LOCKED``), then lock
+        the batch's recipients (advisory locks, taken in one global order) until the transaction
+        ends, so each recipient is admitted by one worker at a time and counts what the others
+        committed; a message whose recipient has an older queued message another worker holds
+        waits for the next claim. A message ``admit`` holds back is moved (waits, expires or
+        fails) in the same transaction and not returned.
         """
         if limit <= 0:
             return []
@@ -169,14 +170,16 @@ class Queue(Store):
         with self._tx() as db:
             rows = db.execute(
                 f"SELECT {ROW_COLS} FROM message WHERE status='queued' AND lane=? "
-                f"AND not_before<=? ORDER BY not_before LIMIT ?"
+                f"AND not_before<=? ORDER BY not_before, id LIMIT ?"
                 + (" FOR UPDATE SKIP LOCKED" if self.postgres else ""),
                 (lane.value, now, limit),
             ).fetchall()
-            for r in rows:
-                row = to_row(r)
-                if self.postgres and not self._lock_recipient(db, row.phone):
-                    continue  # another worker is admitting this recipient: next claim
+            batch = [to_row(r) for r in rows]
+            if self.postgres and batch:
+                self._lock_recipients(db, [row.phone for row in batch])
+            for row in batch:
+                if self.postgres and self._older_waiting(db, row):
+                    continue  # another worker holds an older message to this recipient
                 if admit is not None:
                     decision = admit(row, partial(self._reserved, db, row))
                     if decision.status is not None:
@@ -192,13 +195,26 @@ class Queue(Store):
         return claimed
 
     @staticmethod
-    def _lock_recipient(db: Connection, phone: str) -> bool:
-        """PostgreSQL: lock a recipient until the transaction ends (False: someone else has it).
-        Never waits, so two workers claiming overlapping recipients cannot deadlock."""
-        (got,) = db.execute(
-            "SELECT pg_try_advisory_xact_lock(hashtextextended(?, 7))", (phone,)
+    def _lock_recipients(db: Connection, phones: list[str]) -> None:
+        """PostgreSQL: lock the batch's recipients until the transaction ends, in one global
+        order (so two workers never wait on each other in a cycle)."""
+        db.execute(
+            "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(p, 7) AS h "
+            "FROM unnest(?::text[]) AS p) AS s ORDER BY h",
+            (sorted(set(phones)),),
+        ).fetchall()
+
+    @staticmethod
+    def _older_waiting(db: Connection, row: OutboxRow) -> bool:
+        """PostgreSQL: whether an older message of the same lane to the same recipient is still
+        queued: another worker skipped-locked it and admits it first, so this one waits for the
+        next claim (the oldest goes out first, as on SQLite)."""
+        r = db.execute(
+            "SELECT 1 FROM message WHERE phone=? AND lane=? AND status='queued' AND id<>? "
+            "AND (not_before<? OR (not_before=? AND id<?)) LIMIT 1",
+            (row.phone, row.lane.value, row.id, row.not_before, row.not_before, row.id),
         ).fetchone()
-        return bool(got)
+        return r is not None
 
     @staticmethod
     def _reserved(db: Connection, row: OutboxRow, since: float) -> int:

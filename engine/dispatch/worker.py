@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from engine.check import check
+from engine.dispatch.backend import storage_errors
 from engine.dispatch.breaker import Breaker
 from engine.dispatch.events import EventWriter
 from engine.dispatch.lanes import Decision, LanePolicy, admit, after
@@ -36,6 +37,7 @@ from engine.ruleset import RuleSet
 from engine.verdict import Decision as Verdict
 
 log = logging.getLogger("xinshi.dispatch")
+STORAGE_RETRY_S = 1.0  # the database did not answer: try again this often
 LIVE_S = 10.0  # a worker not seen for this long no longer takes a share of the rate limits
 
 
@@ -144,23 +146,41 @@ class Worker:
         this loop as its own task: a slow provider lookup never delays a claim.
         """
         maintenance = asyncio.create_task(self._maintain_loop(stop))
+        down_since: float | None = None  # the database stopped answering at this time
         while not stop.is_set():
-            now = time.time()
-            self.flush()
-            busy = False
-            for lane in LANES:  # otp first: its slots are its own
-                free = self.policies[lane].slots - self.inflight[lane]
-                if free <= 0 or not self.outbox.due(lane, now):
-                    continue
-                gate = partial(_admit, self.policies[lane], now)
-                for row in self.outbox.claim(lane, free, now, self.opt.lease_s, gate):
-                    busy = True
-                    self._start(row)
+            try:
+                busy = self._claim_and_start(time.time())
+            except storage_errors() as exc:  # the database went away: nothing is lost (the
+                # answers stay in memory, claimed rows keep their lease); retry until it is back
+                if down_since is None:
+                    down_since = time.time()
+                    log.warning("database unavailable, retrying every %.0f s: %s",
+                                STORAGE_RETRY_S, " ".join(str(exc).split()))  # fmt: skip
+                await asyncio.sleep(STORAGE_RETRY_S)
+                continue
+            if down_since is not None:
+                log.warning("database back after %.1f s", time.time() - down_since)
+                down_since = None
             await asyncio.sleep(0 if busy else self.opt.poll_s)
         await asyncio.gather(maintenance, return_exceptions=True)
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         self.flush()
+
+    def _claim_and_start(self, now: float) -> bool:
+        """Record the answers that came in, then claim and start what is due in every lane;
+        True when something was claimed."""
+        self.flush()
+        busy = False
+        for lane in LANES:  # otp first: its slots are its own
+            free = self.policies[lane].slots - self.inflight[lane]
+            if free <= 0 or not self.outbox.due(lane, now):
+                continue
+            gate = partial(_admit, self.policies[lane], now)
+            for row in self.outbox.claim(lane, free, now, self.opt.lease_s, gate):
+                busy = True
+                self._start(row)
+        return busy
 
     async def _maintain_loop(self, stop: asyncio.Event) -> None:
         """Maintenance every ``maintain_every_s`` until ``stop``; then wait for lookups."""
@@ -183,7 +203,7 @@ class Worker:
         """
         if not self._done:
             return
-        done, self._done = self._done, []
+        done = list(self._done)  # cleared once committed: a failed commit is retried whole
         sent: list[tuple[str, OutboxRow, float, int | None]] = []
         with self.outbox.transaction():
             for row, provider, result, failover, started, ended in done:
@@ -193,6 +213,8 @@ class Worker:
                 )
                 if self.record(row, provider, result, failover, ended):
                     sent.append(("sent", row, ended, None))
+        del self._done[: len(done)]
+        self.sent += len(sent)
         self.events.write_many(sent)
 
     def _start(self, row: OutboxRow) -> None:
@@ -261,7 +283,6 @@ class Worker:
         """Record one outcome; True when the provider accepted it."""
         if result.outcome is Outcome.ACCEPTED:
             self.outbox.accept(row.id, provider.name, result.provider_ref, result.code, now)
-            self.sent += 1
             return True
         d = after(row, self.policies[row.lane], result.outcome, now, failover, random.random())
         log.info("message %s to %s: %s %s -> %s", row.id, mask(row.phone), result.outcome.value,

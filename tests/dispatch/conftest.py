@@ -40,8 +40,9 @@ class Stack:
 
 
 @contextmanager
-def running_stack(tmp: Path) -> Iterator[Stack]:
-    """Start the fake provider and the API with their own data directory under ``tmp``."""
+def running_stack(tmp: Path, database_url: str | None = None) -> Iterator[Stack]:
+    """Start the fake provider and the API with their own data directory under ``tmp`` (and
+    the outbox in PostgreSQL when ``database_url`` is given)."""
     fake_port, api_port = free_port(), free_port()
     env = {
         "XINSHI_DATA_DIR": str(tmp / "data"),
@@ -50,6 +51,8 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
         "XINSHI_CALLBACK_SECRET": CALLBACK_SECRET,
         "XINSHI_DISPATCH_SECRET": "dispatch-test-secret-0123",
     }
+    if database_url:
+        env["XINSHI_DATABASE_URL"] = database_url
     api = f"http://127.0.0.1:{api_port}"
     fake = f"http://127.0.0.1:{fake_port}"
     procs: list[subprocess.Popen[bytes]] = []
