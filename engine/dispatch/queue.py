@@ -19,6 +19,7 @@ from engine.dispatch.backend import Connection
 from engine.dispatch.message import FINAL, Lane, OutboxRow, Status
 from engine.dispatch.storage import ROW_COLS, OutboxError, Store, new_id, to_row
 
+RECENT_S = 2 * 86400.0  # caps look back a day at most (lanes.py); a claim reads this much once
 PRIORITY = {Lane.OTP: 0, Lane.ALERT: 0, Lane.NOTICE: 1, Lane.MARKETING: 2}
 
 
@@ -104,19 +105,21 @@ class Queue(Store):
             "INSERT INTO message (id, idem_key, body_hash, lane, priority, phone, carrier_hint, "
             "sign_name, template_id, params_json, rendered_text, ruleset_version, experiment, "
             "variant, status, not_before, expires_at, last_code, created_at, final_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING "
+            f"RETURNING {ROW_COLS}",
             (mid, m.idem_key, m.body_hash, m.lane.value, PRIORITY[m.lane], m.phone,
              m.carrier_hint, m.sign_name, m.template_id, orjson.dumps(m.params).decode(),
              m.rendered_text, m.ruleset_version, m.experiment, m.variant, status.value,
              m.not_before, m.expires_at, code, now, now if suppressed else None),
         )  # fmt: skip
-        if cur.rowcount == 0:
+        row = cur.fetchone()
+        if row is None:
             return self._same_key(db, m)
         db.execute("INSERT INTO history VALUES (?,?,?,?,NULL)", (mid, now, status.value, code))
-        db.executemany(
-            "INSERT INTO link VALUES (?,?,?,?)", [(c, mid, url, now) for c, url in m.links]
-        )
-        row = db.execute(f"SELECT {ROW_COLS} FROM message WHERE id=?", (mid,)).fetchone()
+        if m.links:
+            db.executemany(
+                "INSERT INTO link VALUES (?,?,?,?)", [(c, mid, url, now) for c, url in m.links]
+            )
         return to_row(row), True
 
     @staticmethod
@@ -175,24 +178,75 @@ class Queue(Store):
                 (lane.value, now, limit),
             ).fetchall()
             batch = [to_row(r) for r in rows]
-            if self.postgres and batch:
-                self._lock_recipients(db, [row.phone for row in batch])
+            if not batch:
+                return []
+            phones = sorted({row.phone for row in batch})
+            if self.postgres:
+                self._lock_recipients(db, phones)
+                waiting = self._older_waiting(db, lane, batch)
+                batch = [row for row in batch if row.id not in waiting]
+            recent = self._recent(db, lane, phones, now) if admit is not None else {}
+            admitted: list[str] = []
             for row in batch:
-                if self.postgres and self._older_waiting(db, row):
-                    continue  # another worker holds an older message to this recipient
                 if admit is not None:
-                    decision = admit(row, partial(self._reserved, db, row))
+                    decision = admit(row, partial(self._sent_since, db, row, recent, now))
                     if decision.status is not None:
                         self._move(db, row.id, decision.status, (Status.QUEUED,), decision.code,
                                    None, decision.not_before, now)  # fmt: skip
                         continue
-                (got,) = db.execute(
+                    recent.setdefault(row.phone, []).append((row.id, None, "sending", now))
+                admitted.append(row.id)
+            if admitted:
+                marks = ",".join("?" * len(admitted))
+                got = db.execute(
                     f"UPDATE message SET status='sending', lease_until=?, claimed_at=?, "
-                    f"attempts=attempts+1 WHERE id=? RETURNING {ROW_COLS}",
-                    (now + lease_s, now, row.id),
+                    f"attempts=attempts+1 WHERE id IN ({marks}) RETURNING {ROW_COLS}",
+                    (now + lease_s, now, *admitted),
                 ).fetchall()
-                claimed.append(to_row(got))
+                by_id = {r[0]: to_row(r) for r in got}
+                claimed = [by_id[i] for i in admitted]
         return claimed
+
+    @staticmethod
+    def _recent(
+        db: Connection, lane: Lane, phones: list[str], now: float
+    ) -> dict[str, list[tuple[str, float | None, str, float | None]]]:
+        """What the caps count for the batch's recipients, read once: (id, accepted_at,
+        status, claimed_at) of the lane's messages accepted or claimed since ``RECENT_S``."""
+        marks = ",".join("?" * len(phones))
+        horizon = now - RECENT_S
+        out: dict[str, list[tuple[str, float | None, str, float | None]]] = {}
+        for phone, mid, accepted, status, claimed in db.execute(
+            f"SELECT phone, id, accepted_at, status, claimed_at FROM message WHERE lane=? AND "
+            f"phone IN ({marks}) AND (accepted_at>=? OR (status IN ('sending','unknown') "
+            f"AND claimed_at>=?))",
+            (lane.value, *phones, horizon, horizon),
+        ).fetchall():
+            out.setdefault(phone, []).append((mid, accepted, status, claimed))
+        return out
+
+    @classmethod
+    def _sent_since(
+        cls,
+        db: Connection,
+        row: OutboxRow,
+        recent: dict[str, list[tuple[str, float | None, str, float | None]]],
+        now: float,
+        since: float,
+    ) -> int:
+        """``_reserved`` from the batch's read (and the rows this claim took so far); a window
+        longer than the read asks the database."""
+        if since < now - RECENT_S:
+            return cls._reserved(db, row, since)
+        return sum(
+            1
+            for mid, accepted, status, claimed in recent.get(row.phone, ())
+            if mid != row.id
+            and (
+                (accepted is not None and accepted >= since)
+                or (status in ("sending", "unknown") and claimed is not None and claimed >= since)
+            )
+        )
 
     @staticmethod
     def _lock_recipients(db: Connection, phones: list[str]) -> None:
@@ -205,16 +259,24 @@ class Queue(Store):
         ).fetchall()
 
     @staticmethod
-    def _older_waiting(db: Connection, row: OutboxRow) -> bool:
-        """PostgreSQL: whether an older message of the same lane to the same recipient is still
-        queued: another worker skipped-locked it and admits it first, so this one waits for the
-        next claim (the oldest goes out first, as on SQLite)."""
-        r = db.execute(
-            "SELECT 1 FROM message WHERE phone=? AND lane=? AND status='queued' AND id<>? "
-            "AND (not_before<? OR (not_before=? AND id<?)) LIMIT 1",
-            (row.phone, row.lane.value, row.id, row.not_before, row.not_before, row.id),
-        ).fetchone()
-        return r is not None
+    def _older_waiting(db: Connection, lane: Lane, batch: list[OutboxRow]) -> set[str]:
+        """PostgreSQL: ids of the batch whose recipient has an older queued message of the lane
+        outside the batch (another worker skipped-locked it and admits it first): they wait for
+        the next claim, so the oldest goes out first, as on SQLite."""
+        phones = sorted({row.phone for row in batch})
+        ids = [row.id for row in batch]
+        others: dict[str, list[tuple[float, str]]] = {}
+        for phone, not_before, mid in db.execute(
+            f"SELECT phone, not_before, id FROM message WHERE lane=? AND status='queued' AND "
+            f"phone IN ({','.join('?' * len(phones))}) AND id NOT IN ({','.join('?' * len(ids))})",
+            (lane.value, *phones, *ids),
+        ).fetchall():
+            others.setdefault(phone, []).append((not_before, mid))
+        return {
+            row.id
+            for row in batch
+            if any(o < (row.not_before, row.id) for o in others.get(row.phone, ()))
+        }
 
     @staticmethod
     def _reserved(db: Connection, row: OutboxRow, since: float) -> int:
