@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from engine.normalize import Normalized, fold, tables, unconfuse
+from engine.rule_types.contact_accounts import Platforms, default_platforms, find_accounts
 
 # digit character -> (digit, form); the form names the evasion (None: plain ASCII digit)
 _DIGITS: dict[str, tuple[str, str | None]] = {str(d): (str(d), None) for d in range(10)}
@@ -57,6 +58,9 @@ for _lo, _hi in _UNICODE_DIGIT_BLOCKS:
 _DIGITS["零"] = ("0", "zero")  # shared by Chinese and financial numerals
 _DIGITS["幺"] = ("1", "chinese_numerals")  # 1 as read out in phone numbers
 _DIGITS["两"] = ("2", "chinese_numerals")
+# digits as read out over the radio (幺八洞两幺勾勾…: 洞 0, 拐 7, 勾 9), in a run of numerals
+for _spoken, _radio in (("洞", "0"), ("拐", "7"), ("勾", "9")):
+    _DIGITS[_spoken] = (_radio, "spoken_digits")
 _RUN = re.compile(f"[{''.join(re.escape(c) for c in _DIGITS)}]+")
 _TO_ASCII = str.maketrans({c: d for c, (d, _) in _DIGITS.items()})
 _NO_FORMS: frozenset[str] = frozenset()
@@ -64,9 +68,10 @@ _NO_FORMS: frozenset[str] = frozenset()
 # Between the digits of one number: spaces, dashes, dots, brackets, zero-width characters,
 # symbols and emoji (138-1234-5678, 138 1234 5678, 1❤3❤8…). Not sentence punctuation, '*' (a
 # masked number: 138****5678, whose stars are more than ``MAX_GAP``; one star between groups,
-# 1515*5705*871, is a separator), '/' or ':' (dates, times, fractions).
+# 1515*5705*871, is a separator), '/' or ':' (dates, times, fractions). Carets and back-quotes
+# (1^8940'2^6^9^560) are no arithmetic in a message.
 _SEPARATOR_CLASS = (
-    r" \t\u3000\-‐‑‒–—―－_.·•~～()（）\[\]［］<>\"'“”‘’*＊"
+    r" \t\u3000\-‐‑‒–—―－_.·•~～()（）\[\]［］<>\"'“”‘’*＊^＾`"
     "\u00a0\u2000-\u200f\u2060\ufeff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
     # keycap digits (1️⃣3️⃣8️⃣: a digit, the emoji variation selector, the combining keycap)
     "\ufe0f\u20e3"
@@ -104,13 +109,16 @@ class _Run(NamedTuple):
 PENGUIN = "🐧"
 # \w, not a range of code points: a class with the CJK range costs ~1 ms to compile, and this
 # one stands between every two characters of every label word
-_GAP = r"[^\w,!?;:：，。！？；]{0,2}"
+_GAP = r"(?:[^\w,!?;:：，。！？；]|_){0,2}"  # '_' too: 微_信
 _QQ_BUILT_IN = r"(?<![a-z])q|q(?=群)|🐧"
 _QQ_PLAIN = frozenset(("qq", "q"))
 # Characters that stand for 微 in 微信 (薇信, 威信, 徽信, 魏信, 嶶信, 溦信 …)
 _WEI = "微薇威徽危魏嶶溦徾"
+# Other characters read wei: they stand for 微 only with a symbol and an ID after them
+# (维❤ dd_41300)
+_WEI_SOUND = _WEI + "维唯惟伟韦围卫喂巍"
 # 薇❤: a symbol (no space) after a 微-like character, then the ID (微❤信 is a listed 微信)
-_WECHAT_NOISY = rf"[{_WEI}][^a-z0-9\u3400-\u9fff\s,!?;:：，。！？；]{{1,2}}"
+_WECHAT_NOISY = rf"[{_WEI_SOUND}][^a-z0-9\u3400-\u9fff\s,!?;:：，。！？；]{{1,2}}"
 # V❤: a non-ASCII symbol after the v (ASCII ones are URL paths: /v-promo2026)
 _WECHAT_LATIN_NOISY = r"(?<![a-z])v[^\x00-\x7f\w\s，。！？；：]{1,2}"
 _WECHAT_WEAK = frozenset(("v", "微", "薇", "威"))  # need a ':' or a 加/+ before them
@@ -139,6 +147,9 @@ class Labels(NamedTuple):
     # Every label contains one of these (on the skeleton: symbols removed, folded): the rules
     # register them as a gate, so messages without any skip the label searches.
     literals: tuple[str, ...]
+    # chat apps and content platforms other than WeChat/QQ (rules/lists/contact_apps_*.txt);
+    # their names are gated apart (``Platforms.literals``)
+    platforms: Platforms | None = None
 
 
 def _word(word: str) -> str:
@@ -148,12 +159,15 @@ def _word(word: str) -> str:
     return f"(?<![a-z]){body}" if chars[0].isascii() else body
 
 
-def compile_labels(qq: Sequence[str], wechat: Sequence[str]) -> Labels:
+def compile_labels(
+    qq: Sequence[str], wechat: Sequence[str], platforms: Platforms | None = None
+) -> Labels:
     """Compile label words (longest first, so 微信号 is not read as 微信 + 号)."""
     qq_alt = "|".join(_word(w) for w in sorted(set(qq), key=len, reverse=True))
     wx_words = sorted(set(wechat), key=len, reverse=True)
     wx_alt = "|".join(_word(w) for w in wx_words)
-    qq_re = re.compile(rf"(?:{qq_alt}|{_QQ_BUILT_IN})(?:号码|号|群)?$")
+    # 扣扣邮箱 276615693, QQ空间, QQ账号: the number is the QQ number
+    qq_re = re.compile(rf"(?:{qq_alt}|{_QQ_BUILT_IN})(?:号码|号|群|邮箱|空间|账号)?$")
     wx_label = re.compile(rf"(?:{wx_alt}|(?<![a-z])v|微|薇|威)(?:号码|号)?$")
     wx_id = re.compile(
         rf"(?P<label>{wx_alt}|{_WECHAT_LATIN_NOISY}|{_WECHAT_NOISY}"
@@ -162,8 +176,8 @@ def compile_labels(qq: Sequence[str], wechat: Sequence[str]) -> Labels:
     )
     targets = {_telling(unconfuse(fold(w)).lower()) for w in (*qq, *wechat)}
     hint = _written_as(targets | set("qv" + _WEI + PENGUIN))
-    starts = {unconfuse(fold(w)).lower()[0] for w in wechat} | set("v" + _WEI)
-    literals = [*qq, *wechat, "q", "v", *_WEI]
+    starts = {unconfuse(fold(w)).lower()[0] for w in wechat} | set("v" + _WEI_SOUND)
+    literals = [*qq, *wechat, "q", "v", *_WEI_SOUND]
     return Labels(
         qq_re,
         wx_label,
@@ -171,6 +185,7 @@ def compile_labels(qq: Sequence[str], wechat: Sequence[str]) -> Labels:
         re.compile(f"[{''.join(re.escape(c) for c in sorted(hint))}]"),
         re.compile(f"[{''.join(re.escape(c) for c in sorted(starts))}]"),
         tuple(dict.fromkeys(literals)),
+        platforms,
     )
 
 
@@ -215,17 +230,27 @@ def default_labels() -> Labels:
 _AT_WORDS = ("@", " at ", "#", "(at)", "[at]", "艾特", "圈a")
 
 
-def find_contacts(text: str, norm: Normalized, labels: Labels | bool = True) -> list[Contact]:
-    """Every phone, landline, hotline, QQ number, WeChat ID and e-mail address in ``text``.
+def find_contacts(
+    text: str, norm: Normalized, labels: Labels | bool = True, apps: Platforms | bool = True
+) -> list[Contact]:
+    """Every phone, landline, hotline, QQ number, WeChat ID, e-mail address and account ID on
+    another platform in ``text``.
 
     ``labels``: the QQ/WeChat labels to read (True: ``default_labels()``); False when the
-    message has none of their ``literals`` (no QQ/WeChat label is searched).
+    message has none of their ``literals`` (no QQ/WeChat label is searched). ``apps``: the
+    platform names to read (True: those of ``labels``, else ``default_platforms()``); False
+    when the message has none of them (IDs after an invitation verb or a described app, and
+    Matrix IDs, are still found).
     """
     lab = default_labels() if labels is True else labels or None
     out = _numbers(text, lab)
     folded = norm.folded.text
     if lab is not None:
         out.extend(_wechat_ids(text, folded, norm, out, lab))
+    out.extend(_told_numbers(text, out))
+    if apps is True:
+        apps = (lab.platforms if lab is not None else None) or default_platforms()
+    out.extend(_accounts(text, folded, norm, out, apps or None))
     if "/" in text or "|" in text or "\\" in text:
         out.extend(_slashed(text, out))
     if "@" in folded:
@@ -234,8 +259,29 @@ def find_contacts(text: str, norm: Normalized, labels: Labels | bool = True) -> 
         out.extend(_circled_at_emails(text))
     if any(w in folded for w in _AT_WORDS) and _AT_HINT.search(folded):
         out.extend(_disguised_emails(text, folded, norm, out))
+    if _WEBMAIL_HINT.search(folded):
+        out.extend(_webmail_emails(folded, norm, out))
+    if "后缀" in folded or "域名" in folded or "@后" in folded:
+        out.extend(_described_emails(folded, norm, out))
     out = [_through_keycap(text, c) for c in out]
     out.sort(key=lambda c: (c.start, -c.end))
+    return out
+
+
+def _accounts(
+    text: str, folded: str, norm: Normalized, found: list[Contact], apps: Platforms | None
+) -> list[Contact]:
+    """Account IDs on other platforms (contact_accounts), on the original text, except those
+    overlapping a contact already found (a WeChat ID, a QQ number)."""
+
+    def written(s: int, e: int) -> str:
+        return text[slice(*norm.folded_span(s, e))]
+
+    out = []
+    for a in find_accounts(folded, written, apps):
+        s, e = norm.folded_span(a.start, a.end)
+        if not any(c.start < e and s < c.end for c in found):
+            out.append(Contact(a.kind, s, e, a.value, a.evasion))
     return out
 
 
@@ -326,6 +372,94 @@ def _numbers(text: str, labels: Labels | None) -> list[Contact]:
                     out.append(_contact(kind, start, _runs(text, group), variant))
                 continue
             out.extend(_split_numbers(text, group))
+    return out
+
+
+# A number told in pieces, so that no scanner sees it whole:
+# - joined parts: 131接5515再接8093, 174，2853，4760（连起来）, 15252(空)878024 — parts of 2-8
+#   digits joined by a spoken connector (接, 再接, 然后, 空格), a word in brackets, or commas
+#   (commas only with a cue: 连起来, 拼起来, or a phone word before it: prices are listed so);
+# - reversed: 67493829291（倒过来） — eleven digits that read as a mobile backwards, next to
+#   a cue (倒过来, 倒着, 反过来, 倒序);
+# - parts by position: 尾号9445，前面是1391065; 手机17445，后六位198167 — a tail labelled
+#   as such, and a head labelled or right before it, that make a mobile number.
+_D = f"[{_DIGIT_CLASS}]"
+_JOIN_WORD = r"再接|接着|后接|后面接|然后是|然后|后面是|加上|接|空格|空"
+_JOIN_BRACKET = r"[(（\[【]\s?[^\s()（）\[\]【】]{1,3}?\s?[)）\]】]"
+_JOIN = rf"\s{{0,2}}(?:(?P<w>{_JOIN_WORD})|(?P<b>{_JOIN_BRACKET})|[，,、])\s{{0,2}}"
+_JOINED = re.compile(rf"(?<!{_D}){_D}{{2,8}}(?:{_JOIN}{_D}{{2,8}}){{1,4}}(?!{_D})")
+_JOIN_GATE = re.compile(rf"{_D}\s?(?:[接空然加(（\[【]|[，,、]{_D}{{3}})")
+_JOIN_CUE = ("连起来", "连在一起", "拼起来", "合起来", "组合", "连读", "拼一起")
+_REVERSED_CUE = re.compile(r"倒过来|倒着|反过来|反着|倒序|倒读|逆序|从后往前|从右往左")
+_HEAD = r"(?:前\s?[三四五六七3-7]\s?位|前面|开头|前几位)"
+_TAIL = r"(?:后\s?[四五六七八4-8]\s?位|尾号|末\s?[四五4-5]\s?位|后面|结尾|最后\s?[四4]\s?位)"
+_PART = r"(?:是|为)?[:：\s]{0,2}(?P<NAME>" + _D + r"{3,8})"
+_TAIL_FIRST = re.compile(
+    rf"{_TAIL}{_PART.replace('NAME', 't')}[^{_DIGIT_CLASS}]{{0,8}}?"
+    rf"{_HEAD}{_PART.replace('NAME', 'h')}"
+)
+_HEAD_FIRST = re.compile(
+    rf"(?:{_HEAD}{_PART.replace('NAME', 'h')}|(?<!{_D})(?P<h2>{_D}{{3,7}}))[,，、;；\s和]{{0,3}}"
+    rf"{_TAIL}{_PART.replace('NAME', 't')}"
+)
+_PARTS_GATE = re.compile(r"位|尾号|前面|后面|开头|结尾")
+
+
+def _told_numbers(text: str, found: list[Contact]) -> list[Contact]:
+    """Phone numbers told in pieces: joined parts, reversed, parts by position."""
+    out: list[Contact] = []
+    if _JOIN_GATE.search(text):
+        for m in _JOINED.finditer(text):
+            out.extend(_joined(text, m))
+    if _REVERSED_CUE.search(text):
+        out.extend(_reversed(text))
+    if _PARTS_GATE.search(text):
+        for rx in (_TAIL_FIRST, _HEAD_FIRST):
+            for m in rx.finditer(text):
+                head = m.group("h") if m.group("h") is not None else m.groupdict().get("h2")
+                digits = _ascii((head or "") + m.group("t"))
+                if classify(digits) == "phone":
+                    out.append(Contact("phone", m.start(), m.end(), digits, "split_parts"))
+    return [c for c in out if not any(f.start < c.end and c.start < f.end for f in found)]
+
+
+def _ascii(digits: str) -> str:
+    return digits if digits.isascii() else digits.translate(_TO_ASCII)
+
+
+def _joined(text: str, m: re.Match[str]) -> list[Contact]:
+    s, e = m.span()
+    chunk = m.group()
+    parts = _RUN.findall(chunk)
+    digits = _ascii("".join(parts))
+    if classify(digits) not in ("phone", "landline") or not _standalone(text, s, e):
+        return []
+    spoken = _JOINED_WORD.search(chunk) is not None
+    bracket = _JOINED_BRACKET.search(chunk) is not None
+    if not spoken and not bracket:
+        # commas only: 174，2853，4760 with 连起来 after it or a phone word before it
+        after = text[e : e + 10]
+        if not any(cue in after for cue in _JOIN_CUE) and not _dialled(text, s):
+            return []
+    evasion = "inserted_word" if bracket and not spoken else "joined_parts"
+    return [Contact(classify(digits) or "phone", s, e, digits, evasion)]
+
+
+_JOINED_WORD = re.compile(rf"{_D}\s{{0,2}}(?:{_JOIN_WORD})\s{{0,2}}{_D}")
+_JOINED_BRACKET = re.compile(_JOIN_BRACKET)
+
+
+def _reversed(text: str) -> list[Contact]:
+    out = []
+    for cue in _REVERSED_CUE.finditer(text):
+        lo = max(0, cue.start() - 24)
+        for m in _CANDIDATE.finditer(text, lo, min(len(text), cue.end() + 16)):
+            for group in _groups(m.group(), m.start()):
+                digits = _ascii("".join(text[a:b] for a, b in group))
+                if classify(digits[::-1]) == "phone" and classify(digits) != "phone":
+                    out.append(
+                        Contact("phone", group[0][0], group[-1][1], digits[::-1], "reversed")
+                    )
     return out
 
 
@@ -449,20 +583,24 @@ def _label(text: str, group: list[tuple[int, int]], labels: Labels) -> tuple[str
     offset = start - len(raw)
     m = labels.qq.search(stripped)
     if m is not None:
-        word = m.group().removesuffix("号码").removesuffix("号").removesuffix("群")
+        word = _QQ_NOUN.sub("", m.group())
         if (
             word == "q"
             and word == m.group()
             and not colon
             and not stripped[: m.start()].endswith(("加", "+", "➕"))
             and not (len(stripped) == len(window) and _disguised(raw[-1], text, group))
+            and raw[m.start()] in "qQ"  # Ⓠ, ｑ: a disguised q, even before a space
+            and not _qualified_q(window, m.start(), group)
         ):
             # a lone q needs 加q, q:, q群, or to stand right before a number that it or the
             # number disguises (Ｑ845315, Q一六九八…); Q12345 is a model, q12345678 an account
             return None
         s = _with_prefix(stripped, m.start())
-        lookalike = folded[m.start() : m.end()] != m.group()  # ǫǫ
-        return "qq", offset + s, lookalike or word.replace(" ", "") not in _QQ_PLAIN
+        # ǫǫ; a circled or squared Q (Ⓠ 3504156506)
+        lookalike = folded[m.start() : m.end()] != m.group() or _enclosed(raw[m.start()])
+        qualified = word == "q" and _qualified_q(window, m.start(), group)  # 企业Q
+        return "qq", offset + s, lookalike or qualified or word.replace(" ", "") not in _QQ_PLAIN
     m = labels.wechat.search(stripped)
     if m is not None:
         word = m.group().removesuffix("号码").removesuffix("号")
@@ -473,6 +611,25 @@ def _label(text: str, group: list[tuple[int, int]], labels: Labels) -> tuple[str
         lookalike = folded[m.start() : m.end()] != m.group()
         return "wechat", offset + s, lookalike or word not in _WECHAT_PLAIN
     return None
+
+
+def _enclosed(ch: str) -> bool:
+    return any(w in unicodedata.name(ch, "") for w in ("CIRCLED", "SQUARED", "PARENTHESIZED"))
+
+
+_QQ_NOUN = re.compile("(?:号码|号|群|邮箱|空间|账号)$")
+
+
+def _qualified_q(window: str, start: int, group: list[tuple[int, int]]) -> bool:
+    """A q after a Chinese word and a space, before six or more digits (企业Q 770743663):
+    QQ by another name; a model is written against its number (Q12345)."""
+    before = window[start - 1] if start > 0 else ""
+    return (
+        "\u3400" <= before <= "\u9fff"
+        and window[start + 1 :].strip() == ""
+        and len(window) > start + 1
+        and _digit_count(group) >= 6
+    )
 
 
 def _disguised(q: str, text: str, group: list[tuple[int, int]]) -> bool:
@@ -492,8 +649,10 @@ def _contact(kind: str, start: int, runs: list[_Run], variant: bool) -> Contact:
     if "zero" in forms:
         forms.discard("zero")
         forms = forms or {"chinese_numerals"}
-    if len(forms) > 1:
-        evasion: str | None = "mixed"
+    if "spoken_digits" in forms:
+        evasion: str | None = "spoken_digits"  # 幺八洞两…: the radio reading names it
+    elif len(forms) > 1:
+        evasion = "mixed"
     elif forms:
         evasion = next(iter(forms))
     elif len(runs) > 1:
@@ -554,9 +713,67 @@ def _emails(text: str, folded: str, norm: Normalized) -> list[Contact]:
         tld = domain.rsplit(".", 1)[-1]
         if lo < at and "." in domain and 2 <= len(tld) <= 10 and tld.isalpha():
             s, e = norm.folded_span(lo, hi)
-            fullwidth = "＠" in text[s:e] or _has_fullwidth(text[s:e])
+            # ＠, ａｂｃ, or a full-width label right before it (ｍａｉｌ：abc@yeah.net)
+            label = text[max(0, s - 8) : s]
+            fullwidth = "＠" in text[s:e] or _has_fullwidth(text[s:e]) or _has_letters_fw(label)
             out.append(Contact("email", s, e, folded[lo:hi], "fullwidth" if fullwidth else None))
         at = folded.find("@", at + 1)
+    return out
+
+
+def _has_letters_fw(text: str) -> bool:
+    """Full-width letters (ｍａｉｌ)."""
+    return any("\uff21" <= ch <= "\uff5a" for ch in text)
+
+
+# An '@' written as any symbol (🌀, ©, ＠ with a Chinese 。 for the dot) before a free-mail host:
+# user🌀qq.com（🌀换@）, user＠163。com. The host is what tells a mail address here.
+_WEBMAIL = (
+    r"(?:qq|vip\.qq|163|vip\.163|126|139|189|188|yeah|sina|sohu|gmail|googlemail|outlook|"
+    r"hotmail|live|foxmail|aliyun|icloud|yahoo|protonmail|proton|tom|21cn)"
+)
+_MAIL_DOT = r"(?:[.。．]|点|dot)"
+_WEBMAIL_HINT = re.compile(rf"{_WEBMAIL}\s?{_MAIL_DOT}\s?(?:com|cn|net|me)(?![a-z0-9])")
+_ANY_AT = r"(?:[^\sa-z0-9._%+\-，。,;；!！?？:：()（）\u3400-\u9fff]{1,3}|艾特|圈a|at)"
+_WEBMAIL_EMAIL = re.compile(
+    rf"(?<![a-z0-9._%+-])(?P<local>[a-z0-9][a-z0-9._%+-]{{1,63}}) ?(?P<at>{_ANY_AT}) ?"
+    rf"(?P<host>{_WEBMAIL}) ?(?P<dot>{_MAIL_DOT}) ?(?P<tld>com|cn|net|me)(?![a-z0-9-])"
+)
+
+
+def _webmail_emails(folded: str, norm: Normalized, found: list[Contact]) -> list[Contact]:
+    out = []
+    for m in _WEBMAIL_EMAIL.finditer(folded):
+        if m["at"] == "@" and m["dot"] == ".":
+            continue  # written plainly: _emails has it
+        s, e = norm.folded_span(m.start(), m.end())
+        if any(c.start < e and s < c.end for c in found):
+            continue
+        value = f"{m['local']}@{m['host']}.{m['tld']}"
+        out.append(Contact("email", s, e, value, "substitution"))
+    return out
+
+
+# An address told in parts: 邮箱前缀 xiaoyu_89152，后缀163; 用户名abc，域名qq.com
+_DESCRIBED_EMAIL = re.compile(
+    r"(?:前缀|用户名|账号|@前面?)(?:是|为)?[:：\s]{0,2}(?P<local>[a-z0-9][a-z0-9._%+-]{1,63})"
+    r"[^a-z0-9。\n]{0,8}?(?:后缀|域名|@后面?)(?:是|为)?[:：\s@]{0,2}"
+    r"(?P<host>[a-z0-9][a-z0-9-]{1,20}(?:\.[a-z]{2,6}){0,2})(?![a-z0-9])"
+)
+
+
+def _described_emails(folded: str, norm: Normalized, found: list[Contact]) -> list[Contact]:
+    out = []
+    for m in _DESCRIBED_EMAIL.finditer(folded):
+        host = m["host"]
+        mail = "邮箱" in folded[max(0, m.start() - 8) : m.start()] or "邮" in m.group()
+        if not mail and not re.fullmatch(_WEBMAIL + r"(?:\.[a-z]{2,6})?", host):
+            continue
+        s, e = norm.folded_span(m.start(), m.end())
+        if any(c.start < e and s < c.end for c in found):
+            continue
+        value = f"{m['local']}@{host if '.' in host else host + '.com'}"
+        out.append(Contact("email", s, e, value, "described"))
     return out
 
 
