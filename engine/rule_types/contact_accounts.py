@@ -1,9 +1,10 @@
 """Find account IDs on chat apps and content platforms other than WeChat and QQ.
 
-Spam moves to whatever app a filter does not know yet (Kik, 飞书, 豆瓣小组, 旺旺, YY频道,
-虎牙直播间, 百度网盘群, 拼多多店铺 …), so the names are data (rules/lists/contact_apps_*.txt)
-and the grammar is the class: a platform name, then an account word (号, 账号, ID, 群, 小组,
-频道, 直播间, 房间号, 好友代码, 店铺, 邮箱), an action (私信, 搜, 搜索, 加, 关注), separators, and an ID-like token. The
+Spam moves to whatever app a filter does not know yet (Kik, 飞书, 豆瓣小组, 旺旺,
+YY频道, 虎牙直播间, 百度网盘群, 拼多多店铺 …), so the names are data
+(rules/lists/contact_apps_*.txt) and the grammar is the class: a platform name, then an
+account word (号, 账号, ID, 群, 小组, 频道, 直播间, 房间号, 好友代码, 店铺, 邮箱), an
+action (私信, 搜, 搜索, 加, 关注), separators, and an ID-like token. The
 token is what tells an account from an order number, a flight, a plate or a product model:
 
 - letters and digits with at least three digits and a lower-case letter (jin68656, sweet_49300):
