@@ -38,9 +38,12 @@ Evasion = Literal[
     "variant",
     "noise",
     "substitution",
-    # a number told in pieces or words: 幺八洞两…, 131接5515再接8093, 15252(空)878024,
+    # a number told in pieces or words: 幺八洞两…, yao san ba…, ⅠⅢⅧ…, 131接5515再接8093,
+    # 15252(空)878024,
     # 67493829291（倒过来）, 尾号9445，前面是1391065
     "spoken_digits",
+    "spelled_digits",
+    "roman_numerals",
     "joined_parts",
     "inserted_word",
     "reversed",

@@ -72,10 +72,17 @@ _INVITE = r"(?:添加|加我|加个|加下|加|私信|私聊|私我|联系|找�
 _GRAMMAR = rf"{_NOUN}?\s{{0,2}}{_ACTION}?{_NOUN}?{_SEP}"
 _DESCRIBED_RE = re.compile(rf"(?P<name>{_DESCRIBED}){_GRAMMAR}{_TOKEN}")
 _INVITE_RE = re.compile(rf"(?<![a-z0-9])(?P<name>{_INVITE})(?:一下|下)?[ :：]{{0,3}}{_TOKEN}")
+# a word that makes any name a private channel, with no name at all: 群号 802233415,
+# XX直播间 51120331, 房间号 886321, 好友代码 300112233 (not after 您的/你的: the reader's own)
+_ROOM_RE = re.compile(
+    rf"(?<!您的)(?<!你的)(?P<name>群号|频道号|直播间|房间号|好友代码|好友码)(?:是|为)?{_SEP}{_TOKEN}"
+)
+_ROOM_HINT = ("群号", "频道号", "直播间", "房间号", "好友代码", "好友码")
 # @user:server.tld (Matrix, Element)
 _MATRIX = re.compile(r"@[a-z0-9._=-]{2,64}:(?:[a-z0-9-]{1,63}\.){1,4}[a-z]{2,10}(?![a-z0-9.-])")
 # a token the invitation grammar accepts: it has no platform name to vouch for it
-_STRICT = re.compile(r"[a-z]{1,15}[_.-]?\d{3,12}[a-z0-9_]{0,6}|[a-z]{1,12}_[a-z0-9_]{2,20}")
+# (two letters at least, few after the digits: x200pro is a phone model, not an ID)
+_STRICT = re.compile(r"[a-z]{2,15}[_.-]?\d{3,12}(?:[_a-z]\d{0,4})?|[a-z]{2,12}_[a-z0-9_]{2,20}")
 # a cheap test before the invitation grammar: letters then three digits somewhere
 _STRICT_HINT = re.compile(r"[a-z][_.-]?\d{3}")
 
@@ -158,6 +165,9 @@ def find_accounts(
                 continue
             name = m.group("weak") if weak else m.group("name")
             head = folded[m.end("weak" if weak else "name") : tstart]
+            if tok.isdigit() and not head.strip(' "“”「」『』《》#='):
+                continue  # 抖音 1000000粉丝: a number right after a name needs 号/群/搜 or ':'
+
             private = name in platforms.chat or any(w in head for w in _PRIVATE_ACTIONS)
             kind = "im" if private else "account"
             out.append(Account(kind, m.start(), m.end(), tok, "other_platform"))
@@ -171,6 +181,11 @@ def find_accounts(
             tok = m.group("tok")
             if _STRICT.fullmatch(tok) and _id_like(tok, written(m.start("tok"), m.end("tok"))):
                 out.append(Account("im", m.start(), m.end(), tok, "bare_id"))
+    if any(w in folded for w in _ROOM_HINT):
+        for m in _ROOM_RE.finditer(folded):
+            tok = m.group("tok")
+            if _id_like(tok, written(m.start("tok"), m.end("tok"))):
+                out.append(Account("im", m.start(), m.end(), tok, "bare_id"))
     if "@" in folded and ":" in folded:
         out.extend(
             Account("im", m.start(), m.end(), m.group(), "other_platform")
@@ -179,10 +194,13 @@ def find_accounts(
     return _outermost(out)
 
 
+_DATE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")  # 20261212
+
+
 def _id_like(token: str, written: str) -> bool:
     """An account ID, not an order, waybill or flight number, a plate or a product model."""
     if token.isdigit():
-        return 5 <= len(token) <= 12
+        return 5 <= len(token) <= 12 and not _DATE.fullmatch(token)
     digits = sum(c.isdigit() for c in token)
     if digits == 0:
         return False

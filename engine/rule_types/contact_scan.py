@@ -58,6 +58,8 @@ for _lo, _hi in _UNICODE_DIGIT_BLOCKS:
 _DIGITS["零"] = ("0", "zero")  # shared by Chinese and financial numerals
 _DIGITS["幺"] = ("1", "chinese_numerals")  # 1 as read out in phone numbers
 _DIGITS["两"] = ("2", "chinese_numerals")
+for _i, (_upper, _lower) in enumerate(zip("ⅠⅡⅢⅣⅤⅥⅦⅧⅨ", "ⅰⅱⅲⅳⅴⅵⅶⅷⅸ", strict=True)):
+    _DIGITS[_upper] = _DIGITS[_lower] = (str(_i + 1), "roman_numerals")  # Ⅰ Ⅲ Ⅷ …
 # digits as read out over the radio (幺八洞两幺勾勾…: 洞 0, 拐 7, 勾 9), in a run of numerals
 for _spoken, _radio in (("洞", "0"), ("拐", "7"), ("勾", "9")):
     _DIGITS[_spoken] = (_radio, "spoken_digits")
@@ -248,6 +250,8 @@ def find_contacts(
     if lab is not None:
         out.extend(_wechat_ids(text, folded, norm, out, lab))
     out.extend(_told_numbers(text, out))
+    if _SPELLED_HINT.search(folded):
+        out.extend(c for c in _spelled_numbers(folded, norm) if not _overlaps(c, out))
     if apps is True:
         apps = (lab.platforms if lab is not None else None) or default_platforms()
     out.extend(_accounts(text, folded, norm, out, apps or None))
@@ -261,7 +265,7 @@ def find_contacts(
         out.extend(_disguised_emails(text, folded, norm, out))
     if _WEBMAIL_HINT.search(folded):
         out.extend(_webmail_emails(folded, norm, out))
-    if "后缀" in folded or "域名" in folded or "@后" in folded:
+    if any(w in folded for w in ("后缀", "域名", "@后", "邮箱", "信箱", "mail")):
         out.extend(_described_emails(folded, norm, out))
     out = [_through_keycap(text, c) for c in out]
     out.sort(key=lambda c: (c.start, -c.end))
@@ -283,6 +287,10 @@ def _accounts(
         if not any(c.start < e and s < c.end for c in found):
             out.append(Contact(a.kind, s, e, a.value, a.evasion))
     return out
+
+
+def _overlaps(c: Contact, found: list[Contact]) -> bool:
+    return any(f.start < c.end and c.start < f.end for f in found)
 
 
 def _through_keycap(text: str, c: Contact) -> Contact:
@@ -377,32 +385,31 @@ def _numbers(text: str, labels: Labels | None) -> list[Contact]:
 
 # A number told in pieces, so that no scanner sees it whole:
 # - joined parts: 131接5515再接8093, 174，2853，4760（连起来）, 15252(空)878024 — parts of 2-8
-#   digits joined by a spoken connector (接, 再接, 然后, 空格), a word in brackets, or commas
-#   (commas only with a cue: 连起来, 拼起来, or a phone word before it: prices are listed so);
+#   digits joined by a spoken connector (接, 再接, 然后, 加, +, 空格), a word in brackets, or
+#   commas (commas only with a cue: 连起来, 拼起来, or a phone word before it; never before a
+#   unit: prices are listed so);
 # - reversed: 67493829291（倒过来） — eleven digits that read as a mobile backwards, next to
 #   a cue (倒过来, 倒着, 反过来, 倒序);
-# - parts by position: 尾号9445，前面是1391065; 手机17445，后六位198167 — a tail labelled
-#   as such, and a head labelled or right before it, that make a mobile number.
+# - parts by position: 尾号9445，前面是1391065; 前三位138，中间四位1234，后四位5678;
+#   手机17445，后六位198167 — parts labelled head, middle or tail (and a head right before
+#   a labelled part), put in order, that make a mobile number.
 _D = f"[{_DIGIT_CLASS}]"
-_JOIN_WORD = r"再接|接着|后接|后面接|然后是|然后|后面是|加上|接|空格|空"
+_JOIN_WORD = r"再接|接着|后接|后面接|然后是|然后|后面是|加上|接|加|空格|空"
 _JOIN_BRACKET = r"[(（\[【]\s?[^\s()（）\[\]【】]{1,3}?\s?[)）\]】]"
-_JOIN = rf"\s{{0,2}}(?:(?P<w>{_JOIN_WORD})|(?P<b>{_JOIN_BRACKET})|[，,、])\s{{0,2}}"
+_JOIN = rf"\s{{0,2}}(?:(?P<w>{_JOIN_WORD}|\+)|(?P<b>{_JOIN_BRACKET})|[，,、])\s{{0,2}}"
 _JOINED = re.compile(rf"(?<!{_D}){_D}{{2,8}}(?:{_JOIN}{_D}{{2,8}}){{1,4}}(?!{_D})")
-_JOIN_GATE = re.compile(rf"{_D}\s?(?:[接空然加(（\[【]|[，,、]{_D}{{3}})")
+_JOIN_GATE = re.compile(rf"{_D}\s?(?:[接空然加+(（\[【]|[，,、]{_D}{{3}})")
 _JOIN_CUE = ("连起来", "连在一起", "拼起来", "合起来", "组合", "连读", "拼一起")
+_UNITS = "元块角万千百亿%％折件个人次天月年号"
 _REVERSED_CUE = re.compile(r"倒过来|倒着|反过来|反着|倒序|倒读|逆序|从后往前|从右往左")
-_HEAD = r"(?:前\s?[三四五六七3-7]\s?位|前面|开头|前几位)"
-_TAIL = r"(?:后\s?[四五六七八4-8]\s?位|尾号|末\s?[四五4-5]\s?位|后面|结尾|最后\s?[四4]\s?位)"
-_PART = r"(?:是|为)?[:：\s]{0,2}(?P<NAME>" + _D + r"{3,8})"
-_TAIL_FIRST = re.compile(
-    rf"{_TAIL}{_PART.replace('NAME', 't')}[^{_DIGIT_CLASS}]{{0,8}}?"
-    rf"{_HEAD}{_PART.replace('NAME', 'h')}"
-)
-_HEAD_FIRST = re.compile(
-    rf"(?:{_HEAD}{_PART.replace('NAME', 'h')}|(?<!{_D})(?P<h2>{_D}{{3,7}}))[,，、;；\s和]{{0,3}}"
-    rf"{_TAIL}{_PART.replace('NAME', 't')}"
+_POSITION = re.compile(
+    r"(?:(?P<head>前\s?[三四五六七3-7]\s?位|前面|开头|前几位)"
+    r"|(?P<mid>中间\s?[三四五3-5]?\s?位?)"
+    r"|(?P<tail>后\s?[四五六七八4-8]\s?位|尾号|末\s?[四五4-5]\s?位|后面|结尾|最后\s?[四4]\s?位))"
+    rf"(?:是|为)?[:：\s]{{0,2}}(?P<d>{_D}{{3,8}})(?!{_D})"
 )
 _PARTS_GATE = re.compile(r"位|尾号|前面|后面|开头|结尾")
+_BARE_HEAD = re.compile(rf"(?<!{_D})({_D}{{3,7}})[,，、;；\s和]{{0,3}}$")
 
 
 def _told_numbers(text: str, found: list[Contact]) -> list[Contact]:
@@ -414,13 +421,79 @@ def _told_numbers(text: str, found: list[Contact]) -> list[Contact]:
     if _REVERSED_CUE.search(text):
         out.extend(_reversed(text))
     if _PARTS_GATE.search(text):
-        for rx in (_TAIL_FIRST, _HEAD_FIRST):
-            for m in rx.finditer(text):
-                head = m.group("h") if m.group("h") is not None else m.groupdict().get("h2")
-                digits = _ascii((head or "") + m.group("t"))
-                if classify(digits) == "phone":
-                    out.append(Contact("phone", m.start(), m.end(), digits, "split_parts"))
+        out.extend(_positioned(text))
     return [c for c in out if not any(f.start < c.end and c.start < f.end for f in found)]
+
+
+def _positioned(text: str) -> list[Contact]:
+    """Parts labelled by position, at most 10 characters apart, in head-middle-tail order."""
+    groups: list[list[tuple[int, int, int, str]]] = []  # (rank, start, end, digits)
+    for m in _POSITION.finditer(text):
+        rank = 0 if m["head"] else 1 if m["mid"] else 2
+        part = (rank, m.start(), m.end(), m["d"])
+        if groups and m.start() - groups[-1][-1][2] <= 10:
+            groups[-1].append(part)
+        else:
+            bare = _BARE_HEAD.search(text, max(0, m.start() - 12), m.start()) if rank else None
+            groups.append([(0, bare.start(1), bare.end(1), bare[1])] if bare else [])
+            groups[-1].append(part)
+    out = []
+    for g in groups:
+        if len(g) < 2:
+            continue
+        digits = _ascii("".join(d for _, _, _, d in sorted(g, key=lambda p: p[0])))
+        if classify(digits) == "phone":
+            start, end = min(p[1] for p in g), max(p[2] for p in g)
+            out.append(Contact("phone", start, end, digits, "split_parts"))
+    return out
+
+
+# Digits spelled in pinyin or English (yao san ba ling…, one three eight…): a stretch of
+# letters and separators is parsed into numeral syllables; eleven in a row that make a
+# mobile number are one. Parsed in Python, word by word: one character class finds stretches.
+_SPELLED = {
+    **dict.fromkeys(("ling", "dong"), "0"), **dict.fromkeys(("yi", "yao"), "1"),
+    **dict.fromkeys(("er", "liang"), "2"), "san": "3", "si": "4", "wu": "5", "liu": "6",
+    **dict.fromkeys(("qi", "guai"), "7"), "ba": "8", **dict.fromkeys(("jiu", "gou"), "9"),
+    **dict.fromkeys(("zero", "oh"), "0"), "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_SPELLED_ORDER = sorted(_SPELLED, key=len, reverse=True)  # liang before li…, yao before yi
+_SPELLED_STRETCH = re.compile(r"[a-z][a-z \-.,·_/]{20,160}")
+_SPELLED_HINT = re.compile(r"(?:san|liu|jiu|three|seven|eight)[ \-.,·_/]{0,2}[a-z]")
+
+
+def _spelled_numbers(folded: str, norm: Normalized) -> list[Contact]:
+    out = []
+    for m in _SPELLED_STRETCH.finditer(folded):
+        i, end = m.start(), m.end()
+        digits: list[tuple[str, int, int]] = []  # (digit, start, end) in the folded text
+        while i < end:
+            ch = folded[i]
+            if ch in " -.,·_/":
+                i += 1
+                continue
+            word = next((w for w in _SPELLED_ORDER if folded.startswith(w, i, end)), None)
+            if word is None:
+                out.extend(_spelled_phone(digits, norm))
+                digits = []
+                while i < end and folded[i].isalpha():
+                    i += 1  # skip the rest of a word that is no numeral
+                continue
+            digits.append((_SPELLED[word], i, i + len(word)))
+            i += len(word)
+        out.extend(_spelled_phone(digits, norm))
+    return out
+
+
+def _spelled_phone(digits: list[tuple[str, int, int]], norm: Normalized) -> list[Contact]:
+    value = "".join(d for d, _, _ in digits)
+    for n in (13, 11):
+        for k in range(len(value) - n + 1):
+            if classify(value[k : k + n]) == "phone":
+                s, e = norm.folded_span(digits[k][1], digits[k + n - 1][2])
+                return [Contact("phone", s, e, value[k : k + n], "spelled_digits")]
+    return []
 
 
 def _ascii(digits: str) -> str:
@@ -434,6 +507,8 @@ def _joined(text: str, m: re.Match[str]) -> list[Contact]:
     digits = _ascii("".join(parts))
     if classify(digits) not in ("phone", "landline") or not _standalone(text, s, e):
         return []
+    if e < len(text) and text[e] in _UNITS:
+        return []  # 159，2999，3999元: prices
     spoken = _JOINED_WORD.search(chunk) is not None
     bracket = _JOINED_BRACKET.search(chunk) is not None
     if not spoken and not bracket:
@@ -757,13 +832,27 @@ def _webmail_emails(folded: str, norm: Normalized, found: list[Contact]) -> list
 # An address told in parts: 邮箱前缀 xiaoyu_89152，后缀163; 用户名abc，域名qq.com
 _DESCRIBED_EMAIL = re.compile(
     r"(?:前缀|用户名|账号|@前面?)(?:是|为)?[:：\s]{0,2}(?P<local>[a-z0-9][a-z0-9._%+-]{1,63})"
-    r"[^a-z0-9。\n]{0,8}?(?:后缀|域名|@后面?)(?:是|为)?[:：\s@]{0,2}"
+    r"[^a-z0-9._%+\-。\n]{0,8}?(?:后缀|域名|@后面?)(?:是|为)?[:：\s@]{0,2}"
     r"(?P<host>[a-z0-9][a-z0-9-]{1,20}(?:\.[a-z]{2,6}){0,2})(?![a-z0-9])"
+)
+
+
+# the host's mailbox, then the name: 163邮箱 abc123, qq邮箱：xyz_88 (a QQ mailbox with a
+# number is the QQ number: the QQ labels have it)
+_HOST_MAILBOX = re.compile(
+    rf"(?<![a-z0-9])(?P<host>{_WEBMAIL})(?:邮箱|信箱|mail)(?:是|为)?[:：\s]{{0,3}}"
+    r"(?P<local>[a-z][a-z0-9._-]{2,63})(?![a-z0-9@._-])"
 )
 
 
 def _described_emails(folded: str, norm: Normalized, found: list[Contact]) -> list[Contact]:
     out = []
+    for m in _HOST_MAILBOX.finditer(folded):
+        s, e = norm.folded_span(m.start(), m.end())
+        if any(c.isdigit() for c in m["local"]) and not _overlaps(
+            Contact("", s, e, "", None), found
+        ):
+            out.append(Contact("email", s, e, f"{m['local']}@{m['host']}.com", "described"))
     for m in _DESCRIBED_EMAIL.finditer(folded):
         host = m["host"]
         mail = "邮箱" in folded[max(0, m.start() - 8) : m.start()] or "邮" in m.group()
