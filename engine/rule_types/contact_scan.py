@@ -398,7 +398,6 @@ _JOIN_WORD = r"再接|接着|后接|后面接|然后是|然后|后面是|加上|
 _JOIN_BRACKET = r"[(（\[【]\s?[^\s()（）\[\]【】]{1,3}?\s?[)）\]】]"
 _JOIN = rf"\s{{0,2}}(?:(?P<w>{_JOIN_WORD}|\+)|(?P<b>{_JOIN_BRACKET})|[，,、])\s{{0,2}}"
 _JOINED = re.compile(rf"(?<!{_D}){_D}{{2,8}}(?:{_JOIN}{_D}{{2,8}}){{1,4}}(?!{_D})")
-_JOIN_GATE = re.compile(rf"{_D}\s?(?:[接空然加+(（\[【]|[，,、]{_D}{{3}})")
 _JOIN_CUE = ("连起来", "连在一起", "拼起来", "合起来", "组合", "连读", "拼一起")
 _UNITS = "元块角万千百亿%％折件个人次天月年号"
 _REVERSED_CUE = re.compile(r"倒过来|倒着|反过来|反着|倒序|倒读|逆序|从后往前|从右往左")
@@ -415,14 +414,36 @@ _BARE_HEAD = re.compile(rf"(?<!{_D})({_D}{{3,7}})[,，、;；\s和]{{0,3}}$")
 def _told_numbers(text: str, found: list[Contact]) -> list[Contact]:
     """Phone numbers told in pieces: joined parts, reversed, parts by position."""
     out: list[Contact] = []
-    if _JOIN_GATE.search(text):
-        for m in _JOINED.finditer(text):
+    done = 0
+    for lo, hi in _join_windows(text):
+        for m in _JOINED.finditer(text, max(lo, done), hi):
             out.extend(_joined(text, m))
+            done = m.end()
     if _REVERSED_CUE.search(text):
         out.extend(_reversed(text))
     if _PARTS_GATE.search(text):
         out.extend(_positioned(text))
     return [c for c in out if not any(f.start < c.end and c.start < f.end for f in found)]
+
+
+# A connector between two digits (the common digit forms only): where _JOINED is tried
+_JOIN_SPOT = re.compile(
+    rf"[0-9０-９〇一二三四五六七八九零幺两]\s{{0,2}}(?:{_JOIN_WORD}|\+|{_JOIN_BRACKET}|[，,、])"
+    r"\s{0,2}[0-9０-９〇一二三四五六七八九零幺两]"
+)
+
+
+def _join_windows(text: str) -> list[tuple[int, int]]:
+    """Stretches around each connector with a digit on both sides: the joined-parts regex
+    runs there only (run on the whole text, it tries every digit of every message)."""
+    windows: list[tuple[int, int]] = []
+    for m in _JOIN_SPOT.finditer(text):
+        lo, hi = max(0, m.start() - 10), min(len(text), m.end() + 44)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    return windows
 
 
 def _positioned(text: str) -> list[Contact]:
