@@ -67,7 +67,9 @@ _DESCRIBED = (
     r"(?:[绿蓝红黄紫黑白橙粉]色的?|某个?|那个)(?:聊天|社交|交友|通讯|即时通讯)?(?:软件|app|应用|平台|工具)"
     r"|(?:聊天|社交|交友|通讯)(?:软件|app|应用|工具)"
 )
-_INVITE = r"(?:添加|加我|加个|加下|加|私信|私聊|私我|联系|找我|搜一搜|搜索|搜)"
+# (not 搜 alone: a site search takes product codes, 搜索 sku100234; a named or described app
+# before 搜 is the named grammar's)
+_INVITE = r"(?:添加|加我|加个|加下|加|私信|私聊|私我|联系|找我)"
 # name, then 号/账号 …, 私信/搜 …, 店铺 … (豆瓣小组私信, 拼多多搜店铺“…”, 飞书搜, 旺旺号)
 _GRAMMAR = rf"{_NOUN}?\s{{0,2}}{_ACTION}?{_NOUN}?{_SEP}"
 _DESCRIBED_RE = re.compile(rf"(?P<name>{_DESCRIBED}){_GRAMMAR}{_TOKEN}")
@@ -77,14 +79,15 @@ _INVITE_RE = re.compile(rf"(?<![a-z0-9])(?P<name>{_INVITE})(?:一下|下)?[ :：
 _ROOM_RE = re.compile(
     rf"(?<!您的)(?<!你的)(?P<name>群号|频道号|直播间|房间号|好友代码|好友码)(?:是|为)?{_SEP}{_TOKEN}"
 )
-_ROOM_HINT = ("群号", "频道号", "直播间", "房间号", "好友代码", "好友码")
+_ROOM_GATE = re.compile("群号|频道号|直播间|房间号|好友代|好友码")
+_DESCRIBED_GATE = re.compile("软件|app|应用|平台|工具")
 # @user:server.tld (Matrix, Element)
 _MATRIX = re.compile(r"@[a-z0-9._=-]{2,64}:(?:[a-z0-9-]{1,63}\.){1,4}[a-z]{2,10}(?![a-z0-9.-])")
 # a token the invitation grammar accepts: it has no platform name to vouch for it
 # (two letters at least, few after the digits: x200pro is a phone model, not an ID)
 _STRICT = re.compile(r"[a-z]{2,15}[_.-]?\d{3,12}(?:[_a-z]\d{0,4})?|[a-z]{2,12}_[a-z0-9_]{2,20}")
 # a cheap test before the invitation grammar: letters then three digits somewhere
-_STRICT_HINT = re.compile(r"[a-z][_.-]?\d{3}")
+_STRICT_HINT = re.compile(r"[a-z][_.-]?\d{3}|[a-z]_[a-z0-9]")
 
 
 def compile_platforms(
@@ -165,12 +168,12 @@ def find_accounts(
         if not _id_like(tok, written(tstart, tstart + len(tok))):
             continue
         head = folded[m.end("name") : tstart]
-        if tok.isdigit() and not head.strip(' "“”「」『』《》#='):
-            continue  # 抖音 1000000粉丝: a number right after a name needs 号/群/搜 or ':'
+        if tok.isdigit() and name not in chat and not head.strip(' "“”「」『』《》#='):
+            continue  # 抖音 1000000粉丝: a number right after a platform needs 号/群/搜 or ':'
         private = name in chat or any(w in head for w in _PRIVATE_ACTIONS)
         kind = "im" if private else "account"
         out.append(Account(kind, m.start(), m.end(), tok, "other_platform"))
-    if any(w in folded for w in ("软件", "app", "应用", "平台", "工具")):
+    if _DESCRIBED_GATE.search(folded):
         for m in _DESCRIBED_RE.finditer(folded):
             tok = m.group("tok")
             if _id_like(tok, written(m.start("tok"), m.end("tok"))):
@@ -180,7 +183,7 @@ def find_accounts(
             tok = m.group("tok")
             if _STRICT.fullmatch(tok) and _id_like(tok, written(m.start("tok"), m.end("tok"))):
                 out.append(Account("im", m.start(), m.end(), tok, "bare_id"))
-    if any(w in folded for w in _ROOM_HINT):
+    if _ROOM_GATE.search(folded):
         for m in _ROOM_RE.finditer(folded):
             tok = m.group("tok")
             if _id_like(tok, written(m.start("tok"), m.end("tok"))):
@@ -211,6 +214,9 @@ def _id_like(token: str, written: str) -> bool:
         return False  # SF979011141935, MU681, RTX4090, ZH2752: codes are upper case
     if "_" in token or "-" in token:
         return True
+    lead = len(token) - len(token.lstrip("abcdefghijklmnopqrstuvwxyz"))
+    if written[:1].isupper() and written[:1].isascii() and lead <= 3 and digits <= 4:
+        return False  # X200Pro, P70, Mate60: a model starts with a capital, few digits
     return digits >= 3
 
 

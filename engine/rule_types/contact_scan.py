@@ -120,7 +120,7 @@ _WEI = "微薇威徽危魏嶶溦徾"
 # (维❤ dd_41300)
 _WEI_SOUND = _WEI + "维唯惟伟韦围卫喂巍"
 # 薇❤: a symbol (no space) after a 微-like character, then the ID (微❤信 is a listed 微信)
-_WECHAT_NOISY = rf"[{_WEI_SOUND}][^a-z0-9\u3400-\u9fff\s,!?;:：，。！？；]{{1,2}}"
+_WECHAT_NOISY = rf"[{_WEI_SOUND}] ?[^a-z0-9\u3400-\u9fff\s,!?;:：，。！？；]{{1,2}}"
 # V❤: a non-ASCII symbol after the v (ASCII ones are URL paths: /v-promo2026)
 _WECHAT_LATIN_NOISY = r"(?<![a-z])v[^\x00-\x7f\w\s，。！？；：]{1,2}"
 _WECHAT_WEAK = frozenset(("v", "微", "薇", "威"))  # need a ':' or a 加/+ before them
@@ -265,7 +265,7 @@ def find_contacts(
         out.extend(_disguised_emails(text, folded, norm, out))
     if _WEBMAIL_HINT.search(folded):
         out.extend(_webmail_emails(folded, norm, out))
-    if any(w in folded for w in ("后缀", "域名", "@后", "邮箱", "信箱", "mail")):
+    if _MAIL_WORDS.search(folded):
         out.extend(_described_emails(folded, norm, out))
     out = [_through_keycap(text, c) for c in out]
     out.sort(key=lambda c: (c.start, -c.end))
@@ -284,9 +284,17 @@ def _accounts(
     out = []
     for a in find_accounts(folded, written, apps):
         s, e = norm.folded_span(a.start, a.end)
-        if not any(c.start < e and s < c.end for c in found):
+        # a number inside the account's span (Zalo 0912345678: a landline too) leaves it be;
+        # the findings merge into the account's
+        if not any(
+            c.start < e and s < c.end and not (c.kind in _NUMBER_KINDS and s <= c.start)
+            for c in found
+        ):
             out.append(Contact(a.kind, s, e, a.value, a.evasion))
     return out
+
+
+_NUMBER_KINDS = frozenset(("landline", "hotline"))  # a mobile stays the phone rules'
 
 
 def _overlaps(c: Contact, found: list[Contact]) -> bool:
@@ -396,7 +404,7 @@ def _numbers(text: str, labels: Labels | None) -> list[Contact]:
 _D = f"[{_DIGIT_CLASS}]"
 _JOIN_WORD = r"再接|接着|后接|后面接|然后是|然后|后面是|加上|接|加|空格|空"
 _JOIN_BRACKET = r"[(（\[【]\s?[^\s()（）\[\]【】]{1,3}?\s?[)）\]】]"
-_JOIN = rf"\s{{0,2}}(?:(?P<w>{_JOIN_WORD}|\+)|(?P<b>{_JOIN_BRACKET})|[，,、])\s{{0,2}}"
+_JOIN = rf"\s{{0,2}}(?:[，,、]?\s?(?P<w>{_JOIN_WORD}|\+)|(?P<b>{_JOIN_BRACKET})|[，,、])\s{{0,2}}"
 _JOINED = re.compile(rf"(?<!{_D}){_D}{{2,8}}(?:{_JOIN}{_D}{{2,8}}){{1,4}}(?!{_D})")
 _JOIN_CUE = ("连起来", "连在一起", "拼起来", "合起来", "组合", "连读", "拼一起")
 _UNITS = "元块角万千百亿%％折件个人次天月年号"
@@ -404,10 +412,10 @@ _REVERSED_CUE = re.compile(r"倒过来|倒着|反过来|反着|倒序|倒读|逆
 _POSITION = re.compile(
     r"(?:(?P<head>前\s?[三四五六七3-7]\s?位|前面|开头|前几位)"
     r"|(?P<mid>中间\s?[三四五3-5]?\s?位?)"
-    r"|(?P<tail>后\s?[四五六七八4-8]\s?位|尾号|末\s?[四五4-5]\s?位|后面|结尾|最后\s?[四4]\s?位))"
+    r"|(?P<tail>后\s?[四五六七八4-8]\s?位|尾号|末\s?[四五4-5]\s?位|后面|结尾|最后(?:\s?[四4]\s?位)?))"
     rf"(?:是|为)?[:：\s]{{0,2}}(?P<d>{_D}{{3,8}})(?!{_D})"
 )
-_PARTS_GATE = re.compile(r"位|尾号|前面|后面|开头|结尾")
+_PARTS_GATE = re.compile(r"位|尾号|前面|后面|开头|结尾|最后")
 _BARE_HEAD = re.compile(rf"(?<!{_D})({_D}{{3,7}})[,，、;；\s和]{{0,3}}$")
 
 
@@ -428,7 +436,7 @@ def _told_numbers(text: str, found: list[Contact]) -> list[Contact]:
 
 # A connector between two digits (the common digit forms only): where _JOINED is tried
 _JOIN_SPOT = re.compile(
-    rf"[0-9０-９〇一二三四五六七八九零幺两]\s{{0,2}}(?:{_JOIN_WORD}|\+|{_JOIN_BRACKET}|[，,、])"
+    rf"[0-9０-９〇一二三四五六七八九零幺两]\s{{0,2}}(?:[，,、]?\s?(?:{_JOIN_WORD}|\+)|{_JOIN_BRACKET}|[，,、])"
     r"\s{0,2}[0-9０-９〇一二三四五六七八九零幺两]"
 )
 
@@ -541,7 +549,7 @@ def _joined(text: str, m: re.Match[str]) -> list[Contact]:
     return [Contact(classify(digits) or "phone", s, e, digits, evasion)]
 
 
-_JOINED_WORD = re.compile(rf"{_D}\s{{0,2}}(?:{_JOIN_WORD})\s{{0,2}}{_D}")
+_JOINED_WORD = re.compile(rf"{_D}\s{{0,2}}[，,、]?\s?(?:{_JOIN_WORD}|\+)\s{{0,2}}{_D}")
 _JOINED_BRACKET = re.compile(_JOIN_BRACKET)
 
 
@@ -830,7 +838,10 @@ _WEBMAIL = (
 )
 _MAIL_DOT = r"(?:[.。．]|点|dot)"
 _WEBMAIL_HINT = re.compile(rf"{_WEBMAIL}\s?{_MAIL_DOT}\s?(?:com|cn|net|me)(?![a-z0-9])")
-_ANY_AT = r"(?:[^\sa-z0-9._%+\-，。,;；!！?？:：()（）\u3400-\u9fff]{1,3}|艾特|圈a|at)"
+_ANY_AT = (
+    r"(?:[^\sa-z0-9._%+\-，。,;；!！?？:：()（）\[\]\u3400-\u9fff]{1,3}|艾特|圈a|at"
+    r"|\(a\)|\[a\]|\(at\)|\[at\]|\(@\)|\[@\])"
+)
 _WEBMAIL_EMAIL = re.compile(
     rf"(?<![a-z0-9._%+-])(?P<local>[a-z0-9][a-z0-9._%+-]{{1,63}}) ?(?P<at>{_ANY_AT}) ?"
     rf"(?P<host>{_WEBMAIL}) ?(?P<dot>{_MAIL_DOT}) ?(?P<tld>com|cn|net|me)(?![a-z0-9-])"
@@ -858,6 +869,7 @@ _DESCRIBED_EMAIL = re.compile(
 )
 
 
+_MAIL_WORDS = re.compile("后缀|域名|@后|邮箱|信箱|mail")
 # the host's mailbox, then the name: 163邮箱 abc123, qq邮箱：xyz_88 (a QQ mailbox with a
 # number is the QQ number: the QQ labels have it)
 _HOST_MAILBOX = re.compile(
