@@ -71,7 +71,10 @@ _DESCRIBED = (
 # before 搜 is the named grammar's)
 _INVITE = r"(?:添加|加我|加个|加下|加|私信|私聊|私我|联系|找我)"
 # name, then 号/账号 …, 私信/搜 …, 店铺 … (豆瓣小组私信, 拼多多搜店铺“…”, 飞书搜, 旺旺号)
-_GRAMMAR = rf"{_NOUN}?\s{{0,2}}{_ACTION}?{_NOUN}?{_SEP}"
+# what may follow a name (a look-ahead of one character: a name repeated 2,000 times fails
+# at once instead of trying every branch of the grammar)
+_NEXT = r"(?=[号账帐用昵群小频房直好店主邮空\sidi私搜添加关找联:@\"“「『《#=a-z0-9_])"
+_GRAMMAR = rf"{_NEXT}{_NOUN}?\s{{0,2}}{_ACTION}?{_NOUN}?{_SEP}"
 _DESCRIBED_RE = re.compile(rf"(?P<name>{_DESCRIBED}){_GRAMMAR}{_TOKEN}")
 _INVITE_RE = re.compile(rf"(?<![a-z0-9])(?P<name>{_INVITE})(?:一下|下)?[ :：]{{0,3}}{_TOKEN}")
 # a word that makes any name a private channel, with no name at all: 群号 802233415,
@@ -134,7 +137,7 @@ APP_CONTENT = (
     "喜马拉雅", "荔枝fm", "小红书", "微博", "知乎", "b站", "bilibili", "哔哩哔哩", "豆瓣",
     "贴吧", "百度贴吧", "今日头条", "头条号", "百家号", "lofter", "闲鱼", "咸鱼", "转转",
     "淘宝", "天猫", "拼多多", "京东", "唯品会", "得物", "微店", "有赞", "支付宝", "百度网盘",
-    "百度云", "夸克网盘", "阿里云盘", "115网盘", "网盘", "迅雷",
+    "百度云", "夸克网盘", "阿里云盘", "网盘", "迅雷",
 )  # fmt: skip
 
 APP_WORDS = (

@@ -111,7 +111,7 @@ class _Run(NamedTuple):
 PENGUIN = "🐧"
 # \w, not a range of code points: a class with the CJK range costs ~1 ms to compile, and this
 # one stands between every two characters of every label word
-_GAP = r"(?:[^\w,!?;:：，。！？；]|_){0,2}"  # '_' too: 微_信
+_GAP = r"[^\w,!?;:：，。！？；]{0,2}"
 _QQ_BUILT_IN = r"(?<![a-z])q|q(?=群)|🐧"
 _QQ_PLAIN = frozenset(("qq", "q"))
 # Characters that stand for 微 in 微信 (薇信, 威信, 徽信, 魏信, 嶶信, 溦信 …)
@@ -126,6 +126,7 @@ _WECHAT_LATIN_NOISY = r"(?<![a-z])v[^\x00-\x7f\w\s，。！？；：]{1,2}"
 _WECHAT_WEAK = frozenset(("v", "微", "薇", "威"))  # need a ':' or a 加/+ before them
 _WECHAT_PLAIN = frozenset(("微信", "wechat", "weixin", "wechat id", "wechatid"))
 _LABEL_WINDOW = 10
+_CJK_UNDERSCORE = re.compile(r"(?<=[\u3400-\u9fff])_(?=[\u3400-\u9fff])")
 _LABEL_STRIP = " \u3000:=是为\t"
 # A single 徽/魏/薇 … counts as a label only right before an ID with a digit (徽tt_9722); not
 # 微 (稍微, 轻微), 安徽 or 权威.
@@ -487,7 +488,11 @@ _SPELLED = {
     **dict.fromkeys(("zero", "oh"), "0"), "one": "1", "two": "2", "three": "3", "four": "4",
     "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }  # fmt: skip
-_SPELLED_ORDER = sorted(_SPELLED, key=len, reverse=True)  # liang before li…, yao before yi
+# one token: a numeral (longest first: liang before li…, six before si), separators, or
+# the rest of a word that is no numeral
+_SPELLED_TOKEN = re.compile(
+    "|".join(sorted(_SPELLED, key=len, reverse=True)) + r"|[ \-.,·_/]+|[a-z]+"
+)
 _SPELLED_STRETCH = re.compile(r"[a-z][a-z \-.,·_/]{20,160}")
 _SPELLED_HINT = re.compile(r"(?:san|liu|jiu|three|seven|eight)[ \-.,·_/]{0,2}[a-z]")
 
@@ -495,23 +500,17 @@ _SPELLED_HINT = re.compile(r"(?:san|liu|jiu|three|seven|eight)[ \-.,·_/]{0,2}[a
 def _spelled_numbers(folded: str, norm: Normalized) -> list[Contact]:
     out = []
     for m in _SPELLED_STRETCH.finditer(folded):
-        i, end = m.start(), m.end()
         digits: list[tuple[str, int, int]] = []  # (digit, start, end) in the folded text
-        while i < end:
-            ch = folded[i]
-            if ch in " -.,·_/":
-                i += 1
-                continue
-            word = next((w for w in _SPELLED_ORDER if folded.startswith(w, i, end)), None)
-            if word is None:
-                out.extend(_spelled_phone(digits, norm))
+        for t in _SPELLED_TOKEN.finditer(folded, m.start(), m.end()):
+            digit = _SPELLED.get(t.group())
+            if digit is not None:
+                digits.append((digit, t.start(), t.end()))
+            elif t.group()[0].isalpha():  # a word that is no numeral ends the sequence
+                if len(digits) >= 11:
+                    out.extend(_spelled_phone(digits, norm))
                 digits = []
-                while i < end and folded[i].isalpha():
-                    i += 1  # skip the rest of a word that is no numeral
-                continue
-            digits.append((_SPELLED[word], i, i + len(word)))
-            i += len(word)
-        out.extend(_spelled_phone(digits, norm))
+        if len(digits) >= 11:
+            out.extend(_spelled_phone(digits, norm))
     return out
 
 
@@ -519,7 +518,7 @@ def _spelled_phone(digits: list[tuple[str, int, int]], norm: Normalized) -> list
     value = "".join(d for d, _, _ in digits)
     for n in (13, 11):
         for k in range(len(value) - n + 1):
-            if classify(value[k : k + n]) == "phone":
+            if value[k] in "18" and classify(value[k : k + n]) == "phone":
                 s, e = norm.folded_span(digits[k][1], digits[k + n - 1][2])
                 return [Contact("phone", s, e, value[k : k + n], "spelled_digits")]
     return []
@@ -775,6 +774,8 @@ def _wechat_ids(
             out  # no run of 6 ID characters: the full pattern, tried at every position, costs more
         )
     plain = unconfuse(folded)  # wеchat with a Cyrillic е reads wechat
+    if "_" in plain:  # 微_信: an underscore between two Chinese characters is a symbol there
+        plain = _CJK_UNDERSCORE.sub("·", plain)
     if not labels.start.search(plain):
         return out
     for m in labels.wechat_id.finditer(plain):
