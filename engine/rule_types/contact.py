@@ -1,14 +1,16 @@
-"""contact: phone numbers, QQ numbers, WeChat IDs, e-mail addresses and links, in any form.
+"""contact: phone numbers, QQ numbers, WeChat IDs, e-mail addresses, accounts on other apps
+and links, in any form.
 
 What counts is data: ``kinds`` picks the contact details the rule reports; ``allow_words``
 (快递员, 门店, 客服) excuse a detail next to them, ``invite_words`` (加我, 私聊, 详询) make one
 an invitation to a private channel (never excused; with ``only_invited`` the rule reports
 only those); ``evasions`` limits the rule to disguised forms (chinese_numerals …); ``labels``
 names the word lists of QQ and WeChat labels (default rules/lists/contact_labels_qq.txt and
-contact_labels_wechat.txt). Words are
-looked for within ``window`` characters on either side, inside the same sentence. Detection
-is in ``contact_scan``; links come from the ``link`` kind's finder, so a rule can name
-``url`` without a second URL pattern.
+contact_labels_wechat.txt) and of other apps (contact_apps_chat.txt, contact_apps_content.txt,
+contact_apps_words.txt). Words are looked for within ``window`` characters on either side,
+inside the same sentence. Detection is in ``contact_scan`` (accounts on other apps in
+``contact_accounts``); links come from the ``link`` kind's finder, so a rule can name ``url``
+without a second URL pattern.
 """
 
 from __future__ import annotations
