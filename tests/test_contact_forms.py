@@ -376,6 +376,8 @@ TOLD = [
     ("marketing", "同城上门，yi wu jiu ling yi er san si wu liu qi", DISGUISED, "yi wu jiu ling yi er san si wu liu qi", "spelled_digits", B),
     ("marketing", "上门服务，call one five nine zero one two three four five six seven", DISGUISED, "one five nine zero one two three four five six seven", "spelled_digits", B),
     ("marketing", "高仿手表，ⅠⅢⅧⅠⅡⅢⅣⅤⅥⅦⅧ", DISGUISED, "ⅠⅢⅧⅠⅡⅢⅣⅤⅥⅦⅧ", "roman_numerals", B),
+    ("marketing", "同城约，手机139OO1l2233", DISGUISED, "139OO1l2233", "homoglyph", B),
+    ("marketing", "上门服务，电话\n1\n3\n7\n0\n0\n1\n2\n3\n4\n5\n6", "contact_diversion.mobile_number", "1\n3\n7\n0\n0\n1\n2\n3\n4\n5\n6", "separators", B),
     ("marketing", "枪支配件，号码138，再接1234，再接5678", DISGUISED, "138，再接1234，再接5678", "joined_parts", B),
     ("marketing", "催收服务，联系158然后是0012然后是3456", DISGUISED, "158然后是0012然后是3456", "joined_parts", B),
     ("marketing", "招聘客服，报名电话159，2601，7788（连起来）", DISGUISED, "159，2601，7788", "joined_parts", B),

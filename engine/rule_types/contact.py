@@ -45,6 +45,7 @@ Evasion = Literal[
     # 67493829291（倒过来）, 尾号9445，前面是1391065
     "spoken_digits",
     "spelled_digits",
+    "homoglyph",  # look-alike letters for digits: 138O0l38000
     "roman_numerals",
     "joined_parts",
     "inserted_word",

@@ -71,9 +71,10 @@ _NO_FORMS: frozenset[str] = frozenset()
 # symbols and emoji (138-1234-5678, 138 1234 5678, 1❤3❤8…). Not sentence punctuation, '*' (a
 # masked number: 138****5678, whose stars are more than ``MAX_GAP``; one star between groups,
 # 1515*5705*871, is a separator), '/' or ':' (dates, times, fractions). Carets and back-quotes
-# (1^8940'2^6^9^560) are no arithmetic in a message.
+# (1^8940'2^6^9^560) are no arithmetic in a message; line breaks (a number written down the
+# screen, one digit a line) are separators too.
 _SEPARATOR_CLASS = (
-    r" \t\u3000\-‐‑‒–—―－_.·•~～()（）\[\]［］<>\"'“”‘’*＊^＾`"
+    r" \t\r\n\u3000\-‐‑‒–—―－_.·•~～()（）\[\]［］<>\"'“”‘’*＊^＾`"
     "\u00a0\u2000-\u200f\u2060\ufeff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
     # keycap digits (1️⃣3️⃣8️⃣: a digit, the emoji variation selector, the combining keycap)
     "\ufe0f\u20e3"
@@ -251,6 +252,8 @@ def find_contacts(
     if lab is not None:
         out.extend(_wechat_ids(text, folded, norm, out, lab))
     out.extend(_told_numbers(text, out))
+    if _LETTERED.search(text):
+        out.extend(c for c in _lettered(text) if not _overlaps(c, out))
     if _SPELLED_HINT.search(folded):
         out.extend(c for c in _spelled_numbers(folded, norm) if not _overlaps(c, out))
     if apps is True:
@@ -296,6 +299,21 @@ def _accounts(
 
 
 _NUMBER_KINDS = frozenset(("landline", "hotline"))  # a mobile stays the phone rules'
+
+
+# A mobile number with look-alike letters for digits (138O0l38000: O for 0, l or I for 1)
+_LETTERED = re.compile(r"(?<![A-Za-z0-9])1[0-9OoIl]{10}(?![A-Za-z0-9])")
+_LETTER_DIGITS = str.maketrans("OoIl", "0011")
+
+
+def _lettered(text: str) -> list[Contact]:
+    out = []
+    for m in _LETTERED.finditer(text):
+        chunk = m.group()
+        digits = chunk.translate(_LETTER_DIGITS)
+        if not chunk.isdigit() and sum(c.isdigit() for c in chunk) >= 7 and classify(digits):
+            out.append(Contact("phone", m.start(), m.end(), digits, "homoglyph"))
+    return out
 
 
 def _overlaps(c: Contact, found: list[Contact]) -> bool:
