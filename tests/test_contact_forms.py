@@ -377,6 +377,10 @@ TOLD = [
     ("marketing", "上门服务，call one five nine zero one two three four five six seven", DISGUISED, "one five nine zero one two three four five six seven", "spelled_digits", B),
     ("marketing", "高仿手表，ⅠⅢⅧⅠⅡⅢⅣⅤⅥⅦⅧ", DISGUISED, "ⅠⅢⅧⅠⅡⅢⅣⅤⅥⅦⅧ", "roman_numerals", B),
     ("marketing", "同城约，手机139OO1l2233", DISGUISED, "139OO1l2233", "homoglyph", B),
+    ("marketing", "同城约，电话腰伞吧灵灵腰儿伞寺舞溜", DISGUISED, "腰伞吧灵灵腰儿伞寺舞溜", "homophone_digits", B),
+    ("marketing", "办证加急，联系幺三八杠一二三四杠五六七八", DISGUISED, "幺三八杠一二三四杠五六七八", "joined_parts", B),
+    ("marketing", "刷单返利，扣扣 yi er san si wu liu qi", PRIVATE, "扣扣 yi er san si wu liu qi", "spelled_digits", B),
+    ("marketing", "兼职日结，简历发moc.qq@7202iqiq（倒过来）", EMAIL, "moc.qq@7202iqiq", "reversed", B),
     ("marketing", "上门服务，电话\n1\n3\n7\n0\n0\n1\n2\n3\n4\n5\n6", "contact_diversion.mobile_number", "1\n3\n7\n0\n0\n1\n2\n3\n4\n5\n6", "separators", B),
     ("marketing", "枪支配件，号码138，再接1234，再接5678", DISGUISED, "138，再接1234，再接5678", "joined_parts", B),
     ("marketing", "催收服务，联系158然后是0012然后是3456", DISGUISED, "158然后是0012然后是3456", "joined_parts", B),
@@ -450,6 +454,8 @@ NOT_ACCOUNTS = [
     ("notification", "【信使旅游】集合时间7:30，导游张女士13812345678，车牌浙A8B123。"),
     ("marketing", "【信使茶饮】尊敬的会员，第二杯半价，再加1元得小料，详见小程序。拒收请回复R"),
     ("notification", "【信使维修】维修人员 维师傅 已出发，预计30分钟到达。"),
+    ("marketing", "【信使酒吧】尊敬的会员，今晚12点30分酒吧见，儿童节快乐。拒收请回复R"),
+    ("notification", "【信使物流】您的快递1OO件已入库，柜号IO12，请凭码取件。"),
 ]
 
 

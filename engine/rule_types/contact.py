@@ -46,6 +46,7 @@ Evasion = Literal[
     "spoken_digits",
     "spelled_digits",
     "homoglyph",  # look-alike letters for digits: 138O0l38000
+    "homophone_digits",  # sound-alike characters for digits: 腰伞吧…
     "roman_numerals",
     "joined_parts",
     "inserted_word",

@@ -63,6 +63,14 @@ for _i, (_upper, _lower) in enumerate(zip("ⅠⅡⅢⅣⅤⅥⅦⅧⅨ", "ⅰⅱ
 # digits as read out over the radio (幺八洞两幺勾勾…: 洞 0, 拐 7, 勾 9), in a run of numerals
 for _spoken, _radio in (("洞", "0"), ("拐", "7"), ("勾", "9")):
     _DIGITS[_spoken] = (_radio, "spoken_digits")
+# digits written as characters that sound like them (腰伞吧…: yāo sān bā), only inside a run
+# of numerals: a number needs eleven in a row to count
+for _sounds, _digit in (
+    ("腰妖", "1"), ("儿而", "2"), ("伞散", "3"), ("寺肆", "4"), ("舞午吴", "5"), ("溜留", "6"),
+    ("妻柒", "7"), ("吧巴爸", "8"), ("酒久", "9"), ("灵铃", "0"),
+):  # fmt: skip
+    for _ch in _sounds:
+        _DIGITS.setdefault(_ch, (_digit, "homophone_digits"))
 _RUN = re.compile(f"[{''.join(re.escape(c) for c in _DIGITS)}]+")
 _TO_ASCII = str.maketrans({c: d for c, (d, _) in _DIGITS.items()})
 _NO_FORMS: frozenset[str] = frozenset()
@@ -255,7 +263,8 @@ def find_contacts(
     if _LETTERED.search(text):
         out.extend(c for c in _lettered(text) if not _overlaps(c, out))
     if _SPELLED_HINT.search(folded):
-        out.extend(c for c in _spelled_numbers(folded, norm) if not _overlaps(c, out))
+        spelled = _spelled_numbers(folded, norm, lab)
+        out.extend(c for c in spelled if not _overlaps(c, out))
     if apps is True:
         apps = (lab.platforms if lab is not None else None) or default_platforms()
     out.extend(_accounts(text, folded, norm, out, apps or None))
@@ -421,7 +430,7 @@ def _numbers(text: str, labels: Labels | None) -> list[Contact]:
 #   手机17445，后六位198167 — parts labelled head, middle or tail (and a head right before
 #   a labelled part), put in order, that make a mobile number.
 _D = f"[{_DIGIT_CLASS}]"
-_JOIN_WORD = r"再接|接着|后接|后面接|然后是|然后|后面是|加上|接|加|空格|空"
+_JOIN_WORD = r"再接|接着|后接|后面接|然后是|然后|后面是|加上|接|加|空格|空|横杠|杠|点"
 _JOIN_BRACKET = r"[(（\[【]\s?[^\s()（）\[\]【】]{1,3}?\s?[)）\]】]"
 _JOIN = rf"\s{{0,2}}(?:[，,、]?\s?(?P<w>{_JOIN_WORD}|\+)|(?P<b>{_JOIN_BRACKET})|[，,、])\s{{0,2}}"
 _JOINED = re.compile(rf"(?<!{_D}){_D}{{2,8}}(?:{_JOIN}{_D}{{2,8}}){{1,4}}(?!{_D})")
@@ -511,11 +520,11 @@ _SPELLED = {
 _SPELLED_TOKEN = re.compile(
     "|".join(sorted(_SPELLED, key=len, reverse=True)) + r"|[ \-.,·_/]+|[a-z]+"
 )
-_SPELLED_STRETCH = re.compile(r"[a-z][a-z \-.,·_/]{20,160}")
+_SPELLED_STRETCH = re.compile(r"[a-z][a-z \-.,·_/]{12,160}")
 _SPELLED_HINT = re.compile(r"(?:san|liu|jiu|three|seven|eight)[ \-.,·_/]{0,2}[a-z]")
 
 
-def _spelled_numbers(folded: str, norm: Normalized) -> list[Contact]:
+def _spelled_numbers(folded: str, norm: Normalized, labels: Labels | None) -> list[Contact]:
     out = []
     for m in _SPELLED_STRETCH.finditer(folded):
         digits: list[tuple[str, int, int]] = []  # (digit, start, end) in the folded text
@@ -524,12 +533,30 @@ def _spelled_numbers(folded: str, norm: Normalized) -> list[Contact]:
             if digit is not None:
                 digits.append((digit, t.start(), t.end()))
             elif t.group()[0].isalpha():  # a word that is no numeral ends the sequence
-                if len(digits) >= 11:
-                    out.extend(_spelled_phone(digits, norm))
+                out.extend(_spelled(folded, digits, norm, labels))
                 digits = []
-        if len(digits) >= 11:
-            out.extend(_spelled_phone(digits, norm))
+        out.extend(_spelled(folded, digits, norm, labels))
     return out
+
+
+def _spelled(
+    folded: str, digits: list[tuple[str, int, int]], norm: Normalized, labels: Labels | None
+) -> list[Contact]:
+    """A mobile number in a spelled sequence, or a QQ number after a QQ label (QQ：yi er…)."""
+    if len(digits) >= 11:
+        found = _spelled_phone(digits, norm)
+        if found:
+            return found
+    if labels is None or not 5 <= len(digits) <= 11:
+        return []
+    start = digits[0][1]
+    window = folded[max(0, start - _LABEL_WINDOW) : start]
+    stripped = window.rstrip(_LABEL_STRIP)
+    m = labels.qq.search(stripped)
+    if m is None or (m.group() == "q" and ":" not in window[len(stripped) :]):
+        return []  # a lone q needs a ':' (q: yi er san…)
+    s, e = norm.folded_span(start - len(window) + m.start(), digits[-1][2])
+    return [Contact("qq", s, e, "".join(d for d, _, _ in digits), "spelled_digits")]
 
 
 def _spelled_phone(digits: list[tuple[str, int, int]], norm: Normalized) -> list[Contact]:
@@ -581,7 +608,20 @@ def _reversed(text: str) -> list[Contact]:
                     out.append(
                         Contact("phone", group[0][0], group[-1][1], digits[::-1], "reversed")
                     )
+        # an e-mail address written backwards (moc.qq@654cba（倒过来）)
+        lo, hi = max(0, cue.start() - 40), min(len(text), cue.end() + 40)
+        if "@" in text[lo:hi] or "＠" in text[lo:hi]:
+            window = text[lo:hi][::-1]
+            for m in _REVERSED_EMAIL.finditer(window):
+                s, e = lo + len(window) - m.end(), lo + len(window) - m.start()
+                out.append(Contact("email", s, e, m.group().replace("＠", "@"), "reversed"))
     return out
+
+
+_REVERSED_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}[@＠][A-Za-z0-9-]{1,63}\.[A-Za-z]{2,10}"
+    r"(?![A-Za-z0-9-])"
+)
 
 
 # The first two digits of every number ``classify`` accepts (86 for +86 numbers, 1x mobiles,
@@ -770,8 +810,10 @@ def _contact(kind: str, start: int, runs: list[_Run], variant: bool) -> Contact:
     if "zero" in forms:
         forms.discard("zero")
         forms = forms or {"chinese_numerals"}
-    if "spoken_digits" in forms:
-        evasion: str | None = "spoken_digits"  # 幺八洞两…: the radio reading names it
+    if "homophone_digits" in forms:
+        evasion: str | None = "homophone_digits"  # 腰伞吧…: the sound-alikes name it
+    elif "spoken_digits" in forms:
+        evasion = "spoken_digits"  # 幺八洞两…: the radio reading names it
     elif len(forms) > 1:
         evasion = "mixed"
     elif forms:
