@@ -76,14 +76,15 @@ _INVITE = r"(?:添加|加我|加个|加下|加|私信|私聊|私我|联系|找�
 _NEXT = r"(?=[号账帐用昵群小频房直好店主邮空\sidi私搜添加关找联:@\"“「『《#=a-z0-9_])"
 _GRAMMAR = rf"{_NEXT}{_NOUN}?\s{{0,2}}{_ACTION}?{_NOUN}?{_SEP}"
 _DESCRIBED_RE = re.compile(rf"(?P<name>{_DESCRIBED}){_GRAMMAR}{_TOKEN}")
-_INVITE_RE = re.compile(rf"(?<![a-z0-9])(?P<name>{_INVITE})(?:一下|下)?[ :：]{{0,3}}{_TOKEN}")
+_INVITE_RE = re.compile(rf"(?P<name>{_INVITE})(?:一下|下)?[ :：]{{0,3}}{_TOKEN}")
 # a word that makes any name a private channel, with no name at all: 群号 802233415,
 # XX直播间 51120331, 房间号 886321, 好友代码 300112233 (not after 您的/你的: the reader's own)
 _ROOM_RE = re.compile(
     rf"(?<!您的)(?<!你的)(?P<name>群号|频道号|直播间|房间号|好友代码|好友码)(?:是|为)?{_SEP}{_TOKEN}"
 )
 _ROOM_GATE = re.compile("群号|频道号|直播间|房间号|好友代|好友码")
-_DESCRIBED_GATE = re.compile("软件|app|应用|平台|工具")
+_DESCRIBED_WORDS = ("软件", "app", "应用", "平台", "工具")
+_DIGITS3 = re.compile(r"\d\d\d")
 # @user:server.tld (Matrix, Element)
 _MATRIX = re.compile(r"@[a-z0-9._=-]{2,64}:(?:[a-z0-9-]{1,63}\.){1,4}[a-z]{2,10}(?![a-z0-9.-])")
 # a token the invitation grammar accepts: it has no platform name to vouch for it
@@ -176,12 +177,12 @@ def find_accounts(
         private = name in chat or any(w in head for w in _PRIVATE_ACTIONS)
         kind = "im" if private else "account"
         out.append(Account(kind, m.start(), m.end(), tok, "other_platform"))
-    if _DESCRIBED_GATE.search(folded):
+    if any(w in folded for w in _DESCRIBED_WORDS):
         for m in _DESCRIBED_RE.finditer(folded):
             tok = m.group("tok")
             if _id_like(tok, written(m.start("tok"), m.end("tok"))):
                 out.append(Account("im", m.start(), m.end(), tok, "described_app"))
-    if _STRICT_HINT.search(folded):
+    if ("_" in folded or _DIGITS3.search(folded)) and _STRICT_HINT.search(folded):
         for m in _INVITE_RE.finditer(folded):
             tok = m.group("tok")
             if _STRICT.fullmatch(tok) and _id_like(tok, written(m.start("tok"), m.end("tok"))):

@@ -260,7 +260,7 @@ def find_contacts(
     if lab is not None:
         out.extend(_wechat_ids(text, folded, norm, out, lab))
     out.extend(_told_numbers(text, out))
-    if _LETTERED.search(text):
+    if ("O" in text or "o" in text or "I" in text or "l" in text) and _LETTERED.search(text):
         out.extend(c for c in _lettered(text) if not _overlaps(c, out))
     if _SPELLED_HINT.search(folded):
         spelled = _spelled_numbers(folded, norm, lab)
@@ -276,7 +276,9 @@ def find_contacts(
         out.extend(_circled_at_emails(text))
     if any(w in folded for w in _AT_WORDS) and _AT_HINT.search(folded):
         out.extend(_disguised_emails(text, folded, norm, out))
-    if _WEBMAIL_HINT.search(folded):
+    if ("com" in folded or "cn" in folded or "net" in folded or "me" in folded) and (
+        _WEBMAIL_HINT.search(folded)
+    ):
         out.extend(_webmail_emails(folded, norm, out))
     if _MAIL_WORDS.search(folded):
         out.extend(_described_emails(folded, norm, out))
@@ -311,13 +313,15 @@ _NUMBER_KINDS = frozenset(("landline", "hotline"))  # a mobile stays the phone r
 
 
 # A mobile number with look-alike letters for digits (138O0l38000: O for 0, l or I for 1)
-_LETTERED = re.compile(r"(?<![A-Za-z0-9])1[0-9OoIl]{10}(?![A-Za-z0-9])")
+_LETTERED = re.compile(r"1[0-9OoIl]{10}(?![A-Za-z0-9])")  # the start is tested in Python
 _LETTER_DIGITS = str.maketrans("OoIl", "0011")
 
 
 def _lettered(text: str) -> list[Contact]:
     out = []
     for m in _LETTERED.finditer(text):
+        if m.start() > 0 and text[m.start() - 1].isascii() and text[m.start() - 1].isalnum():
+            continue
         chunk = m.group()
         digits = chunk.translate(_LETTER_DIGITS)
         if not chunk.isdigit() and sum(c.isdigit() for c in chunk) >= 7 and classify(digits):
@@ -462,6 +466,7 @@ def _told_numbers(text: str, found: list[Contact]) -> list[Contact]:
     return [c for c in out if not any(f.start < c.end and c.start < f.end for f in found)]
 
 
+_JOIN_CHARS = "接空然加+(（[【杠横点后"
 # A connector between two digits (the common digit forms only): where _JOINED is tried
 _JOIN_SPOT = re.compile(
     rf"[0-9０-９〇一二三四五六七八九零幺两]\s{{0,2}}(?:[，,、]?\s?(?:{_JOIN_WORD}|\+)|{_JOIN_BRACKET}|[，,、])"
@@ -473,6 +478,11 @@ def _join_windows(text: str) -> list[tuple[int, int]]:
     """Stretches around each connector with a digit on both sides: the joined-parts regex
     runs there only (run on the whole text, it tries every digit of every message)."""
     windows: list[tuple[int, int]] = []
+    if not any(ch in text for ch in _JOIN_CHARS) and not (
+        ("，" in text or "," in text or "、" in text)
+        and (any(cue in text for cue in _JOIN_CUE) or any(w in text for w in _DIAL))
+    ):
+        return windows  # commas join parts only with a cue or a phone word
     for m in _JOIN_SPOT.finditer(text):
         lo, hi = max(0, m.start() - 10), min(len(text), m.end() + 44)
         if windows and lo <= windows[-1][1]:
