@@ -477,3 +477,10 @@ def test_app_names_are_read_from_the_rule_lists(ruleset: RuleSet, tmp_path: Path
     assert [f for f in check(msg, ruleset).findings if OTHER_APP in f.rule_ids] == []
     [f] = [f for f in check(msg, load_ruleset(rules)).findings if OTHER_APP in f.rule_ids]
     assert (f.matched, f.evasion, f.severity) == ("喵聊 mm_2026", "other_platform", B)
+
+
+def test_a_mobile_glued_to_a_sound_alike_character_stays_a_plain_mobile() -> None:
+    # 爸 reads 8 only in a number of sound-alikes (腰伞吧…), not before a plain mobile
+    text = "我是你爸13812345678"
+    [c] = find_contacts(text, normalize(text))
+    assert (c.kind, text[c.start : c.end], c.evasion) == ("phone", "13812345678", None)

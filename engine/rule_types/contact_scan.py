@@ -63,14 +63,6 @@ for _i, (_upper, _lower) in enumerate(zip("ⅠⅡⅢⅣⅤⅥⅦⅧⅨ", "ⅰⅱ
 # digits as read out over the radio (幺八洞两幺勾勾…: 洞 0, 拐 7, 勾 9), in a run of numerals
 for _spoken, _radio in (("洞", "0"), ("拐", "7"), ("勾", "9")):
     _DIGITS[_spoken] = (_radio, "spoken_digits")
-# digits written as characters that sound like them (腰伞吧…: yāo sān bā), only inside a run
-# of numerals: a number needs eleven in a row to count
-for _sounds, _digit in (
-    ("腰妖", "1"), ("儿而", "2"), ("伞散", "3"), ("寺肆", "4"), ("舞午吴", "5"), ("溜留", "6"),
-    ("妻柒", "7"), ("吧巴爸", "8"), ("酒久", "9"), ("灵铃", "0"),
-):  # fmt: skip
-    for _ch in _sounds:
-        _DIGITS.setdefault(_ch, (_digit, "homophone_digits"))
 _RUN = re.compile(f"[{''.join(re.escape(c) for c in _DIGITS)}]+")
 _TO_ASCII = str.maketrans({c: d for c, (d, _) in _DIGITS.items()})
 _NO_FORMS: frozenset[str] = frozenset()
@@ -260,6 +252,8 @@ def find_contacts(
     if lab is not None:
         out.extend(_wechat_ids(text, folded, norm, out, lab))
     out.extend(_told_numbers(text, out))
+    if _SOUNDS_GATE.search(text):
+        out.extend(c for c in _sounded(text) if not _overlaps(c, out))
     if ("O" in text or "o" in text or "I" in text or "l" in text) and _LETTERED.search(text):
         out.extend(c for c in _lettered(text) if not _overlaps(c, out))
     if _SPELLED_HINT.search(folded):
@@ -310,6 +304,37 @@ def _accounts(
 
 
 _NUMBER_KINDS = frozenset(("landline", "hotline"))  # a mobile stays the phone rules'
+
+
+# Digits written as characters that sound like them (腰伞吧灵…: yāo sān bā líng): eleven in a
+# row, one of them at least a sound-alike, that make a mobile number. Not digits elsewhere: a
+# mobile glued to one of these characters (我是你爸13812345678) stays a plain mobile.
+_SOUNDS = {
+    ch: digit
+    for chars, digit in (
+        ("腰妖", "1"), ("儿而", "2"), ("伞散", "3"), ("寺", "4"), ("舞午吴", "5"),
+        ("溜留", "6"), ("妻", "7"), ("吧巴爸", "8"), ("酒久", "9"), ("灵铃", "0"),
+    )
+    for ch in chars
+}  # fmt: skip
+_SOUNDED = re.compile(f"[{''.join(_SOUNDS)}{_DIGIT_CLASS}]{{11,13}}")
+_SOUNDS_GATE = re.compile(f"[{''.join(_SOUNDS)}]")
+_FROM_SOUNDS = str.maketrans(_SOUNDS)
+
+
+def _sounded(text: str) -> list[Contact]:
+    out = []
+    for m in _SOUNDED.finditer(text):
+        chunk = m.group()
+        digits = _ascii(chunk.translate(_FROM_SOUNDS))
+        for k in range(len(digits) - 10):
+            if classify(digits[k : k + 11]) == "phone" and any(
+                c in _SOUNDS for c in chunk[k : k + 11]
+            ):
+                s = m.start() + k
+                out.append(Contact("phone", s, s + 11, digits[k : k + 11], "homophone_digits"))
+                break
+    return out
 
 
 # A mobile number with look-alike letters for digits (138O0l38000: O for 0, l or I for 1)
@@ -820,10 +845,8 @@ def _contact(kind: str, start: int, runs: list[_Run], variant: bool) -> Contact:
     if "zero" in forms:
         forms.discard("zero")
         forms = forms or {"chinese_numerals"}
-    if "homophone_digits" in forms:
-        evasion: str | None = "homophone_digits"  # 腰伞吧…: the sound-alikes name it
-    elif "spoken_digits" in forms:
-        evasion = "spoken_digits"  # 幺八洞两…: the radio reading names it
+    if "spoken_digits" in forms:
+        evasion: str | None = "spoken_digits"  # 幺八洞两…: the radio reading names it
     elif len(forms) > 1:
         evasion = "mixed"
     elif forms:
