@@ -491,7 +491,7 @@ def _told_numbers(text: str, found: list[Contact]) -> list[Contact]:
     return [c for c in out if not any(f.start < c.end and c.start < f.end for f in found)]
 
 
-_JOIN_CHARS = "接空然加+(（[【杠横点后"
+_JOIN_CHAR = re.compile(r"[接空然加+(（\[【杠横点后]")
 # A connector between two digits (the common digit forms only): where _JOINED is tried
 _JOIN_SPOT = re.compile(
     rf"[0-9０-９〇一二三四五六七八九零幺两]\s{{0,2}}(?:[，,、]?\s?(?:{_JOIN_WORD}|\+)|{_JOIN_BRACKET}|[，,、])"
@@ -503,9 +503,8 @@ def _join_windows(text: str) -> list[tuple[int, int]]:
     """Stretches around each connector with a digit on both sides: the joined-parts regex
     runs there only (run on the whole text, it tries every digit of every message)."""
     windows: list[tuple[int, int]] = []
-    if not any(ch in text for ch in _JOIN_CHARS) and not (
-        ("，" in text or "," in text or "、" in text)
-        and (any(cue in text for cue in _JOIN_CUE) or any(w in text for w in _DIAL))
+    if not _JOIN_CHAR.search(text) and not (
+        ("，" in text or "," in text or "、" in text) and _JOIN_CUE_OR_DIAL.search(text)
     ):
         return windows  # commas join parts only with a cue or a phone word
     for m in _JOIN_SPOT.finditer(text):
@@ -755,6 +754,8 @@ _DIAL = (
     "电话", "電話", "热线", "熱線", "致电", "致電", "拨打", "撥打", "来电", "來電", "联系",
     "聯繫", "客服", "咨询", "諮詢", "详询", "詳詢", "tel", "Tel", "TEL",
 )  # fmt: skip
+# commas join the parts of a number only with a cue (连起来) or a phone word in the message
+_JOIN_CUE_OR_DIAL = re.compile("|".join(map(re.escape, (*_JOIN_CUE, *_DIAL))))
 
 
 def _dialled(text: str, start: int) -> bool:
