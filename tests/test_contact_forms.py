@@ -11,6 +11,7 @@ import pytest
 
 from engine import Decision, Severity, check, make_message
 from engine.normalize import normalize, unconfuse
+from engine.rule_types.contact_accounts import APP_CHAT, APP_CONTENT, APP_WORDS
 from engine.rule_types.contact_scan import find_contacts
 from engine.ruleset import RuleSet, load_ruleset
 
@@ -362,6 +363,9 @@ TOLD = [
     ("marketing", "网赌回血，加 huixue_vip99 上岸", OTHER_APP, "加 huixue_vip99", "bare_id", B),
     ("marketing", "六合彩资料，群号：77889911", OTHER_APP, "群号：77889911", "bare_id", B),
     ("marketing", "数字藏品，Element @cang_88:matrix.org", OTHER_APP, "Element @cang_88:matrix.org", "other_platform", B),
+    # a platform named by a hint or by its initials
+    ("marketing", "资源分享，xhs搜 zy_2026", OTHER_APP, "xhs搜 zy_2026", "other_platform", B),
+    ("marketing", "【信使商城】尊敬的会员，某音号 mm_2026。拒收请回复R", PLATFORM_ID, "某音号 mm_2026", "other_platform", W),
     # a content platform's account ID: held for review
     ("marketing", "【信使商城】尊敬的会员，得物号 dw_haowu88。拒收请回复R", PLATFORM_ID, "得物号 dw_haowu88", "other_platform", W),
     ("marketing", "【信使商城】尊敬的会员，拼多多搜店铺“好货365”。拒收请回复R", PLATFORM_ID, "拼多多搜店铺“好货365", "other_platform", W),
@@ -395,6 +399,7 @@ TOLD = [
     ("marketing", "手工辣酱，订购请发hong_2231🌀163.com（🌀换@）", EMAIL, "hong_2231🌀163.com", "substitution", B),
     ("marketing", "老货保真，联系mumu5520＠qq。com", EMAIL, "mumu5520＠qq。com", "substitution", B),
     ("marketing", "黑客接单，邮件 hack2027 (a) gmail . com", EMAIL, "hack2027 (a) gmail . com", "substitution", B),
+    ("marketing", "老货保真，联系mumu5520＠shop。top", EMAIL, "mumu5520＠shop。top", "substitution", B),
     ("marketing", "兼职日结，邮箱前缀 qiqi_7781，后缀126", EMAIL, "前缀 qiqi_7781，后缀126", "described", B),
     ("marketing", "出售信息，邮箱用户名 xx_2026，域名 outlook.com", EMAIL, "用户名 xx_2026，域名 outlook.com", "described", B),
     ("marketing", "代开发票，sina邮箱：fapiao_99", EMAIL, "sina邮箱：fapiao_99", "described", B),
@@ -484,3 +489,15 @@ def test_a_mobile_glued_to_a_sound_alike_character_stays_a_plain_mobile() -> Non
     text = "我是你爸13812345678"
     [c] = find_contacts(text, normalize(text))
     assert (c.kind, text[c.start : c.end], c.evasion) == ("phone", "13812345678", None)
+
+
+def test_the_built_in_app_names_are_the_shipped_lists() -> None:
+    # callers without a ruleset (tools, these tests) read the same names as the rules
+    lists = Path(__file__).resolve().parent.parent / "rules" / "lists"
+    for name, words in (
+        ("contact_apps_chat", APP_CHAT),
+        ("contact_apps_content", APP_CONTENT),
+        ("contact_apps_words", APP_WORDS),
+    ):
+        lines = (lists / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+        assert [w.strip() for w in lines if w.strip() and not w.startswith("#")] == list(words)

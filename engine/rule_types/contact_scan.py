@@ -1000,9 +1000,10 @@ def _has_fullwidth(text: str) -> bool:
 
 
 # '@' and '.' written otherwise: user at qq dot com, user#126.com, user(at)gmail.com,
-# user[@]163.com, user艾特qq点com (on the folded text: （at） and 點 read (at) and 点)
+# user[@]163.com, user艾特qq点com, user＠shop。top (on the folded text: （at） and 點 read (at)
+# and 点)
 _AT = r"(?: at | ?(?:\(at\)|\[at\]|\(@\)|\[@\]|#|艾特|圈a) ?|@)"
-_DOT = r"(?: dot | ?(?:\(dot\)|\[dot\]|点) ?|\.)"
+_DOT = r"(?: dot | ?(?:\(dot\)|\[dot\]|点|。) ?|\.)"
 _TLD = r"(?:com|cn|net|org|cc|vip|top|me|io)"
 _AT_HINT = re.compile(rf"{_AT}[a-z0-9-]{{1,63}}{_DOT}{_TLD}")
 _DISGUISED_EMAIL = re.compile(
