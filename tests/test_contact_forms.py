@@ -11,6 +11,7 @@ import pytest
 
 from engine import Decision, Severity, check, make_message
 from engine.normalize import normalize, unconfuse
+from engine.rule_types.contact_accounts import APP_CHAT, APP_CONTENT, APP_WORDS
 from engine.rule_types.contact_scan import find_contacts
 from engine.ruleset import RuleSet, load_ruleset
 
@@ -331,3 +332,172 @@ def test_superscripts_in_units_are_no_number(ruleset: RuleSet) -> None:
     text = "【信使地产】臻园120m²三居，首付¹⁹⁹万起，地址：滨江路88号，拒收请回复R"
     v = check(make_message(text, type="marketing", send_at=SEND_AT), ruleset)
     assert [f.rule_id for f in v.findings if f.category == "contact_diversion"] == []
+
+
+# Issue 13, round 6: the classes behind round 5's held-out contact misses, each in wordings
+# written for this file. (message type, text, rule, span, evasion, severity)
+OTHER_APP, PLATFORM_ID = "contact_diversion.other_app", "contact_diversion.platform_id"
+DISGUISED, MOBILE_NOTICE = (
+    "contact_diversion.disguised_number",
+    "contact_diversion.mobile_in_notice",
+)
+B, W = Severity.BLOCK, Severity.WARN
+TOLD = [
+    # an account on another chat app: named, with 号/ID/群/频道/私信/搜 or right before the ID
+    ("marketing", "同城约会，Kik luna_0815", OTHER_APP, "Kik luna_0815", "other_platform", B),
+    ("marketing", "内部福利，飞书搜 fl_kefu2026", OTHER_APP, "飞书搜 fl_kefu2026", "other_platform", B),
+    ("marketing", "代开发票，阿里旺旺 fp_kai22", OTHER_APP, "阿里旺旺 fp_kai22", "other_platform", B),
+    ("marketing", "彩票计划，Threema ID：cp778899", OTHER_APP, "Threema ID：cp778899", "other_platform", B),
+    ("marketing", "赌球内部群，Zalo 0912345678", OTHER_APP, "Zalo 0912345678", "other_platform", B),
+    # a group, room, channel or private message on any platform is a private channel
+    ("marketing", "福利资源，豆瓣小组私信 nana7712", OTHER_APP, "豆瓣小组私信 nana7712", "other_platform", B),
+    ("marketing", "上分找我，斗鱼房间号 8826123", OTHER_APP, "斗鱼房间号 8826123", "other_platform", B),
+    ("marketing", "私人影院，夸克网盘群 66123459", OTHER_APP, "夸克网盘群 66123459", "other_platform", B),
+    ("marketing", "游戏皮肤，Steam好友代码 300112233", OTHER_APP, "Steam好友代码 300112233", "other_platform", B),
+    ("marketing", "矿机托管，YY频道 55667788", OTHER_APP, "YY频道 55667788", "other_platform", B),
+    # an app described rather than named; an ID after an invitation verb; a Matrix ID; a bare
+    # group number
+    ("marketing", "刷单日结，绿色聊天软件搜 rj_kefu77", OTHER_APP, "绿色聊天软件搜 rj_kefu77", "described_app", B),
+    ("marketing", "外围模特，某社交app号 ww_2288", OTHER_APP, "某社交app号 ww_2288", "described_app", B),
+    ("marketing", "刷单返利，私信 fanli2027 领任务", OTHER_APP, "私信 fanli2027", "bare_id", B),
+    ("marketing", "网赌回血，加 huixue_vip99 上岸", OTHER_APP, "加 huixue_vip99", "bare_id", B),
+    ("marketing", "六合彩资料，群号：77889911", OTHER_APP, "群号：77889911", "bare_id", B),
+    ("marketing", "数字藏品，Element @cang_88:matrix.org", OTHER_APP, "Element @cang_88:matrix.org", "other_platform", B),
+    # a platform named by a hint or by its initials
+    ("marketing", "资源分享，xhs搜 zy_2026", OTHER_APP, "xhs搜 zy_2026", "other_platform", B),
+    ("marketing", "【信使商城】尊敬的会员，某音号 mm_2026。拒收请回复R", PLATFORM_ID, "某音号 mm_2026", "other_platform", W),
+    # a content platform's account ID: held for review
+    ("marketing", "【信使商城】尊敬的会员，得物号 dw_haowu88。拒收请回复R", PLATFORM_ID, "得物号 dw_haowu88", "other_platform", W),
+    ("marketing", "【信使商城】尊敬的会员，拼多多搜店铺“好货365”。拒收请回复R", PLATFORM_ID, "拼多多搜店铺“好货365", "other_platform", W),
+    # QQ and WeChat by other names
+    ("marketing", "彩票计划群，Ⓠ 3344556677", PRIVATE, "Ⓠ 3344556677", "variant", B),
+    ("marketing", "代考包过，企业Q 88776655", PRIVATE, "Q 88776655", "variant", B),
+    ("marketing", "资源全套，扣扣邮箱 2233445566", PRIVATE, "扣扣邮箱 2233445566", "variant", B),
+    ("marketing", "足浴上门，微_信 mimi8866", PRIVATE, "微_信 mimi8866", "noise", B),
+    ("marketing", "赛事押注，维❤ tz_2288", PRIVATE, "维❤ tz_2288", "noise", B),
+    # a phone number told in words or in pieces
+    ("marketing", "烟草批发，电话幺五八拐勾洞两三四五六", DISGUISED, "幺五八拐勾洞两三四五六", "spoken_digits", B),
+    ("marketing", "同城上门，yi wu jiu ling yi er san si wu liu qi", DISGUISED, "yi wu jiu ling yi er san si wu liu qi", "spelled_digits", B),
+    ("marketing", "上门服务，call one five nine zero one two three four five six seven", DISGUISED, "one five nine zero one two three four five six seven", "spelled_digits", B),
+    ("marketing", "高仿手表，ⅠⅢⅧⅠⅡⅢⅣⅤⅥⅦⅧ", DISGUISED, "ⅠⅢⅧⅠⅡⅢⅣⅤⅥⅦⅧ", "roman_numerals", B),
+    ("marketing", "同城约，手机139OO1l2233", DISGUISED, "139OO1l2233", "homoglyph", B),
+    ("marketing", "同城约，电话腰伞吧灵灵腰儿伞寺舞溜", DISGUISED, "腰伞吧灵灵腰儿伞寺舞溜", "homophone_digits", B),
+    ("marketing", "办证加急，联系幺三八杠一二三四杠五六七八", DISGUISED, "幺三八杠一二三四杠五六七八", "joined_parts", B),
+    ("marketing", "刷单返利，扣扣 yi er san si wu liu qi", PRIVATE, "扣扣 yi er san si wu liu qi", "spelled_digits", B),
+    ("marketing", "兼职日结，简历发moc.qq@7202iqiq（倒过来）", EMAIL, "moc.qq@7202iqiq", "reversed", B),
+    ("marketing", "上门服务，电话\n1\n3\n7\n0\n0\n1\n2\n3\n4\n5\n6", "contact_diversion.mobile_number", "1\n3\n7\n0\n0\n1\n2\n3\n4\n5\n6", "separators", B),
+    ("marketing", "枪支配件，号码138，再接1234，再接5678", DISGUISED, "138，再接1234，再接5678", "joined_parts", B),
+    ("marketing", "催收服务，联系158然后是0012然后是3456", DISGUISED, "158然后是0012然后是3456", "joined_parts", B),
+    ("marketing", "招聘客服，报名电话159，2601，7788（连起来）", DISGUISED, "159，2601，7788", "joined_parts", B),
+    ("marketing", "上门服务，电话13800(停顿)138000", DISGUISED, "13800(停顿)138000", "inserted_word", B),
+    ("marketing", "收购银行卡，电话 52387654831（从右往左读）", DISGUISED, "52387654831", "reversed", B),
+    ("marketing", "代孕，号码后四位7788，前七位1390012", DISGUISED, "后四位7788，前七位1390012", "split_parts", B),
+    ("marketing", "贷款秒批，手机前面是186，中间是0011，最后是2233", DISGUISED, "前面是186，中间是0011，最后是2233", "split_parts", B),
+    ("marketing", "内幕资料，助理手机13712，后六位345678", DISGUISED, "13712，后六位345678", "split_parts", B),
+    # an e-mail address: any symbol for @ before a free-mail host, a Chinese 。 for the dot,
+    # told in parts, the host's mailbox, behind a full-width label
+    ("marketing", "手工辣酱，订购请发hong_2231🌀163.com（🌀换@）", EMAIL, "hong_2231🌀163.com", "substitution", B),
+    ("marketing", "老货保真，联系mumu5520＠qq。com", EMAIL, "mumu5520＠qq。com", "substitution", B),
+    ("marketing", "黑客接单，邮件 hack2027 (a) gmail . com", EMAIL, "hack2027 (a) gmail . com", "substitution", B),
+    ("marketing", "老货保真，联系mumu5520＠shop。top", EMAIL, "mumu5520＠shop。top", "substitution", B),
+    ("marketing", "兼职日结，邮箱前缀 qiqi_7781，后缀126", EMAIL, "前缀 qiqi_7781，后缀126", "described", B),
+    ("marketing", "出售信息，邮箱用户名 xx_2026，域名 outlook.com", EMAIL, "用户名 xx_2026，域名 outlook.com", "described", B),
+    ("marketing", "代开发票，sina邮箱：fapiao_99", EMAIL, "sina邮箱：fapiao_99", "described", B),
+    ("notification", "您的包裹异常，请联系ｍａｉｌ：kefu_88@yeah.net处理。", EMAIL, "kefu_88@yeah.net", "fullwidth", B),
+    # an "official" service desk on a mobile number in a notice
+    ("notification", "【信使航空】航班取消，退款请联系官方客服13812345678办理。", MOBILE_NOTICE, "13812345678", None, B),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("mtype", "text", "rule", "span", "evasion", "severity"), TOLD)
+def test_contacts_told_in_other_ways_are_found(
+    ruleset: RuleSet,
+    mtype: str,
+    text: str,
+    rule: str,
+    span: str,
+    evasion: str | None,
+    severity: Severity,
+) -> None:
+    v = check(make_message(text, type=mtype, send_at=SEND_AT), ruleset)
+    [f] = [f for f in v.findings if rule in f.rule_ids]
+    assert (text[f.start : f.end], f.severity) == (span, severity)
+    assert v.verdict is (Decision.BLOCK if severity is B else Decision.REVIEW)
+    # the scanner names the evasion (a finding merged into another rule's shows that one's)
+    found = {text[c.start : c.end]: c.evasion for c in find_contacts(text, normalize(text))}
+    assert found[span] == evasion
+    if not f.related and f.rule_ids[0] == rule:
+        assert f.evasion == evasion
+
+
+# Numbers and codes that must not read as accounts or told numbers
+NOT_ACCOUNTS = [
+    ("notification", "【信使快递】您在京东购买的商品已发货，运单号JD0012345678901。"),
+    ("notification", "【信使快递】您的快递SF1234567890123已签收，京东 SF1234567890 查询。"),
+    ("notification", "【信使航空】您预订的MU5137航班已值机，改签请在App内办理。"),
+    ("notification", "【信使租车】您预订的车辆京A12345已备好，取车点：首都机场T3。"),
+    ("marketing", "【信使数码】尊敬的会员，京东搜X200Pro享12期免息。拒收请回复R"),
+    ("marketing", "【信使数码】尊敬的会员，京东搜RTX4090新品首发，详见App。拒收请回复R"),
+    ("marketing", "【信使商城】尊敬的会员，加购满2件享8折，搜索 sku100234 直达商品页。拒收请回复R"),
+    ("marketing", "【信使商城】尊敬的会员，抖音 1000000粉丝庆典，详见App。拒收请回复R"),
+    ("marketing", "【信使商城】尊敬的会员，视频号直播间 20261212 开播，详见App。拒收请回复R"),
+    ("marketing", "【信使商城】尊敬的会员，在淘宝搜索“信使商城旗舰店”领券。拒收请回复R"),
+    ("marketing", "【信使家电】尊敬的会员，三档会员价159，2999，3999元，详询门店。拒收请回复R"),
+    ("notification", "【信使银行】您尾号6633的账户于12月1日消费159.00元。"),
+    ("notification", "【信使银行】请于12月5日前还款，还款账号后四位5678，金额1380元。"),
+    ("notification", "【信使如家】您已入住，您的房间号 8012，WiFi密码 rujia8888。"),
+    (
+        "notification",
+        "【信使科技】您的飞书账号 zhang_san01 已在新设备登录，如非本人操作请修改密码。",
+    ),
+    ("notification", "【信使邮箱】您的163邮箱已开通，登录名为您的手机号。"),
+    ("notification", "【信使政务】请将材料发送至 zhengwu@xinshi.gov.cn，咨询电话 0571-12345678。"),
+    (
+        "notification",
+        "【信使优选】您的商品已到阳光小区团点，提货码123456，今日20:00前自提。团长电话13812345678。",
+    ),
+    ("notification", "【信使旅游】集合时间7:30，导游张女士13812345678，车牌浙A8B123。"),
+    ("marketing", "【信使茶饮】尊敬的会员，第二杯半价，再加1元得小料，详见小程序。拒收请回复R"),
+    ("notification", "【信使维修】维修人员 维师傅 已出发，预计30分钟到达。"),
+    ("marketing", "【信使酒吧】尊敬的会员，今晚12点30分酒吧见，儿童节快乐。拒收请回复R"),
+    ("notification", "【信使物流】您的快递1OO件已入库，柜号IO12，请凭码取件。"),
+]
+
+
+@pytest.mark.parametrize(("mtype", "text"), NOT_ACCOUNTS)
+def test_codes_and_service_numbers_are_not_diversion(
+    ruleset: RuleSet, mtype: str, text: str
+) -> None:
+    v = check(make_message(text, type=mtype, send_at=SEND_AT), ruleset)
+    assert [f for f in v.findings if f.category == "contact_diversion"] == []
+
+
+def test_app_names_are_read_from_the_rule_lists(ruleset: RuleSet, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "rules", rules)
+    with (rules / "lists" / "contact_apps_chat.txt").open("a", encoding="utf-8") as f:
+        f.write("喵聊\n")  # an app no list knew
+    text = "【信使商城】尊敬的会员，领券请找喵聊 mm_2026。拒收请回复R"
+    msg = make_message(text, type="marketing", send_at=SEND_AT)
+    assert [f for f in check(msg, ruleset).findings if OTHER_APP in f.rule_ids] == []
+    [f] = [f for f in check(msg, load_ruleset(rules)).findings if OTHER_APP in f.rule_ids]
+    assert (f.matched, f.evasion, f.severity) == ("喵聊 mm_2026", "other_platform", B)
+
+
+def test_a_mobile_glued_to_a_sound_alike_character_stays_a_plain_mobile() -> None:
+    # 爸 reads 8 only in a number of sound-alikes (腰伞吧…), not before a plain mobile
+    text = "我是你爸13812345678"
+    [c] = find_contacts(text, normalize(text))
+    assert (c.kind, text[c.start : c.end], c.evasion) == ("phone", "13812345678", None)
+
+
+def test_the_built_in_app_names_are_the_shipped_lists() -> None:
+    # callers without a ruleset (tools, these tests) read the same names as the rules
+    lists = Path(__file__).resolve().parent.parent / "rules" / "lists"
+    for name, words in (
+        ("contact_apps_chat", APP_CHAT),
+        ("contact_apps_content", APP_CONTENT),
+        ("contact_apps_words", APP_WORDS),
+    ):
+        lines = (lists / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+        assert [w.strip() for w in lines if w.strip() and not w.startswith("#")] == list(words)

@@ -1,14 +1,16 @@
-"""contact: phone numbers, QQ numbers, WeChat IDs, e-mail addresses and links, in any form.
+"""contact: phone numbers, QQ numbers, WeChat IDs, e-mail addresses, accounts on other apps
+and links, in any form.
 
 What counts is data: ``kinds`` picks the contact details the rule reports; ``allow_words``
 (快递员, 门店, 客服) excuse a detail next to them, ``invite_words`` (加我, 私聊, 详询) make one
 an invitation to a private channel (never excused; with ``only_invited`` the rule reports
 only those); ``evasions`` limits the rule to disguised forms (chinese_numerals …); ``labels``
 names the word lists of QQ and WeChat labels (default rules/lists/contact_labels_qq.txt and
-contact_labels_wechat.txt). Words are
-looked for within ``window`` characters on either side, inside the same sentence. Detection
-is in ``contact_scan``; links come from the ``link`` kind's finder, so a rule can name
-``url`` without a second URL pattern.
+contact_labels_wechat.txt) and of other apps (contact_apps_chat.txt, contact_apps_content.txt,
+contact_apps_words.txt). Words are looked for within ``window`` characters on either side,
+inside the same sentence. Detection is in ``contact_scan`` (accounts on other apps in
+``contact_accounts``); links come from the ``link`` kind's finder, so a rule can name ``url``
+without a second URL pattern.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ from engine.rule_types.context import Context
 from engine.rule_types.link import find_links
 from engine.verdict import Finding
 
-ContactKind = Literal["phone", "landline", "hotline", "qq", "wechat", "email", "url"]
+# im: an account, group or private message on another chat app (Kik, 飞书, 旺旺, 豆瓣小组私信);
+# account: an account ID on a content platform (抖音号, 拼多多店铺, 百度网盘)
+ContactKind = Literal[
+    "phone", "landline", "hotline", "qq", "wechat", "email", "url", "im", "account"
+]
 Evasion = Literal[
     "separators",
     "fullwidth",
@@ -34,22 +40,50 @@ Evasion = Literal[
     "variant",
     "noise",
     "substitution",
+    # a number told in pieces or words: 幺八洞两…, yao san ba…, ⅠⅢⅧ…, 131接5515再接8093,
+    # 15252(空)878024,
+    # 67493829291（倒过来）, 尾号9445，前面是1391065
+    "spoken_digits",
+    "spelled_digits",
+    "homoglyph",  # look-alike letters for digits: 138O0l38000
+    "homophone_digits",  # sound-alike characters for digits: 腰伞吧…
+    "roman_numerals",
+    "joined_parts",
+    "inserted_word",
+    "reversed",
+    "split_parts",
+    # an e-mail address told in parts (邮箱前缀 abc，后缀163)
+    "described",
+    # an account on another platform: named (Kik abc123), described (绿色聊天软件搜 abc123),
+    # or left unnamed after an invitation verb (加 abc12345)
+    "other_platform",
+    "described_app",
+    "bare_id",
 ]
 _SENTENCE_END = frozenset("。！？!?;；\n")
 
 
-def contacts(ctx: Context, labels: Labels, label_gate: int | None = None) -> list[Contact]:
+def contacts(
+    ctx: Context, labels: Labels, label_gate: int | None = None, app_gate: int | None = None
+) -> list[Contact]:
     """Every contact detail of the message (computed once per set of labels, shared by the
     contact rules).
 
     ``label_gate``: the gate of ``labels.literals``; closed, no QQ/WeChat label is searched
-    (unless the message has a 🐧, which the skeleton the gate reads drops).
+    (unless the message has a 🐧, which the skeleton the gate reads drops). ``app_gate``: the
+    gate of the platform names (``labels.platforms.literals``); closed, no name is searched.
     """
     found: dict[int, list[Contact]] = ctx.__dict__.setdefault("contacts", {})
     cached = found.get(id(labels))
     if cached is None:
         search = label_gate is None or label_gate in ctx.hits.gates or PENGUIN in ctx.text
-        cached = find_contacts(ctx.text, ctx.norm, labels if search else False)
+        apps = labels.platforms is not None and (app_gate is None or app_gate in ctx.hits.gates)
+        cached = find_contacts(
+            ctx.text,
+            ctx.norm,
+            labels if search else False,
+            (labels.platforms or False) if apps else False,
+        )
         found[id(labels)] = cached
     return cached
 
@@ -58,7 +92,8 @@ class ContactRule(Rule):
     """Runtime ``contact`` rule."""
 
     __slots__ = (
-        "allow", "evasions", "invite", "kinds", "label_gate", "labels", "only_invited", "window"
+        "allow", "app_gate", "evasions", "invite", "kinds", "label_gate", "labels",
+        "only_invited", "window",
     )  # fmt: skip
 
     def __init__(
@@ -72,15 +107,16 @@ class ContactRule(Rule):
         only_invited: bool,
         evasions: frozenset[str] | None,
         window: int,
+        app_gate: int | None = None,
     ) -> None:
         super().__init__(meta)  # runs on every message: digits are in nearly all of them
-        self.labels, self.label_gate = labels, label_gate
+        self.labels, self.label_gate, self.app_gate = labels, label_gate, app_gate
         self.kinds, self.allow, self.invite = kinds, allow, invite
         self.only_invited, self.evasions, self.window = only_invited, evasions, window
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report each contact detail of the rule's kinds that its context does not excuse."""
-        every = contacts(ctx, self.labels, self.label_gate)
+        every = contacts(ctx, self.labels, self.label_gate, self.app_gate)
         if not every and "url" not in self.kinds:
             return ()
         found = [c for c in every if c.kind in self.kinds]

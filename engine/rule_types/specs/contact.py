@@ -18,10 +18,19 @@ from engine.rule_types.contact import (
     ContactRule,
     Evasion,
 )
+from engine.rule_types.contact_accounts import (
+    APP_CHAT,
+    APP_CONTENT,
+    APP_WORDS,
+    compile_platforms,
+)
 from engine.rule_types.contact_scan import QQ_WORDS, WECHAT_WORDS, Labels, compile_labels
 from engine.rule_types.specs.base import RuleSpec, Strict
 
 _QQ_LIST, _WECHAT_LIST = "contact_labels_qq", "contact_labels_wechat"
+_CHAT_LIST, _CONTENT_LIST, _WORDS_LIST = (
+    "contact_apps_chat", "contact_apps_content", "contact_apps_words"
+)  # fmt: skip
 
 
 class LabelLists(Strict):
@@ -29,6 +38,10 @@ class LabelLists(Strict):
 
     qq: list[str] = Field(default_factory=lambda: [_QQ_LIST])
     wechat: list[str] = Field(default_factory=lambda: [_WECHAT_LIST])
+    # names of other chat apps, of content platforms, and of apps that are ordinary words
+    apps_chat: list[str] = Field(default_factory=lambda: [_CHAT_LIST])
+    apps_content: list[str] = Field(default_factory=lambda: [_CONTENT_LIST])
+    apps_words: list[str] = Field(default_factory=lambda: [_WORDS_LIST])
 
 
 class ContactSpec(RuleSpec):
@@ -48,10 +61,15 @@ class ContactSpec(RuleSpec):
 
     def compile(self, meta: RuleMeta, build: Builder) -> Rule:
         """Build the runtime rule."""
+        lists = self.labels
         labels = _labels(
-            self._words(build, self.labels.qq, _QQ_LIST, QQ_WORDS),
-            self._words(build, self.labels.wechat, _WECHAT_LIST, WECHAT_WORDS),
+            self._words(build, lists.qq, _QQ_LIST, QQ_WORDS),
+            self._words(build, lists.wechat, _WECHAT_LIST, WECHAT_WORDS),
+            self._words(build, lists.apps_chat, _CHAT_LIST, APP_CHAT),
+            self._words(build, lists.apps_content, _CONTENT_LIST, APP_CONTENT),
+            self._words(build, lists.apps_words, _WORDS_LIST, APP_WORDS),
         )
+        apps = labels.platforms.literals if labels.platforms is not None else ()
         return ContactRule(
             meta,
             labels,
@@ -62,6 +80,7 @@ class ContactSpec(RuleSpec):
             self.only_invited,
             frozenset(self.evasions) if self.evasions is not None else None,
             self.window,
+            build.gate(apps, f"{meta.id}#apps"),
         )
 
     @staticmethod
@@ -74,6 +93,12 @@ class ContactSpec(RuleSpec):
 
 
 @lru_cache(maxsize=8)
-def _labels(qq: tuple[str, ...], wechat: tuple[str, ...]) -> Labels:
+def _labels(
+    qq: tuple[str, ...],
+    wechat: tuple[str, ...],
+    chat: tuple[str, ...],
+    content: tuple[str, ...],
+    words: tuple[str, ...],
+) -> Labels:
     """One compiled Labels per word set: the contact rules share it, and so one scan."""
-    return compile_labels(qq, wechat)
+    return compile_labels(qq, wechat, compile_platforms(chat, content, words))
