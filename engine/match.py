@@ -338,6 +338,8 @@ class _Collector:
                 how = "homoglyph"
             elif noise and not _as_listed(norm.original, os, oe, entries):
                 how = "noise"
+        if norm.marks and (how is None or how == "noise"):
+            how = norm.evasion_in(os, oe) or how  # written apart, combining marks, radicals
         if self.mapped == _MAP_AFTER and not self._chain(start, end, os, oe, entries, how):
             return
         self.emit(start, end, os, oe, entries, how)

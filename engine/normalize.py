@@ -20,6 +20,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import opencc
 
@@ -108,6 +109,9 @@ class View:
         return self._position(start), self._position(end - 1) + 1
 
 
+Mark = tuple[int, int, str]  # original span where an evasion was undone, and its name
+
+
 @dataclass(frozen=True, slots=True)
 class Normalized:
     """The original text with its folded and skeleton views."""
@@ -116,6 +120,19 @@ class Normalized:
     folded: View
     skeleton: View
     plain: str | None = None  # skeleton text before look-alike letters were folded, if any
+    # Evasions undone while folding (combining marks dropped, radicals folded, characters
+    # written one per line or in brackets joined): disjoint original spans, in text order.
+    marks: tuple[Mark, ...] = ()
+    mark_starts: tuple[int, ...] = ()
+
+    def evasion_in(self, start: int, end: int) -> str | None:
+        """The evasion of the first mark that overlaps the original span [start, end)."""
+        k = bisect_left(self.mark_starts, end) - 1  # the last mark that starts before ``end``
+        if k < 0 or self.marks[k][1] <= start:
+            return None
+        while k > 0 and self.marks[k - 1][1] > start:  # disjoint: earlier ones end earlier
+            k -= 1
+        return self.marks[k][2]
 
     def skeleton_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a skeleton span to the original text."""
@@ -173,6 +190,7 @@ class _Tables:
         fmt: dict[int, None] = {}
         one: dict[int, str] = {}
         multi: dict[int, str] = {}
+        evasive: dict[int, str] = {}  # characters whose fold undoes an evasion -> its name
         for lo, hi in _SCAN_RANGES:
             for cp in range(lo, hi):
                 ch = chr(cp)
@@ -182,14 +200,32 @@ class _Tables:
                     if cat == "Cf":
                         fmt[cp] = None
                         continue
+                    if cat in ("Mn", "Me") and not _is_variation_selector(cp):
+                        # a combining stroke, underline or dot after each character
+                        # (到̣期̣, 每̶周̶): dropped, so regexes read the bare characters
+                        fmt[cp] = None
+                        evasive[cp] = "combining_mark"
+                        continue
                 folded = _fold_char(ch, t2s)
                 if folded == ch:
                     continue
                 if len(folded) == 1:
                     one[cp] = folded
+                    if _RADICALS[0] <= cp < _RADICALS[1]:
+                        evasive[cp] = "radical"  # Kangxi radicals: NFKC gives the character
+                    elif 0x1F100 <= cp < 0x1F200 and folded.isalpha():
+                        evasive[cp] = "homoglyph"  # a letter drawn as an emoji: 🅤
                 elif folded:
                     multi[cp] = folded
+        # CJK Radicals Supplement (⻔ ⻩ ⻢): no NFKC decomposition; Unicode's confusables
+        # (TR39) give the character each one is drawn like.
+        for cp, target in _radical_table(one).items():
+            one[cp] = target
+            evasive[cp] = "radical"
         self.fold_one = one
+        self.evasive = evasive
+        self.evasive_chars = re.compile(f"[{_char_class(sorted(evasive))}]")
+        self.evasive_bmp = re.compile(f"[{_char_class([c for c in evasive if c < 0x10000])}]")
         # The same one-for-one folds as a list indexed by BMP code point: str.translate finds
         # an unmapped character by indexing instead of a dict miss (a KeyError per character).
         bmp: list[str] = [chr(cp) for cp in range(0x10000)]
@@ -212,6 +248,12 @@ class _Tables:
         self.lookalikes: dict[int, str] = {ord(k): v for k, v in looks.items()}
         self.lookalike = re.compile(
             f"[{_char_class(sorted(self.lookalikes))}]" if looks else "(?!)"
+        )
+        opening = [cp for cp in range(0x10000) if unicodedata.category(chr(cp)) in ("Ps", "Pi")]
+        closing = [cp for cp in range(0x10000) if unicodedata.category(chr(cp)) in ("Pe", "Pf")]
+        quotes = [ord('"'), ord("'")]
+        self.bracketed = re.compile(
+            f"[{_char_class(opening + quotes)}][{_CJK}][{_char_class(closing + quotes)}]"
         )
         narrow = [cp for cp in self.lookalikes if cp < 0x10000]  # a bitmap test, as noise_run_bmp
         self.lookalike_bmp = re.compile(f"[{_char_class(narrow)}]" if narrow else "(?!)")
@@ -263,6 +305,23 @@ def lookalike_table(fold_one: dict[int, str]) -> dict[str, str]:
     return out
 
 
+_RADICALS = (0x2E80, 0x2FE0)  # CJK Radicals Supplement and Kangxi Radicals
+
+
+def _is_variation_selector(cp: int) -> bool:
+    # emoji and ideographic variation selectors: they pick a glyph, and fill every emoji
+    return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
+
+
+def _radical_table(fold_one: dict[int, str]) -> dict[int, str]:
+    """CJK Radicals Supplement characters -> the unified ideograph TR39 says they look like."""
+    return {
+        ord(ch): target
+        for ch, target in lookalike_table(fold_one).items()
+        if 0x2E80 <= ord(ch) < 0x2F00 and _is_cjk(target)
+    }
+
+
 def _is_cjk(ch: str) -> bool:
     return any(lo <= ord(ch) < hi for lo, hi in _CJK_RANGES)
 
@@ -276,8 +335,16 @@ def _is_noise_category(cat: str) -> bool:
 _TONE_MARKS = frozenset("\u0300\u0301\u0302\u0303\u0304\u0306\u0308\u030c")
 
 
+_LETTER_SYMBOL = re.compile(r"(?:CIRCLED|SQUARED) LATIN (?:CAPITAL|SMALL) LETTER ([A-Z])")
+
+
 def _fold_char(ch: str, t2s: dict[str, str]) -> str:
     out = unicodedata.normalize("NFKC", ch).casefold()
+    if out == ch and 0x1F100 <= ord(ch) < 0x1F200:
+        # Letters drawn as emoji that NFKC leaves alone (🅤, 🅦🅔🅘🅧🅘🅝): the letter
+        m = _LETTER_SYMBOL.search(unicodedata.name(ch, ""))
+        if m:
+            return m.group(1).lower()
     out = "".join(t2s.get(c, c) for c in out)
     if len(out) > 1:
         # Parenthesised and circled forms (㈤ -> (五), ⑴ -> (1)) keep only their content.
@@ -382,6 +449,15 @@ def normalize(text: str) -> Normalized:
     """Build the folded and skeleton views of ``text``."""
     t = tables()
     folded = _fold(text, t)
+    marks: list[Mark] = []
+    evasive = t.evasive_chars if t.wide.search(text) else t.evasive_bmp
+    if evasive.search(text):
+        ev = t.evasive
+        marks = [(m.start(), m.end(), ev[ord(m.group())]) for m in evasive.finditer(text)]
+    if ISOLATED_RUN.search(folded.text) or t.bracketed.search(folded.text):
+        folded, joined = _join(folded, t)
+        if joined:
+            marks = _merge_marks(marks + joined)
     wide = t.wide.search(folded.text) is not None
     noise = t.noise_run if wide else t.noise_run_bmp
     stripped = noise.sub("", folded.text)
@@ -392,7 +468,105 @@ def normalize(text: str) -> Normalized:
         skeleton = View(stripped)
     else:
         skeleton = View(stripped, source=folded.text, removed=noise)
-    return Normalized(original=text, folded=folded, skeleton=skeleton, plain=plain)
+    if not marks:
+        return Normalized(original=text, folded=folded, skeleton=skeleton, plain=plain)
+    return Normalized(text, folded, skeleton, plain, tuple(marks), tuple(m[0] for m in marks))
+
+
+# Characters written apart, one at a time, so that no word of two is left: one per line
+# (司\n美\n格\n鲁\n肽), between spaces, dots or 、 (上、门、服、务), or each in brackets
+# ((消)(除), 【无】【删】). A run of single characters between such separators is joined
+# in the folded view (regexes and word lists read 消除, 上门服务). Sentence punctuation
+# (, . ! ? ; :) never joins: "是，否，好" stays three answers. Linear: the classes are
+# disjoint, so the run is read once.
+_WORD = f"{_CJK}\uf900-\ufaffa-z0-9"
+_STRONG = ",.!?;:\u3002\uff61\u2026"
+ISOLATED_RUN = re.compile(
+    rf"(?<![{_WORD}])[{_WORD}](?:[^{_WORD}{_STRONG}]{{1,3}}[{_WORD}])+(?![{_WORD}])"
+)
+_IS_CJK_CHAR = re.compile(f"[{_CJK}\uf900-\ufaff]")
+_WORD_CHAR = re.compile(f"[{_WORD}]")
+_TWO_CJK = re.compile(f"[{_CJK}\uf900-\ufaff][^{_CJK}\uf900-\ufaff]*[{_CJK}\uf900-\ufaff]")
+
+
+def _join(folded: View, t: _Tables) -> tuple[View, list[Mark]]:
+    """Drop the separators of characters written apart; the marks say where and how."""
+    text = folded.text
+    drop: set[int] = set()
+    spans: list[tuple[int, int, str]] = []  # folded spans joined, with the evasion
+    for m in ISOLATED_RUN.finditer(text):
+        _join_run(text, m.start(), m.end(), drop, spans)
+    units = list(t.bracketed.finditer(text))
+    i = 0
+    while i < len(units):
+        # two or more bracketed characters close together: (消)(除), (存)9(年), 「满」「意」
+        j = i
+        while j + 1 < len(units) and units[j + 1].start() - units[j].end() <= 2:
+            j += 1
+        if j > i:
+            for u in units[i : j + 1]:
+                drop.update((u.start(), u.end() - 1))
+            spans.append((units[i].start(), units[j].end(), "bracketed"))
+        i = j + 1
+    if not drop:
+        return folded, []
+    keep = [i for i in range(len(text)) if i not in drop]
+    old = folded._starts
+    starts = tuple(old[i] for i in keep) if old is not None else tuple(keep)
+    view = View("".join(text[i] for i in keep), starts=starts)
+
+    def orig(i: int) -> int:
+        return old[i] if old is not None else i
+
+    return view, [(orig(s), orig(e - 1) + 1, kind) for s, e, kind in spans]
+
+
+def _join_run(
+    text: str, start: int, end: int, drop: set[int], spans: list[tuple[int, int, str]]
+) -> None:
+    """Join one run of single characters, and the word on either side when the same
+    separator reaches it (缴纳入、职、体、检、费 -> 缴纳入职体检费)."""
+    if not _TWO_CJK.search(text, start, end):
+        return  # 1、2、3 or a b c: lists and initials, not a word written apart
+    chars = [m.start() for m in _WORD_CHAR.finditer(text, start, end)]
+    gaps = [(a + 1, b) for a, b in pairwise(chars)]
+    seps = {text[a:b] for a, b in gaps}
+    if len(seps) == 1:
+        (sep,) = seps
+        n = len(sep)
+        # the word before and after, when the same separator parts it from the run
+        if (
+            text[start - n : start] == sep
+            and start - n > 0
+            and _IS_CJK_CHAR.match(text, start - n - 1)
+        ):
+            gaps.append((start - n, start))
+            start -= n + 1
+        if text[end : end + n] == sep and _IS_CJK_CHAR.match(text, end + n):
+            gaps.append((end, end + n))
+            end += n + 1
+    if len(chars) < 3 and len(gaps) < 2:
+        return  # two characters apart (张 三) with no word joined on either side
+    removed = "".join(text[a:b] for a, b in gaps)
+    for a, b in gaps:
+        drop.update(range(a, b))
+    kind = "vertical" if "\n" in removed or "\r" in removed else "noise"
+    if kind == "noise" and any(unicodedata.category(c) in ("Ps", "Pe") for c in removed):
+        kind = "bracketed"
+    spans.append((start, end, kind))
+
+
+def _merge_marks(marks: list[Mark]) -> list[Mark]:
+    """Sort marks and merge overlapping ones (the first one's evasion is kept)."""
+    marks.sort()
+    out: list[Mark] = []
+    for s, e, kind in marks:
+        if out and s < out[-1][1]:
+            ps, pe, pk = out[-1]
+            out[-1] = (ps, max(pe, e), pk)
+        else:
+            out.append((s, e, kind))
+    return out
 
 
 def _fold(text: str, t: _Tables) -> View:

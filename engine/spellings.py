@@ -40,6 +40,10 @@ Evasion = Literal[
     "initials",
     "repeat",
     "insertion",
+    "combining_mark",
+    "radical",
+    "vertical",
+    "bracketed",
 ]
 EVASIONS: tuple[Evasion, ...] = get_args(Evasion)
 TABLE_EVASIONS = ("homophone", "homoglyph", "split_radical")  # sections of rules/evasions.yaml
