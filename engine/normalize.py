@@ -61,7 +61,7 @@ class View:
     is then built on first use, as run offsets searched by bisection.
     """
 
-    __slots__ = ("_keys", "_removed", "_shift", "_source", "_starts", "text")
+    __slots__ = ("_keys", "_removed", "_shift", "_source", "_starts", "permuted", "text")
 
     def __init__(
         self,
@@ -70,11 +70,14 @@ class View:
         source: str | None = None,
         removed: re.Pattern[str] | None = None,
         starts: tuple[int, ...] | None = None,
+        permuted: bool = False,
     ) -> None:
         self.text = text
         self._source = source
         self._removed = removed
         self._starts = starts
+        # ``starts`` is not in order: part of the text was read backwards (倒着读)
+        self.permuted = permuted
         self._keys: list[int] | None = None
         self._shift: list[int] = []
 
@@ -106,6 +109,9 @@ class View:
         if start >= end:
             pos = self._position(start)
             return pos, pos
+        if self.permuted and self._starts is not None and end <= len(self._starts):
+            span = self._starts[start:end]
+            return min(span), max(span) + 1
         return self._position(start), self._position(end - 1) + 1
 
 
@@ -156,6 +162,9 @@ class Normalized:
             tail = len(noise.sub("", folded.text[end:])) if end < len(folded.text) else 0
             return head, len(skel.text) - tail
         starts = self.skeleton_starts() or ()
+        if folded.permuted:  # part read backwards: the skeleton characters of the span
+            inside = [i for i, p in enumerate(starts) if start <= p < end]
+            return (inside[0], inside[-1] + 1) if inside else (0, 0)
         return bisect_left(starts, start), bisect_left(starts, end)
 
     def skeleton_starts(self) -> list[int] | tuple[int, ...] | None:
@@ -458,6 +467,10 @@ def normalize(text: str) -> Normalized:
         folded, joined = _join(folded, t)
         if joined:
             marks = _merge_marks(marks + joined)
+    if REVERSE_CUE.search(folded.text):
+        folded, backwards = _reverse(folded)
+        if backwards:
+            marks = _merge_marks(marks + backwards)
     wide = t.wide.search(folded.text) is not None
     noise = t.noise_run if wide else t.noise_run_bmp
     stripped = noise.sub("", folded.text)
@@ -554,6 +567,56 @@ def _join_run(
     if kind == "noise" and any(unicodedata.category(c) in ("Ps", "Pe") for c in removed):
         kind = "bracketed"
     spans.append((start, end, kind))
+
+
+# A cue that says to read the text before it backwards: 高最率过通市全（倒着读）,
+# 复修信征(反过来念), 本回月个三（倒序）; or, followed by a colon, the text after it.
+REVERSE_CUE = re.compile(
+    r"[(\[【〔「<《]?(?:倒着|反着|倒过来|反过来|倒序|逆序|从右往左|从后往前)[读念看]?[)\]】〕」>》]?"
+    r"(?P<colon>[:：])?"
+)
+# Where the clause read backwards ends: sentence punctuation, brackets, quotes, a new line.
+_CLAUSE_END = re.compile(r"[,.!?;:。！？；：、\n\r()\[\]【】〔〕「」『』<>《》\"'“”‘’ ]")
+
+
+_OPENERS = "([【〔「<《"
+_CLOSERS = ")]】〕」>》"
+
+
+def _reverse(folded: View) -> tuple[View, list[Mark]]:
+    """Read the clause a reversal cue points at backwards, in place; marks say where."""
+    text = folded.text
+    order = list(folded._starts) if folded._starts is not None else list(range(len(text)))
+    chars = list(text)
+    spans: list[tuple[int, int]] = []
+    for m in REVERSE_CUE.finditer(text):
+        cue = m.group()
+        if not (
+            m.group("colon")
+            or cue[0] in _OPENERS
+            or cue[-1] in _CLOSERS
+            or m.end() == len(text)
+            or _CLAUSE_END.match(text, m.end())
+        ):
+            continue  # 按时间倒序排列: a word in a sentence, not a cue set apart
+        if m.group("colon"):
+            lo = hi = m.end()
+            while hi < len(text) and not _CLAUSE_END.match(text, hi):
+                hi += 1
+        else:
+            lo = hi = m.start()
+            while lo > 0 and not _CLAUSE_END.match(text, lo - 1):
+                lo -= 1
+        if hi - lo < 2 or (spans and lo < spans[-1][1]):
+            continue
+        chars[lo:hi] = chars[lo:hi][::-1]
+        order[lo:hi] = order[lo:hi][::-1]
+        spans.append((lo, hi))
+    if not spans:
+        return folded, []
+    view = View("".join(chars), starts=tuple(order), permuted=True)
+    marks = [(min(order[lo:hi]), max(order[lo:hi]) + 1, "reversed") for lo, hi in spans]
+    return view, marks
 
 
 def _merge_marks(marks: list[Mark]) -> list[Mark]:
