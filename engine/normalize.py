@@ -21,6 +21,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import NamedTuple
 
 import opencc
 
@@ -419,6 +420,45 @@ def char_rank() -> dict[str, int]:
     text = resources.files("engine").joinpath("data/char_rank.txt").read_text(encoding="utf-8")
     chars = "".join(line for line in text.splitlines() if not line.startswith("#"))
     return {ch: i for i, ch in enumerate(chars)}
+
+
+class EmojiNames(NamedTuple):
+    """Emoji with a short Chinese name (CLDR), and where one touches a Chinese character."""
+
+    names: dict[str, str]
+    # a character that may be one of ``names``: past the BMP, or one of the few below it
+    # (a bitmap test: a class of the emoji themselves is a slow range search per character)
+    candidate: re.Pattern[str]
+
+    def beside_cjk(self, text: str) -> list[int]:
+        """Indices of the emoji of ``names`` next to a Chinese character in ``text``."""
+        out = []
+        for m in self.candidate.finditer(text):
+            i = m.start()
+            if m.group() not in self.names:
+                continue
+            after = i + 2 if text[i + 1 : i + 2] == "\ufe0f" else i + 1
+            if (i and _is_cjk(text[i - 1])) or (after < len(text) and _is_cjk(text[after])):
+                out.append(i)
+                if len(out) == _EMOJI_MAX:
+                    break
+        return out
+
+
+_EMOJI_MAX = 32  # emoji beside a Chinese character read per message (each: a few scans)
+
+
+@lru_cache(maxsize=1)
+def emoji_names() -> EmojiNames:
+    """Emoji -> Chinese short name, from engine/data/emoji_zh.tsv (CLDR, see its header)."""
+    from importlib import resources
+
+    text = resources.files("engine").joinpath("data/emoji_zh.tsv").read_text(encoding="utf-8")
+    names = dict(
+        line.split("\t", 1) for line in text.splitlines() if line and not line.startswith("#")
+    )
+    narrow = _char_class(sorted(ord(e) for e in names if ord(e) < 0x10000))
+    return EmojiNames(names, re.compile(f"[{narrow}]|[\U00010000-\U0010ffff]"))
 
 
 def fold_char(ch: str) -> str:

@@ -44,6 +44,8 @@ Evasion = Literal[
     "radical",
     "vertical",
     "bracketed",
+    "reversed",
+    "emoji",
 ]
 EVASIONS: tuple[Evasion, ...] = get_args(Evasion)
 TABLE_EVASIONS = ("homophone", "homoglyph", "split_radical")  # sections of rules/evasions.yaml
