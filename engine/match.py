@@ -25,13 +25,14 @@ from engine.normalize import (
     SQUEEZE,
     SQUEEZE_HINT,
     Normalized,
+    Readings,
     View,
     char_rank,
     emoji_names,
     fold_char,
     normalize_word,
 )
-from engine.spellings import Spellings
+from engine.spellings import Spellings, readings_of
 from engine.word_boundaries import SEGMENTER, WINDOW
 from engine.word_boundaries import bounded as on_boundaries
 
@@ -183,12 +184,25 @@ class Lexicon:
             self.automaton.add_word(key, (len(key), entries, _edges(key), gate_ids))
         if keys or gates:
             self.automaton.make_automaton()
+        # tone-marked pinyin of a listed word or gate literal is read as the word (wěnzhuàn):
+        # the table is built on the first message with a tone mark (~0.3 s; few have one)
+        listed = [k for k, es in keys.items() if any(e.evasion is None for e in es)]
+        self._words = tuple(sorted({*listed, *gates}))
+        self._readings: Readings | None = None
         self._size = len(self.automaton)
         # how far a key, an allow phrase or a jieba window reaches around a match
         self.reach = max([WINDOW, *map(len, keys.keys() | gates.keys())])
         # pyahocorasick is not thread safe (its maintainer, issue #111); iteration keeps
         # state inside the automaton, so threads take turns.
         self._lock = threading.Lock()
+
+    @property
+    def readings(self) -> Readings:
+        """The ruleset's Chinese words by their pinyin (built on first use)."""
+        readings = self._readings
+        if readings is None:
+            readings = self._readings = readings_of(self._words)
+        return readings
 
     def scan(self, norm: Normalized) -> Hits:
         """Find every list word in the skeleton of ``norm``."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -62,7 +63,7 @@ class View:
     is then built on first use, as run offsets searched by bisection.
     """
 
-    __slots__ = ("_keys", "_removed", "_shift", "_source", "_starts", "permuted", "text")
+    __slots__ = ("_ends", "_keys", "_removed", "_shift", "_source", "_starts", "permuted", "text")
 
     def __init__(
         self,
@@ -72,13 +73,16 @@ class View:
         removed: re.Pattern[str] | None = None,
         starts: tuple[int, ...] | None = None,
         permuted: bool = False,
+        ends: tuple[int, ...] | None = None,
     ) -> None:
         self.text = text
         self._source = source
         self._removed = removed
         self._starts = starts
-        # ``starts`` is not in order: part of the text was read backwards (倒着读)
+        # ``starts`` alone does not map spans: part of the text was read backwards (倒着读),
+        # or a character stands for several (稳 for wěn); spans map by min(starts), max(ends)
         self.permuted = permuted
+        self._ends = ends  # source index past each character (with ``permuted``; None: +1)
         self._keys: list[int] | None = None
         self._shift: list[int] = []
 
@@ -112,6 +116,8 @@ class View:
             return pos, pos
         if self.permuted and self._starts is not None and end <= len(self._starts):
             span = self._starts[start:end]
+            if self._ends is not None:
+                return min(span), max(self._ends[start:end])
             return min(span), max(span) + 1
         return self._position(start), self._position(end - 1) + 1
 
@@ -201,6 +207,7 @@ class _Tables:
         one: dict[int, str] = {}
         multi: dict[int, str] = {}
         evasive: dict[int, str] = {}  # characters whose fold undoes an evasion -> its name
+        toned: list[int] = []
         for lo, hi in _SCAN_RANGES:
             for cp in range(lo, hi):
                 ch = chr(cp)
@@ -221,6 +228,10 @@ class _Tables:
                     continue
                 if len(folded) == 1:
                     one[cp] = folded
+                    if folded.isascii() and folded.isalpha() and not ch.isascii():
+                        base = unicodedata.normalize("NFD", ch)
+                        if len(base) > 1 and all(c in _TONE_MARKS for c in base[1:]):
+                            toned.append(cp)  # a pinyin letter with its tone mark: ǎ
                     if _RADICALS[0] <= cp < _RADICALS[1]:
                         evasive[cp] = "radical"  # Kangxi radicals: NFKC gives the character
                     elif 0x1F100 <= cp < 0x1F200 and folded.isalpha():
@@ -234,6 +245,8 @@ class _Tables:
             evasive[cp] = "radical"
         self.fold_one = one
         self.evasive = evasive
+        self.toned = frozenset(chr(cp) for cp in toned)
+        self.toned_letter = re.compile(f"[{_char_class(toned)}]")
         self.evasive_chars = re.compile(f"[{_char_class(sorted(evasive))}]")
         self.evasive_bmp = re.compile(f"[{_char_class([c for c in evasive if c < 0x10000])}]")
         # The same one-for-one folds as a list indexed by BMP code point: str.translate finds
@@ -489,13 +502,22 @@ def unconfuse(text: str) -> str:
     return text.translate(t.lookalikes)
 
 
+def tone_marked(text: str) -> bool:
+    """Tell whether ``text`` has a letter with a pinyin tone mark (ǎ, ē, ǜ)."""
+    return tables().toned_letter.search(text) is not None
+
+
 def is_filler(ch: str) -> bool:
     """Tell whether a character is punctuation, space, symbol or emoji (no content)."""
     return _is_noise_category(unicodedata.category(ch))
 
 
-def normalize(text: str) -> Normalized:
-    """Build the folded and skeleton views of ``text``."""
+def normalize(text: str, readings: Readings | None = None) -> Normalized:
+    """Build the folded and skeleton views of ``text``.
+
+    ``readings``: Chinese words by their pinyin; tone-marked pinyin of one of them
+    (wěnzhuàn, bǎo dǐ huí gòu) is read as the word in the folded view.
+    """
     t = tables()
     folded = _fold(text, t)
     marks: list[Mark] = []
@@ -511,6 +533,10 @@ def normalize(text: str) -> Normalized:
         folded, backwards = _reverse(folded)
         if backwards:
             marks = _merge_marks(marks + backwards)
+    if readings is not None and readings.words and t.toned_letter.search(text):
+        folded, read = _read_pinyin(text, folded, readings, t.toned)
+        if read:
+            marks = _merge_marks(marks + read)
     wide = t.wide.search(folded.text) is not None
     noise = t.noise_run if wide else t.noise_run_bmp
     stripped = noise.sub("", folded.text)
@@ -657,6 +683,123 @@ def _reverse(folded: View) -> tuple[View, list[Mark]]:
     view = View("".join(chars), starts=tuple(order), permuted=True)
     marks = [(min(order[lo:hi]), max(order[lo:hi]) + 1, "reversed") for lo, hi in spans]
     return view, marks
+
+
+class Readings(NamedTuple):
+    """Chinese words by their toneless pinyin, for reading tone-marked pinyin as the word."""
+
+    words: dict[str, str]  # syllables joined by spaces ("wen zhuan") -> the word (稳赚)
+    syllables: frozenset[str]  # every toneless syllable (ü written u): to split a run
+    longest: int  # syllables in the longest word
+
+
+# Letters, possibly one space apart: a stretch of pinyin (wěnzhuàn, wēi xìn)
+_LETTER_RUN = re.compile(r"[a-z]+(?: [a-z]+)*")
+_SYLLABLE_MAX = 6  # letters in the longest syllable (zhuang, shuang)
+
+
+def _read_pinyin(
+    text: str, folded: View, readings: Readings, toned: frozenset[str]
+) -> tuple[View, list[Mark]]:
+    """Replace tone-marked pinyin of a known word with the word (wěnzhuàn -> 稳赚)."""
+    ftext = folded.text
+    old, old_ends = folded._starts, folded._ends
+
+    def orig(i: int) -> int:
+        return old[i] if old is not None else i
+
+    def orig_end(i: int) -> int:
+        if old_ends is not None:
+            return old_ends[i]
+        return orig(i) + 1
+
+    swaps: list[tuple[int, int, str, list[tuple[int, int]]]] = []  # folded span, word, letters
+    for m in _LETTER_RUN.finditer(ftext):
+        a, b = m.span()
+        if not any(text[orig(i)] in toned for i in range(a, b)):
+            continue  # plain Latin letters: English, initials, IDs
+        syl: list[tuple[int, int]] = []  # folded span of each syllable
+        for piece in re.finditer("[a-z]+", ftext[a:b]):
+            split = _syllables(
+                ftext, a + piece.start(), a + piece.end(), readings, text, orig, toned
+            )
+            if split is None:
+                syl = []
+                break
+            syl.extend(split)
+        i = 0
+        while i + 1 < len(syl):
+            for n in range(min(readings.longest, len(syl) - i), 1, -1):
+                key = " ".join(ftext[s:e] for s, e in syl[i : i + n])
+                word = readings.words.get(key)
+                if word is not None and len(word) == n:
+                    swaps.append((syl[i][0], syl[i + n - 1][1], word, syl[i : i + n]))
+                    i += n
+                    break
+            else:
+                i += 1
+    if not swaps:
+        return folded, []
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    marks: list[Mark] = []
+    pos = 0
+    for a, b, word, syl in swaps:
+        for i in range(pos, a):
+            chars.append(ftext[i])
+            starts.append(orig(i))
+            ends.append(orig_end(i))
+        for ch, (s, e) in zip(word, syl, strict=True):
+            chars.append(ch)
+            starts.append(min(orig(i) for i in range(s, e)))
+            ends.append(max(orig_end(i) for i in range(s, e)))
+        marks.append((starts[-len(word)], ends[-1], "pinyin"))
+        pos = b
+    for i in range(pos, len(ftext)):
+        chars.append(ftext[i])
+        starts.append(orig(i))
+        ends.append(orig_end(i))
+    view = View("".join(chars), starts=tuple(starts), permuted=True, ends=tuple(ends))
+    return view, marks
+
+
+def _syllables(
+    ftext: str,
+    a: int,
+    b: int,
+    readings: Readings,
+    text: str,
+    orig: Callable[[int], int],
+    toned: frozenset[str],
+) -> list[tuple[int, int]] | None:
+    """Split letters [a, b) into pinyin syllables, each with at most one tone mark (the
+    fewest syllables that do); None when they are not pinyin."""
+    n = b - a
+    best: list[tuple[int, int] | None] = [None] * (n + 1)  # (syllables, back pointer)
+    best[0] = (0, 0)
+    for i in range(n):
+        here = best[i]
+        if here is None:
+            continue
+        for j in range(i + 1, min(n, i + _SYLLABLE_MAX) + 1):
+            if ftext[a + i : a + j] not in readings.syllables:
+                continue
+            if sum(1 for k in range(a + i, a + j) if text[orig(k)] in toned) > 1:
+                continue  # two tone marks: two syllables
+            prev = best[j]
+            if prev is None or here[0] + 1 < prev[0]:
+                best[j] = (here[0] + 1, i)
+    if best[n] is None:
+        return None
+    out: list[tuple[int, int]] = []
+    j = n
+    while j > 0:
+        entry = best[j]
+        assert entry is not None
+        out.append((a + entry[1], a + j))
+        j = entry[1]
+    return out[::-1]
 
 
 def _merge_marks(marks: list[Mark]) -> list[Mark]:
