@@ -3,8 +3,12 @@
 Two views are built from the original text:
 
 * ``folded``: NFKC, full-width -> half-width, case folding and traditional -> simplified,
-  character by character, with zero-width and other format characters removed.
-  Regex rules run on this view.
+  character by character, with zero-width and other format characters and combining marks
+  removed, radicals read as their character (⻩ -> 黄), single characters written apart
+  joined (one per line, between 、 or spaces, each in brackets), a clause a cue marks as
+  backwards (倒着读) reversed, and tone-marked pinyin of a word the ruleset knows read as
+  the word. Regex rules run on this view; ``Normalized.marks`` says where an evasion was
+  undone, so findings can name it.
 * ``skeleton``: ``folded`` without "noise" (spaces, punctuation, symbols, emoji, combining
   marks), so that ``最 低 价``, ``最*低*价`` and ``微❤信`` read ``最低价`` / ``微信``.
   Word lists match on this view.

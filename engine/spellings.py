@@ -30,8 +30,10 @@ import ahocorasick
 
 from engine.normalize import Readings, char_rank, normalize_word
 
-# Names a finding may carry in ``evasion``, from the generated keys above and from the
-# text-level views of engine.match (symbols, repeated or inserted characters, look-alikes).
+# Names a finding may carry in ``evasion``, from the generated keys above, from the
+# text-level views of engine.match (symbols, repeated or inserted characters, look-alikes,
+# emoji for a character) and from the marks of engine.normalize (combining marks, radicals,
+# characters written one per line or in brackets, a clause read backwards).
 Evasion = Literal[
     "noise",
     "variant",
