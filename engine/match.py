@@ -395,7 +395,11 @@ class _Collector:
             elif not _latin_bounded(norm.original, os, oe, edges):
                 return
         noise = oe - os - (end - start)
-        if noise > MAX_NOISE_PER_CHAR * klen or (noise and how == "insertion"):
+        if noise > MAX_NOISE_PER_CHAR * klen and not (
+            norm.marks and norm.evasion_in(os, oe) == "pinyin"  # 稳 read from wen3: 4 letters
+        ):
+            return
+        if noise and how == "insertion":
             return  # 满${a}减 is a template placeholder, not a letter slipped into 满减
         if how is None:
             plain = norm.plain

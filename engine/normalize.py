@@ -507,8 +507,13 @@ def unconfuse(text: str) -> str:
 
 
 def tone_marked(text: str) -> bool:
-    """Tell whether ``text`` has a letter with a pinyin tone mark (ǎ, ē, ǜ)."""
-    return tables().toned_letter.search(text) is not None
+    """Tell whether ``text`` may hold pinyin with tones: a tone mark (ǎ, ē, ǜ) or numbers
+    (wen3zhuan4)."""
+    t = tables()
+    return t.toned_letter.search(text) is not None or _NUMBERED_HINT.search(text) is not None
+
+
+_NUMBERED_HINT = re.compile(r"[a-zA-Z][1-5] ?[a-zA-Z]{1,6}[1-5]")
 
 
 def is_filler(ch: str) -> bool:
@@ -537,7 +542,7 @@ def normalize(text: str, readings: Readings | None = None) -> Normalized:
         folded, backwards = _reverse(folded)
         if backwards:
             marks = _merge_marks(marks + backwards)
-    if readings is not None and readings.words and t.toned_letter.search(text):
+    if readings is not None and readings.words and tone_marked(text):
         folded, read = _read_pinyin(text, folded, readings, t.toned)
         if read:
             marks = _merge_marks(marks + read)
@@ -563,9 +568,9 @@ def normalize(text: str, readings: Readings | None = None) -> Normalized:
 # (, . ! ? ; :) never joins: "是，否，好" stays three answers. Linear: the classes are
 # disjoint, so the run is read once.
 _WORD = f"{_CJK}\uf900-\ufaffa-z0-9"
-_STRONG = ",.!?;:\u3002\uff61\u2026"
+_STRONG = ",!?;:\u3002\uff61\u2026"  # "." parts single characters (稳.赚); not digits
 ISOLATED_RUN = re.compile(
-    rf"(?<![{_WORD}])[{_WORD}](?:[^{_WORD}{_STRONG}]{{1,3}}[{_WORD}])+(?![{_WORD}])"
+    rf"(?<![{_WORD}])[{_WORD}](?:[^{_WORD}{_STRONG}]{{1,4}}[{_WORD}])+(?![{_WORD}])"
 )
 _IS_CJK_CHAR = re.compile(f"[{_CJK}\uf900-\ufaff]")
 _WORD_CHAR = re.compile(f"[{_WORD}]")
@@ -630,6 +635,8 @@ def _join_run(
             end += n + 1
     if len(chars) < 3 and len(gaps) < 2:
         return  # two characters apart (张 三) with no word joined on either side
+    # between two digits or letters the separator stays: 1.2%, 1 2 3 are not one number
+    gaps = [(a, b) for a, b in gaps if not (_is_alnum(text[a - 1]) and _is_alnum(text[b]))]
     removed = "".join(text[a:b] for a, b in gaps)
     for a, b in gaps:
         drop.update(range(a, b))
@@ -642,7 +649,7 @@ def _join_run(
 # A cue that says to read the text before it backwards: 高最率过通市全（倒着读）,
 # 复修信征(反过来念), 本回月个三（倒序）; or, followed by a colon, the text after it.
 REVERSE_CUE = re.compile(
-    r"[(\[【〔「<《]?(?:倒着|反着|倒过来|反过来|倒序|逆序|从右往左|从后往前)[读念看]?[)\]】〕」>》]?"
+    r"[(\[【〔「<《]?(?:倒着|反着|逆着|倒过来|反过来|反向|倒序|逆序|从右往左|从后往前)[读念看]?[)\]】〕」>》]?"
     r"(?P<colon>[:：])?"
 )
 # Where the clause read backwards ends: sentence punctuation, brackets, quotes, a new line.
@@ -699,6 +706,16 @@ class Readings(NamedTuple):
 
 # Letters, possibly one space apart: a stretch of pinyin (wěnzhuàn, wēi xìn)
 _LETTER_RUN = re.compile(r"[a-z]+(?: [a-z]+)*")
+# Pinyin with tone numbers: two syllables or more, each ending in its tone (wen3zhuan4)
+NUMBERED_PINYIN = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,6}[1-5] ?){1,}[a-z]{1,6}[1-5](?![a-z0-9])")
+_NUMBERED_SYLLABLE = re.compile(r"[a-z]{1,6}[1-5]")
+
+
+def _letters(ftext: str, start: int, end: int) -> str:
+    """The letters of a syllable's span (its tone number dropped)."""
+    return ftext[start:end].rstrip("12345")
+
+
 _SYLLABLE_MAX = 6  # letters in the longest syllable (zhuang, shuang)
 
 
@@ -717,12 +734,12 @@ def _read_pinyin(
             return old_ends[i]
         return orig(i) + 1
 
-    swaps: list[tuple[int, int, str, list[tuple[int, int]]]] = []  # folded span, word, letters
+    groups: list[list[tuple[int, int]]] = []  # runs of syllables: folded span of each
     for m in _LETTER_RUN.finditer(ftext):
         a, b = m.span()
         if not any(text[orig(i)] in toned for i in range(a, b)):
             continue  # plain Latin letters: English, initials, IDs
-        syl: list[tuple[int, int]] = []  # folded span of each syllable
+        syl: list[tuple[int, int]] = []
         for piece in re.finditer("[a-z]+", ftext[a:b]):
             split = _syllables(
                 ftext, a + piece.start(), a + piece.end(), readings, text, orig, toned
@@ -731,10 +748,21 @@ def _read_pinyin(
                 syl = []
                 break
             syl.extend(split)
+        groups.append(syl)
+    for m in NUMBERED_PINYIN.finditer(ftext):
+        # wen3zhuan4, wen3 zhuan4: each syllable ends with its tone number
+        syl = [(p.start(), p.end()) for p in _NUMBERED_SYLLABLE.finditer(ftext, *m.span())]
+        if all(ftext[s : e - 1] in readings.syllables for s, e in syl):
+            groups.append(syl)
+    groups.sort()
+    swaps: list[tuple[int, int, str, list[tuple[int, int]]]] = []  # folded span, word, letters
+    for syl in groups:
+        if swaps and syl and syl[0][0] < swaps[-1][1]:
+            continue
         i = 0
         while i + 1 < len(syl):
             for n in range(min(readings.longest, len(syl) - i), 1, -1):
-                key = " ".join(ftext[s:e] for s, e in syl[i : i + n])
+                key = " ".join(_letters(ftext, s, e) for s, e in syl[i : i + n])
                 word = readings.words.get(key)
                 if word is not None and len(word) == n:
                     swaps.append((syl[i][0], syl[i + n - 1][1], word, syl[i : i + n]))
@@ -804,6 +832,10 @@ def _syllables(
         out.append((a + entry[1], a + j))
         j = entry[1]
     return out[::-1]
+
+
+def _is_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 def _merge_marks(marks: list[Mark]) -> list[Mark]:

@@ -109,6 +109,12 @@ CASES = [
     ("wěnzhuànbùpéi", [("deny", "wěnzhuànbùpéi", "pinyin")]),
     ("wěn zhuàn bù péi", [("deny", "wěn zhuàn bù péi", "pinyin")]),
     ("理财产品niánhuàshōuyì25%", [("regex", "niánhuàshōuyì25%", "pinyin")]),
+    # tone numbers instead of marks
+    ("wen3zhuan4bu4pei2", [("deny", "wen3zhuan4bu4pei2", "pinyin")]),
+    ("内参 wen3 zhuan4 bu4 pei2", [("deny", "wen3 zhuan4 bu4 pei2", "pinyin")]),
+    # dots and longer fillers part single characters too; a number keeps its dot
+    ("稳.赚.不.赔", [("deny", "稳.赚.不.赔", "noise")]),
+    ("每 ~~ 周 ~~ 翻 ~~ 倍", [("regex", "每 ~~ 周 ~~ 翻 ~~ 倍", "noise")]),
 ]
 
 
@@ -139,6 +145,8 @@ CLEAN = [
     # tone-marked pinyin that is not a word of the rules, and plain Latin text
     "Nǐ hǎo, huānyíng guānglín",
     "shang men fu wu",  # no tone mark: toneless pinyin needs a [pinyin] tag
+    "订单号a1b2c3，会员vip12345",  # letters and digits in IDs are not tone numbers
+    "年化收益\n1\n.\n2\n%",  # a number written one character per line keeps its dot
 ]
 
 
@@ -218,6 +226,7 @@ def test_marks_map_back_to_the_original_characters() -> None:
         "司\n" * 2500,
         "高最率过通（倒着读）" * 500,
         "wěnzhuàn" * 600,
+        "wen3zhuan4" * 500,
         "🐴上" * 2500,
         "上̶" * 2500,
     ],
