@@ -534,11 +534,12 @@ def normalize(text: str, readings: Readings | None = None) -> Normalized:
     if evasive.search(text):
         ev = t.evasive
         marks = [(m.start(), m.end(), ev[ord(m.group())]) for m in evasive.finditer(text)]
-    if ISOLATED_RUN.search(folded.text) or t.bracketed.search(folded.text):
+    ftext = folded.text
+    if (ISOLATED_HINT.search(ftext) and ISOLATED_RUN.search(ftext)) or t.bracketed.search(ftext):
         folded, joined = _join(folded, t)
         if joined:
             marks = _merge_marks(marks + joined)
-    if REVERSE_CUE.search(folded.text):
+    if REVERSE_HINT.search(folded.text) and REVERSE_CUE.search(folded.text):
         folded, backwards = _reverse(folded)
         if backwards:
             marks = _merge_marks(marks + backwards)
@@ -572,6 +573,8 @@ _STRONG = ",!?;:\u3002\uff61\u2026"  # "." parts single characters (稳.赚); no
 ISOLATED_RUN = re.compile(
     rf"(?<![{_WORD}])[{_WORD}](?:[^{_WORD}{_STRONG}]{{1,4}}[{_WORD}])+(?![{_WORD}])"
 )
+# A single character before a separator: half the cost of ISOLATED_RUN, true for 1 in 4
+ISOLATED_HINT = re.compile(rf"(?<![{_WORD}])[{_WORD}][^{_WORD}{_STRONG}]")
 _IS_CJK_CHAR = re.compile(f"[{_CJK}\uf900-\ufaff]")
 _WORD_CHAR = re.compile(f"[{_WORD}]")
 _TWO_CJK = re.compile(f"[{_CJK}\uf900-\ufaff][^{_CJK}\uf900-\ufaff]*[{_CJK}\uf900-\ufaff]")
@@ -652,6 +655,7 @@ REVERSE_CUE = re.compile(
     r"[(\[【〔「<《]?(?:倒着|反着|逆着|倒过来|反过来|反向|倒序|逆序|从右往左|从后往前)[读念看]?[)\]】〕」>》]?"
     r"(?P<colon>[:：])?"
 )
+REVERSE_HINT = re.compile("[倒反逆右后]")  # a character every cue has: a bitmap test
 # Where the clause read backwards ends: sentence punctuation, brackets, quotes, a new line.
 _CLAUSE_END = re.compile(r"[,.!?;:。！？；：、\n\r()\[\]【】〔〕「」『』<>《》\"'“”‘’ ]")
 
