@@ -537,7 +537,11 @@ def normalize(text: str, readings: Readings | None = None) -> Normalized:
         ev = t.evasive
         marks = [(m.start(), m.end(), ev[ord(m.group())]) for m in evasive.finditer(text)]
     ftext = folded.text
-    if (ISOLATED_HINT.search(ftext) and ISOLATED_RUN.search(ftext)) or t.bracketed.search(ftext):
+    if (
+        (ISOLATED_HINT.search(ftext) and ISOLATED_RUN.search(ftext))
+        or t.bracketed.search(ftext)
+        or "\n" in ftext
+    ):
         folded, joined = _join(folded, t)
         if joined:
             marks = _merge_marks(marks + joined)
@@ -578,6 +582,7 @@ ISOLATED_RUN = re.compile(
 # A single character between separators (a run has one past the text's first character):
 # a fraction of ISOLATED_RUN's cost, true for 1 message in 4
 ISOLATED_HINT = re.compile(rf"[^{_WORD}][{_WORD}][^{_WORD}{_STRONG}]")
+_LINE_BREAK = re.compile(f"(?<=[{_CJK}])[ \t\u3000]*\r?\n[ \t\u3000]*(?=[{_CJK}])")
 _IS_CJK_CHAR = re.compile(f"[{_CJK}\uf900-\ufaff]")
 _WORD_CHAR = re.compile(f"[{_WORD}]")
 _TWO_CJK = re.compile(f"[{_CJK}\uf900-\ufaff][^{_CJK}\uf900-\ufaff]*[{_CJK}\uf900-\ufaff]")
@@ -590,6 +595,15 @@ def _join(folded: View, t: _Tables) -> tuple[View, list[Mark]]:
     spans: list[tuple[int, int, str]] = []  # folded spans joined, with the evasion
     for m in ISOLATED_RUN.finditer(text):
         _join_run(text, m.start(), m.end(), drop, spans)
+    if "\n" in text:
+        # a word broken over two lines with one character on one of them (丢\n失，, 麻\n将)
+        for m in _LINE_BREAK.finditer(text):
+            a, b = m.start() - 1, m.end()
+            alone_before = a == 0 or not _WORD_CHAR.match(text, a - 1)
+            alone_after = b + 1 >= len(text) or not _WORD_CHAR.match(text, b + 1)
+            if alone_before or alone_after:
+                drop.update(range(m.start(), m.end()))
+                spans.append((a, b + 1, "vertical"))
     units = list(t.bracketed.finditer(text))
     i = 0
     while i < len(units):

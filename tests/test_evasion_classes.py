@@ -87,6 +87,9 @@ CASES = [
     # one character per line, between spaces, 、 or symbols
     ("可消\n除\n不\n良\n记\n录", [("deny", "消\n除\n不\n良\n记\n录", "vertical")]),
     ("每\n周\n翻\n倍，加群", [("regex", "每\n周\n翻\n倍", "vertical")]),
+    # a word broken over two lines, one of its characters alone on a line
+    ("出售春\n药，量大从优", [("deny", "春\n药", "vertical")]),
+    ("每周翻\n倍", [("regex", "每周翻\n倍", "vertical")]),
     ("上、门、服、务，价格优惠", [("deny", "上、门、服、务", "noise")]),
     ("上\u3000门\u3000服\u3000务", [("deny", "上\u3000门\u3000服\u3000务", "noise")]),
     ("每·周·翻·倍", [("regex", "每·周·翻·倍", "noise")]),
@@ -129,6 +132,7 @@ CLEAN = [
     # multi-line notices: lines of several characters are not characters written apart
     "【信使物业】尊敬的业主\n本周六上午停水\n请提前储水\n谢谢配合",
     "订单已发货\n快递：顺丰\n单号：SF123456",
+    "【信使物业】\n包裹已到\n夜间请走东门",  # lines of several characters stay apart: 到夜 is no word
     # a line of one character in a list, and two characters apart
     "菜单\n1\n2\n3",
     "张 三，您的包裹已到门卫",
