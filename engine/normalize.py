@@ -723,6 +723,9 @@ class Readings(NamedTuple):
     words: dict[str, str]  # syllables joined by spaces ("wen zhuan") -> the word (稳赚)
     syllables: frozenset[str]  # every toneless syllable (ü written u): to split a run
     longest: int  # syllables in the longest word
+    # one to three characters of a word, by their pinyin -> (word, first, past last): a
+    # word written partly in pinyin (稳zhuàn不赔, niúgǔ内参) is read when the rest matches
+    parts: dict[str, tuple[tuple[str, int, int], ...]]
 
 
 # Letters, possibly one space apart: a stretch of pinyin (wěnzhuàn, wēi xìn)
@@ -780,6 +783,10 @@ def _read_pinyin(
     for syl in groups:
         if swaps and syl and syl[0][0] < swaps[-1][1]:
             continue
+        part = _part_of_word(ftext, syl, readings) if 0 < len(syl) <= 3 else None
+        if part is not None:
+            swaps.append((syl[0][0], syl[-1][1], part, syl))
+            continue
         i = 0
         while i + 1 < len(syl):
             for n in range(min(readings.longest, len(syl) - i), 1, -1):
@@ -815,6 +822,25 @@ def _read_pinyin(
         ends.append(orig_end(i))
     view = View("".join(chars), starts=tuple(starts), permuted=True, ends=tuple(ends))
     return view, marks
+
+
+def _part_of_word(ftext: str, syl: list[tuple[int, int]], readings: Readings) -> str | None:
+    """The characters a run of pinyin stands for inside a word whose other characters are
+    written around it (稳zhuàn不赔 -> 赚); the longest such word wins."""
+    a, b = syl[0][0], syl[-1][1]
+    if not (a and _IS_CJK_CHAR.match(ftext, a - 1)) and not _IS_CJK_CHAR.match(ftext, b):
+        return None
+    key = " ".join(_letters(ftext, s, e) for s, e in syl)
+    best: tuple[str, int, int] | None = None
+    for word, i, j in readings.parts.get(key, ()):
+        if (
+            a - i >= 0
+            and ftext[a - i : a] == word[:i]
+            and ftext[b : b + len(word) - j] == word[j:]
+            and (best is None or len(word) > len(best[0]))
+        ):
+            best = (word, i, j)
+    return best[0][best[1] : best[2]] if best is not None else None
 
 
 def _syllables(

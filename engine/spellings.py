@@ -156,6 +156,7 @@ def readings_of(words: Iterable[str]) -> Readings:
     rank = char_rank()  # the commoner word wins a reading that several words share
     out: dict[str, str] = {}
     costs: dict[str, int] = {}
+    parts: dict[str, list[tuple[str, int, int]]] = {}
     longest = 0
     for word in words:
         if not 2 <= len(word) <= 8 or not all("\u3400" <= ch <= "\u9fff" for ch in word):
@@ -169,7 +170,14 @@ def readings_of(words: Iterable[str]) -> Readings:
             if key not in out or cost < costs[key]:  # wei xin: 微信 before 威信
                 out[key], costs[key] = word, cost
         longest = max(longest, len(word))
-    return Readings(out, syllables, longest)
+        for i in range(len(word)):
+            for j in range(i + 1, min(i + 3, len(word)) + 1):
+                if j - i == len(word):
+                    continue  # the whole word: ``out``
+                for combo in islice(product(*options[i:j]), _COMBOS // 2):
+                    parts.setdefault(" ".join(combo), []).append((word, i, j))
+    frozen = {k: tuple(v) for k, v in parts.items()}
+    return Readings(out, syllables, longest, frozen)
 
 
 @lru_cache(maxsize=1)

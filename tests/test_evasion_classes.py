@@ -112,6 +112,10 @@ CASES = [
     ("wěnzhuànbùpéi", [("deny", "wěnzhuànbùpéi", "pinyin")]),
     ("wěn zhuàn bù péi", [("deny", "wěn zhuàn bù péi", "pinyin")]),
     ("理财产品niánhuàshōuyì25%", [("regex", "niánhuàshōuyì25%", "pinyin")]),
+    # part of a word in tone-marked pinyin, the rest as written
+    ("稳zhuàn不赔", [("deny", "稳zhuàn不赔", "pinyin")]),
+    ("wěn赚不赔", [("deny", "wěn赚不赔", "pinyin")]),
+    ("出售chūn药", [("deny", "chūn药", "pinyin")]),
     # tone numbers instead of marks
     ("wen3zhuan4bu4pei2", [("deny", "wen3zhuan4bu4pei2", "pinyin")]),
     ("内参 wen3 zhuan4 bu4 pei2", [("deny", "wen3 zhuan4 bu4 pei2", "pinyin")]),
