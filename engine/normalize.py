@@ -550,7 +550,7 @@ def normalize(text: str, readings: Readings | None = None) -> Normalized:
         if backwards:
             marks = _merge_marks(marks + backwards)
     if readings is not None and readings.words and tone_marked(text):
-        folded, read = _read_pinyin(text, folded, readings, t.toned)
+        folded, read = _read_pinyin(text, folded, readings, t.toned, t.toned_letter)
         if read:
             marks = _merge_marks(marks + read)
     wide = t.wide.search(folded.text) is not None
@@ -726,6 +726,7 @@ class Readings(NamedTuple):
     # one to three characters of a word, by their pinyin -> (word, first, past last): a
     # word written partly in pinyin (稳zhuàn不赔, niúgǔ内参) is read when the rest matches
     parts: dict[str, tuple[tuple[str, int, int], ...]]
+    prefixes: frozenset[str]  # the first two syllables of every key of ``words``
 
 
 # Letters, possibly one space apart: a stretch of pinyin (wěnzhuàn, wēi xìn)
@@ -741,10 +742,60 @@ def _letters(ftext: str, start: int, end: int) -> str:
 
 
 _SYLLABLE_MAX = 6  # letters in the longest syllable (zhuang, shuang)
+_PINYIN_RUN = 300  # characters: a longer stretch of letters is not pinyin of a message
+_PINYIN_PIECE = 48  # letters without a space: a dozen syllables at most
+_PINYIN_SYLLABLES = 200  # syllables read per message
+
+
+def _toned_runs(text: str, folded: View, toned_letter: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Folded spans of the stretches of letters (one space apart) that hold a tone mark."""
+    ftext = folded.text
+    starts = folded._starts
+    where: dict[int, int] | None = None
+    if starts is not None and folded.permuted:
+        where = {o: i for i, o in enumerate(starts)}
+    out: list[tuple[int, int]] = []
+    for m in toned_letter.finditer(text):
+        o = m.start()
+        if starts is None:
+            q = o
+        elif where is not None:
+            q = where.get(o, -1)
+        else:
+            q = bisect_left(starts, o)
+        if q < 0 or q >= len(ftext) or (out and q < out[-1][1]):
+            continue  # inside a stretch already found
+        m2 = _LETTER_RUN.match(ftext, _run_start(ftext, q))
+        if m2 is None or m2.end() <= q:
+            continue
+        if m2.end() - m2.start() <= _PINYIN_RUN:
+            out.append(m2.span())
+        else:
+            out.append((m2.end(), m2.end()))  # junk: skip the rest of the stretch
+    return [(a, b) for a, b in out if b > a]
+
+
+def _run_start(ftext: str, q: int) -> int:
+    """Where the stretch of letters (one space apart) around ``q`` starts, looking back at
+    most _PINYIN_RUN characters."""
+    lo = q
+    limit = max(0, q - _PINYIN_RUN)
+    while lo > limit and (
+        "a" <= ftext[lo - 1] <= "z"
+        or (ftext[lo - 1] == " " and lo > 1 and "a" <= ftext[lo - 2] <= "z")
+    ):
+        lo -= 1
+    while lo < q and ftext[lo] == " ":
+        lo += 1
+    return lo
 
 
 def _read_pinyin(
-    text: str, folded: View, readings: Readings, toned: frozenset[str]
+    text: str,
+    folded: View,
+    readings: Readings,
+    toned: frozenset[str],
+    toned_letter: re.Pattern[str],
 ) -> tuple[View, list[Mark]]:
     """Replace tone-marked pinyin of a known word with the word (wěnzhuàn -> 稳赚)."""
     ftext = folded.text
@@ -758,24 +809,35 @@ def _read_pinyin(
             return old_ends[i]
         return orig(i) + 1
 
+    # Bounded work: letter runs longer than any message (adversarial a1a1…, āāā…) are not
+    # pinyin, and a message reads at most _PINYIN_SYLLABLES syllables.
     groups: list[list[tuple[int, int]]] = []  # runs of syllables: folded span of each
-    for m in _LETTER_RUN.finditer(ftext):
-        a, b = m.span()
-        if not any(text[orig(i)] in toned for i in range(a, b)):
-            continue  # plain Latin letters: English, initials, IDs
+    budget = _PINYIN_SYLLABLES
+    for a, b in _toned_runs(text, folded, toned_letter):
         syl: list[tuple[int, int]] = []
         for piece in re.finditer("[a-z]+", ftext[a:b]):
-            split = _syllables(
-                ftext, a + piece.start(), a + piece.end(), readings, text, orig, toned
+            lo, hi = a + piece.start(), a + piece.end()
+            split = (
+                _syllables(ftext, lo, hi, readings, text, orig, toned)
+                if hi - lo <= _PINYIN_PIECE
+                else None
             )
             if split is None:
                 syl = []
                 break
             syl.extend(split)
+        budget -= len(syl)
+        if budget < 0:
+            break
         groups.append(syl)
     for m in NUMBERED_PINYIN.finditer(ftext):
         # wen3zhuan4, wen3 zhuan4: each syllable ends with its tone number
+        if m.end() - m.start() > _PINYIN_RUN:
+            continue
         syl = [(p.start(), p.end()) for p in _NUMBERED_SYLLABLE.finditer(ftext, *m.span())]
+        budget -= len(syl)
+        if budget < 0:
+            break
         if all(ftext[s : e - 1] in readings.syllables for s, e in syl):
             groups.append(syl)
     groups.sort()
@@ -787,10 +849,14 @@ def _read_pinyin(
         if part is not None:
             swaps.append((syl[0][0], syl[-1][1], part, syl))
             continue
+        letters = [_letters(ftext, s, e) for s, e in syl]
         i = 0
         while i + 1 < len(syl):
+            if f"{letters[i]} {letters[i + 1]}" not in readings.prefixes:
+                i += 1  # no word starts with these two syllables
+                continue
             for n in range(min(readings.longest, len(syl) - i), 1, -1):
-                key = " ".join(_letters(ftext, s, e) for s, e in syl[i : i + n])
+                key = " ".join(letters[i : i + n])
                 word = readings.words.get(key)
                 if word is not None and len(word) == n:
                     swaps.append((syl[i][0], syl[i + n - 1][1], word, syl[i : i + n]))
@@ -855,6 +921,9 @@ def _syllables(
     """Split letters [a, b) into pinyin syllables, each with at most one tone mark (the
     fewest syllables that do); None when they are not pinyin."""
     n = b - a
+    marks = [0]  # tone marks before each letter
+    for k in range(a, b):
+        marks.append(marks[-1] + (text[orig(k)] in toned))
     best: list[tuple[int, int] | None] = [None] * (n + 1)  # (syllables, back pointer)
     best[0] = (0, 0)
     for i in range(n):
@@ -862,10 +931,10 @@ def _syllables(
         if here is None:
             continue
         for j in range(i + 1, min(n, i + _SYLLABLE_MAX) + 1):
+            if marks[j] - marks[i] > 1:
+                break  # two tone marks: two syllables
             if ftext[a + i : a + j] not in readings.syllables:
                 continue
-            if sum(1 for k in range(a + i, a + j) if text[orig(k)] in toned) > 1:
-                continue  # two tone marks: two syllables
             prev = best[j]
             if prev is None or here[0] + 1 < prev[0]:
                 best[j] = (here[0] + 1, i)

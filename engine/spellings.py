@@ -177,7 +177,8 @@ def readings_of(words: Iterable[str]) -> Readings:
                 for combo in islice(product(*options[i:j]), _COMBOS // 2):
                     parts.setdefault(" ".join(combo), []).append((word, i, j))
     frozen = {k: tuple(v) for k, v in parts.items()}
-    return Readings(out, syllables, longest, frozen)
+    prefixes = frozenset(" ".join(k.split(" ")[:2]) for k in out)
+    return Readings(out, syllables, longest, frozen, prefixes)
 
 
 @lru_cache(maxsize=1)
