@@ -252,9 +252,19 @@ class Lexicon:
         """
         skel, original = norm.skeleton.text, norm.original
         reach = min(self.reach, 12)
+        folded = norm.folded
+        noise = norm.skeleton._removed  # what the skeleton drops from the folded view
+        ftext = folded.text
+        k = last = 0
         for o in where:
             o_end = o + 2 if original[o + 1 : o + 2] == "\ufe0f" else o + 1
-            k = norm.skeleton_bounds(o, o + 1)[0]  # skeleton characters before the emoji
+            # skeleton characters before the emoji, counted from the previous one's place
+            if folded.permuted:
+                k = norm.skeleton_bounds(o, o + 1)[0]
+            else:
+                f = folded.count_before(o)
+                k = k + len(noise.sub("", ftext[last:f])) if noise is not None else f
+                last = f
             left, right = skel[max(0, k - reach) : k], skel[k : k + reach]
             at = len(left)
 

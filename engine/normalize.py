@@ -25,7 +25,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import NamedTuple
 
 import opencc
@@ -112,6 +112,30 @@ class View:
             self._keys = keys
         k = bisect_right(self._keys, i)
         return i + (self._shift[k - 1] if k else 0)
+
+    def count_before(self, i: int) -> int:
+        """How many characters of the view come from source characters before index ``i``
+        (``starts`` in order, or a ``removed`` view; O(log n) once the map is built)."""
+        if self._starts is not None:
+            return bisect_left(self._starts, i)
+        if self._removed is None or self._source is None:
+            return i
+        self._position(0)  # builds the run map: keys and cumulative shifts
+        keys, shift = self._keys or [], self._shift
+        # run k of removed characters starts at source index keys[k] + shift[k - 1]
+        lo, hi = 0, len(keys)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if keys[mid] + (shift[mid - 1] if mid else 0) < i:
+                lo = mid + 1
+            else:
+                hi = mid
+        if not lo:
+            return i
+        k = lo - 1  # the last run that starts before i
+        run_start = keys[k] + (shift[k - 1] if k else 0)
+        run_end = keys[k] + shift[k]
+        return i - shift[k] if i >= run_end else run_start - (shift[k - 1] if k else 0)
 
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """Map the view span [start, end) to a span of the source string."""
@@ -462,7 +486,7 @@ class EmojiNames(NamedTuple):
         return out
 
 
-_EMOJI_MAX = 32  # emoji beside a Chinese character read per message (each: a few scans)
+_EMOJI_MAX = 16  # emoji beside a Chinese character read per message (each: a few scans)
 
 
 @lru_cache(maxsize=1)
@@ -588,23 +612,31 @@ _WORD_CHAR = re.compile(f"[{_WORD}]")
 _TWO_CJK = re.compile(f"[{_CJK}\uf900-\ufaff][^{_CJK}\uf900-\ufaff]*[{_CJK}\uf900-\ufaff]")
 
 
+# Work per message on text written apart is bounded: a run of single characters longer than
+# the longest message (500 characters) is left as it is (the skeleton still drops its noise for
+# word lists), and at most _JOIN_UNITS bracketed characters or broken lines are read.
+_JOIN_REACH = 520
+_JOIN_UNITS = 256
+
+
 def _join(folded: View, t: _Tables) -> tuple[View, list[Mark]]:
     """Drop the separators of characters written apart; the marks say where and how."""
     text = folded.text
-    drop: set[int] = set()
+    drop: list[tuple[int, int]] = []  # folded spans to delete (may overlap)
     spans: list[tuple[int, int, str]] = []  # folded spans joined, with the evasion
     for m in ISOLATED_RUN.finditer(text):
-        _join_run(text, m.start(), m.end(), drop, spans)
+        if m.end() - m.start() <= _JOIN_REACH:  # longer: junk no message holds (see below)
+            _join_run(text, m.start(), m.end(), drop, spans)
     if "\n" in text:
         # a word broken over two lines with one character on one of them (丢\n失，, 麻\n将)
-        for m in _LINE_BREAK.finditer(text):
+        for m in islice(_LINE_BREAK.finditer(text), _JOIN_UNITS):
             a, b = m.start() - 1, m.end()
             alone_before = a == 0 or not _WORD_CHAR.match(text, a - 1)
             alone_after = b + 1 >= len(text) or not _WORD_CHAR.match(text, b + 1)
             if alone_before or alone_after:
-                drop.update(range(m.start(), m.end()))
+                drop.append(m.span())
                 spans.append((a, b + 1, "vertical"))
-    units = list(t.bracketed.finditer(text))
+    units = list(islice(t.bracketed.finditer(text), _JOIN_UNITS))
     i = 0
     while i < len(units):
         # two or more bracketed characters close together: (消)(除), (存)9(年), 「满」「意」
@@ -613,15 +645,25 @@ def _join(folded: View, t: _Tables) -> tuple[View, list[Mark]]:
             j += 1
         if j > i:
             for u in units[i : j + 1]:
-                drop.update((u.start(), u.end() - 1))
+                drop.append((u.start(), u.start() + 1))
+                drop.append((u.end() - 1, u.end()))
             spans.append((units[i].start(), units[j].end(), "bracketed"))
         i = j + 1
     if not drop:
         return folded, []
-    keep = [i for i in range(len(text)) if i not in drop]
+    drop.sort()
     old = folded._starts
-    starts = tuple(old[i] for i in keep) if old is not None else tuple(keep)
-    view = View("".join(text[i] for i in keep), starts=starts)
+    pieces: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    for a, b in drop:
+        if a > pos:  # the kept stretch before this deletion, by slices (long runs: C speed)
+            pieces.append(text[pos:a])
+            starts.extend(old[pos:a] if old is not None else range(pos, a))
+        pos = max(pos, b)
+    pieces.append(text[pos:])
+    starts.extend(old[pos:] if old is not None else range(pos, len(text)))
+    view = View("".join(pieces), starts=tuple(starts))
 
     def orig(i: int) -> int:
         return old[i] if old is not None else i
@@ -630,7 +672,7 @@ def _join(folded: View, t: _Tables) -> tuple[View, list[Mark]]:
 
 
 def _join_run(
-    text: str, start: int, end: int, drop: set[int], spans: list[tuple[int, int, str]]
+    text: str, start: int, end: int, drop: list[tuple[int, int]], spans: list[tuple[int, int, str]]
 ) -> None:
     """Join one run of single characters, and the word on either side when the same
     separator reaches it (缴纳入、职、体、检、费 -> 缴纳入职体检费)."""
@@ -658,10 +700,9 @@ def _join_run(
     # between two digits or letters the separator stays: 1.2%, 1 2 3 are not one number
     gaps = [(a, b) for a, b in gaps if not (_is_alnum(text[a - 1]) and _is_alnum(text[b]))]
     removed = "".join(text[a:b] for a, b in gaps)
-    for a, b in gaps:
-        drop.update(range(a, b))
+    drop.extend(gaps)
     kind = "vertical" if "\n" in removed or "\r" in removed else "noise"
-    if kind == "noise" and any(unicodedata.category(c) in ("Ps", "Pe") for c in removed):
+    if kind == "noise" and any(unicodedata.category(c) in ("Ps", "Pe") for c in set(removed)):
         kind = "bracketed"
     spans.append((start, end, kind))
 
