@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.match import Hits
 from engine.message import BEIJING, Message, make_message
-from engine.normalize import normalize
+from engine.normalize import normalize, tone_marked
 from engine.rule_types.context import Context
 from engine.ruleset import RuleSet, shipped_ruleset
 from engine.verdict import Finding, Verdict, decide, merge_findings
@@ -92,7 +92,8 @@ def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
     rs.validate(msg)
     budget = rs.budget
     meter = _Meter(budget.seconds(len(msg.text)) if budget is not None else None)
-    norm = normalize(msg.text)
+    # the pinyin readings only when a tone mark may need them (built on first use)
+    norm = normalize(msg.text, rs.lexicon.readings if tone_marked(msg.text) else None)
     hits: Hits = rs.lexicon.scan(norm)
     ctx = Context(msg, norm, hits, rs.profile(msg.profile), rs.global_allow)
     findings: list[Finding] = []

@@ -25,12 +25,14 @@ from engine.normalize import (
     SQUEEZE,
     SQUEEZE_HINT,
     Normalized,
+    Readings,
     View,
     char_rank,
+    emoji_names,
     fold_char,
     normalize_word,
 )
-from engine.spellings import Spellings
+from engine.spellings import Spellings, readings_of
 from engine.word_boundaries import SEGMENTER, WINDOW
 from engine.word_boundaries import bounded as on_boundaries
 
@@ -182,12 +184,25 @@ class Lexicon:
             self.automaton.add_word(key, (len(key), entries, _edges(key), gate_ids))
         if keys or gates:
             self.automaton.make_automaton()
+        # tone-marked pinyin of a listed word or gate literal is read as the word (wěnzhuàn):
+        # the table is built on the first message with a tone mark (~0.3 s; few have one)
+        listed = [k for k, es in keys.items() if any(e.evasion is None for e in es)]
+        self._words = tuple(sorted({*listed, *gates}))
+        self._readings: Readings | None = None
         self._size = len(self.automaton)
         # how far a key, an allow phrase or a jieba window reaches around a match
         self.reach = max([WINDOW, *map(len, keys.keys() | gates.keys())])
         # pyahocorasick is not thread safe (its maintainer, issue #111); iteration keeps
         # state inside the automaton, so threads take turns.
         self._lock = threading.Lock()
+
+    @property
+    def readings(self) -> Readings:
+        """The ruleset's Chinese words by their pinyin (built on first use)."""
+        readings = self._readings
+        if readings is None:
+            readings = self._readings = readings_of(self._words)
+        return readings
 
     def scan(self, norm: Normalized) -> Hits:
         """Find every list word in the skeleton of ``norm``."""
@@ -218,7 +233,63 @@ class Lexicon:
                     continue  # squeezed only at its edges (冻冻结): the first pass found it
                 how = "insertion" if any(c.isascii() for c in inner) else "repeat"
                 out.add(start, end, klen, entries, edges, how)
-        return out.hits()
+        hits = out.hits()
+        emoji = emoji_names()
+        if emoji.candidate.search(norm.original):
+            where = emoji.beside_cjk(norm.original)
+            if where:
+                self._emoji_hits(norm, hits, emoji.names, where)
+        return hits
+
+    def _emoji_hits(
+        self, norm: Normalized, hits: Hits, names: dict[str, str], where: list[int]
+    ) -> None:
+        """Add the hits of words with an emoji in place of one character (🐮股 = 牛股).
+
+        An emoji may stand for any character of its Chinese name (CLDR: 🐮 奶牛头, 👜
+        手提包); each is tried in the emoji's place among the skeleton characters around it,
+        and a Chinese word of the lists that takes in the emoji counts.
+        """
+        skel, original = norm.skeleton.text, norm.original
+        reach = min(self.reach, 12)
+        folded = norm.folded
+        noise = norm.skeleton._removed  # what the skeleton drops from the folded view
+        ftext = folded.text
+        k = last = 0
+        for o in where:
+            o_end = o + 2 if original[o + 1 : o + 2] == "\ufe0f" else o + 1
+            # skeleton characters before the emoji, counted from the previous one's place
+            if folded.permuted:
+                k = norm.skeleton_bounds(o, o + 1)[0]
+            else:
+                f = folded.count_before(o)
+                k = k + len(noise.sub("", ftext[last:f])) if noise is not None else f
+                last = f
+            left, right = skel[max(0, k - reach) : k], skel[k : k + reach]
+            at = len(left)
+
+            def index(i: int, k: int = k, at: int = at) -> int:
+                return k - at + i if i < at else k + i - at - 1
+
+            for ch in dict.fromkeys(names[original[o]]):
+                with self._lock:
+                    found = list(self.automaton.iter(left + ch + right))
+                for end_index, (klen, entries, edges, _gates) in found:
+                    ws, we = end_index - klen + 1, end_index + 1
+                    if not entries or edges or not ws <= at < we or klen < 2:
+                        continue  # not through the emoji, or a Latin or digit word
+                    start = index(ws) if ws < at else k
+                    end = index(we - 1) + 1 if we - 1 > at else k
+                    os = o if ws == at else norm.skeleton_span(start, start + 1)[0]
+                    oe = o_end if we - 1 == at else norm.skeleton_span(end - 1, end)[1]
+                    if oe - os - klen > MAX_NOISE_PER_CHAR * klen:
+                        continue
+                    for lid, entry, _label, boundary in entries:
+                        if boundary:
+                            continue  # a [boundary] word needs jieba's word edges: not here
+                        hit = _new_hit(Hit, (start, end, os, oe, entry, "emoji"))
+                        hits.by_list.setdefault(lid, []).append(hit)
+                        hits.gates.add(EVASIVE)
 
 
 def _distinct(found: list[tuple[int, Any]], norm: Normalized, reach: int) -> list[tuple[int, Any]]:
@@ -236,6 +307,8 @@ def _distinct(found: list[tuple[int, Any]], norm: Normalized, reach: int) -> lis
     skel, original, plain = norm.skeleton.text, norm.original, norm.plain
     starts: list[int] | tuple[int, ...] | None = None
     mapped = 0  # word matches mapped by bisection; the full map is built at the _MAP_AFTER-th
+    if norm.folded.permuted:
+        mapped = _NEVER_MAP  # part read backwards: no index map, every span by min and max
     seen: dict[tuple[object, ...], int] = {}
     out: list[tuple[int, Any]] = []
     size = len(skel)
@@ -296,6 +369,8 @@ class _Collector:
         self.pending: list[tuple[int, Hit]] = []  # hits of [boundary] words, checked last
         self.starts: list[int] | tuple[int, ...] | None = None  # skeleton -> original
         self.mapped = 0  # word hits so far: starts is built at the _MAP_AFTER-th
+        if norm.folded.permuted:
+            self.mapped = _NEVER_MAP  # part read backwards: no index map (see _distinct)
         # per key (its entries tuple): the chain of back-to-back hits it is in (see _chain)
         self.chains: dict[int, _Chain] = {}
 
@@ -330,7 +405,11 @@ class _Collector:
             elif not _latin_bounded(norm.original, os, oe, edges):
                 return
         noise = oe - os - (end - start)
-        if noise > MAX_NOISE_PER_CHAR * klen or (noise and how == "insertion"):
+        if noise > MAX_NOISE_PER_CHAR * klen and not (
+            norm.marks and norm.evasion_in(os, oe) == "pinyin"  # 稳 read from wen3: 4 letters
+        ):
+            return
+        if noise and how == "insertion":
             return  # 满${a}减 is a template placeholder, not a letter slipped into 满减
         if how is None:
             plain = norm.plain
@@ -338,6 +417,8 @@ class _Collector:
                 how = "homoglyph"
             elif noise and not _as_listed(norm.original, os, oe, entries):
                 how = "noise"
+        if norm.marks and (how is None or how == "noise"):
+            how = norm.evasion_in(os, oe) or how  # written apart, combining marks, radicals
         if self.mapped == _MAP_AFTER and not self._chain(start, end, os, oe, entries, how):
             return
         self.emit(start, end, os, oe, entries, how)
@@ -448,6 +529,7 @@ class _Collector:
 
 _new_hit = tuple.__new__
 _MAP_AFTER = 8
+_NEVER_MAP = -(1 << 62)  # a hit count that never reaches _MAP_AFTER
 _CHAIN_ENDS = 8  # hits kept at each end of a chain of one key found back to back
 _DISTINCT_OVER = 64  # automaton matches in a long message before _distinct runs
 _PER_CONTEXT = 4  # matches kept per key and context in a long message

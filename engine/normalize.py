@@ -3,8 +3,12 @@
 Two views are built from the original text:
 
 * ``folded``: NFKC, full-width -> half-width, case folding and traditional -> simplified,
-  character by character, with zero-width and other format characters removed.
-  Regex rules run on this view.
+  character by character, with zero-width and other format characters and combining marks
+  removed, radicals read as their character (⻩ -> 黄), single characters written apart
+  joined (one per line, between 、 or spaces, each in brackets), a clause a cue marks as
+  backwards (倒着读) reversed, and tone-marked pinyin of a word the ruleset knows read as
+  the word. Regex rules run on this view; ``Normalized.marks`` says where an evasion was
+  undone, so findings can name it.
 * ``skeleton``: ``folded`` without "noise" (spaces, punctuation, symbols, emoji, combining
   marks), so that ``最 低 价``, ``最*低*价`` and ``微❤信`` read ``最低价`` / ``微信``.
   Word lists match on this view.
@@ -18,8 +22,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice, pairwise
+from typing import NamedTuple
 
 import opencc
 
@@ -60,7 +67,7 @@ class View:
     is then built on first use, as run offsets searched by bisection.
     """
 
-    __slots__ = ("_keys", "_removed", "_shift", "_source", "_starts", "text")
+    __slots__ = ("_ends", "_keys", "_removed", "_shift", "_source", "_starts", "permuted", "text")
 
     def __init__(
         self,
@@ -69,11 +76,17 @@ class View:
         source: str | None = None,
         removed: re.Pattern[str] | None = None,
         starts: tuple[int, ...] | None = None,
+        permuted: bool = False,
+        ends: tuple[int, ...] | None = None,
     ) -> None:
         self.text = text
         self._source = source
         self._removed = removed
         self._starts = starts
+        # ``starts`` alone does not map spans: part of the text was read backwards (倒着读),
+        # or a character stands for several (稳 for wěn); spans map by min(starts), max(ends)
+        self.permuted = permuted
+        self._ends = ends  # source index past each character (with ``permuted``; None: +1)
         self._keys: list[int] | None = None
         self._shift: list[int] = []
 
@@ -100,12 +113,44 @@ class View:
         k = bisect_right(self._keys, i)
         return i + (self._shift[k - 1] if k else 0)
 
+    def count_before(self, i: int) -> int:
+        """How many characters of the view come from source characters before index ``i``
+        (``starts`` in order, or a ``removed`` view; O(log n) once the map is built)."""
+        if self._starts is not None:
+            return bisect_left(self._starts, i)
+        if self._removed is None or self._source is None:
+            return i
+        self._position(0)  # builds the run map: keys and cumulative shifts
+        keys, shift = self._keys or [], self._shift
+        # run k of removed characters starts at source index keys[k] + shift[k - 1]
+        lo, hi = 0, len(keys)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if keys[mid] + (shift[mid - 1] if mid else 0) < i:
+                lo = mid + 1
+            else:
+                hi = mid
+        if not lo:
+            return i
+        k = lo - 1  # the last run that starts before i
+        run_start = keys[k] + (shift[k - 1] if k else 0)
+        run_end = keys[k] + shift[k]
+        return i - shift[k] if i >= run_end else run_start - (shift[k - 1] if k else 0)
+
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """Map the view span [start, end) to a span of the source string."""
         if start >= end:
             pos = self._position(start)
             return pos, pos
+        if self.permuted and self._starts is not None and end <= len(self._starts):
+            span = self._starts[start:end]
+            if self._ends is not None:
+                return min(span), max(self._ends[start:end])
+            return min(span), max(span) + 1
         return self._position(start), self._position(end - 1) + 1
+
+
+Mark = tuple[int, int, str]  # original span where an evasion was undone, and its name
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +161,19 @@ class Normalized:
     folded: View
     skeleton: View
     plain: str | None = None  # skeleton text before look-alike letters were folded, if any
+    # Evasions undone while folding (combining marks dropped, radicals folded, characters
+    # written one per line or in brackets joined): disjoint original spans, in text order.
+    marks: tuple[Mark, ...] = ()
+    mark_starts: tuple[int, ...] = ()
+
+    def evasion_in(self, start: int, end: int) -> str | None:
+        """The evasion of the first mark that overlaps the original span [start, end)."""
+        k = bisect_left(self.mark_starts, end) - 1  # the last mark that starts before ``end``
+        if k < 0 or self.marks[k][1] <= start:
+            return None
+        while k > 0 and self.marks[k - 1][1] > start:  # disjoint: earlier ones end earlier
+            k -= 1
+        return self.marks[k][2]
 
     def skeleton_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a skeleton span to the original text."""
@@ -139,6 +197,9 @@ class Normalized:
             tail = len(noise.sub("", folded.text[end:])) if end < len(folded.text) else 0
             return head, len(skel.text) - tail
         starts = self.skeleton_starts() or ()
+        if folded.permuted:  # part read backwards: the skeleton characters of the span
+            inside = [i for i, p in enumerate(starts) if start <= p < end]
+            return (inside[0], inside[-1] + 1) if inside else (0, 0)
         return bisect_left(starts, start), bisect_left(starts, end)
 
     def skeleton_starts(self) -> list[int] | tuple[int, ...] | None:
@@ -173,6 +234,8 @@ class _Tables:
         fmt: dict[int, None] = {}
         one: dict[int, str] = {}
         multi: dict[int, str] = {}
+        evasive: dict[int, str] = {}  # characters whose fold undoes an evasion -> its name
+        toned: list[int] = []
         for lo, hi in _SCAN_RANGES:
             for cp in range(lo, hi):
                 ch = chr(cp)
@@ -182,14 +245,38 @@ class _Tables:
                     if cat == "Cf":
                         fmt[cp] = None
                         continue
+                    if cat in ("Mn", "Me") and not _is_variation_selector(cp):
+                        # a combining stroke, underline or dot after each character
+                        # (到̣期̣, 每̶周̶): dropped, so regexes read the bare characters
+                        fmt[cp] = None
+                        evasive[cp] = "combining_mark"
+                        continue
                 folded = _fold_char(ch, t2s)
                 if folded == ch:
                     continue
                 if len(folded) == 1:
                     one[cp] = folded
+                    if folded.isascii() and folded.isalpha() and not ch.isascii():
+                        base = unicodedata.normalize("NFD", ch)
+                        if len(base) > 1 and all(c in _TONE_MARKS for c in base[1:]):
+                            toned.append(cp)  # a pinyin letter with its tone mark: ǎ
+                    if _RADICALS[0] <= cp < _RADICALS[1]:
+                        evasive[cp] = "radical"  # Kangxi radicals: NFKC gives the character
+                    elif 0x1F100 <= cp < 0x1F200 and folded.isalpha():
+                        evasive[cp] = "homoglyph"  # a letter drawn as an emoji: 🅤
                 elif folded:
                     multi[cp] = folded
+        # CJK Radicals Supplement (⻔ ⻩ ⻢): no NFKC decomposition; Unicode's confusables
+        # (TR39) give the character each one is drawn like.
+        for cp, target in _radical_table(one).items():
+            one[cp] = target
+            evasive[cp] = "radical"
         self.fold_one = one
+        self.evasive = evasive
+        self.toned = frozenset(chr(cp) for cp in toned)
+        self.toned_letter = re.compile(f"[{_char_class(toned)}]")
+        self.evasive_chars = re.compile(f"[{_char_class(sorted(evasive))}]")
+        self.evasive_bmp = re.compile(f"[{_char_class([c for c in evasive if c < 0x10000])}]")
         # The same one-for-one folds as a list indexed by BMP code point: str.translate finds
         # an unmapped character by indexing instead of a dict miss (a KeyError per character).
         bmp: list[str] = [chr(cp) for cp in range(0x10000)]
@@ -212,6 +299,12 @@ class _Tables:
         self.lookalikes: dict[int, str] = {ord(k): v for k, v in looks.items()}
         self.lookalike = re.compile(
             f"[{_char_class(sorted(self.lookalikes))}]" if looks else "(?!)"
+        )
+        opening = [cp for cp in range(0x10000) if unicodedata.category(chr(cp)) in ("Ps", "Pi")]
+        closing = [cp for cp in range(0x10000) if unicodedata.category(chr(cp)) in ("Pe", "Pf")]
+        quotes = [ord('"'), ord("'")]
+        self.bracketed = re.compile(
+            f"[{_char_class(opening + quotes)}][{_CJK}][{_char_class(closing + quotes)}]"
         )
         narrow = [cp for cp in self.lookalikes if cp < 0x10000]  # a bitmap test, as noise_run_bmp
         self.lookalike_bmp = re.compile(f"[{_char_class(narrow)}]" if narrow else "(?!)")
@@ -263,6 +356,23 @@ def lookalike_table(fold_one: dict[int, str]) -> dict[str, str]:
     return out
 
 
+_RADICALS = (0x2E80, 0x2FE0)  # CJK Radicals Supplement and Kangxi Radicals
+
+
+def _is_variation_selector(cp: int) -> bool:
+    # emoji and ideographic variation selectors: they pick a glyph, and fill every emoji
+    return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
+
+
+def _radical_table(fold_one: dict[int, str]) -> dict[int, str]:
+    """CJK Radicals Supplement characters -> the unified ideograph TR39 says they look like."""
+    return {
+        ord(ch): target
+        for ch, target in lookalike_table(fold_one).items()
+        if 0x2E80 <= ord(ch) < 0x2F00 and _is_cjk(target)
+    }
+
+
 def _is_cjk(ch: str) -> bool:
     return any(lo <= ord(ch) < hi for lo, hi in _CJK_RANGES)
 
@@ -276,8 +386,16 @@ def _is_noise_category(cat: str) -> bool:
 _TONE_MARKS = frozenset("\u0300\u0301\u0302\u0303\u0304\u0306\u0308\u030c")
 
 
+_LETTER_SYMBOL = re.compile(r"(?:CIRCLED|SQUARED) LATIN (?:CAPITAL|SMALL) LETTER ([A-Z])")
+
+
 def _fold_char(ch: str, t2s: dict[str, str]) -> str:
     out = unicodedata.normalize("NFKC", ch).casefold()
+    if out == ch and 0x1F100 <= ord(ch) < 0x1F200:
+        # Letters drawn as emoji that NFKC leaves alone (🅤, 🅦🅔🅘🅧🅘🅝): the letter
+        m = _LETTER_SYMBOL.search(unicodedata.name(ch, ""))
+        if m:
+            return m.group(1).lower()
     out = "".join(t2s.get(c, c) for c in out)
     if len(out) > 1:
         # Parenthesised and circled forms (㈤ -> (五), ⑴ -> (1)) keep only their content.
@@ -345,6 +463,45 @@ def char_rank() -> dict[str, int]:
     return {ch: i for i, ch in enumerate(chars)}
 
 
+class EmojiNames(NamedTuple):
+    """Emoji with a short Chinese name (CLDR), and where one touches a Chinese character."""
+
+    names: dict[str, str]
+    # a character that may be one of ``names``: past the BMP, or one of the few below it
+    # (a bitmap test: a class of the emoji themselves is a slow range search per character)
+    candidate: re.Pattern[str]
+
+    def beside_cjk(self, text: str) -> list[int]:
+        """Indices of the emoji of ``names`` next to a Chinese character in ``text``."""
+        out = []
+        for m in self.candidate.finditer(text):
+            i = m.start()
+            if m.group() not in self.names:
+                continue
+            after = i + 2 if text[i + 1 : i + 2] == "\ufe0f" else i + 1
+            if (i and _is_cjk(text[i - 1])) or (after < len(text) and _is_cjk(text[after])):
+                out.append(i)
+                if len(out) == _EMOJI_MAX:
+                    break
+        return out
+
+
+_EMOJI_MAX = 16  # emoji beside a Chinese character read per message (each: a few scans)
+
+
+@lru_cache(maxsize=1)
+def emoji_names() -> EmojiNames:
+    """Emoji -> Chinese short name, from engine/data/emoji_zh.tsv (CLDR, see its header)."""
+    from importlib import resources
+
+    text = resources.files("engine").joinpath("data/emoji_zh.tsv").read_text(encoding="utf-8")
+    names = dict(
+        line.split("\t", 1) for line in text.splitlines() if line and not line.startswith("#")
+    )
+    narrow = _char_class(sorted(ord(e) for e in names if ord(e) < 0x10000))
+    return EmojiNames(names, re.compile(f"[{narrow}]|[\U00010000-\U0010ffff]"))
+
+
 def fold_char(ch: str) -> str:
     """Fold one character the way ``normalize`` does (may return '' or several chars)."""
     t = tables()
@@ -373,15 +530,53 @@ def unconfuse(text: str) -> str:
     return text.translate(t.lookalikes)
 
 
+def tone_marked(text: str) -> bool:
+    """Tell whether ``text`` may hold pinyin with tones: a tone mark (ǎ, ē, ǜ) or numbers
+    (wen3zhuan4)."""
+    if tables().toned_letter.search(text) is not None:
+        return True
+    return _LETTER_DIGIT.search(text) is not None and _NUMBERED_HINT.search(text) is not None
+
+
+_LETTER_DIGIT = re.compile(r"[a-zA-Z][1-5]")
+_NUMBERED_HINT = re.compile(r"[a-zA-Z][1-5] ?[a-zA-Z]{1,6}[1-5]")
+
+
 def is_filler(ch: str) -> bool:
     """Tell whether a character is punctuation, space, symbol or emoji (no content)."""
     return _is_noise_category(unicodedata.category(ch))
 
 
-def normalize(text: str) -> Normalized:
-    """Build the folded and skeleton views of ``text``."""
+def normalize(text: str, readings: Readings | None = None) -> Normalized:
+    """Build the folded and skeleton views of ``text``.
+
+    ``readings``: Chinese words by their pinyin; tone-marked pinyin of one of them
+    (wěnzhuàn, bǎo dǐ huí gòu) is read as the word in the folded view.
+    """
     t = tables()
     folded = _fold(text, t)
+    marks: list[Mark] = []
+    evasive = t.evasive_chars if t.wide.search(text) else t.evasive_bmp
+    if evasive.search(text):
+        ev = t.evasive
+        marks = [(m.start(), m.end(), ev[ord(m.group())]) for m in evasive.finditer(text)]
+    ftext = folded.text
+    if (
+        (ISOLATED_HINT.search(ftext) and ISOLATED_RUN.search(ftext))
+        or t.bracketed.search(ftext)
+        or "\n" in ftext
+    ):
+        folded, joined = _join(folded, t)
+        if joined:
+            marks = _merge_marks(marks + joined)
+    if REVERSE_HINT.search(folded.text) and REVERSE_CUE.search(folded.text):
+        folded, backwards = _reverse(folded)
+        if backwards:
+            marks = _merge_marks(marks + backwards)
+    if readings is not None and readings.words and tone_marked(text):
+        folded, read = _read_pinyin(text, folded, readings, t.toned, t.toned_letter)
+        if read:
+            marks = _merge_marks(marks + read)
     wide = t.wide.search(folded.text) is not None
     noise = t.noise_run if wide else t.noise_run_bmp
     stripped = noise.sub("", folded.text)
@@ -392,7 +587,425 @@ def normalize(text: str) -> Normalized:
         skeleton = View(stripped)
     else:
         skeleton = View(stripped, source=folded.text, removed=noise)
-    return Normalized(original=text, folded=folded, skeleton=skeleton, plain=plain)
+    if not marks:
+        return Normalized(original=text, folded=folded, skeleton=skeleton, plain=plain)
+    return Normalized(text, folded, skeleton, plain, tuple(marks), tuple(m[0] for m in marks))
+
+
+# Characters written apart, one at a time, so that no word of two is left: one per line
+# (司\n美\n格\n鲁\n肽), between spaces, dots or 、 (上、门、服、务), or each in brackets
+# ((消)(除), 【无】【删】). A run of single characters between such separators is joined
+# in the folded view (regexes and word lists read 消除, 上门服务). Sentence punctuation
+# (, . ! ? ; :) never joins: "是，否，好" stays three answers. Linear: the classes are
+# disjoint, so the run is read once.
+_WORD = f"{_CJK}\uf900-\ufaffa-z0-9"
+_STRONG = ",!?;:\u3002\uff61\u2026"  # "." parts single characters (稳.赚); not digits
+ISOLATED_RUN = re.compile(
+    rf"(?<![{_WORD}])[{_WORD}](?:[^{_WORD}{_STRONG}]{{1,4}}[{_WORD}])+(?![{_WORD}])"
+)
+# A single character between separators (a run has one past the text's first character):
+# a fraction of ISOLATED_RUN's cost, true for 1 message in 4
+ISOLATED_HINT = re.compile(rf"[^{_WORD}][{_WORD}][^{_WORD}{_STRONG}]")
+_LINE_BREAK = re.compile(f"(?<=[{_CJK}])[ \t\u3000]*\r?\n[ \t\u3000]*(?=[{_CJK}])")
+_IS_CJK_CHAR = re.compile(f"[{_CJK}\uf900-\ufaff]")
+_WORD_CHAR = re.compile(f"[{_WORD}]")
+_TWO_CJK = re.compile(f"[{_CJK}\uf900-\ufaff][^{_CJK}\uf900-\ufaff]*[{_CJK}\uf900-\ufaff]")
+
+
+# Work per message on text written apart is bounded: a run of single characters longer than
+# the longest message (500 characters) is left as it is (the skeleton still drops its noise for
+# word lists), and at most _JOIN_UNITS bracketed characters or broken lines are read.
+_JOIN_REACH = 520
+_JOIN_UNITS = 256
+
+
+def _join(folded: View, t: _Tables) -> tuple[View, list[Mark]]:
+    """Drop the separators of characters written apart; the marks say where and how."""
+    text = folded.text
+    drop: list[tuple[int, int]] = []  # folded spans to delete (may overlap)
+    spans: list[tuple[int, int, str]] = []  # folded spans joined, with the evasion
+    for m in ISOLATED_RUN.finditer(text):
+        if m.end() - m.start() <= _JOIN_REACH:  # longer: junk no message holds (see below)
+            _join_run(text, m.start(), m.end(), drop, spans)
+    if "\n" in text:
+        # a word broken over two lines with one character on one of them (丢\n失，, 麻\n将)
+        for m in islice(_LINE_BREAK.finditer(text), _JOIN_UNITS):
+            a, b = m.start() - 1, m.end()
+            alone_before = a == 0 or not _WORD_CHAR.match(text, a - 1)
+            alone_after = b + 1 >= len(text) or not _WORD_CHAR.match(text, b + 1)
+            if alone_before or alone_after:
+                drop.append(m.span())
+                spans.append((a, b + 1, "vertical"))
+    units = list(islice(t.bracketed.finditer(text), _JOIN_UNITS))
+    i = 0
+    while i < len(units):
+        # two or more bracketed characters close together: (消)(除), (存)9(年), 「满」「意」
+        j = i
+        while j + 1 < len(units) and units[j + 1].start() - units[j].end() <= 2:
+            j += 1
+        if j > i:
+            for u in units[i : j + 1]:
+                drop.append((u.start(), u.start() + 1))
+                drop.append((u.end() - 1, u.end()))
+            spans.append((units[i].start(), units[j].end(), "bracketed"))
+        i = j + 1
+    if not drop:
+        return folded, []
+    drop.sort()
+    old = folded._starts
+    pieces: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    for a, b in drop:
+        if a > pos:  # the kept stretch before this deletion, by slices (long runs: C speed)
+            pieces.append(text[pos:a])
+            starts.extend(old[pos:a] if old is not None else range(pos, a))
+        pos = max(pos, b)
+    pieces.append(text[pos:])
+    starts.extend(old[pos:] if old is not None else range(pos, len(text)))
+    view = View("".join(pieces), starts=tuple(starts))
+
+    def orig(i: int) -> int:
+        return old[i] if old is not None else i
+
+    return view, [(orig(s), orig(e - 1) + 1, kind) for s, e, kind in spans]
+
+
+def _join_run(
+    text: str, start: int, end: int, drop: list[tuple[int, int]], spans: list[tuple[int, int, str]]
+) -> None:
+    """Join one run of single characters, and the word on either side when the same
+    separator reaches it (缴纳入、职、体、检、费 -> 缴纳入职体检费)."""
+    if not _TWO_CJK.search(text, start, end):
+        return  # 1、2、3 or a b c: lists and initials, not a word written apart
+    chars = [m.start() for m in _WORD_CHAR.finditer(text, start, end)]
+    gaps = [(a + 1, b) for a, b in pairwise(chars)]
+    seps = {text[a:b] for a, b in gaps}
+    if len(seps) == 1:
+        (sep,) = seps
+        n = len(sep)
+        # the word before and after, when the same separator parts it from the run
+        if (
+            text[start - n : start] == sep
+            and start - n > 0
+            and _IS_CJK_CHAR.match(text, start - n - 1)
+        ):
+            gaps.append((start - n, start))
+            start -= n + 1
+        if text[end : end + n] == sep and _IS_CJK_CHAR.match(text, end + n):
+            gaps.append((end, end + n))
+            end += n + 1
+    if len(chars) < 3 and len(gaps) < 2:
+        return  # two characters apart (张 三) with no word joined on either side
+    # between two digits or letters the separator stays: 1.2%, 1 2 3 are not one number
+    gaps = [(a, b) for a, b in gaps if not (_is_alnum(text[a - 1]) and _is_alnum(text[b]))]
+    removed = "".join(text[a:b] for a, b in gaps)
+    drop.extend(gaps)
+    kind = "vertical" if "\n" in removed or "\r" in removed else "noise"
+    if kind == "noise" and any(unicodedata.category(c) in ("Ps", "Pe") for c in set(removed)):
+        kind = "bracketed"
+    spans.append((start, end, kind))
+
+
+# A cue that says to read the text before it backwards: 高最率过通市全（倒着读）,
+# 复修信征(反过来念), 本回月个三（倒序）; or, followed by a colon, the text after it.
+REVERSE_CUE = re.compile(
+    r"[(\[【〔「<《]?(?:倒着|反着|逆着|倒过来|反过来|反向|倒序|逆序|从右往左|从后往前)[读念看]?[)\]】〕」>》]?"
+    r"(?P<colon>[:：])?"
+)
+REVERSE_HINT = re.compile("[倒反逆右后]")  # a character every cue has: a bitmap test
+# Where the clause read backwards ends: sentence punctuation, brackets, quotes, a new line.
+_CLAUSE_END = re.compile(r"[,.!?;:。！？；：、\n\r()\[\]【】〔〕「」『』<>《》\"'“”‘’ ]")
+
+
+_OPENERS = "([【〔「<《"
+_CLOSERS = ")]】〕」>》"
+
+
+def _reverse(folded: View) -> tuple[View, list[Mark]]:
+    """Read the clause a reversal cue points at backwards, in place; marks say where."""
+    text = folded.text
+    order = list(folded._starts) if folded._starts is not None else list(range(len(text)))
+    chars = list(text)
+    spans: list[tuple[int, int]] = []
+    for m in REVERSE_CUE.finditer(text):
+        cue = m.group()
+        if not (
+            m.group("colon")
+            or cue[0] in _OPENERS
+            or cue[-1] in _CLOSERS
+            or m.end() == len(text)
+            or _CLAUSE_END.match(text, m.end())
+        ):
+            continue  # 按时间倒序排列: a word in a sentence, not a cue set apart
+        if m.group("colon"):
+            lo = hi = m.end()
+            while hi < len(text) and not _CLAUSE_END.match(text, hi):
+                hi += 1
+        else:
+            lo = hi = m.start()
+            while lo > 0 and not _CLAUSE_END.match(text, lo - 1):
+                lo -= 1
+        if hi - lo < 2 or (spans and lo < spans[-1][1]):
+            continue
+        chars[lo:hi] = chars[lo:hi][::-1]
+        order[lo:hi] = order[lo:hi][::-1]
+        spans.append((lo, hi))
+    if not spans:
+        return folded, []
+    view = View("".join(chars), starts=tuple(order), permuted=True)
+    marks = [(min(order[lo:hi]), max(order[lo:hi]) + 1, "reversed") for lo, hi in spans]
+    return view, marks
+
+
+class Readings(NamedTuple):
+    """Chinese words by their toneless pinyin, for reading tone-marked pinyin as the word."""
+
+    words: dict[str, str]  # syllables joined by spaces ("wen zhuan") -> the word (稳赚)
+    syllables: frozenset[str]  # every toneless syllable (ü written u): to split a run
+    longest: int  # syllables in the longest word
+    # one to three characters of a word, by their pinyin -> (word, first, past last): a
+    # word written partly in pinyin (稳zhuàn不赔, niúgǔ内参) is read when the rest matches
+    parts: dict[str, tuple[tuple[str, int, int], ...]]
+    prefixes: frozenset[str]  # the first two syllables of every key of ``words``
+
+
+# Letters, possibly one space apart: a stretch of pinyin (wěnzhuàn, wēi xìn)
+_LETTER_RUN = re.compile(r"[a-z]+(?: [a-z]+)*")
+# Pinyin with tone numbers: two syllables or more, each ending in its tone (wen3zhuan4)
+NUMBERED_PINYIN = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,6}[1-5] ?){1,}[a-z]{1,6}[1-5](?![a-z0-9])")
+_NUMBERED_SYLLABLE = re.compile(r"[a-z]{1,6}[1-5]")
+
+
+def _letters(ftext: str, start: int, end: int) -> str:
+    """The letters of a syllable's span (its tone number dropped)."""
+    return ftext[start:end].rstrip("12345")
+
+
+_SYLLABLE_MAX = 6  # letters in the longest syllable (zhuang, shuang)
+_PINYIN_RUN = 300  # characters: a longer stretch of letters is not pinyin of a message
+_PINYIN_PIECE = 48  # letters without a space: a dozen syllables at most
+_PINYIN_SYLLABLES = 200  # syllables read per message
+
+
+def _toned_runs(text: str, folded: View, toned_letter: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Folded spans of the stretches of letters (one space apart) that hold a tone mark."""
+    ftext = folded.text
+    starts = folded._starts
+    where: dict[int, int] | None = None
+    if starts is not None and folded.permuted:
+        where = {o: i for i, o in enumerate(starts)}
+    out: list[tuple[int, int]] = []
+    for m in toned_letter.finditer(text):
+        o = m.start()
+        if starts is None:
+            q = o
+        elif where is not None:
+            q = where.get(o, -1)
+        else:
+            q = bisect_left(starts, o)
+        if q < 0 or q >= len(ftext) or (out and q < out[-1][1]):
+            continue  # inside a stretch already found
+        m2 = _LETTER_RUN.match(ftext, _run_start(ftext, q))
+        if m2 is None or m2.end() <= q:
+            continue
+        if m2.end() - m2.start() <= _PINYIN_RUN:
+            out.append(m2.span())
+        else:
+            out.append((m2.end(), m2.end()))  # junk: skip the rest of the stretch
+    return [(a, b) for a, b in out if b > a]
+
+
+def _run_start(ftext: str, q: int) -> int:
+    """Where the stretch of letters (one space apart) around ``q`` starts, looking back at
+    most _PINYIN_RUN characters."""
+    lo = q
+    limit = max(0, q - _PINYIN_RUN)
+    while lo > limit and (
+        "a" <= ftext[lo - 1] <= "z"
+        or (ftext[lo - 1] == " " and lo > 1 and "a" <= ftext[lo - 2] <= "z")
+    ):
+        lo -= 1
+    while lo < q and ftext[lo] == " ":
+        lo += 1
+    return lo
+
+
+def _read_pinyin(
+    text: str,
+    folded: View,
+    readings: Readings,
+    toned: frozenset[str],
+    toned_letter: re.Pattern[str],
+) -> tuple[View, list[Mark]]:
+    """Replace tone-marked pinyin of a known word with the word (wěnzhuàn -> 稳赚)."""
+    ftext = folded.text
+    old, old_ends = folded._starts, folded._ends
+
+    def orig(i: int) -> int:
+        return old[i] if old is not None else i
+
+    def orig_end(i: int) -> int:
+        if old_ends is not None:
+            return old_ends[i]
+        return orig(i) + 1
+
+    # Bounded work: letter runs longer than any message (adversarial a1a1…, āāā…) are not
+    # pinyin, and a message reads at most _PINYIN_SYLLABLES syllables.
+    groups: list[list[tuple[int, int]]] = []  # runs of syllables: folded span of each
+    budget = _PINYIN_SYLLABLES
+    for a, b in _toned_runs(text, folded, toned_letter):
+        syl: list[tuple[int, int]] = []
+        for piece in re.finditer("[a-z]+", ftext[a:b]):
+            lo, hi = a + piece.start(), a + piece.end()
+            split = (
+                _syllables(ftext, lo, hi, readings, text, orig, toned)
+                if hi - lo <= _PINYIN_PIECE
+                else None
+            )
+            if split is None:
+                syl = []
+                break
+            syl.extend(split)
+        budget -= len(syl)
+        if budget < 0:
+            break
+        groups.append(syl)
+    for m in NUMBERED_PINYIN.finditer(ftext):
+        # wen3zhuan4, wen3 zhuan4: each syllable ends with its tone number
+        if m.end() - m.start() > _PINYIN_RUN:
+            continue
+        syl = [(p.start(), p.end()) for p in _NUMBERED_SYLLABLE.finditer(ftext, *m.span())]
+        budget -= len(syl)
+        if budget < 0:
+            break
+        if all(ftext[s : e - 1] in readings.syllables for s, e in syl):
+            groups.append(syl)
+    groups.sort()
+    swaps: list[tuple[int, int, str, list[tuple[int, int]]]] = []  # folded span, word, letters
+    for syl in groups:
+        if swaps and syl and syl[0][0] < swaps[-1][1]:
+            continue
+        part = _part_of_word(ftext, syl, readings) if 0 < len(syl) <= 3 else None
+        if part is not None:
+            swaps.append((syl[0][0], syl[-1][1], part, syl))
+            continue
+        letters = [_letters(ftext, s, e) for s, e in syl]
+        i = 0
+        while i + 1 < len(syl):
+            if f"{letters[i]} {letters[i + 1]}" not in readings.prefixes:
+                i += 1  # no word starts with these two syllables
+                continue
+            for n in range(min(readings.longest, len(syl) - i), 1, -1):
+                key = " ".join(letters[i : i + n])
+                word = readings.words.get(key)
+                if word is not None and len(word) == n:
+                    swaps.append((syl[i][0], syl[i + n - 1][1], word, syl[i : i + n]))
+                    i += n
+                    break
+            else:
+                i += 1
+    if not swaps:
+        return folded, []
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    marks: list[Mark] = []
+    pos = 0
+    for a, b, word, syl in swaps:
+        for i in range(pos, a):
+            chars.append(ftext[i])
+            starts.append(orig(i))
+            ends.append(orig_end(i))
+        for ch, (s, e) in zip(word, syl, strict=True):
+            chars.append(ch)
+            starts.append(min(orig(i) for i in range(s, e)))
+            ends.append(max(orig_end(i) for i in range(s, e)))
+        marks.append((starts[-len(word)], ends[-1], "pinyin"))
+        pos = b
+    for i in range(pos, len(ftext)):
+        chars.append(ftext[i])
+        starts.append(orig(i))
+        ends.append(orig_end(i))
+    view = View("".join(chars), starts=tuple(starts), permuted=True, ends=tuple(ends))
+    return view, marks
+
+
+def _part_of_word(ftext: str, syl: list[tuple[int, int]], readings: Readings) -> str | None:
+    """The characters a run of pinyin stands for inside a word whose other characters are
+    written around it (稳zhuàn不赔 -> 赚); the longest such word wins."""
+    a, b = syl[0][0], syl[-1][1]
+    if not (a and _IS_CJK_CHAR.match(ftext, a - 1)) and not _IS_CJK_CHAR.match(ftext, b):
+        return None
+    key = " ".join(_letters(ftext, s, e) for s, e in syl)
+    best: tuple[str, int, int] | None = None
+    for word, i, j in readings.parts.get(key, ()):
+        if (
+            a - i >= 0
+            and ftext[a - i : a] == word[:i]
+            and ftext[b : b + len(word) - j] == word[j:]
+            and (best is None or len(word) > len(best[0]))
+        ):
+            best = (word, i, j)
+    return best[0][best[1] : best[2]] if best is not None else None
+
+
+def _syllables(
+    ftext: str,
+    a: int,
+    b: int,
+    readings: Readings,
+    text: str,
+    orig: Callable[[int], int],
+    toned: frozenset[str],
+) -> list[tuple[int, int]] | None:
+    """Split letters [a, b) into pinyin syllables, each with at most one tone mark (the
+    fewest syllables that do); None when they are not pinyin."""
+    n = b - a
+    marks = [0]  # tone marks before each letter
+    for k in range(a, b):
+        marks.append(marks[-1] + (text[orig(k)] in toned))
+    best: list[tuple[int, int] | None] = [None] * (n + 1)  # (syllables, back pointer)
+    best[0] = (0, 0)
+    for i in range(n):
+        here = best[i]
+        if here is None:
+            continue
+        for j in range(i + 1, min(n, i + _SYLLABLE_MAX) + 1):
+            if marks[j] - marks[i] > 1:
+                break  # two tone marks: two syllables
+            if ftext[a + i : a + j] not in readings.syllables:
+                continue
+            prev = best[j]
+            if prev is None or here[0] + 1 < prev[0]:
+                best[j] = (here[0] + 1, i)
+    if best[n] is None:
+        return None
+    out: list[tuple[int, int]] = []
+    j = n
+    while j > 0:
+        entry = best[j]
+        assert entry is not None
+        out.append((a + entry[1], a + j))
+        j = entry[1]
+    return out[::-1]
+
+
+def _is_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _merge_marks(marks: list[Mark]) -> list[Mark]:
+    """Sort marks and merge overlapping ones (the first one's evasion is kept)."""
+    marks.sort()
+    out: list[Mark] = []
+    for s, e, kind in marks:
+        if out and s < out[-1][1]:
+            ps, pe, pk = out[-1]
+            out[-1] = (ps, max(pe, e), pk)
+        else:
+            out.append((s, e, kind))
+    return out
 
 
 def _fold(text: str, t: _Tables) -> View:

@@ -20,15 +20,20 @@ Everything here runs at build time; a message is matched against the keys in one
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
+from itertools import islice, product
 from typing import Any, Literal, get_args
 
 import ahocorasick
 
-from engine.normalize import normalize_word
+from engine.normalize import Readings, char_rank, normalize_word
 
-# Names a finding may carry in ``evasion``, from the generated keys above and from the
-# text-level views of engine.match (symbols, repeated or inserted characters, look-alikes).
+# Names a finding may carry in ``evasion``, from the generated keys above, from the
+# text-level views of engine.match (symbols, repeated or inserted characters, look-alikes,
+# emoji for a character) and from the marks of engine.normalize (combining marks, radicals,
+# characters written one per line or in brackets, a clause read backwards).
 Evasion = Literal[
     "noise",
     "variant",
@@ -40,6 +45,12 @@ Evasion = Literal[
     "initials",
     "repeat",
     "insertion",
+    "combining_mark",
+    "radical",
+    "vertical",
+    "bracketed",
+    "reversed",
+    "emoji",
 ]
 EVASIONS: tuple[Evasion, ...] = get_args(Evasion)
 TABLE_EVASIONS = ("homophone", "homoglyph", "split_radical")  # sections of rules/evasions.yaml
@@ -133,3 +144,57 @@ def pinyin_of(word: str) -> list[str]:
     if len(syllables) != len(word) or not all(s.isascii() and s.isalpha() for s in syllables):
         return []
     return syllables
+
+
+_COMBOS = 16  # pinyin readings kept per word (a character may have several: 行 xing, hang)
+
+
+def readings_of(words: Iterable[str]) -> Readings:
+    """Toneless pinyin -> word for the Chinese words of a ruleset (2 to 8 characters), every
+    reading of a character that has several; tone-marked pinyin is read back through it."""
+    per_char, syllables = _char_readings()
+    rank = char_rank()  # the commoner word wins a reading that several words share
+    out: dict[str, str] = {}
+    costs: dict[str, int] = {}
+    parts: dict[str, list[tuple[str, int, int]]] = {}
+    longest = 0
+    for word in words:
+        if not 2 <= len(word) <= 8 or not all("\u3400" <= ch <= "\u9fff" for ch in word):
+            continue
+        options = [per_char.get(ch) or [] for ch in word]
+        if not all(options):
+            continue
+        cost = sum(rank.get(ch, len(rank)) for ch in word)
+        for combo in islice(product(*options), _COMBOS):
+            key = " ".join(combo)
+            if key not in out or cost < costs[key]:  # wei xin: 微信 before 威信
+                out[key], costs[key] = word, cost
+        longest = max(longest, len(word))
+        for i in range(len(word)):
+            for j in range(i + 1, min(i + 3, len(word)) + 1):
+                if j - i == len(word):
+                    continue  # the whole word: ``out``
+                for combo in islice(product(*options[i:j]), _COMBOS // 2):
+                    parts.setdefault(" ".join(combo), []).append((word, i, j))
+    frozen = {k: tuple(v) for k, v in parts.items()}
+    prefixes = frozenset(" ".join(k.split(" ")[:2]) for k in out)
+    return Readings(out, syllables, longest, frozen, prefixes)
+
+
+@lru_cache(maxsize=1)
+def _char_readings() -> tuple[dict[str, list[str]], frozenset[str]]:
+    """Each character's toneless readings (pypinyin's table; ü as u), and all syllables."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    def toneless(reading: str) -> str:
+        base = "".join(c for c in unicodedata.normalize("NFD", reading) if c.isascii())
+        return base.lower()
+
+    per_char: dict[str, list[str]] = {}
+    syllables: set[str] = set()
+    for cp, value in pinyin_dict.items():
+        options = list(dict.fromkeys(toneless(r) for r in value.split(",")))
+        options = [o for o in options if o.isalpha()]
+        per_char[chr(cp)] = options[:3]
+        syllables.update(options)
+    return per_char, frozenset(syllables)

@@ -262,10 +262,11 @@ def test_a_list_directive_tags_every_word(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "rule", "span", "evasion"),
     [
-        ("dǔbó网站注册送88", "gambling.gambling_terms", "dǔbó", "pinyin"),
+        # tone-marked pinyin of a listed word reads as the word: 赌博网站 is found whole
+        ("dǔbó网站注册送88", "gambling.gambling_terms", "dǔbó网站", "pinyin"),
         ("Liù hé cǎi开奖结果速查", "gambling.gambling_terms", "Liù hé cǎi", "pinyin"),
         ("加wēi xìn：abc12345领资料", "contact_diversion.private_account",
-         "加wēi xìn：abc12345", "noise"),
+         "加wēi xìn：abc12345", "pinyin"),
     ],
 )  # fmt: skip
 def test_tone_marked_pinyin_reads_as_the_pinyin(

@@ -34,7 +34,9 @@ from engine.normalize import (
 # text -> (folded, skeleton, plain, skeleton index of every skeleton char in the original)
 CASES = [
     ("最低价", "最低价", "最低价", None, [0, 1, 2]),
-    ("最 低 价", "最 低 价", "最低价", None, [0, 2, 4]),
+    ("最 低 价", "最低价", "最低价", None, [0, 2, 4]),  # written apart: joined for regexes too
+    ("最 低", "最 低", "最低", None, [0, 2]),  # two characters apart, nothing joined around
+    ("上、门、服、务，好", "上门服务,好", "上门服务,好", None, [0, 2, 4, 6, 7, 8]),
     ("ＶＸ退訂", "vx退订", "vx退订", None, [0, 1, 2, 3]),
     ("回覆T", "回复t", "回复t", None, [0, 1, 2]),  # OpenCC's phrase table
     ("加\u200b微\u200d信", "加微信", "加微信", None, [0, 2, 4]),

@@ -191,6 +191,8 @@ class Context:
     ) -> Finding:
         """Make a finding for ``meta`` over ``text[start:end]``; fill {placeholders}."""
         matched = self.msg.text[start:end]
+        if evasion is None and self.norm.marks and start < end:
+            evasion = self.norm.evasion_in(start, end)  # a regex read text written apart
         message, suggestion = meta.message, meta.suggestion
         if "{" in message or "{" in suggestion:
             fill = _Missing(matched=matched, **values)
