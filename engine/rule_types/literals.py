@@ -7,6 +7,7 @@ messages match no pattern of most rules, so most regexes are never run.
 
 from __future__ import annotations
 
+import _sre
 import re
 import re._constants as _c  # Python 3.11+: the parser behind re.compile
 import re._parser as _parser
@@ -93,6 +94,67 @@ def first_chars(patterns: list[str]) -> str | None:
     if not parts:
         return None
     return "[" + "".join(sorted(parts)) + "]"
+
+
+def prefilter_for(patterns: list[str]) -> str | None:
+    """A case-sensitive regex that finds something in every case-folded text (the folded
+    view) any of ``patterns`` matches with ``re.IGNORECASE``, or None.
+
+    Per pattern: its required literals, else the few characters its matches can start with
+    (``first_chars``). For the regexes no gate covers, because a literal is one the
+    skeleton drops (``@``, ``.``, ``✈``, ``🟢``) or a pattern has none:
+    ``tg|telegram|…|v|w|微|…`` finds nothing in most texts, where the first-character class
+    of every pattern (t, p, v, …) finds a letter of nearly every link.
+
+    Case-sensitive, so that ``re`` scans for the set of first characters in C instead of
+    trying every branch at every position (an ignore-case alternation cost as much as the
+    patterns). That is exact on the folded view: it has no upper-case letters, and an
+    ignore-case search matches an uncased character only as itself and a lower-case ASCII
+    letter only as itself, its capital, or one of ``İıſK``, which the prefilter also finds.
+    Literals with any other cased character (ß, Greek) leave it to the caller (None).
+    """
+    needles: set[str] = set()
+    for p in patterns:
+        lits = required_literals(p)
+        if lits is not None and all(map(_exact, lits)):
+            needles.update(lits)
+            continue
+        first = first_chars([p])
+        if first is None:
+            return None
+        chars = _class_chars(first)
+        if chars is None or not all(map(_exact, chars)):
+            return None
+        needles.update(chars)
+    if not needles:
+        return None
+    if any(ch in "iks" for lit in needles for ch in lit):
+        needles.update(_CASE_ODD)
+    return "|".join(re.escape(lit) for lit in sorted(needles, key=lambda n: (-len(n), n)))
+
+
+# The characters other than A-Z that match a lower-case ASCII letter when ``re`` ignores case
+# (i, i, s, k): tests/test_check_fast_paths.py checks the list against every code point.
+_CASE_ODD = ("İ", "ı", "ſ", "K")
+_CLASS_MAX = 64  # characters a first-character class may expand to
+
+
+def _exact(literal: str) -> bool:
+    """Whether an ignore-case search finds ``literal`` in a case-folded text only as itself
+    (or with one of _CASE_ODD)."""
+    return all(("a" <= ch <= "z") or not _sre.unicode_iscased(ord(ch)) for ch in literal)
+
+
+def _class_chars(cls: str) -> list[str] | None:
+    """The characters of a ``first_chars`` class, or None past _CLASS_MAX."""
+    out: list[str] = []
+    for lo, hi in re.findall(r"\\U([0-9a-f]{8})(?:-\\U([0-9a-f]{8}))?", cls):
+        a = int(lo, 16)
+        b = int(hi, 16) if hi else a
+        if len(out) + b - a + 1 > _CLASS_MAX:
+            return None
+        out.extend(chr(c) for c in range(a, b + 1))
+    return out
 
 
 def _char(code: int) -> str:
