@@ -15,7 +15,7 @@ import pytest
 
 from engine import check, make_message
 from engine.normalize import normalize
-from engine.rule_types.literals import _CASE_ODD, first_chars, prefilter_for
+from engine.rule_types.literals import _CASE_ODD, first_chars, prefilter_for, required_groups
 from engine.rule_types.matcher import Matcher
 from engine.ruleset import RuleSet
 
@@ -191,3 +191,42 @@ def test_zoned_search_reuses_its_first_match(ruleset: RuleSet) -> None:
 def _rule_ids(rs: RuleSet, text: str) -> set[str]:
     v = check(make_message(text, type="marketing"), rs)
     return {rid for f in v.findings for rid in f.rule_ids}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "groups"),
+    [
+        (r"\d+个?月.{0,6}回报", [("月",), ("回报",)]),
+        (r"(?:机票|航班).{0,30}?\d+元", [("机票", "航班"), ("元",)]),
+        (r"a(?:bc)+d", [("a",), ("bc",), ("d",)]),
+        (r"x?y(?:z)?", [("y",)]),  # optional parts require nothing
+        (r"(?:回报|\d)率", [("率",)]),  # a branch with an alternative of no literal
+        (r"(?=保本)\w+收益", [("收益",)]),  # a lookahead is not part of the match
+        (r"\d+", []),
+    ],
+)
+def test_required_groups_are_every_literal_set_a_match_holds(
+    pattern: str, groups: list[tuple[str, ...]]
+) -> None:
+    assert required_groups(pattern) == groups
+
+
+def test_needs_never_close_a_regex_that_matches(ruleset: RuleSet) -> None:
+    # every matcher with per-regex gates: on each rule example, a regex that matches the
+    # folded text has all its gates open (the rules with needs fire as their examples say)
+    from engine.rule_types.context import Context
+
+    matchers = [m for m in _matchers(ruleset) if m.needs is not None]
+    assert len(matchers) >= 20  # guaranteed_return, credential_request, refund_travel_hotel …
+    checked = 0
+    for text in [*_example_texts(ruleset), *_CASE_TEXTS]:
+        msg = make_message(text, type="marketing")
+        norm = normalize(text)
+        ctx = Context(msg, norm, ruleset.lexicon.scan(norm), ruleset.profile("default"), ())
+        for m in matchers:
+            for rx, ids in zip(m.regexes, m.needs or (), strict=True):
+                if any(mm.end() > mm.start() for mm in rx.finditer(norm.folded.text)):
+                    checked += 1
+                    assert ids <= ctx.hits.gates, (rx.pattern, text)
+                    assert not m._closed(ctx), (rx.pattern, text)
+    assert checked > 100

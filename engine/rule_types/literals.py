@@ -26,6 +26,46 @@ def required_literals(pattern: str) -> tuple[str, ...] | None:
     return tuple(sorted({lit.lower() for lit in found}))
 
 
+def required_groups(pattern: str) -> list[tuple[str, ...]]:
+    """Every set of strings of which each match of ``pattern`` contains one (lower case):
+    a literal run, a branch whose every alternative has one, a group or a repeat of at least
+    one, along the pattern. ``required_literals`` picks the best one; a regex whose every
+    group is present is the only one worth running (``\\d+个?月.{0,6}回报`` needs 月 and 回报).
+    """
+    try:
+        parsed = _parser.parse(pattern, re.IGNORECASE)
+    except re.error:
+        return []
+    found: list[list[str]] = []
+    _groups(list(parsed), found)
+    out: dict[tuple[str, ...], None] = {}
+    for group in found:
+        if group and all(group):
+            out[tuple(sorted({lit.lower() for lit in group}))] = None
+    return list(out)
+
+
+def _groups(items: list[tuple[Any, Any]], out: list[list[str]]) -> None:
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            out.append(["".join(run)])
+            run = []
+        if op is _c.SUBPATTERN:
+            _groups(list(av[-1]), out)
+        elif op is _c.BRANCH:
+            alts = [_sequence(list(branch)) for branch in av[1]]
+            if all(alts):
+                out.append([lit for a in alts if a for lit in a])
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
+            _groups(list(av[2]), out)
+    if run:
+        out.append(["".join(run)])
+
+
 def _sequence(items: list[tuple[Any, Any]]) -> list[str] | None:
     best: list[str] | None = None
     run: list[str] = []

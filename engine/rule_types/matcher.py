@@ -58,6 +58,17 @@ class Matcher:
     # one character class: a text without any of its characters matches no regex
     # (literals.first_chars); None when it cannot tell
     prefilter: re.Pattern[str] | None = None
+    # per regex, the gates that must all be open for it to match (literals.required_groups:
+    # 回报 and 月 for "\d+个?月.{0,6}回报"); None when that tells no more than ``gate``
+    needs: tuple[frozenset[int], ...] | None = None
+
+    def _closed(self, ctx: Context) -> bool:
+        """Tell whether the gates rule every regex out (it lacks one of its literals)."""
+        gates = ctx.hits.gates
+        if self.gate is not None and self.gate not in gates:
+            return True
+        needs = self.needs
+        return needs is not None and not any(ids <= gates for ids in needs)
 
     def _may_match(self, text: str) -> bool:
         """Tell whether the regexes can match ``text``: their first-character test."""
@@ -96,7 +107,7 @@ class Matcher:
         """Every match in the message, as original-text spans; overlapping ones merged."""
         out: list[Span] = []
         # a closed gate means no regex can match (the rule ran for a word hit)
-        if self.regex is not None and (self.gate is None or self.gate in ctx.hits.gates):
+        if self.regex is not None and not self._closed(ctx):
             folded = ctx.norm.folded
             if not self._may_match(ctx.text if self.on_original else folded.text):
                 pass
@@ -138,7 +149,7 @@ class Matcher:
         ):
             spans = self.spans(ctx)
             return spans[0] if spans else None
-        if self.gate is not None and self.gate not in ctx.hits.gates:
+        if self._closed(ctx):
             return None
         if not self._may_match(ctx.text if self.on_original else ctx.norm.folded.text):
             return None
@@ -159,7 +170,7 @@ class Matcher:
         ):
             spans = self.spans(ctx)
             return max(spans, key=lambda s: s.end) if spans else None
-        if self.gate is not None and self.gate not in ctx.hits.gates:
+        if self._closed(ctx):
             return None
         text = ctx.text if self.on_original else ctx.norm.folded.text
         if not self._may_match(text):
@@ -192,9 +203,7 @@ class Matcher:
             return True  # a word hit (global allow-lists aside) settles it without any regex
         if self.regexes:
             text = ctx.text if self.on_original else ctx.norm.folded.text
-            if (self.gate is not None and self.gate not in ctx.hits.gates) or not self._may_match(
-                text
-            ):
+            if self._closed(ctx) or not self._may_match(text):
                 pass
             elif self.regex is not None:
                 if self.regex.search(text):
@@ -216,7 +225,7 @@ class Matcher:
 
                     if on_word_boundaries(ctx.norm, h):
                         return True
-        if not self.regexes or (self.gate is not None and self.gate not in ctx.hits.gates):
+        if not self.regexes or self._closed(ctx):
             return False
         text = ctx.text if self.on_original else ctx.norm.folded.text
         if not self._may_match(text):

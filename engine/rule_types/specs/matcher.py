@@ -11,7 +11,7 @@ import re
 from pydantic import Field, field_validator
 
 from engine.rule_types.base import Builder
-from engine.rule_types.literals import first_chars, gate_for, prefilter_for
+from engine.rule_types.literals import first_chars, gate_for, prefilter_for, required_groups
 from engine.rule_types.matcher import (
     Matcher,
     _is_plain,
@@ -79,6 +79,7 @@ class MatcherSpec(Strict):
                 prefilter = re.compile(first, re.IGNORECASE)
         if prefilter is not None and prefilter.search("0123456789"):
             prefilter = None
+        needs = None if self.original else _needs(patterns, build, origin)
         return Matcher(
             deny,
             allow,
@@ -91,4 +92,17 @@ class MatcherSpec(Strict):
             also,
             but_not,
             prefilter,
+            needs,
         )
+
+
+def _needs(patterns: list[str], build: Builder, origin: str) -> tuple[frozenset[int], ...] | None:
+    """Per pattern, the gates of all its literal groups (``Matcher.needs``), or None when some
+    pattern has none (it may always match) or none has more than one (``gate`` says as much)."""
+    per = []
+    for p in patterns:
+        ids = (build.gate(group, origin) for group in required_groups(p))
+        per.append(frozenset(i for i in ids if i is not None))
+    if not per or not all(per) or all(len(ids) < 2 for ids in per):
+        return None
+    return tuple(per)
