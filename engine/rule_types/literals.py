@@ -11,13 +11,21 @@ import _sre
 import re
 import re._constants as _c  # Python 3.11+: the parser behind re.compile
 import re._parser as _parser
+from functools import lru_cache
 from typing import Any
+
+
+@lru_cache(maxsize=4096)
+def parse_pattern(pattern: str) -> Any:
+    """``re``'s parse tree of a rule pattern (ignoring case), read and never changed by
+    this module and the regex lint: a ruleset build asks for each pattern five times."""
+    return _parser.parse(pattern, re.IGNORECASE)
 
 
 def required_literals(pattern: str) -> tuple[str, ...] | None:
     """Strings one of which every match of ``pattern`` contains (lower case), or None."""
     try:
-        parsed = _parser.parse(pattern, re.IGNORECASE)
+        parsed = parse_pattern(pattern)
     except re.error:
         return None
     found = _sequence(list(parsed))
@@ -33,7 +41,7 @@ def required_groups(pattern: str) -> list[tuple[str, ...]]:
     group is present is the only one worth running (``\\d+个?月.{0,6}回报`` needs 月 and 回报).
     """
     try:
-        parsed = _parser.parse(pattern, re.IGNORECASE)
+        parsed = parse_pattern(pattern)
     except re.error:
         return []
     found: list[list[str]] = []
@@ -124,7 +132,7 @@ def first_chars(patterns: list[str]) -> str | None:
     parts: set[str] = set()
     for p in patterns:
         try:
-            parsed = _parser.parse(p, re.IGNORECASE)
+            parsed = parse_pattern(p)
         except re.error:
             return None
         found = _first(list(parsed))
