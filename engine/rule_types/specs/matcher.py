@@ -10,6 +10,7 @@ import re
 
 from pydantic import Field, field_validator
 
+from engine.normalize import normalize_word
 from engine.rule_types.base import Builder
 from engine.rule_types.literals import first_chars, gate_for, prefilter_for, required_groups
 from engine.rule_types.matcher import (
@@ -79,7 +80,7 @@ class MatcherSpec(Strict):
                 prefilter = re.compile(first, re.IGNORECASE)
         if prefilter is not None and prefilter.search("0123456789"):
             prefilter = None
-        needs = None if self.original else _needs(patterns, build, origin)
+        needs = None if self.original or gate is None else _needs(patterns)
         return Matcher(
             deny,
             allow,
@@ -96,13 +97,19 @@ class MatcherSpec(Strict):
         )
 
 
-def _needs(patterns: list[str], build: Builder, origin: str) -> tuple[frozenset[int], ...] | None:
-    """Per pattern, the gates of all its literal groups (``Matcher.needs``), or None when some
-    pattern has none (it may always match) or none has more than one (``gate`` says as much)."""
+def _needs(patterns: list[str]) -> tuple[tuple[tuple[str, ...], ...], ...] | None:
+    """Per pattern, its literal groups in skeleton form (``Matcher.needs``), the longest
+    literals first (the rarest: the first group missing settles it); None when some pattern
+    has none (it may always match) or none has more than one (``gate`` says as much)."""
     per = []
     for p in patterns:
-        ids = (build.gate(group, origin) for group in required_groups(p))
-        per.append(frozenset(i for i in ids if i is not None))
-    if not per or not all(per) or all(len(ids) < 2 for ids in per):
+        groups = []
+        for group in required_groups(p):
+            keys = tuple(dict.fromkeys(normalize_word(lit) for lit in group))
+            if all(keys):
+                groups.append(keys)
+        groups.sort(key=lambda g: (-min(map(len, g)), len(g)))
+        per.append(tuple(groups))
+    if not per or not all(per) or all(len(groups) < 2 for groups in per):
         return None
     return tuple(per)
