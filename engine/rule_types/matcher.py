@@ -55,8 +55,9 @@ class Matcher:
     zones: frozenset[str] | None = None  # parts of the message whose matches count
     also: Matcher | None = None  # must be found too (MatcherSpec.also)
     but_not: Matcher | None = None  # must not be found (MatcherSpec.but_not)
-    # one character class: a text without any of its characters matches no regex
-    # (literals.first_chars); None when it cannot tell
+    # a text it finds nothing in matches no regex: the required literals or first characters
+    # of each pattern (literals.prefilter_for, case-sensitive, folded view), else one class
+    # of first characters (literals.first_chars); None when it cannot tell
     prefilter: re.Pattern[str] | None = None
     # per regex, the literal groups (skeleton forms) the skeleton must hold one of each for
     # it to match (literals.required_groups: 回报 and 月 for "\d+个?月.{0,6}回报"); None when
@@ -83,7 +84,7 @@ class Matcher:
         return True
 
     def _may_match(self, text: str) -> bool:
-        """Tell whether the regexes can match ``text``: their first-character test."""
+        """Tell whether the regexes can match ``text``: their prefilter's test."""
         return self.prefilter is None or self.prefilter.search(text) is not None
 
     def _context_holds(self, ctx: Context) -> bool:
