@@ -155,7 +155,18 @@ class Lexicon:
         spellings: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     ) -> None:
         self.lists = tuple(lists)
-        keys: dict[str, list[Entry]] = {}
+        self._build(lists, variants, spellings)
+        # pyahocorasick is not thread safe (its maintainer, issue #111); iteration keeps
+        # state inside the automaton, so threads take turns.
+        self._lock = threading.Lock()
+
+    def _build(
+        self,
+        lists: Sequence[WordList],
+        variants: Mapping[str, Sequence[str]],
+        spellings: Mapping[str, Mapping[str, Sequence[str]]] | None,
+    ) -> None:
+        keys: dict[str, list[tuple[int, Entry, str | None, bool]]] = {}
         gates: dict[str, set[int]] = {}
         expand = Spellings({"variant": variants, **(spellings or {})}).expand
         none: frozenset[str] = frozenset()
@@ -169,19 +180,30 @@ class Lexicon:
                     continue
                 tags = wl.tags[i] if wl.tags else none
                 bounded = "boundary" in tags
-                keys.setdefault(key, []).append(Entry(lid, word, None, None, bounded))
+                # per entry: list id, entry, evasion, boundary (unpacked in the scan loop)
+                entry = Entry(lid, word, None, None, bounded)
+                keys.setdefault(key, []).append((lid, entry, None, bounded))
                 if wl.role is Role.DENY:
                     for alt, label in expand(key, tags):
                         if alt != key:
                             entry = Entry(lid, word, alt, label, bounded)
-                            keys.setdefault(alt, []).append(entry)
+                            keys.setdefault(alt, []).append((lid, entry, label, bounded))
         self.automaton: Any = ahocorasick.Automaton()
         self.word_count = len(keys)
+        add_word = self.automaton.add_word
+        no_gates: frozenset[int] = frozenset()
         for key in sorted(keys.keys() | gates.keys(), key=_insertion_order):
-            # per entry: list id, entry, evasion, boundary (unpacked in the scan loop)
-            entries = tuple((e.list_id, e, e.evasion, e.boundary) for e in keys.get(key, ()))
-            gate_ids = frozenset(gates.get(key, ()))
-            self.automaton.add_word(key, (len(key), entries, _edges(key), gate_ids))
+            entries = keys.get(key)
+            gate_ids = gates.get(key)
+            add_word(
+                key,
+                (
+                    len(key),
+                    tuple(entries) if entries else (),
+                    _edges(key),
+                    frozenset(gate_ids) if gate_ids else no_gates,
+                ),
+            )
         if keys or gates:
             self.automaton.make_automaton()
         # tone-marked pinyin of a listed word or gate literal is read as the word (wěnzhuàn):
@@ -192,9 +214,6 @@ class Lexicon:
         self._size = len(self.automaton)
         # how far a key, an allow phrase or a jieba window reaches around a match
         self.reach = max([WINDOW, *map(len, keys.keys() | gates.keys())])
-        # pyahocorasick is not thread safe (its maintainer, issue #111); iteration keeps
-        # state inside the automaton, so threads take turns.
-        self._lock = threading.Lock()
 
     @property
     def readings(self) -> Readings:

@@ -7,22 +7,71 @@ messages match no pattern of most rules, so most regexes are never run.
 
 from __future__ import annotations
 
+import _sre
 import re
 import re._constants as _c  # Python 3.11+: the parser behind re.compile
 import re._parser as _parser
+from functools import lru_cache
 from typing import Any
+
+
+@lru_cache(maxsize=4096)
+def parse_pattern(pattern: str) -> Any:
+    """``re``'s parse tree of a rule pattern (ignoring case), read and never changed by
+    this module and the regex lint: a ruleset build asks for each pattern five times."""
+    return _parser.parse(pattern, re.IGNORECASE)
 
 
 def required_literals(pattern: str) -> tuple[str, ...] | None:
     """Strings one of which every match of ``pattern`` contains (lower case), or None."""
     try:
-        parsed = _parser.parse(pattern, re.IGNORECASE)
+        parsed = parse_pattern(pattern)
     except re.error:
         return None
     found = _sequence(list(parsed))
     if not found or any(not lit for lit in found):
         return None
     return tuple(sorted({lit.lower() for lit in found}))
+
+
+def required_groups(pattern: str) -> list[tuple[str, ...]]:
+    """Every set of strings of which each match of ``pattern`` contains one (lower case):
+    a literal run, a branch whose every alternative has one, a group or a repeat of at least
+    one, along the pattern. ``required_literals`` picks the best one; a regex whose every
+    group is present is the only one worth running (``\\d+个?月.{0,6}回报`` needs 月 and 回报).
+    """
+    try:
+        parsed = parse_pattern(pattern)
+    except re.error:
+        return []
+    found: list[list[str]] = []
+    _groups(list(parsed), found)
+    out: dict[tuple[str, ...], None] = {}
+    for group in found:
+        if group and all(group):
+            out[tuple(sorted({lit.lower() for lit in group}))] = None
+    return list(out)
+
+
+def _groups(items: list[tuple[Any, Any]], out: list[list[str]]) -> None:
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            out.append(["".join(run)])
+            run = []
+        if op is _c.SUBPATTERN:
+            _groups(list(av[-1]), out)
+        elif op is _c.BRANCH:
+            alts = [_sequence(list(branch)) for branch in av[1]]
+            if all(alts):
+                out.append([lit for a in alts if a for lit in a])
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
+            _groups(list(av[2]), out)
+    if run:
+        out.append(["".join(run)])
 
 
 def _sequence(items: list[tuple[Any, Any]]) -> list[str] | None:
@@ -83,7 +132,7 @@ def first_chars(patterns: list[str]) -> str | None:
     parts: set[str] = set()
     for p in patterns:
         try:
-            parsed = _parser.parse(p, re.IGNORECASE)
+            parsed = parse_pattern(p)
         except re.error:
             return None
         found = _first(list(parsed))
@@ -93,6 +142,67 @@ def first_chars(patterns: list[str]) -> str | None:
     if not parts:
         return None
     return "[" + "".join(sorted(parts)) + "]"
+
+
+def prefilter_for(patterns: list[str]) -> str | None:
+    """A case-sensitive regex that finds something in every case-folded text (the folded
+    view) any of ``patterns`` matches with ``re.IGNORECASE``, or None.
+
+    Per pattern: its required literals, else the few characters its matches can start with
+    (``first_chars``). For the regexes no gate covers, because a literal is one the
+    skeleton drops (``@``, ``.``, ``✈``, ``🟢``) or a pattern has none:
+    ``tg|telegram|…|v|w|微|…`` finds nothing in most texts, where the first-character class
+    of every pattern (t, p, v, …) finds a letter of nearly every link.
+
+    Case-sensitive, so that ``re`` scans for the set of first characters in C instead of
+    trying every branch at every position (an ignore-case alternation cost as much as the
+    patterns). That is exact on the folded view: it has no upper-case letters, and an
+    ignore-case search matches an uncased character only as itself and a lower-case ASCII
+    letter only as itself, its capital, or one of ``İıſK``, which the prefilter also finds.
+    Literals with any other cased character (ß, Greek) leave it to the caller (None).
+    """
+    needles: set[str] = set()
+    for p in patterns:
+        lits = required_literals(p)
+        if lits is not None and all(map(_exact, lits)):
+            needles.update(lits)
+            continue
+        first = first_chars([p])
+        if first is None:
+            return None
+        chars = _class_chars(first)
+        if chars is None or not all(map(_exact, chars)):
+            return None
+        needles.update(chars)
+    if not needles:
+        return None
+    if any(ch in "iks" for lit in needles for ch in lit):
+        needles.update(_CASE_ODD)
+    return "|".join(re.escape(lit) for lit in sorted(needles, key=lambda n: (-len(n), n)))
+
+
+# The characters other than A-Z that match a lower-case ASCII letter when ``re`` ignores case
+# (i, i, s, k): tests/test_check_fast_paths.py checks the list against every code point.
+_CASE_ODD = ("İ", "ı", "ſ", "K")
+_CLASS_MAX = 64  # characters a first-character class may expand to
+
+
+def _exact(literal: str) -> bool:
+    """Whether an ignore-case search finds ``literal`` in a case-folded text only as itself
+    (or with one of _CASE_ODD)."""
+    return all(("a" <= ch <= "z") or not _sre.unicode_iscased(ord(ch)) for ch in literal)
+
+
+def _class_chars(cls: str) -> list[str] | None:
+    """The characters of a ``first_chars`` class, or None past _CLASS_MAX."""
+    out: list[str] = []
+    for lo, hi in re.findall(r"\\U([0-9a-f]{8})(?:-\\U([0-9a-f]{8}))?", cls):
+        a = int(lo, 16)
+        b = int(hi, 16) if hi else a
+        if len(out) + b - a + 1 > _CLASS_MAX:
+            return None
+        out.extend(chr(c) for c in range(a, b + 1))
+    return out
 
 
 def _char(code: int) -> str:

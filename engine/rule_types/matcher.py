@@ -55,12 +55,36 @@ class Matcher:
     zones: frozenset[str] | None = None  # parts of the message whose matches count
     also: Matcher | None = None  # must be found too (MatcherSpec.also)
     but_not: Matcher | None = None  # must not be found (MatcherSpec.but_not)
-    # one character class: a text without any of its characters matches no regex
-    # (literals.first_chars); None when it cannot tell
+    # a text it finds nothing in matches no regex: the required literals or first characters
+    # of each pattern (literals.prefilter_for, case-sensitive, folded view), else one class
+    # of first characters (literals.first_chars); None when it cannot tell
     prefilter: re.Pattern[str] | None = None
+    # per regex, the literal groups (skeleton forms) the skeleton must hold one of each for
+    # it to match (literals.required_groups: 回报 and 月 for "\d+个?月.{0,6}回报"); None when
+    # that tells no more than ``gate``. Tested only once the gate is open, with ``in``: as
+    # gates in the automaton they cost every message more than they saved
+    needs: tuple[tuple[tuple[str, ...], ...], ...] | None = None
+
+    def _closed(self, ctx: Context) -> bool:
+        """Tell whether the gates rule every regex out (it lacks one of its literals)."""
+        if self.gate is not None and self.gate not in ctx.hits.gates:
+            return True
+        if self.needs is None:
+            return False
+        skel = ctx.norm.skeleton.text
+        for groups in self.needs:
+            for group in groups:
+                for key in group:
+                    if key in skel:
+                        break
+                else:
+                    break  # a group none of whose literals is in the text
+            else:
+                return False  # every group of this regex is there: it may match
+        return True
 
     def _may_match(self, text: str) -> bool:
-        """Tell whether the regexes can match ``text``: their first-character test."""
+        """Tell whether the regexes can match ``text``: their prefilter's test."""
         return self.prefilter is None or self.prefilter.search(text) is not None
 
     def _context_holds(self, ctx: Context) -> bool:
@@ -96,7 +120,7 @@ class Matcher:
         """Every match in the message, as original-text spans; overlapping ones merged."""
         out: list[Span] = []
         # a closed gate means no regex can match (the rule ran for a word hit)
-        if self.regex is not None and (self.gate is None or self.gate in ctx.hits.gates):
+        if self.regex is not None and not self._closed(ctx):
             folded = ctx.norm.folded
             if not self._may_match(ctx.text if self.on_original else folded.text):
                 pass
@@ -138,7 +162,7 @@ class Matcher:
         ):
             spans = self.spans(ctx)
             return spans[0] if spans else None
-        if self.gate is not None and self.gate not in ctx.hits.gates:
+        if self._closed(ctx):
             return None
         if not self._may_match(ctx.text if self.on_original else ctx.norm.folded.text):
             return None
@@ -159,7 +183,7 @@ class Matcher:
         ):
             spans = self.spans(ctx)
             return max(spans, key=lambda s: s.end) if spans else None
-        if self.gate is not None and self.gate not in ctx.hits.gates:
+        if self._closed(ctx):
             return None
         text = ctx.text if self.on_original else ctx.norm.folded.text
         if not self._may_match(text):
@@ -192,9 +216,7 @@ class Matcher:
             return True  # a word hit (global allow-lists aside) settles it without any regex
         if self.regexes:
             text = ctx.text if self.on_original else ctx.norm.folded.text
-            if (self.gate is not None and self.gate not in ctx.hits.gates) or not self._may_match(
-                text
-            ):
+            if self._closed(ctx) or not self._may_match(text):
                 pass
             elif self.regex is not None:
                 if self.regex.search(text):
@@ -216,7 +238,7 @@ class Matcher:
 
                     if on_word_boundaries(ctx.norm, h):
                         return True
-        if not self.regexes or (self.gate is not None and self.gate not in ctx.hits.gates):
+        if not self.regexes or self._closed(ctx):
             return False
         text = ctx.text if self.on_original else ctx.norm.folded.text
         if not self._may_match(text):

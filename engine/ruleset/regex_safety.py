@@ -33,6 +33,7 @@ import re._parser as _parser
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from engine.rule_types.literals import parse_pattern
 from engine.ruleset.charsets import (
     Item,
     Ranges,
@@ -113,7 +114,7 @@ def _patterns(node: Any, path: Path) -> Iterator[tuple[Path, str]]:
 def problems(pattern: str) -> list[str]:
     """Why ``pattern`` can take more than linear time (empty when it cannot)."""
     try:
-        parsed = _parser.parse(pattern, re.IGNORECASE)
+        parsed = parse_pattern(pattern)  # shared with the gates' literals
     except re.error:
         return []  # reported as an invalid regex elsewhere
     lint = _Lint(dotall=bool(parsed.state.flags & re.DOTALL))

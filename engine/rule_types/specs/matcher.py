@@ -10,8 +10,9 @@ import re
 
 from pydantic import Field, field_validator
 
+from engine.normalize import normalize_word
 from engine.rule_types.base import Builder
-from engine.rule_types.literals import first_chars, gate_for
+from engine.rule_types.literals import first_chars, gate_for, prefilter_for, required_groups
 from engine.rule_types.matcher import (
     Matcher,
     _is_plain,
@@ -67,12 +68,19 @@ class MatcherSpec(Strict):
         gate = None if self.original or not regexes else build.gate(gate_for(patterns), origin)
         also = self.also.compile(build, origin, zones) if self.also else None
         but_not = self.but_not.compile(build, origin, zones) if self.but_not else None
-        # only for regexes no gate covers (the gate is the cheaper test), and only when the
-        # class is selective: a digit starts a match of nearly every SMS
-        first = first_chars(patterns) if regexes and gate is None else None
-        prefilter = re.compile(first, re.IGNORECASE) if first is not None else None
+        # only for regexes no gate covers (the gate is the cheaper test), and only when it is
+        # selective: a digit is in nearly every SMS
+        prefilter = None
+        if regexes and gate is None:
+            # on the folded view (case-folded), the literals' test; else the first characters
+            needles = None if self.original else prefilter_for(patterns)
+            if needles is not None:
+                prefilter = re.compile(needles)
+            elif (first := first_chars(patterns)) is not None:
+                prefilter = re.compile(first, re.IGNORECASE)
         if prefilter is not None and prefilter.search("0123456789"):
             prefilter = None
+        needs = None if self.original or gate is None else _needs(patterns)
         return Matcher(
             deny,
             allow,
@@ -85,4 +93,23 @@ class MatcherSpec(Strict):
             also,
             but_not,
             prefilter,
+            needs,
         )
+
+
+def _needs(patterns: list[str]) -> tuple[tuple[tuple[str, ...], ...], ...] | None:
+    """Per pattern, its literal groups in skeleton form (``Matcher.needs``), the longest
+    literals first (the rarest: the first group missing settles it); None when some pattern
+    has none (it may always match) or none has more than one (``gate`` says as much)."""
+    per = []
+    for p in patterns:
+        groups = []
+        for group in required_groups(p):
+            keys = tuple(dict.fromkeys(normalize_word(lit) for lit in group))
+            if all(keys):
+                groups.append(keys)
+        groups.sort(key=lambda g: (-min(map(len, g)), len(g)))
+        per.append(tuple(groups))
+    if not per or not all(per) or all(len(groups) < 2 for groups in per):
+        return None
+    return tuple(per)
