@@ -208,7 +208,7 @@ class Lexicon:
             self.automaton.make_automaton()
         # tone-marked pinyin of a listed word or gate literal is read as the word (wěnzhuàn):
         # the table is built on the first message with a tone mark (~0.3 s; few have one)
-        listed = [k for k, es in keys.items() if any(e.evasion is None for e in es)]
+        listed = [k for k, es in keys.items() if any(e[2] is None for e in es)]  # plain spelling
         self._words = tuple(sorted({*listed, *gates}))
         self._readings: Readings | None = None
         self._size = len(self.automaton)
