@@ -66,7 +66,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         ["tests/test_ab_oracle.py", "tests/test_ab_queries.py"],
     ),
     "normalize": (
-        "engine/normalize.py",
+        "engine/normalize/__init__.py",
         ["tests/test_normalize_cases.py", "tests/test_normalize.py"],
     ),
     "match": (

@@ -25,13 +25,13 @@ from engine.normalize import (
     SQUEEZE,
     SQUEEZE_HINT,
     Normalized,
-    Readings,
-    View,
     char_rank,
     emoji_names,
     fold_char,
     normalize_word,
 )
+from engine.normalize.pinyin import Readings
+from engine.normalize.view import View
 from engine.spellings import Spellings, readings_of
 from engine.word_boundaries import SEGMENTER, WINDOW
 from engine.word_boundaries import bounded as on_boundaries

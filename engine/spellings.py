@@ -28,7 +28,8 @@ from typing import Any, Literal, get_args
 
 import ahocorasick
 
-from engine.normalize import Readings, char_rank, normalize_word
+from engine.normalize import char_rank, normalize_word
+from engine.normalize.pinyin import Readings
 
 # Names a finding may carry in ``evasion``, from the generated keys above, from the
 # text-level views of engine.match (symbols, repeated or inserted characters, look-alikes,
