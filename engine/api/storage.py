@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from engine.api.limits import error_body
-from engine.dispatch.backend import storage_errors
+from engine.dispatch.backend import DatabaseUrlError, storage_errors
 
 log = logging.getLogger("xinshi.api")
 RETRY_AFTER_S = 5
@@ -28,7 +28,7 @@ RETRY_AFTER_S = 5
 def describe(exc: BaseException) -> str:
     """One line on a storage error and how to fix it."""
     detail = " ".join(str(exc).split()) or type(exc).__name__
-    if type(exc).__module__.startswith("psycopg"):
+    if isinstance(exc, DatabaseUrlError) or type(exc).__module__.startswith("psycopg"):
         return (
             f"the outbox database does not answer ({detail}). Check that the PostgreSQL "
             "server in XINSHI_DATABASE_URL runs and accepts connections, then retry; nothing "

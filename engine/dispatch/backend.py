@@ -50,18 +50,18 @@ def masked_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
+class DatabaseUrlError(ValueError):
+    """A PostgreSQL URL that cannot be used: unreachable, refused, or not a database."""
+
+
 def storage_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions that mean the storage failed (not a bug): SQLite's, the OS's and, once
-    psycopg is in use, PostgreSQL's."""
-    errors: tuple[type[BaseException], ...] = (sqlite3.Error, OSError)
+    """Exceptions that mean the storage failed (not a bug): SQLite's, the OS's, a database that
+    cannot be reached when first used and, once psycopg is in use, PostgreSQL's."""
+    errors: tuple[type[BaseException], ...] = (sqlite3.Error, OSError, DatabaseUrlError)
     psycopg = sys.modules.get("psycopg")
     if psycopg is not None:
         errors += (psycopg.Error,)
     return errors
-
-
-class DatabaseUrlError(ValueError):
-    """A PostgreSQL URL that cannot be used: unreachable, refused, or not a database."""
 
 
 @lru_cache(maxsize=512)

@@ -116,6 +116,16 @@ def test_the_database_going_away_mid_send_loses_and_doubles_nothing(
     try:
         url = cluster.admin_url()
         with running_stack(tmp_path, url) as stack:
+            auth = {"Authorization": f"Bearer {KEY}"}
+            body = {"idempotency_key": "during-outage", "phone": "13712349999",
+                    "template": "order_confirmed", "params": {"order": "1111999999"}}  # fmt: skip
+            # down before the API's first use of the outbox (it connects when first needed)
+            cluster.stop("immediate")
+            r = HTTP.post(f"{stack.api}/v1/messages", json=body, headers=auth, timeout=10)
+            assert r.status_code == 503, r.text
+            assert r.json()["error"]["code"] == "storage_unavailable"
+            assert "XINSHI_DATABASE_URL" in r.json()["error"]["message"]
+            cluster.start()
             outbox = Outbox(url)
             notices = _notices(_intake(outbox, ruleset), 600)
             outbox.enqueue_many(notices)
@@ -123,15 +133,11 @@ def test_the_database_going_away_mid_send_loses_and_doubles_nothing(
             try:
                 _wait(lambda: int(stack.stats()["accepted"]) >= 100)
                 cluster.stop("immediate")  # mid-send, as a crashed server
-                auth = {"Authorization": f"Bearer {KEY}"}
 
                 def not_ready() -> bool:
                     r = HTTP.get(f"{stack.api}/readyz", timeout=10)
                     return r.status_code == 503
 
-                # /readyz probes only once the outbox was used: a send makes the API use it
-                body = {"idempotency_key": "during-outage", "phone": "13712349999",
-                        "template": "order_confirmed", "params": {"order": "1111999999"}}  # fmt: skip
                 r = HTTP.post(f"{stack.api}/v1/messages", json=body, headers=auth, timeout=10)
                 assert r.status_code == 503, r.text
                 assert r.json()["error"]["code"] == "storage_unavailable"
