@@ -103,7 +103,8 @@ class Dispatch:
 
     @cached_property
     def seen(self) -> SeenSignatures:
-        return SeenSignatures(self.settings.data_dir / "callbacks.sqlite")
+        shared = self.outbox if self.settings.database_url else None  # every host's replays
+        return SeenSignatures(self.settings.data_dir / "callbacks.sqlite", shared)
 
     def probe(self) -> None:
         """Write to the outbox, the events directory and, once opened, the replay cache for real

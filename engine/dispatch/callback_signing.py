@@ -18,11 +18,16 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 TIMESTAMP_HEADER = "x-xinshi-timestamp"
 SIGNATURE_HEADER = "x-xinshi-signature"
 DEFAULT_WINDOW_S = 300
 _PREFIX = b"sha256="
+
+
+if TYPE_CHECKING:
+    from engine.dispatch.storage import Store
 
 
 class CallbackAuthError(ValueError):
@@ -41,10 +46,13 @@ def sign(secret: bytes, timestamp: int, body: bytes) -> dict[str, str]:
 
 
 class SeenSignatures:
-    """Signatures accepted within the window, shared by all workers through one SQLite file."""
+    """Signatures accepted within the window, shared by all workers through one SQLite file,
+    or by every host through the PostgreSQL outbox when ``store`` is one (a callback replayed
+    to another API host is refused too)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, store: Store | None = None) -> None:
         self.path = path
+        self.store = store if store is not None and store.postgres else None
         self._local = threading.local()
 
     def _db(self) -> sqlite3.Connection:
@@ -58,13 +66,24 @@ class SeenSignatures:
         return db
 
     def probe(self) -> None:
-        """A real write to the cache file, then its removal (raises on a storage error)."""
+        """A real write to the cache, then its removal (raises on a storage error)."""
+        if self.store is not None:
+            self.store.probe()
+            return
         db = self._db()
         db.execute("INSERT OR REPLACE INTO seen VALUES (?, 0)", (b"probe",))
         db.execute("DELETE FROM seen WHERE sig = ?", (b"probe",))
 
     def claim(self, signature: bytes, until: float, now: float) -> bool:
         """Record ``signature`` until ``until``; False if it was already recorded (a replay)."""
+        if self.store is not None:
+            with self.store.transaction() as pg:
+                pg.execute("DELETE FROM seen_signature WHERE until < ?", (now,))
+                cur = pg.execute(
+                    "INSERT INTO seen_signature VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    (signature, until),
+                )
+            return cur.rowcount == 1
         db = self._db()
         db.execute("DELETE FROM seen WHERE until < ?", (now,))
         cur = db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (signature, until))

@@ -134,6 +134,11 @@ CREATE TABLE conversion (
 # (version, what it does, SQL): append only; a released migration never changes
 POSTGRES_MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "outbox tables; record tables partitioned by day", _PG_V1),
+    (
+        2,
+        "callback replay cache shared by every API host",
+        "CREATE TABLE seen_signature (sig BYTEA PRIMARY KEY, until DOUBLE PRECISION NOT NULL)",
+    ),
 )
 MIGRATION_LOCK = 0x78696E7368690001  # pg_advisory_xact_lock key: one migrator at a time
 

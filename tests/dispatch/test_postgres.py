@@ -17,6 +17,14 @@ import psycopg
 import pytest
 
 from engine.dispatch import Intake, Outbox, SendRequest, load_templates
+from engine.dispatch.callback_signing import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    CallbackAuthError,
+    SeenSignatures,
+    sign,
+    verify,
+)
 from engine.dispatch.message import Lane
 from engine.dispatch.outbox import DAY, NewMessage, OutboxError
 from engine.dispatch.schema import POSTGRES_MIGRATIONS
@@ -196,7 +204,8 @@ def test_migrations_are_recorded_once_and_a_newer_schema_is_refused(tmp_path: Pa
     newest = POSTGRES_MIGRATIONS[-1][0]
     assert f'"schema_version": {newest}' in r.stdout
     with psycopg.connect(url, autocommit=True) as db:
-        assert db.execute("SELECT version FROM schema_version").fetchall() == [(newest,)]
+        versions = db.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+        assert versions == [(v,) for v, _, _ in POSTGRES_MIGRATIONS]  # each applied once
         db.execute("INSERT INTO schema_version (version) VALUES (99)")
     with pytest.raises(RuntimeError, match="schema version 99, newer than this xinshi"):
         Outbox(url)
@@ -256,3 +265,20 @@ def test_copy_moves_an_sqlite_outbox_into_postgres_once(tmp_path: Path) -> None:
     assert r.returncode == 2 and "already holds 3 messages" in r.stderr
     r = _cli("dispatch", "copy", "--from", str(tmp_path / "none.sqlite"), env=env)
     assert r.returncode == 2 and "is not an SQLite outbox file" in r.stderr
+
+
+def test_a_callback_replayed_to_another_api_host_is_refused(tmp_path: Path) -> None:
+    url = fresh_url()
+    secret, body, now = b"callback-secret-0123456789", b'{"r":1}', 1_800_000_000
+    headers = sign(secret, now, body)
+    hosts = [  # two API hosts: their own data directories, one database
+        SeenSignatures(tmp_path / f"host{i}" / "callbacks.sqlite", Outbox(url)) for i in (1, 2)
+    ]
+    args = (headers[TIMESTAMP_HEADER], headers[SIGNATURE_HEADER], body)
+    verify(secret, *args, hosts[0], now=now)
+    with pytest.raises(CallbackAuthError) as err:
+        verify(secret, *args, hosts[1], now=now + 1)
+    assert err.value.code == "replayed"
+    assert not (tmp_path / "host2" / "callbacks.sqlite").exists()  # nothing kept per host
+    # after the window the signature is forgotten (and a stale timestamp is refused anyway)
+    assert hosts[1].claim(b"other", now + 300, now) and not hosts[0].claim(b"other", 1, now)
