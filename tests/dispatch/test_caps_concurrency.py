@@ -188,3 +188,46 @@ def test_two_worker_processes_keep_the_caps(stack: Stack) -> None:
     assert failed["code"] == "recipient_cap_60s"
     stats = stack.stats()
     assert stats["unique"] == 4 and stats["duplicates"] == []  # 3 marketing + 1 OTP reached it
+
+
+def test_one_claim_counts_the_rows_it_took_before(store_at: StoreAt) -> None:
+    """Two OTPs to one number in a single claim: the second sees the first in flight."""
+    outbox = Outbox(store_at("outbox.db"))
+    ids = _queue(outbox, Lane.OTP, 2, "batch")
+    claimed = outbox.claim(Lane.OTP, 2, T0, 30, _gate(Lane.OTP))
+    assert [r.id for r in claimed] == [ids[0]]
+    second = outbox.get(ids[1])
+    assert second is not None and second.status is Status.FAILED
+
+
+def test_a_cap_window_longer_than_the_batch_read_asks_the_database(store_at: StoreAt) -> None:
+    """sent_since for a window before what a claim reads at once (2 days) still counts, and a
+    message accepted exactly at the window's start is inside it."""
+    outbox = Outbox(store_at("outbox.db"))
+    (old,) = _queue(outbox, Lane.NOTICE, 1, "old")
+    outbox.claim(Lane.NOTICE, 1, T0, 30)
+    outbox.accept(old, "aliyun", "REF", "OK", now=T0 - 3 * DAY)  # accepted_at = T0 - 3 days
+    (new,) = _queue(outbox, Lane.NOTICE, 1, "new")
+    seen: dict[float, int] = {}
+
+    def gate(row: OutboxRow, sent_since: Callable[[float], int]) -> Decision:
+        for since in (T0 - 4 * DAY, T0 - 3 * DAY, T0 - 3 * DAY + 1, T0 - DAY):
+            seen[since] = sent_since(since)
+        return Decision(None, None, None)
+
+    assert [r.id for r in outbox.claim(Lane.NOTICE, 5, T0, 30, gate)] == [new]
+    assert seen == {T0 - 4 * DAY: 1, T0 - 3 * DAY: 1, T0 - 3 * DAY + 1: 0, T0 - DAY: 0}
+
+
+def test_in_flight_at_the_window_start_counts(store_at: StoreAt) -> None:
+    outbox = Outbox(store_at("outbox.db"))
+    _first, second = _queue(outbox, Lane.NOTICE, 2, "edge")
+    outbox.claim(Lane.NOTICE, 1, T0 - 5, 30)  # first claimed at T0 - 5, still in flight
+    seen: list[int] = []
+
+    def gate(row: OutboxRow, sent_since: Callable[[float], int]) -> Decision:
+        seen.extend([sent_since(T0 - 5), sent_since(T0 - 4)])
+        return Decision(None, None, None)
+
+    assert [r.id for r in outbox.claim(Lane.NOTICE, 5, T0, 30, gate)] == [second]
+    assert seen == [1, 0]
