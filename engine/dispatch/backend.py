@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,6 +49,22 @@ def masked_url(url: str) -> str:
     host = parts.netloc.rsplit("@", 1)[1]
     user = parts.username or ""
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+@contextmanager
+def transaction(db: Connection, *, joined: bool = False) -> Iterator[Connection]:
+    """BEGIN ... COMMIT on ``db`` (ROLLBACK on an error), or nothing when ``joined``: the
+    caller's transaction is already open and commits or rolls back the work with its own."""
+    if joined:
+        yield db
+        return
+    db.execute("BEGIN")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 class DatabaseUrlError(ValueError):

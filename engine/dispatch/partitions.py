@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from engine.dispatch.backend import Connection
+from engine.dispatch.backend import Connection, transaction
 
 PARTITIONED = ("message", "history", "attempt", "receipt")
 PARTITION_LOCK = 0x78696E7368690002  # pg_advisory_xact_lock key: one creator at a time
@@ -59,9 +59,7 @@ def ensure(db: Connection, days: list[date], *, in_tx: bool = False) -> list[dat
     when ``in_tx``); return the days created. Safe to call from many workers at once (an
     advisory lock orders them)."""
     made: list[date] = []
-    if not in_tx:
-        db.execute("BEGIN")
-    try:
+    with transaction(db, joined=in_tx):
         db.execute("SELECT pg_advisory_xact_lock(?)", (PARTITION_LOCK,))
         have = existing(db)
         for day in sorted(set(days) - have):
@@ -72,12 +70,6 @@ def ensure(db: Connection, days: list[date], *, in_tx: bool = False) -> list[dat
                     f"FOR VALUES FROM ('{lo}') TO ('{hi}')"
                 )
             made.append(day)
-    except BaseException:
-        if not in_tx:
-            db.execute("ROLLBACK")
-        raise
-    if not in_tx:
-        db.execute("COMMIT")
     return made
 
 
@@ -93,15 +85,10 @@ def drop_before(db: Connection, cutoff: float) -> int:
     dropped = 0
     last = day_of(cutoff) - timedelta(1)  # days ending at or before the cutoff's day start
     for day in sorted(d for d in existing(db) if d <= last):
-        db.execute("BEGIN")
-        try:
+        with transaction(db):
             db.execute("SELECT pg_advisory_xact_lock(?)", (PARTITION_LOCK,))
             (n,) = db.execute(f"SELECT COUNT(*) FROM {name('message', day)}").fetchone()
             for table in PARTITIONED:
                 db.execute(f"DROP TABLE IF EXISTS {name(table, day)}")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
         dropped += int(n)
     return dropped

@@ -183,7 +183,7 @@ class Queue(Store):
             phones = sorted({row.phone for row in batch})
             if self.postgres:
                 self._lock_recipients(db, phones)
-                waiting = self._older_waiting(db, lane, batch)
+                waiting = self._older_waiting(db, lane, phones, batch)
                 batch = [row for row in batch if row.id not in waiting]
             recent = self._recent(db, lane, phones, now) if admit is not None else {}
             admitted: list[str] = []
@@ -259,11 +259,12 @@ class Queue(Store):
         ).fetchall()
 
     @staticmethod
-    def _older_waiting(db: Connection, lane: Lane, batch: list[OutboxRow]) -> set[str]:
+    def _older_waiting(
+        db: Connection, lane: Lane, phones: list[str], batch: list[OutboxRow]
+    ) -> set[str]:
         """PostgreSQL: ids of the batch whose recipient has an older queued message of the lane
         outside the batch (another worker skipped-locked it and admits it first): they wait for
         the next claim, so the oldest goes out first, as on SQLite."""
-        phones = sorted({row.phone for row in batch})
         ids = [row.id for row in batch]
         others: dict[str, list[tuple[float, str]]] = {}
         for phone, not_before, mid in db.execute(

@@ -8,7 +8,7 @@ own); the record tables are partitioned by day (engine.dispatch.partitions).
 
 from __future__ import annotations
 
-from engine.dispatch.backend import Connection
+from engine.dispatch.backend import Connection, transaction
 
 SQLITE = """
 CREATE TABLE IF NOT EXISTS message (
@@ -170,8 +170,7 @@ def migrate_postgres(db: Connection) -> list[int]:
     """Apply the migrations a PostgreSQL outbox lacks, in one transaction (all or none), under
     an advisory lock (workers starting together wait for the first); return those applied."""
     applied: list[int] = []
-    db.execute("BEGIN")
-    try:
+    with transaction(db):
         db.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
         current = postgres_version(db)
         newest = max(v for v, _, _ in POSTGRES_MIGRATIONS)
@@ -187,8 +186,4 @@ def migrate_postgres(db: Connection) -> list[int]:
                 db.execute(stmt)
             db.execute("INSERT INTO schema_version (version, note) VALUES (?, ?)", (version, note))
             applied.append(version)
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
     return applied

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -30,20 +29,11 @@ from engine.dispatch.outbox import DAY, NewMessage, OutboxError
 from engine.dispatch.schema import POSTGRES_MIGRATIONS
 from engine.ruleset import RuleSet
 from tests.dispatch.conftest import KEY, running_stack, stop
+from tests.dispatch.test_end_to_end import _wait
 from tests.pg import Cluster, fresh_url
 from tests.processes import HTTP
 
 SECRET = b"dispatch-test-secret-0123"
-
-
-def _wait(cond: Callable[[], bool], timeout: float = 180) -> None:
-    """Poll ``cond``; ``timeout`` is a give-up limit, generous for a busy machine."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def _intake(outbox: Outbox, ruleset: RuleSet) -> Intake:
@@ -93,9 +83,9 @@ def test_three_workers_two_killed_send_everything_once_and_caps_hold(
             )[0]
             return int(n) == 0
 
-        _wait(otp_settled)  # before the kills: a killed OTP may be re-sent blindly (by design)
+        _wait(otp_settled, 180)  # before the kills: a killed OTP may be re-sent blindly (by design)
         _wait(lambda: int(stack.stats()["accepted"]) >= 400 and
-              outbox.counts().get("sending", 0) > 0)  # fmt: skip
+              outbox.counts().get("sending", 0) > 0, 180)  # fmt: skip
         mid_send = outbox.counts().get("sending", 0)
         for w in workers[:2]:
             os.kill(w.pid, signal.SIGKILL)
@@ -139,7 +129,7 @@ def test_the_database_going_away_mid_send_loses_and_doubles_nothing(
             outbox.enqueue_many(notices)
             worker = stack.worker("--lease", "3", "--reconcile-after", "0.5")
             try:
-                _wait(lambda: int(stack.stats()["accepted"]) >= 100)
+                _wait(lambda: int(stack.stats()["accepted"]) >= 100, 180)
                 cluster.stop("immediate")  # mid-send, as a crashed server
 
                 def not_ready() -> bool:
@@ -265,6 +255,8 @@ def test_copy_moves_an_sqlite_outbox_into_postgres_once(tmp_path: Path) -> None:
     assert r.returncode == 2 and "already holds 3 messages" in r.stderr
     r = _cli("dispatch", "copy", "--from", str(tmp_path / "none.sqlite"), env=env)
     assert r.returncode == 2 and "is not an SQLite outbox file" in r.stderr
+    r = _cli("dispatch", "copy", "--to", str(tmp_path), env={"XINSHI_DATA_DIR": str(tmp_path)})
+    assert r.returncode == 2 and "--to: give the PostgreSQL URL to copy into" in r.stderr
 
 
 def test_a_callback_replayed_to_another_api_host_is_refused(tmp_path: Path) -> None:
