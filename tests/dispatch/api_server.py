@@ -25,13 +25,29 @@ def signed(body: bytes, content_type: str = "application/json") -> dict[str, str
 class Api:
     """A running server: its URL, process and data directory."""
 
-    def __init__(self, url: str, proc: subprocess.Popen[bytes], data: Path, log: Path) -> None:
+    def __init__(
+        self,
+        url: str,
+        proc: subprocess.Popen[bytes],
+        data: Path,
+        log: Path,
+        database_url: str | None,
+    ) -> None:
         self.url, self.proc, self.data, self.log = url, proc, data, log
+        self.database_url = database_url
+
+    @property
+    def outbox_target(self) -> Path | str:
+        """The outbox the server uses: its PostgreSQL URL, else the data directory's file."""
+        return self.database_url or self.data / "dispatch.sqlite"
 
 
 @contextmanager
-def api_server(tmp: Path, data: Path | None = None) -> Iterator[Api]:
-    """Serve the API on a free loopback port with its own data directory."""
+def api_server(
+    tmp: Path, data: Path | None = None, database_url: str | None = None
+) -> Iterator[Api]:
+    """Serve the API on a free loopback port with its own data directory (and the outbox in
+    PostgreSQL when ``database_url`` is given)."""
     data = data or tmp / "data"
     port = free_port()
     env = {
@@ -42,10 +58,12 @@ def api_server(tmp: Path, data: Path | None = None) -> Iterator[Api]:
         "XINSHI_CALLBACK_SECRET": CALLBACK_SECRET.decode(),
         "XINSHI_RECIPIENT_SALT": "salt",
     }
+    if database_url:
+        env["XINSHI_DATABASE_URL"] = database_url
     url = f"http://127.0.0.1:{port}"
     log = tmp / "api.log"
     proc = start(["serve", "--port", str(port)], log, env, f"{url}/healthz")
     try:
-        yield Api(url, proc, data, log)
+        yield Api(url, proc, data, log, database_url)
     finally:
         stop(proc)

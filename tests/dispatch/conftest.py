@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.dispatch.config import DispatchSettings
 from tests.pg import fresh_url
 from tests.processes import HTTP, free_port, start, stop
 
@@ -34,6 +35,14 @@ class Stack:
             *extra,
         ]
         return start(args, self.tmp / "worker.log", self.env)
+
+    @property
+    def outbox_target(self) -> Path | str:
+        """The outbox this stack's API and workers use: its PostgreSQL URL, else the SQLite
+        file in its data directory."""
+        return (
+            self.env.get("XINSHI_DATABASE_URL") or DispatchSettings.from_env(self.data).outbox_path
+        )
 
     def stats(self) -> dict[str, object]:
         return dict(HTTP.get(f"{self.fake}/_stats", timeout=5).json())
@@ -87,19 +96,30 @@ def running_stack(tmp: Path, database_url: str | None = None) -> Iterator[Stack]
             stop(p)
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    """A fresh stack: for tests that run a worker (it sends whatever is queued) or that count
-    everything the provider or the data directory saw."""
-    with running_stack(tmp_path) as running:
+BACKENDS = ["sqlite", "postgres"]
+
+
+def outbox_url(backend: str) -> str | None:
+    """None keeps the outbox in the data directory (SQLite); "postgres" gives an empty schema of
+    the session's throwaway cluster."""
+    return fresh_url() if backend == "postgres" else None
+
+
+@pytest.fixture(params=BACKENDS)
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
+    """A fresh stack, once per outbox backend: for tests that run a worker (it sends whatever
+    is queued) or that count everything the provider or the data directory saw."""
+    with running_stack(tmp_path, outbox_url(request.param)) as running:
         yield running
 
 
-@pytest.fixture(scope="module")
-def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """One stack per module for tests that run no worker and read back only their own messages
-    and events (each start costs seconds of CPU)."""
-    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """One stack per module and backend for tests that run no worker and read back only their
+    own messages and events (each start costs seconds of CPU)."""
+    with running_stack(tmp_path_factory.mktemp("stack"), outbox_url(request.param)) as running:
         yield running
 
 

@@ -13,14 +13,18 @@ import pytest
 from engine.abtest.ingest import ingest_paths
 from engine.abtest.store import connect
 from tests.dispatch.api_server import AUTH, Api, api_server, signed
+from tests.dispatch.conftest import BACKENDS, outbox_url
 from tests.processes import HTTP
 
 TEXT_PLAIN = {**AUTH, "Content-Type": "text/plain"}
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    with api_server(tmp_path_factory.mktemp("bad-input")) as running:
+@pytest.fixture(scope="module", params=BACKENDS)
+def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One server per outbox backend."""
+    with api_server(
+        tmp_path_factory.mktemp("bad-input"), database_url=outbox_url(request.param)
+    ) as running:
         yield running
 
 

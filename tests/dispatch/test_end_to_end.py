@@ -13,7 +13,6 @@ import pytest
 
 from engine.dispatch import Intake, Outbox, SendRequest, load_templates
 from engine.dispatch.callback_signing import sign
-from engine.dispatch.config import DispatchSettings
 from engine.ruleset import RuleSet
 from tests.dispatch.conftest import CALLBACK_SECRET, KEY, Stack, stop
 from tests.processes import HTTP
@@ -267,8 +266,7 @@ def test_click_on_a_tracked_link_redirects_and_is_an_event(shared_stack: Stack) 
 @pytest.mark.slow
 def test_kill_9_loses_nothing_and_sends_nothing_twice(stack: Stack, ruleset: RuleSet) -> None:
     n = 2000
-    settings = DispatchSettings.from_env(stack.data)
-    outbox = Outbox(settings.outbox_path)
+    outbox = Outbox(stack.outbox_target)
     intake = Intake(
         outbox, load_templates(), lambda: ruleset, b"dispatch-test-secret-0123", "https://xinshi.cn"
     )

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from engine.dispatch import Outbox
 from engine.dispatch.destinations import MAX_URL_CHARS
 from tests.dispatch.api_server import AUTH, Api, api_server
+from tests.dispatch.conftest import BACKENDS, outbox_url
 from tests.processes import HTTP
 
 GOOD = "https://m.xinshi-mall.cn/1111"
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    with api_server(tmp_path_factory.mktemp("links")) as running:
+@pytest.fixture(scope="module", params=BACKENDS)
+def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One server per outbox backend."""
+    with api_server(
+        tmp_path_factory.mktemp("links"), database_url=outbox_url(request.param)
+    ) as running:
         yield running
 
 
@@ -118,8 +121,10 @@ def test_a_stored_destination_that_fails_the_rules_is_never_a_redirect(api: Api)
     assert r.status_code == 201, r.text
     code = r.json()["params"]["url"].rsplit("/", 1)[1]
     # a row stored before destinations were checked, or edited by hand
-    with sqlite3.connect(Path(api.data) / "dispatch.sqlite") as db:
+    outbox = Outbox(api.outbox_target)
+    with outbox.transaction() as db:
         db.execute("UPDATE link SET url=? WHERE code=?", ("http://47.98.12.34/x.apk", code))
+    outbox.close()
     hop = HTTP.get(f"{api.url}/r/{code}", timeout=10)
     assert hop.status_code == 404 and "location" not in hop.headers
     assert hop.json()["error"]["code"] == "not_found"
