@@ -41,6 +41,12 @@ _OUTBOX_TESTS = [
     "--deselect",
     "tests/dispatch/test_caps_concurrency.py::test_two_worker_processes_keep_the_caps",
 ]
+_NORMALIZE_TESTS = [
+    "tests/test_normalize_view.py",
+    "tests/test_normalize_cases.py",
+    "tests/test_normalize.py",
+    "tests/test_evasion_classes.py",
+]
 # module -> the tests that should kill its mutants (fast ones: no servers, no browsers)
 MODULES: dict[str, tuple[str, list[str]]] = {
     "segments": (
@@ -65,10 +71,14 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "engine/abtest/queries.py",
         ["tests/test_ab_oracle.py", "tests/test_ab_queries.py"],
     ),
+    # normalize is a package: the pipeline (__init__) and its views, apart (squeeze) and pinyin
     "normalize": (
         "engine/normalize/__init__.py",
         ["tests/test_normalize_cases.py", "tests/test_normalize.py"],
     ),
+    "normalize_view": ("engine/normalize/view.py", _NORMALIZE_TESTS),
+    "normalize_apart": ("engine/normalize/apart.py", _NORMALIZE_TESTS),
+    "normalize_pinyin": ("engine/normalize/pinyin.py", _NORMALIZE_TESTS),
     "match": (
         "engine/match.py",
         ["tests/test_match_cases.py", "tests/test_match.py", "tests/test_long_inputs.py"],

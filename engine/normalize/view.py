@@ -64,8 +64,9 @@ class View:
         return i + (self._shift[k - 1] if k else 0)
 
     def count_before(self, i: int) -> int:
-        """How many characters of the view come from source characters before index ``i``
-        (``starts`` in order, or a ``removed`` view; O(log n) once the map is built)."""
+        """How many characters of the view come from source characters before index ``i``,
+        0 <= i <= len(source) (``starts`` in order, or a ``removed`` view; O(log n) once the
+        map is built)."""
         if self._starts is not None:
             return bisect_left(self._starts, i)
         if self._removed is None or self._source is None:
