@@ -43,6 +43,8 @@ _OUTBOX_TESTS = [
 ]
 _NORMALIZE_TESTS = [
     "tests/test_normalize_view.py",
+    "tests/test_normalize_apart.py",
+    "tests/test_normalize_pinyin.py",
     "tests/test_normalize_cases.py",
     "tests/test_normalize.py",
     "tests/test_evasion_classes.py",
