@@ -71,6 +71,9 @@ CASES = [
     ("fāngàn", "反感", [(0, 6, "pinyin")], [(0, 3), (3, 6)]),
     # a zero-width space inside the pinyin: spans are still the original's
     ("wěn\u200bzhuàn", "稳赚", [(0, 9, "pinyin")], [(0, 3), (4, 9)]),
+    # after characters written one per line (the folded text is 5 characters shorter)
+    ("上\n门\n服\n务\n按\n摩，wēixìn", "上门服务按摩,微信", [(0, 11, "vertical"), (12, 18, "pinyin")],
+     [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (11, 12), (12, 15), (15, 18)]),
     # pinyin written backwards with a cue: read forwards, then as the word
     ("nàuhzněw证保（倒着读）", "保证稳赚(倒着读)", [(0, 10, "reversed")],
      [(9, 10), (8, 9), (5, 8), (0, 5), (10, 11), (11, 12), (12, 13), (13, 14), (14, 15)]),
@@ -131,6 +134,13 @@ def test_a_stretch_of_letters_longer_than_300_characters_is_not_pinyin() -> None
 def test_letters_without_a_space_are_read_up_to_48() -> None:
     assert normalize("wěnzhuàn" * 6, READINGS).folded.text == "稳赚" * 6  # 48 letters
     assert "稳赚" not in normalize("wěnzhuàn" * 7, READINGS).folded.text  # 56
+
+
+def test_letters_split_into_the_fewest_syllables() -> None:
+    # tian|an|men, not ti|a|nan|men; jin|ke|neng, not jin|ken|eng (as many, the last longer)
+    readings = readings_of(["天安门", "尽可能"])
+    assert normalize("tiānānmén", readings).folded.text == "天安门"
+    assert normalize("jǐnkěnéng", readings).folded.text == "尽可能"
 
 
 def test_of_two_words_a_part_fits_equally_the_first_listed_wins() -> None:
