@@ -277,13 +277,28 @@ def fake_provider(
     lookup_latency_ms: Annotated[
         float, typer.Option(help="Extra time each status query (lookup) takes.")
     ] = 0.0,
+    behaviour: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML: delivery by carrier, latencies, qps limit, content filter, fees "
+            "(replaces --latency-ms and --receipt-delay; keys in README)."
+        ),
+    ] = None,
 ) -> None:
     """Run the fake Aliyun + Tencent SMS provider on 127.0.0.1 (magic numbers: see docs)."""
     import os
 
     import uvicorn
 
-    from engine.dispatch.fake_provider import FakeConfig, create_fake_app
+    from engine.dispatch.behaviour import BehaviourError, load_behaviour
+    from engine.dispatch.fake_provider import FakeConfig, create_fake_app, template_texts
+
+    try:
+        conduct = load_behaviour(behaviour) if behaviour else None
+        tpl = os.environ.get("XINSHI_TEMPLATES")  # the texts it renders, as the workers' book
+        texts = template_texts(load_templates(Path(tpl) if tpl else None))
+    except (BehaviourError, TemplateError) as exc:
+        raise usage_error(str(exc)) from None
 
     config = FakeConfig(
         latency_ms=latency_ms,
@@ -294,6 +309,8 @@ def fake_provider(
         receipt_delay_s=receipt_delay,
         hang_s=hang,
         lookup_latency_ms=lookup_latency_ms,
+        behaviour=conduct,
+        templates=texts,
     )
     uvicorn.run(create_fake_app(config), host="127.0.0.1", port=port, log_level="warning",
                 access_log=False, server_header=False)  # fmt: skip
