@@ -184,7 +184,7 @@ def test_charts_are_cached_until_the_store_changes(api: httpx.Client, site: Serv
     assert chart("delivery").headers["x-chart-cache"] == "miss"
 
 
-@pytest.mark.parametrize("path", ["/", "/rules", "/ab"])
+@pytest.mark.parametrize("path", ["/", "/rules", "/ab", "/providers"])
 def test_pages_are_utf8_html_that_load_nothing_from_elsewhere(api: httpx.Client, path: str) -> None:
     r = api.get(path)
     assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"

@@ -46,6 +46,12 @@ LazyGroup.subcommands = {
         "Send approved messages: outbox, worker, fake provider.",
         "dispatch",
     ),
+    "providers": Subcommand(
+        "engine.cli.providers",
+        "providers_app",
+        "Choose a platform: the provider scorecard from our own receipts.",
+        "dispatch",
+    ),
 }
 
 app = typer.Typer(

@@ -363,6 +363,23 @@ def worker(
             "(shared by the live workers), e.g. --qps aliyun=200. Repeat per provider.",
         ),
     ] = None,
+    route: Annotated[
+        str,
+        typer.Option(
+            help="order: failover order; scorecard: providers weighted by delivery rate and "
+            "cost over the last hour (see xinshi providers report)."
+        ),
+    ] = "order",
+    route_threshold: Annotated[
+        float, typer.Option(help="--route scorecard: below this delivery rate, a tenth.")
+    ] = 0.95,
+    route_every: Annotated[
+        float, typer.Option(help="--route scorecard: seconds between weight updates.")
+    ] = 60.0,
+    price: Annotated[
+        list[str] | None,
+        typer.Option("--price", help="NAME=FEN per segment (default $XINSHI_PROVIDER_PRICES)."),
+    ] = None,
     data_dir: DataOpt = None,
     rules: RulesOpt = None,
 ) -> None:
@@ -398,10 +415,19 @@ def worker(
             "--receipt-timeout and --lookup-qps must be above 0 and --lookups at least 1"
         )
     rates = _rates(qps or [], [p.name for p in providers])
+    if route not in ("order", "scorecard") or not 0 <= route_threshold <= 1 or route_every <= 0:
+        raise usage_error(
+            "--route is order or scorecard, --route-threshold a rate from 0 to 1 and "
+            "--route-every a number of seconds above 0"
+        )
+    from engine.cli.providers import prices_or_exit
+
     options = WorkerOptions(lease_s=lease, qps=rates, reconcile_after_s=reconcile_after,
                             retention_days=settings.retention_days,
                             receipt_timeout_s=receipt_timeout * 3600,
-                            reconcile_concurrency=lookups, lookup_qps=lookup_qps)  # fmt: skip
+                            reconcile_concurrency=lookups, lookup_qps=lookup_qps, route=route,
+                            route_threshold=route_threshold, route_every_s=route_every,
+                            prices=prices_or_exit(price))  # fmt: skip
     w = Worker(outbox, providers, book, ruleset, default_policies(settings.marketing_hours),
                events, options)  # fmt: skip
 

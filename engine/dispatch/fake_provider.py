@@ -232,7 +232,12 @@ class FakeProvider:
         b = self.config.behaviour
         if b is None:
             return True, None, 1
-        ok = self.rng.random() < getattr(b.delivery_rate, carrier_of(phone), 1.0)
+        sends = len(self.by_phone[phone])  # earlier sends to this number
+        # seeded: a number's n-th send has the same fate in every run, whatever the order
+        draw = random.Random(f"{b.seed}:{phone}:{sends}").random() if b.seed is not None else None
+        ok = (self.rng.random() if draw is None else draw) < getattr(
+            b.delivery_rate, carrier_of(phone), 1.0
+        )
         billed = b.segments(text) if ok or b.bill_failed else 0
         self.billed_segments += billed
         self.outcomes["delivered" if ok else "undelivered"] += 1
