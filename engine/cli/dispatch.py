@@ -292,11 +292,13 @@ def fake_provider(
 
     from engine.dispatch.behaviour import BehaviourError, load_behaviour
     from engine.dispatch.fake_provider import FakeConfig, create_fake_app, template_texts
+    from engine.dispatch.templates import probe_forms_path
 
     try:
         conduct = load_behaviour(behaviour) if behaviour else None
         tpl = os.environ.get("XINSHI_TEMPLATES")  # the texts it renders, as the workers' book
         texts = template_texts(load_templates(Path(tpl) if tpl else None))
+        texts |= template_texts(load_templates(probe_forms_path()))  # what xinshi probe sends
     except (BehaviourError, TemplateError) as exc:
         raise usage_error(str(exc)) from None
 

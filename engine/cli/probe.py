@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 
@@ -77,9 +78,22 @@ def probe(
         float, typer.Option(help="Seconds to wait for receipts after the last send.")
     ] = 60.0,
     timeout: Annotated[float, typer.Option(help="Provider call timeout (seconds).")] = 5.0,
+    steps: Annotated[
+        str, typer.Option(help="Steps to run, in order: stress, compat, fault.")
+    ] = "stress,compat,fault",
+    forms: Annotated[
+        Path | None,
+        typer.Option(help="Template book of the message forms (default: shipped probe forms)."),
+    ] = None,
+    faults: Annotated[
+        Path | None, typer.Option(help="Fault cases (default: shipped; see probe_fault.yaml).")
+    ] = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="Rules the fault step checks with (default: shipped).")
+    ] = None,
 ) -> None:
-    """Stress a provider: COUNT messages at RATE/s; submit and receipt latency p50/p95/p99,
-    delivery rate, throttles, errors, cost. Ctrl-C stops and still writes the report."""
+    """Test a provider: stress (COUNT OTPs at RATE/s), compatibility (carrier x region x message
+    form), fault (sensitive texts: Xinshi's check first). Ctrl-C still writes the report."""
     if ctx.invoked_subcommand is not None:
         return
     if provider is None:
@@ -88,25 +102,39 @@ def probe(
         raise usage_error(
             "--count is 1 to 100,000, --rate above 0 (at most 10,000/s), --max-minutes above 0"
         )
-    run_probe(provider, count, rate, template, numbers, _listen(listen), out, price, at,
-              max_minutes, receipt_wait, timeout)  # fmt: skip
+    chosen = tuple(dict.fromkeys(x.strip() for x in steps.split(",") if x.strip()))
+    if not chosen or any(x not in STEPS for x in chosen):
+        raise usage_error(f"--steps {steps!r}: any of {', '.join(STEPS)}, comma-separated")
+    run_probe(Args(provider, count, rate, template, numbers, _listen(listen), out, price, at,
+                   max_minutes, receipt_wait, timeout, chosen, forms, faults, rules))  # fmt: skip
 
 
-def run_probe(
-    spec: str,
-    count: int,
-    rate: float,
-    template: str,
-    numbers_file: Path | None,
-    listen: tuple[str, int],
-    out: Path | None,
-    price: float | None,
-    at: str | None,
-    max_minutes: float,
-    receipt_wait: float,
-    timeout: float,
-) -> None:
-    """Load, run the stress step with a receipt receiver, write the report."""
+class Args(NamedTuple):
+    """What to probe and how (the command's options, checked)."""
+
+    spec: str
+    n: int  # stress messages
+    rate: float
+    template: str
+    numbers: Path | None
+    listen: tuple[str, int]
+    out: Path | None
+    price: float | None
+    at: str | None
+    max_minutes: float
+    receipt_wait: float
+    timeout: float
+    steps: tuple[str, ...]
+    forms: Path | None
+    faults: Path | None
+    rules: Path | None
+
+
+STEPS = ("stress", "compat", "fault")
+
+
+def run_probe(a: Args) -> None:
+    """Load, run the steps with a receipt receiver, write the report (also when interrupted)."""
     import asyncio
     import os
     import signal
@@ -115,55 +143,89 @@ def run_probe(
     import uvicorn
 
     from engine.cli.dispatch import beijing
-    from engine.dispatch.carriers import sample_numbers
-    from engine.dispatch.probe import ProbeError, Stress, read_numbers, receiver_app, stress
+    from engine.dispatch.carriers import carrier_of, region_of, sample_numbers
+    from engine.dispatch.probe import (
+        Item,
+        ProbeError,
+        Stress,
+        compat_plan,
+        read_numbers,
+        receiver_app,
+        send_plan,
+        stress_plan,
+    )  # fmt: skip
+    from engine.dispatch.probe_fault import fault_plan, fault_summary, load_cases
     from engine.dispatch.probe_report import write
     from engine.dispatch.providers import ProviderConfigError, make_provider
-    from engine.dispatch.templates import TemplateError, load_templates
+    from engine.dispatch.templates import TemplateError, load_templates, probe_forms_path
+    from engine.ruleset import RulesetError, load_ruleset
 
+    forms_path = a.forms or probe_forms_path()
     try:
-        p = make_provider(spec, timeout=timeout)
+        p = make_provider(a.spec, timeout=a.timeout)
         tpl_path = os.environ.get("XINSHI_TEMPLATES")
-        tpl = load_templates(Path(tpl_path) if tpl_path else None).get(template)
-        nums = read_numbers(numbers_file) if numbers_file else [
+        tpl = load_templates(Path(tpl_path) if tpl_path else None).get(a.template)
+        book = load_templates(forms_path)
+        forms = [t for i, t in book.templates.items() if i != "probe_fault"]
+        nums = read_numbers(a.numbers) if a.numbers else [
             "+86" + n for n, _, _ in sample_numbers()]  # fmt: skip
-        start_at = parse_at(at, time.time()) if at else None
-    except (ProviderConfigError, ProbeError, ValueError) as exc:
-        msg = exc.message if isinstance(exc, TemplateError) else str(exc)
-        raise usage_error(msg) from None
-    run = Stress(p.name, count, rate)
-    prefix = out or Path(f"probe-{p.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+        start_at = parse_at(a.at, time.time()) if a.at else None
+        cases = load_cases(a.faults) if "fault" in a.steps else []
+        ruleset = load_ruleset(a.rules) if "fault" in a.steps else None
+        fault_tpl = book.get("probe_fault") if "fault" in a.steps else None
+    except (ProviderConfigError, ProbeError, RulesetError, ValueError) as exc:
+        raise usage_error(exc.message if isinstance(exc, TemplateError) else str(exc)) from None
+    matrix = list({(carrier_of(n), region_of(n)): n for n in reversed(nums)}.values())[::-1]
+    runs: dict[str, Stress] = {}
+    verdicts: dict[str, dict[str, Any]] = {}
+    prefix = a.out or Path(f"probe-{p.name}-{time.strftime('%Y%m%d-%H%M%S')}")
 
     def progress(r: Stress) -> None:
         c = r.counts()
-        sys.stderr.write(f"stress: {c['sent']}/{r.target} sent, {c['accepted']} accepted, "
+        sys.stderr.write(f"{r.step}: {c['sent']}/{r.target} sent, {c['accepted']} accepted, "
                          f"{c['receipts']} receipts\n")  # fmt: skip
+
+    def plan_of(step: str) -> list[Item]:
+        if step == "stress":
+            return stress_plan(tpl, nums, a.n)
+        if step == "compat":
+            return compat_plan(forms, matrix)
+        assert fault_tpl is not None and ruleset is not None
+        plan, found = fault_plan(cases, fault_tpl, nums, ruleset)
+        verdicts.update(found)
+        return plan
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        config = uvicorn.Config(receiver_app(lambda: run), host=listen[0], port=listen[1],
-                                log_level="warning", access_log=False)  # fmt: skip
+        current: list[Stress | None] = [None]
+        app = receiver_app(lambda: current[0])
+        config = uvicorn.Config(app, host=a.listen[0], port=a.listen[1], log_level="warning",
+                                access_log=False)  # fmt: skip
         server = uvicorn.Server(config)
         serving = asyncio.create_task(server.serve())
         while not server.started:
             if serving.done():
                 raise ProbeError(
-                    f"--listen {listen[0]}:{listen[1]}: cannot listen there (in use?); "
+                    f"--listen {a.listen[0]}:{a.listen[1]}: cannot listen there (in use?); "
                     "pick another port and point the provider's receipts at it"
                 )
             await asyncio.sleep(0.05)
         try:
             if start_at is not None:
                 sys.stderr.write(f"waiting until {beijing(start_at)}\n")
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), max(0.0, start_at - time.time()))
-                    return  # stopped before it started: nothing measured
-                except TimeoutError:
-                    pass
-            await stress(run, p, tpl, nums, stop, progress, max_minutes * 60, receipt_wait)
+            deadline = time.monotonic() + a.max_minutes * 60
+            for step in a.steps:
+                if stop.is_set() or time.monotonic() >= deadline:
+                    break
+                plan = plan_of(step)
+                run = current[0] = runs[step] = Stress(p.name, len(plan), a.rate, step=step)
+                await send_plan(run, p, plan, stop, progress, deadline - time.monotonic(),
+                                a.receipt_wait)  # fmt: skip
         finally:
             server.should_exit = True
             await serving
@@ -173,16 +235,25 @@ def run_probe(
         asyncio.run(main())
     except ProbeError as exc:
         raise usage_error(str(exc)) from None
-    if not run.started:
+    if not runs:
         sys.stderr.write("stopped before the probe started: no report\n")
         raise typer.Exit(130)
-    report: dict[str, Any] = {"provider": p.name, "provider_spec": spec, "template": template,
-              "numbers": len(nums), "started": beijing(run.started),
-              "stress": run.summary(price)}  # fmt: skip
+    first = next(iter(runs.values()))
+    report: dict[str, Any] = {"provider": p.name, "provider_spec": a.spec,
+                              "template": a.template, "numbers": len(nums),
+                              "started": beijing(first.started), "steps": list(runs),
+                              "interrupted": any(r.interrupted for r in runs.values())}  # fmt: skip
+    if "stress" in runs:
+        report["stress"] = runs["stress"].summary(a.price)
+    if "compat" in runs:
+        c = runs["compat"]
+        report["compatibility"] = {"summary": c.summary(a.price), "cells": c.cells()}
+    if "fault" in runs:
+        report["fault"] = fault_summary(cases, verdicts, runs["fault"])
     js, md = write(report, prefix)
-    s = report["stress"]
-    sys.stderr.write(f"{'interrupted: ' if s['interrupted'] else ''}{s['sent']} sent, "
-                     f"delivery {s['delivery_rate']}, wrote {js} and {md}\n")  # fmt: skip
+    sent = sum(len(r.sent) for r in runs.values())
+    sys.stderr.write(f"{'interrupted: ' if report['interrupted'] else ''}{sent} sent in "
+                     f"{', '.join(runs)}, wrote {js} and {md}\n")  # fmt: skip
 
 
 @probe_app.command("compare")

@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from engine.dispatch.carriers import carrier_of, region_of
 from engine.dispatch.message import OutboxRow, Outcome, Status
 from engine.dispatch.phone import PhoneError, normalize_cn
 from engine.dispatch.providers import CALLBACKS, Provider
@@ -54,6 +55,7 @@ class Sent:
     receipt_at: float | None = None
     delivered: bool | None = None
     receipt_code: str | None = None
+    tag: str = ""  # the template, form or fault case it tests
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Stress:
     by_ref: dict[str, Sent] = field(default_factory=dict)
     started: float = 0.0
     ended: float = 0.0
+    step: str = "stress"
     interrupted: bool = False
     stray_receipts: int = 0
     early: dict[str, tuple[bool, str, int | None, float]] = field(default_factory=dict)
@@ -100,6 +103,23 @@ class Stress:
         accepted = sum(s.outcome == Outcome.ACCEPTED for s in self.sent)
         return {"sent": len(self.sent), "accepted": accepted,
                 "receipts": sum(s.receipt_at is not None for s in self.sent)}  # fmt: skip
+
+    def cells(self) -> list[dict[str, Any]]:
+        """Compatibility: delivered and receipt latency per carrier x region x form."""
+        groups: dict[tuple[str, str, str], list[Sent]] = {}
+        for s in self.sent:
+            key = (carrier_of(s.phone), region_of(s.phone), s.tag)
+            groups.setdefault(key, []).append(s)
+        out = []
+        for (carrier, region, form), items in sorted(groups.items()):
+            lat = sorted(s.receipt_at - s.started for s in items if s.receipt_at is not None)
+            codes = {s.code for s in items if s.outcome and s.outcome != Outcome.ACCEPTED}
+            codes |= {s.receipt_code or "" for s in items if s.delivered is False}
+            out.append({"carrier": carrier, "region": region, "form": form, "sent": len(items),
+                        "accepted": sum(s.outcome == Outcome.ACCEPTED for s in items),
+                        "delivered": sum(bool(s.delivered) for s in items),
+                        "codes": sorted(codes), "receipt_ms_p50": _pcts(lat)["p50"]})  # fmt: skip
+        return out
 
     def summary(self, price: float | None = None) -> dict[str, Any]:
         """The step's figures (JSON-ready)."""
@@ -181,29 +201,44 @@ def otp_params(tpl: Template, rng: random.Random) -> dict[str, str]:
     return {v: f"{rng.randrange(10**6):06d}" for v in tpl.variables}
 
 
-async def stress(
+# one message to send: (number, template, parameters, tag: the form or fault case it tests)
+Item = tuple[str, Template, dict[str, str], str]
+
+
+def stress_plan(tpl: Template, numbers: Sequence[str], count: int) -> list[Item]:
+    """``count`` messages of ``tpl`` over the numbers, each with fresh parameters."""
+    rng = random.Random()
+    return [(numbers[i % len(numbers)], tpl, otp_params(tpl, rng), tpl.id) for i in range(count)]
+
+
+def compat_plan(forms: Sequence[Template], numbers: Sequence[str]) -> list[Item]:
+    """Every number (carrier x region) crossed with every message form."""
+    rng = random.Random()
+    return [(n, f, otp_params(f, rng), f.id) for n in numbers for f in forms]
+
+
+async def send_plan(
     run: Stress,
     provider: Provider,
-    tpl: Template,
-    numbers: Sequence[str],
+    plan: Sequence[Item],
     stop: asyncio.Event,
     progress: Callable[[Stress], None] | None = None,
     max_seconds: float = 1800.0,
     receipt_wait_s: float = 60.0,
     concurrency: int = 64,
 ) -> Stress:
-    """Send ``run.target`` messages at ``run.rate`` per second, then wait for receipts (until
-    every accepted message has one, ``receipt_wait_s``, or ``stop``); ``run`` fills as it goes
-    (the receipt receiver writes into it too)."""
-    ptpl = tpl.providers.get(provider.name)
-    if ptpl is None:
-        raise ProbeError(
-            f"template {tpl.id!r} has no approved template at {provider.name}; "
-            f"pick one with a {provider.name} code in the template book (--template)"
-        )
+    """Send the plan at ``run.rate`` per second, then wait for receipts (until every accepted
+    message has one, ``receipt_wait_s``, or ``stop``); ``run`` fills as it goes (the receipt
+    receiver writes into it too)."""
+    ptpls = {}
+    for _, tpl, _, _ in plan:
+        if (ptpl := tpl.providers.get(provider.name)) is None:
+            raise ProbeError(
+                f"template {tpl.id!r} has no approved template at {provider.name}; "
+                f"give one with a {provider.name} code (--template, --forms)"
+            )
+        ptpls[tpl.id] = ptpl
     run.started = time.time()
-    count, rate = run.target, run.rate
-    rng = random.Random()
     gate = asyncio.Semaphore(concurrency)
     deadline = time.monotonic() + max_seconds
     first: list[Sent] = []
@@ -212,7 +247,7 @@ async def stress(
     async def one(s: Sent, row: OutboxRow) -> None:
         async with gate:
             t0 = time.monotonic()
-            r = await provider.send(row, ptpl)
+            r = await provider.send(row, ptpls[row.template_id])
             s.submit_s = time.monotonic() - t0
             s.outcome, s.code, s.ref = r.outcome.value, r.code, r.provider_ref
             s.billed = r.billed_parts
@@ -220,11 +255,11 @@ async def stress(
 
     t_start = time.monotonic()
     last_tick = 0.0
-    for i in range(count):
+    for i, (phone, tpl, params, tag) in enumerate(plan):
         if stop.is_set() or time.monotonic() > deadline:
             run.interrupted = stop.is_set()
             break
-        wait = t_start + i / rate - time.monotonic()
+        wait = t_start + i / run.rate - time.monotonic()
         if wait > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
@@ -232,11 +267,10 @@ async def stress(
                 run.interrupted = True
                 break
         mid = new_id(time.time())
-        phone = numbers[i % len(numbers)]
-        s = Sent(mid, phone, time.time())
+        s = Sent(mid, phone, time.time(), tag=tag)
         run.sent.append(s)
         run.by_id[mid] = s
-        task = asyncio.create_task(one(s, _row(mid, phone, tpl, otp_params(tpl, rng))))
+        task = asyncio.create_task(one(s, _row(mid, phone, tpl, params)))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
         if len(first) < FIRST_SENDS:

@@ -12,9 +12,11 @@ from typing import Any
 
 import orjson
 
+from engine.dispatch.carriers import CARRIER_NAMES as CARRIER_ZH
 from engine.dispatch.scorecard import meaning
 
 BAR = 40  # characters in the longest bar
+INTERRUPTED = "- **已中断，以下为中断前的测量结果** (interrupted)"
 
 
 class ReportError(ValueError):
@@ -54,13 +56,76 @@ def histogram(values: Sequence[float], bins: int = 10) -> list[str]:
 
 def markdown(report: dict[str, Any]) -> str:
     """The report for people."""
-    s = report["stress"]
     out = [f"# 平台测试报告：{report['provider']}", "",
            f"- 平台 provider: `{report['provider_spec']}`",
            f"- 开始 started: {report['started']}（北京时间）",
-           f"- 模板 template: `{report['template']}`，号码 {report['numbers']} 个",
-           "- **已中断，以下为中断前的测量结果** (interrupted)" if s["interrupted"] else "",
-           "", "## 压力测试 Stress", "",
+           f"- 步骤 steps: {', '.join(report.get('steps', ['stress']))}",
+           INTERRUPTED if report.get("interrupted") else "",
+           ""]  # fmt: skip
+    if "stress" in report:
+        out += _stress(report)
+    if "compatibility" in report:
+        out += _compat(report["compatibility"])
+    if "fault" in report:
+        out += _fault(report["fault"])
+    return "\n".join(out) + "\n"
+
+
+FORM_ZH = {"probe_short": "短消息", "probe_long": "长消息（>70 字）", "probe_emoji": "含 emoji",
+           "probe_traditional": "繁体字", "probe_link": "含链接"}  # fmt: skip
+
+
+def _compat(c: dict[str, Any]) -> list[str]:
+    cells = c["cells"]
+    forms = sorted({x["form"] for x in cells})
+    out = ["## 兼容性测试 Compatibility", "",
+           "各运营商、地区与消息形式：送达 / 发送（回执时延 p50）。",
+           "", "| 运营商 | 地区 | " + " | ".join(FORM_ZH.get(f, f) for f in forms) + " |",
+           "|---|---|" + "---|" * len(forms)]  # fmt: skip
+    rows: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for x in cells:
+        rows.setdefault((x["carrier"], x["region"]), {})[x["form"]] = x
+    for (carrier, region), by_form in sorted(rows.items()):
+        marks = []
+        for f in forms:
+            x = by_form.get(f)
+            marks.append(
+                "–"
+                if x is None
+                else f"{x['delivered']}/{x['sent']}（{_v(x['receipt_ms_p50'], ' ms')}）"
+            )
+        out.append(f"| {CARRIER_ZH.get(carrier, carrier)} | {region} | " + " | ".join(marks) + " |")
+    s = c["summary"]
+    out += [
+        "",
+        f"合计：送达 {_v(s['delivered'])} / 受理 {_v(s['accepted'])}，"
+        f"计费 {_v(s['billed_segments'])} 条。",
+        "",
+    ]
+    return out
+
+
+def _fault(f: dict[str, Any]) -> list[str]:
+    out = ["## 故障测试 Fault", "",
+           f"信使自己的检查拦下 {f['stopped_by_xinshi']} 条（应拦 {f['expected_blocked']} 条），"
+           f"被拦的消息发到平台的有 {f['blocked_sent']} 条；"
+           f"其余 {f['borderline_sent']} 条临界消息照常发送，"
+           f"平台内容过滤拦下 {f['provider_filtered']} 条。",
+           "" if not f["missed"] else f"**应拦而未拦：{', '.join(f['missed'])}**", "",
+           "| 用例 | 预期 | 信使检查 | 命中规则 | 平台的反应 |",
+           "|---|---|---|---|---|"]  # fmt: skip
+    for r in f["cases"]:
+        rules = ", ".join(r["rules"]) or "–"
+        out.append(f"| {r['id']} | {r['expect']} | {r['verdict']} | {rules} | "
+                   f"{'未发送（已拦截）' if not r['sent'] else r['provider']} |")  # fmt: skip
+    out.append("")
+    return out
+
+
+def _stress(report: dict[str, Any]) -> list[str]:
+    s = report["stress"]
+    out = ["## 压力测试 Stress", "",
+           f"模板 `{report['template']}`，号码 {report['numbers']} 个。", "",
            "| 指标 | 值 |", "|---|---|",
            f"| 计划 / 实际发送 | {_v(s['target'])} / {_v(s['sent'])} |",
            f"| 目标 / 实际速率 | {_v(s['target_rate'])} / {_v(s['achieved_rate'])} 条/秒 |",
@@ -81,7 +146,7 @@ def markdown(report: dict[str, Any]) -> str:
         out += ["### 失败代码 Failure codes", "", "| 代码 | 含义 | 次数 |", "|---|---|---|"]
         out += [f"| `{c}` | {meaning(c)} | {n} |" for c, n in s["codes"].items()]
         out.append("")
-    return "\n".join(line for line in out if line is not None) + "\n"
+    return out
 
 
 def _ms(p: dict[str, Any]) -> str:

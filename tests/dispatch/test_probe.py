@@ -17,13 +17,14 @@ import pytest
 
 from engine.cli.probe import parse_at
 from engine.dispatch.carriers import carrier_of, sample_numbers
-from tests.processes import free_port, start, stop, xinshi
+from tests.processes import HTTP, free_port, start, stop, xinshi
 
 FAST = """\
 delivery_rate: {cmcc: 0.99, cucc: 0.98, ctcc: 0.98, virtual: 0.92}
 receipt_latency_ms: {p50: 40, p95: 100}
 submit_latency_ms: {p50: 2, p95: 6}
 qps_limit: 5000
+content_filter: [贷款, 花呗]
 price_fen_per_segment: 4.5
 bill_failed: false
 seed: 3
@@ -77,7 +78,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, obj
                        .split()[0], "--receipt-wait", "30")  # fmt: skip
             assert r.returncode == 0, r.stderr
             assert "stress: " in r.stderr and f"wrote {tmp / name}.json" in r.stderr
-        out[name] = json.loads((tmp / f"{name}.json").read_text())
+            out[name] = json.loads((tmp / f"{name}.json").read_text())
+            out[name]["_texts"] = HTTP.get(f"{url}/_texts").json()
         out[name]["_md"] = (tmp / f"{name}.md").read_text()  # type: ignore[index]
         out[name]["_dir"] = str(tmp)  # type: ignore[index]
     return out
@@ -199,3 +201,48 @@ def test_at_is_the_next_such_beijing_time() -> None:
     for bad in ("friday", "fri 25:00", "19h", "fri sat 19:00"):
         with pytest.raises(ValueError, match="like 'fri 19:00'"):
             parse_at(bad, friday_noon)
+
+
+def test_compatibility_covers_every_carrier_region_and_form(
+    reports: dict[str, dict[str, object]],
+) -> None:
+    compat = reports["fast"]["compatibility"]
+    cells = compat["cells"]  # type: ignore[index]
+    forms = {"probe_short", "probe_long", "probe_emoji", "probe_traditional", "probe_link"}
+    assert {c["form"] for c in cells} == forms
+    assert {c["carrier"] for c in cells} == {"cmcc", "cucc", "ctcc", "virtual"}
+    assert len({(c["carrier"], c["region"]) for c in cells}) == 28  # the shipped blocks' cells
+    assert all(c["sent"] == c["accepted"] == 1 for c in cells)
+    s = compat["summary"]  # type: ignore[index]
+    long_delivered = sum(c["delivered"] for c in cells if c["form"] == "probe_long")
+    # the long form (93 characters) is billed as 2 segments; failures are free at this one
+    assert s["billed_segments"] == s["delivered"] + long_delivered
+    assert "## 兼容性测试 Compatibility" in reports["fast"]["_md"]  # type: ignore[operator]
+
+
+def test_fault_step_never_lets_a_blocked_message_reach_the_provider(
+    reports: dict[str, dict[str, object]],
+) -> None:
+    for name in ("fast", "slow"):
+        fault = reports[name]["fault"]
+        assert fault["expected_blocked"] == fault["stopped_by_xinshi"] == 4  # type: ignore[index]
+        assert fault["missed"] == [] and fault["blocked_sent"] == 0  # type: ignore[index]
+        assert fault["borderline_sent"] == 4  # type: ignore[index]
+        texts = reports[name]["_texts"]
+        blocked = [c["text"] for c in fault["cases"] if c["verdict"] == "block"]  # type: ignore[index]
+        assert len(blocked) == 4 and not set(blocked) & set(texts)  # type: ignore[arg-type]
+        sent = [c["text"] for c in fault["cases"] if c["sent"]]  # type: ignore[index]
+        assert set(sent) <= set(texts)  # type: ignore[arg-type]
+    reactions = {c["id"]: c["provider"] for c in reports["fast"]["fault"]["cases"]}  # type: ignore[index]
+    # the fast fake filters 贷款 and 花呗: its content-filter code, recorded per case
+    assert reactions["loan_mention"] == reactions["installments"] == (
+        "content_filter (isv.SMS_CONTENT_ILLEGAL)")  # fmt: skip
+    assert reactions["gambling"] is None and reactions["invoice_ready"] in (
+        "delivered",
+        "undelivered (MK:0001)",
+        "undelivered (UNDELIV)",
+        "undelivered (DB:0141)",
+    )
+    assert reports["fast"]["fault"]["provider_filtered"] == 2  # type: ignore[index]
+    assert reports["slow"]["fault"]["provider_filtered"] == 0  # type: ignore[index]
+    assert "被拦的消息发到平台的有 0 条" in reports["fast"]["_md"]  # type: ignore[operator]

