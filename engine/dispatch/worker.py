@@ -152,6 +152,7 @@ class Worker:
         self._lookups = asyncio.Semaphore(max(1, self.opt.reconcile_concurrency))
         self.weights: dict[str, float] | None = None  # --route scorecard: traffic shares
         self._weighed_at = 0.0
+        self._score_box: Outbox | None = None  # its own connection for the scorecard read
 
     def route(self, row: OutboxRow) -> list[tuple[Provider, ProviderTemplate]]:
         """Providers with an approved template for this message, in configured order."""
@@ -214,6 +215,8 @@ class Worker:
                 await asyncio.wait_for(stop.wait(), self.opt.maintain_every_s)
         if self.lookup_tasks:
             await asyncio.gather(*self.lookup_tasks, return_exceptions=True)
+        if self._score_box is not None:
+            self._score_box.close()
         self.outbox.leave(self.worker_id)
 
     def flush(self) -> None:
@@ -328,7 +331,7 @@ class Worker:
             self.peers = peers
         for name, bucket in self.buckets.items():
             bucket.share(self.qps[name] / peers)
-        self.weigh(now)
+        await self.weigh(now)
         n = materialize_due(self.outbox, now)
         if n:
             log.info("schedules: queued %d messages", n)
@@ -344,12 +347,19 @@ class Worker:
             self._last_purge = now
             self.outbox.purge(now, self.opt.retention_days)
 
-    def weigh(self, now: float) -> None:
-        """--route scorecard: recompute each provider's traffic share from the last window."""
+    async def weigh(self, now: float) -> None:
+        """--route scorecard: recompute each provider's traffic share from the last window.
+
+        The read runs in a thread on a connection of its own: a long window never holds the
+        outbox's lock or the event loop, so claims and OTPs do not wait for it.
+        """
         if self.opt.route != "scorecard" or now - self._weighed_at < self.opt.route_every_s:
             return
         self._weighed_at = now
-        card = scorecard(self.outbox, now - self.opt.route_window_s, (), self.opt.prices, now)
+        if self._score_box is None:
+            self._score_box = Outbox(self.outbox.target)
+        since = now - self.opt.route_window_s
+        card = await asyncio.to_thread(scorecard, self._score_box, since, (), self.opt.prices, now)
         names = [p.name for p in self.providers]
         shares = weights(card["rows"], names, self.opt.route_threshold)
         said = ", ".join(f"{n} {w:.0%}" for n, w in shares.items())
