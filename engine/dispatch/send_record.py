@@ -107,8 +107,8 @@ class SendRecord(Store):
                 "UPDATE message SET provider=?, provider_ref=COALESCE(provider_ref, ?), "
                 "accepted_at=COALESCE(accepted_at, ?), lease_until=NULL, "
                 # a receipt that came first keeps its code (the failure reason people read)
-                "last_code=CASE WHEN status IN ('sending','unknown','queued') THEN ? "
-                "ELSE last_code END, "
+                "last_code=CASE WHEN status IN ('delivered','undelivered') THEN last_code "
+                "ELSE ? END, "
                 "billed_parts=COALESCE(?, billed_parts), "
                 "status=CASE WHEN status IN ('sending','unknown','queued') THEN 'accepted' "
                 "ELSE status END WHERE id=?",
