@@ -176,7 +176,7 @@ def test_bad_key_settings_stop_the_server_with_one_line(tmp_path: Path) -> None:
                             "check, read, admin, dispatch, callbacks); write scope:key, e.g. "
                             "check:k1,admin:k2"),
         "XINSHI_PUBLIC": ("metrics,secrets", "error: XINSHI_PUBLIC: unknown endpoint group "
-                          "'secrets'; known: metrics, openapi, rules, catalog, ab"),
+                          "'secrets'; known: metrics, openapi, rules, catalog, ab, providers"),
         "XINSHI_CALLBACK_KEY": ("k", "error: XINSHI_CALLBACK_KEY (?key= on callbacks) is gone: "
                                 "set XINSHI_CALLBACK_SECRET and sign callbacks, or see README "
                                 "'Provider callbacks' for unsigned providers"),

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -184,7 +185,7 @@ def test_charts_are_cached_until_the_store_changes(api: httpx.Client, site: Serv
     assert chart("delivery").headers["x-chart-cache"] == "miss"
 
 
-@pytest.mark.parametrize("path", ["/", "/rules", "/ab"])
+@pytest.mark.parametrize("path", ["/", "/rules", "/ab", "/providers"])
 def test_pages_are_utf8_html_that_load_nothing_from_elsewhere(api: httpx.Client, path: str) -> None:
     r = api.get(path)
     assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
@@ -370,3 +371,50 @@ def test_api_docs_render_every_operation_offline(
     assert pg.locator(".opblock-summary-path", has_text="/v1/check/batch").count() == 1
     context.close()
     assert elsewhere == []
+
+
+def _sent_through_two_providers(outbox_path: Path) -> None:
+    """Records as a worker and receipts would leave them: 6 messages, 2 providers."""
+    from engine.dispatch import Intake, Outbox, SendRequest, load_templates
+    from engine.dispatch.message import Lane
+    from engine.dispatch.outbox import Receipt
+    from engine.ruleset import load_ruleset
+
+    ruleset = load_ruleset(RULES)
+    outbox = Outbox(outbox_path)
+    intake = Intake(outbox, load_templates(), lambda: ruleset, b"playground-secret", "x")
+    for i, (provider, ok) in enumerate([("aliyun", True)] * 3 + [("tencent", True),
+                                        ("tencent", False), ("tencent", True)]):  # fmt: skip
+        row, _ = intake.submit(SendRequest(f"pg-{i}", f"1380000{i:04d}", "order_confirmed",
+                                           {"order": f"{i:010d}"}))  # fmt: skip
+        now = time.time()
+        outbox.claim(Lane.NOTICE, 1, now + 1, 30)
+        outbox.record_attempt(row.id, provider, now, now + 0.05 * (1 + i), "accepted", "OK", None)
+        outbox.accept(row.id, provider, f"ref-{i}", "OK", now + 0.1)
+        code = "DELIVERED" if ok else "MK:0001"
+        outbox.apply_receipts([Receipt(provider, f"ref-{i}", row.id, row.phone, ok, code, None,
+                                       "{}", 1)], now + 0.5 + i)  # fmt: skip
+    outbox.close()
+
+
+@pytest.mark.slow
+def test_providers_page_shows_the_scorecard_table_and_latency_chart(
+    site: Server, page: Any, tmp_path: Path
+) -> None:
+    _sent_through_two_providers(site.rules.parent / "xinshi-data" / "dispatch.sqlite")
+    page.goto(site.url + "/providers")
+    page.wait_for_selector("table")
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 2
+    first = rows.nth(0).inner_text()
+    assert first.startswith("aliyun") and "100.00%" in first
+    second = rows.nth(1).inner_text()
+    assert "66.67%" in second and "MK:0001（空号）×1" in second
+    assert page.locator(".latency-chart").count() == 2
+    assert page.locator(".latency-chart .bar.p50").count() == 4  # 2 providers x submit, receipt
+    assert "未设置单价" in page.locator("#card").inner_text()  # no XINSHI_PROVIDER_PRICES
+    _shot(page, "providers.png", tmp_path)
+    page.select_option("#by", "carrier")
+    page.wait_for_function("() => location.search.includes('by=carrier')")
+    page.wait_for_selector("th:has-text('运营商')")
+    assert "中国移动" in page.locator("table tbody tr").first.inner_text()

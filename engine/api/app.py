@@ -241,6 +241,7 @@ DISPATCH_PATHS = (
     "/v1/messages",
     "/v1/messages/{message_id}",
     "/v1/conversions",
+    "/v1/providers/scorecard",
     "/v1/dispatch/{rest:path}",
     "/r/{code}",
 )

@@ -4,7 +4,8 @@
 old meaning minus callbacks: check + read + admin + dispatch. Scopes:
 
     check      POST /v1/check, /v1/check/batch, /v1/variants (only with XINSHI_KEYED_CHECKS=1)
-    read       rules, catalog, A/B reports and charts, /metrics, /openapi.json, /docs (only with
+    read       rules, catalog, A/B reports and charts, the provider scorecard, /metrics,
+               /openapi.json, /docs (only with
                XINSHI_KEYED_CHECKS=1, unless listed in XINSHI_PUBLIC); any check, admin or
                dispatch key reads
     admin      POST /v1/rules/reload, GET /v1/messages and /v1/messages/{id} (send records)

@@ -46,7 +46,8 @@ from engine.dispatch.optout import OptOutWords, apply_inbound, load_optout_words
 from engine.dispatch.outbox import OutboxError
 from engine.dispatch.providers import CALLBACKS
 from engine.dispatch.providers.base import CallbackError, Callbacks
-from engine.dispatch.records import QueryError, Records, make_find, view
+from engine.dispatch.records import QueryError, Records, make_find, parse_time, view
+from engine.dispatch.scorecard import ScorecardError, parse_by, parse_prices, scorecard
 from engine.message import MessageError, parse_send_at
 from engine.reload import RulesetHolder
 
@@ -61,6 +62,25 @@ def _err(status: int, code: str, message: str, field: str | None = None) -> Resp
 
 _FIND_PARAMS = frozenset({"phone", "since", "until", "status", "template", "limit", "cursor",
                           "show_phone"})  # fmt: skip
+_SCORECARD_PARAMS = frozenset({"since", "by", "price"})
+
+
+def _scorecard(outbox: Outbox, request: Request) -> Response:
+    """GET /v1/providers/scorecard?since=7d&by=carrier,region&price=aliyun=4.5 (repeatable)."""
+    qp = request.query_params
+    unknown = sorted(set(qp) - _SCORECARD_PARAMS)
+    if unknown:
+        known = ", ".join(sorted(_SCORECARD_PARAMS))
+        return _err(422, "invalid_request", f"unknown parameter {unknown[0]!r}; use {known}",
+                    unknown[0])  # fmt: skip
+    try:
+        by = parse_by(qp.get("by"))
+        since = parse_time(qp.get("since") or "7d", "since")
+        prices = parse_prices([os.environ.get("XINSHI_PROVIDER_PRICES", "")])
+        prices |= parse_prices(qp.getlist("price"))
+    except (ScorecardError, QueryError) as exc:
+        return _err(422, "invalid_request", exc.message, exc.field)
+    return _json(scorecard(outbox, since, by, prices))
 
 
 def _flag(request: Request, name: str) -> bool | Response:
@@ -273,6 +293,12 @@ def dispatch_router(
         except QueryError as exc:
             return _err(422, "invalid_request", exc.message, exc.field)
         return _json(Records(d.outbox).find(q, show))
+
+    @router.get("/v1/providers/scorecard",
+                summary="Provider scorecard: delivery rate, latency, failure codes, cost",
+                dependencies=[Depends(require(Scope.READ, "providers"))])  # fmt: skip
+    async def provider_scorecard(request: Request) -> Response:
+        return _scorecard(d.outbox, request)
 
     @router.post(
         "/v1/dispatch/receipts/{provider}",

@@ -19,7 +19,8 @@ class Scope(Enum):
 
 BARE_KEY_SCOPES = frozenset({Scope.CHECK, Scope.READ, Scope.ADMIN, Scope.DISPATCH})
 READERS = frozenset({Scope.CHECK, Scope.ADMIN, Scope.DISPATCH})  # any of these may read
-PUBLIC_READS = ("metrics", "openapi", "rules", "catalog", "ab")  # what XINSHI_PUBLIC may open
+# what XINSHI_PUBLIC may open
+PUBLIC_READS = ("metrics", "openapi", "rules", "catalog", "ab", "providers")
 
 KeyRing = Mapping[bytes, frozenset[Scope]]
 

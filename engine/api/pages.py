@@ -1,4 +1,5 @@
-"""The playground pages: /, /rules and /ab as HTML, and their CSS and JavaScript under /static.
+"""The playground pages: /, /rules, /ab and /providers as HTML, and their CSS and JavaScript
+under /static.
 
 The pages are plain HTML files with a little vanilla JavaScript that calls the JSON API; no
 build step and nothing from a CDN, so they work offline.
@@ -13,7 +14,12 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).with_name("static")
-PAGES = {"/": "index.html", "/rules": "rules.html", "/ab": "ab.html"}
+PAGES = {
+    "/": "index.html",
+    "/rules": "rules.html",
+    "/ab": "ab.html",
+    "/providers": "providers.html",
+}
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,3 +50,9 @@ async def rules_page() -> Response:
 async def ab_page() -> Response:
     """Serve the A/B report page."""
     return _page(PAGES["/ab"])
+
+
+@router.get("/providers")
+async def providers_page() -> Response:
+    """Serve the provider scorecard page."""
+    return _page(PAGES["/providers"])

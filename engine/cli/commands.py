@@ -46,6 +46,18 @@ LazyGroup.subcommands = {
         "Send approved messages: outbox, worker, fake provider.",
         "dispatch",
     ),
+    "probe": Subcommand(
+        "engine.cli.probe",
+        "probe_app",
+        "Test a provider before signing: stress it, write a report, compare two reports.",
+        "dispatch",
+    ),
+    "providers": Subcommand(
+        "engine.cli.providers",
+        "providers_app",
+        "Choose a platform: the provider scorecard from our own receipts.",
+        "dispatch",
+    ),
 }
 
 app = typer.Typer(

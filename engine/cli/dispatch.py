@@ -277,13 +277,30 @@ def fake_provider(
     lookup_latency_ms: Annotated[
         float, typer.Option(help="Extra time each status query (lookup) takes.")
     ] = 0.0,
+    behaviour: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML: delivery by carrier, latencies, qps limit, content filter, fees "
+            "(replaces --latency-ms and --receipt-delay; keys in README)."
+        ),
+    ] = None,
 ) -> None:
     """Run the fake Aliyun + Tencent SMS provider on 127.0.0.1 (magic numbers: see docs)."""
     import os
 
     import uvicorn
 
-    from engine.dispatch.fake_provider import FakeConfig, create_fake_app
+    from engine.dispatch.behaviour import BehaviourError, load_behaviour
+    from engine.dispatch.fake_provider import FakeConfig, create_fake_app, template_texts
+    from engine.dispatch.templates import probe_forms_path
+
+    try:
+        conduct = load_behaviour(behaviour) if behaviour else None
+        tpl = os.environ.get("XINSHI_TEMPLATES")  # the texts it renders, as the workers' book
+        texts = template_texts(load_templates(Path(tpl) if tpl else None))
+        texts |= template_texts(load_templates(probe_forms_path()))  # what xinshi probe sends
+    except (BehaviourError, TemplateError) as exc:
+        raise usage_error(str(exc)) from None
 
     config = FakeConfig(
         latency_ms=latency_ms,
@@ -294,6 +311,8 @@ def fake_provider(
         receipt_delay_s=receipt_delay,
         hang_s=hang,
         lookup_latency_ms=lookup_latency_ms,
+        behaviour=conduct,
+        templates=texts,
     )
     uvicorn.run(create_fake_app(config), host="127.0.0.1", port=port, log_level="warning",
                 access_log=False, server_header=False)  # fmt: skip
@@ -346,6 +365,23 @@ def worker(
             "(shared by the live workers), e.g. --qps aliyun=200. Repeat per provider.",
         ),
     ] = None,
+    route: Annotated[
+        str,
+        typer.Option(
+            help="order: failover order; scorecard: providers weighted by delivery rate and "
+            "cost over the last hour (see xinshi providers report)."
+        ),
+    ] = "order",
+    route_threshold: Annotated[
+        float, typer.Option(help="--route scorecard: below this delivery rate, a tenth.")
+    ] = 0.95,
+    route_every: Annotated[
+        float, typer.Option(help="--route scorecard: seconds between weight updates.")
+    ] = 60.0,
+    price: Annotated[
+        list[str] | None,
+        typer.Option("--price", help="NAME=FEN per segment (default $XINSHI_PROVIDER_PRICES)."),
+    ] = None,
     data_dir: DataOpt = None,
     rules: RulesOpt = None,
 ) -> None:
@@ -381,10 +417,19 @@ def worker(
             "--receipt-timeout and --lookup-qps must be above 0 and --lookups at least 1"
         )
     rates = _rates(qps or [], [p.name for p in providers])
+    if route not in ("order", "scorecard") or not 0 <= route_threshold <= 1 or route_every <= 0:
+        raise usage_error(
+            "--route is order or scorecard, --route-threshold a rate from 0 to 1 and "
+            "--route-every a number of seconds above 0"
+        )
+    from engine.cli.providers import prices_or_exit
+
     options = WorkerOptions(lease_s=lease, qps=rates, reconcile_after_s=reconcile_after,
                             retention_days=settings.retention_days,
                             receipt_timeout_s=receipt_timeout * 3600,
-                            reconcile_concurrency=lookups, lookup_qps=lookup_qps)  # fmt: skip
+                            reconcile_concurrency=lookups, lookup_qps=lookup_qps, route=route,
+                            route_threshold=route_threshold, route_every_s=route_every,
+                            prices=prices_or_exit(price))  # fmt: skip
     w = Worker(outbox, providers, book, ruleset, default_policies(settings.marketing_hours),
                events, options)  # fmt: skip
 

@@ -15,11 +15,17 @@ Like GOV.UK Notify's research mode, the last four digits of a number pick the re
     0011 a code nobody knows   isv.SOMETHING_NEW / FailedOperation.SomethingNew (-> unknown)
     0012 wrong credentials     InvalidAccessKeyId.NotFound / AuthFailure.SecretIdNotFound
 
-Everything else is accepted after ``latency_ms`` and a DELIVERED receipt follows. Receipts and
+Everything else is accepted after ``latency_ms`` and a DELIVERED receipt follows. With a
+behaviour file (engine.dispatch.behaviour) the rest is realistic instead: submit and receipt
+latencies are lognormal, delivery depends on the number's carrier (engine.dispatch.carriers),
+sends beyond ``qps_limit`` get the throttle code, texts with a ``content_filter`` word get the
+content-filter code, and billed segments are reported (Aliyun's receipt ``sms_size``, Tencent's
+``Fee``), failed messages included when ``bill_failed``. The fake renders the text from the
+template book it was given (provider code -> text), or from the parameters alone. Receipts and
 replies (``POST /_inject/mo``) are pushed in each provider's format to ``callback``
 (``{callback}/receipts/{provider}``, ``{callback}/inbound/{provider}``), batched, retried a few
 times on a compressed schedule. ``GET /_stats`` and ``GET /_accepted`` let tests assert that no
-message was accepted twice.
+message was accepted twice; ``GET /_texts`` lists every text a send asked for.
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ import itertools
 import logging
 import random
 import time
-from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
+from collections import Counter, defaultdict, deque
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,7 +49,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from engine.dispatch.behaviour import Behaviour
 from engine.dispatch.callback_signing import sign
+from engine.dispatch.carriers import carrier_of
+from engine.dispatch.templates import TemplateBook
 from engine.message import BEIJING
 
 MAGIC: dict[str, tuple[str | None, str | None]] = {
@@ -55,6 +64,12 @@ MAGIC: dict[str, tuple[str | None, str | None]] = {
     "0011": ("isv.SOMETHING_NEW", "FailedOperation.SomethingNew"),
     "0012": ("InvalidAccessKeyId.NotFound", "AuthFailure.SecretIdNotFound"),
 }
+MAGIC_ACCEPTED = frozenset({"0004", "0005", "0006", "0007"})
+THROTTLE = ("Throttling.User", "RequestLimitExceeded")  # over qps_limit
+CONTENT = MAGIC["0009"]
+# failure receipts (code, meaning) a behaviour file's undelivered messages get, and how often
+FAILURES = (("MK:0001", "空号"), ("UNDELIV", "关机或停机"), ("DB:0141", "运营商黑名单"))
+FAILURE_WEIGHTS = (0.5, 0.35, 0.15)
 log = logging.getLogger("xinshi.fake_provider")
 RETRY_S = (0.5, 2.0, 5.0)  # the providers' 1/5/10 min re-push, compressed
 
@@ -70,6 +85,9 @@ class FakeConfig:
     receipt_delay_s: float = 0.2
     hang_s: float = 30.0
     lookup_latency_ms: float = 0.0  # extra time each status query takes (a slow query API)
+    behaviour: Behaviour | None = None  # realistic behaviour (replaces latency_ms, receipt_delay_s)
+    # (provider, template code) -> (text with ${var}, Tencent's parameter order)
+    templates: Mapping[tuple[str, str], tuple[str, tuple[str, ...] | None]] | None = None
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -97,6 +115,12 @@ class FakeProvider:
         self._seq = itertools.count(1)
         self._queue: asyncio.Queue[tuple[str, str, dict[str, Any], int]] = asyncio.Queue()
         self._http: httpx.AsyncClient | None = None
+        b = config.behaviour
+        self.rng = random.Random(b.seed if b else None)
+        self.window: deque[float] = deque()  # send times in the last second (qps_limit)
+        self.texts: list[str] = []  # every text a send asked for
+        self.outcomes: Counter[str] = Counter()  # delivered, undelivered, throttled, content, ...
+        self.billed_segments = 0
 
     # -- callbacks ------------------------------------------------------------------------
 
@@ -144,20 +168,20 @@ class FakeProvider:
                         self.push_failed += 1
 
     def _receipt(self, rec: dict[str, Any], ok: bool, delay: float | None = None) -> None:
-        provider = rec["provider"]
+        provider, fail = rec["provider"], rec["fail"]
         if provider == "aliyun":
             item: dict[str, Any] = {
                 "phone_number": rec["phone"], "send_time": rec["time"], "report_time": _now(),
-                "success": ok, "err_code": "DELIVERED" if ok else "MK:0001",
-                "err_msg": "用户接收成功" if ok else "空号", "sms_size": "1",
+                "success": ok, "err_code": "DELIVERED" if ok else fail[0],
+                "err_msg": "用户接收成功" if ok else fail[1], "sms_size": str(rec["billed"]),
                 "biz_id": rec["ref"], "out_id": rec["out_id"],
             }  # fmt: skip
         else:  # Tencent's documented status callback has no SessionContext: match on sid
             item = {
                 "user_receive_time": _now(), "nationcode": "86", "mobile": rec["phone"],
                 "report_status": "SUCCESS" if ok else "FAIL",
-                "errmsg": "DELIVRD" if ok else "MK:0001",
-                "description": "用户短信送达成功" if ok else "空号", "sid": rec["ref"],
+                "errmsg": "DELIVRD" if ok else fail[0],
+                "description": "用户短信送达成功" if ok else fail[1], "sid": rec["ref"],
             }  # fmt: skip
         self._later(self.config.receipt_delay_s if delay is None else delay,
                     "receipts", provider, item, 0)  # fmt: skip
@@ -166,9 +190,58 @@ class FakeProvider:
 
     async def _latency(self) -> None:
         c = self.config
+        if c.behaviour is not None:
+            await asyncio.sleep(c.behaviour.submit_latency_ms.draw(self.rng))
+            return
         ms = max(0.0, random.gauss(c.latency_ms, c.jitter_ms)) if c.latency_ms else 0.0
         if ms:
             await asyncio.sleep(ms / 1000)
+
+    def _text(self, provider: str, code: str, params: Mapping[str, str] | list[str]) -> str:
+        """The text a send asks for: its template filled in (or its parameters alone)."""
+        tpl = (self.config.templates or {}).get((provider, code))
+        values = dict(params) if isinstance(params, Mapping) else {}
+        if tpl is not None and not values and tpl[1] is not None:  # Tencent: by position
+            values = dict(zip(tpl[1], [str(p) for p in params], strict=False))
+        text = tpl[0] if tpl is not None else " ".join(map(str, values.values() or params))
+        for name, value in values.items():
+            text = text.replace("${" + name + "}", str(value))
+        self.texts.append(text)
+        return text
+
+    def _refuse(self, text: str) -> int | None:
+        """Index into THROTTLE/CONTENT codes' pair: 0 throttle, 1 content filter, None: take it."""
+        b = self.config.behaviour
+        if b is None:
+            return None
+        if b.qps_limit is not None:
+            now = time.monotonic()
+            while self.window and self.window[0] <= now - 1:
+                self.window.popleft()
+            if len(self.window) >= b.qps_limit:
+                self.outcomes["throttled"] += 1
+                return 0
+            self.window.append(now)
+        if b.filtered(text):
+            self.outcomes["content"] += 1
+            return 1
+        return None
+
+    def _fate(self, phone: str, text: str) -> tuple[bool, float | None, int]:
+        """(delivered, receipt delay or None for the default, billed segments) of a send."""
+        b = self.config.behaviour
+        if b is None:
+            return True, None, 1
+        sends = len(self.by_phone[phone])  # earlier sends to this number
+        # seeded: a number's n-th send has the same fate in every run, whatever the order
+        draw = random.Random(f"{b.seed}:{phone}:{sends}").random() if b.seed is not None else None
+        ok = (self.rng.random() if draw is None else draw) < getattr(
+            b.delivery_rate, carrier_of(phone), 1.0
+        )
+        billed = b.segments(text) if ok or b.bill_failed else 0
+        self.billed_segments += billed
+        self.outcomes["delivered" if ok else "undelivered"] += 1
+        return ok, b.receipt_latency_ms.draw(self.rng), billed
 
     async def _lookup_latency(self) -> None:
         self.lookups += 1
@@ -180,12 +253,19 @@ class FakeProvider:
         finally:
             self.lookups_now -= 1
 
-    def _accept(self, provider: str, phone: str, out_id: str, template: str) -> dict[str, Any]:
+    def _accept(
+        self, provider: str, phone: str, out_id: str, template: str, text: str
+    ) -> dict[str, Any]:
         n = next(self._seq)
         ref = f"{n:012d}^0" if provider == "aliyun" else f"2433:{n:012d}"
+        ok, delay, billed = (
+            (True, None, 1) if phone[-4:] in MAGIC_ACCEPTED else self._fate(phone, text)
+        )
+        fail = FAILURES[0] if ok else self.rng.choices(FAILURES, FAILURE_WEIGHTS)[0]
         rec = {"provider": provider, "phone": phone, "out_id": out_id, "ref": ref,
                "template": template, "time": _now(), "date": datetime.now(BEIJING)
-               .strftime("%Y%m%d"), "at": time.time()}  # fmt: skip
+               .strftime("%Y%m%d"), "at": time.time(), "ok": ok, "delay": delay,
+               "billed": billed, "fail": fail}  # fmt: skip
         self.accepted[out_id] += 1
         self.by_phone[phone].append(rec)
         return rec
@@ -196,10 +276,12 @@ class FakeProvider:
             await asyncio.sleep(0.05)
         elif magic == "0006":  # a stuck provider: its receipt comes after the hang
             self._receipt(rec, True, delay=self.config.hang_s)
-        else:
+        elif magic in ("0004", "0007"):
             self._receipt(rec, magic != "0004")
             if magic == "0007":
                 self._receipt(rec, True, delay=self.config.receipt_delay_s * 2)
+        else:
+            self._receipt(rec, rec["ok"], rec["delay"])
         if magic == "0006":
             await asyncio.sleep(self.config.hang_s)
 
@@ -232,6 +314,7 @@ class FakeProvider:
         if not isinstance(params, dict) or any(not isinstance(v, str) for v in params.values()):
             why = "JSON参数不合法，只接受字符串值"
             return _json({"Code": "isv.INVALID_JSON_PARAM", "Message": why, "RequestId": rid})
+        text = self._text("aliyun", q["TemplateCode"], params)
         magic = phones[0][-4:]
         if magic == "0003":
             return _json({"Code": "isp.SYSTEM_ERROR", "Message": "系统错误", "RequestId": rid}, 500)
@@ -239,9 +322,15 @@ class FakeProvider:
         if code:  # credentials errors come with HTTP 404, as Aliyun's gateway answers them
             http = 404 if code.startswith("InvalidAccessKeyId") else 200
             return _json({"Code": code, "Message": code, "RequestId": rid}, http)
+        refused = self._refuse(text)
+        if refused == 0:  # Aliyun answers flow control with HTTP 400
+            return _json({"Code": THROTTLE[0], "Message": "触发流控", "RequestId": rid}, 400)
+        if refused == 1:
+            return _json({"Code": CONTENT[0], "Message": "短信内容包含禁止发送内容",
+                          "RequestId": rid})  # fmt: skip
         rec = {}
         for phone in phones:
-            rec = self._accept("aliyun", phone, q.get("OutId", ""), q["TemplateCode"])
+            rec = self._accept("aliyun", phone, q.get("OutId", ""), q["TemplateCode"], text)
             await self._deliver(rec, phone[-4:])
         return _json({"Code": "OK", "Message": "OK", "BizId": rec["ref"], "RequestId": rid})
 
@@ -274,23 +363,29 @@ class FakeProvider:
         if not numbers or not body.get("TemplateId"):
             err = {"Code": "MissingParameter", "Message": "PhoneNumberSet and TemplateId"}
             return _json({"Response": {"Error": err, "RequestId": rid}})
+        params = [str(p) for p in body.get("TemplateParamSet") or []]
+        text = self._text("tencent", str(body["TemplateId"]), params)
         if numbers[0].endswith("0003"):
             err = {"Code": "InternalError.ServerError", "Message": "服务内部错误"}
             return _json({"Response": {"Error": err, "RequestId": rid}}, 500)
         if numbers[0].endswith("0012"):  # credentials: a request error, not a per-number status
             err = {"Code": "AuthFailure.SecretIdNotFound", "Message": "SecretId不存在"}
             return _json({"Response": {"Error": err, "RequestId": rid}})
+        refused = self._refuse(text)
+        if refused == 0:
+            err = {"Code": THROTTLE[1], "Message": "请求频率超过限制"}
+            return _json({"Response": {"Error": err, "RequestId": rid}})
         out = []
         for number in numbers:
             phone, magic = number[-11:], number[-4:]
-            code = MAGIC.get(magic, (None, None))[1]
+            code = CONTENT[1] if refused == 1 else MAGIC.get(magic, (None, None))[1]
             status = {"PhoneNumber": number, "SessionContext": body.get("SessionContext", ""),
                       "IsoCode": "CN", "Fee": 0, "SerialNo": "", "Code": code or "Ok",
                       "Message": code or "send success"}  # fmt: skip
             if code is None:
                 rec = self._accept("tencent", phone, str(body.get("SessionContext", "")),
-                                   str(body["TemplateId"]))  # fmt: skip
-                status.update(SerialNo=rec["ref"], Fee=1)
+                                   str(body["TemplateId"]), text)  # fmt: skip
+                status.update(SerialNo=rec["ref"], Fee=rec["billed"])
                 await self._deliver(rec, magic)
             out.append(status)
         return _json({"Response": {"SendStatusSet": out, "RequestId": rid}})
@@ -327,11 +422,32 @@ class FakeProvider:
                       "receipts_pushed": self.pushed, "receipts_failed": self.push_failed,
                       "receipts_pending": self._queue.qsize(),
                       "receipts_refused": dict(self.push_refused), "lookups": self.lookups,
-                      "lookups_max_concurrent": self.lookups_max})  # fmt: skip
+                      "lookups_max_concurrent": self.lookups_max,
+                      "outcomes": dict(self.outcomes), "billed_segments": self.billed_segments,
+                      "billed_fen": self._billed_fen()})  # fmt: skip
+
+    def _billed_fen(self) -> float | None:
+        b = self.config.behaviour
+        return None if b is None else round(self.billed_segments * b.price_fen_per_segment, 2)
+
+    async def sent_texts(self, request: Request) -> Response:
+        """Every text a send asked for (accepted or not), in arrival order."""
+        return _json(self.texts)
 
     async def accepted_ids(self, request: Request) -> Response:
         """Every id the fake accepted, with how many times."""
         return _json(dict(self.accepted))
+
+
+def template_texts(
+    book: TemplateBook,
+) -> dict[tuple[str, str], tuple[str, tuple[str, ...] | None]]:
+    """(provider, template code) -> (text, parameter order) for every approved template."""
+    return {
+        (name, pt.code): (t.text, pt.param_order)
+        for t in book.templates.values()
+        for name, pt in t.providers.items()
+    }
 
 
 def create_fake_app(config: FakeConfig | None = None) -> Starlette:
@@ -352,6 +468,7 @@ def create_fake_app(config: FakeConfig | None = None) -> Starlette:
         Route("/_inject/mo", fake.inject_mo, methods=["POST"]),
         Route("/_stats", fake.stats),
         Route("/_accepted", fake.accepted_ids),
+        Route("/_texts", fake.sent_texts),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.fake = fake

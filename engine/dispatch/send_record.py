@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from engine.dispatch import partitions
 from engine.dispatch.backend import Connection
 from engine.dispatch.message import OutboxRow, Status
@@ -38,6 +40,17 @@ class Receipt:
     code: str
     reported_at: str | None
     raw: str
+    billed_parts: int | None = None  # segments the provider says it billed (Aliyun sms_size)
+
+
+def _sms_size(raw: str) -> int | None:
+    """Billed segments in a stored receipt (Aliyun's ``sms_size``; Tencent reports its Fee with
+    the send answer instead)."""
+    try:
+        value = orjson.loads(raw).get("sms_size")
+        return int(value) if value is not None else None
+    except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
+        return None
 
 
 class SendRecord(Store):
@@ -84,16 +97,22 @@ class SendRecord(Store):
         provider_ref: str | None,
         code: str,
         now: float | None = None,
+        billed_parts: int | None = None,
     ) -> bool:
-        """Record that a provider accepted a message (a receipt may already have come first)."""
+        """Record that a provider accepted a message (a receipt may already have come first);
+        ``billed_parts``: segments the provider says it billed (Tencent's Fee)."""
         now = time.time() if now is None else now
         with self._tx() as db:
             cur = db.execute(
                 "UPDATE message SET provider=?, provider_ref=COALESCE(provider_ref, ?), "
-                "accepted_at=COALESCE(accepted_at, ?), last_code=?, lease_until=NULL, "
+                "accepted_at=COALESCE(accepted_at, ?), lease_until=NULL, "
+                # a receipt that came first keeps its code (the failure reason people read)
+                "last_code=CASE WHEN status IN ('delivered','undelivered') THEN last_code "
+                "ELSE ? END, "
+                "billed_parts=COALESCE(?, billed_parts), "
                 "status=CASE WHEN status IN ('sending','unknown','queued') THEN 'accepted' "
                 "ELSE status END WHERE id=?",
-                (provider, provider_ref, now, code, message_id),
+                (provider, provider_ref, now, code, billed_parts, message_id),
             )
             # a receipt that raced the answer came first: the provider accepted the message
             # no later than it reported it delivered, and the history says so
@@ -163,9 +182,9 @@ class SendRecord(Store):
         cur = db.execute(
             "UPDATE message SET status=?, last_code=?, final_at=?, "
             "provider=COALESCE(provider, ?), provider_ref=COALESCE(provider_ref, ?), "
-            "accepted_at=COALESCE(accepted_at, ?) "
+            "accepted_at=COALESCE(accepted_at, ?), billed_parts=COALESCE(?, billed_parts) "
             "WHERE id=? AND status IN ('queued','sending','unknown','accepted','no_receipt')",
-            (to.value, rc.code, now, rc.provider, rc.provider_ref, now, mid),
+            (to.value, rc.code, now, rc.provider, rc.provider_ref, now, rc.billed_parts, mid),
         )
         if cur.rowcount:
             db.execute(
@@ -211,7 +230,8 @@ class SendRecord(Store):
             (provider, ref),
         ).fetchall()
         for rowid, *fields in orphans:
-            rc = Receipt(fields[0], fields[1], fields[2], fields[3], bool(fields[4]), *fields[5:])
+            f = fields
+            rc = Receipt(f[0], f[1], f[2], f[3], bool(f[4]), f[5], f[6], f[7], _sms_size(f[7]))
             mid = self._find(db, rc)
             if mid is not None:
                 db.execute("UPDATE receipt SET message_id=? WHERE rowid=?", (mid, rowid))

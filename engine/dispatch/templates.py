@@ -125,6 +125,11 @@ def default_templates_path() -> Path:
     return default_rules_dir() / "dispatch" / "templates.yaml"
 
 
+def probe_forms_path() -> Path:
+    """The message forms ``xinshi probe`` sends (engine/data/probe_templates.yaml)."""
+    return Path(__file__).resolve().parents[1] / "data" / "probe_templates.yaml"
+
+
 def _template(tid: str, t: _TemplateIn, where: str) -> tuple[Template, list[str]]:
     errors: list[str] = []
     variables = tuple(dict.fromkeys(_VAR.findall(t.text)))

@@ -31,6 +31,7 @@ from engine.dispatch.outbox import Outbox
 from engine.dispatch.phone import mask
 from engine.dispatch.providers.base import Provider, SendResult
 from engine.dispatch.schedule import materialize_due
+from engine.dispatch.scorecard import scorecard, weights
 from engine.dispatch.templates import ProviderTemplate, TemplateBook
 from engine.message import make_message
 from engine.ruleset import RuleSet
@@ -45,6 +46,19 @@ def _admit(
     policy: LanePolicy, now: float, row: OutboxRow, sent_since: Callable[[float], int]
 ) -> Decision:
     return admit(row, policy, now, sent_since)
+
+
+def weighted_order(
+    routes: list[tuple[Provider, ProviderTemplate]],
+    shares: dict[str, float],
+    draw: Callable[[], float],
+) -> list[tuple[Provider, ProviderTemplate]]:
+    """Routes in a random order where each comes first with probability proportional to its
+    share (Efraimidis-Spirakis keys: draw ** (1 / share), largest first)."""
+    keyed = [
+        (draw() ** (1 / max(shares.get(p.name, 0.0), 1e-6)), i) for i, (p, _) in enumerate(routes)
+    ]
+    return [routes[i] for _, i in sorted(keyed, reverse=True)]
 
 
 class Bucket:
@@ -97,6 +111,11 @@ class WorkerOptions:
     receipt_timeout_s: float = 72 * 3600.0  # accepted without a receipt this long: no_receipt
     lookup_qps: float = 10.0  # per provider: the query APIs' rate limits are lower than sends'
     qps: dict[str, float] | None = None  # provider -> sends/s for ALL workers together
+    route: str = "order"  # "order": failover order; "scorecard": weighted by the scorecard
+    route_every_s: float = 60.0  # recompute the weights this often
+    route_window_s: float = 3600.0  # from messages created this long ago
+    route_threshold: float = 0.95  # a provider whose delivery rate (lower bound) is below it
+    prices: dict[str, float] | None = None  # fen per segment, for cost per delivered
 
 
 class Worker:
@@ -131,6 +150,9 @@ class Worker:
         self.lookup_buckets = {p.name: Bucket(self.opt.lookup_qps) for p in self.providers}
         self._reconciling: set[str] = set()  # ids whose lookup is in flight
         self._lookups = asyncio.Semaphore(max(1, self.opt.reconcile_concurrency))
+        self.weights: dict[str, float] | None = None  # --route scorecard: traffic shares
+        self._weighed_at = 0.0
+        self._score_box: Outbox | None = None  # its own connection for the scorecard read
 
     def route(self, row: OutboxRow) -> list[tuple[Provider, ProviderTemplate]]:
         """Providers with an approved template for this message, in configured order."""
@@ -193,6 +215,8 @@ class Worker:
                 await asyncio.wait_for(stop.wait(), self.opt.maintain_every_s)
         if self.lookup_tasks:
             await asyncio.gather(*self.lookup_tasks, return_exceptions=True)
+        if self._score_box is not None:
+            self._score_box.close()
         self.outbox.leave(self.worker_id)
 
     def flush(self) -> None:
@@ -248,9 +272,12 @@ class Worker:
         if not routes:
             self.outbox.move(row.id, Status.FAILED, code="no_provider_template")
             return
-        first = (row.attempts - 1) % len(routes)
         now = time.time()
-        ordered = routes[first:] + routes[:first]
+        if self.weights:  # by scorecard: a weighted draw, the rest after it
+            ordered = weighted_order(routes, self.weights, random.random)
+        else:
+            first = (row.attempts - 1) % len(routes)
+            ordered = routes[first:] + routes[:first]
         chosen = next(((p, t) for p, t in ordered if self.breakers[p.name].allows(now)), None)
         if chosen is None:  # every provider it can go to is down: wait, untried
             reopens = min(self.breakers[p.name].reopens_at(now) for p, _ in routes)
@@ -282,7 +309,8 @@ class Worker:
     ) -> bool:
         """Record one outcome; True when the provider accepted it."""
         if result.outcome is Outcome.ACCEPTED:
-            self.outbox.accept(row.id, provider.name, result.provider_ref, result.code, now)
+            self.outbox.accept(row.id, provider.name, result.provider_ref, result.code, now,
+                               result.billed_parts)  # fmt: skip
             return True
         d = after(row, self.policies[row.lane], result.outcome, now, failover, random.random())
         log.info("message %s to %s: %s %s -> %s", row.id, mask(row.phone), result.outcome.value,
@@ -303,6 +331,7 @@ class Worker:
             self.peers = peers
         for name, bucket in self.buckets.items():
             bucket.share(self.qps[name] / peers)
+        await self.weigh(now)
         n = materialize_due(self.outbox, now)
         if n:
             log.info("schedules: queued %d messages", n)
@@ -317,6 +346,28 @@ class Worker:
         if self.opt.retention_days and now - self._last_purge > 86400:
             self._last_purge = now
             self.outbox.purge(now, self.opt.retention_days)
+
+    async def weigh(self, now: float) -> None:
+        """--route scorecard: recompute each provider's traffic share from the last window.
+
+        The read runs in a thread on a connection of its own: a long window never holds the
+        outbox's lock or the event loop, so claims and OTPs do not wait for it.
+        """
+        if self.opt.route != "scorecard" or now - self._weighed_at < self.opt.route_every_s:
+            return
+        self._weighed_at = now
+        if self._score_box is None:
+            self._score_box = Outbox(self.outbox.target)
+        since = now - self.opt.route_window_s
+        card = await asyncio.to_thread(scorecard, self._score_box, since, (), self.opt.prices, now)
+        names = [p.name for p in self.providers]
+        shares = weights(card["rows"], names, self.opt.route_threshold)
+        said = ", ".join(f"{n} {w:.0%}" for n, w in shares.items())
+        if self.weights is None or said != ", ".join(
+            f"{n} {w:.0%}" for n, w in self.weights.items()
+        ):  # log changes people can see, not every refresh
+            log.info("routing by scorecard: %s", said)
+        self.weights = shares
 
     def sweep_unknown(self, now: float) -> int:
         """Start lookups for messages ``unknown`` long enough (a capped batch, not already being

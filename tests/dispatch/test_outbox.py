@@ -184,6 +184,31 @@ def test_receipts_never_move_a_message_backwards(intake: Intake, outbox: Outbox)
     assert len(outbox.receipts_for(row.id)) == 2
 
 
+def test_a_failure_receipt_before_the_answer_keeps_its_code_and_billing(
+    intake: Intake, outbox: Outbox
+) -> None:
+    row, _ = intake.submit(_order())
+    outbox.claim(Lane.NOTICE, 1, time.time() + 1, 30)
+    fail = Receipt("aliyun", "B1", row.id, row.phone, False, "MK:0001", None, "{}", 2)
+    assert outbox.apply_receipts([fail]) == [row.id]
+    outbox.accept(row.id, "aliyun", "B1", "OK")  # the answer after its receipt
+    got = outbox.get(row.id)
+    assert got is not None and got.status is Status.UNDELIVERED and got.last_code == "MK:0001"
+    # Tencent reports the billed segments with its answer; Aliyun in the receipt (sms_size),
+    # also when the receipt waited as an orphan
+    other, _ = intake.submit(_order("order-2", "13812345679"))
+    outbox.claim(Lane.NOTICE, 1, time.time() + 1, 30)
+    raw = '{"sms_size": "3", "biz_id": "B2"}'
+    outbox.apply_receipts([Receipt("aliyun", "B2", None, other.phone, True, "DELIVERED", None,
+                                   raw, 3)])  # fmt: skip
+    outbox.accept(other.id, "aliyun", "B2", "OK")
+    third, _ = intake.submit(_order("order-3", "13812345670"))
+    outbox.claim(Lane.NOTICE, 1, time.time() + 1, 30)
+    outbox.accept(third.id, "tencent", "SN-3", "Ok", billed_parts=1)
+    parts = dict(outbox.query("SELECT id, billed_parts FROM message"))
+    assert (parts[row.id], parts[other.id], parts[third.id]) == (2, 3, 1)
+
+
 def test_retention_below_five_months_is_refused(outbox: Outbox) -> None:
     with pytest.raises(
         OutboxError, match=r"below the legal floor of 153 days \(5 months, MIIT Order 31\)"

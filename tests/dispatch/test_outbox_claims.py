@@ -397,7 +397,8 @@ def test_accept_never_moves_a_delivered_message_back(outbox: Outbox) -> None:
     assert outbox.apply_receipts([ok], now=T0 + 2) == [row.id]
     assert outbox.accept(row.id, "aliyun", "BIZ-1", "OK", now=T0 + 3)  # the response came late
     got = outbox.get(row.id)
-    assert got is not None and got.status is Status.DELIVERED and got.last_code == "OK"
+    # the receipt's code stays: for a failure receipt it is the reason people read (MK:0001)
+    assert got is not None and got.status is Status.DELIVERED and got.last_code == "DELIVERED"
     assert _one(outbox, "SELECT accepted_at, final_at FROM message") == (T0 + 2, T0 + 2)
 
 

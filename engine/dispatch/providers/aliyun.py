@@ -144,6 +144,12 @@ class AliyunProvider:
         await self._http.close()
 
 
+def _parts(value: Any) -> int | None:
+    """``sms_size`` ("1", "2" ...): the segments Aliyun billed; None when absent or not a count."""
+    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    return int(text) if text.isdigit() else None
+
+
 def parse_receipts(data: Any) -> list[Receipt]:
     """SmsReport: [{phone_number, success, err_code, biz_id, out_id, report_time, ...}]."""
     out = []
@@ -159,6 +165,7 @@ def parse_receipts(data: Any) -> list[Receipt]:
                 code=str(d.get("err_code", "")),
                 reported_at=d.get("report_time"),
                 raw=orjson.dumps(d).decode(),
+                billed_parts=_parts(d.get("sms_size")),
             )
         )
     return out
