@@ -130,6 +130,9 @@ def test_parquet_and_directory_ingest(tmp_path: Path, con: duckdb.DuckDBPyConnec
     assert ingest.ingest_paths(con, [inbox])[0].already_ingested
 
 
+SCORE_3_OF_200_VS_9_OF_200 = (-0.106293496312, 9.14489963394)
+
+
 def _row(variant: str, sent: int, clicked: int) -> GroupRow:
     return GroupRow(variant, None, None, Counts(sent, sent, 0, clicked, 0, 0, 0))
 
@@ -151,11 +154,12 @@ def test_zero_control_falls_back_and_says_so() -> None:
     assert "control has no events: relative lift is undefined; read the difference" in c.notes
 
 
-def test_small_counts_use_katz_not_a_delta_interval_below_minus_100_percent() -> None:
+def test_small_counts_use_the_score_interval_not_a_delta_interval_below_minus_100_percent() -> None:
     rep = report.build_report([_row("control", 200, 3), _row("B", 200, 9)], "e")
     c = rep.comparisons[0]
-    assert c.lift_method == "katz" and c.lift_ci is not None and c.lift_ci[0] > -1
-    assert c.lift_ci == pytest.approx((-0.175721654618, 9.91864180397), rel=1e-9)
+    # Koopman's score interval (tests/test_ab_edges.py checks it against PropCIs)
+    assert c.lift_method == "score" and c.lift_ci is not None and c.lift_ci[0] > -1
+    assert c.lift_ci == pytest.approx(SCORE_3_OF_200_VS_9_OF_200, rel=1e-9)
     assert c.test == "Fisher exact" and c.p_value == pytest.approx(0.139916133697, rel=1e-9)
     assert any("read early" in w for w in rep.warnings)
 

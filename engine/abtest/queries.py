@@ -129,7 +129,7 @@ def sufficient_stats(
     out: list[GroupRow] = []
     for row in rows:
         variant, *seg_values, dow, hour, grp = row[: n_bits + 2]
-        counts = Counts(*(int(v) for v in row[n_bits + 2 :]))
+        counts = Counts(*(int(v or 0) for v in row[n_bits + 2 :]))
         # GROUPING() sets bit (n_bits-1-i) when column i is NOT grouped
         grouped = [not (int(grp) >> (n_bits - 1 - i)) & 1 for i in range(n_bits)]
         dimension: str | None = None

@@ -153,6 +153,8 @@ def _pct(x: float | None, signed: bool = False) -> str:
 def render(console: Console, rep: Report) -> None:
     """Print the report as rich tables."""
     console.rule(f"[bold]{rep.experiment}[/] — metric: {rep.metric} (control: {rep.control})")
+    if rep.orphans["total"]:
+        console.print(f"orphans (events without a send, left out): {rep.orphans['total']}")
     for w in rep.warnings:
         console.print(f"[bold yellow]! {w}[/]")
     revenue = rep.metric == "revenue"
@@ -226,3 +228,6 @@ def render(console: Console, rep: Report) -> None:
             "—" if s.lift is None else f"{s.lift:+.1%}", f"{s.p_bh:.3g}",
         )  # fmt: skip
     console.print(seg)
+    few = [f"{s.dimension}={s.value} ({s.variant})" for s in rep.segments if s.too_few]
+    if few:
+        console.print(f"Too few to compare (n <= 1 in an arm): {', '.join(few[:10])}")
