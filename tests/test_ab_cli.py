@@ -84,7 +84,7 @@ def test_ingest_reports_each_file(tmp_path: Path) -> None:
     r = xinshi("ingest", str(good), str(bad), data=data)
     assert r.returncode == 1
     assert r.stdout == f"{good}: 1 rows, 1 new events added\n"
-    assert f"{bad}: row 1: event: unknown event 'opened'" in r.stderr
+    assert f"{bad}:2: event: unknown event 'opened'" in r.stderr
     r = xinshi("ingest", str(good), data=data)
     assert r.stdout == f"{good}: already ingested (1 rows); nothing added\n"
     assert xinshi("list", data=data).stdout == "e\n"

@@ -42,13 +42,13 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(
         ingest.ingest_file(con, path)
     assert str(info.value).splitlines() == [
         f"{path}: 5 bad value(s); nothing was ingested",
-        f"{path}: row 2: event: unknown event 'clik'; one of sent, delivered, failed, clicked, converted",
-        f"{path}: row 3: recipient: looks like a raw phone number; store a salted hash (or name the column phone and set XINSHI_RECIPIENT_SALT)",
-        f"{path}: row 3: ts: 'yesterday' is not a time; use ISO 8601 like 2026-11-11T15:00:00+08:00 (no offset = Beijing time)",
-        f"{path}: row 3: value_fen: '12.5' is not a whole number of fen (分) >= 0; write ¥12.50 as 1250",
-        f"{path}: row 4: variant: missing; every row needs a variant",
+        f"{path}:3: event: unknown event 'clik'; one of sent, delivered, failed, clicked, converted",
+        f"{path}:4: recipient: looks like a raw phone number; store a salted hash (or name the column phone and set XINSHI_RECIPIENT_SALT)",
+        f"{path}:4: ts: 'yesterday' is not a time; use ISO 8601 like 2026-11-11T15:00:00+08:00 (no offset = Beijing time)",
+        f"{path}:4: value_fen: '12.5' is not a whole number of fen (分) >= 0; write ¥12.50 as 1250",
+        f"{path}:5: variant: missing; every row needs a variant",
     ]
-    assert (info.value.errors[0].row, info.value.errors[0].field) == (2, "event")
+    assert (info.value.errors[0].line, info.value.errors[0].field) == (3, "event")
     assert con.execute("SELECT count(*) FROM events").fetchall() == [(0,)]
     assert con.execute("SELECT count(*) FROM ingested_files").fetchall() == [(0,)]
 
@@ -75,7 +75,7 @@ def test_jsonl_bad_line(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     )
     with pytest.raises(ingest.IngestError) as info:
         ingest.ingest_file(con, path)
-    assert str(info.value).splitlines()[1] == f"{path}: row 2: line: not a JSON object: 'not json'"
+    assert str(info.value).splitlines()[1] == f"{path}:2: line: not a JSON object: 'not json'"
 
 
 def test_reingest_adds_nothing_and_overlapping_rows_are_skipped(

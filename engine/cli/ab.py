@@ -41,22 +41,23 @@ def ingest_cmd(
     data: DataOpt = None,
 ) -> None:
     """Add events from files; a file seen before, or with any bad row, adds nothing."""
-    from engine.abtest.ingest import IngestError, ingest_paths
+    from engine.abtest.ingest import IngestError, expand, ingest_file
     from engine.abtest.store import connect
 
     con = connect(data)
     failed = 0
     try:
-        for path in files:
+        for path in expand(files):  # one bad file never stops the others
             try:
-                for res in ingest_paths(con, [path]):
-                    if res.already_ingested:
-                        print(f"{res.path}: already ingested ({res.rows} rows); nothing added")
-                    else:
-                        print(f"{res.path}: {res.rows} rows, {res.added} new events added")
+                res = ingest_file(con, path)
             except IngestError as exc:
                 failed += 1
                 sys.stderr.write(f"{exc}\n")
+                continue
+            if res.already_ingested:
+                print(f"{res.path}: already ingested ({res.rows} rows); nothing added")
+            else:
+                print(f"{res.path}: {res.rows} rows, {res.added} new events added")
     finally:
         con.close()
     if failed:
