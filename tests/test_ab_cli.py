@@ -40,7 +40,7 @@ def test_demo_then_report_in_the_terminal_and_as_png(demo_data: Path, tmp_path: 
     r = xinshi("report", "demo_promo", "--plot", str(png), data=demo_data)
     assert r.returncode == 0, r.stderr
     assert "short_link: +" in r.stdout and "— winner" in r.stdout
-    assert "SRM check: p = 1 (ok)" in r.stdout
+    assert "SRM check (equal split): p = 1 (ok)" in r.stdout
     assert (
         "Best send hours: 14:00" in r.stdout
         or "Best send hours: 15:00" in r.stdout

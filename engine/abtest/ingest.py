@@ -381,6 +381,14 @@ def _load(
     return IngestResult(path, fid, rows, after - before, False)
 
 
+def experiments_in(con: duckdb.DuckDBPyConnection, fid: str) -> list[str]:
+    """Return the experiments a file's events belong to."""
+    rows = con.execute(
+        "SELECT DISTINCT experiment FROM events WHERE file_id = ? ORDER BY 1", [fid]
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def expand(paths: list[Path]) -> list[Path]:
     """Return the files, with every .csv/.jsonl/.parquet inside directories, in name order."""
     files: list[Path] = []

@@ -40,7 +40,7 @@ from engine.abtest.segments import (
     segment_rows,
     segment_srm,
 )
-from engine.abtest.store import StoreError
+from engine.abtest.store import StoreError, planned_weights
 
 __all__ = [
     "DOW", "HEATMAP_MIN_EVENTS", "HEATMAP_MIN_SENT", "METRICS", "SMALL_CELL", "Comparison",
@@ -143,13 +143,34 @@ def _orphans(all_arms: dict[str, Counts], warnings: list[str]) -> dict[str, Any]
     return {"total": total, "by_variant": by_variant}
 
 
+def _planned(
+    order: list[str], weights: dict[str, float] | None, warnings: list[str]
+) -> list[float] | None:
+    """The planned weight of each arm in order, or None for an equal split."""
+    if not weights:
+        return None
+    missing = [n for n in order if n not in weights]
+    extra = sorted(n for n in weights if n not in order)
+    if missing:
+        warnings.append(
+            f"the planned weights name no weight for {', '.join(map(repr, missing))}; "
+            "the split is checked against an equal split instead"
+        )
+        return None
+    if extra:
+        warnings.append(
+            f"the planned weights name {', '.join(map(repr, extra))}, which had no sends"
+        )
+    return [weights[n] for n in order]
+
+
 def _srm(
     arms: dict[str, Counts], order: list[str], weights: dict[str, float] | None,
     warnings: list[str],
 ) -> tuple[design.Srm, list[float] | None]:  # fmt: skip
-    w = [weights.get(n, 0.0) for n in order] if weights else None
+    w = _planned(order, weights, warnings)
     srm = design.srm([arms[n].sent for n in order], w)
-    plan = "the planned split" if weights else "an equal split"
+    plan = "the planned split" if w else "an equal split"
     if srm.flagged:
         warnings.append(
             f"sample ratio mismatch: sent counts {list(srm.observed)} differ from {plan} "
@@ -222,6 +243,13 @@ def build_report(
     power = _power(arms, control, metric, alpha, planned_per_arm, warnings)
     segments = segment_rows(rows, control, metric, alpha)
     by_segment = segment_srm(rows, order, w)
+    off = [s for s in by_segment if s.flagged]
+    if off and not srm.flagged:
+        shown = ", ".join(f"{s.dimension}={s.value} (p = {s.p_value:.2g})" for s in off[:5])
+        warnings.append(
+            f"the split is off plan inside {len(off)} segment(s): {shown}; check how those "
+            "recipients were assigned"
+        )
     heat, best = heatmap(rows, metric)
     return Report(
         experiment, metric, control, alpha, srm._asdict(), variants, comps, power, segments,
@@ -267,7 +295,14 @@ def report(
     alpha: float = proportions.ALPHA,
     planned_per_arm: int | None = None,
     source: str = "events",
+    weights: dict[str, float] | None = None,
 ) -> Report:
-    """Run the one scan over the store (or another source) and build the report."""
+    """Run the one scan over the store (or another source) and build the report.
+
+    The split is checked against ``weights``, else the weights stored with the experiment
+    (``xinshi ab ingest --weights``), else an equal split.
+    """
     rows = sufficient_stats(con, experiment, source)
-    return build_report(rows, experiment, metric, alpha, planned_per_arm=planned_per_arm)
+    if weights is None:
+        weights = planned_weights(con, experiment)
+    return build_report(rows, experiment, metric, alpha, weights, planned_per_arm)

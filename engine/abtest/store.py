@@ -7,6 +7,8 @@ reads, so no two processes fight over the file.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from pathlib import Path
 
@@ -33,6 +35,11 @@ CREATE TABLE IF NOT EXISTS messages ( -- one row per message, maintained by inge
     is_sent BOOLEAN, delivered BOOLEAN, failed BOOLEAN, clicked BOOLEAN, converted BOOLEAN,
     value_fen HUGEINT, sent_at TIMESTAMP,
     carrier VARCHAR, region VARCHAR, age_band VARCHAR, gender VARCHAR, channel VARCHAR
+);
+CREATE TABLE IF NOT EXISTS experiment_plans ( -- what was planned: the split, by arm
+    experiment VARCHAR PRIMARY KEY,
+    weights    VARCHAR NOT NULL,     -- a JSON object of arm -> weight
+    updated_at TIMESTAMP NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS ingested_files (
     file_id     VARCHAR PRIMARY KEY, -- sha256 of the file's bytes
@@ -78,3 +85,64 @@ def experiments(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Return the experiments in the store, sorted."""
     rows = con.execute("SELECT DISTINCT experiment FROM events ORDER BY 1").fetchall()
     return [str(r[0]) for r in rows]
+
+
+class WeightsError(ValueError):
+    """A --weights value that cannot be read; the message says how to write it."""
+
+
+WEIGHTS_EXAMPLE = "control=0.9,treat=0.1"
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """Parse ``control=0.9,treat=0.1`` into planned weights (any positive scale; not normalised)."""
+    out: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",")):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise WeightsError(f"{part!r} is not ARM=WEIGHT; write e.g. {WEIGHTS_EXAMPLE}")
+        try:
+            weight = float(value.rstrip("%"))
+        except ValueError:
+            raise WeightsError(
+                f"{part!r}: {value.strip()!r} is not a number; write e.g. {WEIGHTS_EXAMPLE}"
+            ) from None
+        if not math.isfinite(weight) or weight <= 0:
+            raise WeightsError(f"{part!r}: a weight must be a positive number")
+        if name in out:
+            raise WeightsError(f"arm {name!r} is given twice")
+        out[name] = weight
+    if len(out) < 2:
+        raise WeightsError(f"give a weight for every arm (at least two), e.g. {WEIGHTS_EXAMPLE}")
+    return out
+
+
+def format_weights(weights: dict[str, float]) -> str:
+    """Return weights as ``control=0.9,treat=0.1``."""
+    return ",".join(f"{k}={v:g}" for k, v in weights.items())
+
+
+def set_weights(con: duckdb.DuckDBPyConnection, experiment: str, weights: dict[str, float]) -> None:
+    """Store the planned split of an experiment (replacing an earlier one)."""
+    con.execute(
+        "INSERT OR REPLACE INTO experiment_plans (experiment, weights, updated_at) "
+        "VALUES (?, ?, now())",
+        [experiment, json.dumps(weights)],
+    )
+
+
+def planned_weights(con: duckdb.DuckDBPyConnection, experiment: str) -> dict[str, float] | None:
+    """Return the stored planned split, or None (also for a store made before plans existed)."""
+    has_table = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'experiment_plans'"
+    ).fetchall()[0][0]
+    if not has_table:
+        return None
+    rows = con.execute(
+        "SELECT weights FROM experiment_plans WHERE experiment = ?", [experiment]
+    ).fetchall()
+    if not rows:
+        return None
+    data = json.loads(str(rows[0][0]))
+    return {str(k): float(v) for k, v in data.items()}

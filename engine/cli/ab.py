@@ -33,19 +33,42 @@ DataOpt = Annotated[
 ]
 
 
+WeightsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--weights",
+        help="Planned split, e.g. control=0.9,treat=0.1: the SRM check tests against it.",
+    ),
+]
+
+
+def _weights(text: str | None) -> dict[str, float] | None:
+    from engine.abtest.store import WeightsError, parse_weights
+
+    if text is None:
+        return None
+    try:
+        return parse_weights(text)
+    except WeightsError as exc:
+        raise usage_error(f"--weights: {exc}") from None
+
+
 @ab_app.command("ingest")
 def ingest_cmd(
     files: Annotated[
         list[Path], typer.Argument(help="CSV, JSONL or Parquet files, or directories.")
     ],
     data: DataOpt = None,
+    weights: WeightsOpt = None,
 ) -> None:
     """Add events from files; a file seen before, or with any bad row, adds nothing."""
-    from engine.abtest.ingest import IngestError, expand, ingest_file
-    from engine.abtest.store import connect
+    from engine.abtest.ingest import IngestError, expand, experiments_in, ingest_file
+    from engine.abtest.store import connect, format_weights, set_weights
 
+    planned = _weights(weights)
     con = connect(data)
     failed = 0
+    touched: set[str] = set()
     try:
         for path in expand(files):  # one bad file never stops the others
             try:
@@ -58,6 +81,11 @@ def ingest_cmd(
                 print(f"{res.path}: already ingested ({res.rows} rows); nothing added")
             else:
                 print(f"{res.path}: {res.rows} rows, {res.added} new events added")
+            touched.update(experiments_in(con, res.file_id))
+        if planned is not None:
+            for name in sorted(touched):
+                set_weights(con, name, planned)
+                print(f"{name}: planned split {format_weights(planned)} stored")
     finally:
         con.close()
     if failed:
@@ -74,13 +102,19 @@ def report_cmd(
         int | None, typer.Option("--planned", help="Planned sends per arm (peeking guard).")
     ] = None,
     data: DataOpt = None,
+    weights: WeightsOpt = None,
 ) -> None:
-    """Which variant wins, by how much, how sure, is the split broken, which segments and hours."""
+    """Which variant wins, by how much, how sure, is the split broken, which segments and hours.
+
+    The split is checked against --weights, else the split stored by 'ingest --weights',
+    else an equal split.
+    """
     from engine.abtest.report import METRICS, report
     from engine.abtest.store import StoreError, connect, data_dir, experiments
 
     if metric not in METRICS:
         raise usage_error(f"unknown metric {metric!r}; one of {', '.join(METRICS)}")
+    planned_split = _weights(weights)
     try:
         con = connect(data, read_only=True)
     except StoreError as exc:
@@ -92,7 +126,7 @@ def report_cmd(
                 f"no experiment {experiment!r} in {data_dir(data)}; "
                 f"known: {', '.join(known) or 'none'}"
             )
-        rep = report(con, experiment, metric, planned_per_arm=planned)
+        rep = report(con, experiment, metric, planned_per_arm=planned, weights=planned_split)
     finally:
         con.close()
     if plot is not None:
@@ -153,6 +187,8 @@ def _pct(x: float | None, signed: bool = False) -> str:
 
 def render(console: Console, rep: Report) -> None:
     """Print the report as rich tables."""
+    from engine.abtest.store import format_weights
+
     console.rule(f"[bold]{rep.experiment}[/] — metric: {rep.metric} (control: {rep.control})")
     if rep.orphans["total"]:
         console.print(f"orphans (events without a send, left out): {rep.orphans['total']}")
@@ -208,8 +244,9 @@ def render(console: Console, rep: Report) -> None:
         for note in c.notes:
             console.print(f"  [dim]{note}[/]")
     srm = rep.srm
+    plan = "planned " + format_weights(rep.weights) if rep.weights else "equal split"
     console.print(
-        f"SRM check: p = {srm['p_value']:.3g} ({srm['level']})"
+        f"SRM check ({plan}): p = {srm['p_value']:.3g} ({srm['level']})"
         + (" [bold red]BROKEN SPLIT[/]" if srm["flagged"] else "")
     )
     if rep.best_hours:
