@@ -27,6 +27,7 @@ from engine.abtest.compare import (
     compare_means,
     compare_proportions,
 )
+from engine.abtest.design import CONTROL_NAMES, pick_control
 from engine.abtest.queries import Counts, GroupRow, sufficient_stats
 from engine.abtest.segments import (
     DOW,
@@ -43,14 +44,27 @@ from engine.abtest.segments import (
 from engine.abtest.store import StoreError, planned_weights
 
 __all__ = [
-    "DOW", "HEATMAP_MIN_EVENTS", "HEATMAP_MIN_SENT", "METRICS", "SMALL_CELL", "Comparison",
-    "HeatCell", "Report", "SegmentRow", "SegmentSrm", "VariantRow", "build_report",
-    "compare_means", "compare_proportions", "pick_control", "report",
+    "CONTROL_NAMES",
+    "DOW",
+    "HEATMAP_MIN_EVENTS",
+    "HEATMAP_MIN_SENT",
+    "METRICS",
+    "SMALL_CELL",
+    "Comparison",
+    "HeatCell",
+    "Report",
+    "SegmentRow",
+    "SegmentSrm",
+    "VariantRow",
+    "build_report",
+    "compare_means",
+    "compare_proportions",
+    "pick_control",
+    "report",
 ]  # fmt: skip
 
 METRICS = ("click", "conversion", "delivery", "revenue")
 PLANNED_LIFT = 0.10  # the relative lift a test should be able to see (GrowthBook default MDE)
-CONTROL_NAMES = ("control", "ctrl", "A", "a", "baseline")
 
 
 @dataclass(frozen=True)
@@ -99,14 +113,6 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return value
-
-
-def pick_control(variants: list[str]) -> str:
-    """Return the control arm: the first of CONTROL_NAMES present, else the first by name."""
-    for name in CONTROL_NAMES:
-        if name in variants:
-            return name
-    return sorted(variants)[0]
 
 
 def _verdict(c: Comparison, metric: str, alpha: float, srm_flagged: bool) -> str:

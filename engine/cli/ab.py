@@ -141,6 +141,47 @@ def report_cmd(
             print(f"charts written to {plot}")
 
 
+@ab_app.command("plan")
+def plan_cmd(
+    baseline: Annotated[
+        str, typer.Option("--baseline", help="Control's expected rate: 0.03 or 3%.")
+    ],
+    mde: Annotated[
+        str,
+        typer.Option("--mde", help="Smallest effect to detect: 10% (relative) or 0.3pp."),
+    ],
+    weights: WeightsOpt = None,
+    daily: Annotated[
+        int | None, typer.Option("--daily", help="Sends a day, to give the duration.")
+    ] = None,
+    alpha: Annotated[float, typer.Option(help="Two-sided significance level.")] = 0.05,
+    power: Annotated[float, typer.Option(help="Chance to detect the effect if it is real.")] = 0.8,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """How many sends (and days) a test needs to see the effect: plan it before it runs."""
+    from engine.abtest.plan import PlanError, parse_mde, parse_rate, plan
+
+    split = _weights(weights)
+    try:
+        p = parse_rate(baseline, "--baseline")
+        result = plan(p, parse_mde(mde, p), split, daily, alpha, power)
+    except PlanError as exc:
+        raise usage_error(str(exc)) from None
+    if as_json:
+        sys.stdout.write(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    print(
+        f"baseline {result.baseline:.2%} -> {result.target:.2%} "
+        f"({result.relative_lift:+.1%} relative), two-sided alpha {result.alpha:g}, "
+        f"power {result.power:.0%}"
+    )
+    for arm in result.arms:
+        print(f"  {arm.variant}: {arm.sends:,} sends ({arm.share:.0%} of traffic)")
+    print(f"total: {result.total:,} sends")
+    if result.days is not None and result.daily is not None:
+        print(f"at {result.daily:,} sends a day: {result.days} day(s)")
+
+
 @ab_app.command("list")
 def list_cmd(data: DataOpt = None) -> None:
     """List the experiments in the store."""
