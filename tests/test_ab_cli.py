@@ -39,7 +39,7 @@ def test_demo_then_report_in_the_terminal_and_as_png(demo_data: Path, tmp_path: 
     png = tmp_path / "ab.png"
     r = xinshi("report", "demo_promo", "--plot", str(png), data=demo_data)
     assert r.returncode == 0, r.stderr
-    assert "short_link: +" in r.stdout and "— winner" in r.stdout
+    assert "short_link：点击率 +" in r.stdout and "— 胜出：校正后显著" in r.stdout
     assert "SRM check (equal split): p = 1 (ok)" in r.stdout
     assert (
         "Best send hours: 14:00" in r.stdout

@@ -141,7 +141,10 @@ def test_broken_split_is_flagged() -> None:
     rep = report.build_report([_row("control", 10300, 500), _row("B", 9700, 520)], "e")
     assert rep.srm["flagged"] and rep.srm["level"] == "red"
     assert rep.warnings[0].startswith("sample ratio mismatch: sent counts [10300, 9700]")
-    assert rep.comparisons[0].verdict.endswith("do not trust: the split is broken (SRM)")
+    assert rep.comparisons[0].decision == "srm_broken"
+    assert rep.comparisons[0].verdict.endswith(
+        "分流比例异常（SRM），结论不可信：先查明分组或发送环节的问题"
+    )
 
 
 def test_zero_control_falls_back_and_says_so() -> None:
@@ -180,9 +183,10 @@ def test_demo_report_finds_the_winner_the_afternoon_and_the_segment(tmp_path: Pa
     rep = report.report(con, DEMO_EXPERIMENT)
     con.close()
     assert rep.control == "control" and not rep.srm["flagged"] and rep.warnings == []
-    verdicts = {c.variant: c.verdict for c in rep.comparisons}
-    assert verdicts["short_link"].endswith("winner")
-    assert verdicts["emoji"].endswith("no clear difference")
+    decisions = {c.variant: c.decision for c in rep.comparisons}
+    assert decisions == {"short_link": "ship", "emoji": "no_difference"}
+    short = next(c for c in rep.comparisons if c.variant == "short_link")
+    assert short.always_valid_lift_ci is not None and short.always_valid_lift_ci[0] > 0
     assert {h["hour"] for h in rep.best_hours} == {14, 15, 16}
     assert len(rep.heatmap) == 7 * 12
     con = store.connect(data, read_only=True)

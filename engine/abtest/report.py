@@ -14,12 +14,12 @@ event (orphans, e.g. a click whose send record is missing) are counted per arm i
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import duckdb
 
-from engine.abtest import design, proportions
+from engine.abtest import bayes, design, proportions
 from engine.abtest.compare import (
     MIN_PER_ARM,
     SMALL_CELL,
@@ -27,6 +27,7 @@ from engine.abtest.compare import (
     compare_means,
     compare_proportions,
 )
+from engine.abtest.decision import decide, sentence
 from engine.abtest.design import CONTROL_NAMES, pick_control
 from engine.abtest.queries import Counts, GroupRow, sufficient_stats
 from engine.abtest.segments import (
@@ -98,6 +99,7 @@ class Report:
     orphans: dict[str, Any]
     weights: dict[str, float] | None = None
     segment_srm: list[SegmentSrm] | None = None
+    prior: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data (the API's and --json's schema)."""
@@ -113,26 +115,6 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return value
-
-
-def _verdict(c: Comparison, metric: str, alpha: float, srm_flagged: bool) -> str:
-    lift = "" if c.lift is None else f" ({c.lift:+.1%} relative)"
-    unit = "fen per send" if metric == "revenue" else "points"
-    size = c.diff if metric == "revenue" else c.diff * 100
-    head = (
-        f"{c.variant}: {size:+.2f} {unit}{lift}, P(better than control) {c.prob_beat_control:.0%}"
-    )
-    if srm_flagged:
-        verdict = "do not trust: the split is broken (SRM)"
-    elif c.p_holm < alpha:
-        verdict = "winner" if c.diff > 0 else "worse than control"
-    elif c.prob_beat_control > 0.95:
-        verdict = "leaning better, not significant after correction; keep collecting"
-    elif c.prob_beat_control < 0.05:
-        verdict = "leaning worse, not significant after correction"
-    else:
-        verdict = "no clear difference"
-    return f"{head} — {verdict}"
 
 
 def _orphans(all_arms: dict[str, Counts], warnings: list[str]) -> dict[str, Any]:
@@ -241,12 +223,8 @@ def build_report(
         Comparison(**{**asdict(c), "p_holm": ph, "p_bh": pb})
         for c, ph, pb in zip(comps, p_holm, p_bh, strict=True)
     ]
-    comps = [
-        Comparison(**{**asdict(c), "verdict": _verdict(c, metric, alpha, srm.flagged)})
-        for c in comps
-    ]
-
     power = _power(arms, control, metric, alpha, planned_per_arm, warnings)
+    comps = [_decided(c, metric, alpha, srm.flagged, bool(power["read_early"])) for c in comps]
     segments = segment_rows(rows, control, metric, alpha)
     by_segment = segment_srm(rows, order, w)
     off = [s for s in by_segment if s.flagged]
@@ -259,8 +237,13 @@ def build_report(
     heat, best = heatmap(rows, metric)
     return Report(
         experiment, metric, control, alpha, srm._asdict(), variants, comps, power, segments,
-        heat, best, warnings, orphans, weights, by_segment,
+        heat, best, warnings, orphans, weights, by_segment, bayes.stated_prior(metric),
     )  # fmt: skip
+
+
+def _decided(c: Comparison, metric: str, alpha: float, srm: bool, early: bool) -> Comparison:
+    code = decide(c, alpha, srm, early)
+    return Comparison(**{**asdict(c), "decision": code, "verdict": sentence(c, metric, code)})
 
 
 def _power(
@@ -272,11 +255,12 @@ def _power(
     warnings: list[str],
 ) -> dict[str, Any]:
     smallest = min(c.sent for c in arms.values())
+    early = planned is not None and smallest < planned
     if metric == "revenue":
-        return {"per_arm": smallest, "planned_per_arm": planned}
+        return {"per_arm": smallest, "planned_per_arm": planned, "read_early": early}
     p = rate(arms[control], metric)
     if not 0 < p < 1 / (1 + PLANNED_LIFT):
-        return {"per_arm": smallest, "planned_per_arm": planned}
+        return {"per_arm": smallest, "planned_per_arm": planned, "read_early": early}
     needed = math.ceil(design.sample_size(p, p * (1 + PLANNED_LIFT), alpha))
     target = planned or needed
     mde = design.minimum_detectable_lift(smallest, p, alpha) if smallest > 1 else math.inf
@@ -288,6 +272,7 @@ def _power(
         )
     return {
         "per_arm": smallest,
+        "read_early": smallest < target,
         "planned_per_arm": target,
         "needed_for_10pct_lift": needed,
         "minimum_detectable_lift_now": mde,

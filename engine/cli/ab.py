@@ -284,6 +284,8 @@ def render(console: Console, rep: Report) -> None:
         console.print(f"• {c.verdict}")
         for note in c.notes:
             console.print(f"  [dim]{note}[/]")
+    if rep.prior:
+        console.print(f"Bayesian prior: {rep.prior['statement']}")
     srm = rep.srm
     plan = "planned " + format_weights(rep.weights) if rep.weights else "equal split"
     console.print(
