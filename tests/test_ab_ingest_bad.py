@@ -73,7 +73,7 @@ def test_jsonl_errors_name_the_files_own_line(
         ingest.ingest_file(con, path)
     assert _lines(err)[1] == (
         f"{path}:4: event: unknown event 'opened'; one of sent, delivered, failed, clicked, "
-        "converted"
+        "converted, opted_out, complained"
     )
     assert _nothing_written(con)
 

@@ -42,7 +42,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(
         ingest.ingest_file(con, path)
     assert str(info.value).splitlines() == [
         f"{path}: 5 bad value(s); nothing was ingested",
-        f"{path}:3: event: unknown event 'clik'; one of sent, delivered, failed, clicked, converted",
+        f"{path}:3: event: unknown event 'clik'; one of sent, delivered, failed, clicked, converted, opted_out, complained",
         f"{path}:4: recipient: looks like a raw phone number; store a salted hash (or name the column phone and set XINSHI_RECIPIENT_SALT)",
         f"{path}:4: ts: 'yesterday' is not a time; use ISO 8601 like 2026-11-11T15:00:00+08:00 (no offset = Beijing time)",
         f"{path}:4: value_fen: '12.5' is not a whole number of fen (分) >= 0; write ¥12.50 as 1250",

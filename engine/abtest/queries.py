@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from engine.abtest.store import SEGMENTS
+from engine.abtest.store import SEGMENTS, has_guardrail_columns
 
 DIMENSIONS = (*SEGMENTS, "send_time")
 
@@ -25,7 +25,9 @@ SELECT experiment, variant, message_id,
        bool_or(event = 'converted') AS converted,
        sum(value_fen)               AS value_fen,
        min(CAST(ts AS TIMESTAMP)) FILTER (WHERE event = 'sent') AS sent_at,
-       {segments}
+       {segments},
+       bool_or(event = 'opted_out')  AS opted_out,
+       bool_or(event = 'complained') AS complained
 FROM {source}
 WHERE {where}
 GROUP BY experiment, variant, message_id
@@ -43,7 +45,9 @@ SELECT variant, {segment_cols}, dow, hour,
        coalesce(sum(value_fen) FILTER (WHERE is_sent), 0)       AS revenue_fen,
        coalesce(sum(CAST(value_fen AS HUGEINT) * value_fen) FILTER (WHERE is_sent), 0)
                                                                 AS revenue_sq_fen,
-       count(*) FILTER (WHERE NOT is_sent)                      AS orphans
+       count(*) FILTER (WHERE NOT is_sent)                      AS orphans,
+       count(*) FILTER (WHERE is_sent AND opted_out)            AS opted_out,
+       count(*) FILTER (WHERE is_sent AND complained)           AS complained
 FROM (SELECT *, dayofweek(sent_at) AS dow, hour(sent_at) AS hour FROM msg) m
 GROUP BY GROUPING SETS ((variant), {segment_sets}, (variant, dow, hour))
 """
@@ -61,12 +65,18 @@ class Counts:
     revenue_fen: int
     revenue_sq_fen: int
     orphans: int = 0
+    opted_out: int = 0
+    complained: int = 0
 
     def events(self, metric: str) -> int:
         """Return the number of messages with the metric's event."""
-        return {"click": self.clicked, "conversion": self.converted, "delivery": self.delivered}[
-            metric
-        ]
+        return {
+            "click": self.clicked,
+            "conversion": self.converted,
+            "delivery": self.delivered,
+            "opt_out": self.opted_out,
+            "complaint": self.complained,
+        }[metric]
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ def refresh_messages(con: duckdb.DuckDBPyConnection, file_id: str) -> None:
         "WHERE messages.experiment = t.experiment AND messages.message_id = t.message_id"
     )
     source = "(SELECT * FROM events SEMI JOIN touched USING (experiment, message_id))"
-    con.execute(f"INSERT INTO messages {per_message_sql(source, 'true')}")
+    con.execute(f"INSERT INTO messages BY NAME {per_message_sql(source, 'true')}")
     con.execute("DROP TABLE touched")
 
 
@@ -111,6 +121,10 @@ def sufficient_sql(source: str = "events") -> str:
     """
     if source == "events":
         per_message = "SELECT * FROM messages WHERE experiment = ?"
+    elif source == "events_before_guardrails":  # a store not yet migrated, read-only
+        per_message = (
+            "SELECT *, false AS opted_out, false AS complained FROM messages WHERE experiment = ?"
+        )
     else:
         per_message = per_message_sql(source)
     return SUFFICIENT.format(
@@ -124,6 +138,8 @@ def sufficient_stats(
     con: duckdb.DuckDBPyConnection, experiment: str, source: str = "events"
 ) -> list[GroupRow]:
     """Run the one scan for an experiment and return its grouped rows."""
+    if source == "events" and not has_guardrail_columns(con):
+        source = "events_before_guardrails"
     rows = con.execute(sufficient_sql(source), [experiment]).fetchall()
     n_bits = len(SEGMENTS) + 2
     out: list[GroupRow] = []

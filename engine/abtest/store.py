@@ -14,12 +14,12 @@ from pathlib import Path
 
 import duckdb
 
-EVENTS = ("sent", "delivered", "failed", "clicked", "converted")
+EVENTS = ("sent", "delivered", "failed", "clicked", "converted", "opted_out", "complained")
+GUARDRAIL_EVENTS = ("opted_out", "complained")  # added later: older stores are migrated
 SEGMENTS = ("carrier", "region", "age_band", "gender", "channel")
 DB_NAME = "ab.duckdb"
 
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS events (
+EVENTS_TABLE = f"""(
     experiment VARCHAR NOT NULL,
     variant    VARCHAR NOT NULL,
     message_id VARCHAR NOT NULL,
@@ -29,12 +29,16 @@ CREATE TABLE IF NOT EXISTS events (
     value_fen  BIGINT NOT NULL DEFAULT 0 CHECK (value_fen >= 0),
     carrier    VARCHAR, region VARCHAR, age_band VARCHAR, gender VARCHAR, channel VARCHAR,
     file_id    VARCHAR NOT NULL
-);
+)"""
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS events {EVENTS_TABLE};
 CREATE TABLE IF NOT EXISTS messages ( -- one row per message, maintained by ingest
     experiment VARCHAR NOT NULL, variant VARCHAR NOT NULL, message_id VARCHAR NOT NULL,
     is_sent BOOLEAN, delivered BOOLEAN, failed BOOLEAN, clicked BOOLEAN, converted BOOLEAN,
     value_fen HUGEINT, sent_at TIMESTAMP,
-    carrier VARCHAR, region VARCHAR, age_band VARCHAR, gender VARCHAR, channel VARCHAR
+    carrier VARCHAR, region VARCHAR, age_band VARCHAR, gender VARCHAR, channel VARCHAR,
+    opted_out BOOLEAN, complained BOOLEAN
 );
 CREATE TABLE IF NOT EXISTS experiment_plans ( -- what was planned: the split, by arm
     experiment VARCHAR PRIMARY KEY,
@@ -78,7 +82,35 @@ def connect(data: Path | str | None = None, read_only: bool = False) -> duckdb.D
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     con.execute(SCHEMA)
+    _migrate(con)
     return con
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a store made before the opt-out and complaint events up to date, in place."""
+    sql = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'events'").fetchall()
+    if sql and "opted_out" not in str(sql[0][0]):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f"CREATE TABLE events_new {EVENTS_TABLE}")
+            con.execute("INSERT INTO events_new SELECT * FROM events")
+            con.execute("DROP TABLE events")
+            con.execute("ALTER TABLE events_new RENAME TO events")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    for column in GUARDRAIL_EVENTS:
+        con.execute(f"ALTER TABLE messages ADD COLUMN IF NOT EXISTS {column} BOOLEAN")
+
+
+def has_guardrail_columns(con: duckdb.DuckDBPyConnection) -> bool:
+    """Say whether the store's per-message table has the opt-out and complaint flags."""
+    rows = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'messages' "
+        "AND column_name IN ('opted_out', 'complained')"
+    ).fetchall()
+    return int(rows[0][0]) == len(GUARDRAIL_EVENTS)
 
 
 def experiments(con: duckdb.DuckDBPyConnection) -> list[str]:
