@@ -40,6 +40,7 @@ class Comparison:
     verdict: str = ""
     notes: list[str] = field(default_factory=list)
     decision: str = ""
+    p_holm_metrics: float | None = None  # Holm over every goal metric x variant (scorecard)
 
 
 def moments(c: Counts) -> means.Moments:

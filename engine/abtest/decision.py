@@ -18,6 +18,7 @@ LABELS = {
     "worse": "明显更差：校正后显著，且序贯区间已排除 0",
     "too_early": "方向已显现，但序贯区间仍包含 0：现在下结论为时过早，请继续收集",
     "guardrail_failed": "主指标更好，但护栏指标变差超出容忍范围：不要上线",
+    "guardrail_pending": "主指标更好，但护栏指标尚未证明没有变差（非劣效未通过）：请继续收集",
     "leaning_better": "略好，但校正后不显著：请继续收集",
     "leaning_worse": "略差，但校正后不显著",
     "no_difference": "无明显差异",
@@ -41,18 +42,24 @@ def sequential_clear(c: Comparison) -> bool | None:
 
 
 def decide(
-    c: Comparison, alpha: float, srm_flagged: bool, read_early: bool, guardrail_ok: bool = True
+    c: Comparison, alpha: float, srm_flagged: bool, read_early: bool, guardrails: str = "ok"
 ) -> str:
-    """Return the decision code for one comparison (see LABELS)."""
+    """Return the decision code for one comparison (see LABELS).
+
+    Significance uses the p-value Holm-corrected over every goal metric and variant when the
+    report has one (``p_holm_metrics``), else over variants. ``guardrails`` is ``ok``,
+    ``fail`` or ``unknown`` (not yet shown non-inferior).
+    """
     if srm_flagged:
         return "srm_broken"
-    if c.p_holm < alpha:
+    p = c.p_holm if c.p_holm_metrics is None else c.p_holm_metrics
+    if p < alpha:
         clear = sequential_clear(c)
         if clear is False or (clear is None and read_early):
             return "too_early"
-        if c.diff > 0:
-            return "ship" if guardrail_ok else "guardrail_failed"
-        return "worse"
+        if c.diff < 0:
+            return "worse"
+        return {"ok": "ship", "fail": "guardrail_failed"}.get(guardrails, "guardrail_pending")
     if c.prob_beat_control > 0.95:
         return "leaning_better"
     if c.prob_beat_control < 0.05:

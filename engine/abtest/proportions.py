@@ -303,3 +303,16 @@ def welch_proportions(
     half = float(stats.t.isf(alpha / 2, dof)) * se
     p = float(2 * stats.t.sf(abs(estimate / se), dof))
     return Effect(estimate, estimate - half, estimate + half, p, se)
+
+
+def noninferiority(xa: int, na: int, xb: int, nb: int, margin: float) -> Test:
+    """Return the one-sided score test of H0: p_B - p_A >= margin, for a rate where higher is worse.
+
+    A small p-value says B is not worse than A by the margin or more (non-inferior). The
+    statistic is the Miettinen-Nurminen score at delta = margin, rates re-estimated under H0
+    (Farrington & Manning 1990, Stat Med 9:1447, with Miettinen & Nurminen's n/(n-1) variance
+    factor); it is the test the Miettinen-Nurminen interval inverts, so B passes at level alpha
+    exactly when the upper limit of the two-sided 1 - 2 alpha interval is below the margin.
+    """
+    score = _mn_score(xa, na, xb, nb, margin)
+    return Test(score, float(stats.norm.cdf(score)), "Miettinen-Nurminen non-inferiority")

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from engine.abtest import bayes, design, proportions
+from engine.abtest import bayes, design, proportions, scorecard
 from engine.abtest.compare import (
     MIN_PER_ARM,
     SMALL_CELL,
@@ -30,6 +30,7 @@ from engine.abtest.compare import (
 from engine.abtest.decision import decide, sentence
 from engine.abtest.design import CONTROL_NAMES, pick_control
 from engine.abtest.queries import Counts, GroupRow, sufficient_stats
+from engine.abtest.scorecard import Margin, Scorecard
 from engine.abtest.segments import (
     DOW,
     HEATMAP_MIN_EVENTS,
@@ -100,6 +101,7 @@ class Report:
     weights: dict[str, float] | None = None
     segment_srm: list[SegmentSrm] | None = None
     prior: dict[str, Any] = field(default_factory=dict)
+    scorecard: Scorecard | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data (the API's and --json's schema)."""
@@ -177,6 +179,7 @@ def build_report(
     alpha: float = proportions.ALPHA,
     weights: dict[str, float] | None = None,
     planned_per_arm: int | None = None,
+    margins: dict[str, Margin] | None = None,
 ) -> Report:
     """Turn grouped sufficient statistics into a report."""
     if metric not in METRICS:
@@ -224,7 +227,15 @@ def build_report(
         for c, ph, pb in zip(comps, p_holm, p_bh, strict=True)
     ]
     power = _power(arms, control, metric, alpha, planned_per_arm, warnings)
-    comps = [_decided(c, metric, alpha, srm.flagged, bool(power["read_early"])) for c in comps]
+    card = scorecard.build(arms, order, alpha, margins)
+    early = bool(power["read_early"])
+    comps = [
+        _decided(
+            Comparison(**{**asdict(c), "p_holm_metrics": card.p_holm(metric, c.variant)}),
+            metric, alpha, srm.flagged, early, card.guardrail_state(c.variant),
+        )
+        for c in comps
+    ]  # fmt: skip
     segments = segment_rows(rows, control, metric, alpha)
     by_segment = segment_srm(rows, order, w)
     off = [s for s in by_segment if s.flagged]
@@ -237,12 +248,14 @@ def build_report(
     heat, best = heatmap(rows, metric)
     return Report(
         experiment, metric, control, alpha, srm._asdict(), variants, comps, power, segments,
-        heat, best, warnings, orphans, weights, by_segment, bayes.stated_prior(metric),
+        heat, best, warnings, orphans, weights, by_segment, bayes.stated_prior(metric), card,
     )  # fmt: skip
 
 
-def _decided(c: Comparison, metric: str, alpha: float, srm: bool, early: bool) -> Comparison:
-    code = decide(c, alpha, srm, early)
+def _decided(
+    c: Comparison, metric: str, alpha: float, srm: bool, early: bool, guardrails: str
+) -> Comparison:
+    code = decide(c, alpha, srm, early, guardrails)
     return Comparison(**{**asdict(c), "decision": code, "verdict": sentence(c, metric, code)})
 
 
@@ -287,6 +300,7 @@ def report(
     planned_per_arm: int | None = None,
     source: str = "events",
     weights: dict[str, float] | None = None,
+    margins: dict[str, Margin] | None = None,
 ) -> Report:
     """Run the one scan over the store (or another source) and build the report.
 
@@ -296,4 +310,4 @@ def report(
     rows = sufficient_stats(con, experiment, source)
     if weights is None:
         weights = planned_weights(con, experiment)
-    return build_report(rows, experiment, metric, alpha, weights, planned_per_arm)
+    return build_report(rows, experiment, metric, alpha, weights, planned_per_arm, margins)

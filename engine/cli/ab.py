@@ -103,6 +103,14 @@ def report_cmd(
     ] = None,
     data: DataOpt = None,
     weights: WeightsOpt = None,
+    guardrails: Annotated[
+        str | None,
+        typer.Option(
+            "--guardrails",
+            help="How much worse a guardrail may get, e.g. opt_out=0.05pp,complaint=10% "
+            "(default opt_out=0.05pp,complaint=0.01pp).",
+        ),
+    ] = None,
 ) -> None:
     """Which variant wins, by how much, how sure, is the split broken, which segments and hours.
 
@@ -115,6 +123,12 @@ def report_cmd(
     if metric not in METRICS:
         raise usage_error(f"unknown metric {metric!r}; one of {', '.join(METRICS)}")
     planned_split = _weights(weights)
+    from engine.abtest.scorecard import MarginError, parse_margins
+
+    try:
+        margins = parse_margins(guardrails)
+    except MarginError as exc:
+        raise usage_error(f"--guardrails: {exc}") from None
     try:
         con = connect(data, read_only=True)
     except StoreError as exc:
@@ -126,7 +140,10 @@ def report_cmd(
                 f"no experiment {experiment!r} in {data_dir(data)}; "
                 f"known: {', '.join(known) or 'none'}"
             )
-        rep = report(con, experiment, metric, planned_per_arm=planned, weights=planned_split)
+        rep = report(
+            con, experiment, metric, planned_per_arm=planned, weights=planned_split,
+            margins=margins,
+        )  # fmt: skip
     finally:
         con.close()
     if plot is not None:
@@ -309,6 +326,46 @@ def render(console: Console, rep: Report) -> None:
             "—" if s.lift is None else f"{s.lift:+.1%}", f"{s.p_bh:.3g}",
         )  # fmt: skip
     console.print(seg)
+    if rep.scorecard is not None:
+        render_scorecard(console, rep)
     few = [f"{s.dimension}={s.value} ({s.variant})" for s in rep.segments if s.too_few]
     if few:
         console.print(f"Too few to compare (n <= 1 in an arm): {', '.join(few[:10])}")
+
+
+def render_scorecard(console: Console, rep: Report) -> None:
+    """Print every goal metric (corrected together) and the guardrails."""
+    card = rep.scorecard
+    if card is None:
+        return
+    goals = Table(title="All goal metrics (Holm over metrics x variants)")
+    for col in ("metric", "variant", "control", "variant rate", "difference", "p", "p Holm"):
+        goals.add_column(col)
+    for m in card.metrics:
+        if m.metric == "revenue":
+            rates = (f"{m.control_rate / 100:.3f} ¥", f"{m.variant_rate / 100:.3f} ¥")
+            diff = f"{m.diff / 100:+.3f} ¥"
+        else:
+            rates = (_pct(m.control_rate), _pct(m.variant_rate))
+            diff = _pct(m.diff, True)
+        goals.add_row(m.metric, m.variant, *rates, diff, f"{m.p_value:.3g}", f"{m.p_holm:.3g}")
+    console.print(goals)
+    guard = Table(title="Guardrails (non-inferiority: may not get worse by the margin)")
+    for col in (
+        "guardrail",
+        "variant",
+        "control",
+        "variant rate",
+        "upper bound",
+        "margin",
+        "status",
+    ):
+        guard.add_column(col)
+    for g in card.guardrails:
+        upper = "—" if g.status == "not_measured" else _pct(g.upper, True)
+        guard.add_row(
+            g.metric, g.variant, _pct(g.control_rate), _pct(g.variant_rate), upper,
+            f"{g.margin} (+{g.margin_abs:.3%})", g.status,
+        )  # fmt: skip
+    console.print(guard)
+    console.print(f"[dim]{card.correction}[/]")
