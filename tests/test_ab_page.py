@@ -82,6 +82,9 @@ def test_page_says_too_early_and_never_winner(site: str, page: Any) -> None:
     assert "现在下结论为时过早" in page.locator(".banner.early").inner_text()
     assert page.locator("h2", has_text="各组点击率（对照组：control）").count() == 1
     assert "Beta(1, 1)（均匀先验）" in page.locator(".prior").inner_text()
+    assert page.locator("h2", has_text="全部指标（跨指标 × 组统一做 Holm 校正）").count() == 1
+    guard = page.locator("table").filter(has_text="护栏").first.inner_text()
+    assert "退订率" in guard and "未记录此事件" in guard
 
 
 @pytest.mark.slow

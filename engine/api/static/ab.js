@@ -9,7 +9,29 @@ let sequence = 0;
 const PLAIN = ["sample ratio mismatch", "split slightly off plan", "read early",
   "the split is off plan inside", "message(s) have events but no 'sent' event"];
 const METRIC_ZH = { click: "点击率", conversion: "转化率", delivery: "送达率", revenue: "每条收入" };
-const CONCLUSIVE = ["ship", "worse", "guardrail_failed"];
+const CONCLUSIVE = ["ship", "worse", "guardrail_failed", "guardrail_pending"];
+const GUARD_ZH = { opt_out: "退订率", complaint: "投诉率" };
+const GUARD_STATUS = { pass: "通过：未变差超出容忍", fail: "未通过：变差超出容忍", inconclusive: "尚无定论", not_measured: "未记录此事件" };
+
+function scorecard(rep) {
+  const card = rep.scorecard;
+  if (!card) return [];
+  const money = (x) => `¥${(x / 100).toFixed(3)}`;
+  const show = (m, x) => (m === "revenue" ? money(x) : pct(x, 2));
+  const delta = (m, x) => (m === "revenue" ? `${x >= 0 ? "+" : ""}${money(x)}` : points(x));
+  return [
+    el("h2", { text: "全部指标（跨指标 × 组统一做 Holm 校正）" }),
+    table(["指标", "组", "对照组", "该组", "差值", "p", "p（Holm，跨指标）"],
+      card.metrics.map((m) => [METRIC_ZH[m.metric] || m.metric, m.variant, show(m.metric, m.control_rate),
+        show(m.metric, m.variant_rate), delta(m.metric, m.diff), fmtP(m.p_value), fmtP(m.p_holm)]),
+      [false, false, true, true, true, true, true]),
+    el("h2", { text: "护栏指标（非劣效检验：不得变差超过容忍值）" }),
+    table(["护栏", "组", "对照组", "该组", "差值上界（百分点）", "容忍", "结论"],
+      card.guardrails.map((g) => [GUARD_ZH[g.metric] || g.metric, g.variant, pct(g.control_rate, 3), pct(g.variant_rate, 3),
+        g.upper === null ? "–" : points(g.upper), g.margin, GUARD_STATUS[g.status] || g.status]),
+      [false, false, true, true, true, true, false]),
+  ];
+}
 
 function fmtP(p) { return p === null || p === undefined ? "–" : p < 0.001 ? "< 0.001" : p.toFixed(3); }
 function points(x) { return x === null || x === undefined ? "–" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(2)}`; }
@@ -117,6 +139,7 @@ function render(rep) {
     segments.length ? table(["维度", "取值", "组", "发送", "比率", "差值", "p（BH）"],
       segments.map((s) => [s.dimension, s.value, s.variant, int(s.sent), rate(s.rate), diff(s.diff), fmtP(s.p_bh)]),
       [false, false, false, true, true, true, true]) : null,
+    ...scorecard(rep),
     tooFew.length ? el("p", { class: "muted too-few" }, "样本太少（某组在该分群只有 0–1 条），未比较：",
       tooFew.slice(0, 10).map((s) => `${s.dimension}=${s.value}（${s.variant}）`).join("，")) : null,
   ];
