@@ -69,7 +69,7 @@ def test_an_old_store_is_migrated_and_takes_guardrail_events(
 ) -> None:
     con = store.connect(old_store)
     try:
-        assert store.has_guardrail_columns(con)
+        assert store.missing_columns(con) == []
         path = tmp_path / "g.csv"
         path.write_text(
             "experiment,variant,message_id,recipient,event,ts\n"

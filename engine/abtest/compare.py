@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.abtest import bayes, design, means, proportions
 from engine.abtest.queries import Counts
@@ -41,6 +42,7 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     decision: str = ""
     p_holm_metrics: float | None = None  # Holm over every goal metric x variant (scorecard)
+    cuped: dict[str, Any] | None = None  # variance-reduced difference (pre-period clicks)
 
 
 def moments(c: Counts) -> means.Moments:

@@ -20,7 +20,7 @@ from engine.abtest.queries import refresh_messages
 from engine.abtest.store import EVENTS, SEGMENTS
 
 REQUIRED = ("experiment", "variant", "message_id", "event", "ts")
-OPTIONAL = ("recipient", "phone", "value_fen", *SEGMENTS)
+OPTIONAL = ("recipient", "phone", "value_fen", "pre_clicks", *SEGMENTS)
 KNOWN = REQUIRED + OPTIONAL
 SALT_ENV = "XINSHI_RECIPIENT_SALT"
 MAX_SHOWN = 50
@@ -264,6 +264,9 @@ def _normalized_sql(columns: list[str], salt: str | None) -> str:
                {col("message_id")} AS message_id, {recipient} AS recipient,
                {col("recipient")} AS raw_recipient, {col("phone")} AS raw_phone,
                lower({col("event")}) AS event, {ts} AS raw_ts, {parsed_ts} AS ts,
+               {col("pre_clicks")} AS raw_pre,
+               CASE WHEN regexp_full_match({col("pre_clicks")}, '[0-9]{{1,9}}')
+                    THEN {col("pre_clicks")}::BIGINT END AS pre_clicks,
                {col("value_fen")} AS raw_value,
                CASE WHEN regexp_full_match({col("value_fen")}, '[0-9]{{1,18}}')
                     THEN {col("value_fen")}::BIGINT END AS value_fen,
@@ -292,6 +295,9 @@ def _errors_sql() -> str:
         "SELECT row_no, 'value_fen', q(raw_value) || ' is not a whole number of fen (分) "
         ">= 0; write ¥12.50 as 1250' FROM norm "
         "WHERE raw_value IS NOT NULL AND (value_fen IS NULL OR value_fen < 0)",
+        "SELECT row_no, 'pre_clicks', q(raw_pre) || ' is not a whole number of clicks >= 0 "
+        "(the recipient''s clicks before the test)' FROM norm "
+        "WHERE raw_pre IS NOT NULL AND pre_clicks IS NULL",
         "SELECT row_no, 'value_fen', 'only converted events carry a value; this is ' || "
         "q(event) FROM norm WHERE value_fen > 0 AND event <> 'converted'",
         "SELECT row_no, 'recipient', 'looks like a raw phone number; store a salted hash "
@@ -363,7 +369,7 @@ def _load(
             f"""INSERT INTO events
             SELECT DISTINCT n.experiment, n.variant, n.message_id, n.recipient, n.event, n.ts,
                    coalesce(n.value_fen, 0), n.carrier, n.region, n.age_band, n.gender,
-                   n.channel, {_lit(fid)}
+                   n.channel, {_lit(fid)}, n.pre_clicks
             FROM norm n
             ANTI JOIN events e ON e.experiment = n.experiment AND e.message_id = n.message_id
                  AND e.event = n.event AND e.ts = n.ts"""

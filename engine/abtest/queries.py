@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from engine.abtest.store import SEGMENTS, has_guardrail_columns
+from engine.abtest.store import SEGMENTS, missing_columns
 
 DIMENSIONS = (*SEGMENTS, "send_time")
 
@@ -27,7 +27,8 @@ SELECT experiment, variant, message_id,
        min(CAST(ts AS TIMESTAMP)) FILTER (WHERE event = 'sent') AS sent_at,
        {segments},
        bool_or(event = 'opted_out')  AS opted_out,
-       bool_or(event = 'complained') AS complained
+       bool_or(event = 'complained') AS complained,
+       {pre_clicks} AS pre_clicks
 FROM {source}
 WHERE {where}
 GROUP BY experiment, variant, message_id
@@ -47,7 +48,13 @@ SELECT variant, {segment_cols}, dow, hour,
                                                                 AS revenue_sq_fen,
        count(*) FILTER (WHERE NOT is_sent)                      AS orphans,
        count(*) FILTER (WHERE is_sent AND opted_out)            AS opted_out,
-       count(*) FILTER (WHERE is_sent AND complained)           AS complained
+       count(*) FILTER (WHERE is_sent AND complained)           AS complained,
+       count(pre_clicks) FILTER (WHERE is_sent)                 AS pre_n,
+       coalesce(sum(pre_clicks) FILTER (WHERE is_sent), 0)      AS pre_sum,
+       coalesce(sum(CAST(pre_clicks AS HUGEINT) * pre_clicks) FILTER (WHERE is_sent), 0)
+                                                                AS pre_sq,
+       coalesce(sum(pre_clicks) FILTER (WHERE is_sent AND clicked), 0)   AS pre_x_click,
+       coalesce(sum(pre_clicks) FILTER (WHERE is_sent AND converted), 0) AS pre_x_conversion
 FROM (SELECT *, dayofweek(sent_at) AS dow, hour(sent_at) AS hour FROM msg) m
 GROUP BY GROUPING SETS ((variant), {segment_sets}, (variant, dow, hour))
 """
@@ -67,6 +74,11 @@ class Counts:
     orphans: int = 0
     opted_out: int = 0
     complained: int = 0
+    pre_n: int = 0  # sent messages whose recipient's pre-period clicks are known
+    pre_sum: int = 0
+    pre_sq: int = 0
+    pre_x_click: int = 0  # sum of pre-period clicks over messages clicked in the test
+    pre_x_conversion: int = 0
 
     def events(self, metric: str) -> int:
         """Return the number of messages with the metric's event."""
@@ -89,12 +101,18 @@ class GroupRow:
     counts: Counts
 
 
-def per_message_sql(source: str = "events", where: str = "experiment = ?") -> str:
-    """Return SQL folding events into one row per message (flags, value, send time, segments)."""
+def per_message_sql(
+    source: str = "events", where: str = "experiment = ?", pre_clicks: bool = True
+) -> str:
+    """Return SQL folding events into one row per message (flags, value, send time, segments).
+
+    ``pre_clicks=False`` for a source without that column (it reads as unknown).
+    """
     segments = ",\n       ".join(
         f"any_value({s}) FILTER (WHERE event = 'sent') AS {s}" for s in SEGMENTS
     )
-    return PER_MESSAGE.format(segments=segments, source=source, where=where)
+    pre = "any_value(pre_clicks) FILTER (WHERE event = 'sent')" if pre_clicks else "NULL::BIGINT"
+    return PER_MESSAGE.format(segments=segments, source=source, where=where, pre_clicks=pre)
 
 
 def refresh_messages(con: duckdb.DuckDBPyConnection, file_id: str) -> None:
@@ -113,20 +131,22 @@ def refresh_messages(con: duckdb.DuckDBPyConnection, file_id: str) -> None:
     con.execute("DROP TABLE touched")
 
 
-def sufficient_sql(source: str = "events") -> str:
+NULL_AS = {"opted_out": "false", "complained": "false", "pre_clicks": "NULL::BIGINT"}
+
+
+def sufficient_sql(
+    source: str = "events", missing: list[str] | None = None, pre_clicks: bool = True
+) -> str:
     """Return the sufficient-statistics SQL over the store ("events") or any event relation.
 
     Over the store it reads the per-message table that ingest maintains; over anything else
     (e.g. read_parquet(...)) it folds events into messages first.
     """
     if source == "events":
-        per_message = "SELECT * FROM messages WHERE experiment = ?"
-    elif source == "events_before_guardrails":  # a store not yet migrated, read-only
-        per_message = (
-            "SELECT *, false AS opted_out, false AS complained FROM messages WHERE experiment = ?"
-        )
+        fill = "".join(f", {NULL_AS[c]} AS {c}" for c in (missing or ()))
+        per_message = f"SELECT *{fill} FROM messages WHERE experiment = ?"
     else:
-        per_message = per_message_sql(source)
+        per_message = per_message_sql(source, pre_clicks=pre_clicks)
     return SUFFICIENT.format(
         per_message=per_message,
         segment_cols=", ".join(SEGMENTS),
@@ -138,9 +158,12 @@ def sufficient_stats(
     con: duckdb.DuckDBPyConnection, experiment: str, source: str = "events"
 ) -> list[GroupRow]:
     """Run the one scan for an experiment and return its grouped rows."""
-    if source == "events" and not has_guardrail_columns(con):
-        source = "events_before_guardrails"
-    rows = con.execute(sufficient_sql(source), [experiment]).fetchall()
+    if source == "events":  # a store not yet migrated reads its missing columns as empty
+        sql = sufficient_sql(source, missing=missing_columns(con))
+    else:
+        columns = {str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        sql = sufficient_sql(source, pre_clicks="pre_clicks" in columns)
+    rows = con.execute(sql, [experiment]).fetchall()
     n_bits = len(SEGMENTS) + 2
     out: list[GroupRow] = []
     for row in rows:

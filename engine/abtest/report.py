@@ -14,7 +14,7 @@ event (orphans, e.g. a click whose send record is missing) are counted per arm i
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -27,6 +27,7 @@ from engine.abtest.compare import (
     compare_means,
     compare_proportions,
 )
+from engine.abtest.cuped import cuped
 from engine.abtest.decision import decide, sentence
 from engine.abtest.design import CONTROL_NAMES, pick_control
 from engine.abtest.queries import Counts, GroupRow, sufficient_stats
@@ -217,9 +218,9 @@ def build_report(
         elif metric == "revenue":
             comps.append(compare_means(a, b, n, alpha))
         else:
-            comps.append(
-                compare_proportions(a.events(metric), a.sent, b.events(metric), b.sent, n, alpha)
-            )
+            cmp = compare_proportions(a.events(metric), a.sent, b.events(metric), b.sent, n, alpha)
+            cup = cuped(a, b, metric, alpha)
+            comps.append(cmp if cup is None else replace(cmp, cuped=cup._asdict()))
     p_holm = design.holm([c.p_value for c in comps])
     p_bh = design.benjamini_hochberg([c.p_value for c in comps])
     comps = [
