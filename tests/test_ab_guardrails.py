@@ -258,3 +258,19 @@ def test_cli_and_json_carry_the_scorecard(tmp_path: Path) -> None:
     assert "Guardrails (non-inferiority" in r.stdout and "fail" in r.stdout
     r = ab("report", "g", "--guardrails", "opt_out=5")
     assert r.returncode == 2 and r.stderr.startswith("error: --guardrails: opt_out=5: a margin is")
+
+
+def test_the_writer_caps_duckdb_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    con = store.connect(tmp_path / "a")
+    try:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    finally:
+        con.close()
+    assert limit == "953.6 MiB"  # 1GB, DuckDB's way of printing it
+    monkeypatch.setenv(store.MEMORY_ENV, "512MB")
+    con = store.connect(tmp_path / "b")
+    try:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    finally:
+        con.close()
+    assert limit == "488.2 MiB"
