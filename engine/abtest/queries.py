@@ -8,7 +8,7 @@ columns, FILTER/CASE, no DuckDB-only table functions) so it runs on Parquet or a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -46,17 +46,28 @@ SELECT variant, {segment_cols}, dow, hour,
        coalesce(sum(value_fen) FILTER (WHERE is_sent), 0)       AS revenue_fen,
        coalesce(sum(CAST(value_fen AS HUGEINT) * value_fen) FILTER (WHERE is_sent), 0)
                                                                 AS revenue_sq_fen,
-       count(*) FILTER (WHERE NOT is_sent)                      AS orphans,
-       count(*) FILTER (WHERE is_sent AND opted_out)            AS opted_out,
-       count(*) FILTER (WHERE is_sent AND complained)           AS complained,
-       count(pre_clicks) FILTER (WHERE is_sent)                 AS pre_n,
-       coalesce(sum(pre_clicks) FILTER (WHERE is_sent), 0)      AS pre_sum,
-       coalesce(sum(CAST(pre_clicks AS HUGEINT) * pre_clicks) FILTER (WHERE is_sent), 0)
-                                                                AS pre_sq,
-       coalesce(sum(pre_clicks) FILTER (WHERE is_sent AND clicked), 0)   AS pre_x_click,
-       coalesce(sum(pre_clicks) FILTER (WHERE is_sent AND converted), 0) AS pre_x_conversion
+       count(*) FILTER (WHERE NOT is_sent)                      AS orphans{extras}
 FROM (SELECT *, dayofweek(sent_at) AS dow, hour(sent_at) AS hour FROM msg) m
 GROUP BY GROUPING SETS ((variant), {segment_sets}, (variant, dow, hour))
+"""
+
+
+# guardrail counts and CUPED's sums, per whole arm only (one cheap GROUP BY rather than
+# every grouping set: segments and send hours do not need them)
+EXTRA_COLUMNS = """
+       count(*) FILTER (WHERE is_sent AND opted_out)                        AS opted_out,
+       count(*) FILTER (WHERE is_sent AND complained)                       AS complained,
+       count(pre_clicks) FILTER (WHERE is_sent)                             AS pre_n,
+       coalesce(sum(pre_clicks) FILTER (WHERE is_sent), 0)                  AS pre_sum,
+       coalesce(sum(CAST(pre_clicks AS HUGEINT) * pre_clicks) FILTER (WHERE is_sent), 0)
+                                                                            AS pre_sq,
+       coalesce(sum(pre_clicks) FILTER (WHERE is_sent AND clicked), 0)      AS pre_x_click,
+       coalesce(sum(pre_clicks) FILTER (WHERE is_sent AND converted), 0)    AS pre_x_conversion"""
+ARM_EXTRAS = f"""
+WITH msg AS ({{per_message}})
+SELECT variant, {EXTRA_COLUMNS}
+FROM msg
+GROUP BY variant
 """
 
 
@@ -131,7 +142,23 @@ def refresh_messages(con: duckdb.DuckDBPyConnection, file_id: str) -> None:
     con.execute("DROP TABLE touched")
 
 
+EXTRA_FIELDS = (
+    "opted_out",
+    "complained",
+    "pre_n",
+    "pre_sum",
+    "pre_sq",
+    "pre_x_click",
+    "pre_x_conversion",
+)
 NULL_AS = {"opted_out": "false", "complained": "false", "pre_clicks": "NULL::BIGINT"}
+
+
+def _per_message(source: str, missing: list[str] | None, pre_clicks: bool) -> str:
+    if source == "events":
+        fill = "".join(f", {NULL_AS[c]} AS {c}" for c in (missing or ()))
+        return f"SELECT *{fill} FROM messages WHERE experiment = ?"
+    return per_message_sql(source, pre_clicks=pre_clicks)
 
 
 def sufficient_sql(
@@ -142,13 +169,10 @@ def sufficient_sql(
     Over the store it reads the per-message table that ingest maintains; over anything else
     (e.g. read_parquet(...)) it folds events into messages first.
     """
-    if source == "events":
-        fill = "".join(f", {NULL_AS[c]} AS {c}" for c in (missing or ()))
-        per_message = f"SELECT *{fill} FROM messages WHERE experiment = ?"
-    else:
-        per_message = per_message_sql(source, pre_clicks=pre_clicks)
     return SUFFICIENT.format(
-        per_message=per_message,
+        per_message=_per_message(source, missing, pre_clicks),
+        # over raw events the fold per message is the cost: add the extras to this one scan
+        extras="" if source == "events" else "," + EXTRA_COLUMNS,
         segment_cols=", ".join(SEGMENTS),
         segment_sets=", ".join(f"(variant, {s})" for s in SEGMENTS),
     )
@@ -157,12 +181,26 @@ def sufficient_sql(
 def sufficient_stats(
     con: duckdb.DuckDBPyConnection, experiment: str, source: str = "events"
 ) -> list[GroupRow]:
-    """Run the one scan for an experiment and return its grouped rows."""
+    """Run the one scan for an experiment and return its grouped rows.
+
+    A second small scan (per arm only) adds the guardrail counts and, when the events carry
+    pre-period clicks, CUPED's sums to the whole-arm rows.
+    """
     if source == "events":  # a store not yet migrated reads its missing columns as empty
-        sql = sufficient_sql(source, missing=missing_columns(con))
+        missing = missing_columns(con)
+        has_pre = "pre_clicks" not in missing
     else:
+        missing = []
         columns = {str(r[0]) for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
-        sql = sufficient_sql(source, pre_clicks="pre_clicks" in columns)
+        has_pre = "pre_clicks" in columns
+    sql = sufficient_sql(source, missing, has_pre)
+    extras: dict[str, tuple[int, ...]] = {}
+    if source == "events":
+        extras_sql = ARM_EXTRAS.format(per_message=_per_message(source, missing, has_pre))
+        extras = {
+            str(r[0]): tuple(int(v or 0) for v in r[1:])
+            for r in con.execute(extras_sql, [experiment]).fetchall()
+        }
     rows = con.execute(sql, [experiment]).fetchall()
     n_bits = len(SEGMENTS) + 2
     out: list[GroupRow] = []
@@ -181,5 +219,7 @@ def sufficient_stats(
             for i, name in enumerate(SEGMENTS):
                 if grouped[i]:
                     dimension, key = name, "(none)" if seg_values[i] is None else str(seg_values[i])
+        if dimension is None and str(variant) in extras:
+            counts = replace(counts, **dict(zip(EXTRA_FIELDS, extras[str(variant)], strict=True)))
         out.append(GroupRow(str(variant), dimension, key, counts))
     return out
