@@ -39,8 +39,8 @@ def test_demo_then_report_in_the_terminal_and_as_png(demo_data: Path, tmp_path: 
     png = tmp_path / "ab.png"
     r = xinshi("report", "demo_promo", "--plot", str(png), data=demo_data)
     assert r.returncode == 0, r.stderr
-    assert "short_link: +" in r.stdout and "— winner" in r.stdout
-    assert "SRM check: p = 1 (ok)" in r.stdout
+    assert "short_link：点击率 +" in r.stdout and "— 胜出：校正后显著" in r.stdout
+    assert "SRM check (equal split): p = 1 (ok)" in r.stdout
     assert (
         "Best send hours: 14:00" in r.stdout
         or "Best send hours: 15:00" in r.stdout
@@ -84,7 +84,7 @@ def test_ingest_reports_each_file(tmp_path: Path) -> None:
     r = xinshi("ingest", str(good), str(bad), data=data)
     assert r.returncode == 1
     assert r.stdout == f"{good}: 1 rows, 1 new events added\n"
-    assert f"{bad}: row 1: event: unknown event 'opened'" in r.stderr
+    assert f"{bad}:2: event: unknown event 'opened'" in r.stderr
     r = xinshi("ingest", str(good), data=data)
     assert r.stdout == f"{good}: already ingested (1 rows); nothing added\n"
     assert xinshi("list", data=data).stdout == "e\n"

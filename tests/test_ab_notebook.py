@@ -20,5 +20,5 @@ def test_notebook_executes(tmp_path: Path) -> None:
     ).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     text = "".join(o.get("text", "") for o in outputs)
-    assert "short_link" in text and "winner" in text
+    assert "ship | short_link：" in text
     assert any("image/png" in o.get("data", {}) for o in outputs)

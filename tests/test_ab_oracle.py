@@ -167,7 +167,10 @@ def test_a_report_with_orphan_events_does_not_crash(ingested: tuple) -> None:
     }
     rep = report.report(con, "oracle")
     assert len(orphans) > 0 and rep.control == "control"
-    assert f"{len(orphans)} message(s) have events but no 'sent' event; left out" in rep.warnings
+    assert rep.orphans["total"] == len(orphans)
+    assert rep.warnings[0].startswith(
+        f"{len(orphans)} message(s) have events but no 'sent' event ("
+    )
 
 
 def _pooled_z_p(n1: int, c1: int, n2: int, c2: int) -> float:
@@ -195,14 +198,25 @@ def test_the_verdict_follows_holm_not_the_raw_p() -> None:
     # Holm by hand for two tests: the smaller p doubled, the larger at least that
     assert b.p_holm == pytest.approx(min(1.0, 2 * raw_b), rel=1e-12)
     assert c.p_holm == pytest.approx(max(2 * raw_b, raw_c), rel=1e-12)
-    assert b.verdict.endswith("leaning better, not significant after correction; keep collecting")
-    assert "winner" not in b.verdict
-    assert c.verdict.endswith("no clear difference")
+    assert (b.decision, c.decision) == ("leaning_better", "no_difference")
+    assert b.verdict.endswith("— 略好，但校正后不显著：请继续收集")
+    assert c.verdict.endswith("— 无明显差异")
 
 
-def test_a_variant_significant_after_holm_is_the_winner() -> None:
+def test_significant_after_holm_is_too_early_while_the_sequential_interval_holds_0() -> None:
     rows = [_row("control", 2000, 200), _row("B", 2000, 260), _row("C", 2000, 205)]
     b = report.build_report(rows, "e").comparisons[0]
     assert b.p_holm == pytest.approx(2 * _pooled_z_p(2000, 200, 2000, 260), rel=1e-12)
     assert b.p_holm < 0.05
-    assert b.verdict.endswith("— winner")
+    assert b.always_valid_lift_ci is not None and b.always_valid_lift_ci[0] < 0
+    assert b.decision == "too_early" and "胜出" not in b.verdict
+
+
+def test_a_variant_significant_after_holm_and_sequentially_clear_is_the_winner() -> None:
+    rows = [_row("control", 20000, 2000), _row("B", 20000, 2600), _row("C", 20000, 2050)]
+    b = report.build_report(rows, "e").comparisons[0]
+    assert b.p_holm == pytest.approx(2 * _pooled_z_p(20000, 2000, 20000, 2600), rel=1e-12)
+    assert b.always_valid_lift_ci is not None and b.always_valid_lift_ci[0] > 0
+    assert b.decision == "ship" and b.verdict.endswith(
+        "— 胜出：校正后显著，且随时可看的序贯区间已排除 0"
+    )

@@ -42,13 +42,13 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(
         ingest.ingest_file(con, path)
     assert str(info.value).splitlines() == [
         f"{path}: 5 bad value(s); nothing was ingested",
-        f"{path}: row 2: event: unknown event 'clik'; one of sent, delivered, failed, clicked, converted",
-        f"{path}: row 3: recipient: looks like a raw phone number; store a salted hash (or name the column phone and set XINSHI_RECIPIENT_SALT)",
-        f"{path}: row 3: ts: 'yesterday' is not a time; use ISO 8601 like 2026-11-11T15:00:00+08:00 (no offset = Beijing time)",
-        f"{path}: row 3: value_fen: '12.5' is not a whole number of fen (分) >= 0; write ¥12.50 as 1250",
-        f"{path}: row 4: variant: missing; every row needs a variant",
+        f"{path}:3: event: unknown event 'clik'; one of sent, delivered, failed, clicked, converted, opted_out, complained",
+        f"{path}:4: recipient: looks like a raw phone number; store a salted hash (or name the column phone and set XINSHI_RECIPIENT_SALT)",
+        f"{path}:4: ts: 'yesterday' is not a time; use ISO 8601 like 2026-11-11T15:00:00+08:00 (no offset = Beijing time)",
+        f"{path}:4: value_fen: '12.5' is not a whole number of fen (分) >= 0; write ¥12.50 as 1250",
+        f"{path}:5: variant: missing; every row needs a variant",
     ]
-    assert (info.value.errors[0].row, info.value.errors[0].field) == (2, "event")
+    assert (info.value.errors[0].line, info.value.errors[0].field) == (3, "event")
     assert con.execute("SELECT count(*) FROM events").fetchall() == [(0,)]
     assert con.execute("SELECT count(*) FROM ingested_files").fetchall() == [(0,)]
 
@@ -75,7 +75,7 @@ def test_jsonl_bad_line(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     )
     with pytest.raises(ingest.IngestError) as info:
         ingest.ingest_file(con, path)
-    assert str(info.value).splitlines()[1] == f"{path}: row 2: line: not a JSON object: 'not json'"
+    assert str(info.value).splitlines()[1] == f"{path}:2: line: not a JSON object: 'not json'"
 
 
 def test_reingest_adds_nothing_and_overlapping_rows_are_skipped(
@@ -130,6 +130,9 @@ def test_parquet_and_directory_ingest(tmp_path: Path, con: duckdb.DuckDBPyConnec
     assert ingest.ingest_paths(con, [inbox])[0].already_ingested
 
 
+SCORE_3_OF_200_VS_9_OF_200 = (-0.106293496312, 9.14489963394)
+
+
 def _row(variant: str, sent: int, clicked: int) -> GroupRow:
     return GroupRow(variant, None, None, Counts(sent, sent, 0, clicked, 0, 0, 0))
 
@@ -138,7 +141,10 @@ def test_broken_split_is_flagged() -> None:
     rep = report.build_report([_row("control", 10300, 500), _row("B", 9700, 520)], "e")
     assert rep.srm["flagged"] and rep.srm["level"] == "red"
     assert rep.warnings[0].startswith("sample ratio mismatch: sent counts [10300, 9700]")
-    assert rep.comparisons[0].verdict.endswith("do not trust: the split is broken (SRM)")
+    assert rep.comparisons[0].decision == "srm_broken"
+    assert rep.comparisons[0].verdict.endswith(
+        "分流比例异常（SRM），结论不可信：先查明分组或发送环节的问题"
+    )
 
 
 def test_zero_control_falls_back_and_says_so() -> None:
@@ -151,11 +157,12 @@ def test_zero_control_falls_back_and_says_so() -> None:
     assert "control has no events: relative lift is undefined; read the difference" in c.notes
 
 
-def test_small_counts_use_katz_not_a_delta_interval_below_minus_100_percent() -> None:
+def test_small_counts_use_the_score_interval_not_a_delta_interval_below_minus_100_percent() -> None:
     rep = report.build_report([_row("control", 200, 3), _row("B", 200, 9)], "e")
     c = rep.comparisons[0]
-    assert c.lift_method == "katz" and c.lift_ci is not None and c.lift_ci[0] > -1
-    assert c.lift_ci == pytest.approx((-0.175721654618, 9.91864180397), rel=1e-9)
+    # Koopman's score interval (tests/test_ab_edges.py checks it against PropCIs)
+    assert c.lift_method == "score" and c.lift_ci is not None and c.lift_ci[0] > -1
+    assert c.lift_ci == pytest.approx(SCORE_3_OF_200_VS_9_OF_200, rel=1e-9)
     assert c.test == "Fisher exact" and c.p_value == pytest.approx(0.139916133697, rel=1e-9)
     assert any("read early" in w for w in rep.warnings)
 
@@ -176,9 +183,10 @@ def test_demo_report_finds_the_winner_the_afternoon_and_the_segment(tmp_path: Pa
     rep = report.report(con, DEMO_EXPERIMENT)
     con.close()
     assert rep.control == "control" and not rep.srm["flagged"] and rep.warnings == []
-    verdicts = {c.variant: c.verdict for c in rep.comparisons}
-    assert verdicts["short_link"].endswith("winner")
-    assert verdicts["emoji"].endswith("no clear difference")
+    decisions = {c.variant: c.decision for c in rep.comparisons}
+    assert decisions == {"short_link": "ship", "emoji": "no_difference"}
+    short = next(c for c in rep.comparisons if c.variant == "short_link")
+    assert short.always_valid_lift_ci is not None and short.always_valid_lift_ci[0] > 0
     assert {h["hour"] for h in rep.best_hours} == {14, 15, 16}
     assert len(rep.heatmap) == 7 * 12
     con = store.connect(data, read_only=True)

@@ -342,7 +342,7 @@ def test_ab_page_shows_report_chart_and_srm_in_plain_words(
     _shot(page, "ab.png", tmp_path)
     page.select_option("#metric", "conversion")
     page.wait_for_function("() => location.search.includes('metric=conversion')")
-    page.wait_for_selector("th:has-text('conversion 比率')")
+    page.wait_for_selector("th:has-text('转化率（conversion）')")
 
 
 @pytest.mark.slow

@@ -34,6 +34,25 @@ class BetaBinomial(NamedTuple):
 
 
 PRIORS = {"uniform": (1.0, 1.0), "jeffreys": (0.5, 0.5)}
+DEFAULT_PRIOR = "uniform"
+
+
+def stated_prior(metric: str, prior: str = DEFAULT_PRIOR) -> dict[str, object]:
+    """Return the prior behind a metric's Bayesian read-out, as the report states it."""
+    if metric == "revenue":
+        return {
+            "name": "flat",
+            "model": "normal approximation of the difference (gbstats)",
+            "statement": "improper flat prior on the difference in revenue per send",
+        }
+    a0, b0 = PRIORS[prior]
+    return {
+        "name": prior,
+        "model": "Beta-Binomial, arms independent",
+        "alpha": a0,
+        "beta": b0,
+        "statement": f"each arm's rate ~ Beta({a0:g}, {b0:g}) before the data",
+    }
 
 
 def posterior(x: int, n: int, prior: str = "uniform") -> Posterior:

@@ -10,10 +10,19 @@ from scipy import stats
 
 from engine.abtest.proportions import ALPHA, z_crit
 
+CONTROL_NAMES = ("control", "ctrl", "A", "a", "baseline")
 SRM_THRESHOLD = 0.001  # GrowthBook / Eppo default
 SRM_MIN_PER_ARM = 8  # GrowthBook checks only once every arm has this many units
 SRM_YELLOW = 0.01  # Statsig: 0.001-0.01 is a warning
 SRM_MIN_DEVIATION = 0.001  # Statsig: red needs >= 0.1 % share deviation too
+
+
+def pick_control(variants: Sequence[str]) -> str:
+    """Return the control arm: the first of CONTROL_NAMES present, else the first by name."""
+    for name in CONTROL_NAMES:
+        if name in variants:
+            return name
+    return sorted(variants)[0]
 
 
 class Srm(NamedTuple):

@@ -47,7 +47,12 @@ class Welch(NamedTuple):
 
 
 def welch(a: Moments, b: Moments, alpha: float = ALPHA) -> Welch:
-    """Return Welch's t-test of B - A, a t interval, and a z delta-method interval for the lift."""
+    """Return Welch's t-test of B - A, a t interval, and a z delta-method interval for the lift.
+
+    Raise ValueError when an arm has fewer than 2 units (its variance has n - 1 = 0).
+    """
+    if a.n < 2 or b.n < 2:
+        raise ValueError(f"Welch's t-test needs at least 2 units per arm, got {a.n} and {b.n}")
     va, vb = a.var / a.n, b.var / b.n
     se = math.sqrt(va + vb)
     diff = b.mean - a.mean

@@ -13,6 +13,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,10 +56,32 @@ def _bad_metric(metric: str) -> Response | None:
     return _error(422, "invalid_request", message, "metric")
 
 
-def _load(experiment: str, metric: str) -> Report | Response:
-    """The experiment's report, or the 404 that says why there is none."""
+def _load(
+    experiment: str, metric: str, weights: str | None = None, guardrails: str | None = None
+) -> Report | Response:
+    """The experiment's report, or the 404 (422 for bad weights) that says why there is none."""
     from engine.abtest.report import report
-    from engine.abtest.store import StoreError, connect, data_dir, experiments
+    from engine.abtest.store import (
+        StoreError,
+        WeightsError,
+        connect,
+        data_dir,
+        experiments,
+        parse_weights,
+    )
+
+    planned = None
+    if weights is not None:
+        try:
+            planned = parse_weights(weights)
+        except WeightsError as exc:
+            return _error(422, "invalid_request", f"weights: {exc}", "weights")
+    from engine.abtest.scorecard import MarginError, parse_margins
+
+    try:
+        margins = parse_margins(guardrails)
+    except MarginError as exc:
+        return _error(422, "invalid_request", f"guardrails: {exc}", "guardrails")
 
     try:
         con = connect(read_only=True)
@@ -68,22 +91,36 @@ def _load(experiment: str, metric: str) -> Report | Response:
         if experiment not in experiments(con):
             message = f"no experiment {experiment!r} in {data_dir()}"
             return _error(404, "not_found", message, "experiment")
-        return report(con, experiment, metric)
+        return report(con, experiment, metric, weights=planned, margins=margins)
     finally:
         con.close()
 
 
-def _report(experiment: str, metric: str) -> Response:
-    rep = _load(experiment, metric)
+def _report(
+    experiment: str, metric: str, weights: str | None = None, guardrails: str | None = None
+) -> Response:
+    rep = _load(experiment, metric, weights, guardrails)
     if isinstance(rep, Response):
         return rep
     return Response(orjson.dumps(rep.to_dict()), media_type="application/json")
 
 
 @router.get(AB, summary="A/B report for one experiment")
-async def ab_report(experiment: str, metric: str = "click") -> Response:
-    """Return the experiment's report: variants, comparisons, SRM, segments, send-time heatmap."""
-    return await run_in_threadpool(_guarded, _report, experiment, metric)
+async def ab_report(
+    experiment: str,
+    metric: str = "click",
+    weights: str | None = None,
+    guardrails: str | None = None,
+) -> Response:
+    """Return the experiment's report: variants, comparisons, SRM, segments, send-time heatmap,
+    and the scorecard (every goal metric, guardrails with non-inferiority margins).
+
+    ``weights`` (e.g. ``control=0.9,treat=0.1``) overrides the planned split stored with the
+    experiment for the SRM check; ``guardrails`` (e.g. ``opt_out=0.05pp,complaint=10%``) the
+    guardrail margins.
+    """
+    build = partial(_report, weights=weights, guardrails=guardrails)
+    return await run_in_threadpool(_guarded, build, experiment, metric)
 
 
 def _guarded(build: Callable[[str, str], Response], experiment: str, metric: str) -> Response:
