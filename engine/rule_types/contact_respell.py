@@ -1,0 +1,152 @@
+"""Phone and QQ numbers respelled in other characters: sound-alike characters (腰伞吧灵…),
+look-alike letters (138O0l38000), pinyin or English words (yao san ba…, one three eight…)."""
+
+from __future__ import annotations
+
+import re
+
+from engine.normalize import Normalized
+from engine.rule_types.contact_labels import LABEL_STRIP, Labels
+from engine.rule_types.contact_numbers import (
+    DIGIT_CLASS,
+    LABEL_WINDOW,
+    Contact,
+    ascii_digits,
+    classify,
+    overlaps,
+)
+
+
+def find_respelled(
+    text: str, folded: str, norm: Normalized, labels: Labels | None, found: list[Contact]
+) -> list[Contact]:
+    """Numbers respelled by sound, by look-alike letters or in words, except those
+    overlapping a contact in ``found`` or found before them here."""
+    out: list[Contact] = []
+    seen = [*found]
+
+    def add(found_here: list[Contact]) -> None:
+        for c in found_here:
+            if not overlaps(c, seen):
+                out.append(c)
+                seen.append(c)
+
+    if _SOUNDS_GATE.search(text):
+        add(_sounded(text))
+    if ("O" in text or "o" in text or "I" in text or "l" in text) and _LETTERED.search(text):
+        add(_lettered(text))
+    if _SPELLED_HINT.search(folded):
+        add(_spelled_numbers(folded, norm, labels))
+    return out
+
+
+# Digits written as characters that sound like them (腰伞吧灵…: yāo sān bā líng): eleven in a
+# row, one of them at least a sound-alike, that make a mobile number. Not digits elsewhere: a
+# mobile glued to one of these characters (我是你爸13812345678) stays a plain mobile.
+_SOUNDS = {
+    ch: digit
+    for chars, digit in (
+        ("腰妖", "1"), ("儿而", "2"), ("伞散", "3"), ("寺", "4"), ("舞午吴", "5"),
+        ("溜留", "6"), ("妻", "7"), ("吧巴爸", "8"), ("酒久", "9"), ("灵铃", "0"),
+    )
+    for ch in chars
+}  # fmt: skip
+_SOUNDED = re.compile(f"[{''.join(_SOUNDS)}{DIGIT_CLASS}]{{11,13}}")
+_SOUNDS_GATE = re.compile(f"[{''.join(_SOUNDS)}]")
+_FROM_SOUNDS = str.maketrans(_SOUNDS)
+
+
+def _sounded(text: str) -> list[Contact]:
+    out = []
+    for m in _SOUNDED.finditer(text):
+        chunk = m.group()
+        digits = ascii_digits(chunk.translate(_FROM_SOUNDS))
+        for k in range(len(digits) - 10):
+            if classify(digits[k : k + 11]) == "phone" and any(
+                c in _SOUNDS for c in chunk[k : k + 11]
+            ):
+                s = m.start() + k
+                out.append(Contact("phone", s, s + 11, digits[k : k + 11], "homophone_digits"))
+                break
+    return out
+
+
+# A mobile number with look-alike letters for digits (138O0l38000: O for 0, l or I for 1)
+_LETTERED = re.compile(r"1[0-9OoIl]{10}(?![A-Za-z0-9])")  # the start is tested in Python
+_LETTER_DIGITS = str.maketrans("OoIl", "0011")
+
+
+def _lettered(text: str) -> list[Contact]:
+    out = []
+    for m in _LETTERED.finditer(text):
+        if m.start() > 0 and text[m.start() - 1].isascii() and text[m.start() - 1].isalnum():
+            continue
+        chunk = m.group()
+        digits = chunk.translate(_LETTER_DIGITS)
+        if not chunk.isdigit() and sum(c.isdigit() for c in chunk) >= 7 and classify(digits):
+            out.append(Contact("phone", m.start(), m.end(), digits, "homoglyph"))
+    return out
+
+
+# Digits spelled in pinyin or English (yao san ba ling…, one three eight…): a stretch of
+# letters and separators is parsed into numeral syllables; eleven in a row that make a
+# mobile number are one. Parsed in Python, word by word: one character class finds stretches.
+_SPELLED = {
+    **dict.fromkeys(("ling", "dong"), "0"), **dict.fromkeys(("yi", "yao"), "1"),
+    **dict.fromkeys(("er", "liang"), "2"), "san": "3", "si": "4", "wu": "5", "liu": "6",
+    **dict.fromkeys(("qi", "guai"), "7"), "ba": "8", **dict.fromkeys(("jiu", "gou"), "9"),
+    **dict.fromkeys(("zero", "oh"), "0"), "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+# one token: a numeral (longest first: liang before li…, six before si), separators, or
+# the rest of a word that is no numeral
+_SPELLED_TOKEN = re.compile(
+    "|".join(sorted(_SPELLED, key=len, reverse=True)) + r"|[ \-.,·_/]+|[a-z]+"
+)
+_SPELLED_STRETCH = re.compile(r"[a-z][a-z \-.,·_/]{12,160}")
+_SPELLED_HINT = re.compile(r"(?:san|liu|jiu|three|seven|eight)[ \-.,·_/]{0,2}[a-z]")
+
+
+def _spelled_numbers(folded: str, norm: Normalized, labels: Labels | None) -> list[Contact]:
+    out = []
+    for m in _SPELLED_STRETCH.finditer(folded):
+        digits: list[tuple[str, int, int]] = []  # (digit, start, end) in the folded text
+        for t in _SPELLED_TOKEN.finditer(folded, m.start(), m.end()):
+            digit = _SPELLED.get(t.group())
+            if digit is not None:
+                digits.append((digit, t.start(), t.end()))
+            elif t.group()[0].isalpha():  # a word that is no numeral ends the sequence
+                out.extend(_spelled(folded, digits, norm, labels))
+                digits = []
+        out.extend(_spelled(folded, digits, norm, labels))
+    return out
+
+
+def _spelled(
+    folded: str, digits: list[tuple[str, int, int]], norm: Normalized, labels: Labels | None
+) -> list[Contact]:
+    """A mobile number in a spelled sequence, or a QQ number after a QQ label (QQ：yi er…)."""
+    if len(digits) >= 11:
+        found = _spelled_phone(digits, norm)
+        if found:
+            return found
+    if labels is None or not 5 <= len(digits) <= 11:
+        return []
+    start = digits[0][1]
+    window = folded[max(0, start - LABEL_WINDOW) : start]
+    stripped = window.rstrip(LABEL_STRIP)
+    m = labels.qq.search(stripped)
+    if m is None or (m.group() == "q" and ":" not in window[len(stripped) :]):
+        return []  # a lone q needs a ':' (q: yi er san…)
+    s, e = norm.folded_span(start - len(window) + m.start(), digits[-1][2])
+    return [Contact("qq", s, e, "".join(d for d, _, _ in digits), "spelled_digits")]
+
+
+def _spelled_phone(digits: list[tuple[str, int, int]], norm: Normalized) -> list[Contact]:
+    value = "".join(d for d, _, _ in digits)
+    for n in (13, 11):
+        for k in range(len(value) - n + 1):
+            if value[k] in "18" and classify(value[k : k + n]) == "phone":
+                s, e = norm.folded_span(digits[k][1], digits[k + n - 1][2])
+                return [Contact("phone", s, e, value[k : k + n], "spelled_digits")]
+    return []
