@@ -59,6 +59,8 @@ Evasion = Literal[
     "other_platform",
     "described_app",
     "bare_id",
+    # a QQ or WeChat label far before its number or ID (微信…我的号码是 abc12345)
+    "far_label",
 ]
 _SENTENCE_END = frozenset("。！？!?;；\n")
 

@@ -55,7 +55,7 @@ LABEL_STRIP = " \u3000:=是为\t"
 _WEI_ALONE = _WEI.replace("微", "")
 # a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs); not
 # a host name (https://w.xyzabc1.com: w.x is no label there)
-_ID = r"(?:号码|号)?(?P<gap>[ :=+]{0,3})(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-]|\.[a-z])"
+_ID = r"(?:号码|号)?(?P<gap>[ :=+\n]{0,3})(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-]|\.[a-z])"
 # A cheap test before the WeChat-ID pattern (which has no literal prefix): six ID characters
 _ID_HINT = re.compile(r"[a-z][a-z0-9_-]{5}")
 _INVITE_PREFIX = ("添加", "加", "+", "➕")  # included in a QQ/WeChat span: 加威信xsmall01, +薇：abc
@@ -75,6 +75,9 @@ class Labels(NamedTuple):
     # chat apps and content platforms other than WeChat/QQ (rules/lists/contact_apps_*.txt);
     # their names are gated apart (``Platforms.literals``)
     platforms: Platforms | None = None
+    # a listed QQ or WeChat label anywhere (not the built-in q, v or a lone 微): where a label
+    # far from its number or ID is looked for (contact_far)
+    far: re.Pattern[str] | None = None
 
 
 def _word(word: str) -> str:
@@ -111,6 +114,7 @@ def compile_labels(
         re.compile(f"[{''.join(re.escape(c) for c in sorted(starts))}]"),
         tuple(dict.fromkeys(literals)),
         platforms,
+        re.compile(f"(?P<qq>{qq_alt})|(?P<wechat>{wx_alt})"),
     )
 
 

@@ -65,16 +65,18 @@ _NO_FORMS: frozenset[str] = frozenset()
 # masked number: 138****5678, whose stars are more than ``MAX_GAP``; one star between groups,
 # 1515*5705*871, is a separator), '/' or ':' (dates, times, fractions). Carets and back-quotes
 # (1^8940'2^6^9^560) are no arithmetic in a message; line breaks (a number written down the
-# screen, one digit a line) are separators too.
-_SEPARATOR_CLASS = (
+# screen, one digit a line) are separators too, and so are CJK brackets around groups
+# (【138】【1234】【5678】, 〔138〕…).
+SEPARATOR_CLASS = (
     r" \t\r\n\u3000\-‐‑‒–—―－_.·•~～()（）\[\]［］<>\"'“”‘’*＊^＾`"
+    "【】〔〕〖〗『』「」{}｛｝"
     "\u00a0\u2000-\u200f\u2060\ufeff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
     # keycap digits (1️⃣3️⃣8️⃣: a digit, the emoji variation selector, the combining keycap)
     "\ufe0f\u20e3"
 )
 DIGIT_CLASS = "".join(re.escape(c) for c in _DIGITS)
 # A stretch that may hold a number: a digit, then at least 4 more digits or separators.
-CANDIDATE = re.compile(f"[{DIGIT_CLASS}][{DIGIT_CLASS}{_SEPARATOR_CLASS}]{{4,}}")
+CANDIDATE = re.compile(f"[{DIGIT_CLASS}][{DIGIT_CLASS}{SEPARATOR_CLASS}]{{4,}}")
 MAX_GAP = 3  # separator characters allowed between two digits of one number
 
 
@@ -113,7 +115,9 @@ def through_keycap(text: str, c: Contact) -> Contact:
 # A mobile number cut by slashes or bars (185/2353/5448, 138|1234|5678): '/' is no separator
 # in general (dates 2026/12/02, fractions), but three groups of 3-4 digits that make an 11-digit
 # mobile number are no date.
-_SLASHED = re.compile(r"(?<![\d/|\\])(\d{3,4})([/|\\])(\d{3,4})\2(\d{3,4})(?![\d/|\\])")
+_SLASHED = re.compile(
+    r"(?<![\d/|\\／｜＼])(\d{3,4})([/|\\／｜＼])(\d{3,4})\2(\d{3,4})(?![\d/|\\／｜＼])"
+)
 
 
 def slashed_numbers(text: str, found: list[Contact]) -> list[Contact]:

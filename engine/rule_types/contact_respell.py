@@ -4,12 +4,14 @@ look-alike letters (138O0l38000), pinyin or English words (yao san ba…, one th
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 from engine.normalize import Normalized
 from engine.rule_types.contact_labels import LABEL_STRIP, Labels
 from engine.rule_types.contact_numbers import (
     DIGIT_CLASS,
     LABEL_WINDOW,
+    SEPARATOR_CLASS,
     Contact,
     ascii_digits,
     classify,
@@ -40,33 +42,44 @@ def find_respelled(
     return out
 
 
-# Digits written as characters that sound like them (腰伞吧灵…: yāo sān bā líng): eleven in a
-# row, one of them at least a sound-alike, that make a mobile number. Not digits elsewhere: a
-# mobile glued to one of these characters (我是你爸13812345678) stays a plain mobile.
-_SOUNDS = {
-    ch: digit
-    for chars, digit in (
-        ("腰妖", "1"), ("儿而", "2"), ("伞散", "3"), ("寺", "4"), ("舞午吴", "5"),
-        ("溜留", "6"), ("妻", "7"), ("吧巴爸", "8"), ("酒久", "9"), ("灵铃", "0"),
-    )
-    for ch in chars
-}  # fmt: skip
-_SOUNDED = re.compile(f"[{''.join(_SOUNDS)}{DIGIT_CLASS}]{{11,13}}")
+# Digits written as characters that sound like them (腰伞吧灵…: yāo sān bā líng), from
+# engine/data/contact_sounds.tsv: eleven in a row, up to two separators between two of them
+# (妖伞吧-期期久-零灵…), one of them at least a sound-alike, that make a mobile number. Not
+# digits elsewhere: a mobile glued to one of these characters (我是你爸13812345678) stays a
+# plain mobile.
+def _load_sounds() -> dict[str, str]:
+    text = resources.files("engine").joinpath("data/contact_sounds.tsv").read_text("utf-8")
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            digit, chars = line.split("\t")
+            out.update(dict.fromkeys(chars.strip(), digit))
+    return out
+
+
+_SOUNDS = _load_sounds()
+_SOUND_OR_DIGIT = f"[{''.join(_SOUNDS)}{DIGIT_CLASS}]"
+# separators and sound-alikes are disjoint, so each character has one way to be read
+_SOUNDED = re.compile(f"{_SOUND_OR_DIGIT}(?:[{SEPARATOR_CLASS}]{{0,2}}{_SOUND_OR_DIGIT}){{10,12}}")
 _SOUNDS_GATE = re.compile(f"[{''.join(_SOUNDS)}]")
 _FROM_SOUNDS = str.maketrans(_SOUNDS)
+_SEPARATOR = re.compile(f"[{SEPARATOR_CLASS}]")
 
 
 def _sounded(text: str) -> list[Contact]:
     out = []
     for m in _SOUNDED.finditer(text):
         chunk = m.group()
-        digits = ascii_digits(chunk.translate(_FROM_SOUNDS))
+        # the positions of the characters read as digits (separators left out)
+        at = [m.start() + i for i, c in enumerate(chunk) if not _SEPARATOR.match(c)]
+        read = "".join(text[i] for i in at)
+        digits = ascii_digits(read.translate(_FROM_SOUNDS))
         for k in range(len(digits) - 10):
             if classify(digits[k : k + 11]) == "phone" and any(
-                c in _SOUNDS for c in chunk[k : k + 11]
+                c in _SOUNDS for c in read[k : k + 11]
             ):
-                s = m.start() + k
-                out.append(Contact("phone", s, s + 11, digits[k : k + 11], "homophone_digits"))
+                s, e = at[k], at[k + 10] + 1
+                out.append(Contact("phone", s, e, digits[k : k + 11], "homophone_digits"))
                 break
     return out
 

@@ -7,6 +7,7 @@ and accounts on other platforms, in any form, with spans on the original text.
   ``一三八…``, ``壹叁捌…``, ``①③⑧…``), cut at the lengths a phone number has;
 - ``contact_labels``: a QQ or WeChat label before a number or an ID (``QQ：123456789``,
   ``扣扣123456789``, ``+薇：abc123``);
+- ``contact_far``: a QQ or WeChat label far before its number or ID;
 - ``contact_told``: numbers told in pieces (joined by words, reversed, parts by position);
 - ``contact_respell``: digits respelled by sound, by look-alike letters or in words;
 - ``contact_accounts``: accounts on other apps and platforms;
@@ -23,6 +24,7 @@ from __future__ import annotations
 from engine.normalize import Normalized
 from engine.rule_types.contact_accounts import Platforms, default_platforms, find_accounts
 from engine.rule_types.contact_email import find_emails
+from engine.rule_types.contact_far import far_labelled
 from engine.rule_types.contact_labels import (
     PENGUIN,
     QQ_WORDS,
@@ -75,12 +77,13 @@ def find_contacts(
     folded = norm.folded.text
     if lab is not None:
         out.extend(wechat_ids(text, folded, norm, out, lab))
+        out.extend(far_labelled(text, folded, norm, lab, out))
     out.extend(told_numbers(text, out))
     out.extend(find_respelled(text, folded, norm, lab, out))
     if apps is True:
         apps = (lab.platforms if lab is not None else None) or default_platforms()
     out.extend(_accounts(text, folded, norm, out, apps or None))
-    if "/" in text or "|" in text or "\\" in text:
+    if "/" in text or "|" in text or "\\" in text or "／" in text or "｜" in text:
         out.extend(slashed_numbers(text, out))
     out.extend(find_emails(text, folded, norm, out))
     out = [through_keycap(text, c) for c in out]
