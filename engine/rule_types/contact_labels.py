@@ -55,7 +55,12 @@ LABEL_STRIP = " \u3000:=是为\t"
 _WEI_ALONE = _WEI.replace("微", "")
 # a WeChat ID: a letter, then 5-19 letters, digits, '_' or '-' (Tencent's rule for IDs); not
 # a host name (https://w.xyzabc1.com: w.x is no label there)
-_ID = r"(?:号码|号)?(?P<gap>[ :=+\n]{0,3})(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-]|\.[a-z])"
+# a search verb (vx搜 abc_1234), a pointing arrow (微信号👉abc) or an opening bracket (微信（abc）)
+# may stand between the label and the ID
+_ID = (
+    r"(?:号码|号)?(?:搜一搜|搜索|搜)?(?P<gap>[ :=+\n👉→➡(【\[「『]{0,3})"
+    r"(?!wechat|weixin)(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-]|\.[a-z])"
+)
 # A cheap test before the WeChat-ID pattern (which has no literal prefix): six ID characters
 _ID_HINT = re.compile(r"[a-z][a-z0-9_-]{5}")
 _INVITE_PREFIX = ("添加", "加", "+", "➕")  # included in a QQ/WeChat span: 加威信xsmall01, +薇：abc
