@@ -75,6 +75,7 @@ SEPARATOR_CLASS = (
     "\ufe0f\u20e3"
 )
 DIGIT_CLASS = "".join(re.escape(c) for c in _DIGITS)
+DIGIT_CHARS = frozenset(_DIGITS)  # every character read as a digit
 # A stretch that may hold a number: a digit, then at least 4 more digits or separators.
 CANDIDATE = re.compile(f"[{DIGIT_CLASS}][{DIGIT_CLASS}{SEPARATOR_CLASS}]{{4,}}")
 MAX_GAP = 3  # separator characters allowed between two digits of one number

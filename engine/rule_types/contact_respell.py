@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-from engine.normalize import Normalized
+from engine.normalize import Normalized, fold, unconfuse
 from engine.rule_types.contact_labels import LABEL_STRIP, Labels
 from engine.rule_types.contact_numbers import (
+    DIGIT_CHARS,
     DIGIT_CLASS,
     LABEL_WINDOW,
     SEPARATOR_CLASS,
@@ -33,8 +34,11 @@ def find_respelled(
                 out.append(c)
                 seen.append(c)
 
-    if _SOUNDS_GATE.search(text):
-        add(_sounded(text))
+    hot = _hot_sounds(text)
+    if hot:
+        add(_sounded(text, hot))
+        if labels is not None and labels.hint.search(text):
+            add(_sounded_qq(text, labels, hot))
     if ("O" in text or "o" in text or "I" in text or "l" in text) and _LETTERED.search(text):
         add(_lettered(text))
     if _SPELLED_HINT.search(folded):
@@ -66,21 +70,94 @@ _FROM_SOUNDS = str.maketrans(_SOUNDS)
 _SEPARATOR = re.compile(f"[{SEPARATOR_CLASS}]")
 
 
-def _sounded(text: str) -> list[Contact]:
-    out = []
-    for m in _SOUNDED.finditer(text):
-        chunk = m.group()
-        # the positions of the characters read as digits (separators left out)
-        at = [m.start() + i for i, c in enumerate(chunk) if not _SEPARATOR.match(c)]
-        read = "".join(text[i] for i in at)
-        digits = ascii_digits(read.translate(_FROM_SOUNDS))
-        for k in range(len(digits) - 10):
-            if classify(digits[k : k + 11]) == "phone" and any(
-                c in _SOUNDS for c in read[k : k + 11]
-            ):
-                s, e = at[k], at[k + 10] + 1
-                out.append(Contact("phone", s, e, digits[k : k + 11], "homophone_digits"))
-                break
+# a sound-alike counts only with two digits or sound-alikes within this distance (分3期 no)
+_SOUNDS_NEAR = 3
+_SOUNDS_SPAN = 40  # characters either side of it that a run through it can take
+_SOUNDS_MAX = 64  # sound-alikes looked at per message (each reads a bounded window)
+
+
+def _hot_sounds(text: str) -> list[int]:
+    """Where a sound-alike stands with digits or other sound-alikes near it (期, 无, 领 …
+    are common words: alone they start no number)."""
+    hot: list[int] = []
+    for n, g in enumerate(_SOUNDS_GATE.finditer(text)):
+        if n == _SOUNDS_MAX:
+            break
+        p = g.start()
+        near = text[max(0, p - _SOUNDS_NEAR) : p] + text[p + 1 : p + 1 + _SOUNDS_NEAR]
+        if sum(c in _SOUNDS or c in DIGIT_CHARS for c in near) >= 2:
+            hot.append(p)
+    return hot
+
+
+def _sounded(text: str, hot: list[int]) -> list[Contact]:
+    """Mobile numbers through a sound-alike: the run regex reads only a window around each
+    hot sound-alike."""
+    out: list[Contact] = []
+    seen: set[int] = set()
+    for p in hot:
+        lo, hi = max(0, p - _SOUNDS_SPAN), min(len(text), p + _SOUNDS_SPAN + 1)
+        for m in _SOUNDED.finditer(text, lo, hi):
+            if m.start() > p or m.end() <= p:
+                continue  # a run without this sound-alike: another one's window has it
+            c = _sounded_phone(text, m)
+            if c is not None and c.start not in seen:
+                seen.add(c.start)
+                out.append(c)
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+def _sounded_phone(text: str, m: re.Match[str]) -> Contact | None:
+    chunk = m.group()
+    # the positions of the characters read as digits (separators left out)
+    at = [m.start() + i for i, c in enumerate(chunk) if not _SEPARATOR.match(c)]
+    read = "".join(text[i] for i in at)
+    digits = ascii_digits(read.translate(_FROM_SOUNDS))
+    for k in range(len(digits) - 10):
+        if classify(digits[k : k + 11]) == "phone" and any(c in _SOUNDS for c in read[k : k + 11]):
+            s, e = at[k], at[k + 10] + 1
+            return Contact("phone", s, e, digits[k : k + 11], "homophone_digits")
+    return None
+
+
+# A QQ number in sound-alikes after a QQ label (扣扣：腰伞吧腰儿伞寺舞溜): 5 to 11 of them
+_SOUNDED_SHORT = re.compile(
+    f"{_SOUND_OR_DIGIT}(?:[{SEPARATOR_CLASS}]{{0,2}}{_SOUND_OR_DIGIT}){{4,10}}"
+    f"(?![{SEPARATOR_CLASS}]{{0,2}}{_SOUND_OR_DIGIT})"
+)
+
+
+_QQ_LABEL_TAIL = re.compile(r"(?:号码|号|群)?[ :=是为]{0,3}")
+
+
+def _sounded_qq(text: str, labels: Labels, hot: list[int]) -> list[Contact]:
+    """QQ numbers through a sound-alike, right after a listed QQ label (read on the folded
+    window around each hot sound-alike; a window whose fold changes its length is skipped)."""
+    out: list[Contact] = []
+    if labels.far is None:
+        return out
+    seen: set[int] = set()
+    for p in hot:
+        lo = max(0, p - _SOUNDS_SPAN)
+        raw = text[lo : p + _SOUNDS_SPAN + 1]
+        window = unconfuse(fold(raw)).lower()
+        if len(window) != len(raw):
+            continue
+        for label in labels.far.finditer(window, 0, p - lo):
+            if label["qq"] is None or lo + label.start() in seen:
+                continue
+            tail = _QQ_LABEL_TAIL.match(window, label.end())
+            m = _SOUNDED_SHORT.match(window, tail.end() if tail is not None else label.end())
+            if m is None or m.start() > p - lo or m.end() <= p - lo:
+                continue
+            read = "".join(c for c in m.group() if not _SEPARATOR.match(c))
+            digits = ascii_digits(read.translate(_FROM_SOUNDS))
+            if digits[0] != "0" and any(c in _SOUNDS for c in read):
+                seen.add(lo + label.start())
+                out.append(
+                    Contact("qq", lo + label.start(), lo + m.end(), digits, "homophone_digits")
+                )
     return out
 
 
