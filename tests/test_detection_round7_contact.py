@@ -84,6 +84,26 @@ FLAGGED = [
     (MK, "招代理 电话139『0011』2233有意者来电", MOBILE, B, "139『0011』2233", "separators"),
     (MK, "招代理，电话：139｜0011｜2233", MOBILE, B, "139｜0011｜2233", "separators"),
     (MK, "招代理，电话：139／0011／2233", MOBILE, B, "139／0011／2233", "separators"),
+    # --- cut by one repeated character, joined by a full-width plus, told by position
+    (MK, "招代理，电话139嗯0011嗯2233", DISGUISED, B, "139嗯0011嗯2233", "inserted_word"),
+    (MK, "招代理，电话139x0011x2233", DISGUISED, B, "139x0011x2233", "inserted_word"),
+    (MK, "招代理，电话：139 ＋ 0011 ＋ 2233", DISGUISED, B, "139 ＋ 0011 ＋ 2233", "joined_parts"),
+    (
+        MK,
+        "招代理，手机号139开头，后面是00112233",
+        DISGUISED,
+        B,
+        "139开头，后面是00112233",
+        "split_parts",
+    ),
+    (
+        MK,
+        "招代理，手机：尾数2233，开头139，中间0011",
+        DISGUISED,
+        B,
+        "尾数2233，开头139，中间0011",
+        "split_parts",
+    ),
     # --- a label far before its number or ID
     (
         MK,
@@ -162,7 +182,9 @@ CLEAN = [
     # an invoice sent to the reader's own mailbox; a company mailbox in a notice
     (NT, "【信使商城】您的电子发票已发送至邮箱lihua2046@qq.com，请查收。"),
     (NT, "【信使航空】您的行程单已开具，如有疑问请联系 service@xinshi-air.com。"),
-    # a toy plane, dates and prices between slashes or bars
+    # a toy plane, dates and prices between slashes or bars, prices cut by one character
+    (MK, "【信使商城】三档会员价199元200元300元，详见App。拒收请回复R"),
+    (NT, "【信使物流】您的快递单号为 SF 1234 5678 9012，请注意查收。"),
     (MK, "【信使玩具】遥控飞机 A380 模型会员价199元，12月1日至7日。拒收请回复R"),
     (MK, "【信使商城】活动时间2026/12/01-2026/12/07，满199减20｜满399减50。拒收请回复R"),
 ]

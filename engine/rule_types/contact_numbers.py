@@ -121,17 +121,31 @@ _SLASHED = re.compile(
 )
 
 
-def slashed_numbers(text: str, found: list[Contact]) -> list[Contact]:
-    out = []
-    for m in _SLASHED.finditer(text):
-        digits = m.group(1) + m.group(3) + m.group(4)
-        s, e = m.span()
-        if (
-            classify(digits) == "phone"
-            and standalone(text, s, e)
-            and not any(c.start < e and s < c.end for c in found)
-        ):
-            out.append(Contact("phone", s, e, digits, "separators"))
+# ... or by any other character, the same one twice (138嗯1234嗯5678, 138a1234a5678,
+# 138的1234的5678): three groups of 3-4 digits cut by one repeated character that make a mobile
+# number are one number (prices and dates cut so make none).
+_CUT = re.compile(r"(?<!\d)(\d{3,4})([^\d\s，。,;；:：!！?？/|\\／｜＼])(\d{3,4})\2(\d{3,4})(?!\d)")
+
+
+def cut_numbers(text: str, found: list[Contact]) -> list[Contact]:
+    """Mobile numbers cut into three groups by one repeated character (slashes and bars only
+    when the message has one), except those overlapping a contact in ``found``."""
+    out: list[Contact] = []
+    slashed = "/" in text or "|" in text or "\\" in text or "／" in text or "｜" in text
+    for pattern in (_SLASHED, _CUT) if slashed else (_CUT,):
+        for m in pattern.finditer(text):
+            digits = ascii_digits(m.group(1) + m.group(3) + m.group(4))
+            s, e = m.span()
+            sep = m.group(2)
+            if (
+                classify(digits) == "phone"
+                and standalone(text, s, e)
+                and text[s - 1 : s] != sep
+                and text[e : e + 1] != sep
+                and not any(c.start < e and s < c.end for c in (*found, *out))
+            ):
+                evasion = "inserted_word" if sep.isalpha() else "separators"
+                out.append(Contact("phone", s, e, digits, evasion))
     return out
 
 

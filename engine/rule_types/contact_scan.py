@@ -41,12 +41,12 @@ from engine.rule_types.contact_numbers import (
     MAX_GAP,
     Contact,
     classify,
+    cut_numbers,
     dialled,
     digit_count,
     digit_groups,
     digit_runs,
     make_contact,
-    slashed_numbers,
     split_numbers,
     standalone,
     through_keycap,
@@ -83,8 +83,7 @@ def find_contacts(
     if apps is True:
         apps = (lab.platforms if lab is not None else None) or default_platforms()
     out.extend(_accounts(text, folded, norm, out, apps or None))
-    if "/" in text or "|" in text or "\\" in text or "／" in text or "｜" in text:
-        out.extend(slashed_numbers(text, out))
+    out.extend(cut_numbers(text, out))
     out.extend(find_emails(text, folded, norm, out))
     out = [through_keycap(text, c) for c in out]
     out.sort(key=lambda c: (c.start, -c.end))

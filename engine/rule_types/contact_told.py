@@ -32,7 +32,9 @@ from engine.rule_types.contact_numbers import (
 _D = f"[{DIGIT_CLASS}]"
 _JOIN_WORD = r"再接|接着|后接|后面接|然后是|然后|后面是|加上|接|加|空格|空|横杠|杠|点"
 _JOIN_BRACKET = r"[(（\[【]\s?[^\s()（）\[\]【】]{1,3}?\s?[)）\]】]"
-_JOIN = rf"\s{{0,2}}(?:[，,、]?\s?(?P<w>{_JOIN_WORD}|\+)|(?P<b>{_JOIN_BRACKET})|[，,、])\s{{0,2}}"
+_JOIN = (
+    rf"\s{{0,2}}(?:[，,、]?\s?(?P<w>{_JOIN_WORD}|[+＋])|(?P<b>{_JOIN_BRACKET})|[，,、])\s{{0,2}}"
+)
 _JOINED = re.compile(rf"(?<!{_D}){_D}{{2,8}}(?:{_JOIN}{_D}{{2,8}}){{1,4}}(?!{_D})")
 _JOIN_CUE = ("连起来", "连在一起", "拼起来", "合起来", "组合", "连读", "拼一起")
 # commas join the parts of a number only with a cue (连起来) or a phone word in the message
@@ -42,11 +44,12 @@ _REVERSED_CUE = re.compile(r"倒过来|倒着|反过来|反着|倒序|倒读|逆
 _POSITION = re.compile(
     r"(?:(?P<head>前\s?[三四五六七3-7]\s?位|前面|开头|前几位)"
     r"|(?P<mid>中间\s?[三四五3-5]?\s?位?)"
-    r"|(?P<tail>后\s?[四五六七八4-8]\s?位|尾号|末\s?[四五4-5]\s?位|后面|结尾|最后(?:\s?[四4]\s?位)?))"
+    r"|(?P<tail>后\s?[四五六七八4-8]\s?位|尾号|尾数|末\s?[四五4-5]\s?位|后面|结尾|最后(?:\s?[四4]\s?位)?))"
     rf"(?:是|为)?[:：\s]{{0,2}}(?P<d>{_D}{{3,8}})(?!{_D})"
 )
-_PARTS_GATE = re.compile(r"位|尾号|前面|后面|开头|结尾|最后")
-_BARE_HEAD = re.compile(rf"(?<!{_D})({_D}{{3,7}})[,，、;；\s和]{{0,3}}$")
+_PARTS_GATE = re.compile(r"位|尾号|尾数|前面|后面|开头|结尾|最后")
+# a head before a labelled part, bare or with 开头/打头 after it (138开头，后面是00112233)
+_BARE_HEAD = re.compile(rf"(?<!{_D})({_D}{{3,7}})(?:开头|打头)?[,，、;；\s和]{{0,3}}$")
 
 
 def told_numbers(text: str, found: list[Contact]) -> list[Contact]:
@@ -64,10 +67,10 @@ def told_numbers(text: str, found: list[Contact]) -> list[Contact]:
     return [c for c in out if not any(f.start < c.end and c.start < f.end for f in found)]
 
 
-_JOIN_CHAR = re.compile(r"[接空然加+(（\[【杠横点后]")
+_JOIN_CHAR = re.compile(r"[接空然加+＋(（\[【杠横点后]")
 # A connector between two digits (the common digit forms only): where _JOINED is tried
 _JOIN_SPOT = re.compile(
-    rf"[0-9０-９〇一二三四五六七八九零幺两]\s{{0,2}}(?:[，,、]?\s?(?:{_JOIN_WORD}|\+)|{_JOIN_BRACKET}|[，,、])"
+    rf"[0-9０-９〇一二三四五六七八九零幺两]\s{{0,2}}(?:[，,、]?\s?(?:{_JOIN_WORD}|[+＋])|{_JOIN_BRACKET}|[，,、])"
     r"\s{0,2}[0-9０-９〇一二三四五六七八九零幺两]"
 )
 
@@ -132,7 +135,7 @@ def _joined(text: str, m: re.Match[str]) -> list[Contact]:
     return [Contact(classify(digits) or "phone", s, e, digits, evasion)]
 
 
-_JOINED_WORD = re.compile(rf"{_D}\s{{0,2}}[，,、]?\s?(?:{_JOIN_WORD}|\+)\s{{0,2}}{_D}")
+_JOINED_WORD = re.compile(rf"{_D}\s{{0,2}}[，,、]?\s?(?:{_JOIN_WORD}|[+＋])\s{{0,2}}{_D}")
 _JOINED_BRACKET = re.compile(_JOIN_BRACKET)
 
 
