@@ -8,9 +8,11 @@ only those); ``evasions`` limits the rule to disguised forms (chinese_numerals �
 names the word lists of QQ and WeChat labels (default rules/lists/contact_labels_qq.txt and
 contact_labels_wechat.txt) and of other apps (contact_apps_chat.txt, contact_apps_content.txt,
 contact_apps_words.txt). Words are looked for within ``window`` characters on either side,
-inside the same sentence. Detection is in ``contact_scan`` (accounts on other apps in
-``contact_accounts``); links come from the ``link`` kind's finder, so a rule can name ``url``
-without a second URL pattern.
+inside the same sentence; ``far_allow_words`` (快递员, 骑手) excuse a detail within
+``far_window`` characters, across sentences (您的包裹由快递员张三配送……如有疑问请拨打138…);
+``email_hosts`` limits e-mail addresses to those hosts (free mailboxes: qq.com, 163.com).
+Detection is in ``contact_scan`` (accounts on other apps in ``contact_accounts``); links come
+from the ``link`` kind's finder, so a rule can name ``url`` without a second URL pattern.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ Evasion = Literal[
     "other_platform",
     "described_app",
     "bare_id",
+    # a QQ or WeChat label far before its number or ID (微信…我的号码是 abc12345)
+    "far_label",
 ]
 _SENTENCE_END = frozenset("。！？!?;；\n")
 
@@ -92,8 +96,8 @@ class ContactRule(Rule):
     """Runtime ``contact`` rule."""
 
     __slots__ = (
-        "allow", "app_gate", "evasions", "invite", "kinds", "label_gate", "labels",
-        "only_invited", "window",
+        "allow", "app_gate", "email_hosts", "evasions", "far_allow", "far_window", "invite",
+        "kinds", "label_gate", "labels", "only_invited", "window",
     )  # fmt: skip
 
     def __init__(
@@ -108,11 +112,16 @@ class ContactRule(Rule):
         evasions: frozenset[str] | None,
         window: int,
         app_gate: int | None = None,
+        far_allow: tuple[str, ...] = (),
+        far_window: int = 0,
+        email_hosts: frozenset[str] | None = None,
     ) -> None:
         super().__init__(meta)  # runs on every message: digits are in nearly all of them
         self.labels, self.label_gate, self.app_gate = labels, label_gate, app_gate
         self.kinds, self.allow, self.invite = kinds, allow, invite
         self.only_invited, self.evasions, self.window = only_invited, evasions, window
+        self.far_allow, self.far_window = far_allow, far_window
+        self.email_hosts = email_hosts
 
     def evaluate(self, ctx: Context) -> Iterable[Finding]:
         """Report each contact detail of the rule's kinds that its context does not excuse."""
@@ -124,6 +133,9 @@ class ContactRule(Rule):
             found.extend(Contact("url", lk.start, lk.end, lk.url, None) for lk in find_links(ctx))
         if self.evasions is not None:
             found = [c for c in found if c.evasion in self.evasions]
+        if self.email_hosts is not None:
+            hosts = self.email_hosts
+            found = [c for c in found if c.kind != "email" or _host(c.value) in hosts]
         if not found:
             return ()
         zones = self.meta.zones
@@ -142,7 +154,12 @@ class ContactRule(Rule):
             return True
         if self.only_invited:
             return False
-        return not any(w in around for w in self.allow)
+        if any(w in around for w in self.allow):
+            return False
+        if self.far_allow:
+            far = _far(text, c.start, c.end, self.far_window)
+            return not any(w in far for w in self.far_allow)
+        return True
 
 
 def _around(text: str, start: int, end: int, window: int) -> str:
@@ -154,3 +171,14 @@ def _around(text: str, start: int, end: int, window: int) -> str:
     stops = [i for i in (after.find(ch) for ch in _SENTENCE_END) if i >= 0]
     after = after[: min(stops)] if stops else after
     return fold(before + " " + after).lower()
+
+
+def _far(text: str, start: int, end: int, window: int) -> str:
+    """The folded text within ``window`` characters of a span, across sentences."""
+    return fold(text[max(0, start - window) : start] + " " + text[end : end + window]).lower()
+
+
+def _host(address: str) -> str:
+    """The host of an e-mail address, lower case (vip.qq.com reads qq.com)."""
+    host = address.rpartition("@")[2].lower()
+    return host.removeprefix("vip.")

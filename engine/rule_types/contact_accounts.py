@@ -76,7 +76,8 @@ _INVITE = r"(?:添加|加我|加个|加下|加|私信|私聊|私我|联系|找�
 _NEXT = r"(?=[号账帐用昵群小频房直好店主邮空\sidi私搜添加关找联:@\"“「『《#=a-z0-9_])"
 _GRAMMAR = rf"{_NEXT}{_NOUN}?\s{{0,2}}{_ACTION}?{_NOUN}?{_SEP}"
 _DESCRIBED_RE = re.compile(rf"(?P<name>{_DESCRIBED}){_GRAMMAR}{_TOKEN}")
-_INVITE_RE = re.compile(rf"(?P<name>{_INVITE})(?:一下|下)?[ :：]{{0,3}}{_TOKEN}")
+# 加我好友：abc_1234, 加为好友 abc_1234
+_INVITE_RE = re.compile(rf"(?P<name>{_INVITE})(?:一下|下)?(?:为?好友)?[ :：]{{0,3}}{_TOKEN}")
 # a word that makes any name a private channel, with no name at all: 群号 802233415,
 # XX直播间 51120331, 房间号 886321, 好友代码 300112233 (not after 您的/你的: the reader's own)
 _ROOM_RE = re.compile(
@@ -144,8 +145,8 @@ APP_CONTENT = (
 
 APP_WORDS = (
     "line", "signal", "session", "element", "matrix", "wire", "lark", "teams", "messenger",
-    "imo", "momo", "yy", "steam", "potato", "土豆", "电报", "ins", "红薯", "dy", "ks", "xhs",
-    "tb", "pdd", "wb", "zfb", "fb", "ig", "wa",
+    "imo", "momo", "yy", "steam", "potato", "土豆", "电报", "ins", "红薯", "红书", "dy", "ks",
+    "xhs", "tb", "pdd", "wb", "zfb", "fb", "ig", "wa",
 )  # fmt: skip
 
 

@@ -55,6 +55,12 @@ class ContactSpec(RuleSpec):
     only_invited: bool = False
     evasions: list[Evasion] | None = None
     window: int = Field(default=12, ge=1, le=40)
+    # role words that excuse a detail further away, across sentences (a courier named at the
+    # start of a notice whose number comes at its end)
+    far_allow_words: list[str] = Field(default_factory=list)
+    far_window: int = Field(default=60, ge=1, le=200)
+    # report e-mail addresses on these hosts only (free mailboxes: a person, not a company)
+    email_hosts: list[str] | None = None
     # default: rules/lists/contact_labels_qq.txt and contact_labels_wechat.txt, or the words
     # they ship with when the rules directory has no such lists
     labels: LabelLists = Field(default_factory=LabelLists)
@@ -81,6 +87,11 @@ class ContactSpec(RuleSpec):
             frozenset(self.evasions) if self.evasions is not None else None,
             self.window,
             build.gate(apps, f"{meta.id}#apps"),
+            tuple(fold(w).lower() for w in self.far_allow_words),
+            self.far_window,
+            frozenset(h.lower() for h in self.email_hosts)
+            if self.email_hosts is not None
+            else None,
         )
 
     @staticmethod
