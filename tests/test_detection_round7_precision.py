@@ -145,6 +145,17 @@ CLEAN = [
         "marketing",
         "retail",
     ),
+    # --- short words that jieba reads as part of a longer word ([boundary]), weather facts
+    (
+        "【信使家电】桑拿天来了，空调以旧换新会员价2999元，12月31日前有效。回T退订",
+        "marketing",
+        "retail",
+    ),
+    (
+        "【信使超市】入冬以来最强寒潮将至，羽绒服会员价299元，12月10日前有效。回T退订",
+        "marketing",
+        "retail",
+    ),
     # --- a threshold, and a regulator's finding that quotes the claim
     (
         "【信使大学】本学期期末考试安排已发布，最低及格分数为60分，请登录教务系统查看。",
@@ -220,6 +231,12 @@ SPAM = [
         "refund_disclosure.deposit_no_refund",
     ),
     ("据报道，本店羽绒服全网最低价，加微信下单", "absolute_claim.superlative"),
+    ("在线投注，注册送88元，稳赢不亏，加V：abc123", "gambling.gambling_terms"),
+    ("【信使商城】行业最强面膜，会员价99元。拒收请回复R", "absolute_claim.superlative"),
+    (
+        "【信使会所】桑拿 足浴 全套服务，会员价398元。拒收请回复R",
+        "forbidden_industry.banned_categories",
+    ),
     ("【信使商城】羽绒服最低分期3期免息，会员专享。拒收请回复R", "absolute_claim.superlative"),
 ]
 
