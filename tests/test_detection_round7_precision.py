@@ -156,6 +156,12 @@ CLEAN = [
         "marketing",
         "retail",
     ),
+    # --- the clinician assigned to the reader gives a mobile
+    (
+        "【信使医院】您的家庭医生张医生联系电话15912341234，签约服务有效期一年。",
+        "notification",
+        "medical",
+    ),
     # --- a threshold, and a regulator's finding that quotes the claim
     (
         "【信使大学】本学期期末考试安排已发布，最低及格分数为60分，请登录教务系统查看。",
@@ -197,6 +203,14 @@ NEWS = [
     "网上代购处方药的现象屡禁不止，专家呼吁加强监管。",
     "从业者透露，“代开发票”的灰色产业链正在向线上转移。",
     "一些旅行社打出“零团费”旗号，到了目的地却强制购物。",
+    "“特价机票不退不改”合理吗？民航局：不能简单规定不得退改。",
+    "酒店“预订后不可取消”条款引发消费者不满，平台回应将优化规则。",
+    "境外网站出售“听话水”“迷情药”，警方已介入调查。",
+    "网红“减肥茶”被查出含违禁成分，已有多人服用后住院。",
+    "该博彩公司在澳门经营多家赌场，去年营收下降15%。",
+    "市民王女士收到“ETC认证失效”短信，点击链接后银行卡被盗刷。",
+    "“交了定金不退”是否合法？法官详解定金与订金的区别。",
+    "机票价格持续走低，经济舱最低3折，业内预计春节前将回升。",
 ]
 
 
@@ -232,6 +246,12 @@ SPAM = [
     ),
     ("据报道，本店羽绒服全网最低价，加微信下单", "absolute_claim.superlative"),
     ("在线投注，注册送88元，稳赢不亏，加V：abc123", "gambling.gambling_terms"),
+    # a reporting word does not excuse an offer that gives a way to buy or a contact
+    ("多家银行推荐的理财，保本保息，详询13812345678", "risk_disclosure.guaranteed_return"),
+    (
+        "【信使诊所】家庭医生张医生电话13812345678，加我私聊领福利。",
+        "contact_diversion.mobile_in_notice",
+    ),
     ("【信使商城】行业最强面膜，会员价99元。拒收请回复R", "absolute_claim.superlative"),
     (
         "【信使会所】桑拿 足浴 全套服务，会员价398元。拒收请回复R",
@@ -243,7 +263,8 @@ SPAM = [
 
 @pytest.mark.parametrize(("text", "rule"), SPAM)
 def test_round7_spam_stays_caught(text: str, rule: str) -> None:
-    v = _check(text, type="notification" if text.startswith("【X") else "marketing")
+    notice = text.startswith(("【X", "【信使诊所"))
+    v = _check(text, type="notification" if notice else "marketing")
     assert v.verdict in (Decision.BLOCK, Decision.REVIEW)
     assert any(rule in f.rule_ids for f in v.findings), [
         (f.rule_ids, f.matched) for f in v.findings
