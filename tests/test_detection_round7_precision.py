@@ -156,6 +156,12 @@ CLEAN = [
         "marketing",
         "retail",
     ),
+    # --- a bank's congratulation on points (恭喜您获得 alone is no prize scam)
+    (
+        "【信使银行】恭喜您获得信用卡年度消费达标礼，积分5000分已发放，可在App积分商城兑换。",
+        "notification",
+        "finance",
+    ),
     # --- the clinician assigned to the reader gives a mobile
     (
         "【信使医院】您的家庭医生张医生联系电话15912341234，签约服务有效期一年。",
@@ -246,6 +252,7 @@ SPAM = [
     ),
     ("据报道，本店羽绒服全网最低价，加微信下单", "absolute_claim.superlative"),
     ("在线投注，注册送88元，稳赢不亏，加V：abc123", "gambling.gambling_terms"),
+    ("恭喜您获得节目组幸运大奖：现金20000元，领奖专线扣扣：56468413", "fraud.prize"),
     # a reporting word does not excuse an offer that gives a way to buy or a contact
     ("多家银行推荐的理财，保本保息，详询13812345678", "risk_disclosure.guaranteed_return"),
     (
