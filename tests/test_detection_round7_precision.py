@@ -162,6 +162,17 @@ CLEAN = [
         "notification",
         "finance",
     ),
+    # --- a promotion that carries the warning or the terms the content model asks for
+    (
+        "【信使银行】大额存单3年期利率2.15%，20万元起存，存款受存款保险保护，12月31日前有效。拒收请回复R",
+        "marketing",
+        "finance",
+    ),
+    (
+        "【信使航空】广州-北京经济舱680元起，1月出行，退改按票面规则收取手续费。回T退订",
+        "marketing",
+        "air",
+    ),
     # --- the clinician assigned to the reader gives a mobile
     (
         "【信使医院】您的家庭医生张医生联系电话15912341234，签约服务有效期一年。",
