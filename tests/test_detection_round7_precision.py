@@ -173,6 +173,22 @@ CLEAN = [
         "marketing",
         "air",
     ),
+    # --- an institution's warning names the scheme it forbids; a drug-education display
+    (
+        "【信使银行】提示：出租、出借、出售银行卡涉嫌违法，请勿参与“跑分”“刷流水”等活动。",
+        "notification",
+        "finance",
+    ),
+    (
+        "【信使大学】提醒同学们：“代写论文”“考试包过”“替考”均属违规行为，学校将严肃处理。",
+        "notification",
+        "education",
+    ),
+    (
+        "【市禁毒办】6·26禁毒日主题展览在市图书馆举办，展出大麻、冰毒等毒品仿真样品，欢迎市民参观。",
+        "notification",
+        "government",
+    ),
     # --- the clinician assigned to the reader gives a mobile
     (
         "【信使医院】您的家庭医生张医生联系电话15912341234，签约服务有效期一年。",
@@ -265,6 +281,7 @@ SPAM = [
     ("在线投注，注册送88元，稳赢不亏，加V：abc123", "gambling.gambling_terms"),
     ("恭喜您获得节目组幸运大奖：现金20000元，领奖专线扣扣：56468413", "fraud.prize"),
     # a reporting word does not excuse an offer that gives a way to buy or a contact
+    ("禁毒宣传：冰毒现货，欢迎选购，量大从优", "prohibited_goods.prohibited_goods_terms"),
     ("多家银行推荐的理财，保本保息，详询13812345678", "risk_disclosure.guaranteed_return"),
     (
         "【信使诊所】家庭医生张医生电话13812345678，加我私聊领福利。",
