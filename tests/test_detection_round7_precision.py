@@ -231,7 +231,7 @@ NEWS = [
     "香港赛马会表示，本季度赛马投注额较去年同期下降3%。",
     "业内人士指出，部分网贷平台以“低息秒批”吸引年轻人，实际年化利率远超法定上限。",
     "该药物在三期临床试验中显示，患者有效率达到78%，目前正在申请上市。",
-    "男子网购“根治糖尿病”特效药，花费3万元后病情加重。",
+    "一男子网购“根治糖尿病”特效药，花费3万元后病情加重。",
     "#上海# 一女子在直播间购买“祖传秘方”，服用后出现肝损伤。",
     "网上代购处方药的现象屡禁不止，专家呼吁加强监管。",
     "从业者透露，“代开发票”的灰色产业链正在向线上转移。",
@@ -282,6 +282,10 @@ SPAM = [
     ("恭喜您获得节目组幸运大奖：现金20000元，领奖专线扣扣：56468413", "fraud.prize"),
     # a reporting word does not excuse an offer that gives a way to buy or a contact
     ("禁毒宣传：冰毒现货，欢迎选购，量大从优", "prohibited_goods.prohibited_goods_terms"),
+    # words a seller or a scam can also write are not reporting cues (多家平台推荐, 骗子太多)
+    ("多家平台推荐：网上赌场注册就送88元，输了包赔", "gambling.gambling_terms"),
+    ("骗子太多？认准我们，正规代办信用卡，快速下卡", "fraud.credit_loan"),
+    ("同城约会，多名女子在线等你，回复1查看照片", "pornography.porn_terms"),
     ("多家银行推荐的理财，保本保息，详询13812345678", "risk_disclosure.guaranteed_return"),
     (
         "【信使诊所】家庭医生张医生电话13812345678，加我私聊领福利。",
