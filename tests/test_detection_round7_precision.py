@@ -282,6 +282,11 @@ SPAM = [
     ("恭喜您获得节目组幸运大奖：现金20000元，领奖专线扣扣：56468413", "fraud.prize"),
     # a reporting word does not excuse an offer that gives a way to buy or a contact
     ("禁毒宣传：冰毒现货，欢迎选购，量大从优", "prohibited_goods.prohibited_goods_terms"),
+    # an after-sales excuse does not hold when the text asks for the scam's next step
+    (
+        "【X商城】您购买的商品存在质量问题可退款，如有疑问请联系客服，下载会议软件办理。",
+        "fraud.refund_claim",
+    ),
     # words a seller or a scam can also write are not reporting cues (多家平台推荐, 骗子太多)
     ("多家平台推荐：网上赌场注册就送88元，输了包赔", "gambling.gambling_terms"),
     ("骗子太多？认准我们，正规代办信用卡，快速下卡", "fraud.credit_loan"),
