@@ -186,8 +186,12 @@ class Lexicon:
                 if wl.role is Role.DENY:
                     for alt, label in expand(key, tags):
                         if alt != key:
-                            entry = Entry(lid, word, alt, label, bounded)
-                            keys.setdefault(alt, []).append((lid, entry, label, bounded))
+                            # a two-character sound-alike is most often a piece of an everyday
+                            # word (假毕 in 假毕业证, 跟治 in 跟治疗师, 有校 in 所有校区): it
+                            # counts only on jieba's word edges, as a [boundary] word does
+                            edge = bounded or (label == "homophone" and len(alt) == 2)
+                            entry = Entry(lid, word, alt, label, edge)
+                            keys.setdefault(alt, []).append((lid, entry, label, edge))
         self.automaton: Any = ahocorasick.Automaton()
         self.word_count = len(keys)
         add_word = self.automaton.add_word

@@ -6,7 +6,8 @@ evasion a finding reports (``Finding.evasion``):
 * ``variant``, ``homophone``, ``homoglyph``, ``split_radical``: tables of canonical text ->
   spellings (rules/variants.yaml, rules/evasions.yaml). A deny word that contains the
   canonical text is also entered with one occurrence replaced by each spelling
-  (发票 -> 发漂, 证 -> 讠正, 微 -> 嶶).
+  (发票 -> 发漂, 证 -> 讠正, 微 -> 嶶). A two-character homophone key is a piece of many
+  everyday words (跟治 in 跟治疗师), so ``engine.match`` counts it only on jieba's word edges.
 * ``numeral``: Chinese numerals written as digits (六合彩 -> 6合彩, 下三滥 -> 下3滥), for words
   that keep at least two other characters (第一 -> 第1 is everyday text, not an evasion).
 * ``pinyin`` / ``initials``: words tagged ``[pinyin]`` / ``[initials]`` in their list file

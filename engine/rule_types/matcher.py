@@ -207,13 +207,12 @@ class Matcher:
     def _found(self, ctx: Context) -> bool:
         if self.zones is not None:
             return self._found_in_zones(ctx)
-        if (
-            self.list_ids
-            and ctx.hits.any(self.list_ids)
-            and not self.allow_ids
-            and not self.whole_word
-        ):
-            return True  # a word hit (global allow-lists aside) settles it without any regex
+        if self.list_ids and not self.whole_word and ctx.hits.any(self.list_ids):
+            # a word hit no allow phrase contains settles it without any regex; the global
+            # allow-list counts here as in ``spans`` (冷冻柜 is no 冻 for a ``when`` either)
+            allow = self.allow_ids + ctx.global_allow if ctx.global_allow else self.allow_ids
+            if not allow or ctx.hits.of(self.list_ids, allow):
+                return True
         if self.regexes:
             text = ctx.text if self.on_original else ctx.norm.folded.text
             if self._closed(ctx) or not self._may_match(text):
