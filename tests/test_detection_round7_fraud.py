@@ -55,6 +55,12 @@ FLAGGED = [
         "fraud.fee_link",
         "jt-fk.xyz 填写银行卡",
     ),
+    (
+        "【社保中心】您的育儿补贴已发放，请点击 yr-bt.live 登记",
+        N,
+        "fraud.fee_link",
+        "yr-bt.live",
+    ),
     # --- impersonation: police task force, a court deadline on a mobile, customer service
     (
         "您的包裹涉嫌夹带毒品，请立即联系专案组王警官",
