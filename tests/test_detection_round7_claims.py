@@ -121,6 +121,20 @@ FLAGGED = [
         B,
         "原始股认购",
     ),
+    # a trading product sold without a risk warning
+    (
+        "【鑫汇贵金属】现货黄金开户即送100元，手续费全免。回T退订",
+        "risk_disclosure.warning_missing",
+        B,
+        "现货黄金",
+    ),
+    # a direct flight with a price is a ticket offer too
+    (
+        "【翼行旅行】上海直飞大阪899元起，12月出发。回T退订",
+        "refund_disclosure.refund_air_ticket",
+        B,
+        "直飞大阪899元",
+    ),
     # --- aesthetic medicine and injectables
     (
         "【丽颜馆】韩式美白精华，7天美白，会员价199元。回T退订",
@@ -224,6 +238,12 @@ CLEAN = [
         "【信使反诈中心】“老师带单”“内幕消息”“原始股认购”都是投资诈骗话术，请勿轻信。",
         "notification",
         "government",
+        "risk_disclosure",
+    ),
+    (
+        "【信使期货】期货开户手续费优惠，期货有风险，投资需谨慎。回T退订",
+        "marketing",
+        "finance",
         "risk_disclosure",
     ),
     (
