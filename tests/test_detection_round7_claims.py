@@ -91,10 +91,17 @@ FLAGGED = [
     ),
     # ... and neither is 回复TD取消 for a hotel room
     (
-        "【云栖客栈】山景房299元/晚，限时抢订。回复TD取消",
+        "【云栖旅行】山景房299元/晚，限时抢订。回复TD取消",
         "refund_disclosure.refund_travel_hotel",
         W,
-        "299元/晚",
+        "山景房299元",
+    ),
+    # a tour or a room priced without 元 (仅需1999) owes the same cancellation terms
+    (
+        "【翼行旅游】桂林双飞5日游仅需1899，名额有限。回T退订",
+        "refund_disclosure.refund_travel_hotel",
+        W,
+        "5日游仅需1899",
     ),
     # --- earnings promises
     (
@@ -206,6 +213,12 @@ CLEAN = [
     # a hotel that states its cancellation terms, with the opt-out written as 可退订
     (
         "【信使酒店】湖景房358元/晚，入住前1天18:00前可免费取消。回T可退订",
+        "marketing",
+        "travel",
+        "refund_disclosure",
+    ),
+    (
+        "【信使客栈】丽江客栈标间仅需168，入住前1天可免费取消。回T退订",
         "marketing",
         "travel",
         "refund_disclosure",
