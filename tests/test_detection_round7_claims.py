@@ -68,7 +68,7 @@ FLAGGED = [
         "【云栖客栈】元旦大床房368元/晚，预订后不可退款。回T退订",
         "refund_disclosure.refund_no_return_clause",
         W,
-        "不可退款",
+        "预订后不可退款",
     ),
     (
         "【潮玩小铺】盲盒拆封不退，满99元包邮。回T退订",
@@ -174,6 +174,31 @@ FLAGGED = [
         "link_policy.shortener",
         W,
         "s.click.taobao.com/Xy7Wq",
+    ),
+    # --- classes added after the author-k hold-out was scored
+    (
+        "【青禾健身】私教课2980元，付款后不予退还。回T退订",
+        "refund_disclosure.refund_no_return_clause",
+        W,
+        "付款后不予退还",
+    ),
+    (
+        "【康泰生物】老年痴呆逆转胶囊，坚持服用三个月。回T退订",
+        "medical_claim.efficacy_guarantee",
+        B,
+        "老年痴呆逆转",
+    ),
+    (
+        "【鑫汇藏品】数字藏品上线即翻5倍，名额有限。回T退订",
+        "risk_disclosure.guaranteed_return",
+        B,
+        "上线即翻5倍",
+    ),
+    (
+        "【舒步】弹力袜治静脉曲张，不开刀也能好。回T退订",
+        "medical_claim.treatment_nonmedical",
+        B,
+        "不开刀",
     ),
 ]
 
@@ -282,6 +307,31 @@ CLEAN = [
         "marketing",
         "ecommerce",
         "link_policy",
+    ),
+    (
+        "消费者协会提醒：“付款后概不退款”属于格式条款，消费者可依法维权。",
+        "marketing",
+        None,
+        "refund_disclosure",
+    ),
+    (
+        "【信使公安】“高息理财”“稳赚不赔”都是陷阱，请勿轻信。",
+        "notification",
+        "government",
+        "risk_disclosure",
+    ),
+    (
+        "专家解读：早筛可以提高治愈率，建议40岁以上人群定期检查。",
+        "marketing",
+        None,
+        "medical_claim",
+    ),
+    ("医生表示，目前糖尿病尚无法根治，需长期控制血糖。", "marketing", None, "medical_claim"),
+    (
+        "【信使体育】祝贺球队夺冠，冠军纪念围巾12月1日开售，99元。回T退订",
+        "marketing",
+        "ecommerce",
+        "absolute_claim",
     ),
 ]
 
