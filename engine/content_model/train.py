@@ -50,12 +50,15 @@ TARGET_FA = {"clean": 0.01, "news": 0.02}
 MIN_THRESHOLD = 0.6
 # measured with bench/content_model.py (re-measure when the model changes)
 COST = (
-    "Measured with `bench/content_model.py` on 1,903 dev marketing/notification messages cut to\n"
-    "70 characters, CPU time, on a shared 2-core machine under load (check() ran at 2,600-2,850\n"
-    "msg/s there): `model.score` 40-65 µs per message (one automaton pass over ~110 n-gram\n"
-    "matches), the 9 rules together 80-150 µs inside check(): 2,586 -> 1,877 msg/s. Over the\n"
-    "20 µs budget; the evidence window (about 0.5 ms) is computed only when a rule fires.\n"
-    "Weights file 0.57 MB (6,000 n-grams); loaded once per process (cached by path and mtime)."
+    "Measured with `bench/content_model.py` on 7,811 dev marketing/notification messages cut to\n"
+    "70 characters, CPU time, best of 5, two runs each, on a shared 2-core machine under load\n"
+    "(2026-12-05, previous model -> this one): `model.score` 27.7 / 31.1 -> 29.5 / 29.2 µs per\n"
+    "message (one automaton pass over the n-gram matches), the 8 rules together inside check()\n"
+    "55.8 / 70.9 -> 57.0 / 51.5 µs: no measurable change. `bench/check.py` back to back on a\n"
+    "quieter moment: 3,762 -> 4,004 msg/s (best of two each; 266 -> 250 µs per message).\n"
+    "Over the 20 µs budget; the evidence window (about 0.5 ms) is computed only when a rule\n"
+    "fires. Weights file 0.58 MB (6,000 n-grams, the same size as before); loaded once per\n"
+    "process (cached by path and mtime)."
 )
 # measured with bench/content_model.py --system --folds DIR (re-measure when the model changes)
 SYSTEM = (
