@@ -8,9 +8,11 @@ import pickle
 import shutil
 from pathlib import Path
 
+import orjson
 import pytest
 
 from engine.check import check
+from engine.content_model.model import model_path
 from engine.message import make_message
 from engine.ruleset import cache, default_rules_dir, load_ruleset, take
 from tests.processes import xinshi
@@ -91,6 +93,26 @@ def test_a_changed_word_list_is_a_new_key_and_a_new_verdict(rules: Path, tmp_pat
     assert len(_files(tmp_path)) == 2
     uncached = check(make_message(text), load_ruleset(rules))
     assert after.to_dict() == uncached.to_dict()
+
+
+def test_a_changed_model_file_is_a_new_key_and_a_new_verdict(
+    rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the model rules compile the weights and thresholds of models/content.json into the
+    # ruleset: a retrained model (or XINSHI_MODELS elsewhere) must not be served from the cache
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copy(model_path("content"), models / "content.json")
+    monkeypatch.setenv("XINSHI_MODELS", str(models))
+    text = "【家具城】实木沙发全城底价，买贵包赔，3月8日至15日。回T退订"
+    before = check(make_message(text), load_ruleset(rules, cached=True))
+    assert [f.rule_id for f in before.findings] == ["content_model.absolute_claim"]
+    data = orjson.loads((models / "content.json").read_bytes())
+    data["thresholds"] = dict.fromkeys(data["thresholds"], 0.999)
+    (models / "content.json").write_bytes(orjson.dumps(data))
+    after = check(make_message(text), load_ruleset(rules, cached=True))
+    assert after.verdict.value == "allow" and after.findings == ()
+    assert len(_files(tmp_path)) == 2
 
 
 @pytest.mark.parametrize(

@@ -5,18 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 
-def render_card(model: dict[str, Any], cost: str = "") -> str:
+def render_card(model: dict[str, Any], cost: str = "", system: str = "") -> str:
     """The model card of an exported model (the dict written to content.json)."""
     info = model["training"]
-    cv = info["cv"]
+    held = info["loao"]
+    authors = info.get("authors", {})
     lines = [
         "# Model card: Xinshi content model",
         "",
         f"- **File:** `content.json` (format {model['format']}, {len(model['weights']):,} "
         f"n-grams, {len(model['labels'])} labels)",
         f"- **Trained:** {info['date']} with scikit-learn {info['sklearn']}",
-        f"- **Data:** `{info['data']}` only (sha256 `{info['data_sha256'][:16]}…`): "
+        f"- **Data:** `{info['data']}` only (sha256 `{info['data_sha256'][:16]}…`), "
+        f"{sum(info['counts'].values()):,} messages: "
         + ", ".join(f"{k} {v}" for k, v in info["counts"].items()),
+        "- **Sources:** "
+        + ", ".join(f"round {k} {v:,}" for k, v in authors.items())
+        + " messages (the letter in each id; written by LLM-assisted corpus authors who did "
+        "not see the rules, rounds d and f by the same one: `bench/corpora/README.md`)",
         f"- **Model:** {info['model']}.",
         "- **Scoring:** pure Python (`engine.content_model.model`): one Aho-Corasick pass over "
         "the normalized body, weights summed as packed integers, softmax. No numpy or sklearn.",
@@ -36,83 +42,90 @@ def render_card(model: dict[str, Any], cost: str = "") -> str:
         "left out, since news-like text has neither and the model would learn that instead of",
         "the content. Digits read as `0`.",
         "",
-        "## Threshold and cross-validation",
+        "## Thresholds: leave one author out",
         "",
-        f"{cv['folds']}-fold cross-validation grouped by {cv['grouped_by']}: near-duplicate",
-        "messages of one template never sit on both sides. Threshold on P(label): the lowest",
-        f"≥ 0.6 whose out-of-fold false alarms meet the targets {info['targets']} on clean and",
-        "news messages of the types the rules run on, and so do those of the second author's",
-        "messages scored by a fit on the first author's alone (below). Chosen: "
-        f"**{cv['threshold']}**. Out of fold at that threshold: false alarms clean "
-        f"{cv['false_alarms']['clean']:.2%}, news {cv['false_alarms']['news']:.2%}; spam "
-        f"flagged {cv['spam_flagged']:.1%}, with its own label {cv['spam_right_label']:.1%}.",
+        f"Each of the {len(held['authors'])} rounds ({', '.join(held['authors'])}) is scored by a "
+        "fit on the other rounds only (same recipe), so",
+        "every message is judged by a model that never saw its author's wording. The threshold",
+        f"of each label is chosen on those scores ({info['thresholds']}; targets",
+        f"{info['targets']} on clean and news messages of the types the rules run on). The",
+        "final fit on all of dev uses these thresholds; its in-sample figures are near perfect",
+        "and mean nothing.",
         "",
-        "| label | dev messages | flagged (CV) | precision (CV) | recall (CV) |",
-        "|---|---:|---:|---:|---:|",
+        f"Out of author: false alarms clean {held['false_alarms']['clean']:.2%}, news "
+        f"{held['false_alarms']['news']:.2%}; spam flagged {held['spam_flagged']:.1%}, with "
+        f"its own label {held['spam_right_label']:.1%}.",
+        "",
+        "| label | threshold | dev messages | flagged | precision | recall |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    for label, f in cv["per_label"].items():
+    for label, f in held["per_label"].items():
+        t = model["thresholds"].get(label, 0.0)
         lines.append(
-            f"| {label} | {f['n']} | {f['flagged']} | {f['precision']:.3f} | {f['recall']:.3f} |"
+            f"| {label} | {t:.2f} | {f['n']} | {f['flagged']} | {f['precision']:.3f} | "
+            f"{f['recall']:.3f} |"
         )
     lines += [
         "",
         "Precision counts a flag as right when the message carries the label among its",
-        "categories. Threshold curve (out of fold):",
+        "categories. A threshold equal to the floor is not fitted: that label meets its share",
+        "of the targets there already, and the floor guards against text unlike the corpus.",
+        "Per held-out round (own-label recall on its spam; false alarms on its",
+        "marketing and notification clean and news messages):",
         "",
-        "| threshold | FA clean | FA news | spam flagged |",
-        "|---:|---:|---:|---:|",
+        "| held out | spam | own-label recall | clean | FA clean | news | FA news |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for t, f in info["cv_curve"].items():
-        fa = f["false_alarms"]
-        lines.append(f"| {t} | {fa['clean']:.2%} | {fa['news']:.2%} | {f['spam_flagged']:.1%} |")
+    for author, r in held["per_author"].items():
+        lines.append(
+            f"| {author} | {r['spam']} | {r['recall']:.3f} | {r['clean']} | "
+            f"{r['fa_clean']:.2%} | {r['news']} | {r['fa_news']:.2%} |"
+        )
     lines += [
         "",
-        "In-sample figures (the final fit on all of dev) are near perfect and mean nothing;",
-        "the cross-validated ones above are an optimistic estimate: a template's messages stay",
-        "in one fold, but the author's style is on both sides.",
+        "One threshold for every label instead (out of author):",
+        "",
+        "| threshold | FA clean | FA news | spam flagged | own label |",
+        "|---:|---:|---:|---:|---:|",
     ]
-    held = info.get("cross_author") or {}
-    if held:
-        fa = held["false_alarms"]
-        lines += [
-            "",
-            "**Another author (the harder estimate).** Fitted on the rounds of the first corpus",
-            f"author ({held['trained_on']}) only and scored on the {held['n']:,} messages of the",
-            f"second ({held['tested_on']}), who never saw the rules, at threshold "
-            f"{held['threshold']}:",
-            f"false alarms clean {fa['clean']:.2%}, news {fa['news']:.2%}; spam flagged",
-            f"{held['spam_flagged']:.1%}, with its own label {held['spam_right_label']:.1%}.",
-            "",
-            "| label | messages | flagged | precision | recall |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for label, f in held["per_label"].items():
-            lines.append(
-                f"| {label} | {f['n']} | {f['flagged']} | {f['precision']:.3f} | "
-                f"{f['recall']:.3f} |"
-            )
+    for t, f in info["loao_curve"].items():
+        fa = f["false_alarms"]
+        lines.append(
+            f"| {t} | {fa['clean']:.2%} | {fa['news']:.2%} | {f['spam_flagged']:.1%} | "
+            f"{f['spam_right_label']:.1%} |"
+        )
+    if system:
+        lines += ["", "## The checker with the model, per held-out round", "", system]
     lines += [
         "",
         "## Limits",
         "",
-        "- Small data (about 3,200 messages, two authors): new wording by another author is",
-        "  exactly where it is weakest (see the cross-author figures above). Hand-written",
-        "  probes show it too: a bank bill notice",
-        "  (信用卡本期账单已出) scores fraud 0.68 and a return notice with a link and a hotline",
-        "  fraud 0.50 (hence the 0.6 floor), while several obvious spam phrasings without the",
-        "  corpus's template vocabulary score as news. Judge it by the held-out split, and set",
-        "  `threshold:` per rule if it raises false alarms there.",
+        f"- Small, written data ({sum(info['counts'].values()):,} messages from templates by six",
+        "  LLM-assisted corpus sessions, not collected traffic): new wording by another author",
+        "  is exactly where it is weakest (the per-round table above; rounds d and f share a",
+        "  writer, so their rows are optimistic, and the writers are more alike than real",
+        "  senders). Hand-written probes show it too: phrasings without the corpus's vocabulary",
+        "  can score as news. Judge it by the held-out split, and set `threshold:` per rule if it",
+        "  raises false alarms there.",
+        "- Probes written for the 2026-12-05 retrain before it was scored",
+        "  (`tests/test_content_model.py`): 9 of 10 spam texts get their label, 0 of 8 legit",
+        "  notices any label; the miss, 足球竞猜专家带单，稳赚不赔，今晚英超包你回本, reads as",
+        "  risk_disclosure 0.65 (gambling 0.31). Of the 77 clean notices of `tests/data`, none",
+        "  reaches the 0.6 floor, two come close (0.59, 0.58): the floor is kept.",
+        "- The thresholds were chosen on the same out-of-author scores the table reports (nine",
+        "  numbers fitted to them), so the table is slightly optimistic; the frozen split is",
+        "  the unbiased figure.",
         "- The model scores contact_diversion too, but the pack has no rule for it: on everyday",
         "  marketing with an order hotline it fired on 尊敬的会员 (marketing-ness, not a contact);",
-        "  the `contact` rule kind finds contacts. Held-out split (round 2 frozen, another",
-        "  author): the 8 rules raise main-category recall from 0.659 to 0.758 for +1 clean",
-        "  and +4 news false alarms (`bench/README.md`).",
+        "  the `contact` rule kind finds contacts.",
         "- refund_disclosure and risk_disclosure are about what a message *lacks* (退改规则,",
         "  风险提示); the model only learns what such offers look like (特价机票, 年化).",
         "- The evidence span is the ≤ 12-character window inside one clause whose n-grams weigh",
         "  most for the label; dates and numbers count only when no word does.",
         "- Retrain after any change to the dev corpora: `python -m engine.content_model.train`",
-        "  (dev extras); the test suite checks that retraining reproduces these figures.",
+        "  (dev extras; `XINSHI_RETRAIN_TEST=1` runs the test that checks retraining reproduces",
+        "  these figures). `python bench/content_model.py --loao` and `--system` re-measure the",
+        "  tables above.",
     ]
     if cost:
         lines += ["", "## Cost", "", cost]

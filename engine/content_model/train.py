@@ -1,18 +1,17 @@
 """Train the content model on bench/corpora/dev and export models/content.json.
 
-    python -m engine.content_model.train [--out models/content.json] [--folds 5]
+    python -m engine.content_model.train [--out models/content.json] [--folds-dir DIR]
 
 Writes the weights and their model card (CONTENT_CARD.md next to them).
 
 Labels: the spam ``label`` of each dev spam message (9 content categories), ``clean`` and
 ``news``. Features: ``ngrams(prepared(normalize(text), body))`` (as scoring), counted.
 Model: multinomial logistic regression, refitted on the ``KEEP`` n-grams with the largest
-weights so that the export stays small. The threshold on P(label) is chosen by grouped
-cross-validation (messages of one corpus ``note`` - one template - stay in one fold) as the
-lowest that keeps out-of-fold false alarms within the targets on clean and news messages of
-the types the rules run on (marketing, notification), and also those of the second corpus
-author's messages scored by a fit on the first author's alone (new wording is where the model
-fails). Only the dev split is read.
+weights so that the export stays small. Thresholds, one per label, come from leave-one-author-
+out scores (each corpus author's messages scored by a fit on the other authors'; new wording
+is where the model fails), never from the final fit: for each label the lowest that keeps its
+false alarms on clean and news messages of the types the rules run on (marketing,
+notification) within its share of the targets. Only the dev split is read.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ import sklearn
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 
 from engine.content_model.card import render_card
 from engine.content_model.model import MODEL_FORMAT, ngrams, prepared
@@ -45,31 +43,63 @@ ORDERS = (1, 2, 3)
 KEEP = 6000  # n-grams kept after the first fit
 C = 4.0
 TARGET_FA = {"clean": 0.01, "news": 0.02}
-# At least 0.6: out-of-fold false alarms are nil from 0.3 up on dev, but text by another author
-# is not as kind (one of the 66 hand-written clean notices of tests/data scores fraud 0.503).
+# At least 0.6: text by yet another writer scores higher than the corpus's own. Of the 77
+# hand-written clean notices of tests/data none reaches 0.6 under the 2026-12-05 fit, but two
+# reach 0.59 (absolute_claim) and 0.58 (pornography). Out of author, 8 of the 9 labels
+# already meet their share of the targets at 0.6 (they would at 0.5 too, see the card).
 MIN_THRESHOLD = 0.6
 # measured with bench/content_model.py (re-measure when the model changes)
 COST = (
-    "Measured with `bench/content_model.py` on 1,903 dev marketing/notification messages cut to\n"
-    "70 characters, CPU time, on a shared 2-core machine under load (check() ran at 2,600-2,850\n"
-    "msg/s there): `model.score` 40-65 µs per message (one automaton pass over ~110 n-gram\n"
-    "matches), the 9 rules together 80-150 µs inside check(): 2,586 -> 1,877 msg/s. Over the\n"
-    "20 µs budget; the evidence window (about 0.5 ms) is computed only when a rule fires.\n"
-    "Weights file 0.57 MB (6,000 n-grams); loaded once per process (cached by path and mtime)."
+    "Measured with `bench/content_model.py` on 7,811 dev marketing/notification messages cut to\n"
+    "70 characters, CPU time, best of 5, two runs each, on a shared 2-core machine under load\n"
+    "(2026-12-05, previous model -> this one): `model.score` 27.7 / 31.1 -> 29.5 / 29.2 µs per\n"
+    "message (one automaton pass over the n-gram matches), the 8 rules together inside check()\n"
+    "55.8 / 70.9 -> 57.0 / 51.5 µs: no measurable change. `bench/check.py` back to back on a\n"
+    "quieter moment: 3,762 -> 4,004 msg/s (best of two each; 266 -> 250 µs per message).\n"
+    "Over the 20 µs budget; the evidence window (about 0.5 ms) is computed only when a rule\n"
+    "fires. Weights file 0.58 MB (6,000 n-grams, the same size as before); loaded once per\n"
+    "process (cached by path and mtime)."
+)
+# measured with bench/content_model.py --system --folds DIR (re-measure when the model changes)
+SYSTEM = (
+    "The whole checker (`rules/`, as `bench/detection.py` counts: main-category recall on spam,\n"
+    "content findings of severity warn or block on clean and news, every type) per dev round,\n"
+    "with `bench/content_model.py --system`. *Held-out model*: that round scored with the fit\n"
+    "that never saw it (at the thresholds above). *Model of 2026-12-03*: the previous model,\n"
+    "trained on rounds d, f and g with one threshold 0.68, so held out for h to k only. Rules\n"
+    "were written on all of dev, so the rules-only column is not a held-out figure.\n"
+    "Recall of the main category; false alarms as rules only / with the held-out model.\n"
+    "\n"
+    "| round | spam | rules only | + model of 12-03 | + held-out model | FA clean | FA news |\n"
+    "|---|---:|---:|---:|---:|---:|---:|\n"
+    "| d | 374 | 0.995 | 1.000 (trained on) | 0.997 | 0.00% / 0.00% | 0.00% / 0.00% |\n"
+    "| f | 503 | 0.992 | 1.000 (trained on) | 0.992 | 0.00% / 0.00% | 0.00% / 0.00% |\n"
+    "| g | 504 | 0.935 | 1.000 (trained on) | 0.988 | 0.00% / 0.47% | 0.00% / 0.00% |\n"
+    "| h | 500 | 0.852 | 0.972 | 0.972 | 0.22% / 0.22% | 0.00% / 0.00% |\n"
+    "| i | 500 | 0.892 | 0.972 | 0.982 | 0.00% / 0.00% | 0.00% / 0.00% |\n"
+    "| j | 500 | 0.876 | 0.966 | 0.986 | 0.00% / 0.00% | 0.00% / 0.00% |\n"
+    "| k | 500 | 0.606 | 0.738 | 0.846 | 3.33% / 3.33% | 2.33% / 2.33% |\n"
+    "| all | 3,381 | 0.874 | 0.948 | 0.965 | 0.54% / 0.61% | 0.36% / 0.36% |\n"
+    "\n"
+    "The previous model added no false alarm on any round either; on the rounds it had not\n"
+    "seen (h-k) it found the main category of 0.912 of the spam, the held-out fits 0.947. The\n"
+    "model alone (`--loao`), previous model on h, i, j, k: own-label recall 0.598, 0.480,\n"
+    "0.648, 0.410 (clean false alarms 2.17% on j); held-out fits: 0.806, 0.742, 0.880, 0.710.\n"
+    "The k clean and news false alarms come from the rules, not the model. With the shipped\n"
+    "model (trained on all of dev, so in sample) dev reads 0.995; that figure means nothing."
 )
 TYPES = ("marketing", "notification")  # the types the model rules run on
 
 
 class Sample:
-    """One dev message: prepared text, label, group, type and true categories."""
+    """One dev message: prepared text, label, author, type and true categories."""
 
-    __slots__ = ("author", "categories", "group", "label", "text", "type")
+    __slots__ = ("author", "categories", "label", "text", "type")
 
-    def __init__(self, row: dict[str, Any], corpus: str) -> None:
+    def __init__(self, row: dict[str, Any]) -> None:
         norm = normalize(row["text"])
         self.text = prepared(norm, find_zones(row["text"], norm).body)[0]
         self.label = str(row["label"])
-        self.group = f"{corpus}:{row.get('note') or row['id']}"
         self.type = str(row["type"])
         self.categories = frozenset(row.get("categories") or ())
         self.author = author_of(str(row["id"]))
@@ -78,11 +108,10 @@ class Sample:
 def author_of(sample_id: str) -> str:
     """The writing round of a corpus id: the letter after the corpus name (spam-g12 -> g).
 
-    Rounds d and f were written by one author, g by another who never saw the rules; the
-    next rounds get later letters (bench/corpora/README.md).
+    Each round (d, f, g, h, i, j, k, ...) was written by a corpus author who did not see the
+    rules; rounds d and f share one author (bench/corpora/README.md).
     """
-    tail = sample_id.partition("-")[2]
-    return "g+" if tail[:1] >= "g" else "d-f"
+    return sample_id.partition("-")[2][:1]
 
 
 def load_dev(root: Path = DEV) -> tuple[list[Sample], str]:
@@ -92,7 +121,7 @@ def load_dev(root: Path = DEV) -> tuple[list[Sample], str]:
     for name in FILES:
         raw = (root / f"{name}.jsonl").read_bytes()
         digest.update(raw)
-        samples.extend(Sample(orjson.loads(line), name) for line in raw.splitlines() if line)
+        samples.extend(Sample(orjson.loads(line)) for line in raw.splitlines() if line)
     return samples, digest.hexdigest()
 
 
@@ -134,48 +163,62 @@ def _probs(weights: dict[str, Any], texts: list[str]) -> np.ndarray:
     return np.array([model.score_text(t) for t in texts])
 
 
-def cross_validate(samples: list[Sample], labels: list[str], folds: int) -> np.ndarray:
-    """Out-of-fold probabilities, folds grouped by template (corpus note)."""
+def loao(samples: list[Sample], labels: list[str]) -> tuple[np.ndarray, dict[str, dict[str, Any]]]:
+    """Leave one author out: each author's messages scored by a fit on the other authors'.
+
+    Returns the out-of-author probabilities (one row per sample) and each fold's weights
+    (author -> the fit that never saw that author's messages)."""
     out = np.zeros((len(samples), len(labels)))
-    groups = [s.group for s in samples]
-    for train_idx, test_idx in GroupKFold(n_splits=folds).split(samples, groups=groups):
-        weights = fit([samples[i] for i in train_idx], labels)
-        out[test_idx] = _probs(weights, [samples[i].text for i in test_idx])
-    return out
+    fits: dict[str, dict[str, Any]] = {}
+    for author in sorted({s.author for s in samples}):
+        train_idx = [i for i, s in enumerate(samples) if s.author != author]
+        test_idx = [i for i, s in enumerate(samples) if s.author == author]
+        fits[author] = fit([samples[i] for i in train_idx], labels)
+        out[test_idx] = _probs(fits[author], [samples[i].text for i in test_idx])
+    return out, fits
 
 
-def predictions(probs: np.ndarray, labels: list[str], threshold: float) -> list[str | None]:
-    """The spam label each message would be flagged with (None: not flagged)."""
-    spam = [i for i, name in enumerate(labels) if name not in HAM]
-    out: list[str | None] = []
-    for row in probs:
-        best = max(spam, key=lambda i: row[i])
-        out.append(labels[best] if row[best] >= threshold else None)
-    return out
+def flagged(
+    probs: np.ndarray, labels: list[str], thresholds: dict[str, float]
+) -> list[frozenset[str]]:
+    """The spam labels each message would be flagged with: every label whose probability
+    reaches its own threshold (one model rule per label, each with its threshold)."""
+    cols = [(labels.index(name), name, t) for name, t in thresholds.items()]
+    return [frozenset(name for i, name, t in cols if row[i] >= t) for row in probs]
 
 
-def figures(samples: list[Sample], labels: list[str], pred: list[str | None]) -> dict[str, Any]:
-    """False-alarm rates on ham (types the rules run on) and precision/recall per label."""
-    fa: dict[str, float] = {}
-    for ham in HAM:
-        idx = [i for i, s in enumerate(samples) if s.label == ham and s.type in TYPES]
-        fa[ham] = sum(pred[i] is not None for i in idx) / max(1, len(idx))
+def _ham(samples: list[Sample], ham: str) -> list[int]:
+    """Indices of the ham messages of one kind among the types the rules run on."""
+    return [i for i, s in enumerate(samples) if s.label == ham and s.type in TYPES]
+
+
+def figures(
+    samples: list[Sample], labels: list[str], flags: list[frozenset[str]]
+) -> dict[str, Any]:
+    """False-alarm rates on ham (types the rules run on) and precision/recall per label.
+
+    Recall of a label: its messages flagged with it; precision: the flags of a label on
+    messages that carry it among their categories."""
+    fa = {
+        ham: sum(bool(flags[i]) for i in idx) / max(1, len(idx))
+        for ham in HAM
+        for idx in [_ham(samples, ham)]
+    }
     per: dict[str, dict[str, float]] = {}
-    spam_labels = [name for name in labels if name not in HAM]
-    for name in spam_labels:
-        flagged = [i for i, p in enumerate(pred) if p == name]
-        right = sum(name in samples[i].categories for i in flagged)
+    for name in (x for x in labels if x not in HAM):
+        hits = [i for i, f in enumerate(flags) if name in f]
+        right = sum(name in samples[i].categories for i in hits)
         total = sum(s.label == name for s in samples)
-        hit = sum(pred[i] == name for i, s in enumerate(samples) if s.label == name)
+        own = sum(name in flags[i] for i, s in enumerate(samples) if s.label == name)
         per[name] = {
             "n": total,
-            "flagged": len(flagged),
-            "precision": round(right / len(flagged), 3) if flagged else 0.0,
-            "recall": round(hit / total, 3) if total else 0.0,
+            "flagged": len(hits),
+            "precision": round(right / len(hits), 3) if hits else 0.0,
+            "recall": round(own / total, 3) if total else 0.0,
         }
     spam_idx = [i for i, s in enumerate(samples) if s.label not in HAM]
-    caught = sum(pred[i] is not None for i in spam_idx) / len(spam_idx)
-    exact = sum(pred[i] == samples[i].label for i in spam_idx) / len(spam_idx)
+    caught = sum(bool(flags[i]) for i in spam_idx) / max(1, len(spam_idx))
+    exact = sum(samples[i].label in flags[i] for i in spam_idx) / max(1, len(spam_idx))
     return {
         "false_alarms": {k: round(v, 4) for k, v in fa.items()},
         "spam_flagged": round(caught, 3),
@@ -184,81 +227,107 @@ def figures(samples: list[Sample], labels: list[str], pred: list[str | None]) ->
     }
 
 
-def cross_author(samples: list[Sample], labels: list[str]) -> tuple[list[Sample], np.ndarray]:
-    """Fit on the first author's rounds, score the other author's: how new wording fares."""
-    train_idx = [i for i, s in enumerate(samples) if s.author == "d-f"]
-    test = [s for s in samples if s.author != "d-f"]
-    if not train_idx or not test:
-        return [], np.zeros((0, len(labels)))
-    weights = fit([samples[i] for i in train_idx], labels)
-    return test, _probs(weights, [s.text for s in test])
+def per_author(samples: list[Sample], flags: list[frozenset[str]]) -> dict[str, dict[str, Any]]:
+    """Per author: spam messages and own-label recall, clean and news false alarms."""
+    out: dict[str, dict[str, Any]] = {}
+    for author in sorted({s.author for s in samples}):
+        mine = [i for i, s in enumerate(samples) if s.author == author]
+        spam = [i for i in mine if samples[i].label not in HAM]
+        row: dict[str, Any] = {
+            "spam": len(spam),
+            "recall": round(sum(samples[i].label in flags[i] for i in spam) / max(1, len(spam)), 3),
+        }
+        for ham in HAM:
+            idx = [i for i in mine if samples[i].label == ham and samples[i].type in TYPES]
+            row[ham] = len(idx)
+            row[f"fa_{ham}"] = round(sum(bool(flags[i]) for i in idx) / max(1, len(idx)), 4)
+        out[author] = row
+    return out
 
 
-def pick_threshold(
-    samples: list[Sample],
-    labels: list[str],
-    probs: np.ndarray,
-    also: tuple[list[Sample], np.ndarray] = ([], np.zeros((0, 0))),
-) -> float:
-    """The lowest threshold whose out-of-fold false alarms meet TARGET_FA, and those of the
-    other author's messages scored by a fit on the first author's (``also``), if any."""
-    checks = [(samples, probs)] + ([also] if also[0] else [])
-    for t in [x / 100 for x in range(round(MIN_THRESHOLD * 100), 100)]:
-        ok = True
-        for group, p in checks:
-            fa = figures(group, labels, predictions(p, labels, t))["false_alarms"]
-            ok = ok and all(fa[k] <= v for k, v in TARGET_FA.items())
-        if ok:
-            return t
-    return 0.99
+def pick_thresholds(
+    samples: list[Sample], labels: list[str], probs: np.ndarray
+) -> dict[str, float]:
+    """Per spam label, the lowest threshold (at least MIN_THRESHOLD) whose out-of-author false
+    alarms of that label stay within its share of TARGET_FA: the targets split evenly between
+    the labels, so that all the labels together meet them."""
+    spam = [x for x in labels if x not in HAM]
+    budget = {ham: rate / len(spam) for ham, rate in TARGET_FA.items()}
+    ham_idx = {ham: _ham(samples, ham) for ham in HAM}
+    out: dict[str, float] = {}
+    for name in spam:
+        col = probs[:, labels.index(name)]
+        out[name] = 0.99
+        for t in [x / 100 for x in range(round(MIN_THRESHOLD * 100), 100)]:
+            rates = {h: float((col[idx] >= t).mean()) if idx else 0.0 for h, idx in ham_idx.items()}
+            if all(rates[h] <= budget[h] for h in HAM):
+                out[name] = t
+                break
+    return out
 
 
-def train(folds: int = 5, root: Path = DEV) -> dict[str, Any]:
-    """Cross-validate, pick the threshold, fit on all of dev; return the exportable model."""
+def fold_model(
+    weights: dict[str, Any], thresholds: dict[str, float], author: str
+) -> dict[str, Any]:
+    """A leave-one-author-out fit as a loadable model file (for bench/content_model.py)."""
+    return {
+        "format": MODEL_FORMAT,
+        **weights,
+        "thresholds": thresholds,
+        "training": {"held_out_author": author},
+    }
+
+
+def train(root: Path = DEV, folds_dir: Path | None = None) -> dict[str, Any]:
+    """Score every author by a fit on the others, pick per-label thresholds from those
+    out-of-author scores, fit on all of dev; return the exportable model. With ``folds_dir``,
+    also write each fold's model there (``content-<author>.json``)."""
     samples, data_hash = load_dev(root)
     counts = Counter(s.label for s in samples)
     labels = sorted(k for k in counts if k not in HAM) + list(HAM)
-    oof = cross_validate(samples, labels, folds)
-    held_samples, held_probs = cross_author(samples, labels)
-    threshold = pick_threshold(samples, labels, oof, (held_samples, held_probs))
-    cv = figures(samples, labels, predictions(oof, labels, threshold))
+    probs, fits = loao(samples, labels)
+    thresholds = pick_thresholds(samples, labels, probs)
+    flags = flagged(probs, labels, thresholds)
+    held = {
+        "authors": sorted(fits),
+        **figures(samples, labels, flags),
+        "per_author": per_author(samples, flags),
+    }
+    spam = [x for x in labels if x not in HAM]
     curve = {}
-    for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-        f = figures(samples, labels, predictions(oof, labels, t))
-        curve[str(t)] = {"false_alarms": f["false_alarms"], "spam_flagged": f["spam_flagged"]}
-    held_out_author: dict[str, Any] = {}
-    if held_samples:
-        held_out_author = {
-            "trained_on": "d-f",
-            "tested_on": "g+",
-            "n": len(held_samples),
-            "threshold": threshold,
-            **figures(held_samples, labels, predictions(held_probs, labels, threshold)),
+    for t in (0.5, 0.6, 0.7, 0.8, 0.9):
+        f = figures(samples, labels, flagged(probs, labels, dict.fromkeys(spam, t)))
+        curve[str(t)] = {
+            "false_alarms": f["false_alarms"],
+            "spam_flagged": f["spam_flagged"],
+            "spam_right_label": f["spam_right_label"],
         }
+    if folds_dir is not None:
+        folds_dir.mkdir(parents=True, exist_ok=True)
+        for author, weights in fits.items():
+            data = orjson.dumps(fold_model(weights, thresholds, author))
+            (folds_dir / f"content-{author}.json").write_bytes(data)
     weights = fit(samples, labels)
     insample = figures(
-        samples, labels, predictions(_probs(weights, [s.text for s in samples]), labels, threshold)
+        samples, labels, flagged(_probs(weights, [s.text for s in samples]), labels, thresholds)
     )
     return {
         "format": MODEL_FORMAT,
         **weights,
-        "thresholds": {name: threshold for name in labels if name not in HAM},
+        "thresholds": thresholds,
         "training": {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "sklearn": sklearn.__version__,
             "data": "bench/corpora/dev/{clean,spam,news}.jsonl",
             "data_sha256": data_hash,
             "counts": dict(sorted(counts.items())),
+            "authors": dict(sorted(Counter(s.author for s in samples).items())),
             "model": f"LogisticRegression(C={C}, multinomial, lbfgs), counted char n-grams "
             f"{ORDERS} of the skeleton (digits as 0), top {KEEP} by max |weight|, refitted",
-            "cv": {
-                "folds": folds,
-                "grouped_by": "corpus + note (template)",
-                "threshold": threshold,
-                **cv,
-            },
-            "cv_curve": curve,
-            "cross_author": held_out_author,
+            "thresholds": "per label, from leave-one-author-out scores: the lowest "
+            f">= {MIN_THRESHOLD} whose false alarms stay within 1/{len(spam)} of the targets",
+            "loao": held,
+            "loao_curve": curve,
             "in_sample": insample,
             "targets": TARGET_FA,
         },
@@ -269,16 +338,16 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: train and write the JSON."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "models" / "content.json")
-    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--folds-dir", type=Path, help="also write the leave-one-author-out fits here")
     args = ap.parse_args(argv)
-    model = train(args.folds)
+    model = train(folds_dir=args.folds_dir)
     args.out.write_bytes(orjson.dumps(model))
     card = args.out.with_name("CONTENT_CARD.md")
-    card.write_text(render_card(model, COST), encoding="utf-8")
+    card.write_text(render_card(model, COST, SYSTEM), encoding="utf-8")
     info = model["training"]
     print(
         orjson.dumps(
-            {"cv": info["cv"], "in_sample": info["in_sample"]}, option=orjson.OPT_INDENT_2
+            {"thresholds": model["thresholds"], "loao": info["loao"]}, option=orjson.OPT_INDENT_2
         ).decode()
     )
     size = args.out.stat().st_size / 1e6

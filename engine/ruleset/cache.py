@@ -3,9 +3,10 @@
 Compiling the shipped rules (YAML, word lists, spelling variants, the automaton) takes most
 of a cold ``xinshi check``; unpickling the result takes a fraction of it. The key hashes
 every rule file's name and bytes (the snapshot that is compiled), the directory and working
-directory (paths in the ruleset), the Python and package versions and the engine's source
-files, so a cached ruleset can never be stale: change one byte of a word list and the key
-changes. A missing, corrupt or foreign file, or a directory that cannot be written, means
+directory (paths in the ruleset), the Python and package versions, the engine's source files
+and the model files (the ``model`` rules compile a model's weights into the ruleset), so a
+cached ruleset can never be stale: change one byte of a word list, or retrain the model, and
+the key changes. A missing, corrupt or foreign file, or a directory that cannot be written, means
 a rebuild and one debug log line; never an error.
 
 A server starts only on rules that passed lint and every inline example. That verdict is a
@@ -34,6 +35,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
+from engine.content_model.model import models_dir
 from engine.normalize import prime_tables, tables
 from engine.regex_cache import cache_dir, code_stamp, compiled_args
 from engine.ruleset.errors import RuleFileError
@@ -76,6 +78,17 @@ def _package_versions() -> str:
     return " ".join(f"{name}={found.get(name, '?')}" for name in PACKAGES)
 
 
+def models_stamp() -> bytes:
+    """Directory, name, size and mtime of every model file: a ruleset holds its models' weights."""
+    folder = models_dir()
+    h = hashlib.sha256(str(folder.resolve()).encode())
+    with contextlib.suppress(OSError):
+        for p in sorted(folder.glob("*.json")):
+            st = p.stat()
+            h.update(f"{p.name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.digest()
+
+
 def cache_key(snap: Snapshot) -> str:
     """64 hex digits over the snapshot's files and everything else a compile depends on."""
     h = hashlib.sha256()
@@ -86,6 +99,7 @@ def cache_key(snap: Snapshot) -> str:
         str(snap.root.resolve()).encode(),
         os.getcwd().encode(),
         code_stamp(),
+        models_stamp(),
     ):
         h.update(part)
         h.update(b"\0")

@@ -164,8 +164,8 @@ CONTENT_MODEL_SECTION = (
     "A separate model: character n-gram logistic regression over the 9 spam content",
     "categories plus clean and news, trained on `bench/corpora/dev` only, behind the",
     "`kind: model` rules of `rules/packs/content_model.yaml` (severity warn). Its card -",
-    "data, intended use, cross-validated precision/recall per category, false-alarm rates,",
-    "threshold, limits, cost - is `CONTENT_CARD.md`, written by",
+    "data, intended use, leave-one-author-out precision/recall per category and per author,",
+    "false-alarm rates, per-label thresholds, limits, cost - is `CONTENT_CARD.md`, written by",
     "`python -m engine.content_model.train` with the weights.",
     "",
 )
