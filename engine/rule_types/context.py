@@ -28,7 +28,7 @@ ZONES = ("signature", "body", "footer")
 # The opt-out line (on the folded text: half-width, lower case), when it closes the message.
 _OPT_OUT = re.compile(
     r"拒收请?回复?\s{0,2}r(?![a-z0-9])"
-    r"|(?:回复?|发送?|回覆)\s{0,2}(?:td|t|n|r)\s{0,2}(?:即可)?退订"
+    r"|(?:回复?|发送?|回覆)\s{0,2}(?:td|t|n|r)\s{0,2}(?:即可|可|可以|随时)?退订"
     r"|退订\s{0,2}请?(?:回复?|发送?)\s{0,2}(?:td|t|n|r)(?![a-z0-9])"
 )
 _FOOTER_REACH = 40  # the opt-out line is looked for in this many last characters
