@@ -259,3 +259,24 @@ def test_library_names_stay_functions() -> None:
 
     assert check.__module__ == "engine.check"
     assert make_message("验证码123456").text == "验证码123456"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "【京东金融】您的金条账户不符合监管要求，需立即注销，请致电17012345678处理。"],
+        ["check", "--demo"],  # the typer path
+    ],
+)
+def test_output_cut_short_by_the_reader_ends_quietly(args: list[str]) -> None:
+    """``xinshi check … | head -1``: the reader closes the pipe before the output ends."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # as `head` does once it has its line: every write now fails
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) != 0
+    assert "Traceback" not in err and "BrokenPipe" not in err, err

@@ -21,7 +21,22 @@ def version_line() -> str:
 
 
 def main() -> None:
-    """Run the CLI (the ``xinshi`` console script)."""
+    """Run the CLI (the ``xinshi`` console script). Output piped into a reader that stops
+    early (``xinshi check … | head``) ends the command quietly, as it does for other Unix
+    tools, instead of with a BrokenPipeError traceback."""
+    try:
+        _main()
+    except BrokenPipeError:
+        # Python's own recipe (docs: signal, "Note on SIGPIPE"): point stdout at devnull so
+        # the interpreter's final flush does not raise again; exit 141 like a SIGPIPE death.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)
+
+
+def _main() -> None:
     args = sys.argv[1:]
     if args == ["--version"]:
         sys.stdout.write(version_line() + "\n")
