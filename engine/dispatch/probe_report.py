@@ -182,19 +182,58 @@ MEASURES: tuple[tuple[str, str, str | None, str], ...] = (
 )
 
 
+def _compat_rate(report: dict[str, Any]) -> float | None:
+    """Delivered of accepted over the whole compatibility matrix (a fraction, as in stress)."""
+    s = report.get("compatibility", {}).get("summary", {})
+    accepted, delivered = s.get("accepted"), s.get("delivered")
+    return None if not accepted else round(delivered / accepted, 4)
+
+
+def _cells_all_delivered(report: dict[str, Any]) -> int | None:
+    """Cells (carrier x region x form) in which every message was delivered."""
+    cells = report.get("compatibility", {}).get("cells")
+    return (
+        None if cells is None else sum(c["sent"] > 0 and c["delivered"] == c["sent"] for c in cells)
+    )
+
+
+def _borderline_delivered(report: dict[str, Any]) -> int | None:
+    """Borderline messages Xinshi let through that the provider's content filter did not
+    refuse: a sender's lawful copy that gets delivered."""
+    f = report.get("fault")
+    return None if f is None else f["borderline_sent"] - f["provider_filtered"]
+
+
+# Measures of the other two steps, compared when both reports ran the step.
+STEP_MEASURES: tuple[tuple[str, Any, str], ...] = (
+    ("compatibility delivery rate", _compat_rate, "high"),
+    ("compatibility cells all delivered", _cells_all_delivered, "high"),
+    ("fault: borderline delivered", _borderline_delivered, "high"),
+)
+
+
+def _row(label: str, va: Any, vb: Any, better: str) -> dict[str, Any]:
+    win = None
+    if va is not None and vb is not None and va != vb:
+        first = va > vb if better == "high" else va < vb
+        win = "A" if first else "B"
+    return {"measure": label, "a": va, "b": vb, "winner": win}
+
+
 def compare(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per measure: both values and the winner (None for a tie or a missing value)."""
+    """One row per measure: both values and the winner (None for a tie or a missing value).
+    The stress measures always; compatibility and fault measures when both reports ran them."""
     rows = []
     for label, key, sub, better in MEASURES:
         va, vb = a["stress"].get(key), b["stress"].get(key)
         if sub is not None:
             va = va.get(sub) if isinstance(va, dict) else None
             vb = vb.get(sub) if isinstance(vb, dict) else None
-        win = None
-        if va is not None and vb is not None and va != vb:
-            first = va > vb if better == "high" else va < vb
-            win = "A" if first else "B"
-        rows.append({"measure": label, "a": va, "b": vb, "winner": win})
+        rows.append(_row(label, va, vb, better))
+    for label, measure, better in STEP_MEASURES:
+        va, vb = measure(a), measure(b)
+        if va is not None or vb is not None:
+            rows.append(_row(label, va, vb, better))
     return rows
 
 
@@ -203,7 +242,7 @@ def compare_markdown(a: dict[str, Any], b: dict[str, Any], rows: list[dict[str, 
     name = {"A": f"A {a['provider']}", "B": f"B {b['provider']}", None: "–"}
     out = [f"| measure | A {a['provider']} | B {b['provider']} | better |", "|---|---|---|---|"]
     for r in rows:
-        pct = r["measure"] == "delivery rate"
+        pct = r["measure"].endswith("delivery rate")
         out.append(f"| {r['measure']} | {_v(r['a'], '%' if pct else '')} | "
                    f"{_v(r['b'], '%' if pct else '')} | {name[r['winner']]} |")  # fmt: skip
     wins = [r["winner"] for r in rows]

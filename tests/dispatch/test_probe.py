@@ -12,11 +12,13 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from engine.cli.probe import parse_at
 from engine.dispatch.carriers import carrier_of, sample_numbers
+from engine.dispatch.probe_report import compare, compare_markdown
 from tests.processes import HTTP, free_port, start, stop, xinshi
 
 FAST = """\
@@ -246,3 +248,43 @@ def test_fault_step_never_lets_a_blocked_message_reach_the_provider(
     assert reports["fast"]["fault"]["provider_filtered"] == 2  # type: ignore[index]
     assert reports["slow"]["fault"]["provider_filtered"] == 0  # type: ignore[index]
     assert "被拦的消息发到平台的有 0 条" in reports["fast"]["_md"]  # type: ignore[operator]
+
+
+def test_compare_covers_compatibility_and_fault_when_both_reports_ran_them() -> None:
+    def report(delivered: int, cells: list[tuple[int, int]], filtered: int) -> dict[str, Any]:
+        return {
+            "provider": "p",
+            "stress": {"delivery_rate": 0.99},
+            "compatibility": {
+                "summary": {"accepted": 100, "delivered": delivered},
+                "cells": [{"sent": s, "delivered": d} for s, d in cells],
+            },
+            "fault": {"borderline_sent": 4, "provider_filtered": filtered},
+        }
+
+    a = report(97, [(5, 5), (5, 4), (5, 5)], filtered=2)
+    b = report(99, [(5, 5), (5, 5), (5, 5)], filtered=0)
+    rows = {r["measure"]: r for r in compare(a, b)}
+    assert rows["compatibility delivery rate"] == {
+        "measure": "compatibility delivery rate",
+        "a": 0.97,
+        "b": 0.99,
+        "winner": "B",
+    }
+    assert (
+        rows["compatibility cells all delivered"]["a"],
+        rows["compatibility cells all delivered"]["b"],
+    ) == (2, 3)
+    assert rows["fault: borderline delivered"]["winner"] == "B"
+    assert rows["delivery rate"]["winner"] is None  # a tie on stress
+    # a report without the step: the row shows what one side measured and names no winner
+    only_stress = {"provider": "q", "stress": {"delivery_rate": 0.98}}
+    rows = {r["measure"]: r for r in compare(a, only_stress)}
+    assert rows["fault: borderline delivered"] == {
+        "measure": "fault: borderline delivered",
+        "a": 2,
+        "b": None,
+        "winner": None,
+    }
+    md = compare_markdown(a, only_stress, compare(a, only_stress))
+    assert "| compatibility delivery rate | 97.00% | – | – |" in md, md
