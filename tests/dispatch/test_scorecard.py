@@ -178,7 +178,9 @@ def test_latency_order_follows_the_behaviour_files(two_fakes: Site) -> None:
     # 2 ms vs 200 ms configured; the worker's own time (about 50 ms on a loaded machine) adds
     assert good["submit_ms"]["p50"] < cheap["submit_ms"]["p50"]
     assert good["submit_ms"]["p95"] < cheap["submit_ms"]["p95"]
-    assert cheap["submit_ms"]["p50"] >= 200  # overhead only adds to what the fake takes
+    # the fake draws each delay from a distribution whose median is 200 ms, so the sample median
+    # falls a little under it about half the time when the stack adds little (196.8 ms seen)
+    assert cheap["submit_ms"]["p50"] >= 150
     assert good["receipt_ms"]["p50"] < cheap["receipt_ms"]["p50"]  # 60 ms vs 400 ms
     # the tail is the stack's (the API storing 2,000 receipts on a loaded machine), not the fake's
     assert cheap["receipt_ms"]["p50"] >= 300
