@@ -21,6 +21,7 @@ class Profile:
 
     name: str
     send_window: tuple[int, int]  # minutes after midnight, Beijing time: [start, end)
+    opt_out: str = "拒收请回复R"  # the opt-out line this provider wants (rules/ruleset.yaml)
 
 
 ZONES = ("signature", "body", "footer")

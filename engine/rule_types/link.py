@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from engine.match import HAS_DOT
+from engine.normalize import Normalized
 from engine.rule_types.base import Rule, RuleMeta
 from engine.rule_types.context import Context
 from engine.verdict import Finding
@@ -40,6 +41,10 @@ URL = re.compile(
 # before the full pattern, which has no literal prefix to scan for.
 _MAYBE_URL = re.compile(r"[0-9a-z-]\.[0-9a-z]", re.IGNORECASE)
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+# Sentence punctuation that ends a link rather than belonging to it: a path may contain , . !
+# ? ; : ) but a link written at the end of a clause (t.cn/abc，or x.cn/a.) does not. The
+# folded text has them half-width; the full-width forms are here for unfolded callers.
+TRAILING = ".,!?;:'\")]}>…，。！？；：、）】」』〉》”’"
 
 
 class Link(NamedTuple):
@@ -61,13 +66,21 @@ def find_links(ctx: Context) -> list[Link]:
     cached: list[Link] | None = ctx.__dict__.get("links")
     if cached is not None:
         return cached
+    links = scan_links(ctx.norm)
+    ctx.__dict__["links"] = links
+    return links
+
+
+def scan_links(norm: Normalized) -> list[Link]:
+    """Return every URL of a normalized text, as original-text spans; each ends before the
+    sentence punctuation that follows it (t.cn/abc，-> t.cn/abc)."""
     links = []
-    folded = ctx.folded
+    folded = norm.folded.text
     if _MAYBE_URL.search(folded):
         for m in URL.finditer(folded):
-            s, e = ctx.norm.folded_span(m.start(), m.end())
-            links.append(Link(s, e, m.group("host").lower(), m.group(0)))
-    ctx.__dict__["links"] = links
+            end = max(m.end("host"), len(m.group(0).rstrip(TRAILING)) + m.start())
+            s, e = norm.folded_span(m.start(), end)
+            links.append(Link(s, e, m.group("host").lower(), folded[m.start() : end]))
     return links
 
 

@@ -294,7 +294,7 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
         rule.finish(build)
     lexicon = Lexicon(build.lists, files.variants, files.spellings)
     profiles = {
-        name: Profile(name, (parse_hhmm(p.send_window[0]), parse_hhmm(p.send_window[1])))
+        name: Profile(name, (parse_hhmm(p.send_window[0]), parse_hhmm(p.send_window[1])), p.opt_out)
         for name, p in files.config.profiles.items()
     }
     by_type = {

@@ -19,6 +19,8 @@ class ProfileSpec(Strict):
 
     description: str = ""
     send_window: tuple[str, str] = ("08:00", "21:00")
+    # the opt-out line a one-click fix inserts into a marketing draft that has none
+    opt_out: str = Field(default="拒收请回复R", min_length=2, max_length=20)
 
     @field_validator("send_window")
     @classmethod

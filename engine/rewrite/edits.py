@@ -1,0 +1,155 @@
+"""The edit operations every rewrite and one-click fix is made of.
+
+An :class:`Edit` replaces ``text[start:end]`` of the original draft with ``text`` (an insert
+has ``start == end``, a delete an empty ``text``). The set is small and closed:
+
+    delete_span        delete characters, repairing the punctuation around the cut
+    delete_link        delete a link and its call to action (点击 … 领取), as delete_span
+    replace_span       replace characters with other text
+    insert_body_start  insert text where the body begins (after the 【signature】)
+    insert_before_footer  insert a clause at the end of the body, before the opt-out line
+    insert_opt_out     insert the opt-out line at the end of the message
+    insert_signature   insert 【signature】 at the start of the message
+
+Each returns an Edit on the original text (or None when it does not apply), so a page can
+show and apply it without re-deriving spans.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from engine.normalize import is_filler, normalize
+from engine.rule_types.context import Zones, find_zones
+
+# Punctuation that separates clauses; a cut between two of them leaves one.
+PUNCT = frozenset("，,。！!？?；;：:、")
+STRONG = frozenset("。！!？?")  # ends a sentence
+_SPACE = frozenset(" \u3000\t")
+# The call to action around a link goes with it (详见 t.cn/x 领取 -> nothing left dangling).
+POKE = re.compile(
+    r"(?:请|可)?(?:猛戳|戳这里|戳|点此|点这里|点击|点我|点|详见|详情见|详情|见|访问|登录|进入|打开)"
+    r"[ \u3000]*$"
+)
+TAKE = re.compile(r"^[ \u3000]*(?:领取|查看详情|查看|了解详情|了解|使用|预约)")
+
+
+class Edit(NamedTuple):
+    """Replace ``[start, end)`` of the original text with ``text``."""
+
+    op: str  # which operation made it (the names in the module docstring)
+    start: int
+    end: int
+    text: str
+
+    @property
+    def kind(self) -> str:
+        """``insert``, ``delete`` or ``replace``: what a page does with it."""
+        if self.start == self.end:
+            return "insert"
+        return "replace" if self.text else "delete"
+
+    def apply(self, original: str) -> str:
+        """Return the edited text."""
+        return original[: self.start] + self.text + original[self.end :]
+
+
+def zones(text: str) -> Zones:
+    """Signature, body and opt-out footer of ``text`` (original-text spans)."""
+    return find_zones(text, normalize(text))
+
+
+def _rest_is_empty(text: str, at: int, end: int) -> bool:
+    return all(is_filler(c) for c in text[at:end])
+
+
+def delete_link(text: str, start: int, end: int) -> Edit:
+    """Delete a link with the call to action around it (点击 … 领取), then as delete_span."""
+    poke = POKE.search(text, 0, start)
+    take = TAKE.match(text[end:])
+    edit = delete_span(text, poke.start() if poke else start, end + (take.end() if take else 0))
+    return edit._replace(op="delete_link")
+
+
+def delete_span(text: str, start: int, end: int) -> Edit:
+    """Delete ``text[start:end]`` and leave one well-placed mark where two would meet.
+
+    Spaces around the cut go with it (one stays between two ASCII words). Between two
+    marks the left one stays, unless the right one ends the body (then the right, a full
+    stop, stays). A mark that would open the body, or a comma that would end the message,
+    goes too.
+    """
+    z = zones(text)
+    body_start, body_end = z.body
+    left, right = start, end
+    while left > body_start and text[left - 1] in _SPACE:
+        left -= 1
+    while right < len(text) and text[right] in _SPACE:
+        right += 1
+    before = text[left - 1] if left > 0 else ""
+    after = text[right] if right < len(text) else ""
+    words = (before + after).isascii() and before.isalnum() and after.isalnum()
+    glue = " " if words else ""
+    if before in PUNCT and after in PUNCT:
+        if after in STRONG and _rest_is_empty(text, right + 1, body_end):
+            left -= 1  # 买它，全场最低价。 -> 买它。
+        else:
+            right += 1  # ${name}，全场最低价！领券 -> ${name}，领券
+    elif after in PUNCT and left <= body_start:
+        right += 1  # 【店】全场最低价！领券 -> 【店】领券
+    elif before in PUNCT - STRONG and _rest_is_empty(text, right, len(text)) and not after:
+        left -= 1  # 买它，全场最低价 -> 买它
+    while right < len(text) and left <= body_start and text[right] in _SPACE:
+        right += 1
+    return Edit("delete_span", left, right, glue)
+
+
+def replace_span(text: str, start: int, end: int, new: str) -> Edit:
+    """Replace ``text[start:end]`` with ``new``."""
+    del text  # the span is on the original text: nothing to repair
+    return Edit("replace_span", start, end, new)
+
+
+def insert_body_start(text: str, piece: str) -> Edit:
+    """Insert ``piece`` where the body begins: after the 【signature】 and leading spaces."""
+    at = zones(text).body[0]
+    while at < len(text) and text[at] in _SPACE:
+        at += 1
+    return Edit("insert_body_start", at, at, piece)
+
+
+def _last_content(text: str, end: int) -> int:
+    """Index after the last character of ``text[:end]`` that is no space."""
+    while end > 0 and text[end - 1] in _SPACE:
+        end -= 1
+    return end
+
+
+def insert_before_footer(text: str, clause: str) -> Edit:
+    """Insert ``，clause`` after the body's last words, before its closing mark and the opt-out
+    line (……领取，有效期至${date}。拒收请回复R)."""
+    z = zones(text)
+    at = _last_content(text, z.body[1])
+    while at > z.body[0] and text[at - 1] in PUNCT:
+        at -= 1
+    return Edit("insert_before_footer", at, at, "，" + clause)
+
+
+def insert_opt_out(text: str, phrase: str) -> Edit:
+    """Insert the opt-out line as the last words of the message (before a closing
+    【signature】 only): after a full stop as it is, otherwise after a comma."""
+    z = zones(text)
+    end = z.body[1] if len(z.signature) and z.signature[-1][0] > 0 else len(text)
+    at = _last_content(text, end)
+    last = text[at - 1] if at else ""
+    sep = "" if not last or last in PUNCT else "，"
+    return Edit("insert_opt_out", at, at, sep + phrase)
+
+
+def insert_signature(text: str, name: str) -> Edit:
+    """Insert 【name】 at the start of the message (after leading spaces)."""
+    at = 0
+    while at < len(text) and text[at] in _SPACE:
+        at += 1
+    return Edit("insert_signature", at, at, f"【{name}】")
