@@ -53,6 +53,11 @@ class VariantsIn(BaseModel):
     industry: str | None = None
     send_at: str | None = None
     profile: str | None = None
+    signature: str | None = Field(
+        default=None,
+        description="the sender's signature (2-12 characters, without 【】) that a missing-"
+        "signature fix inserts; without it the fix inserts a placeholder and says what to ask",
+    )
 
 
 class CallbackItem(BaseModel):

@@ -19,6 +19,7 @@ from engine.api.requests import ApiError, json_response, parse_message, read_jso
 from engine.api.settings import Settings
 from engine.message import Message, MessageError
 from engine.reload import RulesetHolder
+from engine.rewrite import fixes
 from engine.rule_types.specs.base import Example
 from engine.ruleset import RuleSet
 from engine.score import check_scored, shipped_model
@@ -27,9 +28,24 @@ VARIANTS, CATALOG = "/v1/variants", "/v1/rules/catalog"
 MAX_DRAFTS = 20  # a page of drafts to compare, not a batch job (that is /v1/check/batch)
 DEFAULT_PRICE = 0.045  # yuan per billed segment, as `xinshi variants`
 _DEFAULTS = ("type", "industry", "send_at", "profile")
-_FIELDS = frozenset({"drafts", "price", *_DEFAULTS})
+_FIELDS = frozenset({"drafts", "price", "signature", *_DEFAULTS})
 
 router = APIRouter()
+
+
+def _signature(data: dict[str, Any]) -> str | None:
+    """The caller's signature for missing-signature fixes: 2-12 characters, no brackets."""
+    sig = data.get("signature")
+    if sig in (None, ""):
+        return None
+    if not isinstance(sig, str) or not 2 <= len(sig.strip()) <= 12 or set(sig) & set("【】[]"):
+        raise ApiError(
+            422,
+            "invalid_request",
+            "signature: the sender's name, 2-12 characters without 【】 (e.g. 信使商城)",
+            "signature",
+        )
+    return sig.strip()
 
 
 def _drafts(data: Any, settings: Settings) -> tuple[list[Message], float]:
@@ -68,8 +84,13 @@ def _drafts(data: Any, settings: Settings) -> tuple[list[Message], float]:
     return messages, float(price)
 
 
-def rank_drafts(messages: list[Message], ruleset: RuleSet, price: float) -> list[dict[str, Any]]:
-    """Check and score each draft, in input order; rank by score and mark the best compliant."""
+def rank_drafts(
+    messages: list[Message], ruleset: RuleSet, price: float, signature: str | None = None
+) -> list[dict[str, Any]]:
+    """Check and score each draft, in input order; rank by score and mark the best compliant.
+
+    Each finding carries ``fixes``: one-click edits that passed the gate (engine.rewrite).
+    """
     model = shipped_model()
     rows: list[dict[str, Any]] = []
     for i, msg in enumerate(messages):
@@ -78,7 +99,11 @@ def rank_drafts(messages: list[Message], ruleset: RuleSet, price: float) -> list
         except MessageError as exc:  # unknown industry or profile for these rules
             raise ApiError(422, "invalid_message", exc.message, f"drafts.{i}.{exc.field}") from None
         row = verdict.to_dict()
+        found, dropped = fixes(msg, verdict, ruleset, signature)
+        for item, own in zip(row["findings"], found, strict=True):
+            item["fixes"] = [f.to_dict() for f in own]
         row.update(
+            fixes_dropped=dropped,
             text=msg.text,
             cost_per_10k=round(verdict.segments * price * 10_000, 2),
             rank=0,
@@ -152,9 +177,11 @@ async def variants(request: Request) -> Response:
     """Check and score up to 20 drafts; each with verdict, score block, cost, rank and best."""
     settings: Settings = request.app.state.settings
     holder: RulesetHolder = request.app.state.holder
-    messages, price = _drafts(await read_json(request), settings)
+    data = await read_json(request)
+    messages, price = _drafts(data, settings)
+    signature = _signature(data)
     ruleset = holder.ruleset  # one ruleset for every draft, even across a reload
-    rows = await run_in_threadpool(rank_drafts, messages, ruleset, price)
+    rows = await run_in_threadpool(rank_drafts, messages, ruleset, price, signature)
     model = shipped_model()
     return json_response(
         {

@@ -28,11 +28,17 @@ PUNCT = frozenset("，,。！!？?；;：:、")
 STRONG = frozenset("。！!？?")  # ends a sentence
 _SPACE = frozenset(" \u3000\t")
 # The call to action around a link goes with it (详见 t.cn/x 领取 -> nothing left dangling).
+# (searched in the 24 characters before a link: one or more, 点击点击 included)
 POKE = re.compile(
-    r"(?:请|可)?(?:猛戳|戳这里|戳|点此|点这里|点击|点我|点|详见|详情见|详情|见|访问|登录|进入|打开)"
-    r"[ \u3000]*$"
+    r"(?:(?:请|可)?(?:猛戳|戳这里|戳|点此|点这里|点击|点我|点|详见|详情见|详情|见|访问|登录|进入|打开)"
+    r"[ \u3000]*)+$"
 )
-TAKE = re.compile(r"^[ \u3000]*(?:领取|查看详情|查看|了解详情|了解|使用|预约)")
+POKE_REACH = 24
+# what a link invites the reader to do (a clear call to action uses the first five)
+TAKE = re.compile(
+    r"^[ \u3000]*(?:(?P<clear>领取|查看|使用|预约|办理)"
+    r"|了解详情|了解|抢购|购买|下单|参与|报名|兑换)"
+)
 
 
 class Edit(NamedTuple):
@@ -66,7 +72,7 @@ def _rest_is_empty(text: str, at: int, end: int) -> bool:
 
 def delete_link(text: str, start: int, end: int) -> Edit:
     """Delete a link with the call to action around it (点击 … 领取), then as delete_span."""
-    poke = POKE.search(text, 0, start)
+    poke = POKE.search(text, max(0, start - POKE_REACH), start)
     take = TAKE.match(text[end:])
     edit = delete_span(text, poke.start() if poke else start, end + (take.end() if take else 0))
     return edit._replace(op="delete_link")
@@ -130,10 +136,11 @@ def insert_before_footer(text: str, clause: str) -> Edit:
     """Insert ``，clause`` after the body's last words, before its closing mark and the opt-out
     line (……领取，有效期至${date}。拒收请回复R)."""
     z = zones(text)
-    at = _last_content(text, z.body[1])
+    end = at = _last_content(text, z.body[1])
     while at > z.body[0] and text[at - 1] in PUNCT:
         at -= 1
-    return Edit("insert_before_footer", at, at, "，" + clause)
+    start = _last_content(text, at)  # the clause replaces spaces before the closing mark
+    return Edit("insert_before_footer", start, max(start, min(at, end)), "，" + clause)
 
 
 def insert_opt_out(text: str, phrase: str) -> Edit:

@@ -18,6 +18,7 @@ import yaml
 
 from engine.check import check
 from engine.message import Message
+from engine.normalize import normalize
 from engine.rewrite.edits import (
     Edit,
     delete_link,
@@ -27,13 +28,15 @@ from engine.rewrite.edits import (
     replace_span,
 )
 from engine.rewrite.gate import problems
+from engine.rule_types.link import scan_links
 from engine.ruleset import RuleSet
 from engine.verdict import Finding, Verdict
 
 TEXTS_FILE = Path(__file__).with_name("texts.yaml")
 # Rule kinds whose finding is text that should not be there: deleting it is the fix. The others
 # point at what lacks something (a disclosure, a period), where deleting would gut the draft.
-DELETABLE = frozenset({"forbidden", "contact", "link", "pattern", "obfuscation", "model"})
+# A content model's span is its evidence (an n-gram, part of a link), not the problem: no fix.
+DELETABLE = frozenset({"forbidden", "contact", "link", "pattern", "obfuscation"})
 
 
 @lru_cache(maxsize=1)
@@ -83,8 +86,11 @@ def _candidate(
             edit = replace_span(text, f.start, f.end, ruleset.profile(msg.profile).opt_out)
             label = labels["replace"].format(matched=matched, text=edit.text)
         elif kind in DELETABLE:
-            cut = delete_link if kind == "link" else delete_span
-            edit = cut(text, f.start, f.end)
+            links = [(lk.start, lk.end) for lk in scan_links(normalize(text))]
+            if any(a < f.start < b or a < f.end < b for a, b in links):
+                return None  # never cut a link in two
+            whole = any(f.start <= a and b <= f.end for a, b in links)
+            edit = (delete_link if whole else delete_span)(text, f.start, f.end)
             gone = text[edit.start : edit.end].strip("，,。！!？?；;：:、 \u3000")
             label = labels["delete"].format(matched=gone or matched)
         else:

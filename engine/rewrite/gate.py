@@ -2,8 +2,8 @@
 
 A candidate fails when, compared with the draft it came from, it
 
-- ``blocked`` / ``new_finding``: is blocked by the check, or draws a finding from a rule the
-  draft did not trigger (a rewrite must not create a problem);
+- ``blocked`` / ``new_finding``: is blocked by the check, or draws a finding (other than an
+  info note) from a rule the draft did not trigger (a rewrite must not create a problem);
 - ``defect``: has a flaw of form the draft did not have: a word said twice (点击点击), two
   clause marks in a row (，！ ，，), a mark right after the signature or opening the body, a
   comma ending the message, a doubled space, an empty bracket or a broken ``${`` variable;
@@ -22,7 +22,7 @@ import re
 from collections import Counter
 
 from engine.message import Message, MessageType
-from engine.verdict import Decision, Verdict
+from engine.verdict import Decision, Severity, Verdict
 
 # Template variables the edits may add to a draft that has none: the sending platform fills
 # ${name}; the copywriter fills the rest with the campaign's real figures before sending.
@@ -41,6 +41,12 @@ _DEFECTS = {
     "punctuation_opens_message": re.compile(rf"^\s*[{_P}]"),
     "comma_ends_message": re.compile(r"[，,、；;：:]\s*$"),
     "doubled_space": re.compile(r"[ \u3000]{2,}"),
+    "space_before_punctuation": re.compile(r"[^\s][ \u3000]+[，。！？；：、]"),
+    # the body's last word runs into the opt-out line (……好礼相送拒收请回复R)
+    "footer_glued": re.compile(
+        r"[\u4e00-\u9fffA-Za-z0-9}](?=(?:拒收请?回复?\s*[Rr]|回复?\s*[Tt][Dd]?\s*退订"
+        r"|退订回复?\s*[Tt][Dd]?)[。.！!]?\s*$)"
+    ),
     "empty_brackets": re.compile(r"【\s*】|（\s*）|\(\s*\)"),
     "broken_variable": re.compile(r"\$\{[^{}]*(?:\{|$)|\$(?!\{)|(?<!\$)\{[A-Za-z_]\w*\}"),
 }
@@ -93,7 +99,14 @@ def problems(
             out.append("blocked")
         if before is not None:
             had = {r for f in before.findings for r in f.rule_ids}
-            new = sorted({f.rule_id for f in verdict.findings if not set(f.rule_ids) & had})
+            # a note (info: how many segments it bills) is no new problem
+            new = sorted(
+                {
+                    f.rule_id
+                    for f in verdict.findings
+                    if f.severity is not Severity.INFO and not set(f.rule_ids) & had
+                }
+            )
             out.extend(f"new_finding:{r}" for r in new)
     out.extend(f"defect:{d}" for d in new_defects(draft.text, text))
     extra = variables(text) - allowed_variables(draft.text)

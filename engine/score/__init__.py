@@ -13,7 +13,6 @@ on your own randomised A/B logs with ``xinshi model train --events FILE`` (model
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from engine.check import check
@@ -22,7 +21,7 @@ from engine.ruleset import RuleSet
 from engine.score.elements import elements
 from engine.score.features import FEATURE_NAMES, features
 from engine.score.model import EngagementModel, ModelError, load_model, shipped_model
-from engine.score.suggest import Suggestion, suggest
+from engine.score.suggest import Suggestion, rewrites
 from engine.verdict import Verdict
 
 __all__ = [
@@ -35,6 +34,7 @@ __all__ = [
     "check_scored",
     "features",
     "load_model",
+    "reason_text",
     "score",
     "shipped_model",
 ]
@@ -63,6 +63,7 @@ class Score:
     suggestions: tuple[Suggestion, ...]
     model_version: str
     trained_on: str
+    dropped: int = 0  # rewrites that failed the quality gate (engine.rewrite), never shown
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-ready data (the ``score`` block of a verdict)."""
@@ -70,28 +71,29 @@ class Score:
             "score": round(self.score, 5),
             "reasons": [r.to_dict() for r in self.reasons],
             "suggestions": [s.to_dict() for s in self.suggestions],
+            "dropped": self.dropped,
             "model": {"version": self.model_version, "trained_on": self.trained_on},
         }
 
 
-def _pp(effect: float) -> str:
-    return f"{effect * 100:+.1f}个百分点".replace("-", "−")
-
-
-@lru_cache(maxsize=1)
-def _templates() -> dict[str, tuple[str, str]]:
-    return {k: tuple(v.reason.split("{effect}", 1)) for k, v in elements().features.items()}  # type: ignore[misc]
+def reason_text(feature: str, effect: float) -> str:
+    """Say what an element does, in Chinese, in the direction of its sign: a gain as
+    "提高", a loss as "降低" with the advice; never one with the other's words."""
+    e = elements().features[feature]
+    way = "提高" if effect > 0 else "降低"
+    text = f"{e.reason}，预计使点击率{way}{abs(effect) * 100:.1f}个百分点"
+    extra = e.upgrade if effect > 0 else e.advice
+    return f"{text}；{extra}" if extra else text
 
 
 def explain(message: Message, model: EngagementModel) -> tuple[float, tuple[Reason, ...]]:
     """Return the predicted click rate and the reasons, largest effect first."""
     p, parts = model.explain(message)
-    texts = _templates()
-    reasons = []
-    for c in parts:
-        if abs(c.effect) >= MIN_EFFECT:
-            head, tail = texts[c.feature]
-            reasons.append(Reason(c.feature, c.effect, head + _pp(c.effect) + tail))
+    reasons = [
+        Reason(c.feature, c.effect, reason_text(c.feature, c.effect))
+        for c in parts
+        if abs(c.effect) >= MIN_EFFECT
+    ]
     reasons.sort(key=lambda r: -abs(r.effect))
     return p, tuple(reasons)
 
@@ -107,8 +109,10 @@ def score(
     m = model if model is not None else shipped_model()
     msg = make_message(message) if isinstance(message, str) else message
     p, reasons = explain(msg, m)
-    sugg = tuple(suggest(msg, m, ruleset)) if suggestions else ()
-    return Score(p, reasons, sugg, m.version, m.trained_on)
+    if not suggestions:
+        return Score(p, reasons, (), m.version, m.trained_on)
+    found = rewrites(msg, m, ruleset)
+    return Score(p, reasons, tuple(found.kept), m.version, m.trained_on, len(found.dropped))
 
 
 def check_scored(

@@ -18,7 +18,9 @@ class Element(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     label: str
-    reason: str
+    reason: str  # what is present; the signed effect is appended (engine.score.reason_text)
+    advice: str | None = None  # shown only on a loss
+    upgrade: str | None = None  # shown only on a gain
 
 
 class Edit(BaseModel):
@@ -27,6 +29,8 @@ class Edit(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     describe: str
     insert: str | None = None
+    insert_offer: str | None = None  # clear_cta: the call to action when the draft offers something
+    types: tuple[str, ...] = ("marketing", "notification", "verification")  # where it may run
 
 
 class Elements(BaseModel):

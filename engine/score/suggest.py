@@ -1,9 +1,16 @@
-"""Rewrite operators: concrete edits of a draft, re-scored and re-checked for compliance.
+"""Rewrite operators: concrete edits of a draft, re-scored, re-checked and gated.
 
-Each operator applies where its copy element is missing or harmful, and inserts template
-variables (``${name}``, ``${n}``, ``${date}``) rather than inventing numbers or dates: the
-copywriter or the sending platform fills them. A rewrite is offered only if the compliance
-check does not block it and the model predicts a gain.
+Each operator applies where its copy element is missing or harmful, and is made of the named
+edit operations of :mod:`engine.rewrite.edits` (delete with punctuation repair, replace,
+insert at the body's start or before the opt-out line). Operators insert template variables
+(``${name}``, ``${n}``, ``${date}``) rather than inventing numbers or dates, and only into a
+draft that has no variables of its own (a template takes no new ones). An operator runs only
+on the message types its edit lists in elements.yaml (no deadline on a notification).
+
+A rewrite is offered only if the model predicts a gain and it passes the gate
+(:func:`engine.rewrite.problems`): not blocked, no finding the draft did not have (notes
+aside), no new flaw of form, no new variable, the message type's purpose kept. What fails
+is dropped and counted, never shown.
 """
 
 from __future__ import annotations
@@ -11,10 +18,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.check import check
-from engine.message import Message
+from engine.message import Message, MessageType
+from engine.normalize import normalize
+from engine.rewrite.edits import (
+    POKE,
+    POKE_REACH,
+    PUNCT,
+    TAKE,
+    Edit,
+    delete_span,
+    insert_before_footer,
+    insert_body_start,
+    replace_span,
+    zones,
+)
+from engine.rewrite.gate import allowed_variables, problems
+from engine.rule_types.link import scan_links
 from engine.ruleset import RuleSet
 from engine.score.elements import elements
 from engine.score.features import (
@@ -27,83 +49,107 @@ from engine.score.features import (
     fold,
 )
 from engine.score.model import EngagementModel
-from engine.verdict import Decision
+from engine.verdict import Decision, Verdict
 
-_SIGNATURE = re.compile(r"^\s*【[^】]{1,20}】")
 _GENERIC = re.compile(r"(?:尊敬的|亲爱的)[^，,：:。！!？?\s]{0,8}[，,：:]?")
 _VAGUE = re.compile(r"全场[^，,。！!]{0,4}?\d+(?:\.\d+)?折起?|\d+(?:\.\d+)?折起")
-_TAIL = re.compile(
-    r"[，,。.\s]*(?:拒收请?回复?\s*[Rr]|回复?\s*[Tt][Dd]?\s*退订|退订回[Tt])[。.]?\s*$"
-)
-_HYPE_RAW = re.compile(r"(?:" + HYPE.pattern + r")[^，,。！!]{0,4}")
-_BANGS = re.compile(r"[！!]+")
-_URL = re.compile(r"(?:https?://)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?:/[\w./?=&%#-]*)?")
-_POKE = re.compile(r"(?:猛戳|戳|点我|点|详见|访问|登录)\s*$")
+_HYPE_RAW = re.compile(r"(?:" + HYPE.pattern + r")[^，,。！!？?；;\s]{0,4}")
+_BANGS = re.compile(r"[！!]{2,}|[！!](?=[ \u3000]*[！!，,。])")
+_OFFER_WORDS = re.compile(r"券|红包|礼|优惠|折|减|积分")
+_MAX_STEPS = 20  # hype and bang deletions per draft (each removes at least one character)
 
 
-def _tidy(text: str) -> str:
-    text = re.sub(r"[，,]{2,}", "，", text)
-    text = re.sub(r"】[，,]", "】", text)
-    text = re.sub(r"[，,]([。.])", r"\1", text)
-    return text
+def _may_add(text: str, *names: str) -> bool:
+    """Whether the draft may take these fill-in variables (it has no variables of its own)."""
+    return set(names) <= allowed_variables(text)
 
 
-def _add_name(text: str) -> str | None:
-    if NAME_SALUTATION.search(fold(text)):
+def _add_name(text: str, kind: MessageType) -> str | None:
+    if NAME_SALUTATION.search(fold(text)) or not _may_add(text, "name"):
         return None
     ins = elements().edits["name_salutation"].insert or ""
-    m = _GENERIC.search(text)
-    if m:
-        return text[: m.start()] + ins + text[m.end() :]
-    sig = _SIGNATURE.match(text)
-    at = sig.end() if sig else 0
-    return text[:at] + ins + text[at:]
+    m = _GENERIC.search(text, zones(text).body[0])
+    if m and m.start() - zones(text).body[0] <= 1:
+        return replace_span(text, m.start(), m.end(), ins).apply(text)
+    return insert_body_start(text, ins).apply(text)
 
 
-def _specific_offer(text: str) -> str | None:
+def _specific_offer(text: str, kind: MessageType) -> str | None:
     t = fold(text)
-    if SPECIFIC_OFFER.search(t) or not VAGUE_OFFER.search(t):
+    if SPECIFIC_OFFER.search(t) or not VAGUE_OFFER.search(t) or not _may_add(text, "n", "a", "b"):
         return None  # never invent an offer the draft does not have
     m = _VAGUE.search(text)
     if m is None:
         return None
-    return text[: m.start()] + (elements().edits["specific_offer"].insert or "") + text[m.end() :]
+    ins = elements().edits["specific_offer"].insert or ""
+    before = text[m.start() - 1] if m.start() > zones(text).body[0] else ""
+    if before and before not in PUNCT and not before.isspace():
+        ins = "，" + ins  # 双11部分商品5折起 -> 双11部分商品，您有${n}张…
+    return replace_span(text, m.start(), m.end(), ins).apply(text)
 
 
-def _add_deadline(text: str) -> str | None:
-    if DEADLINE.search(fold(text)):
+def _add_deadline(text: str, kind: MessageType) -> str | None:
+    if DEADLINE.search(fold(text)) or not _may_add(text, "date"):
         return None
-    ins = "，" + (elements().edits["deadline"].insert or "")
-    m = _TAIL.search(text)
-    if m:
-        return _tidy(text[: m.start()] + ins + text[m.start() :])
-    body = text.rstrip().rstrip("。.")
-    return body + ins + "。"
+    return insert_before_footer(text, elements().edits["deadline"].insert or "").apply(text)
 
 
-def _drop_hype(text: str) -> str | None:
-    t = fold(text)
-    if not HYPE.search(t) and "!" not in t:
-        return None
-    out = _HYPE_RAW.sub("", text)
-    out = _BANGS.sub("，", out)
-    out = _tidy(out)
-    out = re.sub(r"[，,]\s*$", "", out)
+def _bang_edit(text: str, start: int, end: int) -> Edit:
+    """A run of ！: a comma between two clauses, a full stop before the opt-out line, gone
+    next to another mark or at the very end."""
+    z = zones(text)
+    body_start, body_end = z.body
+    before = text[start - 1] if start > body_start else ""
+    rest = text[end:body_end].lstrip(" \u3000")
+    if before and before not in PUNCT and not rest and z.footer is not None:
+        return replace_span(text, start, end, "。")
+    if not before or before in PUNCT or not rest or rest[0] in PUNCT:
+        return delete_span(text, start, end)
+    return replace_span(text, start, end, "，")
+
+
+def _drop_hype(text: str, kind: MessageType) -> str | None:
+    out = text
+    for _ in range(_MAX_STEPS):
+        m = _HYPE_RAW.search(out)
+        if m is None:
+            break
+        out = delete_span(out, m.start(), m.end()).apply(out)
+    for _ in range(_MAX_STEPS):
+        m = _BANGS.search(out)
+        if m is None:
+            break
+        out = _bang_edit(out, m.start(), m.end()).apply(out)
     return out if out != text else None
 
 
-def _clear_cta(text: str) -> str | None:
+def _clear_cta(text: str, kind: MessageType) -> str | None:
     if CLEAR_CTA.search(fold(text)):
         return None
-    m = _URL.search(text)
-    if m is None:
+    links = scan_links(normalize(text))
+    if not links:
         return None
-    head = _POKE.sub("", text[: m.start()]).rstrip()
-    tail = text[m.end() :]
-    return head + "点击 " + m.group() + " 领取" + tail
+    link = links[0]
+    edit = elements().edits["clear_cta"]
+    poke = POKE.search(text, max(0, link.start - POKE_REACH), link.start)
+    start = poke.start() if poke else link.start
+    url = text[link.start : link.end]
+    take = TAKE.match(text[link.end :])
+    if take and take.group("clear"):  # 戳 t.cn/x 查看 -> 点击 t.cn/x 查看
+        return replace_span(text, start, link.end, "点击 " + url).apply(text)
+    end = link.end + (take.end() if take else 0)  # 点 t.cn/x 抢购 -> 点击 t.cn/x 领取
+    offer = kind is MessageType.MARKETING and _OFFER_WORDS.search(text)
+    new = ((edit.insert_offer if offer else edit.insert) or "").replace("{link}", url)
+    gap = len(text[end:]) - len(text[end:].lstrip(" \u3000"))
+    nxt = text[end + gap : end + gap + 1]
+    if nxt in PUNCT:
+        end += gap  # 领取 ， -> 领取，(the space only kept the link apart)
+    elif nxt and not nxt.isspace():
+        new += "，"
+    return replace_span(text, start, end, new).apply(text)
 
 
-Operator = Callable[[str], "str | None"]
+Operator = Callable[[str, MessageType], "str | None"]
 OPERATORS: dict[str, Operator] = {
     "specific_offer": _specific_offer,
     "name_salutation": _add_name,
@@ -136,7 +182,14 @@ class Suggestion:
         }
 
 
-def _describe(op: str, before: str) -> str:
+class Rewrites(NamedTuple):
+    """The rewrites that passed the gate, best first, and why the others were dropped."""
+
+    kept: list[Suggestion]
+    dropped: list[tuple[str, str, list[str]]]  # (operator, text, the gate's reasons)
+
+
+def _describe(op: str, before: str, kind: MessageType) -> str:
     edit = elements().edits[op]
     old = ""
     if op == "specific_offer":
@@ -146,7 +199,61 @@ def _describe(op: str, before: str) -> str:
         old = "、".join(
             dict.fromkeys(m.group() for m in re.finditer(HYPE.pattern + "|[！!]+", before))
         )
+    elif op == "clear_cta":
+        offer = kind is MessageType.MARKETING and _OFFER_WORDS.search(before)
+        old = ((edit.insert_offer if offer else edit.insert) or "").replace("{link}", "链接")
     return edit.describe.replace("{old}", old)
+
+
+def applies(op: str, kind: MessageType) -> bool:
+    """Whether an operator may rewrite a message of this type (elements.yaml ``types``)."""
+    return kind.value in elements().edits[op].types
+
+
+def rewrites(
+    message: Message,
+    model: EngagementModel,
+    ruleset: RuleSet | None = None,
+    min_gain: float = 0.001,
+) -> Rewrites:
+    """Apply each operator; keep rewrites that pass the gate and gain, best first."""
+    base = model.predict(message)
+    before = check(message, ruleset)
+    kept: list[Suggestion] = []
+    dropped: list[tuple[str, str, list[str]]] = []
+    combined, applied = message.text, 0
+    for op, apply in OPERATORS.items():
+        if not applies(op, message.type):
+            continue
+        new = apply(message.text, message.type)
+        if new is None or new == message.text:
+            continue
+        s = _evaluate(message, new, op, _describe(op, message.text, message.type), base, model)
+        if s.gain < min_gain:
+            continue
+        bad, verdict = _gate(message, new, before, ruleset)
+        if bad == ["blocked"] and before.verdict is Decision.BLOCK:
+            continue  # the draft's own block: fix it first (the page says so); not a flaw
+        if bad:
+            dropped.append((op, new, bad))
+            continue
+        kept.append(replace(s, verdict=verdict))
+        step = apply(combined, message.type)
+        if step is not None:
+            combined, applied = step, applied + 1
+    if applied > 1:
+        describe = elements().edits["combined"].describe
+        s = _evaluate(message, combined, "combined", describe, base, model)
+        if s.gain >= min_gain:
+            bad, verdict = _gate(message, combined, before, ruleset)
+            if bad == ["blocked"] and before.verdict is Decision.BLOCK:
+                pass
+            elif bad:
+                dropped.append(("combined", combined, bad))
+            else:
+                kept.append(replace(s, verdict=verdict))
+    kept.sort(key=lambda s: -s.gain)
+    return Rewrites(kept, dropped)
 
 
 def suggest(
@@ -155,49 +262,23 @@ def suggest(
     ruleset: RuleSet | None = None,
     min_gain: float = 0.001,
 ) -> list[Suggestion]:
-    """Apply each operator, keep rewrites that pass the check and gain, best first."""
-    base = model.predict(message)
-    out: list[Suggestion] = []
-    combined = message.text
-    applied = 0
-    for op, apply in OPERATORS.items():
-        new = apply(message.text)
-        if new is None or new == message.text:
-            continue
-        s = _evaluate(message, new, op, _describe(op, message.text), base, model, ruleset)
-        if s is not None and s.gain >= min_gain:
-            out.append(s)
-            step = apply(combined)
-            if step is not None:
-                combined, applied = step, applied + 1
-    if applied > 1:
-        s = _evaluate(
-            message,
-            combined,
-            "combined",
-            elements().edits["combined"].describe,
-            base,
-            model,
-            ruleset,
-        )
-        if s is not None and s.gain >= min_gain:
-            out.append(s)
-    out.sort(key=lambda s: -s.gain)
-    return out
+    """Return the rewrites that pass the gate and gain, best first."""
+    return rewrites(message, model, ruleset, min_gain).kept
+
+
+def _gate(
+    message: Message, text: str, before: Verdict, ruleset: RuleSet | None
+) -> tuple[list[str], str]:
+    """The gate's reasons against ``text`` and its verdict."""
+    after = check(replace(message, text=text), ruleset)
+    return problems(message, text, after, before), after.verdict.value
 
 
 def _evaluate(
-    message: Message,
-    text: str,
-    op: str,
-    edit: str,
-    base: float,
-    model: EngagementModel,
-    ruleset: RuleSet | None,
-) -> Suggestion | None:
-    rewritten = replace(message, text=text)
-    verdict = check(rewritten, ruleset)
-    if verdict.verdict is Decision.BLOCK:
-        return None
-    p = model.predict(rewritten)
-    return Suggestion(op, edit, text, p, p - base, verdict.verdict.value)
+    message: Message, text: str, op: str, edit: str, base: float, model: EngagementModel
+) -> Suggestion:
+    p = model.predict(replace(message, text=text))
+    return Suggestion(op, edit, text, p, p - base, "")
+
+
+__all__ = ["OPERATORS", "Rewrites", "Suggestion", "applies", "rewrites", "suggest"]

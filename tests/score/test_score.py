@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from engine import check, check_scored, make_message, score
@@ -43,9 +45,12 @@ def test_send_time_matters() -> None:
 def test_reasons_are_chinese_signed_and_actionable() -> None:
     s = score(S + "全场5折！！速来抢购，戳 t.cn/A6x1" + T)
     by = {r.feature: r for r in s.reasons}
-    assert by["hype"].effect < 0 and "删掉" in by["hype"].text and "−" in by["hype"].text
-    assert by["exclamations"].effect < 0
-    assert "个百分点" in by["link"].text and by["link"].effect > 0
+    assert by["hype"].effect < 0
+    assert re.search(r"预计使点击率降低\d+\.\d个百分点；删掉它们$", by["hype"].text), by[
+        "hype"
+    ].text
+    assert by["exclamations"].effect < 0 and "降低" in by["exclamations"].text
+    assert by["link"].effect > 0 and "预计使点击率提高" in by["link"].text
     assert [abs(r.effect) for r in s.reasons] == sorted(
         (abs(r.effect) for r in s.reasons), reverse=True
     )
@@ -109,5 +114,5 @@ def test_check_scored_adds_a_block_and_check_is_unchanged() -> None:
     assert "score" not in plain
     scored = check_scored(text).to_dict()
     assert {k: v for k, v in scored.items() if k != "score"} == plain
-    assert set(scored["score"]) == {"score", "reasons", "suggestions", "model"}
+    assert set(scored["score"]) == {"score", "reasons", "suggestions", "dropped", "model"}
     assert scored["score"]["model"]["trained_on"] == "simulated"
