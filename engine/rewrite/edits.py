@@ -70,6 +70,13 @@ def _rest_is_empty(text: str, at: int, end: int) -> bool:
     return all(is_filler(c) for c in text[at:end])
 
 
+def _after_marks(text: str, at: int) -> int:
+    """Index after the run of marks (and spaces between them) starting at ``at``."""
+    while at < len(text) and (text[at] in PUNCT or text[at] in _SPACE):
+        at += 1
+    return at
+
+
 def delete_link(text: str, start: int, end: int) -> Edit:
     """Delete a link with the call to action around it (点击 … 领取), then as delete_span."""
     poke = POKE.search(text, max(0, start - POKE_REACH), start)
@@ -81,10 +88,11 @@ def delete_link(text: str, start: int, end: int) -> Edit:
 def delete_span(text: str, start: int, end: int) -> Edit:
     """Delete ``text[start:end]`` and leave one well-placed mark where two would meet.
 
-    Spaces around the cut go with it (one stays between two ASCII words). Between two
-    marks the left one stays, unless the right one ends the body (then the right, a full
-    stop, stays). A mark that would open the body, or a comma that would end the message,
-    goes too.
+    Spaces around the cut go with it (one stays between two ASCII words, or where the cut
+    text had spaces on both sides). Where marks meet, the left ones stay (${name}，全场最低价！
+    领券 -> ${name}，领券); where the cut ends the body, the right run's full stop stays, or
+    before an opt-out line its first mark (买它，最低价。拒收请回复R -> 买它。拒收请回复R). No
+    mark opens the body and no comma ends the message.
     """
     z = zones(text)
     body_start, body_end = z.body
@@ -93,21 +101,30 @@ def delete_span(text: str, start: int, end: int) -> Edit:
         left -= 1
     while right < len(text) and text[right] in _SPACE:
         right += 1
-    before = text[left - 1] if left > 0 else ""
+    before = text[left - 1] if left > body_start else ""
     after = text[right] if right < len(text) else ""
     words = (before + after).isascii() and before.isalnum() and after.isalnum()
-    glue = " " if words else ""
-    if before in PUNCT and after in PUNCT:
-        if after in STRONG and _rest_is_empty(text, right + 1, body_end):
-            left -= 1  # 买它，全场最低价。 -> 买它。
-        else:
-            right += 1  # ${name}，全场最低价！领券 -> ${name}，领券
-    elif after in PUNCT and left <= body_start:
-        right += 1  # 【店】全场最低价！领券 -> 【店】领券
-    elif before in PUNCT - STRONG and _rest_is_empty(text, right, len(text)) and not after:
-        left -= 1  # 买它，全场最低价 -> 买它
+    # words set apart by spaces on both sides stay apart (全场5折 速来抢购 拒收请回复R)
+    apart = left < start and right > end and before not in PUNCT and after not in PUNCT
+    glue = " " if (words or apart) and before and after else ""
+    if after in PUNCT or (before in PUNCT and not after):
+        run_end = _after_marks(text, right)
+        if not before or before in PUNCT:
+            if _rest_is_empty(text, run_end, body_end):  # the cut ends the body
+                run = text[right:run_end]
+                while left > body_start and (text[left - 1] in PUNCT or text[left - 1] in _SPACE):
+                    left -= 1
+                strong = next((c for c in run if c in STRONG), "")
+                first = next((c for c in run if c in PUNCT), "")
+                glue = strong or (first if z.footer is not None and left > body_start else "")
+                if left <= body_start:
+                    glue = ""
+            right = run_end  # ${name}，全场最低价！！领券 -> ${name}，领券
     while right < len(text) and left <= body_start and text[right] in _SPACE:
         right += 1
+    if glue and text.startswith(glue, left):  # the kept mark is already there: a plain delete
+        left += len(glue)
+        glue = ""
     return Edit("delete_span", left, right, glue)
 
 
@@ -136,11 +153,15 @@ def insert_before_footer(text: str, clause: str) -> Edit:
     """Insert ``，clause`` after the body's last words, before its closing mark and the opt-out
     line (……领取，有效期至${date}。拒收请回复R)."""
     z = zones(text)
-    end = at = _last_content(text, z.body[1])
-    while at > z.body[0] and text[at - 1] in PUNCT:
-        at -= 1
-    start = _last_content(text, at)  # the clause replaces spaces before the closing mark
-    return Edit("insert_before_footer", start, max(start, min(at, end)), "，" + clause)
+    at = z.body[1]
+    while at > z.body[0] and (text[at - 1] in PUNCT or text[at - 1] in _SPACE):
+        at -= 1  # back to the body's last word
+    end = at
+    while end < z.body[1] and text[end] in _SPACE:
+        end += 1
+    if end == z.body[1] or text[end] not in PUNCT:
+        end = at  # the clause replaces only spaces before a mark (t.cn/x ！ -> t.cn/x，有效期至…！)
+    return Edit("insert_before_footer", at, end, "，" + clause)
 
 
 def insert_opt_out(text: str, phrase: str) -> Edit:

@@ -33,15 +33,14 @@ _P = "，,。！!？?；;：:、"
 _DEFECTS = {
     "repeated_word": re.compile(r"([\u4e00-\u9fff]{2,6})\1"),
     "repeated_char": re.compile(r"([\u4e00-\u9fff])\1"),
-    # two clause marks in a row, except a run of ！ and ？ (the copywriter's emphasis)
-    "doubled_punctuation": re.compile(
-        rf"[{_P}][ \u3000]*[{_P}](?<![！!？?][！!？?])(?<![！!？?] [！!？?])"
-    ),
+    # two clause marks in a row (overlapping pairs: ！，， has two), except ！ and ？ together
+    # (the copywriter's emphasis)
+    "doubled_punctuation": re.compile(rf"(?=([{_P}][ \u3000]*[{_P}]))"),
     "punctuation_after_signature": re.compile(rf"^\s*【[^【】]*】\s*[{_P}]"),
     "punctuation_opens_message": re.compile(rf"^\s*[{_P}]"),
     "comma_ends_message": re.compile(r"[，,、；;：:]\s*$"),
     "doubled_space": re.compile(r"[ \u3000]{2,}"),
-    "space_before_punctuation": re.compile(r"[^\s][ \u3000]+[，。！？；：、]"),
+    "space_before_punctuation": re.compile(r"(?<=[^\s])[ \u3000]+[，。！？；：、]"),
     # the body's last word runs into the opt-out line (……好礼相送拒收请回复R)
     "footer_glued": re.compile(
         r"[\u4e00-\u9fffA-Za-z0-9}](?=(?:拒收请?回复?\s*[Rr]|回复?\s*[Tt][Dd]?\s*退订"
@@ -50,6 +49,10 @@ _DEFECTS = {
     "empty_brackets": re.compile(r"【\s*】|（\s*）|\(\s*\)"),
     "broken_variable": re.compile(r"\$\{[^{}]*(?:\{|$)|\$(?!\{)|(?<!\$)\{[A-Za-z_]\w*\}"),
 }
+_EMPHASIS = frozenset("！!？?")
+_GROUP = {"doubled_punctuation": 1}  # a lookahead: the pair is its group
+# flaws that can occur once per message: counted without the characters involved
+_WHOLE = frozenset({"footer_glued", "comma_ends_message", "punctuation_opens_message"})
 # Words a notification or a verification code may keep but must not gain from a rewrite.
 _PROMO = re.compile(
     r"有效期至|截止|截至|前有效|券|红包|满\S{1,6}减|\d折|折起|优惠|领取|抢|秒杀|限时|特价|\$\{(?:n|a|b|date)\}"
@@ -61,7 +64,10 @@ def defects(text: str) -> Counter[str]:
     found: Counter[str] = Counter()
     for name, pattern in _DEFECTS.items():
         for m in pattern.finditer(text):
-            found[f"{name}:{m.group().strip()}"] += 1
+            what = "" if name in _WHOLE else m.group(_GROUP.get(name, 0)).strip()
+            if name == "doubled_punctuation" and set(what) - set(" \u3000") <= _EMPHASIS:
+                continue
+            found[f"{name}:{what}"] += 1
     return found
 
 
