@@ -126,7 +126,7 @@ def test_variants_apply_shared_options(api: httpx.Client) -> None:
         ({"drafts": ["x"], "price": -1}, 422, "invalid_request", "price",
          "price: yuan per segment, a number >= 0 (e.g. 0.045)"),
         ({"drafts": ["x"], "colour": 1}, 422, "invalid_request", "colour",
-         "unknown field 'colour' (allowed: drafts, industry, price, profile, send_at, type)"),
+         "unknown field 'colour' (allowed: drafts, industry, price, profile, send_at, signature, type)"),
         ({"drafts": ["x"], "type": "promo"}, 422, "invalid_message", "drafts.0.type",
          "unknown message type 'promo'. Use one of: verification, notification, marketing"),
         ({"drafts": ["x", 3]}, 422, "invalid_message", "drafts.1",
@@ -286,6 +286,25 @@ def test_check_page_highlights_the_evasive_contact_and_fixes_it(
     )
     assert card.locator("textarea").input_value() == wanted
     assert page.locator(".draft.best").count() == 1
+
+
+@pytest.mark.slow
+def test_check_page_inserts_a_missing_opt_out_line_in_one_click(site: Server, page: Any) -> None:
+    page.goto(site.url + "/")
+    page.wait_for_selector(".draft[data-verdict]")
+    card = page.locator(".draft").first
+    text = "【信使商城】尊敬的会员，冬装上新，满300减50，12月8日截止。"
+    card.locator("textarea").fill(text)
+    page.wait_for_function(
+        "() => document.querySelector('.draft .highlighted')?.textContent === "
+        f"{text + '‸'!r} && document.querySelector('.draft').dataset.verdict === 'block'"
+    )  # ‸ marks where the missing line goes
+    button = card.locator('li[data-rule="unsubscribe.missing"] button.apply-fix.insert')
+    assert button.inner_text() == "在末尾加上退订方式“拒收请回复R”并重新检查"
+    button.click()
+    page.wait_for_function("() => document.querySelector('.draft').dataset.verdict !== 'block'")
+    assert card.locator("textarea").input_value() == text + "拒收请回复R"
+    assert card.locator('li[data-rule="unsubscribe.missing"]').count() == 0
 
 
 @pytest.mark.slow

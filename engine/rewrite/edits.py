@@ -90,9 +90,9 @@ def delete_span(text: str, start: int, end: int) -> Edit:
 
     Spaces around the cut go with it (one stays between two ASCII words, or where the cut
     text had spaces on both sides). Where marks meet, the left ones stay (${name}，全场最低价！
-    领券 -> ${name}，领券); where the cut ends the body, the right run's full stop stays, or
-    before an opt-out line its first mark (买它，最低价。拒收请回复R -> 买它。拒收请回复R). No
-    mark opens the body and no comma ends the message.
+    领券 -> ${name}，领券); where the cut ends the body, the right ones stay if they hold a
+    full stop or lead to the opt-out line (买它，最低价。拒收请回复R -> 买它。拒收请回复R).
+    No mark opens the body and no comma ends the message.
     """
     z = zones(text)
     body_start, body_end = z.body
@@ -111,15 +111,17 @@ def delete_span(text: str, start: int, end: int) -> Edit:
         run_end = _after_marks(text, right)
         if not before or before in PUNCT:
             if _rest_is_empty(text, run_end, body_end):  # the cut ends the body
-                run = text[right:run_end]
+                # the marks after it stay (a link ends before its comma, 点 t.cn/x，拒收请回复R
+                # -> ，拒收请回复R) if they close a sentence or lead to the opt-out line
+                keep = left > body_start and (
+                    z.footer is not None or any(c in STRONG for c in text[right:run_end])
+                )
                 while left > body_start and (text[left - 1] in PUNCT or text[left - 1] in _SPACE):
                     left -= 1
-                strong = next((c for c in run if c in STRONG), "")
-                first = next((c for c in run if c in PUNCT), "")
-                glue = strong or (first if z.footer is not None and left > body_start else "")
-                if left <= body_start:
-                    glue = ""
-            right = run_end  # ${name}，全场最低价！！领券 -> ${name}，领券
+                if not keep:
+                    right = run_end
+            else:
+                right = run_end  # ${name}，全场最低价！！领券 -> ${name}，领券
     while right < len(text) and left <= body_start and text[right] in _SPACE:
         right += 1
     if glue and text.startswith(glue, left):  # the kept mark is already there: a plain delete
@@ -165,11 +167,10 @@ def insert_before_footer(text: str, clause: str) -> Edit:
 
 
 def insert_opt_out(text: str, phrase: str) -> Edit:
-    """Insert the opt-out line as the last words of the message (before a closing
-    【signature】 only): after a full stop as it is, otherwise after a comma."""
-    z = zones(text)
-    end = z.body[1] if len(z.signature) and z.signature[-1][0] > 0 else len(text)
-    at = _last_content(text, end)
+    """Insert the opt-out line as the last words of the message, before nothing else (the
+    rules want it after a closing 【signature】 too): after a mark as it is, otherwise after a
+    comma."""
+    at = _last_content(text, len(text))
     last = text[at - 1] if at else ""
     sep = "" if not last or last in PUNCT else "，"
     return Edit("insert_opt_out", at, at, sep + phrase)

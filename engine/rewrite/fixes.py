@@ -80,6 +80,8 @@ def _candidate(
 ) -> tuple[Edit, Fix] | None:
     text, labels = msg.text, texts()["labels"]
     kind = kinds.get(f.rule_id)
+    if kind not in DELETABLE and any(kinds.get(r) in DELETABLE for r in f.related):
+        kind = "forbidden"  # a model finding merged with a link's or a listed word's: delete it
     if f.end > f.start:
         matched = text[f.start : f.end]
         if f.category == "unsubscribe" and kind == "conditional":  # the provider's wording

@@ -151,10 +151,20 @@ function findingItem(card, f, i, text) {
       ? el("div", { class: "meta related", "data-related": f.related.join(" ") },
         "同时命中：", f.related.flatMap((r, k) => [k ? "、" : "", el("span", { class: "rule-id", text: r })]))
       : null);
-  if (f.end > f.start) {
-    const without = chars.slice(0, f.start).join("") + chars.slice(f.end).join("");
-    item.append(el("button", { type: "button", class: "small apply-fix",
-      onclick: () => apply(card, without) }, `删除“${f.matched}”并重新检查`));
+  // one-click fixes from the API (delete, replace, insert), each already re-checked there;
+  // an insert that needs a value the page does not have (a signature) asks for it first
+  for (const fix of f.fixes || []) {
+    const run = () => {
+      let text = fix.text;
+      if (fix.ask) {
+        const value = window.prompt(fix.ask, "");
+        if (!value || !value.trim()) return;
+        text = text.replace(fix.placeholder, value.trim());
+      }
+      apply(card, chars.slice(0, fix.start).join("") + text + chars.slice(fix.end).join(""));
+    };
+    item.append(el("button", { type: "button", class: `small apply-fix ${fix.kind}`,
+      "data-kind": fix.kind, onclick: run }, `${fix.label}并重新检查`));
   }
   return item;
 }
