@@ -59,13 +59,14 @@ _OFFER_WORDS = re.compile(r"券|红包|礼|优惠|折|减|积分")
 _MAX_STEPS = 20  # hype and bang deletions per draft (each removes at least one character)
 
 
-def _may_add(text: str, *names: str) -> bool:
-    """Whether the draft may take these fill-in variables (it has no variables of its own)."""
-    return set(names) <= allowed_variables(text)
+def _may_add(allowed: frozenset[str], *names: str) -> bool:
+    """Whether the draft may take these variables (``allowed``: of the draft as written, so a
+    combined rewrite's later steps are not refused the placeholders of its earlier ones)."""
+    return set(names) <= allowed
 
 
-def _add_name(text: str, kind: MessageType) -> str | None:
-    if NAME_SALUTATION.search(fold(text)) or not _may_add(text, "name"):
+def _add_name(text: str, kind: MessageType, allowed: frozenset[str]) -> str | None:
+    if NAME_SALUTATION.search(fold(text)) or not _may_add(allowed, "name"):
         return None
     ins = elements().edits["name_salutation"].insert or ""
     m = _GENERIC.search(text, zones(text).body[0])
@@ -74,10 +75,12 @@ def _add_name(text: str, kind: MessageType) -> str | None:
     return insert_body_start(text, ins).apply(text)
 
 
-def _specific_offer(text: str, kind: MessageType) -> str | None:
+def _specific_offer(text: str, kind: MessageType, allowed: frozenset[str]) -> str | None:
     t = fold(text)
-    if SPECIFIC_OFFER.search(t) or not VAGUE_OFFER.search(t) or not _may_add(text, "n", "a", "b"):
+    if SPECIFIC_OFFER.search(t) or not VAGUE_OFFER.search(t):
         return None  # never invent an offer the draft does not have
+    if not _may_add(allowed, "n", "a", "b"):
+        return None
     m = _VAGUE.search(text)
     if m is None:
         return None
@@ -88,8 +91,8 @@ def _specific_offer(text: str, kind: MessageType) -> str | None:
     return replace_span(text, m.start(), m.end(), ins).apply(text)
 
 
-def _add_deadline(text: str, kind: MessageType) -> str | None:
-    if DEADLINE.search(fold(text)) or not _may_add(text, "date"):
+def _add_deadline(text: str, kind: MessageType, allowed: frozenset[str]) -> str | None:
+    if DEADLINE.search(fold(text)) or not _may_add(allowed, "date"):
         return None
     return insert_before_footer(text, elements().edits["deadline"].insert or "").apply(text)
 
@@ -108,7 +111,7 @@ def _bang_edit(text: str, start: int, end: int) -> Edit:
     return replace_span(text, start, end, "，")
 
 
-def _drop_hype(text: str, kind: MessageType) -> str | None:
+def _drop_hype(text: str, kind: MessageType, allowed: frozenset[str]) -> str | None:
     out = text
     for _ in range(_MAX_STEPS):
         m = _HYPE_RAW.search(out)
@@ -123,7 +126,7 @@ def _drop_hype(text: str, kind: MessageType) -> str | None:
     return out if out != text else None
 
 
-def _clear_cta(text: str, kind: MessageType) -> str | None:
+def _clear_cta(text: str, kind: MessageType, allowed: frozenset[str]) -> str | None:
     if CLEAR_CTA.search(fold(text)):
         return None
     links = scan_links(normalize(text))
@@ -149,7 +152,7 @@ def _clear_cta(text: str, kind: MessageType) -> str | None:
     return replace_span(text, start, end, new).apply(text)
 
 
-Operator = Callable[[str, MessageType], "str | None"]
+Operator = Callable[[str, MessageType, frozenset[str]], "str | None"]
 OPERATORS: dict[str, Operator] = {
     "specific_offer": _specific_offer,
     "name_salutation": _add_name,
@@ -222,10 +225,11 @@ def rewrites(
     kept: list[Suggestion] = []
     dropped: list[tuple[str, str, list[str]]] = []
     combined, applied = message.text, 0
+    allowed = frozenset(allowed_variables(message.text))
     for op, apply in OPERATORS.items():
         if not applies(op, message.type):
             continue
-        new = apply(message.text, message.type)
+        new = apply(message.text, message.type, allowed)
         if new is None or new == message.text:
             continue
         s = _evaluate(message, new, op, _describe(op, message.text, message.type), base, model)
@@ -238,7 +242,7 @@ def rewrites(
             dropped.append((op, new, bad))
             continue
         kept.append(replace(s, verdict=verdict))
-        step = apply(combined, message.type)
+        step = apply(combined, message.type, allowed)
         if step is not None:
             combined, applied = step, applied + 1
     if applied > 1:
