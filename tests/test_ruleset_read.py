@@ -256,7 +256,7 @@ def test_unknown_field_of_a_profile_names_the_profile_fields(root: Path) -> None
     _write(root, "ruleset.yaml", "profiles:\n  late:\n    sendwindow: ['08:00', '20:00']\n")
     assert _errors(read_rules(root)) == [
         "rules/ruleset.yaml:3: unknown field 'profiles.late.sendwindow'. Known fields: "
-        "description, send_window. Did you mean 'send_window'?"
+        "description, opt_out, send_window. Did you mean 'send_window'?"
     ]
 
 
