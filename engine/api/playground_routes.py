@@ -1,7 +1,7 @@
 """The playground's JSON: compare drafts (POST /v1/variants), list rules (GET /v1/rules/catalog).
 
-Thin like the rest of the API: it parses, calls ``check_scored`` and renders. Errors are the
-standard ``{"error": {"code", "message", "field"}}`` JSON.
+Thin like the rest of the API: it parses, calls ``check_scored`` and ``engine.rewrite.fixes``
+and renders. Errors are the standard ``{"error": {"code", "message", "field"}}`` JSON.
 """
 
 from __future__ import annotations
@@ -174,7 +174,8 @@ def catalog(ruleset: RuleSet, root: Path) -> list[dict[str, Any]]:
     **bodies.VARIANTS,
 )
 async def variants(request: Request) -> Response:
-    """Check and score up to 20 drafts; each with verdict, score block, cost, rank and best."""
+    """Check and score up to 20 drafts; each with verdict, score block, cost, rank and best;
+    each finding with its one-click ``fixes`` (README: Playground)."""
     settings: Settings = request.app.state.settings
     holder: RulesetHolder = request.app.state.holder
     data = await read_json(request)
