@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib
 import re
+from pathlib import Path
 
+import orjson
 import pytest
 
 from engine import make_message
 from engine.ruleset.regex_safety import problems
-from engine.score.features import FEATURE_NAMES, features
+from engine.score.features import DEADLINE, FEATURE_NAMES, features, fold, has_deadline
 from engine.score.simulate import Simulation
 
 EXAMPLES = [
@@ -117,6 +119,23 @@ def test_detector_patterns_are_linear_time() -> None:
     pats = {n: v for n, v in vars(module).items() if isinstance(v, re.Pattern) and n != "LINK"}
     assert len(pats) >= 12
     assert {n: problems(p.pattern) for n, p in pats.items() if problems(p.pattern)} == {}
+
+
+def test_fast_deadline_check_agrees_with_the_regex(sim: Simulation) -> None:
+    root = Path(__file__).resolve().parents[2] / "models" / "pairs"
+    texts = [v.message.text for v in sim.variants] + [t for t, _ in EXAMPLES]
+    for split in ("dev", "heldout"):
+        for line in (root / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
+            row = orjson.loads(line)
+            texts += [row["worse"], row["better"]]
+    texts += ["12月1日 - 12月3日", "${date}前有效", "3天内有效", "预计3天内送达", "18:30前"]
+    texts += ["12月12日24:00截止", "${deadline_date}前", "尽快", "近期截止", "限时"]
+    found = 0
+    for text in texts:
+        t = fold(text)
+        assert has_deadline(t) == bool(DEADLINE.search(t)), text
+        found += has_deadline(t)
+    assert 100 < found < len(texts)
 
 
 def test_id_does_not_change_features() -> None:
