@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import RULES
 from tests.processes import serving
 from tests.test_ab_edges import _edge_csv
-from tests.test_playground import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")
