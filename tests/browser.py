@@ -110,11 +110,11 @@ def narrow_headers(page: Any) -> list[str]:
     )
 
 
-def screenshot(page: Any, name: str, tmp_path: Path) -> Path:
-    """Save a full-page screenshot: into docs/screenshots/ when XINSHI_SCREENSHOTS is set."""
+def screenshot(page: Any, name: str, tmp_path: Path, full_page: bool = False) -> Path:
+    """Save a screenshot: into docs/screenshots/ when XINSHI_SCREENSHOTS is set."""
     out = SCREENSHOTS if os.environ.get("XINSHI_SCREENSHOTS") else tmp_path
     out.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(out / name), full_page=True)
+    page.screenshot(path=str(out / name), full_page=full_page)
     return out / name
 
 

@@ -423,6 +423,9 @@ def test_every_page_passes_axe_and_fits_a_phone(
         if name == "ab":  # the chart loads lazily, when it is scrolled to
             pg.locator("img.chart").scroll_into_view_if_needed()
             pg.wait_for_function("() => document.querySelector('img.chart').naturalWidth > 0")
+            pg.evaluate("window.scrollTo(0, 0)")
+            if size == "phone":  # show the comparison table, one block per variant
+                pg.locator("h2", has_text="与对照组比较").evaluate("(e) => e.scrollIntoView()")
         assert axe_violations(pg) == [], size  # no serious or critical violation
         if size == "phone":
             over = overflowing(pg)
@@ -430,6 +433,8 @@ def test_every_page_passes_axe_and_fits_a_phone(
             assert narrow_headers(pg) == []  # no header one glyph wide, wrapping per character
             if name in ("ab", "providers"):  # tables: one block per row, columns named
                 assert pg.locator(".cell-label:visible").count() > 0
-        screenshot(pg, f"{name}-{size}.png", tmp_path)
+        # the whole page on a desktop (the rules page only its top: 124 rules are ~20,000 px)
+        full = size == "desktop" and name != "rules"
+        screenshot(pg, f"{name}-{size}.png", tmp_path, full_page=full)
         context.close()
         assert not errors, errors
