@@ -303,3 +303,37 @@ def test_a_phone_gets_per_draft_controls_without_overflow(site: str, browser: An
     assert overflowing(pg) == []
     context.close()
     assert not errors, errors
+
+
+@pytest.mark.slow
+def test_the_page_speaks_chinese_with_rule_ids_only_on_details_lines(page: Any) -> None:
+    link = "【信使商城】尊敬的会员，会员日活动详见 https://m.hjkd.cn/w8 ，拒收请回复R"
+    card(page, 1).locator("textarea").fill(link)
+    page.wait_for_function(
+        "() => document.querySelector('li[data-rule=\"link_policy.domain_not_allowlisted\"]')"
+    )
+    shown = page.evaluate(  # the page's text but the small details lines (rule ids)
+        "() => { const c = document.querySelector('main').cloneNode(true);"
+        " c.querySelectorAll('.details').forEach((d) => d.remove()); return c.textContent; }"
+    )
+    for english in (
+        "block",
+        "review",
+        "allow",
+        "noise",
+        "rules/lists",
+        "link_domains",
+        "{matched}",
+        "×",
+    ):
+        assert english not in shown, english
+    assert "变形写法：夹杂符号或空格" in card(page, 0).inner_text()
+    suggestion = card(page, 1).locator('li[data-rule="link_policy.domain_not_allowlisted"]')
+    assert "联系合规管理员加入已报备域名列表" in suggestion.inner_text()
+    for item in page.locator("li[data-rule]").all():
+        rule = item.get_attribute("data-rule") or ""
+        outside = item.evaluate(
+            "(li) => { const c = li.cloneNode(true); c.querySelectorAll('.details').forEach((d) => d.remove());"
+            " return c.textContent; }"
+        )
+        assert rule not in outside and rule in item.locator(".details").inner_text()

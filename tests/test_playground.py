@@ -289,6 +289,11 @@ def test_rules_page_searches_and_shows_reload_errors(
     visible = page.locator(".rule:visible")
     ids = {visible.nth(i).get_attribute("data-rule") for i in range(visible.count())}
     assert "contact_diversion.private_im" in ids and len(ids) < total
+    # a message's placeholder is shown as a named slot, never as "{matched}"
+    assert "{matched}" not in page.locator("#rules").inner_text()
+    message = page.locator('.rule[data-rule="contact_diversion.private_im"] .message')
+    assert message.inner_text() == "引导添加个人微信/QQ或进群：“命中的文字”"
+    assert message.locator(".slot").inner_text() == "命中的文字"
 
     pack = site.rules / "packs" / "contact_diversion.yaml"
     good = pack.read_text(encoding="utf-8")

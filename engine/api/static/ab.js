@@ -118,7 +118,7 @@ function render(rep) {
     earlyBanner(rep),
     orphanBanner(rep.orphans),
     // the SRM and read-early warnings are shown in plain words above; the rest as the report says
-    ...rep.warnings.filter((w) => !PLAIN.some((p) => w.startsWith(p)))
+    ...rep.warnings.filter((w) => !PLAIN.some((p) => w.includes(p)))
       .map((w) => el("div", { class: "banner warn", text: warningZh(w) })),
     el("h2", { text: "结论" }),
     el("ul", { class: "plain verdicts" }, rep.comparisons.map((c) => el("li", { class: `decision-${c.decision}`, text: c.verdict }))),
