@@ -118,7 +118,7 @@ def screenshot(page: Any, name: str, tmp_path: Path, full_page: bool = False) ->
     return out / name
 
 
-def responds(page: Any, within_ms: int = 2_000) -> float:
+def responds(page: Any, within_ms: int = 3_000) -> float:
     """Type into the page's price box and poll until the page shows it; return the ms it took.
 
     A frozen page (a long task on the main thread) fails the bound.
