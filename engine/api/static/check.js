@@ -11,6 +11,7 @@ const EXAMPLES = [
 const DEBOUNCE_MS = 300;
 const MAX_DRAFTS = 20; // as /v1/variants: a page of drafts to compare, not a batch job
 const IN_FLIGHT = 3; // requests at once, so 20 pasted drafts never flood the server
+const CHECK_TIMEOUT_MS = 20000; // a check takes well under a second; past this, say so
 const TYPE_ZH = { marketing: "营销", notification: "通知", verification: "验证码" };
 const draftsBox = document.getElementById("drafts");
 const options = document.getElementById("options");
@@ -183,7 +184,7 @@ async function check(card) {
   try {
     data = await fetchJSON("/v1/variants", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request),
-    });
+    }, CHECK_TIMEOUT_MS);
   } catch (err) {
     if (mine === s.seq) forget(card, refusal(err, text), "error", err.code !== "text_too_long");
     return;

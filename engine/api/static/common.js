@@ -18,10 +18,11 @@ function el(tag, attrs, ...children) {
 }
 
 // Errors carry the API's code and HTTP status, so pages can say them in Chinese; "network"
-// when the server cannot be reached, "timeout" when it does not answer within `timeoutMs`.
-async function fetchJSON(url, options, timeoutMs = 20000) {
+// when the server cannot be reached, "timeout" when it does not answer within `timeoutMs`
+// (0: wait as long as it takes, as an A/B report over a large store may).
+async function fetchJSON(url, options, timeoutMs = 0) {
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  const timer = timeoutMs > 0 ? setTimeout(() => abort.abort(), timeoutMs) : null;
   let response;
   try {
     response = await fetch(url, { ...options, signal: abort.signal });
