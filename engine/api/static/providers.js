@@ -16,12 +16,6 @@ function label(r, by) {
   return parts.join(" · ");
 }
 
-function table(headers, rows, numeric) {
-  return el("div", { class: "table-wrap" }, el("table", {},
-    el("thead", {}, el("tr", {}, headers.map((h, i) => el("th", { class: numeric[i] ? "num" : null, text: h })))),
-    el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c, i) => el("td", { class: numeric[i] ? "num" : null, text: c })))))));
-}
-
 // Horizontal bars: p50 solid, p95 light, on one scale for the whole chart.
 function latencyChart(rows, by, key, title) {
   const shown = rows.filter((r) => r[key].p95 !== null);
