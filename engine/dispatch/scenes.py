@@ -213,14 +213,29 @@ def scene_errors(path: Path, book: TemplateBook | None) -> tuple[SceneBook | Non
     except yaml.YAMLError as exc:
         return None, [f"{path}: not valid YAML: {exc}"]
     try:
-        data = _ScenesIn.model_validate(doc.data)
+        data = _ScenesIn.model_validate(
+            {k: {} if k == "scenes" else v for k, v in doc.data.items()}
+            if isinstance(doc.data, dict) and isinstance(doc.data.get("scenes"), dict)
+            else doc.data
+        )
     except ValidationError as exc:
         return None, [_shape_error(path, doc, e) for e in exc.errors()]
+    del data  # the file's shape is right: now each scene, every error of each
     scenes: dict[str, Scene] = {}
     errors: list[str] = []
     for key, line in doc.duplicate_keys("scenes"):
         errors.append(f"{path}:{line}: scene {key!r} is defined twice. Keep one")
-    for sid, s in data.scenes.items():
+    for sid, raw in doc.data["scenes"].items():
+        sid = str(sid)
+        try:
+            s = _SceneIn.model_validate(raw)
+        except ValidationError as exc:
+            errors.extend(_shape_error(path, doc, e, ("scenes", sid)) for e in exc.errors())
+            s = _SceneIn.model_construct(**_usable(raw))
+            if not isinstance(getattr(s, "cap", None), _CapIn) or not all(
+                isinstance(getattr(s, k, None), str) for k in ("type", "lane")
+            ):
+                continue
 
         def at(*keys: str | int, _sid: str = sid) -> str:
             return f"{path}:{doc.line_of('scenes', _sid, *keys)}"
@@ -229,12 +244,37 @@ def scene_errors(path: Path, book: TemplateBook | None) -> tuple[SceneBook | Non
         scenes[sid] = scene
         errors.extend(errs)
     if errors:
-        return None, errors
+        return None, sorted(errors, key=_line)
     return SceneBook(MappingProxyType(scenes)), []
 
 
-def _shape_error(path: Path, doc: YamlDocument, e: Any) -> str:
-    loc = [str(p) for p in e["loc"]]
+def _line(error: str) -> int:
+    """The line number of a ``file:line: ...`` error (for sorting)."""
+    head = error.split(": ", 1)[0]
+    number = head.rsplit(":", 1)[-1]
+    return int(number) if number.isdigit() else 0
+
+
+def _usable(raw: Any) -> dict[str, Any]:
+    """The known keys of a scene that failed validation, to check the rest of it anyway."""
+    if not isinstance(raw, dict):
+        return {}
+    out = {k: v for k, v in raw.items() if k in _KEYS}
+    cap = out.get("cap")
+    if isinstance(cap, dict) and "count" in cap and "per" in cap:
+        out["cap"] = _CapIn.model_construct(count=cap["count"], per=cap["per"])
+    else:
+        out.pop("cap", None)
+    if not isinstance(out.get("templates"), list):
+        out["templates"] = []
+    out.setdefault("window", None)
+    for key in ("experiment", "delay", "expires_after", "description"):
+        out.setdefault(key, None)
+    return out
+
+
+def _shape_error(path: Path, doc: YamlDocument, e: Any, prefix: tuple[str, ...] = ()) -> str:
+    loc = [*prefix, *(str(p) for p in e["loc"])]
     where = f"{path}:{doc.line_of(*loc)}: {'.'.join(loc)}"
     if e["type"] == "extra_forbidden":
         known = _KEYS if len(loc) == 3 else ("count", "per") if len(loc) == 4 else ("scenes",)
