@@ -66,7 +66,7 @@ class VariableType:
         if self.refuse_phone and _PHONE.search(value):
             return f"holds a phone number; a {self.name} may not (platforms refuse it)"
         if self.pattern is not None and not self.pattern.fullmatch(value):
-            return f"is not a {self.name}"
+            return f"is not a valid {self.name}"
         return None
 
 
