@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time as dtime
 from pathlib import Path
@@ -127,7 +128,9 @@ def default_scenes_path(rules: Path | None = None) -> Path:
     return (rules or default_rules_dir()) / "dispatch" / "scenes.yaml"
 
 
-def _scene(sid: str, s: _SceneIn, at: Any, book: TemplateBook | None) -> tuple[Scene, list[str]]:
+def _scene(
+    sid: str, s: _SceneIn, at: Any, book: Mapping[str, Lane] | None
+) -> tuple[Scene, list[str]]:
     """A scene and its errors; ``at(*keys)`` is ``file:line`` of a key of this scene."""
     errors: list[str] = []
     if not _ID.fullmatch(sid):
@@ -188,14 +191,14 @@ def _scene(sid: str, s: _SceneIn, at: Any, book: TemplateBook | None) -> tuple[S
     for i, tid in enumerate(s.templates):
         if book is None:
             continue
-        tpl = book.templates.get(tid)
-        if tpl is None:
+        tpl_lane = book.get(tid)
+        if tpl_lane is None:
             errors.append(f"{at('templates', i)}: scene {sid!r}: unknown template {tid!r}."
-                          f"{did_you_mean(tid, list(book.templates))} Known templates: "
-                          f"{', '.join(sorted(book.templates))}")  # fmt: skip
-        elif lane is not None and tpl.lane is not lane:
+                          f"{did_you_mean(tid, list(book))} Known templates: "
+                          f"{', '.join(sorted(book))}")  # fmt: skip
+        elif lane is not None and tpl_lane is not lane:
             errors.append(f"{at('templates', i)}: scene {sid!r}: template {tid!r} is in the "
-                          f"{tpl.lane.value} lane, the scene in {lane.value}. Use a "
+                          f"{tpl_lane.value} lane, the scene in {lane.value}. Use a "
                           f"{lane.value} template, or change the scene's lane")  # fmt: skip
     experiment = (s.experiment or f"scene-{sid}") if len(s.templates) > 1 else None
     scene = Scene(sid, msg_type or MessageType.NOTIFICATION, lane or Lane.NOTICE, s.window, hours,
@@ -204,8 +207,13 @@ def _scene(sid: str, s: _SceneIn, at: Any, book: TemplateBook | None) -> tuple[S
     return scene, errors
 
 
-def scene_errors(path: Path, book: TemplateBook | None) -> tuple[SceneBook | None, list[str]]:
-    """Read a scenes file: the scenes (None if any error) and every error, ``file:line``."""
+def scene_errors(
+    path: Path, book: TemplateBook | Mapping[str, Lane] | None
+) -> tuple[SceneBook | None, list[str]]:
+    """Read a scenes file: the scenes (None if any error) and every error, ``file:line``.
+    ``book``: the templates the scenes may name (or their lanes by id); None: not checked."""
+    if isinstance(book, TemplateBook):
+        book = {tid: t.lane for tid, t in book.templates.items()}
     try:
         doc = YamlDocument(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -294,18 +302,35 @@ def load_scenes(path: Path | None = None, book: TemplateBook | None = None) -> S
     return scenes
 
 
+def _lanes(path: Path) -> dict[str, Lane] | None:
+    """The lane of each template of a templates file that does not load (its other errors are
+    reported already), so the scenes that name them are still checked."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return {
+            str(tid): Lane(t["lane"])
+            for tid, t in data["templates"].items()
+            if isinstance(t, dict) and t.get("lane") in {lane.value for lane in Lane}
+        }
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def dispatch_rule_errors(root: Path) -> list[str]:
     """Every problem in a rules directory's dispatch/ files (variables, templates, scenes)."""
     folder = root / "dispatch"
     errors: list[str] = []
     if (folder / "variables.yaml").exists():
         errors.extend(type_errors(folder / "variables.yaml")[1])
-    book = None
+    book: Mapping[str, Lane] | None = None
     if (folder / "templates.yaml").exists():
         try:
-            book = load_templates(folder / "templates.yaml")
+            book = {
+                t.id: t.lane for t in load_templates(folder / "templates.yaml").templates.values()
+            }
         except TemplateError as exc:
             errors.extend(exc.message.splitlines())
+            book = _lanes(folder / "templates.yaml")
     if (folder / "scenes.yaml").exists():
         errors.extend(scene_errors(folder / "scenes.yaml", book)[1])
     return list(dict.fromkeys(errors))
