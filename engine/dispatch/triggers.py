@@ -29,6 +29,7 @@ from engine.message import BEIJING
 # statuses of a message the recipient never got: they do not use up the scene's cap
 _NOT_SENT = ("failed", "suppressed", "expired", "blocked")
 OUTCOMES = ("queued", "capped", "suppressed")
+MAX_AHEAD_S = 366 * 86400.0  # an event dated further ahead is a mistake (a year typo)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,13 @@ class Triggers:
         template, variant = scene.pick(phone)
         params = self._params(scene, template, event.params)
         occurred = event.occurred_at.timestamp() if event.occurred_at else now
+        if occurred > now + MAX_AHEAD_S:
+            raise IntakeError(
+                "invalid_request",
+                "occurred_at is more than a year ahead: send the event when it happens, or "
+                "close to it (a future occurred_at waits until then)",
+                "occurred_at",
+            )
         base = max(now, occurred + scene.delay_s)
         not_before = next_open(base, scene.hours) if scene.hours is not None else base
         expires = None if scene.expires_after_s is None else not_before + scene.expires_after_s

@@ -218,6 +218,9 @@ GOOD_ORDER = {"order": "1111000123", "tracking": "SF1234567890"}
          "full link on your own registered domain"),
         (Event("", "login", "13800000001", {"code": "386512"}), "invalid_request",
          "idempotency_key", "idempotency_key is required (1-128 characters)"),
+        (Event("k", "login", "13800000001", {"code": "386512"},
+               datetime(9999, 12, 31, tzinfo=BEIJING)), "invalid_request", "occurred_at",
+         "occurred_at is more than a year ahead"),
     ],
 )  # fmt: skip
 def test_bad_events_say_what_and_how_to_fix(
@@ -372,3 +375,21 @@ def test_a_variable_types_file_with_a_slow_or_broken_pattern_is_refused(tmp_path
     assert len(errors) == 1 and errors[0].startswith(
         f"{path}:2: type 'code': pattern the repeat '([0-9]+)+' repeats a part"
     )
+
+
+def test_the_readme_scene_example_and_its_errors_are_real(tmp_path: Path) -> None:
+    readme = (RULES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Scenes and events\n", 1)[1].split("\n### ", 1)[0]
+    example = section.split("):\n\n", 1)[1].split("\n\n", 1)[0]
+    path = tmp_path / "scenes.yaml"
+    path.write_text("scenes:\n" + example + "\n", encoding="utf-8")
+    scenes, errors = scene_errors(path, BOOK)
+    assert errors == [] and scenes is not None
+    assert scenes.scenes["birthday"].delay_s == 3600 and scenes.scenes["birthday"].cap_count == 1
+    shown = [line.strip() for line in section.splitlines() if "scenes.yaml:" in line]
+    bad = tmp_path / "bad" / "rules" / "dispatch" / "scenes.yaml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(BAD_SCENES, encoding="utf-8")
+    found = scene_errors(bad, BOOK)[1]
+    prefix = str(bad.parent.parent.parent) + "/"
+    assert len(shown) == 2 and all(line in [e.replace(prefix, "") for e in found] for line in shown)
