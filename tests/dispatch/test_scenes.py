@@ -393,3 +393,15 @@ def test_the_readme_scene_example_and_its_errors_are_real(tmp_path: Path) -> Non
     found = scene_errors(bad, BOOK)[1]
     prefix = str(bad.parent.parent.parent) + "/"
     assert len(shown) == 2 and all(line in [e.replace(prefix, "") for e in found] for line in shown)
+
+
+def test_purge_forgets_events_with_their_messages(triggers: Triggers) -> None:
+    now = _at(6, 10)
+    triggers.trigger(Event("p-1", "payment_due", "13800000066",
+                           {"amount": "128.50", "date": "12月20日"}), now)  # fmt: skip
+    outbox = triggers.outbox
+    outbox.purge(now + 100 * 86400, 186)
+    assert outbox.query("SELECT COUNT(*) FROM scene_event")[0] == (1,)
+    outbox.purge(now + 188 * 86400, 186)
+    assert outbox.query("SELECT COUNT(*) FROM scene_event")[0] == (0,)
+    assert outbox.query("SELECT COUNT(*) FROM message")[0] == (0,)
