@@ -49,13 +49,13 @@ def _rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     return header, rows
 
 
-def _event(scene: str, line: int, row: dict[str, str]) -> tuple[Any, str | None]:
-    """The Event of a row, or (None, what is wrong with it)."""
+def _event(scene: str, row: dict[str, str]) -> tuple[Any, str | None, str]:
+    """The Event of a row, or (None, the column at fault, what is wrong with it)."""
     from engine.dispatch.triggers import Event
     from engine.message import MessageError, parse_send_at
 
     if "\0extra" in row:
-        return None, "more fields than the header has columns. Quote values holding a comma"
+        return None, None, "more fields than the header has columns. Quote values holding a comma"
     params = {k: v for k, v in row.items() if k not in RESERVED and v != ""}
     key = (
         row.get("idempotency_key")
@@ -67,8 +67,8 @@ def _event(scene: str, line: int, row: dict[str, str]) -> tuple[Any, str | None]
     try:
         when = parse_send_at(row.get("occurred_at") or None)
     except MessageError as exc:
-        return None, exc.message.replace("send_at", "occurred_at", 1)
-    return Event(key, scene, row.get("phone", ""), params, when), None
+        return None, "occurred_at", exc.message.replace("send_at", "occurred_at", 1)
+    return Event(key, scene, row.get("phone", ""), params, when), None, ""
 
 
 def trigger(
@@ -118,10 +118,10 @@ def trigger(
     errors: list[dict[str, Any]] = []
     progress = Progress(f"xinshi dispatch trigger {scene}", len(rows))
     for line, row in rows:
-        event, problem = _event(scene, line, row)
+        event, column, problem = _event(scene, row)
         try:
             if event is None:
-                raise IntakeError("invalid_row", problem or "", None)
+                raise IntakeError("invalid_row", problem, column)
             result = triggers.trigger(event)
         except IntakeError as exc:
             errors.append({"line": line, "field": exc.field, "code": exc.code,

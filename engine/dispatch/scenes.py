@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import time as dtime
 from pathlib import Path
@@ -129,7 +129,7 @@ def default_scenes_path(rules: Path | None = None) -> Path:
 
 
 def _scene(
-    sid: str, s: _SceneIn, at: Any, book: Mapping[str, Lane] | None
+    sid: str, s: _SceneIn, at: Callable[..., str], book: Mapping[str, Lane] | None
 ) -> tuple[Scene, list[str]]:
     """A scene and its errors; ``at(*keys)`` is ``file:line`` of a key of this scene."""
     errors: list[str] = []

@@ -21,7 +21,7 @@ import orjson
 from engine.dispatch.intake import Intake, IntakeError, SendRequest
 from engine.dispatch.lanes import next_open
 from engine.dispatch.message import OutboxRow, Status
-from engine.dispatch.outbox import OutboxError
+from engine.dispatch.outbox import NewMessage, OutboxError
 from engine.dispatch.phone import PhoneError, normalize_cn
 from engine.dispatch.scenes import Scene, SceneBook
 from engine.message import BEIJING
@@ -171,7 +171,7 @@ class Triggers:
         row = self.outbox.get(str(mid)) if mid else None
         return Triggered(event.idempotency_key, scene, outcome, code, not_before, row, False)
 
-    def _queue(self, event: Event, scene: Scene, msg: Any, now: float) -> Triggered:
+    def _queue(self, event: Event, scene: Scene, msg: NewMessage, now: float) -> Triggered:
         key, phone = event.idempotency_key, msg.phone
         with self.outbox.transaction() as db:
             if self.outbox.postgres:  # one event at a time per recipient and scene

@@ -126,7 +126,7 @@ def test_events_queue_once_with_the_scene_timing_and_cap(scene_stack: Stack) -> 
         (3, "invalid_phone", "phone"),
         (4, "missing_params", "params.order"),
         (5, "invalid_template", "params.order"),
-        (6, "invalid_row", None),
+        (6, "invalid_row", "occurred_at"),
         (7, "invalid_row", None),
     ]
     lines = r.stderr.splitlines()
