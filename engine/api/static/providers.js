@@ -6,7 +6,7 @@ const byBox = document.getElementById("by");
 const out = document.getElementById("card");
 let sequence = 0;
 const CARRIER_ZH = { cmcc: "中国移动", cucc: "中国联通", ctcc: "中国电信", cbn: "中国广电", virtual: "虚拟运营商", unknown: "未知" };
-const GROUP_ZH = { carrier: "运营商", region: "地区", template: "模板", scene: "场景" };
+const GROUP_ZH = { carrier: "运营商", region: "地区", template: "模板", lane: "通道", scene: "场景" };
 
 function int(n) { return n === null || n === undefined ? "–" : n.toLocaleString("zh-CN"); }
 function ms(x) { return x === null || x === undefined ? "–" : `${Math.round(x).toLocaleString("zh-CN")} ms`; }
