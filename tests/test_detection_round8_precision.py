@@ -6,7 +6,8 @@ marketing, so its verdict is block for the missing signature); and the spam form
 class must still get the finding the user sees: its rule, severity and characters.
 
 The classes:
-- a notice names its contact person or an office's staff (联系人刘老师, 护士长, 人事, 值班电话);
+- a notice names the staff who serve the reader (护士长, 人事, 值班电话, 项目经理, 带班老师);
+  money sent to the person or a job scam's fee is still an invitation (转给, 服装费);
 - a title won in a named competition, the ordinal of the seller's own shop, a product line
   named after the word, a dated launch, the tax term 满五唯一 (absolute_claim.caution);
 - a draw that states its prize and how many there are (price_disclosure.lottery);
@@ -48,7 +49,7 @@ CLEAN = [
     # text, type, industry
     # --- a notice names its contact person or an office's staff
     (
-        "【信使中学】您报名的研学营已通过审核，请于1月6日8:00到学校北门集合，联系人陈老师13912345678。",
+        "【信使中学】您报名的研学营已通过审核，请于1月6日8:00到学校北门集合，带班老师陈老师13912345678。",
         N,
         "education",
     ),
@@ -131,9 +132,9 @@ def test_clean_class_gets_no_content_alarm(text: str, type: str, industry: str |
 
 SPAM = [
     # text, type, rule the user sees, matched characters, severity
-    # a contact person invited to a private chat is still a private contact
+    # money sent to the staff member is never a service number's business
     (
-        "【信使中学】研学营名额已满，请加联系人陈老师13912345678私聊补报名。",
+        "【信使中学】研学营资料费200元请转给带班老师陈老师13912345678。",
         N,
         "contact_diversion.mobile_in_notice",
         "13912345678",
