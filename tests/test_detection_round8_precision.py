@@ -171,6 +171,21 @@ SPAM = [
         "根治",
         Severity.BLOCK,
     ),
+    # a warning opener does not excuse a seller who asks to be consulted (到店咨询, 咨询我们)
+    (
+        "警惕虚假宣传！本院专治鼻炎，一次根治，到店咨询。",
+        M,
+        "medical_claim.efficacy_guarantee",
+        "根治",
+        Severity.BLOCK,
+    ),
+    (
+        "警方提醒：如有人以高薪兼职为由，请勿相信。本平台刷单日赚500，咨询我们。",
+        M,
+        "fraud.task_rebate",
+        "刷单",
+        Severity.BLOCK,
+    ),
     # a promise made, not refused
     (
         "【信使基金】本产品保证年化收益8%，12月1日起发售。回T退订",
