@@ -51,6 +51,7 @@ ROUTES = [
         "dispatch",
     ),
     ("POST", "/v1/conversions", {"message_id": "nope", "value_fen": 1}, "dispatch"),
+    ("POST", "/v1/events", {"scene": "nope", "phone": "13812345678"}, "dispatch"),
     ("GET", "/healthz", None, "public"),
     ("GET", "/readyz", None, "public"),
     ("GET", "/", None, "public"),

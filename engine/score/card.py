@@ -13,6 +13,70 @@ def _pct(x: float) -> str:
     return f"{x * 100:.2f}%"
 
 
+# What each detector counts (features.py has the patterns); shown next to the coefficients.
+FEATURE_NOTES: dict[str, str] = {
+    "name_salutation": "surname + 先生/女士 or `${name}`, then a comma or colon",
+    "generic_salutation": "尊敬的 / 亲爱的, when there is no name salutation",
+    "specific_offer": "a concrete amount: 满A减B, 立减/直降/省/返 N, N元, ¥N, 减免N%, 半价, "
+    "买一送一, N折 (not 全场…N折 or N折起)",
+    "vague_offer": "no concrete amount, but 全场N折, N折起 or an offer word without a figure "
+    "(优惠, 福利, 折扣, 特惠, 好礼, 礼品…)",
+    "item_count": "a number (digits, `${n}`, 两…十) with a measure word: 3张券, 2杯, 两晚; "
+    "not 第二件, 3个月",
+    "named_item": "送/赠/领/兑换/免费体验 + a named object (送保温杯); not a vague gift "
+    "(礼品, 惊喜, 福利) or a coupon (券, 红包: those are amounts)",
+    "deadline": "a named time: a date (12月20日前/截止/到期), a weekday (本周日前, 仅限本周末), "
+    "an hour (今晚24点前), N days (限时3天), 有效期至; not 近期, 尽快, 即将截止, bare 限时",
+    "hype": "抢购, 疯抢, 错过再等, 速来, 手慢无, 秒杀, 最后机会, 快来抢/赶紧抢",
+    "exclamations": "number of ! or ！, capped at 3",
+    "clear_cta": "点击 … then an action verb (领取, 查看, 预订, 下单, 报名, 购票…) within 40 "
+    "characters",
+    "link": "a URL or a bare domain",
+    "long": "over 70 characters (billed per 67-character segment beyond)",
+    "no_signature": "no 【签名】 at the start or the end. The effect is an assumption: the "
+    "reference gives no size; gateways refuse unsigned 推广短信",
+    "send_lunch": "`send_at` 11–13h Beijing time",
+    "send_afternoon": "`send_at` 14–17h",
+    "send_evening": "`send_at` 18–21h",
+    "weekend": "`send_at` on Saturday or Sunday",
+    "type_notification": "message type notification",
+    "industry_finance": "industry finance, loan or insurance",
+    "industry_travel": "industry air, travel or hotel",
+    "industry_education": "industry education",
+}
+
+
+def _pairs_section(result: TrainResult) -> list[str]:
+    if not result.pairs:
+        return []
+    lines = [
+        "",
+        "## Single-practice pairs",
+        "",
+        "Pairs of drafts that differ in one published best practice only "
+        "(`models/pairs/`, written from",
+        "the engagement reference; how: `models/pairs/README.md`). *Right*: the better draft "
+        "scores strictly",
+        "higher. *Explained*: also a reason names the practice with the sign its text states. "
+        "The held-out",
+        "split was written before the detectors were changed and scored once, at the end.",
+        "",
+        "| practice | " + " | ".join(f"{s} right | {s} explained" for s in result.pairs) + " |",
+        "|---|" + "---:|---:|" * len(result.pairs),
+    ]
+    tables = {s: {r["practice"]: r for r in rows} for s, rows in result.pairs.items()}
+    practices = list(dict.fromkeys(p for rows in tables.values() for p in rows))
+    for practice in practices:
+        cells = []
+        for split in result.pairs:
+            r = tables[split].get(practice)
+            cells += (
+                [f"{r['right']}/{r['pairs']}", f"{r['explained']}/{r['pairs']}"] if r else ["", ""]
+            )
+        lines.append(f"| {practice} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def render_card(result: TrainResult) -> str:
     """Return the model card as Markdown."""
     m = result.model
@@ -69,20 +133,25 @@ def render_card(result: TrainResult) -> str:
             "Unobserved campaign and recipient noise shrinks marginal effects, so a pooled fit",
             "targets *true × attenuation* (column 'expected').",
             "",
-            "| feature | 中文 | true | expected | estimated |",
-            "|---|---|---:|---:|---:|",
+            "| feature | 中文 | true | expected | estimated | what the detector counts |",
+            "|---|---|---:|---:|---:|---|",
         ]
         for e in result.effects:
             lines.append(
                 f"| `{e['feature']}` | {labels[e['feature']].label} | {e['true']:+.2f} | "
-                f"{e['expected']:+.3f} | {e['estimated']:+.3f} |"
+                f"{e['expected']:+.3f} | {e['estimated']:+.3f} | {FEATURE_NOTES[e['feature']]} |"
             )
     else:
-        lines += ["| feature | 中文 | estimated |", "|---|---|---:|"]
+        lines += [
+            "| feature | 中文 | estimated | what the detector counts |",
+            "|---|---|---:|---|",
+        ]
         for name, c in zip(m.feature_names, m.coef, strict=True):
-            lines.append(f"| `{name}` | {labels[name].label} | {c:+.3f} |")
+            lines.append(f"| `{name}` | {labels[name].label} | {c:+.3f} | {FEATURE_NOTES[name]} |")
     lines += [
-        f"| intercept | | | | {m.intercept:+.3f} |" if result.effects else "",
+        f"| intercept | | | | {m.intercept:+.3f} | |"
+        if result.effects
+        else f"| intercept | | {m.intercept:+.3f} | |",
         "",
         f"## Held-out evaluation ({h['campaigns']} whole campaigns held out, {h['sends']:,} sends)",
         "",
@@ -128,6 +197,7 @@ def render_card(result: TrainResult) -> str:
             f"- within campaign (campaign fixed effects, no audience data): "
             f"{cf['within_campaign']:+.3f}",
         ]
+    lines += _pairs_section(result)
     lines += [
         "",
         "## Retrain on your own events",
@@ -145,7 +215,8 @@ def render_card(result: TrainResult) -> str:
         "- Copy effects are identified only from drafts randomised *within* campaigns; targeted",
         "  sends (nicer copy to better customers) inflate them. Log the segment and `assignment`.",
         "- Detectors are regexes on NFKC-folded text; they were checked against the simulator's",
-        "  copy space only. Measure them on hand-labelled real drafts before trusting reasons.",
+        "  copy space and the hand-written pairs above, not real drafts. Measure them on",
+        "  hand-labelled real drafts before trusting reasons.",
         "- No text n-grams: with few hundred drafts they learn noise (design note §4.3).",
         "- Context the text cannot show (audience, list quality, season) dominates absolute",
         "  rates: compare drafts of one campaign rather than quoting a rate.",

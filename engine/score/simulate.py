@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from engine.message import BEIJING, Message, make_message
-from engine.score.features import FEATURE_NAMES, features
+from engine.score.features import COPY_FEATURES, FEATURE_NAMES, features
 
 INTERCEPT = -3.2  # a plain message to a regular recipient: ~3.9 %
 VIP_EFFECT = 1.0
@@ -38,14 +38,18 @@ RECIPIENT_SD = 0.5
 TRUE_EFFECTS: dict[str, float] = {
     "name_salutation": 0.45,
     "generic_salutation": 0.10,
-    "specific_offer": 0.55,
+    # the design note's coupon "您有N张满A减B券" (+0.55) is an amount and a count together
+    "specific_offer": 0.40,
     "vague_offer": 0.10,
+    "item_count": 0.15,
+    "named_item": 0.20,
     "deadline": 0.30,
     "hype": -0.35,
     "exclamations": -0.10,  # per mark, up to 3
     "clear_cta": 0.15,
     "link": 0.20,
     "long": -0.25,
+    "no_signature": -0.20,  # an assumption: the reference gives no effect size (see CARD.md)
     "send_lunch": 0.10,
     "send_afternoon": -0.10,
     "send_evening": 0.20,
@@ -67,7 +71,20 @@ _SURNAMES = "王李张刘陈杨赵黄周吴"
 _ITEMS = ["会员日", "周年庆", "新品季", "换季清仓", "双12"]
 _HYPE = ["速来抢购", "错过再等一年", "限时疯抢", "手慢无"]
 _FILLER = ["精选好物等你来", "更多惊喜尽在会员中心", "感谢一路相伴", "品质生活从这里开始"]
-_DEADLINE = ["有效期至本周日", "仅限今天", "12月31日前有效"]
+# real deadlines name a time; vague urgency does not, and the detectors must not count it
+_DEADLINE = [
+    "有效期至本周日",
+    "仅限今天",
+    "12月31日前有效",
+    "今晚24点前有效",
+    "限时3天",
+    "本周五截止",
+    "仅限本周末",
+]
+_VAGUE_DEADLINE = ["近期有效", "尽快使用", "即将截止", "数量有限"]
+_VAGUE = ["专属福利", "超值特惠", "折扣多多"]
+_GIFTS = [("保温杯", "个"), ("帆布袋", "个"), ("咖啡", "杯"), ("雨伞", "把"), ("毛巾", "条")]
+_VAGUE_GIFTS = ["精美礼品", "神秘好礼", "惊喜小礼"]
 _HOURS = (9, 10, 12, 15, 19, 20)
 
 
@@ -123,18 +140,48 @@ def _draft(
         parts.append("尊敬的会员" if rng.random() < 0.6 else "亲爱的用户")
     item = _ITEMS[int(rng.integers(len(_ITEMS)))]
     offer = rng.random()
-    if offer < 0.4:
+    k, a = int(rng.integers(1, 5)), int(rng.choice([100, 200, 300]))
+    if offer < 0.25:  # the design note's coupon: an amount and a count
+        f["specific_offer"] = f["item_count"] = 1.0
+        parts.append(f"{item}您有{k}张满{a}减{a // 4}券待领")
+    elif offer < 0.45:  # an amount only
         f["specific_offer"] = 1.0
-        a = int(rng.choice([100, 200, 300]))
-        parts.append(f"{item}您有{int(rng.integers(1, 5))}张满{a}减{a // 4}券待领")
-    elif offer < 0.8:
+        parts.append(
+            [
+                f"{item}满{a}减{a // 4}",
+                f"{item}下单立减{a // 10}元",
+                f"{item}专享{a // 20}元无门槛券",
+            ][int(rng.integers(3))]
+        )
+    elif offer < 0.55:  # a count only
+        f["item_count"] = 1.0
+        parts.append(f"{item}您有{k}张新人券待领")
+    elif offer < 0.85:  # vague: a blanket discount or an offer word without a figure
         f["vague_offer"] = 1.0
-        parts.append(f"{item}全场{int(rng.integers(5, 9))}折")
+        if rng.random() < 0.5:
+            parts.append(f"{item}全场{int(rng.integers(5, 9))}折")
+        else:
+            parts.append(item + _VAGUE[int(rng.integers(len(_VAGUE)))])
     else:
         parts.append(f"{item}新品上市")
-    if rng.random() < 0.5:
+    gift = rng.random()
+    if gift < 0.2:
+        name, unit = _GIFTS[int(rng.integers(len(_GIFTS)))]
+        f["named_item"] = 1.0
+        if rng.random() < 0.4:
+            f["item_count"] = 1.0
+            name += f"{int(rng.integers(1, 4))}{unit}"
+        parts.append("下单送" + name)
+    elif gift < 0.35:
+        if not f["specific_offer"]:
+            f["vague_offer"] = 1.0
+        parts.append("下单送" + _VAGUE_GIFTS[int(rng.integers(len(_VAGUE_GIFTS)))])
+    when = rng.random()
+    if when < 0.45:
         f["deadline"] = 1.0
         parts.append(_DEADLINE[int(rng.integers(len(_DEADLINE)))])
+    elif when < 0.6:
+        parts.append(_VAGUE_DEADLINE[int(rng.integers(len(_VAGUE_DEADLINE)))])
     if rng.random() < 0.35:
         f["hype"] = 1.0
         parts.append(_HYPE[int(rng.integers(len(_HYPE)))])
@@ -152,7 +199,11 @@ def _draft(
     for _ in range(int(rng.integers(0, 3))):
         parts.append(_FILLER[int(rng.integers(len(_FILLER)))])
     body = "，".join(parts[:-1]) + ("！" * bangs if bangs else "，") + parts[-1]
-    text = f"【{brand}】{body}，拒收请回复R"
+    if rng.random() < 0.1:
+        f["no_signature"] = 1.0
+        text = f"{body}，拒收请回复R"
+    else:
+        text = f"【{brand}】{body}，拒收请回复R"
     if len(text) > 70:
         f["long"] = 1.0
     return text, f
@@ -190,7 +241,8 @@ def simulate(
             # context flags come from the message fields, exactly as features() reads them
             x = np.array(features(msg))
             copy_x = np.array([flags[n] for n in FEATURE_NAMES])
-            x[:10] = copy_x[:10]
+            ncopy = len(COPY_FEATURES)
+            x[:ncopy] = copy_x[:ncopy]
             logit = INTERCEPT + float(w @ x)
             truth.append(
                 Variant(cid, f"{cid}-v{v}", msg, tuple(float(a) for a in x), logit, campaign_effect)

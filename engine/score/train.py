@@ -287,6 +287,16 @@ class TrainResult:
     metrics: dict[str, Any]
     effects: list[dict[str, Any]] = field(default_factory=list)
     confounding: dict[str, float] = field(default_factory=dict)
+    pairs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # split -> table
+
+
+def pair_figures(model: EngagementModel) -> dict[str, list[dict[str, Any]]]:
+    """Per split and practice, the single-practice pairs the model orders right (if shipped)."""
+    from engine.score.pairs import SPLITS, judge, load_pairs, pairs_dir, practice_table
+
+    if not pairs_dir().is_dir():
+        return {}
+    return {split: practice_table([judge(p, model) for p in load_pairs(split)]) for split in SPLITS}
 
 
 def train(
@@ -322,7 +332,7 @@ def train(
         "sklearn": sklearn.__version__,
     }
     model = export(pipe, meta)
-    result = TrainResult(model, pipe, metrics)
+    result = TrainResult(model, pipe, metrics, pairs=pair_figures(model))
     if trained_on == "simulated":
         result.effects = effects_table(model)
         if sim is not None:

@@ -72,7 +72,7 @@ def test_error_other_features(tmp_path: Path) -> None:
 def test_error_bad_coef(tmp_path: Path) -> None:
     data = shipped_model().to_dict()
     data["coef"] = data["coef"][:-1]
-    with pytest.raises(ModelError, match="'coef' must be 18 finite numbers"):
+    with pytest.raises(ModelError, match="'coef' must be 21 finite numbers"):
         load_model(_write(tmp_path, data))
 
 

@@ -34,9 +34,12 @@ def test_every_reason_reads_in_the_direction_of_its_sign(feature: str, effect: f
 def test_the_issue_example_now_reads_as_a_gain() -> None:
     # was: 笼统…预计点击率+0.4个百分点；写成具体的券（满A减B）效果更好
     assert reason_text("vague_offer", 0.004) == (
-        "优惠写得笼统（如“全场5折”），预计使点击率提高0.4个百分点；写成具体的券（满A减B）预计更高"
+        "优惠写得笼统（如“全场5折”“享优惠”“送好礼”），预计使点击率提高0.4个百分点；"
+        "写明具体金额（如满200减50、立减30元）预计更高"
     )
-    assert reason_text("vague_offer", -0.004).endswith("降低0.4个百分点；写成具体的券（满A减B）")
+    assert reason_text("vague_offer", -0.004).endswith(
+        "降低0.4个百分点；写明具体金额（如满200减50、立减30元）"
+    )
 
 
 def test_each_upgrade_is_a_claim_the_model_holds() -> None:
