@@ -237,6 +237,24 @@ def test_an_insert_fix_from_the_server_is_one_click(page: Any) -> None:
 
 
 @pytest.mark.slow
+def test_the_servers_opt_out_and_signature_inserts_are_one_click(page: Any) -> None:
+    """Not mocked: the server's own fixes (engine.rewrite), the signature asked for first."""
+    text = "尊敬的会员，冬装上新，满300减50，12月8日截止。"
+    card(page, 1).locator("textarea").fill(text)
+    page.wait_for_function(f"() => ({VERDICT})(1, 'block')")
+    card(page, 1).get_by_role("button", name="插入“拒收请回复R”").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.draft')[1].querySelector('textarea').value.endsWith('R')"
+    )
+    assert card(page, 1).locator("textarea").input_value() == text + "拒收请回复R"
+    card(page, 1).get_by_role("button", name="插入“拒收请回复R”").wait_for(state="detached")
+    page.once("dialog", lambda d: d.accept("信使商城"))
+    card(page, 1).get_by_role("button", name="插入“【签名】”").click()
+    page.wait_for_function(f"() => ({VERDICT})(1, 'allow')")
+    assert card(page, 1).locator("textarea").input_value() == "【信使商城】" + text + "拒收请回复R"
+
+
+@pytest.mark.slow
 def test_bad_input_gets_a_chinese_message_on_the_draft_and_never_freezes_the_page(
     page: Any,
 ) -> None:

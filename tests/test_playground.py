@@ -131,7 +131,7 @@ def test_variants_apply_shared_options(api: httpx.Client) -> None:
         ({"drafts": ["x"], "price": -1}, 422, "invalid_request", "price",
          "price: yuan per segment, a number >= 0 (e.g. 0.045)"),
         ({"drafts": ["x"], "colour": 1}, 422, "invalid_request", "colour",
-         "unknown field 'colour' (allowed: drafts, industry, price, profile, send_at, type)"),
+         "unknown field 'colour' (allowed: drafts, industry, price, profile, send_at, signature, type)"),
         ({"drafts": ["x"], "type": "promo"}, 422, "invalid_message", "drafts.0.type",
          "unknown message type 'promo'. Use one of: verification, notification, marketing"),
         ({"drafts": ["x", 3]}, 422, "invalid_message", "drafts.1",
