@@ -18,6 +18,7 @@ from engine.rule_types.contact_accounts import Platforms
 from engine.rule_types.contact_numbers import (
     LABEL_WINDOW,
     Contact,
+    char_class,
     digit_count,
     has_fullwidth,
 )
@@ -115,8 +116,8 @@ def compile_labels(
         qq_re,
         wx_label,
         wx_id,
-        re.compile(f"[{''.join(re.escape(c) for c in sorted(hint))}]"),
-        re.compile(f"[{''.join(re.escape(c) for c in sorted(starts))}]"),
+        re.compile(f"[{char_class(hint)}]"),  # ranges: see char_class
+        re.compile(f"[{char_class(starts)}]"),
         tuple(dict.fromkeys(literals)),
         platforms,
         re.compile(f"(?P<qq>{qq_alt})|(?P<wechat>{wx_alt})"),

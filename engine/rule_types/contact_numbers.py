@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import NamedTuple
 
 # digit character -> (digit, form); the form names the evasion (None: plain ASCII digit)
@@ -56,7 +57,31 @@ for _i, (_upper, _lower) in enumerate(zip("ⅠⅡⅢⅣⅤⅥⅦⅧⅨ", "ⅰⅱ
 # digits as read out over the radio (幺八洞两幺勾勾…: 洞 0, 拐 7, 勾 9), in a run of numerals
 for _spoken, _radio in (("洞", "0"), ("拐", "7"), ("勾", "9")):
     _DIGITS[_spoken] = (_radio, "spoken_digits")
-DIGIT_RUN = re.compile(f"[{''.join(re.escape(c) for c in _DIGITS)}]+")
+
+
+def char_class(chars: Iterable[str]) -> str:
+    """A regex character class body for ``chars``, runs of code points as ranges.
+
+    ``re`` tests a character against a class's members past the BMP one by one (its bitmap
+    covers the BMP only): the 71 digits past it, as single characters, made the class test
+    at each position of every message cost more than the rest of the search; as ranges
+    (𝟎-𝟿 …) they are a few tests.
+    """
+    cps = sorted({ord(c) for c in chars})
+    parts: list[str] = []
+    i = 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        lo, hi = re.escape(chr(cps[i])), re.escape(chr(cps[j]))
+        parts.append(lo if i == j else f"{lo}-{hi}")
+        i = j + 1
+    return "".join(parts)
+
+
+DIGIT_CLASS = char_class(_DIGITS)
+DIGIT_RUN = re.compile(f"[{DIGIT_CLASS}]+")
 _TO_ASCII = str.maketrans({c: d for c, (d, _) in _DIGITS.items()})
 _NO_FORMS: frozenset[str] = frozenset()
 
@@ -74,7 +99,6 @@ SEPARATOR_CLASS = (
     # keycap digits (1️⃣3️⃣8️⃣: a digit, the emoji variation selector, the combining keycap)
     "\ufe0f\u20e3"
 )
-DIGIT_CLASS = "".join(re.escape(c) for c in _DIGITS)
 DIGIT_CHARS = frozenset(_DIGITS)  # every character read as a digit
 # A stretch that may hold a number: a digit, then at least 4 more digits or separators.
 CANDIDATE = re.compile(f"[{DIGIT_CLASS}][{DIGIT_CLASS}{SEPARATOR_CLASS}]{{4,}}")
