@@ -17,6 +17,7 @@ from engine.normalize import Normalized, fold, tables, unconfuse
 from engine.rule_types.contact_accounts import Platforms
 from engine.rule_types.contact_numbers import (
     LABEL_WINDOW,
+    CharSearch,
     Contact,
     char_class,
     digit_count,
@@ -73,7 +74,7 @@ class Labels(NamedTuple):
     qq: re.Pattern[str]  # a QQ label at the end of the window before a number
     wechat: re.Pattern[str]  # a WeChat label there
     wechat_id: re.Pattern[str]  # a WeChat label and the ID after it
-    hint: re.Pattern[str]  # a character of some label, as written (ｑ, Ｑ, ǫ, 絲 …)
+    hint: CharSearch  # a character of some label, as written (ｑ, Ｑ, ǫ, 絲 …)
     start: re.Pattern[str]  # a character a WeChat label starts with (on the folded text)
     # Every label contains one of these (on the skeleton: symbols removed, folded): the rules
     # register them as a gate, so messages without any skip the label searches.
@@ -116,7 +117,7 @@ def compile_labels(
         qq_re,
         wx_label,
         wx_id,
-        re.compile(f"[{char_class(hint)}]"),  # ranges: see char_class
+        CharSearch(hint),
         re.compile(f"[{char_class(starts)}]"),
         tuple(dict.fromkeys(literals)),
         platforms,

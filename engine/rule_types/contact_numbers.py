@@ -11,6 +11,7 @@ cuts a group at the lengths ``classify`` accepts. ``Contact`` is the finding eve
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -80,6 +81,30 @@ def char_class(chars: Iterable[str]) -> str:
     return "".join(parts)
 
 
+_WIDE = re.compile("[\U00010000-\U0010ffff]")
+
+
+class CharSearch:
+    """A search for one character of a set, like ``re.compile(f"[{char_class(chars)}]")``,
+    that tests the members past the BMP only when the searched stretch has a character
+    there: even as ranges, scattered ones (math letters 𝐐 𝐕 𝐖 𝐗 in every style) are tested
+    one by one at every position."""
+
+    __slots__ = ("full", "narrow", "pattern")
+
+    def __init__(self, chars: Iterable[str]) -> None:
+        chars = set(chars)
+        self.full = re.compile(f"[{char_class(chars)}]")
+        narrow = [c for c in chars if c < "\U00010000"]
+        self.narrow = re.compile(f"[{char_class(narrow)}]" if narrow else "(?!)")
+        self.pattern = self.full.pattern
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        """The first character of the set in ``text[pos:endpos]``, as ``re`` finds it."""
+        wide = _WIDE.search(text, pos, endpos) is not None
+        return (self.full if wide else self.narrow).search(text, pos, endpos)
+
+
 DIGIT_CLASS = char_class(_DIGITS)
 DIGIT_RUN = re.compile(f"[{DIGIT_CLASS}]+")
 _TO_ASCII = str.maketrans({c: d for c, (d, _) in _DIGITS.items()})
@@ -141,14 +166,18 @@ def through_keycap(text: str, c: Contact) -> Contact:
 # in general (dates 2026/12/02, fractions), but three groups of 3-4 digits that make an 11-digit
 # mobile number are no date.
 _SLASHED = re.compile(
-    r"(?<![\d/|\\／｜＼])(\d{3,4})([/|\\／｜＼])(\d{3,4})\2(\d{3,4})(?![\d/|\\／｜＼])"
+    r"(\d(?<![\d/|\\／｜＼]\d)\d{2,3})([/|\\／｜＼])(\d{3,4})\2(\d{3,4})(?![\d/|\\／｜＼])"
 )
 
 
 # ... or by any other character, the same one twice (138嗯1234嗯5678, 138a1234a5678,
 # 138的1234的5678): three groups of 3-4 digits cut by one repeated character that make a mobile
 # number are one number (prices and dates cut so make none).
-_CUT = re.compile(r"(?<!\d)(\d{3,4})([^\d\s，。,;；:：!！?？/|\\／｜＼])(\d{3,4})\2(\d{3,4})(?!\d)")
+# (both start with a digit, its look-behind after it: ``re`` then skips to the digits in C
+# instead of testing the look-behind at every position)
+_CUT = re.compile(
+    r"(\d(?<!\d\d)\d{2,3})([^\d\s，。,;；:：!！?？/|\\／｜＼])(\d{3,4})\2(\d{3,4})(?!\d)"
+)
 
 
 def cut_numbers(text: str, found: list[Contact]) -> list[Contact]:
