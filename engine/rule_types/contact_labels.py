@@ -17,7 +17,9 @@ from engine.normalize import Normalized, fold, tables, unconfuse
 from engine.rule_types.contact_accounts import Platforms
 from engine.rule_types.contact_numbers import (
     LABEL_WINDOW,
+    CharSearch,
     Contact,
+    char_class,
     digit_count,
     has_fullwidth,
 )
@@ -72,7 +74,7 @@ class Labels(NamedTuple):
     qq: re.Pattern[str]  # a QQ label at the end of the window before a number
     wechat: re.Pattern[str]  # a WeChat label there
     wechat_id: re.Pattern[str]  # a WeChat label and the ID after it
-    hint: re.Pattern[str]  # a character of some label, as written (ｑ, Ｑ, ǫ, 絲 …)
+    hint: CharSearch  # a character of some label, as written (ｑ, Ｑ, ǫ, 絲 …)
     start: re.Pattern[str]  # a character a WeChat label starts with (on the folded text)
     # Every label contains one of these (on the skeleton: symbols removed, folded): the rules
     # register them as a gate, so messages without any skip the label searches.
@@ -115,8 +117,8 @@ def compile_labels(
         qq_re,
         wx_label,
         wx_id,
-        re.compile(f"[{''.join(re.escape(c) for c in sorted(hint))}]"),
-        re.compile(f"[{''.join(re.escape(c) for c in sorted(starts))}]"),
+        CharSearch(hint),
+        re.compile(f"[{char_class(starts)}]"),
         tuple(dict.fromkeys(literals)),
         platforms,
         re.compile(f"(?P<qq>{qq_alt})|(?P<wechat>{wx_alt})"),

@@ -11,7 +11,9 @@ cuts a group at the lengths ``classify`` accepts. ``Contact`` is the finding eve
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from collections.abc import Iterable
 from typing import NamedTuple
 
 # digit character -> (digit, form); the form names the evasion (None: plain ASCII digit)
@@ -56,7 +58,55 @@ for _i, (_upper, _lower) in enumerate(zip("ⅠⅡⅢⅣⅤⅥⅦⅧⅨ", "ⅰⅱ
 # digits as read out over the radio (幺八洞两幺勾勾…: 洞 0, 拐 7, 勾 9), in a run of numerals
 for _spoken, _radio in (("洞", "0"), ("拐", "7"), ("勾", "9")):
     _DIGITS[_spoken] = (_radio, "spoken_digits")
-DIGIT_RUN = re.compile(f"[{''.join(re.escape(c) for c in _DIGITS)}]+")
+
+
+def char_class(chars: Iterable[str]) -> str:
+    """A regex character class body for ``chars``, runs of code points as ranges.
+
+    ``re`` tests a character against a class's members past the BMP one by one (its bitmap
+    covers the BMP only): the 71 digits past it, as single characters, made the class test
+    at each position of every message cost more than the rest of the search; as ranges
+    (𝟎-𝟿 …) they are a few tests.
+    """
+    cps = sorted({ord(c) for c in chars})
+    parts: list[str] = []
+    i = 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        lo, hi = re.escape(chr(cps[i])), re.escape(chr(cps[j]))
+        parts.append(lo if i == j else f"{lo}-{hi}")
+        i = j + 1
+    return "".join(parts)
+
+
+_WIDE = re.compile("[\U00010000-\U0010ffff]")
+
+
+class CharSearch:
+    """A search for one character of a set, like ``re.compile(f"[{char_class(chars)}]")``,
+    that tests the members past the BMP only when the searched stretch has a character
+    there: even as ranges, scattered ones (math letters 𝐐 𝐕 𝐖 𝐗 in every style) are tested
+    one by one at every position."""
+
+    __slots__ = ("full", "narrow", "pattern")
+
+    def __init__(self, chars: Iterable[str]) -> None:
+        chars = set(chars)
+        self.full = re.compile(f"[{char_class(chars)}]")
+        narrow = [c for c in chars if c < "\U00010000"]
+        self.narrow = re.compile(f"[{char_class(narrow)}]" if narrow else "(?!)")
+        self.pattern = self.full.pattern
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        """The first character of the set in ``text[pos:endpos]``, as ``re`` finds it."""
+        wide = _WIDE.search(text, pos, endpos) is not None
+        return (self.full if wide else self.narrow).search(text, pos, endpos)
+
+
+DIGIT_CLASS = char_class(_DIGITS)
+DIGIT_RUN = re.compile(f"[{DIGIT_CLASS}]+")
 _TO_ASCII = str.maketrans({c: d for c, (d, _) in _DIGITS.items()})
 _NO_FORMS: frozenset[str] = frozenset()
 
@@ -74,7 +124,6 @@ SEPARATOR_CLASS = (
     # keycap digits (1️⃣3️⃣8️⃣: a digit, the emoji variation selector, the combining keycap)
     "\ufe0f\u20e3"
 )
-DIGIT_CLASS = "".join(re.escape(c) for c in _DIGITS)
 DIGIT_CHARS = frozenset(_DIGITS)  # every character read as a digit
 # A stretch that may hold a number: a digit, then at least 4 more digits or separators.
 CANDIDATE = re.compile(f"[{DIGIT_CLASS}][{DIGIT_CLASS}{SEPARATOR_CLASS}]{{4,}}")
@@ -117,14 +166,18 @@ def through_keycap(text: str, c: Contact) -> Contact:
 # in general (dates 2026/12/02, fractions), but three groups of 3-4 digits that make an 11-digit
 # mobile number are no date.
 _SLASHED = re.compile(
-    r"(?<![\d/|\\／｜＼])(\d{3,4})([/|\\／｜＼])(\d{3,4})\2(\d{3,4})(?![\d/|\\／｜＼])"
+    r"(\d(?<![\d/|\\／｜＼]\d)\d{2,3})([/|\\／｜＼])(\d{3,4})\2(\d{3,4})(?![\d/|\\／｜＼])"
 )
 
 
 # ... or by any other character, the same one twice (138嗯1234嗯5678, 138a1234a5678,
 # 138的1234的5678): three groups of 3-4 digits cut by one repeated character that make a mobile
 # number are one number (prices and dates cut so make none).
-_CUT = re.compile(r"(?<!\d)(\d{3,4})([^\d\s，。,;；:：!！?？/|\\／｜＼])(\d{3,4})\2(\d{3,4})(?!\d)")
+# (both start with a digit, its look-behind after it: ``re`` then skips to the digits in C
+# instead of testing the look-behind at every position)
+_CUT = re.compile(
+    r"(\d(?<!\d\d)\d{2,3})([^\d\s，。,;；:：!！?？/|\\／｜＼])(\d{3,4})\2(\d{3,4})(?!\d)"
+)
 
 
 def cut_numbers(text: str, found: list[Contact]) -> list[Contact]:

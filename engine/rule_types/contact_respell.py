@@ -10,11 +10,11 @@ from engine.normalize import Normalized, fold, unconfuse
 from engine.rule_types.contact_labels import LABEL_STRIP, Labels
 from engine.rule_types.contact_numbers import (
     DIGIT_CHARS,
-    DIGIT_CLASS,
     LABEL_WINDOW,
     SEPARATOR_CLASS,
     Contact,
     ascii_digits,
+    char_class,
     classify,
     overlaps,
 )
@@ -62,10 +62,10 @@ def _load_sounds() -> dict[str, str]:
 
 
 _SOUNDS = _load_sounds()
-_SOUND_OR_DIGIT = f"[{''.join(_SOUNDS)}{DIGIT_CLASS}]"
+_SOUND_OR_DIGIT = f"[{char_class([*_SOUNDS, *DIGIT_CHARS])}]"
 # separators and sound-alikes are disjoint, so each character has one way to be read
 _SOUNDED = re.compile(f"{_SOUND_OR_DIGIT}(?:[{SEPARATOR_CLASS}]{{0,2}}{_SOUND_OR_DIGIT}){{10,12}}")
-_SOUNDS_GATE = re.compile(f"[{''.join(_SOUNDS)}]")
+_SOUNDS_GATE = re.compile(f"[{char_class(_SOUNDS)}]")
 _FROM_SOUNDS = str.maketrans(_SOUNDS)
 _SEPARATOR = re.compile(f"[{SEPARATOR_CLASS}]")
 

@@ -12,7 +12,13 @@ from pydantic import Field, field_validator
 
 from engine.normalize import normalize_word
 from engine.rule_types.base import Builder
-from engine.rule_types.literals import first_chars, gate_for, prefilter_for, required_groups
+from engine.rule_types.literals import (
+    first_chars,
+    gate_for,
+    guarded,
+    prefilter_for,
+    required_groups,
+)
 from engine.rule_types.matcher import (
     Matcher,
     _is_plain,
@@ -63,8 +69,9 @@ class MatcherSpec(Strict):
         patterns = [p for p in self.patterns if p not in literal]
         deny = build.deny([*self.words, *literal], self.lists, origin)
         allow = build.allow(self.allow, origin)
-        regexes = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
-        combined = combine(patterns) if len(regexes) > 1 else (regexes or (None,))[0]
+        fast = [guarded(p) for p in patterns]  # same matches (literals.guarded)
+        regexes = tuple(re.compile(p, re.IGNORECASE) for p in fast)
+        combined = combine(fast) if len(regexes) > 1 else (regexes or (None,))[0]
         gate = None if self.original or not regexes else build.gate(gate_for(patterns), origin)
         also = self.also.compile(build, origin, zones) if self.also else None
         but_not = self.but_not.compile(build, origin, zones) if self.but_not else None
