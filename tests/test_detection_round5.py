@@ -14,19 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from engine import Decision, Severity, check, make_message
+from engine import Decision, Severity
 from engine.normalize import normalize
 from engine.rule_types.contact_scan import find_contacts
-from engine.verdict import Verdict
-from tests.conftest import shipped_ruleset
+from tests.conftest import check_text, shipped_ruleset
 
 SHIPPED = shipped_ruleset()
-SEND_AT = "2026-12-02T10:00:00+08:00"  # a weekday morning: inside every send window
 PLATFORMS = Path(__file__).resolve().parent.parent / "rules" / "lists" / "contact_platforms.txt"
-
-
-def _check(text: str, type: str = "marketing", industry: str | None = None) -> Verdict:
-    return check(make_message(text, type=type, industry=industry, send_at=SEND_AT), SHIPPED)
 
 
 B, W = Severity.BLOCK, Severity.WARN
@@ -187,7 +181,7 @@ FLAGGED = [
 
 @pytest.mark.parametrize(("text", "rule", "severity", "matched"), FLAGGED)
 def test_round5_classes_are_flagged(text: str, rule: str, severity: Severity, matched: str) -> None:
-    v = _check(text)
+    v = check_text(text)
     hits = [f for f in v.findings if rule in f.rule_ids]
     assert hits, [(f.rule_ids, f.matched) for f in v.findings]
     assert matched in [text[f.start : f.end] for f in hits], [(f.rule_ids, f.matched) for f in hits]
@@ -207,7 +201,7 @@ def _platform_names() -> list[str]:
 def test_every_listed_platform_is_caught_with_an_id(name: str) -> None:
     # the list documents the patterns: each name with a colon and a Latin ID is a finding
     text = f"福利领取，{name}：abc_12345"
-    v = _check(text)
+    v = check_text(text)
     rules = {rid for f in v.findings for rid in f.rule_ids}
     assert rules & {"contact_diversion.im_platform", "contact_diversion.platform_account"}, (
         name,
@@ -217,7 +211,7 @@ def test_every_listed_platform_is_caught_with_an_id(name: str) -> None:
 
 def test_a_platform_account_alone_holds_a_signed_message_for_review() -> None:
     # content platforms are where brands keep official accounts: review, not refusal
-    v = _check("【信使商城】尊敬的会员，新品直播中，抖音号：xinshi_mall。拒收请回复R")
+    v = check_text("【信使商城】尊敬的会员，新品直播中，抖音号：xinshi_mall。拒收请回复R")
     assert v.verdict is Decision.REVIEW
     assert {f.rule_id for f in v.findings} == {"contact_diversion.platform_account"}
 
@@ -310,7 +304,7 @@ CLEAN = [
 
 @pytest.mark.parametrize(("text", "type", "what"), CLEAN)
 def test_round5_notices_and_news_stay_clean(text: str, type: str, what: str) -> None:
-    v = _check(text, type=type)
+    v = check_text(text, type=type)
     named = [
         rid
         for f in v.findings

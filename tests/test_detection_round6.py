@@ -15,16 +15,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine import Decision, Severity, check, make_message
-from engine.verdict import Verdict
-from tests.conftest import shipped_ruleset
+from engine import Decision, Severity
+from tests.conftest import check_text, shipped_ruleset
 
 SHIPPED = shipped_ruleset()
-SEND_AT = "2026-12-02T10:00:00+08:00"  # a weekday morning: inside every send window
-
-
-def _check(text: str, type: str = "marketing", industry: str | None = None) -> Verdict:
-    return check(make_message(text, type=type, industry=industry, send_at=SEND_AT), SHIPPED)
 
 
 B, W = Severity.BLOCK, Severity.WARN
@@ -122,7 +116,7 @@ FLAGGED = [
 
 @pytest.mark.parametrize(("text", "rule", "severity", "matched"), FLAGGED)
 def test_round6_shapes_are_flagged(text: str, rule: str, severity: Severity, matched: str) -> None:
-    v = _check(text)
+    v = check_text(text)
     hits = [f for f in v.findings if rule in f.rule_ids]
     assert hits, [(f.rule_ids, f.matched) for f in v.findings]
     assert matched in [text[f.start : f.end] for f in hits], [(f.rule_ids, f.matched) for f in hits]
@@ -225,7 +219,7 @@ CLEAN = [
 def test_round6_false_alarm_classes_stay_clean(
     text: str, type: str, industry: str | None, what: str
 ) -> None:
-    v = _check(text, type=type, industry=industry)
+    v = check_text(text, type=type, industry=industry)
     named = [
         (f.rule_ids, f.matched)
         for f in v.findings

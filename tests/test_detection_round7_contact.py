@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import pytest
 
-from engine import Decision, Severity, check, make_message
+from engine import Decision, Severity
 from engine.normalize import normalize
 from engine.rule_types.contact_scan import find_contacts
-from engine.verdict import Verdict
-from tests.conftest import shipped_ruleset
+from tests.conftest import check_text, shipped_ruleset
 
 SHIPPED = shipped_ruleset()
-SEND_AT = "2026-12-02T10:00:00+08:00"  # a weekday morning: inside every send window
 B, W = Severity.BLOCK, Severity.WARN
 MK, NT = "marketing", "notification"
 
@@ -31,10 +29,6 @@ MOBILE_NOTICE = "contact_diversion.mobile_in_notice"
 MAILBOX = "contact_diversion.mailbox_in_notice"
 HANDLE = "contact_diversion.im_handle"
 OTHER_APP = "contact_diversion.other_app"
-
-
-def _check(text: str, type: str = MK) -> Verdict:
-    return check(make_message(text, type=type, send_at=SEND_AT), SHIPPED)
 
 
 FLAGGED = [
@@ -148,7 +142,7 @@ FLAGGED = [
 def test_round7_contact_forms_are_flagged(
     type: str, text: str, rule: str, severity: Severity, span: str, evasion: str | None
 ) -> None:
-    v = _check(text, type)
+    v = check_text(text, type)
     hits = [f for f in v.findings if rule in f.rule_ids]
     assert hits, [(f.rule_ids, f.matched) for f in v.findings]
     f = hits[0]
@@ -192,7 +186,7 @@ CLEAN = [
 
 @pytest.mark.parametrize(("type", "text"), CLEAN)
 def test_round7_legit_contacts_stay_fine(type: str, text: str) -> None:
-    v = _check(text, type)
+    v = check_text(text, type)
     named = [
         (f.rule_ids, f.matched)
         for f in v.findings

@@ -19,17 +19,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine import Decision, Severity, check, make_message
-from engine.verdict import Verdict
-from tests.conftest import shipped_ruleset
+from engine import Decision, Severity
+from tests.conftest import check_text, shipped_ruleset
 
 SHIPPED = shipped_ruleset()
-SEND_AT = "2026-12-02T10:00:00+08:00"  # a weekday morning: inside every send window
 MINE = ("fraud", "gambling", "prohibited_goods", "pornography")
-
-
-def _check(text: str, type: str = "marketing") -> Verdict:
-    return check(make_message(text, type=type, send_at=SEND_AT), SHIPPED)
 
 
 N, M = "notification", "marketing"
@@ -138,7 +132,7 @@ FLAGGED = [
 
 @pytest.mark.parametrize(("text", "type", "rule", "matched"), FLAGGED)
 def test_round7_classes_are_blocked(text: str, type: str, rule: str, matched: str) -> None:
-    v = _check(text, type)
+    v = check_text(text, type)
     hits = [f for f in v.findings if rule in f.rule_ids]
     assert matched in [text[f.start : f.end] for f in hits], [
         (f.rule_ids, f.matched) for f in v.findings
@@ -194,7 +188,7 @@ CLEAN = [
 
 @pytest.mark.parametrize(("text", "type"), CLEAN)
 def test_round7_look_alikes_stay_clean(text: str, type: str) -> None:
-    v = _check(text, type)
+    v = check_text(text, type)
     named = [
         (f.rule_ids, f.matched)
         for f in v.findings

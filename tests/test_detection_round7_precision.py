@@ -24,15 +24,10 @@ import pytest
 from engine import Decision, Severity, check, make_message
 from engine.ruleset import load_ruleset
 from engine.verdict import Verdict
-from tests.conftest import shipped_ruleset
+from tests.conftest import SEND_AT, check_text, shipped_ruleset
 
 SHIPPED = shipped_ruleset()
-SEND_AT = "2026-12-02T10:00:00+08:00"  # a weekday morning: inside every send window
 NOT_CONTENT = {"signature", "unsubscribe", "length", "format", "send_window", "template_type"}
-
-
-def _check(text: str, type: str = "marketing", industry: str | None = None) -> Verdict:
-    return check(make_message(text, type=type, industry=industry, send_at=SEND_AT), SHIPPED)
 
 
 def _content_alarms(v: Verdict) -> list[tuple[tuple[str, ...], str]]:
@@ -211,7 +206,7 @@ CLEAN = [
 
 @pytest.mark.parametrize(("text", "type", "industry"), CLEAN)
 def test_round7_clean_notices_pass(text: str, type: str, industry: str) -> None:
-    v = _check(text, type=type, industry=industry)
+    v = check_text(text, type=type, industry=industry)
     assert v.verdict is Decision.ALLOW, [(f.rule_ids, f.matched) for f in v.findings]
 
 
@@ -249,7 +244,7 @@ NEWS = [
 
 @pytest.mark.parametrize("text", NEWS)
 def test_round7_news_reports_get_no_content_alarm(text: str) -> None:
-    assert _content_alarms(_check(text)) == []
+    assert _content_alarms(check_text(text)) == []
 
 
 SPAM = [
@@ -308,7 +303,7 @@ SPAM = [
 @pytest.mark.parametrize(("text", "rule"), SPAM)
 def test_round7_spam_stays_caught(text: str, rule: str) -> None:
     notice = text.startswith(("【X", "【信使诊所"))
-    v = _check(text, type="notification" if notice else "marketing")
+    v = check_text(text, type="notification" if notice else "marketing")
     assert v.verdict in (Decision.BLOCK, Decision.REVIEW)
     assert any(rule in f.rule_ids for f in v.findings), [
         (f.rule_ids, f.matched) for f in v.findings

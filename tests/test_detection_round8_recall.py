@@ -20,19 +20,13 @@ from __future__ import annotations
 
 import pytest
 
-from engine import Decision, Severity, check, make_message
+from engine import Decision, Severity
 from engine.rule_types.link import Link, short_code
-from engine.verdict import Verdict
-from tests.conftest import shipped_ruleset
+from tests.conftest import check_text, shipped_ruleset
 
 SHIPPED = shipped_ruleset()
-SEND_AT = "2026-12-02T10:00:00+08:00"  # a weekday morning: inside every send window
 N, M = "notification", "marketing"
 B, W = Severity.BLOCK, Severity.WARN
-
-
-def _check(text: str, type: str = M) -> Verdict:
-    return check(make_message(text, type=type, send_at=SEND_AT), SHIPPED)
 
 
 FLAGGED = [
@@ -93,7 +87,7 @@ FLAGGED = [
 def test_round8_kinds_are_flagged(
     text: str, type: str, rule: str, matched: str, severity: Severity
 ) -> None:
-    v = _check(text, type)
+    v = check_text(text, type)
     hits = [f for f in v.findings if rule in f.rule_ids]
     assert matched in [text[f.start : f.end] for f in hits], [
         (f.rule_ids, text[f.start : f.end]) for f in v.findings
@@ -135,7 +129,7 @@ CLEAN = [
 
 @pytest.mark.parametrize(("text", "type", "category"), CLEAN)
 def test_round8_look_alikes_stay_clean(text: str, type: str, category: str) -> None:
-    v = _check(text, type)
+    v = check_text(text, type)
     named = [
         (f.rule_ids, text[f.start : f.end])
         for f in v.findings
@@ -155,7 +149,7 @@ OTHER_TRADES = [
 
 @pytest.mark.parametrize(("text", "category"), OTHER_TRADES)
 def test_round8_other_trades_are_not_finance_promises(text: str, category: str) -> None:
-    v = _check(text)
+    v = check_text(text)
     cats = {rid.split(".")[0] for f in v.findings for rid in f.rule_ids}
     assert "risk_disclosure" not in cats
     assert v.verdict is Decision.BLOCK
