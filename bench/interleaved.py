@@ -1,13 +1,15 @@
 """Time this checkout's engine.check against a base commit's, interleaved in one process.
 
-    python bench/interleaved.py [--base main] [--messages 2000] [--round 200] [--best 6]
+    python bench/interleaved.py [--base main] [--base-rules] [--messages 2000] [--round 200] [--best 6]
 
 On a shared machine wall-clock rates swing with other load, so two runs of bench/check.py
 minutes apart do not compare. This loads the base engine as a renamed copy (``engine`` ->
 ``engine_base``, from ``git archive``) next to this one, builds both rulesets with
 bench/check.py's extra 50,000-word list, and times rounds of ``--round`` messages
 alternately (which goes first swaps each round), CPU time (``process_time_ns``), best of ``--best`` per round, GC off.
-Prints µs per message for each engine and the ratio new/base.
+Prints µs per message for each engine and the ratio new/base. With ``--base-rules`` the base
+engine runs the base commit's own rules (the cost of a whole round: engine and rules), else
+both run this checkout's rules (the engine's cost alone; needs rules the base can read).
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def _base_engine(rev: str, tmp: Path) -> object:
     """Import the engine of ``rev`` as ``engine_base``."""
     archive = subprocess.run(
-        ["git", "archive", rev, "engine", "models"], cwd=ROOT, capture_output=True, check=True
+        ["git", "archive", rev, "engine", "models", "rules"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
     )
     subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
     (tmp / "engine").rename(tmp / "engine_base")
@@ -49,6 +54,7 @@ def main() -> None:
     ap.add_argument("--round", type=int, default=200)
     ap.add_argument("--best", type=int, default=6)
     ap.add_argument("--words", type=int, default=50_000)
+    ap.add_argument("--base-rules", action="store_true", help="the base runs its own rules")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "bench"))
     from check import make_messages, make_words
@@ -58,8 +64,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         base = _base_engine(args.base, Path(tmp))
+        base_rules = Path(tmp) / "rules" if args.base_rules else ROOT / "rules"
         base_rs = importlib.import_module("engine_base.ruleset").load_ruleset(
-            ROOT / "rules", extra_lists={"bench_extra": make_words(args.words)}
+            base_rules, extra_lists={"bench_extra": make_words(args.words)}
         )
         new_rs = load_ruleset(ROOT / "rules", extra_lists={"bench_extra": make_words(args.words)})
         texts = [(m.text, m.type.value) for m in make_messages(args.messages)]
@@ -93,7 +100,8 @@ def main() -> None:
     n = len(texts)
     b, a = totals["base"] / n / 1000, totals["new"] / n / 1000
     print(
-        f"{n:,} messages, rounds of {args.round}, best of {args.best} CPU: base {args.base} "
+        f"{n:,} messages, rounds of {args.round}, best of {args.best} CPU: base {args.base}"
+        f"{' (own rules)' if args.base_rules else ''} "
         f"{b:.1f} µs ({1e6 / b:,.0f} msg/s), new {a:.1f} µs ({1e6 / a:,.0f} msg/s), new/base {a / b:.3f}"
     )
 
