@@ -24,6 +24,7 @@ class SendIn(BaseModel):
     experiment: str | None = None
     variant: str | None = None
     track_links: bool = False
+    campaign: str | None = None  # default: the experiment, else the template (kill switch)
 
 
 class ConversionIn(BaseModel):

@@ -27,8 +27,11 @@ DirArg = Annotated[
 @rules_app.command("check")
 def rules_check(rules: DirArg = None) -> None:
     """Validate every rule file and word list; print every error with file:line; exit 1 if any."""
+    from engine.dispatch.complaints import complaint_rule_errors
+
     root = rules or default_rules_dir()
     ruleset, errors = validate_rules(root)
+    errors = [*errors, *complaint_rule_errors(root)]  # rules/dispatch/complaints.yaml
     for err in errors:
         sys.stdout.write(f"{err}\n")
     if errors:

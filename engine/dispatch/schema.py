@@ -59,6 +59,22 @@ CREATE TABLE IF NOT EXISTS conversion (
 # columns added after the first release: (name, type), added to an older file on open
 SQLITE_ADDED_COLUMNS = (("claimed_at", "REAL"),)
 
+# The complaint kill switch (engine.dispatch.campaigns): each message's campaign, each
+# campaign's state, the signals counted against it and who paused or resumed it when.
+_CAMPAIGN_TABLES = """
+CREATE TABLE IF NOT EXISTS campaign (
+  name TEXT PRIMARY KEY, state TEXT NOT NULL, sign_name TEXT, signal TEXT, figure TEXT,
+  threshold TEXT, paused_at {t}, held INT, resumed_at {t}, resumed_by TEXT, reason TEXT);
+CREATE TABLE IF NOT EXISTS campaign_signal (
+  campaign TEXT NOT NULL, kind TEXT NOT NULL, message_id TEXT NOT NULL, detail TEXT,
+  at {t} NOT NULL);
+CREATE INDEX IF NOT EXISTS campaign_signal_at ON campaign_signal(campaign, at);
+CREATE TABLE IF NOT EXISTS campaign_log (
+  campaign TEXT NOT NULL, at {t} NOT NULL, action TEXT NOT NULL, who TEXT, detail TEXT,
+  messages INT NOT NULL)"""
+SQLITE_CAMPAIGNS = _CAMPAIGN_TABLES.format(t="REAL")
+SQLITE_CAMPAIGN_INDEX = "CREATE INDEX IF NOT EXISTS message_campaign ON message(campaign, status)"
+
 # Times are seconds since the epoch in DOUBLE PRECISION (PostgreSQL's REAL is 4 bytes: it
 # would round a timestamp to minutes). Message ids sort by creation time (engine.dispatch.
 # storage.new_id) and compare byte-wise (COLLATE "C"), so each day is one id range: the record
@@ -140,6 +156,16 @@ POSTGRES_MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         "CREATE TABLE seen_signature (sig BYTEA PRIMARY KEY, until DOUBLE PRECISION NOT NULL)",
     ),
 )
+# appended after scenes' migration 3 (a parallel branch): the complaint kill switch
+POSTGRES_MIGRATIONS += (
+    (
+        4,
+        "campaigns: each message's campaign; paused campaigns, their signals and log",
+        "ALTER TABLE message ADD COLUMN campaign TEXT;"
+        "CREATE INDEX message_campaign ON message(campaign, status);"
+        + _CAMPAIGN_TABLES.format(t="DOUBLE PRECISION").replace("IF NOT EXISTS ", ""),
+    ),
+)
 MIGRATION_LOCK = 0x78696E7368690001  # pg_advisory_xact_lock key: one migrator at a time
 
 
@@ -156,6 +182,16 @@ def create_sqlite(db: Connection) -> None:
     for name, kind in SQLITE_ADDED_COLUMNS:
         if name not in have:
             db.execute(f"ALTER TABLE message ADD COLUMN {name} {kind}")
+    create_campaigns(db, have)
+
+
+def create_campaigns(db: Connection, have: set[str]) -> None:
+    """SQLite: the kill switch's column and tables (``have``: the message table's columns)."""
+    if "campaign" not in have:
+        db.execute("ALTER TABLE message ADD COLUMN campaign TEXT")
+    for stmt in statements(SQLITE_CAMPAIGNS):
+        db.execute(stmt)
+    db.execute(SQLITE_CAMPAIGN_INDEX)
 
 
 def postgres_version(db: Connection) -> int:
