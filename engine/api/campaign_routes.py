@@ -14,22 +14,16 @@ from collections.abc import Callable
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
+from engine.api import bodies
 from engine.api.auth import Scope, require
+from engine.api.bodies import ResumeIn
 from engine.api.limits import error_body
 from engine.api.metrics import CAMPAIGN_PAUSES
 from engine.api.requests import read_json
 from engine.dispatch.campaigns import CampaignError, Trip, list_campaigns, resume
 from engine.dispatch.outbox import Outbox
-
-
-class ResumeIn(BaseModel):
-    """POST /v1/dispatch/campaigns/{name}/resume: why (required) and who."""
-
-    model_config = ConfigDict(extra="forbid")
-    reason: str
-    by: str | None = None
 
 
 def count_trips(trips: list[Trip]) -> None:
@@ -62,6 +56,7 @@ def add_campaign_routes(router: APIRouter, outbox: Callable[[], Outbox]) -> None
         "/v1/dispatch/campaigns/{name}/resume",
         dependencies=admin,
         summary="Resume a paused campaign (reason required): its held messages, once",
+        **bodies.RESUME,
     )
     async def resume_campaign(name: str, request: Request) -> Response:
         try:

@@ -271,3 +271,28 @@ def test_thresholds_that_make_no_sense_are_refused_with_file_and_line(
     line, _, rest = error.partition(": ")
     n = int(line.split(":")[1]) + 1  # the vocabulary line comes first
     assert got[0] == f"x.yaml:{n}: {rest}"
+
+
+def test_rules_check_reports_the_complaints_file_as_readme_shows(tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    from tests.conftest import ROOT
+    from tests.processes import xinshi
+
+    ok = xinshi(dict(os.environ), "rules", "check", str(RULES))
+    assert ok.returncode == 0, ok.stdout
+    shutil.copytree(RULES, tmp_path / "rules")
+    path = tmp_path / "rules" / "dispatch" / "complaints.yaml"
+    path.write_text(
+        path.read_text("utf-8").replace("optout_rate: 0.02 ", "optout_rate: 2 "), "utf-8"
+    )
+    r = xinshi(dict(os.environ), "rules", "check", str(tmp_path / "rules"))
+    assert r.returncode == 1
+    line = r.stdout.splitlines()[0].replace(str(tmp_path) + "/", "")
+    assert line == (
+        "rules/dispatch/complaints.yaml:31: defaults.optout_rate 2 is not a rate between 0 and 1 "
+        "(exclusive); write 0.02 for 2%"
+    )
+    readme = " ".join((ROOT / "README.md").read_text("utf-8").split())
+    assert f"`{line}`" in readme
