@@ -172,12 +172,16 @@ class KillSwitch:
                 (campaign, since),
             )
         )
-        ((sends,),) = self.outbox.query(
-            "SELECT COUNT(*) FROM message WHERE campaign=? AND lane='marketing' AND accepted_at>=?",
-            (campaign, since),
-        )
-        why = tripped(t, int(counts.get(COMPLAINT, 0)), int(counts.get(OPT_OUT, 0)),
-                      int(counts.get(BLACKLIST, 0)), int(sends))  # fmt: skip
+        complaints, optouts = int(counts.get(COMPLAINT, 0)), int(counts.get(OPT_OUT, 0))
+        blacklist, sends = int(counts.get(BLACKLIST, 0)), 0
+        # fewer signals than rate x min_sends cannot pass a rate: count the sends only when near
+        if optouts > t.optout_rate * t.min_sends or blacklist > t.blacklist_rate * t.min_sends:
+            ((sends,),) = self.outbox.query(
+                "SELECT COUNT(*) FROM message WHERE campaign=? AND accepted_at>=? "
+                "AND lane='marketing'",
+                (campaign, since),
+            )
+        why = tripped(t, complaints, optouts, blacklist, int(sends))
         return None if why is None else self.pause(campaign, *why, now=now)
 
     # -- pause and resume ----------------------------------------------------------------------

@@ -73,7 +73,9 @@ CREATE TABLE IF NOT EXISTS campaign_log (
   campaign TEXT NOT NULL, at {t} NOT NULL, action TEXT NOT NULL, who TEXT, detail TEXT,
   messages INT NOT NULL)"""
 SQLITE_CAMPAIGNS = _CAMPAIGN_TABLES.format(t="REAL")
-SQLITE_CAMPAIGN_INDEX = "CREATE INDEX IF NOT EXISTS message_campaign ON message(campaign, status)"
+SQLITE_CAMPAIGN_INDEX = (
+    "CREATE INDEX IF NOT EXISTS message_campaign ON message(campaign, accepted_at)"
+)
 
 # Times are seconds since the epoch in DOUBLE PRECISION (PostgreSQL's REAL is 4 bytes: it
 # would round a timestamp to minutes). Message ids sort by creation time (engine.dispatch.
@@ -162,7 +164,7 @@ POSTGRES_MIGRATIONS += (
         4,
         "campaigns: each message's campaign; paused campaigns, their signals and log",
         "ALTER TABLE message ADD COLUMN campaign TEXT;"
-        "CREATE INDEX message_campaign ON message(campaign, status);"
+        "CREATE INDEX message_campaign ON message(campaign, accepted_at);"
         + _CAMPAIGN_TABLES.format(t="DOUBLE PRECISION").replace("IF NOT EXISTS ", ""),
     ),
 )
