@@ -50,6 +50,9 @@ def add_campaign_routes(router: APIRouter, outbox: Callable[[], Outbox]) -> None
         summary="Campaigns and their kill-switch state: paused ones first, and why",
     )
     async def campaigns() -> Response:
+        """Every campaign the kill switch has seen: `state` (active, paused), `signal`
+        (complaint, opt_out, provider_code), `figure`, `threshold`, `paused_at`, `held`, and the
+        last `resumed_at`, `resumed_by`, `reason` (rules/dispatch/complaints.yaml)."""
         return _json({"campaigns": list_campaigns(outbox())})
 
     @router.post(
@@ -59,6 +62,9 @@ def add_campaign_routes(router: APIRouter, outbox: Callable[[], Outbox]) -> None
         **bodies.RESUME,
     )
     async def resume_campaign(name: str, request: Request) -> Response:
+        """Put the held messages of a paused campaign back in the queue, once: `released` is
+        how many; 0 when it is not paused (resumed already, or by a concurrent call). The
+        reason and `by` are recorded."""
         try:
             body = ResumeIn.model_validate(await read_json(request))
         except ValidationError as exc:
