@@ -56,6 +56,13 @@ def killswitch(outbox: Outbox, settings: DispatchSettings, events: EventWriter) 
     return KillSwitch(outbox, policy, load_optout_words(), events, settings.data_dir / "alerts")
 
 
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no $USER and no passwd entry (a container): say so
+        return "unknown"
+
+
 def campaigns_cmd(data_dir: DataOpt = None) -> None:
     """List campaigns: paused first, with the signal, figure and threshold that paused them,
     when, how many messages are held, and the last resume (who, when, why)."""
@@ -76,7 +83,7 @@ def resume_cmd(
             "--reason is required: say why it is safe to send again, e.g. --reason "
             '"template reworded; complaints answered"'
         )
-    who = by or getpass.getuser()
+    who = by or _login()
     try:
         out = resume(_outbox(data_dir), campaign, reason, who)
     except CampaignError as exc:
