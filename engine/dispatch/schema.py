@@ -184,16 +184,6 @@ def create_sqlite(db: Connection) -> None:
     for name, kind in SQLITE_ADDED_COLUMNS:
         if name not in have:
             db.execute(f"ALTER TABLE message ADD COLUMN {name} {kind}")
-    create_campaigns(db, have)
-
-
-def create_campaigns(db: Connection, have: set[str]) -> None:
-    """SQLite: the kill switch's column and tables (``have``: the message table's columns)."""
-    if "campaign" not in have:
-        db.execute("ALTER TABLE message ADD COLUMN campaign TEXT")
-    for stmt in statements(SQLITE_CAMPAIGNS):
-        db.execute(stmt)
-    db.execute(SQLITE_CAMPAIGN_INDEX)
 
 
 def postgres_version(db: Connection) -> int:
@@ -225,3 +215,13 @@ def migrate_postgres(db: Connection) -> list[int]:
             db.execute("INSERT INTO schema_version (version, note) VALUES (?, ?)", (version, note))
             applied.append(version)
     return applied
+
+
+def create_campaigns(db: Connection) -> None:
+    """SQLite: the kill switch's column and tables, added to a file that lacks them."""
+    have = {r[1] for r in db.execute("PRAGMA table_info(message)").fetchall()}
+    if "campaign" not in have:
+        db.execute("ALTER TABLE message ADD COLUMN campaign TEXT")
+    for stmt in statements(SQLITE_CAMPAIGNS):
+        db.execute(stmt)
+    db.execute(SQLITE_CAMPAIGN_INDEX)
