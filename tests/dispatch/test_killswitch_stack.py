@@ -6,16 +6,22 @@ with a reason) releases the held messages once and only once."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from engine.dispatch.outbox import Outbox
 from engine.message import BEIJING
-from tests.dispatch.conftest import KEY, Stack, stop
+from tests.dispatch.api_server import AUTH as API_AUTH
+from tests.dispatch.api_server import api_server, signed
+from tests.dispatch.conftest import BACKENDS, KEY, Stack, outbox_url, stop
 from tests.processes import HTTP, xinshi
 
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -132,3 +138,65 @@ def test_a_complaint_storm_pauses_the_campaign_and_a_resume_releases_it_once(
     assert row["state"] == "active" and row["held"] == 0 and row["resumed_by"] in ("ana", "bo")
     assert row["reason"] == "copy reworded; complainers suppressed"
     assert row["paused_at"].endswith("+08:00")  # Beijing time for people
+
+
+BLACKLIST_POLICY = """\
+vocabulary: {words: [投诉], negations: [不是]}
+provider_codes:
+  - {code: DB:0141, provider: aliyun, source: https://help.aliyun.com/zh/sms/}
+defaults: {window: 10m, complaints: 3, optout_rate: 0.5, blacklist_rate: 0.2, min_sends: 10}
+"""
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_blacklist_receipts_pause_a_campaign_through_the_receipt_callback(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = tmp_path / "complaints.yaml"
+    policy.write_text(BLACKLIST_POLICY, encoding="utf-8")
+    monkeypatch.setenv("XINSHI_COMPLAINTS", str(policy))  # the server inherits it
+    with api_server(tmp_path, database_url=outbox_url(backend)) as api:
+        ids = []
+        for i in range(11):
+            r = HTTP.post(f"{api.url}/v1/messages", headers=API_AUTH, timeout=10, json={
+                "idempotency_key": f"bl-{i}", "phone": f"1371234{6000 + i}",
+                "template": "double11", "params": PARAMS, "campaign": "bl"})  # fmt: skip
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+        outbox = Outbox(api.outbox_target)
+        for mid in ids[:10]:  # the provider took ten; the last still waits in the queue
+            outbox.accept(mid, "aliyun", f"biz-{mid}", "OK")
+        outbox.close()
+
+        def receipt(mid: str, code: str) -> httpx.Response:
+            raw = json.dumps([{"phone_number": "13712346000", "success": code == "DELIVERED",
+                               "err_code": code, "biz_id": f"biz-{mid}", "out_id": mid,
+                               "report_time": "2026-12-05 20:00:00"}]).encode()  # fmt: skip
+            return HTTP.post(f"{api.url}/v1/dispatch/receipts/aliyun", content=raw,
+                             headers=signed(raw), timeout=10)  # fmt: skip
+
+        for mid, code in zip(ids, ["DB:0141", "MK:0001", "DB:0141", "DELIVERED"], strict=False):
+            assert receipt(mid, code).status_code == 200
+        listed = HTTP.get(f"{api.url}/v1/dispatch/campaigns", headers=API_AUTH, timeout=10)
+        assert [c["state"] for c in listed.json()["campaigns"]] == ["active"]  # 2 of 10: 20%
+        assert receipt(ids[4], "DB:0141").status_code == 200
+        (c,) = HTTP.get(f"{api.url}/v1/dispatch/campaigns", headers=API_AUTH,
+                        timeout=10).json()["campaigns"]  # fmt: skip
+        assert (c["state"], c["signal"], c["held"]) == ("paused", "provider_code", 1)
+        assert c["figure"] == "blacklist codes 30.0% (3 of 10 sent) within 10 min"
+        assert c["threshold"] == "20.0% once 10 sent"
+        story = HTTP.get(f"{api.url}/v1/messages/{ids[10]}", headers=API_AUTH, timeout=10).json()
+        assert story["status"] == "held"
+        assert [h["code"] for h in story["history"]][-1] == "campaign_paused"
+
+
+def test_a_bad_complaints_file_stops_the_server_with_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = tmp_path / "complaints.yaml"
+    policy.write_text(BLACKLIST_POLICY.replace("min_sends: 10", "min_sends: 0"), "utf-8")
+    env = {"XINSHI_DATA_DIR": str(tmp_path / "data"), "XINSHI_COMPLAINTS": str(policy),
+           "XINSHI_DISPATCH_SECRET": "dispatch-test-secret-0123", "PATH": os.environ["PATH"]}  # fmt: skip
+    r = xinshi(env, "serve", "--port", "1")
+    assert r.returncode == 2
+    assert f"{policy}:4: defaults.min_sends 0 is not a whole number of at least 1" in r.stderr
