@@ -438,7 +438,11 @@ class _Collector:
             plain = norm.plain
             if plain is not None and plain[start:end] != norm.skeleton.text[start:end]:
                 how = "homoglyph"
-            elif noise and not _as_listed(norm.original, os, oe, entries):
+            elif (
+                noise
+                and not _as_listed(norm.original, os, oe, entries)
+                and not _quoted_apart(norm.original, os, oe)
+            ):
                 how = "noise"
         if norm.marks and (how is None or how == "noise"):
             how = norm.evasion_in(os, oe) or how  # written apart, combining marks, radicals
@@ -616,6 +620,31 @@ def _as_listed(original: str, start: int, end: int, entries: _Entries) -> bool:
     """
     text = original[start:end].lower()
     return any(e[1].word.lower() == text for e in entries)
+
+
+_OPEN_QUOTES = frozenset("“「『‘《")
+_CLOSE_QUOTES = frozenset("”」』’》")
+
+
+def _quoted_apart(original: str, start: int, end: int) -> bool:
+    """Tell whether a hit is two words set apart by quotation marks, no disguise.
+
+    代办“驾照”, “刷单”“返利”: an anti-fraud notice quotes the words it warns of. Only quotation
+    marks were skipped, and none of them closes a quote opened inside the hit: 刷“单”返利
+    encloses a piece of the word, which is a disguise.
+    """
+    opened = False
+    for ch in original[start:end]:
+        if ch.isalnum():
+            continue
+        if ch in _CLOSE_QUOTES or (ch == '"' and opened):
+            if opened:
+                return False
+        elif ch in _OPEN_QUOTES or ch == '"':
+            opened = True
+        else:
+            return False
+    return True
 
 
 def _edges(key: str) -> int:

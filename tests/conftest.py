@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from engine import check, make_message
 from engine.ruleset import RuleSet, load_ruleset
+from engine.verdict import Verdict
 
 # No per-example deadline anywhere: a first example that builds tables or loads a dictionary,
 # or a loaded CI machine, is not a failure. Tests that care about time measure it themselves.
@@ -31,6 +33,18 @@ def shipped_ruleset() -> RuleSet:
 def ruleset() -> RuleSet:
     """The shipped rules."""
     return shipped_ruleset()
+
+
+# The detection bench's send time (bench/detection.py): a Wednesday morning, inside every send
+# window, so a send-window finding never hides what a content rule says.
+SEND_AT = "2026-12-02T10:00:00+08:00"
+
+
+def check_text(text: str, type: str = "marketing", industry: str | None = None) -> Verdict:
+    """Check ``text`` with the shipped rules as the detection bench does (default profile)."""
+    return check(
+        make_message(text, type=type, industry=industry, send_at=SEND_AT), shipped_ruleset()
+    )
 
 
 # --- no silent skips in CI ------------------------------------------------------------------

@@ -8,6 +8,7 @@ always-valid interval still contains 0, so the page must say "too early", never 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,10 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import RULES
 from tests.processes import serving
 from tests.test_ab_edges import _edge_csv
-from tests.test_playground import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +99,9 @@ def test_page_shows_orphans_and_too_few_segments(site: str, page: Any) -> None:
     )
     assert "carrier=ctcc（treat）" in page.locator(".too-few").inner_text()
     assert "差值采用平坦（无信息）先验" in page.locator(".prior").inner_text()
+    # every warning in Chinese: no run of English words such as "has events but no sends"
+    for banner in page.locator(".banner").all_inner_texts():
+        assert not re.search(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+", banner), banner
 
 
 def test_png_titles_are_chinese_and_every_glyph_has_a_font(tmp_path: Path) -> None:

@@ -303,9 +303,10 @@ def test_a_bad_rule_edit_is_refused_and_the_old_rules_keep_serving(
         assert r.status_code == 409
         errors = r.json()["reload"]["errors"]
         assert any(
-            "signature.yaml:5: rule 'signature.missing': unknown kind 'signatur'" in e
+            e.startswith("rules/packs/signature.yaml:5: rule 'signature.missing': unknown kind")
             for e in errors
-        )
+        )  # relative to the rules' parent: the server's own directories are not shown
+        assert not any(str(server.rules.parent) in e for e in errors)
         assert client.get("/v1/rules").json()["version"] == before
         v = client.post("/v1/check", json={"text": "尊敬的会员，上新了。拒收请回复R"}).json()
         assert v["ruleset_version"] == before and any(

@@ -2,7 +2,7 @@
 
 One `xinshi serve` on 127.0.0.1 with a copy of the rules and a small demo A/B experiment.
 Browser tests skip only when Chromium is missing outside CI; in CI (`CI` set) they must run.
-Set XINSHI_SCREENSHOTS=docs to refresh the README's screenshots.
+Set XINSHI_SCREENSHOTS=1 to refresh the README's screenshots in docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -19,14 +19,19 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    axe_violations,
+    launch,
+    narrow_headers,
+    open_page,
+    overflowing,
+    screenshot,
+)
 from tests.conftest import RULES
 from tests.processes import serving
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 KEY = "playground-admin-key"
 STATIC = Path(__file__).resolve().parent.parent / "engine" / "api" / "static"
 EVASIVE = "【信使商城】尊敬的会员，全场5折，加 V 信领券！拒收请回复R"
@@ -206,44 +211,28 @@ def test_static_files_work_offline_and_never_inject_raw_html() -> None:
 
 @pytest.fixture(scope="module")  # Playwright's sync API keeps an event loop running: stop it
 def browser() -> Iterator[Any]:  # with this module, or later asyncio.run() calls fail
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(
-                f"{CHROMIUM} is missing in CI: .ci/run installs it (apt-get install chromium)"
-            )
-        pytest.skip(
-            f"{CHROMIUM} not installed (apt-get install chromium); CI installs and runs these"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    yield from launch()
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN")
-    pg = context.new_page()
+    context, pg, errors = open_page(browser)
     pg.set_default_timeout(15_000)
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
     yield pg
     context.close()
     assert not errors, errors
 
 
-def _shot(page: Any, name: str, tmp_path: Path) -> None:
-    out = Path(os.environ.get("XINSHI_SCREENSHOTS") or tmp_path)
-    out.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(out / name))
+@pytest.fixture(scope="session")
+def scorecard(site: Server) -> Path:
+    """Six messages sent through two providers, in the server's outbox (once a session)."""
+    outbox = site.rules.parent / "xinshi-data" / "dispatch.sqlite"
+    _sent_through_two_providers(outbox)
+    return outbox
 
 
 @pytest.mark.slow
-def test_check_page_highlights_the_evasive_contact_and_fixes_it(
-    site: Server, page: Any, tmp_path: Path
-) -> None:
+def test_check_page_highlights_the_evasive_contact_and_fixes_it(site: Server, page: Any) -> None:
     page.goto(site.url + "/")
     page.wait_for_selector(".draft[data-verdict]")
     card = page.locator(".draft").first
@@ -270,7 +259,6 @@ def test_check_page_highlights_the_evasive_contact_and_fixes_it(
     assert card.locator('li[data-rule="format.obfuscation"]').count() == 0
     related = item.locator(".related").get_attribute("data-related") or ""
     assert "format.obfuscation" in related.split()
-    _shot(page, "playground.png", tmp_path)
 
     item.locator("button.apply-fix").click()  # delete "加 V 信" and re-check
     page.wait_for_function("() => document.querySelector('.draft').dataset.verdict !== 'block'")
@@ -289,29 +277,23 @@ def test_check_page_highlights_the_evasive_contact_and_fixes_it(
 
 
 @pytest.mark.slow
-def test_check_page_fits_a_phone(site: Server, browser: Any) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    pg = context.new_page()
-    pg.goto(site.url + "/")
-    pg.wait_for_selector(".draft[data-verdict]")
-    assert pg.evaluate("document.documentElement.scrollWidth") <= 390
-    context.close()
-
-
-@pytest.mark.slow
 def test_rules_page_searches_and_shows_reload_errors(
-    site: Server, page: Any, api: httpx.Client, tmp_path: Path
+    site: Server, page: Any, api: httpx.Client
 ) -> None:
     page.goto(site.url + "/rules")
     page.wait_for_selector(".rule")
     assert "成功" in page.locator(".banner").inner_text()
     total = page.locator(".rule").count()
     assert total == api.get("/v1/rules").json()["rules"]
-    _shot(page, "rules.png", tmp_path)
     page.fill("#search", "加V信")  # matches the examples of the contact-diversion rules
     visible = page.locator(".rule:visible")
     ids = {visible.nth(i).get_attribute("data-rule") for i in range(visible.count())}
     assert "contact_diversion.private_im" in ids and len(ids) < total
+    # a message's placeholder is shown as a named slot, never as "{matched}"
+    assert "{matched}" not in page.locator("#rules").inner_text()
+    message = page.locator('.rule[data-rule="contact_diversion.private_im"] .message')
+    assert message.inner_text() == "引导添加个人微信/QQ或进群：“命中的文字”"
+    assert message.locator(".slot").inner_text() == "命中的文字"
 
     pack = site.rules / "packs" / "contact_diversion.yaml"
     good = pack.read_text(encoding="utf-8")
@@ -321,8 +303,13 @@ def test_rules_page_searches_and_shows_reload_errors(
         assert api.post("/v1/rules/reload", headers=auth).status_code == 409
         page.reload()
         page.wait_for_selector(".reload-errors li")  # rendered after the page fetches /v1/rules
-        errors = page.locator(".reload-errors li").all_text_contents()
-        assert any("contact_diversion.yaml:" in e and "forbiden" in e for e in errors), errors
+        errors = page.locator(".reload-errors li").all_inner_texts()
+        assert any(
+            e.startswith("rules/packs/contact_diversion.yaml 第 ")
+            and "未知的规则类型“forbiden”，是否应为“forbidden”？" in e
+            for e in errors
+        ), errors
+        assert str(site.rules.parent) not in page.content()  # no absolute path of the server
         assert "被拒绝" in page.locator(".banner").inner_text()
     finally:
         pack.write_text(good, encoding="utf-8")
@@ -330,19 +317,16 @@ def test_rules_page_searches_and_shows_reload_errors(
 
 
 @pytest.mark.slow
-def test_ab_page_shows_report_chart_and_srm_in_plain_words(
-    site: Server, page: Any, tmp_path: Path
-) -> None:
+def test_ab_page_shows_report_chart_and_srm_in_plain_words(site: Server, page: Any) -> None:
     page.goto(site.url + "/ab")
     page.wait_for_selector("table")
     assert page.locator("#experiment").input_value() == "demo_promo"
     assert "分流正常" in page.locator(".srm").inner_text()
     assert page.locator("table").first.locator("tbody tr").count() == 3
     page.wait_for_function("() => document.querySelector('img.chart')?.naturalWidth > 0")
-    _shot(page, "ab.png", tmp_path)
     page.select_option("#metric", "conversion")
     page.wait_for_function("() => location.search.includes('metric=conversion')")
-    page.wait_for_selector("th:has-text('转化率（conversion）')")
+    page.wait_for_selector("th:has-text('转化率')")
 
 
 @pytest.mark.slow
@@ -399,9 +383,8 @@ def _sent_through_two_providers(outbox_path: Path) -> None:
 
 @pytest.mark.slow
 def test_providers_page_shows_the_scorecard_table_and_latency_chart(
-    site: Server, page: Any, tmp_path: Path
+    site: Server, page: Any, scorecard: Path
 ) -> None:
-    _sent_through_two_providers(site.rules.parent / "xinshi-data" / "dispatch.sqlite")
     page.goto(site.url + "/providers")
     page.wait_for_selector("table")
     rows = page.locator("table tbody tr")
@@ -413,8 +396,50 @@ def test_providers_page_shows_the_scorecard_table_and_latency_chart(
     assert page.locator(".latency-chart").count() == 2
     assert page.locator(".latency-chart .bar.p50").count() == 4  # 2 providers x submit, receipt
     assert "未设置单价" in page.locator("#card").inner_text()  # no XINSHI_PROVIDER_PRICES
-    _shot(page, "providers.png", tmp_path)
     page.select_option("#by", "carrier")
     page.wait_for_function("() => location.search.includes('by=carrier')")
     page.wait_for_selector("th:has-text('运营商')")
     assert "中国移动" in page.locator("table tbody tr").first.inner_text()
+
+
+# --- every page: accessibility, phone layout, screenshots ----------------------------------
+
+PAGES = {
+    "check": ("/", "() => document.querySelectorAll('.draft[data-verdict]').length === 2"),
+    "rules": ("/rules", "() => document.querySelectorAll('.rule').length > 100"),
+    "ab": ("/ab?experiment=demo_promo&metric=click",
+           "() => document.querySelectorAll('table').length >= 3"),
+    "providers": ("/providers", "() => document.querySelectorAll('.latency-chart').length === 2"),
+}  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_passes_axe_and_fits_a_phone(
+    site: Server, browser: Any, scorecard: Path, name: str, tmp_path: Path
+) -> None:
+    path, ready = PAGES[name]
+    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        context, pg, errors = open_page(browser, viewport)
+        pg.goto(site.url + path)
+        pg.wait_for_function(ready, timeout=60_000)
+        if name == "check":  # show a selected finding in the screenshot
+            pg.locator(".draft mark").first.click()
+        if name == "ab":  # the chart loads lazily, when it is scrolled to
+            pg.locator("img.chart").scroll_into_view_if_needed()
+            pg.wait_for_function("() => document.querySelector('img.chart').naturalWidth > 0")
+            pg.evaluate("window.scrollTo(0, 0)")
+            if size == "phone":  # show the comparison table, one block per variant
+                pg.locator("h2", has_text="与对照组比较").evaluate("(e) => e.scrollIntoView()")
+        assert axe_violations(pg) == [], size  # no serious or critical violation
+        if size == "phone":
+            over = overflowing(pg)
+            assert over == [], "\n".join(over)
+            assert narrow_headers(pg) == []  # no header one glyph wide, wrapping per character
+            if name in ("ab", "providers"):  # tables: one block per row, columns named
+                assert pg.locator(".cell-label:visible").count() > 0
+        # the whole page on a desktop (the rules page only its top: 124 rules are ~20,000 px)
+        full = size == "desktop" and name != "rules"
+        screenshot(pg, f"{name}-{size}.png", tmp_path, full_page=full)
+        context.close()
+        assert not errors, errors

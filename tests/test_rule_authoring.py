@@ -129,6 +129,42 @@ def test_rules_check_exit_codes(tmp_path: Path) -> None:
     assert "2 problem(s)" in r.stdout
 
 
+def test_rules_check_reports_bad_scenes_and_templates_with_their_lines(tmp_path: Path) -> None:
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    scenes = root / "dispatch" / "scenes.yaml"
+    text = scenes.read_text(encoding="utf-8")
+    text = text.replace("cap: {count: 1, per: 365d}", "cap: {count: -1, per: 365d}", 1)
+    text = text.replace("templates: [payment_due]", "templates: [payment_dew]", 1)
+    scenes.write_text(text + "    colour: red\n", encoding="utf-8")
+    templates = root / "dispatch" / "templates.yaml"
+    templates.write_text(
+        templates.read_text(encoding="utf-8").replace(
+            "variables: {code: code}", "variables: {code: pin}", 1
+        ),
+        encoding="utf-8",
+    )
+    r = _xinshi("rules", "check", str(root))
+    assert r.returncode == 1
+    lines = r.stdout.splitlines()
+    cap = text.splitlines().index("    cap: {count: -1, per: 365d}") + 1
+    assert (
+        f"{scenes}:{cap}: scene 'birthday': cap count -1 is not a positive whole number. "
+        "Write how many messages one recipient may get per period, e.g. count: 1" in lines
+    )
+    assert any(
+        line.startswith(f"{scenes}:")
+        and "unknown template 'payment_dew'. Did you mean 'payment_due'?" in line
+        for line in lines
+    )
+    assert any(line.endswith(": scenes.login.colour: unknown key 'colour'. Known keys: type, "
+                             "lane, window, cap, templates, experiment, delay, expires_after, "
+                             "description") for line in lines)  # fmt: skip
+    assert any(line.startswith(f"{templates}:") and "variable 'code' has unknown type 'pin'"
+               in line for line in lines)  # fmt: skip
+    assert lines[-1] == f"4 problem(s) in {root}"
+
+
 def test_rules_test_reports_spans_found_and_expected(tmp_path: Path) -> None:
     rule = RULE.format(id="a", extra="").replace(
         "flag: [违禁词]", "flag: [{text: 请勿违禁词, span: 请勿}]"

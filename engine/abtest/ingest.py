@@ -20,7 +20,9 @@ from engine.abtest.queries import refresh_messages
 from engine.abtest.store import EVENTS, SEGMENTS
 
 REQUIRED = ("experiment", "variant", "message_id", "event", "ts")
-OPTIONAL = ("recipient", "phone", "value_fen", "pre_clicks", *SEGMENTS)
+# scene: written by dispatch for event-triggered messages (each scene's A/B test is its own
+# experiment, so the experiment already cuts by scene); accepted, not stored
+OPTIONAL = ("recipient", "phone", "value_fen", "pre_clicks", *SEGMENTS, "scene")
 KNOWN = REQUIRED + OPTIONAL
 SALT_ENV = "XINSHI_RECIPIENT_SALT"
 MAX_SHOWN = 50

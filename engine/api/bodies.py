@@ -27,6 +27,17 @@ class SendIn(BaseModel):
     campaign: str | None = None  # default: the experiment, else the template (kill switch)
 
 
+class EventIn(BaseModel):
+    """POST /v1/events: something happened to a recipient; send the scene's message."""
+
+    model_config = ConfigDict(extra="forbid")
+    idempotency_key: str | None = None
+    scene: str
+    phone: str
+    params: dict[str, Any] = {}
+    occurred_at: str | None = None
+
+
 class ConversionIn(BaseModel):
     """POST /v1/conversions: one conversion of a sent message (idempotent)."""
 
@@ -99,6 +110,12 @@ SEND = body(
     SendIn,
     {"idempotency_key": "order-123-confirm", "phone": "13812345678",
      "template": "order_confirmed", "params": {"order": "1234567890"}},
+)  # fmt: skip
+EVENT = body(
+    EventIn,
+    {"idempotency_key": "birthday-2026-u123", "scene": "birthday", "phone": "13812345678",
+     "params": {"name": "王女士", "amount": "20", "date": "2026-12-31"},
+     "occurred_at": "2026-12-05T23:00:00+08:00"},
 )  # fmt: skip
 CONVERSION = body(ConversionIn, {"message_id": "0192f3a4b5c6d7e8f9a0b1c2", "value_fen": 29900})
 APPROVE = body(ApproveIn, {"template": "order_confirmed", "params": {"order": "1234567890"}})

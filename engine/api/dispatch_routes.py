@@ -23,6 +23,7 @@ from engine.api.auth import Scope, require
 from engine.api.bodies import ApproveIn, ConversionIn, SendIn
 from engine.api.callback_auth import callback_guard
 from engine.api.campaign_routes import add_campaign_routes, count_trips
+from engine.api.event_routes import add_event_routes
 from engine.api.limits import error_body
 from engine.api.pages import STATIC_DIR
 from engine.api.requests import read_json
@@ -50,7 +51,9 @@ from engine.dispatch.outbox import OutboxError
 from engine.dispatch.providers import CALLBACKS
 from engine.dispatch.providers.base import CallbackError, Callbacks
 from engine.dispatch.records import QueryError, Records, make_find, parse_time, view
+from engine.dispatch.scenes import SceneBook, load_scenes
 from engine.dispatch.scorecard import ScorecardError, parse_by, parse_prices, scorecard
+from engine.dispatch.triggers import Triggers
 from engine.message import MessageError, parse_send_at
 from engine.reload import RulesetHolder
 
@@ -112,6 +115,14 @@ class Dispatch:
         return Intake(
             self.outbox, book, lambda: self.holder.ruleset, s.secret, s.link_base, s.approval_ttl_s
         )
+
+    @cached_property
+    def scenes(self) -> SceneBook:
+        return load_scenes(self.settings.scenes_path, self.intake.book)
+
+    @cached_property
+    def triggers(self) -> Triggers:
+        return Triggers(self.intake, self.scenes)
 
     @cached_property
     def events(self) -> EventWriter:
@@ -270,6 +281,8 @@ def dispatch_router(
         if row.status is Status.HELD:
             out["reason"] = "its campaign is paused (xinshi dispatch campaigns): held until resumed"
         return _json(out, 201 if created else 200)
+
+    add_event_routes(router, lambda: d.triggers)
 
     @router.get("/v1/messages/{message_id}",
                 summary="A message's record, history, provider calls and receipts",

@@ -199,6 +199,13 @@ RELOAD: dict[str, Any] = {
 HEALTH: dict[str, Any] = {}
 
 
+def _relative(error: str, root: Path) -> str:
+    """``rules/packs/x.yaml:7: ...`` rather than the server's absolute path (shown to users)."""
+    for base in {root.parent, root.resolve().parent}:
+        error = error.replace(f"{base}/", "")
+    return error
+
+
 def rules_report(holder: RulesetHolder) -> dict[str, Any]:
     """What /v1/rules shows: the serving ruleset and the last reload attempt."""
     rs = holder.ruleset
@@ -223,7 +230,7 @@ def rules_report(holder: RulesetHolder) -> dict[str, Any]:
         "reload": {
             "ok": status.ok,
             "attempted_at": status.attempted_at.isoformat(),
-            "errors": list(status.errors),
+            "errors": [_relative(e, holder.root) for e in status.errors],
             "rejected_version": status.rejected_version,
         },
     }

@@ -11,6 +11,7 @@ import orjson
 import typer
 
 from engine.cli.campaigns import campaigns_cmd, killswitch, resume_cmd
+from engine.cli.scenes import trigger
 from engine.dispatch import (
     DispatchSettings,
     Intake,
@@ -29,6 +30,8 @@ from engine.usage import usage_error
 dispatch_app = typer.Typer(
     help="Send approved messages: outbox, worker, fake provider.", no_args_is_help=True
 )
+
+dispatch_app.command("trigger")(trigger)  # scene events from a file (engine/cli/scenes.py)
 
 DataOpt = Annotated[
     Path | None,

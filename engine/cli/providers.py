@@ -84,7 +84,7 @@ def report(
     ] = "7d",
     by: Annotated[
         str | None,
-        typer.Option(help="Group each provider's row by carrier, region, template, scene."),
+        typer.Option(help="Group each provider's row by carrier, region, template, lane, scene."),
     ] = None,
     price: Annotated[
         list[str] | None,

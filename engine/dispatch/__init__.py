@@ -6,7 +6,9 @@ Errors raised to callers::
      ├── IntakeError      a send request refused (code, field, one-line message)
      ├── OutboxError      idempotency conflict, retention under the legal floor
      ├── ApprovalError    no valid approval for this exact text
-     ├── TemplateError    a templates file or a send's parameters
+     ├── TemplateError    a templates file or a send's parameters (a value its type refuses)
+     ├── VariableError    a variable types file (rules/dispatch/variables.yaml)
+     ├── SceneError       a scenes file (rules/dispatch/scenes.yaml)
      └── PhoneError       not a valid mainland mobile number
 """
 

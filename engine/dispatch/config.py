@@ -37,6 +37,7 @@ class DispatchSettings:
     approval_ttl_s: int = 86400  # an approval token expires this long after it was issued
     link_base: str = "https://xinshi.cn"  # short links: {link_base}/r/{code}
     templates: Path | None = None  # None: rules/dispatch/templates.yaml
+    scenes: Path | None = None  # None: scenes.yaml beside the templates file (or the shipped one)
     marketing_hours: tuple[dtime, dtime] = (dtime(8), dtime(21))
     retention_days: int = DEFAULT_RETENTION_DAYS
     database_url: str | None = None  # postgresql://…: the outbox in PostgreSQL, not SQLite
@@ -45,6 +46,13 @@ class DispatchSettings:
     def recipient_salt(self) -> str:
         """Salt of the recipient hash in events: $XINSHI_RECIPIENT_SALT (shared with xinshi ab)."""
         return os.environ.get("XINSHI_RECIPIENT_SALT") or self.secret.decode(errors="replace")
+
+    @property
+    def scenes_path(self) -> Path | None:
+        """$XINSHI_SCENES, else scenes.yaml beside $XINSHI_TEMPLATES; None: the shipped one."""
+        if self.scenes is not None:
+            return self.scenes
+        return self.templates.parent / "scenes.yaml" if self.templates is not None else None
 
     @property
     def outbox_path(self) -> Path:
@@ -69,6 +77,7 @@ class DispatchSettings:
         """
         root = data_dir or Path(os.environ.get("XINSHI_DATA_DIR") or "xinshi-data")
         tpl = os.environ.get("XINSHI_TEMPLATES")
+        scenes = os.environ.get("XINSHI_SCENES")
         ttl = os.environ.get("XINSHI_APPROVAL_TTL") or "86400"
         if not ttl.isdigit() or int(ttl) <= 0:
             raise ValueError(f"XINSHI_APPROVAL_TTL={ttl!r}: write a number of seconds, e.g. 86400")
@@ -93,6 +102,7 @@ class DispatchSettings:
             approval_ttl_s=int(ttl),
             link_base=os.environ.get("XINSHI_LINK_BASE", "https://xinshi.cn").rstrip("/"),
             templates=Path(tpl) if tpl else None,
+            scenes=Path(scenes) if scenes else None,
             marketing_hours=parse_hours(os.environ.get("XINSHI_MARKETING_HOURS", "08:00-21:00")),
             retention_days=int(keep),
         )

@@ -21,7 +21,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("message", "id, idem_key, body_hash, lane, priority, phone, carrier_hint, sign_name, "
      "template_id, params_json, rendered_text, ruleset_version, experiment, variant, status, "
      "not_before, expires_at, lease_until, attempts, provider, provider_ref, billed_parts, "
-     "last_code, last_error, created_at, accepted_at, final_at, claimed_at"),
+     "last_code, last_error, created_at, accepted_at, final_at, claimed_at, scene, send_window"),
     ("history", "message_id, at, status, code, detail"),
     ("attempt", "message_id, provider, started_at, ended_at, outcome, code, request_id"),
     ("receipt", "provider, provider_ref, out_id, phone, delivered, code, reported_at, "
@@ -32,6 +32,8 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("schedule", "id, cron, tz, template_id, messages_json, next_fire_at, enabled, created_at"),
     ("fire", "schedule_id, fire_at, queued"),
     ("conversion", "message_id, key, value_fen, at"),
+    ("scene_event", "idem_key, scene, phone, body_hash, outcome, message_id, code, not_before, "
+     "created_at"),
 )  # fmt: skip
 CHUNK = 5000
 

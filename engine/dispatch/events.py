@@ -3,7 +3,8 @@
 Written for messages that belong to an experiment, in the format ``xinshi ab ingest`` reads
 (kept independent of engine.abtest: only the file format is shared). Columns: event,
 message_id, experiment, variant, recipient (salted hash, never a number), ts (ISO 8601,
-+08:00), value_fen (converted only), carrier (segment). Events: ``sent`` (the provider accepted
++08:00), value_fen (converted only), carrier (segment), scene (the scene that triggered it,
+or null; rules/dispatch/scenes.yaml). Events: ``sent`` (the provider accepted
 it), ``delivered``, ``failed`` (a failure receipt), ``clicked``, ``converted``. Several processes
 append to the same file: each batch is one ``write`` on an O_APPEND descriptor, so lines never
 interleave.
@@ -60,6 +61,7 @@ class EventWriter:
                     "ts": when.isoformat(timespec="milliseconds"),
                     "value_fen": value,
                     "carrier": row.carrier_hint,
+                    "scene": row.scene,
                 }
             )
             path = self.directory / f"events-{when:%Y%m%d}.jsonl"

@@ -103,7 +103,8 @@ class Intake:
     ) -> None:
         self.outbox, self.book, self.ruleset = outbox, book, ruleset
         self.secret, self.link_base, self.approval_ttl_s = secret, link_base, approval_ttl_s
-        self._templates_ok: set[tuple[str, str]] = set()
+        # (template, ruleset version) -> the template's own verdict (checked with its example)
+        self._templates_ok: dict[tuple[str, str], Verdict] = {}
 
     def prepare(self, req: SendRequest, now: float | None = None) -> NewMessage:
         """Validate, render, approve; raise IntakeError with what to fix."""
@@ -126,7 +127,7 @@ class Intake:
         except TemplateError as exc:
             raise IntakeError("invalid_template", exc.message, exc.field) from None
         msg_type = CHECK_TYPE[tpl.lane]
-        self._check_template(tpl.id)
+        own_verdict = self._check_template(tpl.id)
         for code, url in links:  # the destinations the short links hide pass the rules too
             name = next(n for n, v in params.items() if v.endswith(f"/r/{code}"))
             others = masked(text, tuple(link for link in links if link[0] != code))
@@ -138,6 +139,8 @@ class Intake:
             binding = self._binding(tpl)
             if req.approval is not None and not links:
                 approval = verify(req.approval, text, msg_type, binding, self.secret)
+            elif tpl.fixed:  # codes, numbers, amounts, dates: read as the example read
+                approval = issue(own_verdict, text, msg_type, binding, self.secret)
             else:  # checked here, in the same process, bound the same way
                 checked = masked(text, links)  # random codes are not content: never read them
                 approval = approve(text, msg_type, binding, self.ruleset(), self.secret, checked)
@@ -188,16 +191,20 @@ class Intake:
         verdict = check(make_message(text, type=msg_type), self.ruleset())
         return verdict, issue(verdict, text, msg_type, self._binding(tpl), self.secret)
 
-    def _check_template(self, template_id: str) -> None:
-        """Check a logical template once per ruleset version, filled with its example."""
+    def _check_template(self, template_id: str) -> Verdict:
+        """Check a logical template once per ruleset version, filled with its example; return
+        its verdict (it allows the text)."""
         ruleset = self.ruleset()
         key = (template_id, ruleset.version)
-        if key in self._templates_ok:
-            return
+        known = self._templates_ok.get(key)
+        if known is not None:
+            return known
         tpl = self.book.get(template_id)
         text = tpl.render(self.book.examples[template_id])
+        msg_type = CHECK_TYPE[tpl.lane]
+        verdict = check(make_message(text, type=msg_type), ruleset)
         try:
-            approve(text, CHECK_TYPE[tpl.lane], self._binding(tpl), ruleset, self.secret)
+            issue(verdict, text, msg_type, self._binding(tpl), self.secret)
         except ApprovalError as exc:
             raise IntakeError(
                 "template_not_allowed",
@@ -205,7 +212,8 @@ class Intake:
                 f"{exc.message}",
                 "template",
             ) from None
-        self._templates_ok.add(key)
+        self._templates_ok[key] = verdict
+        return verdict
 
     def submit(self, req: SendRequest, now: float | None = None) -> tuple[OutboxRow, bool]:
         """Queue one request (idempotent on its key); return (row, created)."""

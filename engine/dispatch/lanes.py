@@ -10,7 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dtime
+from functools import cache
 
+from engine.dispatch.config import parse_hours
 from engine.dispatch.message import Lane, OutboxRow, Outcome, Status
 from engine.message import BEIJING
 
@@ -77,17 +79,27 @@ def next_open(now: float, hours: tuple[dtime, dtime]) -> float:
     return opening.timestamp()
 
 
+@cache
+def window_hours(text: str) -> tuple[dtime, dtime]:
+    """A stored send window ("09:00-20:00", Beijing time) as times."""
+    return parse_hours(text)
+
+
 def admit(
     row: OutboxRow, policy: LanePolicy, now: float, sent_since: Callable[[float], int]
 ) -> Decision:
-    """Expiry, quiet hours, then per-recipient caps."""
+    """Expiry, quiet hours (the lane's, then the scene's window), then per-recipient caps."""
     if row.expires_at is not None and now >= row.expires_at:
         return Decision(Status.EXPIRED, "expired")
-    if policy.hours is not None and not in_window(now, policy.hours):
-        opens = next_open(now, policy.hours)
-        if row.expires_at is not None and opens >= row.expires_at:
-            return Decision(Status.EXPIRED, "expired_in_quiet_hours")
-        return Decision(Status.QUEUED, "quiet_hours", opens)
+    for hours, code in (
+        (policy.hours, "quiet_hours"),
+        (window_hours(row.send_window) if row.send_window else None, "scene_window"),
+    ):
+        if hours is not None and not in_window(now, hours):
+            opens = next_open(now, hours)
+            if row.expires_at is not None and opens >= row.expires_at:
+                return Decision(Status.EXPIRED, f"expired_in_{code}")
+            return Decision(Status.QUEUED, code, opens)
     for window, limit in policy.caps:
         if sent_since(now - window) >= limit:
             if policy.lane is Lane.OTP:  # a late code is useless: tell the caller now

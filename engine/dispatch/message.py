@@ -99,6 +99,8 @@ class OutboxRow:
     variant: str | None = None
     carrier_hint: str | None = None
     claimed_at: float | None = None  # when a worker last leased it (about when it was sent)
+    scene: str | None = None  # rules/dispatch/scenes.yaml, for messages an event triggered
+    send_window: str | None = None  # the scene's hours ("09:00-20:00", Beijing): sent only then
 
     def to_dict(self) -> dict[str, Any]:
         """The public view (API, CLI)."""
@@ -122,4 +124,5 @@ class OutboxRow:
             "created_at": self.created_at,
             "experiment": self.experiment,
             "variant": self.variant,
+            "scene": self.scene,
         }

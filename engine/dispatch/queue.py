@@ -58,6 +58,8 @@ class NewMessage:
     campaign: str | None = None  # the complaint kill switch's unit (engine.dispatch.campaigns)
     carrier_hint: str | None = None
     links: tuple[tuple[str, str], ...] = ()  # (code, url) for click tracking
+    scene: str | None = None
+    send_window: str | None = None  # "09:00-20:00" (Beijing): the worker sends only then
 
 
 class Queue(Store):
@@ -105,13 +107,15 @@ class Queue(Store):
         cur = db.execute(
             "INSERT INTO message (id, idem_key, body_hash, lane, priority, phone, carrier_hint, "
             "sign_name, template_id, params_json, rendered_text, ruleset_version, experiment, "
-            "variant, status, not_before, expires_at, last_code, created_at, final_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING "
+            "variant, status, not_before, expires_at, last_code, created_at, final_at, scene, "
+            "send_window) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT DO NOTHING "
             f"RETURNING {ROW_COLS}",
             (mid, m.idem_key, m.body_hash, m.lane.value, PRIORITY[m.lane], m.phone,
              m.carrier_hint, m.sign_name, m.template_id, orjson.dumps(m.params).decode(),
              m.rendered_text, m.ruleset_version, m.experiment, m.variant, status.value,
-             m.not_before, m.expires_at, code, now, now if suppressed else None),
+             m.not_before, m.expires_at, code, now, now if suppressed else None, m.scene,
+             m.send_window),
         )  # fmt: skip
         row = cur.fetchone()
         if row is None:

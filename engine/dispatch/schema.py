@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS message (
   status TEXT NOT NULL, not_before REAL NOT NULL, expires_at REAL, lease_until REAL,
   attempts INT NOT NULL DEFAULT 0, provider TEXT, provider_ref TEXT, billed_parts INT,
   last_code TEXT, last_error TEXT,
-  created_at REAL NOT NULL, accepted_at REAL, final_at REAL, claimed_at REAL);
+  created_at REAL NOT NULL, accepted_at REAL, final_at REAL, claimed_at REAL,
+  scene TEXT, send_window TEXT);
 CREATE INDEX IF NOT EXISTS message_claim ON message(status, lane, not_before);
 CREATE INDEX IF NOT EXISTS message_phone ON message(phone, accepted_at);
 CREATE INDEX IF NOT EXISTS message_ref ON message(provider, provider_ref);
@@ -55,9 +56,18 @@ CREATE TABLE IF NOT EXISTS fire (
 CREATE TABLE IF NOT EXISTS conversion (
   message_id TEXT NOT NULL, key TEXT NOT NULL, value_fen INTEGER NOT NULL, at REAL NOT NULL,
   PRIMARY KEY (message_id, key));
+CREATE TABLE IF NOT EXISTS scene_event (
+  idem_key TEXT PRIMARY KEY, scene TEXT NOT NULL, phone TEXT NOT NULL, body_hash TEXT NOT NULL,
+  outcome TEXT NOT NULL, message_id TEXT, code TEXT, not_before REAL,
+  created_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS scene_event_created ON scene_event(created_at);
 """
 # columns added after the first release: (name, type), added to an older file on open
-SQLITE_ADDED_COLUMNS = (("claimed_at", "REAL"),)
+SQLITE_ADDED_COLUMNS = (("claimed_at", "REAL"), ("scene", "TEXT"), ("send_window", "TEXT"))
+# indexes on added columns: created after the columns exist
+SQLITE_ADDED_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS message_scene ON message(phone, scene, not_before)",
+)
 
 # The complaint kill switch (engine.dispatch.campaigns): each message's campaign, each
 # campaign's state, the signals counted against it and who paused or resumed it when.
@@ -149,6 +159,19 @@ CREATE TABLE conversion (
   at DOUBLE PRECISION NOT NULL, PRIMARY KEY (message_id, key));
 """
 
+# Scenes (rules/dispatch/scenes.yaml): each message's scene and the send window it was queued
+# under; every accepted event, by its idempotency key (a retry answers what the first got).
+_PG_V3 = """
+ALTER TABLE message ADD COLUMN scene TEXT;
+ALTER TABLE message ADD COLUMN send_window TEXT;
+CREATE INDEX message_scene ON message(phone, scene, not_before);
+CREATE TABLE scene_event (
+  idem_key TEXT PRIMARY KEY, scene TEXT NOT NULL, phone TEXT NOT NULL, body_hash TEXT NOT NULL,
+  outcome TEXT NOT NULL, message_id TEXT COLLATE "C", code TEXT,
+  not_before DOUBLE PRECISION, created_at DOUBLE PRECISION NOT NULL);
+CREATE INDEX scene_event_created ON scene_event(created_at);
+"""
+
 # (version, what it does, SQL): append only; a released migration never changes
 POSTGRES_MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "outbox tables; record tables partitioned by day", _PG_V1),
@@ -157,6 +180,7 @@ POSTGRES_MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         "callback replay cache shared by every API host",
         "CREATE TABLE seen_signature (sig BYTEA PRIMARY KEY, until DOUBLE PRECISION NOT NULL)",
     ),
+    (3, "scenes: scene and send window of each message; triggering events", _PG_V3),
 )
 # appended after scenes' migration 3 (a parallel branch): the complaint kill switch
 POSTGRES_MIGRATIONS += (
@@ -184,6 +208,8 @@ def create_sqlite(db: Connection) -> None:
     for name, kind in SQLITE_ADDED_COLUMNS:
         if name not in have:
             db.execute(f"ALTER TABLE message ADD COLUMN {name} {kind}")
+    for stmt in SQLITE_ADDED_INDEXES:
+        db.execute(stmt)
 
 
 def postgres_version(db: Connection) -> int:

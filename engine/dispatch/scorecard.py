@@ -1,6 +1,7 @@
 """The provider scorecard: how each provider did, from our own send record and receipts.
 
-Per provider (and per carrier, region, template or scene when asked), over messages created in
+Per provider (and per carrier, region, template, lane or scene when asked; messages no event
+triggered have scene "(none)"), over messages created in
 a time window:
 
 - ``sent`` messages that reached the provider (at least one call), ``accepted``, ``delivered``,
@@ -34,7 +35,8 @@ from engine.dispatch.carriers import carrier_of, region_of
 from engine.dispatch.outbox import Outbox
 from engine.segments import ucs2_length
 
-GROUPS = ("carrier", "region", "template", "scene")
+GROUPS = ("carrier", "region", "template", "lane", "scene")
+NO_SCENE = "(none)"  # a message sent without a scene (POST /v1/messages, schedules)
 ACCEPTED = frozenset({"accepted", "delivered", "undelivered", "no_receipt"})
 FAILED = frozenset({"failed", "undelivered"})
 Z95 = 1.959964
@@ -153,11 +155,13 @@ class _Cell:
         }  # fmt: skip
 
 
-def _group(name: str, phone: str, template: str, lane: str) -> str:
+def _group(name: str, phone: str, template: str, lane: str, scene: str | None) -> str:
     if name == "carrier":
         return carrier_of(phone)
     if name == "region":
         return region_of(phone)
+    if name == "scene":
+        return scene or NO_SCENE
     return template if name == "template" else lane
 
 
@@ -185,7 +189,7 @@ def scorecard(
         r[0]: r
         for r in outbox.query(
             "SELECT id, phone, template_id, lane, status, last_code, provider, billed_parts, "
-            "rendered_text, final_at FROM message WHERE id>=? AND id<?",
+            "rendered_text, final_at, scene FROM message WHERE id>=? AND id<?",
             (low, high),
         )
     }
@@ -199,9 +203,11 @@ def scorecard(
             calls[mid].append((provider, started, ended, outcome))
     cells: dict[tuple[str, ...], _Cell] = defaultdict(_Cell)
     for mid, tried in calls.items():
-        _, phone, template, lane, status, code, accepted_by, billed, text, final_at = messages[mid]
+        _, phone, template, lane, status, code, accepted_by, billed, text, final_at, scene = (
+            messages[mid]
+        )
         provider = accepted_by or tried[-1][0]
-        key = (provider, *(_group(g, phone, template, lane) for g in by))
+        key = (provider, *(_group(g, phone, template, lane, scene) for g in by))
         cell = cells[key]
         for name, started, ended, outcome in tried:  # every call to this provider
             if name != provider:

@@ -305,6 +305,7 @@ class SendRecord(Store):
             db.execute("DELETE FROM receipt WHERE message_id IS NULL AND received_at<?", (cutoff,))
             db.execute("DELETE FROM inbound WHERE received_at<?", (cutoff,))
             db.execute("DELETE FROM suppression WHERE removed_at<?", (cutoff,))
+            db.execute("DELETE FROM scene_event WHERE created_at<?", (cutoff,))  # their keys
         return total
 
     def _delete_before(self, cutoff: float, chunk: int) -> int:

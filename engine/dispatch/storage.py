@@ -40,7 +40,7 @@ ALL_SCOPES = "*"  # an opt-out from everything this sender sends
 ROW_COLS = (  # what to_row() reads, in order
     "id, idem_key, lane, phone, sign_name, template_id, params_json, rendered_text, "
     "ruleset_version, status, not_before, expires_at, attempts, created_at, provider, "
-    "provider_ref, last_code, experiment, variant, carrier_hint, claimed_at"
+    "provider_ref, last_code, experiment, variant, carrier_hint, claimed_at, scene, send_window"
 )
 
 
@@ -64,7 +64,7 @@ def to_row(r: Sequence[Any]) -> OutboxRow:
         params=orjson.loads(r[6]), rendered_text=r[7], ruleset_version=r[8], status=Status(r[9]),
         not_before=r[10], expires_at=r[11], attempts=r[12], created_at=r[13], provider=r[14],
         provider_ref=r[15], last_code=r[16], experiment=r[17], variant=r[18], carrier_hint=r[19],
-        claimed_at=r[20],
+        claimed_at=r[20], scene=r[21], send_window=r[22],
     )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ renders its own parameters and the rendered text is checked again before it is q
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -16,7 +16,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.dispatch.message import Lane
+from engine.dispatch.variables import (
+    VariableError,
+    VariableTypes,
+    default_variables_path,
+    load_variable_types,
+)
 from engine.ruleset import default_rules_dir
+from engine.ruleset.yaml_lines import YamlDocument
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MAX_PARAM_CHARS = 35  # Aliyun's documented limit for most variable types
@@ -48,9 +55,21 @@ class Template:
     text: str
     variables: tuple[str, ...]
     providers: MappingProxyType[str, ProviderTemplate]
+    types: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    type_book: VariableTypes | None = None
+
+    @property
+    def fixed(self) -> bool:
+        """Whether every variable has a type without free text: any render of it reads as its
+        example does, so the template's own verdict holds for it."""
+        book = self.type_book
+        return book is not None and all(
+            v in self.types and not book.types[self.types[v]].free_text for v in self.variables
+        )
 
     def render(self, params: dict[str, Any]) -> str:
-        """Fill ${var} with string parameters; every variable needed, no others allowed."""
+        """Fill ${var} with string parameters; every variable needed, no others allowed, each
+        value as its type allows (rules/dispatch/variables.yaml)."""
         missing = [v for v in self.variables if v not in params]
         if missing:
             raise TemplateError(
@@ -72,7 +91,12 @@ class Template:
                     f"parameter {name!r} must be a string (providers reject numbers): "
                     f'write "{value}"',
                 )
-            if len(value) > MAX_PARAM_CHARS:
+            if name in self.types and self.type_book is not None:
+                try:
+                    self.type_book.check(self.id, name, self.types[name], value)
+                except VariableError as exc:
+                    raise TemplateError(exc.field, exc.message) from None
+            elif len(value) > MAX_PARAM_CHARS:
                 raise TemplateError(
                     f"params.{name}",
                     f"parameter {name!r} has {len(value)} characters; the limit is "
@@ -94,6 +118,7 @@ class _TemplateIn(BaseModel):
     sign_name: str = Field(min_length=1)
     text: str = Field(min_length=1)
     example: dict[str, str] = Field(default_factory=dict)
+    variables: dict[str, str] = Field(default_factory=dict)  # ${var} -> type (variables.yaml)
     providers: dict[str, _ProviderIn] = Field(default_factory=dict)
 
 
@@ -130,9 +155,30 @@ def probe_forms_path() -> Path:
     return Path(__file__).resolve().parents[1] / "data" / "probe_templates.yaml"
 
 
-def _template(tid: str, t: _TemplateIn, where: str) -> tuple[Template, list[str]]:
+def _template(
+    tid: str, t: _TemplateIn, where: str, doc: YamlDocument, types: VariableTypes | None
+) -> tuple[Template, list[str]]:
     errors: list[str] = []
     variables = tuple(dict.fromkeys(_VAR.findall(t.text)))
+    for var, type_name in t.variables.items():
+        at = f"{where}:{doc.line_of('templates', tid, 'variables', var)}"
+        if var not in variables:
+            errors.append(
+                f"{at}: template {tid!r}: variables names {var!r}, which is not in the text "
+                f"(its variables: {', '.join(variables) or 'none'}). Remove it or fix the name"
+            )
+        elif types is not None and type_name not in types.types:
+            errors.append(
+                f"{at}: template {tid!r}: variable {var!r} has unknown type {type_name!r}. "
+                f"Known types: {', '.join(sorted(types.types))} ({types.path})"
+            )
+        elif types is not None and var in t.example:
+            why = types.types[type_name].problem(t.example[var])
+            if why is not None:
+                errors.append(
+                    f"{at}: template {tid!r}: the example value of {var!r} {why}. "
+                    f"Write {types.types[type_name].hint}"
+                )
     if set(t.example) != set(variables):
         errors.append(
             f"{where}: template {tid!r}: example must fill exactly {sorted(variables)}, "
@@ -151,27 +197,43 @@ def _template(tid: str, t: _TemplateIn, where: str) -> tuple[Template, list[str]
                 f"every variable {list(variables)} in the provider template's order"
             )
         providers[name] = ProviderTemplate(code, order)
-    tpl = Template(tid, t.lane, t.sign_name, t.text, variables, MappingProxyType(providers))
+    tpl = Template(tid, t.lane, t.sign_name, t.text, variables, MappingProxyType(providers),
+                   MappingProxyType(dict(t.variables)), types)  # fmt: skip
     return tpl, errors
+
+
+def _types_beside(path: Path) -> VariableTypes:
+    """The variable types next to a templates file, else the shipped ones."""
+    beside = path.parent / "variables.yaml"
+    try:
+        return load_variable_types(beside if beside.exists() else default_variables_path())
+    except VariableError as exc:
+        raise TemplateError("templates", exc.message) from None
 
 
 def load_templates(path: Path | None = None) -> TemplateBook:
     """Read and validate a templates file, reporting every error at once."""
     path = path or default_templates_path()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        book = _BookIn.model_validate(data)
+        doc = YamlDocument(path.read_text(encoding="utf-8"))
+        book = _BookIn.model_validate(doc.data)
     except OSError as exc:
         raise TemplateError("templates", f"{path}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise TemplateError("templates", f"{path}: not valid YAML: {exc}") from None
     except ValidationError as exc:
-        msgs = [f"{path}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        msgs = [
+            f"{path}:{doc.line_of(*(str(p) for p in e['loc']))}: "
+            f"{'.'.join(str(p) for p in e['loc'])}: "
+            f"{'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}"
+            for e in exc.errors()
+        ]
         raise TemplateError("templates", "\n".join(msgs)) from None
+    types = _types_beside(path) if any(t.variables for t in book.templates.values()) else None
     templates: dict[str, Template] = {}
     errors: list[str] = []
     for tid, t in book.templates.items():
-        tpl, errs = _template(tid, t, str(path))
+        tpl, errs = _template(tid, t, str(path), doc, types)
         templates[tid] = tpl
         errors.extend(errs)
     if errors:

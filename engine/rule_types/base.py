@@ -81,9 +81,10 @@ DEFAULT_ZONES: dict[str, tuple[ZoneName, ...]] = {
 
 def context_zones(zones: frozenset[str] | None) -> frozenset[str] | None:
     """Zones a rule's ``when`` context reads: its own plus the signature, which says who
-    sends (【海岸花园】 makes 10分钟直达 a property claim), and the opt-out footer, which says
-    the text is marketing (回T退订), without either being content itself."""
-    return None if zones is None else zones | {"signature", "footer"}
+    sends (【海岸花园】 makes 10分钟直达 a property claim), the opt-out footer, which says
+    the text is marketing (回T退订), and the body, which says what a sender named in the
+    signature alone is sending (【老李足浴】…8折 promotes, 【老李足浴】营业时间调整 does not)."""
+    return None if zones is None else zones | {"signature", "body", "footer"}
 
 
 def known_category(value: str) -> str:

@@ -2,6 +2,8 @@
 
 Checks (one per rule): ``any`` (no link at all, e.g. verification codes), ``raw_ip``,
 ``shortener`` and ``listed`` (host on ``domains``: a shortener, a chat app's invite link),
+``short_code`` (the shape of a short link on a host not on ``domains``: one random code as
+the whole path, e.g. s.xinyh.cn/TGq7c),
 ``not_allowlisted`` (host not on ``domains``),
 ``count`` (more than ``max_links``), ``download`` (.apk/.ipa links).
 """
@@ -40,6 +42,14 @@ URL = re.compile(
 # before the full pattern, which has no literal prefix to scan for.
 _MAYBE_URL = re.compile(r"[0-9a-z-]\.[0-9a-z]", re.IGNORECASE)
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+# A short link: a short host name (t.cn, 3.cn) or a short first label on a longer host
+# (s.xinyh.cn, c.tb.cn, dwz.xx.cn), and one random code of 4-10 letters and digits as the whole
+# path. The code is random when it mixes case past its first character (TGq7c, bmDYgu; not
+# Act2024) or mixes letters and digits (7itbd); digits alone (t.dangdang.com/02847) are a page
+# id. The mobile and www labels (m.brand.cn) name a site, not a short-link service.
+_CODE_PATH = re.compile(r"^(?:https?://)?[^/]+/([A-Za-z0-9]{4,10})$", re.IGNORECASE)
+_CASE_MIX = re.compile(r"^.[^A-Z]*[A-Z]")
+_SITE_LABELS = frozenset({"m", "www", "wap", "h5"})
 
 
 class Link(NamedTuple):
@@ -54,6 +64,26 @@ class Link(NamedTuple):
     def is_ip(self) -> bool:
         """Tell whether the host is a raw IPv4 address."""
         return bool(_IPV4.match(self.host))
+
+
+def short_code(link: Link, original: str) -> bool:
+    """Tell whether ``original`` (the link as written) has a short link's host and code."""
+    labels = link.host.split(".")
+    first = labels[0]
+    if len(labels) >= 3:
+        short_host = len(first) <= 3 and first not in _SITE_LABELS
+    else:
+        short_host = len(first) <= 3
+    if not short_host or link.is_ip:
+        return False
+    m = _CODE_PATH.match(original)
+    if m is None:
+        return False
+    code = m.group(1)
+    if code.isdigit():
+        return False
+    mixed_case = bool(_CASE_MIX.match(code)) and any(c.islower() for c in code)
+    return mixed_case or not code.isalpha()
 
 
 def find_links(ctx: Context) -> list[Link]:
@@ -96,12 +126,16 @@ class LinkRule(Rule):
                 return ()
             extra = links[self.max_links :]
             return [ctx.finding(self.meta, lk.start, lk.end, count=len(links)) for lk in extra]
-        bad = [lk for lk in links if self._bad(lk)]
+        bad = [lk for lk in links if self._bad(lk, ctx.text)]
         return [ctx.finding(self.meta, lk.start, lk.end, host=lk.host) for lk in bad]
 
-    def _bad(self, link: Link) -> bool:
+    def _bad(self, link: Link, text: str) -> bool:
         if self.check == "any":
             return True
+        if self.check == "short_code":
+            return not host_in(link.host, self.domains) and short_code(
+                link, text[link.start : link.end]
+            )
         if self.check == "raw_ip":
             return link.is_ip
         if self.check in ("shortener", "listed"):

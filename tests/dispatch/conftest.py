@@ -49,9 +49,11 @@ class Stack:
 
 
 @contextmanager
-def running_stack(tmp: Path, database_url: str | None = None) -> Iterator[Stack]:
+def running_stack(
+    tmp: Path, database_url: str | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[Stack]:
     """Start the fake provider and the API with their own data directory under ``tmp`` (and
-    the outbox in PostgreSQL when ``database_url`` is given)."""
+    the outbox in PostgreSQL when ``database_url`` is given; ``extra_env`` for both)."""
     fake_port, api_port = free_port(), free_port()
     env = {
         "XINSHI_DATA_DIR": str(tmp / "data"),
@@ -62,6 +64,7 @@ def running_stack(tmp: Path, database_url: str | None = None) -> Iterator[Stack]
     }
     if database_url:
         env["XINSHI_DATABASE_URL"] = database_url
+    env.update(extra_env or {})
     api = f"http://127.0.0.1:{api_port}"
     fake = f"http://127.0.0.1:{fake_port}"
     procs: list[subprocess.Popen[bytes]] = []

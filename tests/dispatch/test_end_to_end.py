@@ -130,6 +130,7 @@ def test_send_through_the_fake_provider_with_receipts(stack: Stack) -> None:
         "age_band",
         "gender",
         "channel",
+        "scene",
     }
     assert (
         {"experiment", "variant", "message_id", "event", "ts", "recipient"}
@@ -138,6 +139,7 @@ def test_send_through_the_fake_provider_with_receipts(stack: Stack) -> None:
     )
     assert {e["event"] for e in events} <= {"sent", "delivered", "failed", "clicked", "converted"}
     assert all(e["experiment"] == "e2e" and e["variant"] == "A" for e in events)
+    assert all(e["scene"] is None for e in events)  # sent without a scene
     assert not any("1391234" in json.dumps(e) for e in events)  # no raw numbers in analysis files
 
 

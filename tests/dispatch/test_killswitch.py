@@ -17,7 +17,9 @@ from engine.dispatch.message import Lane, Status
 from engine.dispatch.optout import load_optout_words
 from engine.dispatch.outbox import NewMessage, Outbox
 from engine.dispatch.providers.base import Inbound
+from engine.dispatch.scenes import load_scenes
 from engine.dispatch.templates import load_templates
+from engine.dispatch.triggers import Event, Triggers
 from engine.ruleset import RuleSet
 from tests.conftest import RULES
 from tests.dispatch.conftest import StoreAt
@@ -223,7 +225,7 @@ def test_resume_refuses_an_unknown_campaign_and_an_empty_reason(
     assert exc.value.field == "reason"
 
 
-def test_the_campaign_is_the_request_field_else_the_experiment_else_the_template(
+def test_the_campaign_is_the_request_field_else_the_experiment_else_the_template_or_scene(
     outbox: Outbox, ruleset: RuleSet
 ) -> None:
     book = load_templates(RULES / "dispatch" / "templates.yaml")
@@ -238,6 +240,12 @@ def test_the_campaign_is_the_request_field_else_the_experiment_else_the_template
     assert campaign(SendRequest("k2", "13812340101", "double11", params, experiment="e9")) == "e9"
     assert campaign(SendRequest("k3", "13812340102", "double11", params)) == "double11"
     assert campaign(SendRequest("k4", "13812340103", "order_confirmed", {"order": "1"})) is None
+    scenes = load_scenes(RULES / "dispatch" / "scenes.yaml", book)
+    birthday = {"name": "王女士", "amount": "20", "date": "2026-12-31"}
+    got = Triggers(intake, scenes).trigger(Event("bd-1", "birthday", "13812340105", birthday))
+    assert got.message is not None
+    sql = "SELECT campaign FROM message WHERE id=?"
+    assert outbox.query(sql, (got.message.id,)) == [("birthday",)]  # its scene
     with pytest.raises(IntakeError, match="is not a campaign name") as exc:
         intake.submit(SendRequest("k5", "13812340104", "double11", params, campaign="a b"))
     assert exc.value.field == "campaign"

@@ -119,7 +119,7 @@ def test_approval_token_binds_the_exact_text(intake: Intake, ruleset: RuleSet) -
 
 @pytest.mark.parametrize(
     ("template", "params", "says"),
-    [("nope", {}, "unknown template 'nope'. Known templates: double11"),
+    [("nope", {}, "unknown template 'nope'. Known templates: abandoned_cart, birthday_coupon"),
      ("order_confirmed", {}, "needs parameter 'order'"),
      ("order_confirmed", {"order": "1", "x": "2"}, "has no parameter 'x'"),
      ("order_confirmed", {"order": 123}, 'must be a string (providers reject numbers): write "123"')],

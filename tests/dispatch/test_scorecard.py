@@ -220,7 +220,7 @@ def test_by_carrier_and_region_and_the_api_agree_with_the_cli(two_fakes: Site) -
     assert api["prices"] == {"aliyun": 4.5, "tencent": 4.0}
     bad = HTTP.get(f"{two_fakes.api}/v1/providers/scorecard", params={"by": "city"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "by"
-    assert "carrier, region, template, scene" in bad.json()["error"]["message"]
+    assert "carrier, region, template, lane, scene" in bad.json()["error"]["message"]
     bad = HTTP.get(f"{two_fakes.api}/v1/providers/scorecard", params={"price": "aliyun=cheap"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "price"
     assert HTTP.get(f"{two_fakes.api}/providers").status_code == 200
@@ -232,11 +232,14 @@ def _rows_by(card: dict[str, object], group: str) -> dict[tuple[str, str], dict[
 
 def test_the_text_report_and_bad_options(two_fakes: Site) -> None:
     env = {**_os_env(), **two_fakes.env}
-    r = xinshi(env, "providers", "report", "--by", "scene")
+    r = xinshi(env, "providers", "report", "--by", "lane")
     assert r.returncode == 0, r.stderr
     head, *lines = r.stdout.splitlines()
-    assert head.split()[:3] == ["provider", "scene", "sent"] and len(lines) == 2
+    assert head.split()[:3] == ["provider", "lane", "sent"] and len(lines) == 2
     assert lines[0].split()[:3] == ["aliyun", "notice", "1008"]
+    r = xinshi(env, "providers", "report", "--by", "scene")  # sent without a scene
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1].split()[:3] == ["aliyun", "(none)", "1008"]
     r = xinshi(env, "providers", "report", "--by", "city")
     assert r.returncode == 2 and r.stderr.startswith("error: --by: by 'city' is not a group")
     r = xinshi(env, "providers", "report", "--since", "yesterday")

@@ -11,6 +11,17 @@ const PLAIN = ["sample ratio mismatch", "split slightly off plan", "read early",
 const METRIC_ZH = { click: "点击率", conversion: "转化率", delivery: "送达率", revenue: "每条收入" };
 const CONCLUSIVE = ["ship", "worse", "guardrail_failed", "guardrail_pending"];
 const GUARD_ZH = { opt_out: "退订率", complaint: "投诉率" };
+// the report's other warnings, said in Chinese; anything new is shown as the report says it
+const WARNINGS_ZH = [
+  [/^variant '(.+)' has events but no sends/, (m) => `组 ${m[1]} 只有点击、转化等后续事件而没有发送记录，未计入报告。`],
+  [/^the planned weights name no weight for (.+?); /, (m) => `计划比例没有给出 ${m[1].replaceAll("'", "")} 的权重，分流改按均分检查。`],
+  [/^the planned weights name (.+), which had no sends/, (m) => `计划比例中的 ${m[1].replaceAll("'", "")} 没有任何发送记录。`],
+  [/^too few sends to compare '(.+)' with control/, (m) => `组 ${m[1]} 的发送量太少（某组不超过 1 条），无法与对照组比较。`],
+];
+function warningZh(w) {
+  for (const [pattern, say] of WARNINGS_ZH) { const m = pattern.exec(w); if (m) return say(m); }
+  return w;
+}
 const GUARD_STATUS = { pass: "通过：未变差超出容忍", fail: "未通过：变差超出容忍", inconclusive: "尚无定论", not_measured: "未记录此事件" };
 
 function scorecard(rep) {
@@ -89,12 +100,6 @@ function srmBanner(srm, variants, weights) {
   return el("div", { class: "banner ok srm" }, `分流正常：各组发送量（${counts}）符合${plan(weights)}。`);
 }
 
-function table(headers, rows, numeric) {
-  return el("div", { class: "table-wrap" }, el("table", {},
-    el("thead", {}, el("tr", {}, headers.map((h, i) => el("th", { class: numeric[i] ? "num" : null, text: h })))),
-    el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c, i) => el("td", { class: numeric[i] ? "num" : null, text: c })))))));
-}
-
 function render(rep) {
   const revenue = rep.metric === "revenue";
   const rate = revenue ? (x) => (x === null ? "–" : `¥${(x / 100).toFixed(2)}`) : (x) => pct(x, 2);
@@ -113,15 +118,15 @@ function render(rep) {
     earlyBanner(rep),
     orphanBanner(rep.orphans),
     // the SRM and read-early warnings are shown in plain words above; the rest as the report says
-    ...rep.warnings.filter((w) => !PLAIN.some((p) => w.startsWith(p)))
-      .map((w) => el("div", { class: "banner warn", text: w })),
+    ...rep.warnings.filter((w) => !PLAIN.some((p) => w.includes(p)))
+      .map((w) => el("div", { class: "banner warn", text: warningZh(w) })),
     el("h2", { text: "结论" }),
     el("ul", { class: "plain verdicts" }, rep.comparisons.map((c) => el("li", { class: `decision-${c.decision}`, text: c.verdict }))),
     el("p", { class: "muted rule" }, "判定规则：校正（Holm）后显著，且随时可看的序贯区间排除 0，才算胜出或更差；",
       `对照组为名为 control / ctrl / A / baseline 的组，否则按名称排第一的组（本实验：${rep.control}）。`),
     prior ? el("p", { class: "muted prior", text: prior }) : null,
     el("h2", { text: `各组${metricName}（对照组：${rep.control}）` }),
-    table(["组 variant", "发送 sent", "送达", "点击", "转化", `${metricName}（${rep.metric}）`, "95% 区间"],
+    table(["组", "发送", "送达", "点击", "转化", metricName, "95% 区间"],
       rep.variants.map((v) => [v.variant, int(v.sent), int(v.delivered), int(v.clicked), int(v.converted),
         rate(v.rate), interval(v.rate_ci, rate)]),
       [false, true, true, true, true, true, true]),
@@ -132,7 +137,7 @@ function render(rep) {
         pct(c.prob_beat_control, 0), c.test]),
       [false, true, true, true, true, true, true, true, false]),
     el("h2", { text: `图表：各组${metricName}及区间 · 发送时段热力图` }),
-    el("img", { class: "chart", src: chart, alt: `${rep.experiment} ${rep.metric} 图表`, loading: "lazy" }),
+    el("img", { class: "chart", src: chart, alt: `实验 ${rep.experiment}：各组${metricName}及区间、发送时段热力图`, loading: "lazy" }),
     rep.best_hours.length ? el("p", {}, "效果最好的发送时段（北京时间）：",
       rep.best_hours.slice(0, 3).map((h) => `${String(h.hour).padStart(2, "0")}:00（${pct(h.rate, 2)}）`).join("，")) : null,
     segments.length ? el("h2", { text: "分群对比（按 BH 校正后的 p 排序，前 10）" }) : null,

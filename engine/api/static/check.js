@@ -1,6 +1,7 @@
-// Check & variants page: drafts -> POST /v1/variants -> findings on the original text, verdict,
-// score with reasons, rewrites, segments and cost. Offsets from the API count code points,
-// so text is indexed with Array.from (an emoji is one character there, two in a JS string).
+// Check & compare page. Each draft has its own type, industry and profile and is checked on its
+// own (POST /v1/variants with that one draft) when it changes: debounced, never while an input
+// method is composing, at most a few requests at a time. Status and errors sit on the draft.
+// Ranks and the ★ badge compare drafts of the same type only, here in the page.
 "use strict";
 
 const EXAMPLES = [
@@ -8,34 +9,86 @@ const EXAMPLES = [
   "【信使商城】王女士，您有2张满200减30券待领，点击 t.cn/A6x1 领取，有效期至11月30日，拒收请回复R",
 ];
 const DEBOUNCE_MS = 300;
+const MAX_DRAFTS = 20; // as /v1/variants: a page of drafts to compare, not a batch job
+const IN_FLIGHT = 3; // requests at once, so 20 pasted drafts never flood the server
+const CHECK_TIMEOUT_MS = 20000; // a check takes well under a second; past this, say so
+const TYPE_ZH = { marketing: "营销", notification: "通知", verification: "验证码" };
 const draftsBox = document.getElementById("drafts");
 const options = document.getElementById("options");
-const status = document.getElementById("status");
-let timer = null;
-let sequence = 0;
+const versions = document.getElementById("versions");
+const addButton = document.getElementById("add-draft");
+const state = new Map(); // card -> { seq, timer, composing, row, text, type }
+const waiting = [];
+let running = 0;
+let catalog = { industries: [], profiles: [] };
 
 function cards() { return Array.from(draftsBox.querySelectorAll(".draft")); }
+function part(card, name) { return card.querySelector(`.${name}`); }
+
+function select(name, label, choices, value) {
+  const box = el("select", { name, class: name },
+    choices.map(([v, text]) => el("option", { value: v, text })));
+  if (value !== undefined) box.value = value;
+  return el("label", {}, label, box);
+}
+
+function draftOptions(like) {
+  const pick = (name) => (like ? like.querySelector(`select.${name}`).value : undefined);
+  return el("div", { class: "controls draft-options" },
+    select("type", "类型", Object.entries(TYPE_ZH), pick("type")),
+    select("industry", "行业", [["", "（不限）"], ...catalog.industries.map((n) => [n, n])], pick("industry")),
+    select("profile", "通道", [["", "默认"], ...catalog.profiles.filter((n) => n !== "default").map((n) => [n, n])],
+      pick("profile")));
+}
 
 function addDraft(text, after) {
-  const area = el("textarea", { "aria-label": "草稿", placeholder: "粘贴或输入一条短信草稿…" });
+  if (cards().length >= MAX_DRAFTS) return null;
+  const area = el("textarea", { placeholder: "粘贴或输入一条短信草稿…" });
   area.value = text || "";
   const card = el("section", { class: "card draft" },
     el("div", { class: "draft-head" },
-      el("strong", { class: "label" }),
+      el("h2", { class: "label" }),
       el("span", { class: "badges" }),
-      el("button", { type: "button", class: "link remove", title: "删除这条草稿", text: "×",
-        onclick: () => { if (cards().length > 1) { card.remove(); renumber(); schedule(0); } } })),
+      el("button", { type: "button", class: "link remove", text: "删除",
+        onclick: () => removeDraft(card) })),
+    draftOptions(after || cards().at(-1)),
     area,
+    el("p", { class: "draft-note muted", role: "status" }),
+    el("p", { class: "draft-status", role: "status", "aria-live": "polite" }),
     el("div", { class: "result" }));
-  area.addEventListener("input", () => schedule());
+  state.set(card, { seq: 0, timer: null, composing: false, row: null, text: "", type: null });
+  area.addEventListener("compositionstart", () => { const s = state.get(card); s.composing = true; hold(card); });
+  area.addEventListener("compositionend", () => { state.get(card).composing = false; schedule(card); });
+  area.addEventListener("input", (event) => {
+    part(card, "draft-note").textContent = "";
+    if (!event.isComposing && !state.get(card).composing) schedule(card);
+  });
   area.addEventListener("paste", (event) => splitPaste(event, card, area));
+  part(card, "draft-options").addEventListener("change", () => schedule(card, 0));
   if (after) after.after(card); else draftsBox.append(card);
   renumber();
   return card;
 }
 
+function removeDraft(card) {
+  if (cards().length <= 1) return;
+  hold(card);
+  state.delete(card);
+  card.remove();
+  renumber();
+  rerank();
+}
+
 function renumber() {
-  cards().forEach((card, i) => { card.querySelector(".label").textContent = `草稿 ${i + 1}`; });
+  cards().forEach((card, i) => {
+    const name = `草稿 ${i + 1}`;
+    part(card, "label").textContent = name;
+    card.querySelector("textarea").setAttribute("aria-label", `${name}的文字`);
+    part(card, "remove").setAttribute("aria-label", `删除${name}`);
+  });
+  const full = cards().length >= MAX_DRAFTS;
+  addButton.disabled = full;
+  addButton.textContent = full ? `已有 ${MAX_DRAFTS} 条草稿（上限）` : "+ 添加草稿";
 }
 
 function splitPaste(event, card, area) {
@@ -45,146 +98,145 @@ function splitPaste(event, card, area) {
   event.preventDefault();
   const start = area.selectionStart, end = area.selectionEnd;
   area.value = area.value.slice(0, start) + lines[0] + area.value.slice(end);
+  const room = MAX_DRAFTS - cards().length;
+  const added = lines.slice(1, 1 + Math.max(room, 0));
   let last = card;
-  for (const line of lines.slice(1)) last = addDraft(line, last);
-  schedule(0);
+  for (const line of added) { last = addDraft(line, last); schedule(last, 0); }
+  schedule(card, 0);
+  const dropped = lines.length - 1 - added.length;
+  part(card, "draft-note").textContent = dropped > 0
+    ? `粘贴了 ${lines.length} 行，每行一条草稿；一页最多比较 ${MAX_DRAFTS} 条，后面 ${dropped} 行没有添加。`
+    : `粘贴了 ${lines.length} 行，已拆成 ${lines.length} 条草稿。`;
 }
 
-function schedule(delay = DEBOUNCE_MS) {
-  clearTimeout(timer);
-  timer = setTimeout(run, delay);
+function setStatus(card, text, kind, retry) {
+  const box = part(card, "draft-status");
+  box.className = `draft-status ${kind || ""}`;
+  box.replaceChildren(text, retry ? el("button", { type: "button", class: "small retry", text: "重试",
+    onclick: () => schedule(card, 0) }) : "");
 }
 
-function request(texts) {
-  const form = new FormData(options);
-  const body = { drafts: texts, type: form.get("type"), price: Number(form.get("price") || 0) };
-  for (const key of ["industry", "send_at", "profile"]) {
-    if (form.get(key)) body[key] = form.get(key);
+// Cancel what is pending for this draft; an answer already on its way is stale from now on.
+function hold(card) {
+  const s = state.get(card);
+  clearTimeout(s.timer);
+  s.seq += 1;
+}
+
+function schedule(card, delay = DEBOUNCE_MS) {
+  hold(card);
+  const s = state.get(card);
+  if (s.composing) return;
+  s.timer = setTimeout(() => { if (!waiting.includes(card)) waiting.push(card); pump(); }, delay);
+}
+
+function pump() {
+  while (running < IN_FLIGHT && waiting.length) {
+    const card = waiting.shift();
+    if (!state.has(card)) continue;
+    running += 1;
+    check(card).finally(() => { running -= 1; pump(); });
   }
-  return body;
 }
 
-async function run() {
-  const mine = ++sequence;
-  const active = cards().filter((card) => card.querySelector("textarea").value.trim());
-  for (const card of cards()) {
-    if (!active.includes(card)) { clear(card); }
+function body(card, text) {
+  const draft = { text, type: card.querySelector("select.type").value };
+  for (const key of ["industry", "profile"]) {
+    const value = card.querySelector(`select.${key}`).value;
+    if (value) draft[key] = value;
   }
-  if (!active.length) { status.textContent = ""; return; }
-  status.textContent = "检查中…";
-  const texts = active.map((card) => card.querySelector("textarea").value);
+  const sendAt = new FormData(options).get("send_at");
+  return { drafts: [draft], price: price(), ...(sendAt ? { send_at: sendAt } : {}) };
+}
+
+function price() { return Math.max(Number(new FormData(options).get("price")) || 0, 0); }
+
+function refusal(err, text) {
+  if (err.code === "text_too_long") {
+    const limit = (/limit is (\d+)/.exec(err.message) || [])[1] || "上限";
+    return `这条草稿有 ${Array.from(text).length} 字，超过检查上限 ${limit} 字，没有检查（短信平台也不接收超过 500 字的短信）。请删减后再试。`;
+  }
+  return errorZh(err);
+}
+
+function forget(card, message, kind, retry) {
+  const s = state.get(card);
+  s.row = null;
+  card.classList.remove("best");
+  delete card.dataset.verdict;
+  part(card, "result").replaceChildren();
+  setStatus(card, message, kind, retry);
+  rerank();
+}
+
+async function check(card) {
+  const s = state.get(card);
+  const mine = s.seq;
+  const text = card.querySelector("textarea").value;
+  if (!text.trim()) { forget(card, ""); return; }
+  if (!/[\p{L}\p{N}]/u.test(text)) {
+    forget(card, "这条草稿只有表情或符号，没有文字，所以没有检查。请写上短信内容。", "error");
+    return;
+  }
+  setStatus(card, "检查中…", "busy");
+  const request = body(card, text);
   let data;
   try {
     data = await fetchJSON("/v1/variants", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(request(texts)),
-    });
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request),
+    }, CHECK_TIMEOUT_MS);
   } catch (err) {
-    if (mine === sequence) { status.textContent = `出错：${err.message}`; status.className = "error"; }
+    if (mine === s.seq) forget(card, refusal(err, text), "error", err.code !== "text_too_long");
     return;
   }
-  if (mine !== sequence) return; // a newer check is on its way
-  status.className = "muted";
+  if (mine !== s.seq) return; // the draft changed meanwhile: its newer check is on its way
+  Object.assign(s, { row: data.results[0], text, type: request.drafts[0].type });
   const simulated = data.model.trained_on === "simulated" ? "（模型基于模拟数据，只用于比较草稿）" : "";
-  status.textContent = `规则版本 ${data.ruleset_version} · 评分模型 ${data.model.version}${simulated}`;
-  active.forEach((card, i) => render(card, data.results[i], texts[i], data.price));
+  versions.textContent = `规则版本 ${data.ruleset_version} · 评分模型 ${data.model.version}${simulated}`;
+  setStatus(card, "");
+  render(card);
+  rerank();
 }
 
-function clear(card) {
-  card.classList.remove("best");
-  delete card.dataset.verdict;
-  card.querySelector(".badges").replaceChildren();
-  card.querySelector(".result").replaceChildren();
-}
-
-function severityRank(s) { return { info: 1, warn: 2, block: 3 }[s] || 0; }
-
-function highlight(text, findings, onPick) {
-  const chars = Array.from(text);
-  const spans = findings.map((f, i) => ({ ...f, i })).filter((f) => f.end > f.start);
-  const carets = findings.map((f, i) => ({ ...f, i })).filter((f) => f.end === f.start);
-  const cuts = new Set([0, chars.length]);
-  for (const f of findings) { cuts.add(Math.min(f.start, chars.length)); cuts.add(Math.min(f.end, chars.length)); }
-  const points = Array.from(cuts).sort((a, b) => a - b);
-  const box = el("div", { class: "highlighted", lang: "zh-CN" });
-  points.forEach((a, k) => {
-    for (const f of carets.filter((c) => Math.min(c.start, chars.length) === a)) {
-      box.append(el("span", { class: "caret", title: f.message, "data-rules": f.rule_id,
-        onclick: () => onPick([f.i]), text: "‸" }));
-    }
-    if (k === points.length - 1) return;
-    const b = points[k + 1];
-    const piece = chars.slice(a, b).join("");
-    const covering = spans.filter((f) => f.start <= a && f.end >= b);
-    if (!covering.length) { box.append(piece); return; }
-    const worst = covering.reduce((w, f) => (severityRank(f.severity) > severityRank(w.severity) ? f : w));
-    box.append(el("mark", {
-      class: worst.severity,
-      title: covering.map((f) => `${f.message}（${f.rule_id}）`).join("\n"),
-      "data-rules": covering.map((f) => f.rule_id).join(" "),
-      "data-findings": covering.map((f) => f.i).join(" "),
-      onclick: () => onPick(covering.map((f) => f.i)),
-    }, piece));
-  });
-  return box;
+// Rank and ★ among drafts of the same type: the best is the top-scored allowed draft, else the
+// top-scored one for review; only when there are at least two drafts of that type to compare.
+function rerank() {
+  const groups = new Map();
+  for (const card of cards()) {
+    const s = state.get(card);
+    if (!s.row) { part(card, "badges").replaceChildren(); continue; }
+    if (!groups.has(s.type)) groups.set(s.type, []);
+    groups.get(s.type).push(card);
+  }
+  for (const [type, group] of groups) {
+    const row = (card) => state.get(card).row;
+    const order = [...group].sort((a, b) => row(b).score.score - row(a).score.score);
+    const best = group.length < 2 ? null
+      : order.find((c) => row(c).verdict === "allow") || order.find((c) => row(c).verdict === "review");
+    order.forEach((card, k) => {
+      const r = row(card);
+      card.classList.toggle("best", card === best);
+      part(card, "badges").replaceChildren(
+        el("span", { class: `pill verdict ${r.verdict}`, text: VERDICT_ZH[r.verdict] }),
+        el("span", { class: "meta rank", text: group.length > 1
+          ? `${TYPE_ZH[type]}草稿第 ${k + 1} 名（共 ${group.length} 条）` : `${TYPE_ZH[type]}草稿` }),
+        card === best ? el("span", { class: "pill star", title: `在 ${group.length} 条${TYPE_ZH[type]}草稿中`,
+          text: "★ 最佳合规草稿" }) : "");
+    });
+  }
 }
 
 function apply(card, newText) {
-  const area = card.querySelector("textarea");
-  area.value = newText;
-  schedule(0);
+  card.querySelector("textarea").value = newText;
+  schedule(card, 0);
 }
 
-function findingItem(card, f, i, text) {
-  const chars = Array.from(text);
-  const item = el("li", { class: f.severity, "data-finding": i, "data-rule": f.rule_id },
-    el("span", { class: `pill ${f.severity === "warn" ? "review" : f.severity === "block" ? "block" : "allow"}`,
-      text: SEVERITY_ZH[f.severity] || f.severity }), " ",
-    el("strong", { text: f.message }),
-    f.matched ? el("span", { class: "meta" }, " · 原文“", f.matched, "”") : null,
-    el("div", {}, "建议：", f.suggestion),
-    el("div", { class: "meta" }, "依据：", f.source),
-    el("div", { class: "meta" }, el("span", { class: "rule-id", text: f.rule_id }), ` · ${f.category}`,
-      f.evasion ? ` · 规避写法（${f.evasion}）` : ""),
-    // rules whose findings on the same characters were merged into this one
-    (f.related || []).length
-      ? el("div", { class: "meta related", "data-related": f.related.join(" ") },
-        "同时命中：", f.related.flatMap((r, k) => [k ? "、" : "", el("span", { class: "rule-id", text: r })]))
-      : null);
-  if (f.end > f.start) {
-    const without = chars.slice(0, f.start).join("") + chars.slice(f.end).join("");
-    item.append(el("button", { type: "button", class: "small apply-fix",
-      onclick: () => apply(card, without) }, `删除“${f.matched}”并重新检查`));
-  }
-  return item;
-}
-
-function render(card, row, text, price) {
+function render(card) {
+  const { row, text } = state.get(card);
   card.dataset.verdict = row.verdict;
-  card.classList.toggle("best", !!row.best);
   const score = row.score;
-  const badges = card.querySelector(".badges");
-  badges.replaceChildren(
-    el("span", { class: `pill verdict ${row.verdict}`, text: `${VERDICT_ZH[row.verdict]} ${row.verdict}` }),
-    el("span", { class: "meta", text: `第 ${row.rank} 名 · 预计点击率 ${pct(score.score)}` }),
-    ...(row.best ? [el("span", { class: "pill star", text: "★ 最佳合规草稿" })] : []));
-
-  const list = el("ul", { class: "findings" });
-  const pick = (indices) => {
-    for (const node of card.querySelectorAll(".selected")) node.classList.remove("selected");
-    for (const i of indices) {
-      const li = list.querySelector(`li[data-finding="${i}"]`);
-      if (li) li.classList.add("selected");
-    }
-    for (const m of card.querySelectorAll("mark")) {
-      const mine = (m.dataset.findings || "").split(" ").map(Number);
-      if (indices.some((i) => mine.includes(i))) m.classList.add("selected");
-    }
-    const first = list.querySelector("li.selected");
-    if (first) first.scrollIntoView({ block: "nearest", behavior: "smooth" });
-  };
-  row.findings.forEach((f, i) => list.append(findingItem(card, f, i, text)));
-
+  const { list, pick } = findingList(card, row.findings, text, (next) => apply(card, next));
+  const cost = row.segments * price() * 10000;
   const reasons = el("ul", { class: "plain" }, score.reasons.map((r) => el("li", { text: r.text })));
   const rewrites = el("ul", { class: "plain rewrites" }, score.suggestions.map((s) =>
     el("li", {},
@@ -193,21 +245,21 @@ function render(card, row, text, price) {
       el("div", { class: "meta" },
         `预计点击率 ${pct(s.score)}（+${(s.gain * 100).toFixed(1)} 个百分点）· 检查结果：${VERDICT_ZH[s.verdict]} `,
         el("button", { type: "button", class: "small apply-rewrite", onclick: () => apply(card, s.text) }, "采用")))));
-
-  card.querySelector(".result").replaceChildren(
+  part(card, "result").replaceChildren(
     highlight(text, row.findings, pick),
     el("div", { class: "stats" },
       el("span", { text: `${row.chars} 字（含签名）` }),
       el("span", { text: `计费 ${row.segments} 条` }),
-      el("span", { text: `每万条发送 ¥${row.cost_per_10k.toFixed(0)}（¥${price}/条）` })),
+      el("span", { text: `预计点击率 ${pct(score.score)}` }),
+      el("span", { text: `每万条发送 ¥${cost.toFixed(0)}（¥${price()}/条）` })),
     el("div", { class: "cols" },
       el("div", {},
-        el("h2", { text: row.findings.length ? `问题 ${row.findings.length} 处` : "没有发现问题" }),
+        el("h3", { text: row.findings.length ? `问题 ${row.findings.length} 处` : "没有发现问题" }),
         list),
       el("div", {},
-        el("h2", {}, "预计点击率 ", el("span", { class: "score", text: pct(score.score) })),
+        el("h3", {}, "预计点击率 ", el("span", { class: "score", text: pct(score.score) })),
         score.reasons.length ? reasons : el("p", { class: "muted", text: "没有明显影响点击的因素。" }),
-        el("h2", { text: "改写建议（均已通过合规检查）" }),
+        el("h3", { text: "改写建议（均已通过合规检查）" }),
         score.suggestions.length ? rewrites
           : el("p", { class: "muted", text: row.verdict === "block"
             ? "先修正上面的拦截问题，才会给出改写建议。" : "没有更好的改写。" }))));
@@ -215,23 +267,28 @@ function render(card, row, text, price) {
 
 async function loadOptions() {
   try {
-    const catalog = await fetchJSON("/v1/rules/catalog");
-    const industry = options.querySelector("[name=industry]");
-    for (const name of catalog.industries) industry.append(el("option", { value: name, text: name }));
-    const profile = options.querySelector("[name=profile]");
-    for (const name of catalog.profiles) {
-      if (name !== "default") profile.append(el("option", { value: name, text: name }));
-    }
+    catalog = await fetchJSON("/v1/rules/catalog");
   } catch (err) {
-    status.textContent = `无法读取规则：${err.message}`;
+    versions.textContent = `无法读取行业和通道列表：${errorZh(err)}`;
+    return;
+  }
+  for (const card of cards()) {
+    const fresh = draftOptions(card);
+    part(card, "draft-options").replaceWith(fresh);
+    fresh.addEventListener("change", () => schedule(card, 0));
   }
 }
 
-options.addEventListener("input", () => schedule());
-options.addEventListener("change", () => schedule());
-document.getElementById("add-draft").addEventListener("click", () => {
-  addDraft("").querySelector("textarea").focus();
+options.addEventListener("change", (event) => {
+  if (event.target.name === "price") { for (const card of cards()) if (state.get(card).row) render(card); return; }
+  for (const card of cards()) schedule(card, 0); // the send time applies to every draft
+});
+options.addEventListener("input", (event) => {
+  if (event.target.name === "price") for (const card of cards()) if (state.get(card).row) render(card);
+});
+addButton.addEventListener("click", () => {
+  const card = addDraft("");
+  if (card) card.querySelector("textarea").focus();
 });
 for (const text of EXAMPLES) addDraft(text);
-loadOptions();
-schedule(0);
+loadOptions().finally(() => { for (const card of cards()) schedule(card, 0); });

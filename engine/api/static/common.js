@@ -17,20 +17,56 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-async function fetchJSON(url, options) {
-  const response = await fetch(url, options);
+// Errors carry the API's code and HTTP status, so pages can say them in Chinese; "network"
+// when the server cannot be reached, "timeout" when it does not answer within `timeoutMs`
+// (0: wait as long as it takes, as an A/B report over a large store may).
+async function fetchJSON(url, options, timeoutMs = 0) {
+  const abort = new AbortController();
+  const timer = timeoutMs > 0 ? setTimeout(() => abort.abort(), timeoutMs) : null;
+  let response;
+  try {
+    response = await fetch(url, { ...options, signal: abort.signal });
+  } catch (_) {
+    throw Object.assign(new Error(abort.signal.aborted ? "timeout" : "network"),
+      { code: abort.signal.aborted ? "timeout" : "network", status: 0 });
+  } finally {
+    clearTimeout(timer);
+  }
   let data = null;
   try { data = await response.json(); } catch (_) { /* not JSON */ }
   if (!response.ok) {
     const err = (data && data.error) || { message: `HTTP ${response.status}` };
     const what = err.field ? `${err.field}: ${err.message}` : err.message;
-    throw new Error(what);
+    throw Object.assign(new Error(what), { code: err.code || "http", status: response.status });
   }
   return data;
 }
 
+// The Chinese sentence for an error from fetchJSON; the server's own (English) text is detail.
+function errorZh(err) {
+  const known = {
+    network: "无法连接服务器：服务可能已停止或网络中断。恢复后会自动重新检查，也可以点“重试”。",
+    timeout: "服务器长时间没有响应，请稍后点“重试”。",
+    unauthorized: "没有权限：服务器要求 API 密钥。",
+    forbidden: "没有权限：这个 API 密钥不能执行此操作。",
+  };
+  if (known[err.code]) return known[err.code];
+  if (/_disabled$/.test(err.code || "")) return "服务器没有开启这项功能（需要配置相应的 API 密钥）。";
+  if (err.status >= 500) return `服务器出错（HTTP ${err.status}），请稍后点“重试”。`;
+  return `请求被拒绝（HTTP ${err.status}）。`;
+}
+
 function pct(x, digits = 1) {
   return x === null || x === undefined ? "–" : `${(x * 100).toFixed(digits)}%`;
+}
+
+// A table that becomes one block per row on a phone: each cell repeats its header as a label
+// (hidden on wide screens, and from screen readers, which read the real header).
+function table(headers, rows, numeric) {
+  return el("div", { class: "table-wrap" }, el("table", {},
+    el("thead", {}, el("tr", {}, headers.map((h, i) => el("th", { scope: "col", class: numeric[i] ? "num" : null, text: h })))),
+    el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c, i) => el("td", { class: numeric[i] ? "num" : null },
+      el("span", { class: "cell-label", "aria-hidden": "true", text: headers[i] }), c)))))));
 }
 
 const SEVERITY_ZH = { block: "拦截", warn: "人工复核", info: "提示" };

@@ -6,7 +6,7 @@ const byBox = document.getElementById("by");
 const out = document.getElementById("card");
 let sequence = 0;
 const CARRIER_ZH = { cmcc: "中国移动", cucc: "中国联通", ctcc: "中国电信", cbn: "中国广电", virtual: "虚拟运营商", unknown: "未知" };
-const GROUP_ZH = { carrier: "运营商", region: "地区", template: "模板", scene: "场景" };
+const GROUP_ZH = { carrier: "运营商", region: "地区", template: "模板", lane: "通道", scene: "场景" };
 
 function int(n) { return n === null || n === undefined ? "–" : n.toLocaleString("zh-CN"); }
 function ms(x) { return x === null || x === undefined ? "–" : `${Math.round(x).toLocaleString("zh-CN")} ms`; }
@@ -14,12 +14,6 @@ function fen(x) { return x === null || x === undefined ? "–" : `${x.toFixed(2)
 function label(r, by) {
   const parts = [r.provider, ...by.map((g) => (g === "carrier" ? CARRIER_ZH[r[g]] || r[g] : r[g]))];
   return parts.join(" · ");
-}
-
-function table(headers, rows, numeric) {
-  return el("div", { class: "table-wrap" }, el("table", {},
-    el("thead", {}, el("tr", {}, headers.map((h, i) => el("th", { class: numeric[i] ? "num" : null, text: h })))),
-    el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c, i) => el("td", { class: numeric[i] ? "num" : null, text: c })))))));
 }
 
 // Horizontal bars: p50 solid, p95 light, on one scale for the whole chart.

@@ -13,8 +13,23 @@ function exampleText(ex) {
   return ex.text + (extras.length ? `（${extras.join("，")}）` : "");
 }
 
+// Placeholders in a rule's message, filled in when a draft is checked; here shown by name.
+const SLOT_ZH = { matched: "命中的文字", n: "N", limit: "上限", over: "超出的字数", segments: "计费条数",
+  host: "域名", count: "数量", at: "发送时间", window_start: "开始时间", window_end: "结束时间" };
+
+function filled(template) {
+  return (template || "").split(/(\{\w+\})/).filter(Boolean).map((piece) => {
+    const name = /^\{(\w+)\}$/.exec(piece);
+    return name ? el("span", { class: "slot", title: "检查草稿时换成草稿里的实际内容", text: SLOT_ZH[name[1]] || name[1] }) : piece;
+  });
+}
+
+function unfilled(template) { return (template || "").replace(/\{(\w+)\}/g, (_, k) => SLOT_ZH[k] || k); }
+
+const TYPE_ZH = { marketing: "营销", notification: "通知", verification: "验证码" };
+
 function scope(rule) {
-  const parts = [`类型：${rule.types.join(", ")}`];
+  const parts = [`类型：${rule.types.map((t) => TYPE_ZH[t] || t).join("、")}`];
   if (rule.industries) parts.push(`仅限行业：${rule.industries.join(", ")}`);
   if (rule.skip_industries.length) parts.push(`不适用行业：${rule.skip_industries.join(", ")}`);
   if (rule.profiles) parts.push(`仅限通道：${rule.profiles.join(", ")}`);
@@ -29,13 +44,13 @@ function ruleCard(rule) {
   const where = rule.line ? `${rule.file}:${rule.line}` : rule.file;
   return el("section", { class: "card rule", id: rule.id, "data-rule": rule.id },
     el("div", { class: "draft-head" },
-      el("span", { class: "rule-id", text: rule.id }),
-      el("span", { class: `pill ${sev}`, text: `${rule.severity} ${SEVERITY_ZH[rule.severity] || ""}` }),
-      el("span", { class: "meta", text: `${rule.category} · ${rule.kind} · ${where}` })),
-    el("div", {}, el("strong", { text: rule.message })),
-    el("div", {}, "建议：", rule.suggestion),
+      el("span", { class: `pill ${sev}`, text: SEVERITY_ZH[rule.severity] || "提示" }),
+      el("strong", { class: "message" }, filled(rule.message))),
+    el("div", {}, "建议：", filled(rule.suggestion)),
     el("div", { class: "meta" }, "依据：", rule.source),
     el("div", { class: "meta", text: scope(rule) }),
+    el("div", { class: "meta details" }, "规则 ", el("span", { class: "rule-id", text: rule.id }),
+      ` · ${rule.category} · ${rule.kind} · ${where}`),
     rule.description ? el("p", { class: "meta", text: rule.description }) : null,
     el("ul", { class: "plain examples" },
       rule.examples.flag.map((ex) => el("li", { class: "flag", text: exampleText(ex) })),
@@ -43,7 +58,7 @@ function ruleCard(rule) {
 }
 
 function haystack(rule) {
-  return [rule.id, rule.category, rule.kind, rule.severity, rule.message, rule.suggestion, rule.source,
+  return [rule.id, rule.category, rule.kind, rule.severity, unfilled(rule.message), unfilled(rule.suggestion), rule.source,
     rule.description || "", ...rule.examples.flag.map((e) => e.text), ...rule.examples.pass.map((e) => e.text)]
     .join("\n").toLowerCase();
 }
@@ -69,7 +84,30 @@ function showReload(report) {
   reloadBox.replaceChildren(el("div", { class: "banner block" },
     el("strong", { text: `上次重新加载（${when}）被拒绝：规则文件有错误，仍在使用旧版本 ${report.version}。` }),
     r.rejected_version ? ` 被拒绝的版本：${r.rejected_version}` : "",
-    el("ul", { class: "plain reload-errors" }, r.errors.map((e) => el("li", { class: "rule-id", text: e })))));
+    el("ul", { class: "plain reload-errors" }, r.errors.map(reloadError))));
+}
+
+// "rules/packs/x.yaml:7: rule 'x.y': unknown kind 'forbiden'. ..." -> a Chinese line saying
+// where, and the checker's own words (English, for the rule author) as a details line.
+const PROBLEMS_ZH = [
+  [/^unknown kind '([^']*)'/, (m) => `未知的规则类型“${m[1]}”`],
+  [/^unknown field '([^']*)'/, (m) => `未知的字段“${m[1]}”`],
+  [/^duplicate rule id/, () => "规则编号重复"],
+  [/^(?:invalid|bad) regex|^regex/, () => "正则表达式有误"],
+  [/^YAML|yaml/, () => "YAML 格式有误"],
+  [/^missing|required/, () => "缺少必填项"],
+];
+
+function reloadError(line) {
+  const m = /^(.*?\.(?:ya?ml|txt))(?::(\d+))?:(?: rule '([^']+)':)? (.*)$/s.exec(line);
+  if (!m) return el("li", {}, "规则文件有错误", el("div", { class: "meta details", text: line }));
+  const [, file, row, rule, problem] = m;
+  const known = PROBLEMS_ZH.find(([p]) => p.test(problem));
+  const what = known ? known[1](known[0].exec(problem)) : "内容有误";
+  const hint = (/Did you mean '([^']+)'/.exec(problem) || [])[1];
+  return el("li", {},
+    `${file}${row ? ` 第 ${row} 行` : ""}${rule ? `（规则 ${rule}）` : ""}：${what}${hint ? `，是否应为“${hint}”？` : "。"}`,
+    el("div", { class: "meta details" }, "原始信息：", el("span", { class: "rule-id", text: problem })));
 }
 
 async function load() {

@@ -22,7 +22,9 @@ class LinkSpec(RuleSpec):
 
     KIND: ClassVar[str] = "link"
     kind: Literal["link"] = "link"
-    check: Literal["any", "raw_ip", "shortener", "listed", "not_allowlisted", "count", "download"]
+    check: Literal[
+        "any", "raw_ip", "shortener", "short_code", "listed", "not_allowlisted", "count", "download"
+    ]
     domains: list[str] = Field(default_factory=list)
     lists: list[str] = Field(default_factory=list)  # files under rules/lists with domains
     max_links: int = Field(default=1, ge=0)
