@@ -304,3 +304,18 @@ def test_rules_check_reports_the_complaints_file_as_readme_shows(tmp_path: Path)
     )
     readme = " ".join((ROOT / "README.md").read_text("utf-8").split())
     assert f"`{line}`" in readme
+
+
+def test_an_outbox_file_from_before_campaigns_gets_them_on_open(tmp_path: Path) -> None:
+    import sqlite3
+
+    from engine.dispatch.schema import create_sqlite
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    create_sqlite(db)  # the tables as they were: no campaign column, no campaign tables
+    db.close()
+    outbox = Outbox(path)
+    mid = _queue(outbox, "old-1", "+8613700000001", campaign="c-old")
+    assert outbox.query("SELECT campaign FROM message WHERE id=?", (mid,)) == [("c-old",)]
+    assert list_campaigns(outbox) == []

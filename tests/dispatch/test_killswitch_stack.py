@@ -22,7 +22,7 @@ from engine.message import BEIJING
 from tests.dispatch.api_server import AUTH as API_AUTH
 from tests.dispatch.api_server import api_server, signed
 from tests.dispatch.conftest import BACKENDS, KEY, Stack, outbox_url, stop
-from tests.processes import HTTP, xinshi
+from tests.processes import HTTP, start, xinshi
 
 AUTH = {"Authorization": f"Bearer {KEY}"}
 DELIVERED = "delivered"
@@ -144,6 +144,8 @@ BLACKLIST_POLICY = """\
 vocabulary: {words: [投诉], negations: [不是]}
 provider_codes:
   - {code: DB:0141, provider: aliyun, source: https://help.aliyun.com/zh/sms/}
+  - {code: FailedOperation.PhoneNumberInBlacklist, provider: tencent,
+     source: https://cloud.tencent.com/document/product/382/49316}
 defaults: {window: 10m, complaints: 3, optout_rate: 0.5, blacklist_rate: 0.2, min_sends: 10}
 """
 
@@ -199,4 +201,36 @@ def test_a_bad_complaints_file_stops_the_server_with_its_line(
            "XINSHI_DISPATCH_SECRET": "dispatch-test-secret-0123", "PATH": os.environ["PATH"]}  # fmt: skip
     r = xinshi(env, "serve", "--port", "1")
     assert r.returncode == 2
-    assert f"{policy}:4: defaults.min_sends 0 is not a whole number of at least 1" in r.stderr
+    assert f"{policy}:6: defaults.min_sends 0 is not a whole number of at least 1" in r.stderr
+
+
+def test_blacklist_answers_at_send_time_pause_a_campaign_in_the_worker(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Tencent's FailedOperation.PhoneNumberInBlacklist (fake numbers ending 0008) comes back
+    to the worker, not the API: the worker's kill switch counts it and pauses the campaign."""
+    policy = tmp_path / "complaints.yaml"
+    policy.write_text(BLACKLIST_POLICY, encoding="utf-8")
+    env = {
+        **stack.env,
+        "XINSHI_COMPLAINTS": str(policy),
+        "XINSHI_MARKETING_HOURS": "00:00-23:59:59",
+    }
+    worker = start(["dispatch", "worker", "--provider", f"tencent={stack.fake}"],
+                   tmp_path / "tencent-worker.log", env)  # fmt: skip
+    tomorrow = (datetime.now(BEIJING) + timedelta(days=1)).isoformat(timespec="seconds")
+    try:
+        ok = [_send(stack, f"t-{i}", f"1371235{6000 + i}", campaign="tc").json()["id"]
+              for i in range(10)]  # fmt: skip
+        _wait(lambda: all(_status(stack, m) == DELIVERED for m in ok))
+        waiting = _send(stack, "t-later", "13712357000", campaign="tc", send_at=tomorrow)
+        blocked = [_send(stack, f"t-bl-{i}", f"137123{i}0008", campaign="tc").json()["id"]
+                   for i in range(3)]  # fmt: skip
+        _wait(lambda: _campaign(stack, "tc").get("state") == "paused")
+    finally:
+        stop(worker)
+    c = _campaign(stack, "tc")
+    assert (c["signal"], c["held"]) == ("provider_code", 1)
+    assert c["figure"] == "blacklist codes 30.0% (3 of 10 sent) within 10 min"
+    assert _status(stack, waiting.json()["id"]) == "held"
+    assert {_status(stack, m) for m in blocked} == {"suppressed"}
