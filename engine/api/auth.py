@@ -8,7 +8,8 @@ old meaning minus callbacks: check + read + admin + dispatch. Scopes:
                /openapi.json, /docs (only with
                XINSHI_KEYED_CHECKS=1, unless listed in XINSHI_PUBLIC); any check, admin or
                dispatch key reads
-    admin      POST /v1/rules/reload, GET /v1/messages and /v1/messages/{id} (send records)
+    admin      POST /v1/rules/reload, GET /v1/messages and /v1/messages/{id} (send records),
+               GET /v1/dispatch/campaigns, POST /v1/dispatch/campaigns/{name}/resume
     dispatch   POST /v1/messages, /v1/approvals, /v1/conversions
     callbacks  the path token of providers that cannot sign their callbacks
 

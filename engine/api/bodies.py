@@ -24,6 +24,7 @@ class SendIn(BaseModel):
     experiment: str | None = None
     variant: str | None = None
     track_links: bool = False
+    campaign: str | None = None  # default: the experiment, else the template (kill switch)
 
 
 class EventIn(BaseModel):
@@ -71,6 +72,14 @@ class VariantsIn(BaseModel):
     )
 
 
+class ResumeIn(BaseModel):
+    """POST /v1/dispatch/campaigns/{name}/resume: why it is safe to send again, and who says so."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str
+    by: str | None = None
+
+
 class CallbackItem(BaseModel):
     """One receipt or reply as Aliyun (SmsReport, SmsUp) or Tencent (status, reply) push it."""
 
@@ -116,6 +125,7 @@ EVENT = body(
 CONVERSION = body(ConversionIn, {"message_id": "0192f3a4b5c6d7e8f9a0b1c2", "value_fen": 29900})
 APPROVE = body(ApproveIn, {"template": "order_confirmed", "params": {"order": "1234567890"}})
 VARIANTS = body(VariantsIn, {"drafts": ["【信使商城】双11全场5折，拒收请回复R"]})
+RESUME = body(ResumeIn, {"reason": "copy reworded; complainers suppressed", "by": "li.lei"})
 
 _CALLBACK_ITEM = docs.ref(CallbackItem)
 _CALLBACK = {"anyOf": [{"type": "array", "items": _CALLBACK_ITEM}, _CALLBACK_ITEM]}

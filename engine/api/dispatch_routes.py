@@ -22,6 +22,7 @@ from engine.api import bodies
 from engine.api.auth import Scope, require
 from engine.api.bodies import ApproveIn, ConversionIn, SendIn
 from engine.api.callback_auth import callback_guard
+from engine.api.campaign_routes import add_campaign_routes, count_trips
 from engine.api.event_routes import add_event_routes
 from engine.api.limits import error_body
 from engine.api.pages import STATIC_DIR
@@ -39,6 +40,8 @@ from engine.dispatch import (
 from engine.dispatch.approval import ApprovalError
 from engine.dispatch.backend import storage_errors
 from engine.dispatch.callback_signing import SeenSignatures
+from engine.dispatch.campaigns import KillSwitch
+from engine.dispatch.complaints import load_policy
 from engine.dispatch.conversions import Conversions
 from engine.dispatch.destinations import LinkError, vet
 from engine.dispatch.events import EventWriter
@@ -99,6 +102,7 @@ class Dispatch:
 
     def __init__(self, holder: RulesetHolder, settings: DispatchSettings) -> None:
         self.holder, self.settings = holder, settings  # read before the workers fork
+        self.complaints = load_policy()  # a bad complaints file stops the start, file:line
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -127,6 +131,11 @@ class Dispatch:
     @cached_property
     def optout(self) -> OptOutWords:
         return load_optout_words()
+
+    @cached_property
+    def killswitch(self) -> KillSwitch:
+        alerts = self.settings.data_dir / "alerts"
+        return KillSwitch(self.outbox, self.complaints, self.optout, self.events, alerts)
 
     @cached_property
     def conversions(self) -> Conversions:
@@ -257,7 +266,7 @@ def dispatch_router(
             req = SendRequest(
                 key, body.phone, body.template, body.params, body.approval,
                 _when(body.send_at, "send_at"), _when(body.expires_at, "expires_at"),
-                body.experiment, body.variant, body.track_links,
+                body.experiment, body.variant, body.track_links, body.campaign,
             )  # fmt: skip
             row, created = d.intake.submit(req)
         except ValidationError as exc:
@@ -269,6 +278,8 @@ def dispatch_router(
         out = view(row.to_dict(), show_phone=False)
         if row.status is Status.SUPPRESSED:
             out["reason"] = "the recipient replied to opt out of this signature's marketing"
+        if row.status is Status.HELD:
+            out["reason"] = "its campaign is paused (xinshi dispatch campaigns): held until resumed"
         return _json(out, 201 if created else 200)
 
     add_event_routes(router, lambda: d.triggers)
@@ -336,6 +347,9 @@ def dispatch_router(
             if row is not None and row.status in (Status.DELIVERED, Status.UNDELIVERED):
                 event = "delivered" if row.status is Status.DELIVERED else "failed"
                 d.events.write(event, row, ts=now)
+            if row is not None and row.status is Status.UNDELIVERED and row.last_code:
+                trip = d.killswitch.on_code(mid, row.last_code, now)  # a carrier blacklist
+                count_trips([trip] if trip else [])
         return _json(dict(cb.ack))
 
     @router.post(
@@ -356,7 +370,10 @@ def dispatch_router(
         except CallbackError as exc:
             return _err(422, "invalid_callback", exc.message, exc.field)
         apply_inbound(d.outbox, d.optout, parsed)
+        count_trips(d.killswitch.on_replies(parsed))  # complaints and opt-outs per campaign
         return _json(dict(cb.ack))
+
+    add_campaign_routes(router, lambda: d.outbox)
 
     @router.post(
         "/v1/conversions",

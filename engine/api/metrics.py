@@ -49,6 +49,14 @@ DISPATCH_OPEN = Gauge(
     "xinshi_dispatch_messages", "Messages not yet settled, and those that got no receipt",
     ["status"], registry=REGISTRY, multiprocess_mode="livemostrecent",
 )  # fmt: skip
+CAMPAIGN_PAUSES = Counter(
+    "xinshi_campaign_pauses", "Campaigns the complaint kill switch paused (API process)",
+    ["signal"], registry=REGISTRY,
+)  # fmt: skip
+CAMPAIGNS_PAUSED = Gauge(
+    "xinshi_campaigns_paused", "Campaigns paused now (complaints, opt-outs, blacklist codes)",
+    registry=REGISTRY, multiprocess_mode="livemostrecent",
+)  # fmt: skip
 IN_FLIGHT = Gauge(
     "xinshi_http_requests_in_flight", "Requests being handled (what SIGTERM waits for)",
     registry=REGISTRY, multiprocess_mode="livesum",
@@ -72,8 +80,10 @@ def dispatch_counts(target: Path | str) -> None:
     if outbox is None:
         outbox = _OUTBOXES[target] = Outbox(target)
     counts = outbox.open_counts()
-    for status in ("queued", "sending", "unknown", "accepted", "no_receipt"):
+    for status in ("queued", "sending", "unknown", "accepted", "no_receipt", "held"):
         DISPATCH_OPEN.labels(status).set(counts.get(status, 0))
+    ((paused,),) = outbox.query("SELECT COUNT(*) FROM campaign WHERE state='paused'")
+    CAMPAIGNS_PAUSED.set(int(paused))
 
 
 def exposition() -> tuple[bytes, str]:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from engine.cli.campaigns import campaigns_cmd, killswitch, resume_cmd
 from engine.cli.scenes import trigger
 from engine.dispatch import (
     DispatchSettings,
@@ -115,6 +116,9 @@ def enqueue(
         str | None, typer.Option(help="ISO 8601; Beijing time without offset.")
     ] = None,
     experiment: Annotated[str | None, typer.Option(help="A/B experiment id.")] = None,
+    campaign: Annotated[
+        str | None, typer.Option(help="Campaign (default: the experiment, else the template).")
+    ] = None,
     variant: Annotated[str | None, typer.Option(help="A/B variant.")] = None,
     track_links: Annotated[bool, typer.Option(help="Rewrite URL params to /r/{code}.")] = False,
     data_dir: DataOpt = None,
@@ -140,7 +144,7 @@ def enqueue(
         outbox, book, lambda: ruleset, settings.secret, settings.link_base, settings.approval_ttl_s
     )
     req = SendRequest(key, phone, template, params, send_at=when, experiment=experiment,
-                      variant=variant, track_links=track_links)  # fmt: skip
+                      variant=variant, track_links=track_links, campaign=campaign)  # fmt: skip
     try:
         row, created = intake.submit(req)
     except IntakeError as exc:
@@ -434,7 +438,7 @@ def worker(
                             route_threshold=route_threshold, route_every_s=route_every,
                             prices=prices_or_exit(price))  # fmt: skip
     w = Worker(outbox, providers, book, ruleset, default_policies(settings.marketing_hours),
-               events, options)  # fmt: skip
+               events, options, killswitch(outbox, settings, events))  # fmt: skip
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -483,3 +487,7 @@ def schedule_cmd(
         sys.stderr.write(f"warning: {w}\n")
     _print({"id": s.id, "cron": s.cron, "tz": s.tz, "next_fire_at": s.next_fire_at,
             "recipients": s.recipients, "warnings": list(s.warnings)})  # fmt: skip
+
+
+dispatch_app.command("campaigns")(campaigns_cmd)  # the kill switch (engine/cli/campaigns.py)
+dispatch_app.command("resume")(resume_cmd)

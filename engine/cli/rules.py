@@ -27,11 +27,13 @@ DirArg = Annotated[
 @rules_app.command("check")
 def rules_check(rules: DirArg = None) -> None:
     """Validate every rule file and word list; print every error with file:line; exit 1 if any."""
+    from engine.dispatch.complaints import complaint_rule_errors
     from engine.dispatch.scenes import dispatch_rule_errors  # dispatch/: types, templates, scenes
 
     root = rules or default_rules_dir()
     ruleset, found = validate_rules(root)
     errors = [str(e) for e in found] + dispatch_rule_errors(root)
+    errors += [str(e) for e in complaint_rule_errors(root)]  # rules/dispatch/complaints.yaml
     for err in errors:
         sys.stdout.write(f"{err}\n")
     if errors:

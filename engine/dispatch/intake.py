@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class SendRequest:
     experiment: str | None = None
     variant: str | None = None
     track_links: bool = False
+    campaign: str | None = None  # default: the experiment, else the template (campaign_of)
 
     def body_hash(self) -> str:
         """What makes two requests 'the same message' for idempotency."""
@@ -54,7 +56,29 @@ class SendRequest:
             "experiment": self.experiment, "variant": self.variant,
             "track_links": self.track_links,
         }  # fmt: skip
+        if self.campaign is not None:  # absent: the same hash as before campaigns existed
+            data["campaign"] = self.campaign
         return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+_CAMPAIGN = re.compile(r"^[\w.:-]{1,64}$")
+
+
+def campaign_of(req: SendRequest, tpl: Template) -> str | None:
+    """The campaign a message belongs to: the request's ``campaign``, else its experiment, else
+    (marketing only) its template; the kill switch pauses and resumes campaigns."""
+    if req.campaign is not None and not _CAMPAIGN.match(req.campaign):
+        raise IntakeError(
+            "invalid_request",
+            f"campaign {req.campaign!r} is not a campaign name: 1-64 letters, digits, _ . : -, "
+            "e.g. double11-2026",
+            "campaign",
+        )
+    if req.campaign is not None:
+        return req.campaign
+    if tpl.lane is not Lane.MARKETING:
+        return None
+    return req.experiment or tpl.id
 
 
 class IntakeError(ValueError):
@@ -144,6 +168,7 @@ class Intake:
             expires_at=expires,
             experiment=req.experiment,
             variant=req.variant,
+            campaign=campaign_of(req, tpl),
             carrier_hint=carrier_hint(phone),
             links=links,
         )

@@ -43,6 +43,7 @@ class Status(StrEnum):
     EXPIRED = "expired"  # not sent before expires_at
     BLOCKED = "blocked"  # re-checked under changed rules and no longer allowed
     NO_RECEIPT = "no_receipt"  # accepted, but no receipt came within the receipt timeout
+    HELD = "held"  # its campaign was paused by the complaint kill switch: waits for a resume
 
 
 FINAL = frozenset(

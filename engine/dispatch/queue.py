@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 import orjson
 
@@ -55,6 +55,7 @@ class NewMessage:
     expires_at: float | None
     experiment: str | None = None
     variant: str | None = None
+    campaign: str | None = None  # the complaint kill switch's unit (engine.dispatch.campaigns)
     carrier_hint: str | None = None
     links: tuple[tuple[str, str], ...] = ()  # (code, url) for click tracking
     scene: str | None = None
@@ -120,11 +121,27 @@ class Queue(Store):
         if row is None:
             return self._same_key(db, m)
         db.execute("INSERT INTO history VALUES (?,?,?,?,NULL)", (mid, now, status.value, code))
+        if m.campaign is not None:
+            row = self._tag_campaign(db, mid, m, now) or row
         if m.links:
             db.executemany(
                 "INSERT INTO link VALUES (?,?,?,?)", [(c, mid, url, now) for c, url in m.links]
             )
         return to_row(row), True
+
+    @staticmethod
+    def _tag_campaign(db: Connection, mid: str, m: NewMessage, now: float) -> Any:
+        """Store a message's campaign; new marketing of a paused campaign is held at once."""
+        got = db.execute(
+            "UPDATE message SET campaign=?, status=CASE WHEN status='queued' AND lane='marketing' "
+            "AND EXISTS (SELECT 1 FROM campaign WHERE name=? AND state='paused') THEN 'held' "
+            f"ELSE status END WHERE id=? RETURNING {ROW_COLS}",
+            (m.campaign, m.campaign, mid),
+        ).fetchone()
+        if got is not None and got[9] == Status.HELD.value:
+            db.execute("INSERT INTO history VALUES (?,?,'held','campaign_paused',?)",
+                       (mid, now, m.campaign))  # fmt: skip
+        return got
 
     @staticmethod
     def _same_key(db: Connection, m: NewMessage) -> tuple[OutboxRow, bool]:

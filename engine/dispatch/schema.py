@@ -69,6 +69,24 @@ SQLITE_ADDED_INDEXES = (
     "CREATE INDEX IF NOT EXISTS message_scene ON message(phone, scene, not_before)",
 )
 
+# The complaint kill switch (engine.dispatch.campaigns): each message's campaign, each
+# campaign's state, the signals counted against it and who paused or resumed it when.
+_CAMPAIGN_TABLES = """
+CREATE TABLE IF NOT EXISTS campaign (
+  name TEXT PRIMARY KEY, state TEXT NOT NULL, sign_name TEXT, signal TEXT, figure TEXT,
+  threshold TEXT, paused_at {t}, held INT, resumed_at {t}, resumed_by TEXT, reason TEXT);
+CREATE TABLE IF NOT EXISTS campaign_signal (
+  campaign TEXT NOT NULL, kind TEXT NOT NULL, message_id TEXT NOT NULL, detail TEXT,
+  at {t} NOT NULL);
+CREATE INDEX IF NOT EXISTS campaign_signal_at ON campaign_signal(campaign, at);
+CREATE TABLE IF NOT EXISTS campaign_log (
+  campaign TEXT NOT NULL, at {t} NOT NULL, action TEXT NOT NULL, who TEXT, detail TEXT,
+  messages INT NOT NULL)"""
+SQLITE_CAMPAIGNS = _CAMPAIGN_TABLES.format(t="REAL")
+SQLITE_CAMPAIGN_INDEX = (
+    "CREATE INDEX IF NOT EXISTS message_campaign ON message(campaign, accepted_at)"
+)
+
 # Times are seconds since the epoch in DOUBLE PRECISION (PostgreSQL's REAL is 4 bytes: it
 # would round a timestamp to minutes). Message ids sort by creation time (engine.dispatch.
 # storage.new_id) and compare byte-wise (COLLATE "C"), so each day is one id range: the record
@@ -164,6 +182,16 @@ POSTGRES_MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     ),
     (3, "scenes: scene and send window of each message; triggering events", _PG_V3),
 )
+# appended after scenes' migration 3 (a parallel branch): the complaint kill switch
+POSTGRES_MIGRATIONS += (
+    (
+        4,
+        "campaigns: each message's campaign; paused campaigns, their signals and log",
+        "ALTER TABLE message ADD COLUMN campaign TEXT;"
+        "CREATE INDEX message_campaign ON message(campaign, accepted_at);"
+        + _CAMPAIGN_TABLES.format(t="DOUBLE PRECISION").replace("IF NOT EXISTS ", ""),
+    ),
+)
 MIGRATION_LOCK = 0x78696E7368690001  # pg_advisory_xact_lock key: one migrator at a time
 
 
@@ -213,3 +241,13 @@ def migrate_postgres(db: Connection) -> list[int]:
             db.execute("INSERT INTO schema_version (version, note) VALUES (?, ?)", (version, note))
             applied.append(version)
     return applied
+
+
+def create_campaigns(db: Connection) -> None:
+    """SQLite: the kill switch's column and tables, added to a file that lacks them."""
+    have = {r[1] for r in db.execute("PRAGMA table_info(message)").fetchall()}
+    if "campaign" not in have:
+        db.execute("ALTER TABLE message ADD COLUMN campaign TEXT")
+    for stmt in statements(SQLITE_CAMPAIGNS):
+        db.execute(stmt)
+    db.execute(SQLITE_CAMPAIGN_INDEX)

@@ -217,7 +217,7 @@ class SendRecord(Store):
         with self._lock:
             rows = self._db.execute(
                 "SELECT status, COUNT(*) FROM message WHERE status IN "
-                "('queued','sending','unknown','accepted','no_receipt') GROUP BY status"
+                "('queued','sending','unknown','accepted','no_receipt','held') GROUP BY status"
             ).fetchall()
         return {s: int(n) for s, n in rows}
 

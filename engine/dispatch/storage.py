@@ -30,7 +30,7 @@ from engine.dispatch.backend import (
     storage_errors,
 )
 from engine.dispatch.message import Lane, OutboxRow, Status
-from engine.dispatch.schema import create_sqlite, migrate_postgres
+from engine.dispatch.schema import create_campaigns, create_sqlite, migrate_postgres
 
 MIN_RETENTION_DAYS = 153  # 5 months, the floor in MIIT Order 31 (any 5 calendar months <= 153 d)
 DEFAULT_RETENTION_DAYS = 186  # 6 months: a 2026 revision reportedly raised the floor (unconfirmed)
@@ -97,6 +97,7 @@ class Store:
             lite = sqlite_connection(self.path, durable)
             self._db, self._close = lite, lite.close
             create_sqlite(lite)
+            create_campaigns(lite)  # the complaint kill switch (engine.dispatch.campaigns)
 
     def close(self) -> None:
         """Close the connection."""

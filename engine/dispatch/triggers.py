@@ -119,7 +119,7 @@ class Triggers:
             f"event:{key}", event.phone, template, params,
             send_at=datetime.fromtimestamp(not_before, BEIJING),
             expires_at=None if expires is None else datetime.fromtimestamp(expires, BEIJING),
-            experiment=scene.experiment, variant=variant,
+            experiment=scene.experiment, variant=variant, campaign=scene.id,
         )  # fmt: skip
         msg = replace(self.intake.prepare(req, now), scene=scene.id, send_window=scene.window)
         try:

@@ -24,6 +24,7 @@ from functools import partial
 from engine.check import check
 from engine.dispatch.backend import storage_errors
 from engine.dispatch.breaker import Breaker
+from engine.dispatch.campaigns import KillSwitch, hold_claimed
 from engine.dispatch.events import EventWriter
 from engine.dispatch.lanes import Decision, LanePolicy, admit, after
 from engine.dispatch.message import CHECK_TYPE, LANES, Lane, OutboxRow, Outcome, Status
@@ -130,8 +131,10 @@ class Worker:
         policies: dict[Lane, LanePolicy],
         events: EventWriter,
         options: WorkerOptions | None = None,
+        killswitch: KillSwitch | None = None,
     ) -> None:
         self.outbox, self.providers, self.book = outbox, list(providers), book
+        self.killswitch = killswitch  # blacklist answers count against a campaign
         self.ruleset, self.policies, self.events = ruleset, policies, events
         self.opt = options or WorkerOptions()
         self.inflight = dict.fromkeys(LANES, 0)
@@ -268,6 +271,8 @@ class Worker:
         if row.lane is Lane.MARKETING and self.outbox.is_suppressed(row.phone, row.sign_name):
             self.outbox.move(row.id, Status.SUPPRESSED, code="opted_out")
             return
+        if row.lane is Lane.MARKETING and hold_claimed(self.outbox, row.id, time.time()):
+            return  # its campaign was paused since the claim: held, not sent
         routes = self.route(row)
         if not routes:
             self.outbox.move(row.id, Status.FAILED, code="no_provider_template")
@@ -320,6 +325,8 @@ class Worker:
                          not_before=d.not_before, now=now)  # fmt: skip
         if d.status is Status.SUPPRESSED:
             self.outbox.suppress(row.phone, row.sign_name, "provider_blacklist", provider.name, now)
+            if self.killswitch is not None:
+                self.killswitch.on_code(row.id, result.code, now)
         return False
 
     async def maintain(self, now: float) -> None:

@@ -99,4 +99,5 @@ def test_metrics_show_open_and_receiptless_messages(tmp_path: Path) -> None:
         if line.startswith("xinshi_dispatch_messages{")
     }
     assert values == {'status="queued"': 0, 'status="sending"': 0, 'status="unknown"': 0,
-                      'status="accepted"': 1, 'status="no_receipt"': 2}  # fmt: skip
+                      'status="accepted"': 1, 'status="no_receipt"': 2,
+                      'status="held"': 0}  # fmt: skip

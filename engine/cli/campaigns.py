@@ -1,0 +1,91 @@
+"""xinshi dispatch campaigns / resume: the complaint kill switch from the command line (thin).
+
+Registered on the ``dispatch`` group by engine.cli.dispatch; the engine is
+engine.dispatch.campaigns, the thresholds rules/dispatch/complaints.yaml.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from engine.dispatch.backend import DatabaseUrlError
+from engine.dispatch.campaigns import CampaignError, KillSwitch, list_campaigns, resume
+from engine.dispatch.complaints import ComplaintRulesError, load_policy
+from engine.dispatch.config import DispatchSettings
+from engine.dispatch.events import EventWriter
+from engine.dispatch.optout import load_optout_words
+from engine.dispatch.outbox import Outbox
+from engine.message import BEIJING
+from engine.usage import usage_error
+
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Outbox and events directory (default: $XINSHI_DATA_DIR)."),
+]
+_TIMES = ("paused_at", "resumed_at")
+
+
+def _outbox(data_dir: Path | None) -> Outbox:
+    try:
+        return Outbox(DispatchSettings.from_env(data_dir).outbox_target)
+    except (ValueError, DatabaseUrlError) as exc:
+        raise usage_error(str(exc)) from None
+
+
+def _print(data: dict[str, Any]) -> None:
+    for key in _TIMES:  # people read Beijing wall-clock time, not epoch seconds
+        for item in data.get("campaigns", [data]):
+            if isinstance(item.get(key), int | float):
+                item[key] = datetime.fromtimestamp(item[key], BEIJING).isoformat("T", "seconds")
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def killswitch(outbox: Outbox, settings: DispatchSettings, events: EventWriter) -> KillSwitch:
+    """The worker's kill switch (provider blacklist answers); a bad rules file is exit 2."""
+    try:
+        policy = load_policy()
+    except ComplaintRulesError as exc:
+        raise usage_error(f"complaint rules:\n{exc}") from None
+    return KillSwitch(outbox, policy, load_optout_words(), events, settings.data_dir / "alerts")
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no $USER and no passwd entry (a container): say so
+        return "unknown"
+
+
+def campaigns_cmd(data_dir: DataOpt = None) -> None:
+    """List campaigns: paused first, with the signal, figure and threshold that paused them,
+    when, how many messages are held, and the last resume (who, when, why)."""
+    _print({"campaigns": list_campaigns(_outbox(data_dir))})
+
+
+def resume_cmd(
+    campaign: Annotated[str, typer.Option(help="The paused campaign (see dispatch campaigns).")],
+    reason: Annotated[
+        str | None, typer.Option(help="Why it is safe to send again (recorded; required).")
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="Who resumes it (default: your login).")] = None,
+    data_dir: DataOpt = None,
+) -> None:
+    """Release a paused campaign's held messages back to the queue, once; record who and why."""
+    if reason is None or not reason.strip():
+        raise usage_error(
+            "--reason is required: say why it is safe to send again, e.g. --reason "
+            '"template reworded; complaints answered"'
+        )
+    who = by or _login()
+    try:
+        out = resume(_outbox(data_dir), campaign, reason, who)
+    except CampaignError as exc:
+        raise usage_error(f"--{exc.field}: {exc.message}") from None
+    _print(out)

@@ -1,0 +1,319 @@
+"""The complaint kill switch: signals against a campaign, pausing it, and resuming it once.
+
+A campaign (engine.dispatch.intake.campaign_of: the send's ``campaign``, else its experiment,
+else its template) collects signals: complaint replies (the vocabulary of
+rules/dispatch/complaints.yaml), opt-out replies, and provider codes that mean a blacklist.
+Each signal is checked against the campaign's signature's thresholds over a sliding window;
+when one trips, the campaign is paused in one transaction: its queued marketing becomes
+``held`` (the claim query skips it; nothing is dropped), new marketing of it is held on
+arrival, and an alert is written. ``resume`` puts the held messages back in the queue once: the
+state change is guarded by the state it expects, so a second or a concurrent resume releases
+nothing more. OTP, alert and notice messages are never held.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from engine.dispatch.complaints import ComplaintPolicy, Thresholds
+from engine.dispatch.events import EventWriter
+from engine.dispatch.message import Lane
+from engine.dispatch.optout import OptOutWords
+from engine.dispatch.outbox import Outbox
+from engine.dispatch.phone import PhoneError, normalize_cn
+from engine.dispatch.providers.base import Inbound
+from engine.message import BEIJING
+
+log = logging.getLogger("xinshi.dispatch")
+COMPLAINT, OPT_OUT, BLACKLIST = "complaint", "opt_out", "provider_code"
+
+
+class CampaignError(ValueError):
+    """A resume the kill switch refuses: ``code`` and ``field`` for the API, one line."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    """Why a campaign stopped: the signal, the figure measured and the threshold it passed."""
+
+    campaign: str
+    signal: str
+    figure: str
+    threshold: str
+    held: int
+    at: float
+
+
+def _pct(n: int, d: int) -> str:
+    return f"{n / d:.1%} ({n} of {d} sent)"
+
+
+def tripped(
+    t: Thresholds, complaints: int, optouts: int, blacklist: int, sends: int
+) -> tuple[str, str, str] | None:
+    """(signal, figure, threshold) of the first threshold the window's counts pass, or None."""
+    window = f"within {t.window_s / 60:g} min"
+    if complaints >= t.complaints:
+        return COMPLAINT, f"{complaints} complaint replies {window}", f"{t.complaints} complaints"
+    if sends >= t.min_sends and optouts / sends > t.optout_rate:
+        return (OPT_OUT, f"opt-out rate {_pct(optouts, sends)} {window}",
+                f"{t.optout_rate:.1%} once {t.min_sends} sent")  # fmt: skip
+    if sends >= t.min_sends and blacklist / sends > t.blacklist_rate:
+        return (BLACKLIST, f"blacklist codes {_pct(blacklist, sends)} {window}",
+                f"{t.blacklist_rate:.1%} once {t.min_sends} sent")  # fmt: skip
+    return None
+
+
+class KillSwitch:
+    """Signals in, pauses out; one per process, beside the outbox it reads and writes."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        policy: ComplaintPolicy,
+        optout: OptOutWords,
+        events: EventWriter | None = None,
+        alerts_dir: Path | None = None,
+    ) -> None:
+        self.outbox, self.policy, self.optout = outbox, policy, optout
+        self.events, self.alerts_dir = events, alerts_dir
+
+    # -- signals -----------------------------------------------------------------------------
+
+    def on_replies(self, replies: list[Inbound], now: float | None = None) -> list[Trip]:
+        """Read each reply for a complaint or an opt-out; count it against the campaign of the
+        latest message to that number; write the A/B event; return the pauses it caused."""
+        now = time.time() if now is None else now
+        trips: list[Trip] = []
+        for mo in replies:
+            word = self.policy.vocabulary.complaint(mo.text)
+            optout = self.optout.matches(mo.text)
+            if word is None and not optout:
+                continue
+            try:
+                phone = normalize_cn(mo.phone)
+            except PhoneError:
+                continue
+            sign = (mo.sign_name or "").strip("【】 ") or None
+            if word is not None and sign is not None:  # a complainer gets no more of its marketing
+                self.outbox.suppress(phone, sign, f"complaint:{mo.text[:20]}", mo.provider, now)
+            mid = self._latest(phone, sign, now)
+            row = None if mid is None else self.outbox.get(mid)
+            if row is None:
+                continue
+            if self.events is not None:
+                self.events.write("complained" if word else "opted_out", row, ts=now)
+            kind, detail = (COMPLAINT, word) if word else (OPT_OUT, mo.text[:20])
+            trip = self.signal(row.id, kind, detail, now)
+            if trip is not None:
+                trips.append(trip)
+        return trips
+
+    def on_code(self, message_id: str, code: str, now: float | None = None) -> Trip | None:
+        """A provider answer or receipt code: counted when it means a blacklist."""
+        if code not in self.policy.provider_codes:
+            return None
+        return self.signal(message_id, BLACKLIST, code, time.time() if now is None else now)
+
+    def _latest(self, phone: str, sign: str | None, now: float) -> str | None:
+        """The latest message sent to ``phone`` (under ``sign``) within the attribution time."""
+        since = now - self.policy.attribute_within_s
+        rows = self.outbox.query(
+            "SELECT id, sign_name FROM message WHERE phone=? AND accepted_at>=? "
+            "ORDER BY accepted_at DESC LIMIT 20",
+            (phone, since),
+        )
+        return next((str(i) for i, s in rows if sign is None or s.strip("【】 ") == sign), None)
+
+    def signal(self, message_id: str, kind: str, detail: str | None, now: float) -> Trip | None:
+        """Record one signal against a marketing message's campaign; pause it if a threshold
+        trips. Messages of other lanes, or without a campaign, count for nothing."""
+        found = self.outbox.query(
+            "SELECT campaign, sign_name, lane FROM message WHERE id=?", (message_id,)
+        )
+        if not found or found[0][0] is None or found[0][2] != Lane.MARKETING.value:
+            return None
+        campaign, sign, _ = found[0]
+        t = self.policy.for_signature(sign)
+        with self.outbox.transaction() as db:
+            db.execute(
+                "INSERT INTO campaign (name, state, sign_name) VALUES (?, 'active', ?) "
+                "ON CONFLICT (name) DO NOTHING",
+                (campaign, sign),
+            )
+            db.execute("INSERT INTO campaign_signal VALUES (?,?,?,?,?)",
+                       (campaign, kind, message_id, detail, now))  # fmt: skip
+        return self.evaluate(campaign, t, now)
+
+    def evaluate(self, campaign: str, t: Thresholds, now: float) -> Trip | None:
+        """Count the window's signals and sends (since the last resume); pause on a trip."""
+        state = self.outbox.query(
+            "SELECT state, resumed_at FROM campaign WHERE name=?", (campaign,)
+        )
+        if not state or state[0][0] != "active":
+            return None
+        since = max(now - t.window_s, state[0][1] or 0.0)
+        counts = dict(
+            self.outbox.query(
+                "SELECT kind, COUNT(*) FROM campaign_signal WHERE campaign=? AND at>=? "
+                "GROUP BY kind",
+                (campaign, since),
+            )
+        )
+        complaints, optouts = int(counts.get(COMPLAINT, 0)), int(counts.get(OPT_OUT, 0))
+        blacklist, sends = int(counts.get(BLACKLIST, 0)), 0
+        # fewer signals than rate x min_sends cannot pass a rate: count the sends only when near
+        if optouts > t.optout_rate * t.min_sends or blacklist > t.blacklist_rate * t.min_sends:
+            ((sends,),) = self.outbox.query(
+                "SELECT COUNT(*) FROM message WHERE campaign=? AND accepted_at>=? "
+                "AND lane='marketing'",
+                (campaign, since),
+            )
+        why = tripped(t, complaints, optouts, blacklist, int(sends))
+        return None if why is None else self.pause(campaign, *why, now=now)
+
+    # -- pause and resume ----------------------------------------------------------------------
+
+    def pause(self, campaign: str, signal: str, figure: str, threshold: str, now: float,
+              ) -> Trip | None:  # fmt: skip
+        """Pause an active campaign and hold its queued marketing, in one transaction; None
+        when it was already paused (by another process a moment ago, say)."""
+        with self.outbox.transaction() as db:
+            cur = db.execute(
+                "UPDATE campaign SET state='paused', signal=?, figure=?, threshold=?, "
+                "paused_at=? WHERE name=? AND state='active'",
+                (signal, figure, threshold, now, campaign),
+            )
+            if cur.rowcount == 0:
+                return None
+            ids = [r[0] for r in db.execute(
+                "UPDATE message SET status='held' WHERE campaign=? AND lane='marketing' AND "
+                "status='queued' RETURNING id", (campaign,)).fetchall()]  # fmt: skip
+            db.executemany("INSERT INTO history VALUES (?,?,'held','campaign_paused',?)",
+                           [(i, now, signal) for i in ids])  # fmt: skip
+            db.execute("UPDATE campaign SET held=? WHERE name=?", (len(ids), campaign))
+            db.execute(
+                "INSERT INTO campaign_log VALUES (?,?,'paused',?,?,?)",
+                (campaign, now, "kill switch", f"{figure} > {threshold}", len(ids)),
+            )
+        trip = Trip(campaign, signal, figure, threshold, len(ids), now)
+        self.alert(trip)
+        return trip
+
+    def alert(self, trip: Trip) -> None:
+        """Log the pause and append it to alerts-YYYYMMDD.jsonl (what an on-call reads)."""
+        log.warning("campaign %s paused: %s (threshold %s); %d queued messages held",
+                    trip.campaign, trip.figure, trip.threshold, trip.held)  # fmt: skip
+        if self.alerts_dir is None:
+            return
+        self.alerts_dir.mkdir(parents=True, exist_ok=True)
+        when = datetime.fromtimestamp(trip.at, BEIJING)
+        line = orjson.dumps({
+            "alert": "campaign_paused", "campaign": trip.campaign, "signal": trip.signal,
+            "figure": trip.figure, "threshold": trip.threshold, "held": trip.held,
+            "at": when.isoformat(timespec="seconds"),
+        }) + b"\n"  # fmt: skip
+        fd = os.open(self.alerts_dir / f"alerts-{when:%Y%m%d}.jsonl",
+                     os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)  # fmt: skip
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+
+
+def list_campaigns(outbox: Outbox) -> list[dict[str, Any]]:
+    """Every campaign the kill switch knows (paused first), with why it was paused and how many
+    of its messages are held now."""
+    held = dict(
+        outbox.query("SELECT campaign, COUNT(*) FROM message WHERE status='held' GROUP BY campaign")
+    )
+    rows = outbox.query(
+        "SELECT name, state, sign_name, signal, figure, threshold, paused_at, held, resumed_at, "
+        "resumed_by, reason FROM campaign ORDER BY state DESC, paused_at DESC, name"
+    )
+    keys = ("campaign", "state", "sign_name", "signal", "figure", "threshold", "paused_at",
+            "held_at_pause", "resumed_at", "resumed_by", "reason")  # fmt: skip
+    return [{**dict(zip(keys, r, strict=True)), "held": int(held.get(r[0], 0))} for r in rows]
+
+
+def resume(outbox: Outbox, campaign: str, reason: str, who: str, now: float | None = None,
+           ) -> dict[str, Any]:  # fmt: skip
+    """Release a paused campaign's held messages back to the queue, once; record who and why.
+
+    A campaign that is not paused (resumed already, or by a concurrent call) releases nothing:
+    ``released`` is 0. Raises CampaignError for an unknown campaign or an empty reason.
+    """
+    now = time.time() if now is None else now
+    reason = " ".join(reason.split())
+    if len(reason) < 3:
+        raise CampaignError(
+            "invalid_request",
+            "a resume needs a reason (at least 3 characters): why it is safe to send again, "
+            "e.g. template reworded, complaints answered",
+            "reason",
+        )
+    known = [r[0] for r in outbox.query("SELECT name FROM campaign")]
+    if campaign not in known:
+        from engine.ruleset.errors import did_you_mean
+
+        hint = did_you_mean(campaign, known) or (
+            " Known: " + ", ".join(sorted(known)[:10]) if known else " No campaign is known yet."
+        )
+        raise CampaignError("not_found", f"unknown campaign {campaign!r}.{hint} "
+                            "List them with xinshi dispatch campaigns", "campaign")  # fmt: skip
+    with outbox.transaction() as db:
+        cur = db.execute(
+            "UPDATE campaign SET state='active', resumed_at=?, resumed_by=?, reason=? "
+            "WHERE name=? AND state='paused'",
+            (now, who, reason, campaign),
+        )
+        if cur.rowcount == 0:
+            return {"campaign": campaign, "state": "active", "released": 0,
+                    "note": "the campaign is not paused: nothing to release"}  # fmt: skip
+        ids = [r[0] for r in db.execute(
+            "UPDATE message SET status='queued' WHERE campaign=? AND status='held' RETURNING id",
+            (campaign,)).fetchall()]  # fmt: skip
+        db.executemany("INSERT INTO history VALUES (?,?,'queued','campaign_resumed',?)",
+                       [(i, now, reason[:200]) for i in ids])  # fmt: skip
+        db.execute("INSERT INTO campaign_log VALUES (?,?,'resumed',?,?,?)",
+                   (campaign, now, who, reason, len(ids)))  # fmt: skip
+    log.warning("campaign %s resumed by %s (%s): %d messages released", campaign, who, reason,
+                len(ids))  # fmt: skip
+    return {"campaign": campaign, "state": "active", "released": len(ids), "resumed_by": who,
+            "reason": reason, "resumed_at": now}  # fmt: skip
+
+
+def hold_claimed(outbox: Outbox, message_id: str, now: float) -> bool:
+    """Worker: a claimed marketing message whose campaign was paused since the claim goes back
+    as ``held`` instead of to the provider (its attempt not counted). A read first: sends of
+    campaigns that run normally take no write here."""
+    paused = outbox.query(
+        "SELECT 1 FROM message m JOIN campaign c ON c.name=m.campaign WHERE m.id=? AND "
+        "c.state='paused'",
+        (message_id,),
+    )
+    if not paused:
+        return False
+    with outbox.transaction() as db:
+        cur = db.execute(
+            "UPDATE message SET status='held', lease_until=NULL, claimed_at=NULL, "
+            "attempts=CASE WHEN attempts>0 THEN attempts-1 ELSE 0 END WHERE id=? AND "
+            "status='sending' AND lane='marketing'",
+            (message_id,),
+        )
+        if cur.rowcount:
+            db.execute("INSERT INTO history VALUES (?,?,'held','campaign_paused',NULL)",
+                       (message_id, now))  # fmt: skip
+    return cur.rowcount > 0
