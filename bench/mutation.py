@@ -83,7 +83,13 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "normalize_pinyin": ("engine/normalize/pinyin.py", _NORMALIZE_TESTS),
     "match": (
         "engine/match.py",
-        ["tests/test_match_cases.py", "tests/test_match.py", "tests/test_long_inputs.py"],
+        [
+            "tests/test_match_cases.py",
+            "tests/test_match_emoji.py",
+            "tests/test_match_spellings.py",
+            "tests/test_match.py",
+            "tests/test_long_inputs.py",
+        ],
     ),
     "proportions": (
         "engine/abtest/proportions.py",
