@@ -87,6 +87,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
             "tests/test_match_cases.py",
             "tests/test_match_emoji.py",
             "tests/test_match_spellings.py",
+            "tests/test_match_long.py",
             "tests/test_match.py",
             "tests/test_long_inputs.py",
         ],

@@ -23,7 +23,8 @@ def _lexicon() -> Lexicon:
         [
             WordList("deny", Role.DENY, WORDS, "lists/deny.txt"),
             WordList("bounded", Role.DENY, ("牛市",), "lists/b.txt", (frozenset({"boundary"}),)),
-            WordList("allow", Role.ALLOW, ("牛奶",), "lists/allow.txt"),
+            # 牛市 both [boundary] (above) and in an allow list: the allow list's counts
+            WordList("allow", Role.ALLOW, ("牛奶", "牛市"), "lists/allow.txt"),
         ],
         {},
     )
@@ -99,10 +100,11 @@ CASES: list[tuple[str, Found]] = [
     # an allow list's word through an emoji is a hit of that list (it excuses what it holds)
     ("🐮奶", [(ALLOW, 0, 1, 0, 2, "牛奶", "emoji")]),
     # not through an emoji: a one-character word, a word with a Latin edge, a [boundary]
-    # word (jieba's edges are not asked here), an emoji apart from Chinese characters
+    # word (jieba's edges are not asked here: 牛市 is the allow list's hit only), an emoji
+    # apart from Chinese characters
     ("大🐮", []),
     ("大🐮x", []),
-    ("看好🐮市", []),
+    ("看好🐮市", [(ALLOW, 2, 3, 2, 4, "牛市", "emoji")]),
     ("🐮 股", []),
     # a clause read backwards (倒着读): the emoji's place is its place in the reading, and
     # the original span covers the emoji and the characters on both sides
@@ -134,6 +136,7 @@ def test_a_bounded_word_without_the_emoji_is_a_word(lex: Lexicon) -> None:
     assert _found(lex, "看好牛市") == [
         (DENY, 2, 3, 2, 3, "牛", None),
         (BOUNDED, 2, 4, 2, 4, "牛市", None),
+        (ALLOW, 2, 4, 2, 4, "牛市", None),
     ]
 
 
