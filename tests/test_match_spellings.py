@@ -70,7 +70,9 @@ EDGE_CASES: list[
 
 
 @pytest.mark.parametrize(
-    ("variants", "spellings", "text", "expected"), EDGE_CASES, ids=[c[2] for c in EDGE_CASES]
+    ("variants", "spellings", "text", "expected"),
+    EDGE_CASES,
+    ids=[f"{'homophone' if c[1] else 'variant'}-{c[2]}" for c in EDGE_CASES],
 )
 def test_two_character_homophones_count_on_word_edges_only(
     variants: Mapping[str, Sequence[str]],
