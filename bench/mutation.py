@@ -7,7 +7,8 @@ Each module runs in its own scratch copy of the project (engine, tests, rules, m
 setup.cfg that tells mutmut which one file to mutate and which tests to run, so a module takes
 minutes, not hours, and the worktree is never touched. One mutant at a time by default (the
 machine is shared); --children N for more. Prints killed / total per module; `--survivors`
-lists each surviving mutant's diff (judge: a missing test, or an equivalent mutant).
+lists each surviving mutant's diff (judge: a missing test, or an equivalent mutant), and each one
+that timed out (counted as killed; on a loaded machine, check it is not a slow run).
 
 Each module's latest figures are kept in bench/mutation_results.json, and the run ends with a
 table of every module (those not run this time show their last recorded figures and date), so
@@ -83,7 +84,14 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "normalize_pinyin": ("engine/normalize/pinyin.py", _NORMALIZE_TESTS),
     "match": (
         "engine/match.py",
-        ["tests/test_match_cases.py", "tests/test_match.py", "tests/test_long_inputs.py"],
+        [
+            "tests/test_match_cases.py",
+            "tests/test_match_emoji.py",
+            "tests/test_match_spellings.py",
+            "tests/test_match_long.py",
+            "tests/test_match.py",
+            "tests/test_long_inputs.py",
+        ],
     ),
     "proportions": (
         "engine/abtest/proportions.py",
@@ -131,7 +139,7 @@ data = SourceFileMutationData(path=sys.argv[1])
 data.load()
 for name, code in sorted(data.exit_code_by_key.items()):
     status = status_by_exit_code[code]
-    if status in ("survived", "no tests"):
+    if status in ("survived", "no tests", "timeout"):
         print(f"\\n--- {name}: {status}")
         print(get_diff_for_mutant(name, path=sys.argv[1]))
 """
@@ -202,6 +210,8 @@ def run(module: str, children: int, survivors: bool) -> dict[str, int | float | 
         "total": total,
         "filtered_sql_case": filtered,
         "survived": int(stats["survived"]),
+        # counted as killed; on a loaded machine a slow test run can time out too (wall clock)
+        "timeout": int(stats.get("timeout", 0)),
         "no_tests": int(stats.get("no_tests", 0)),
         "score": killed / total if total else 1.0,
         "seconds": round(time.monotonic() - started),
@@ -282,6 +292,7 @@ def main() -> None:
         print(
             f"{name:<14} {r['killed']:>7} {r['total']:>6} {r['score']:>7.1%} {r['seconds']:>5}s"
             + (f"  ({r['no_tests']} not reached by the selected tests)" if r["no_tests"] else "")
+            + (f"  ({r['timeout']} of the killed timed out)" if r["timeout"] else "")
             + (
                 f"  ({r['filtered_sql_case']} SQL case-only mutants filtered out of "
                 f"{int(r['total']) + int(r['filtered_sql_case'])})"

@@ -283,7 +283,11 @@ class Lexicon:
             o_end = o + 2 if original[o + 1 : o + 2] == "\ufe0f" else o + 1
             # skeleton characters before the emoji, counted from the previous one's place
             if folded.permuted:
-                k = norm.skeleton_bounds(o, o + 1)[0]
+                # part read backwards (倒着读): the emoji's place in the reading, not the original
+                try:
+                    k = norm.skeleton.count_before((folded._starts or ()).index(o))
+                except ValueError:  # folded away
+                    continue
             else:
                 f = folded.count_before(o)
                 k = k + len(noise.sub("", ftext[last:f])) if noise is not None else f
@@ -305,6 +309,9 @@ class Lexicon:
                     end = index(we - 1) + 1 if we - 1 > at else k
                     os = o if ws == at else norm.skeleton_span(start, start + 1)[0]
                     oe = o_end if we - 1 == at else norm.skeleton_span(end - 1, end)[1]
+                    if folded.permuted:  # the emoji and the characters may swap sides
+                        s0, s1 = norm.skeleton_span(start, end)
+                        os, oe = min(s0, o), max(s1, o_end)
                     if oe - os - klen > MAX_NOISE_PER_CHAR * klen:
                         continue
                     for lid, entry, _label, boundary in entries:

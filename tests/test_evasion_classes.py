@@ -108,6 +108,8 @@ CASES = [
     ("包🌃价格优惠", [("deny", "包🌃", "emoji")]),
     ("出售春💊", [("deny", "春💊", "emoji")]),
     ("🐴上到账", [("deny", "🐴上到账", "emoji")]),
+    # ... in a clause read backwards: the span covers the emoji and the characters it reads with
+    ("🌃包（倒着读），价格优惠", [("deny", "🌃包", "emoji")]),
     # tone-marked pinyin of a word the rules know, spaced or not; regexes read it too
     ("wěnzhuànbùpéi", [("deny", "wěnzhuànbùpéi", "pinyin")]),
     ("wěn zhuàn bù péi", [("deny", "wěn zhuàn bù péi", "pinyin")]),
