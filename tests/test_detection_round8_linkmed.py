@@ -98,3 +98,22 @@ def test_unlisted_tld_links_need_a_path_and_stop_at_cjk(text: str, spans: list[s
 )
 def test_short_code_on_any_host(url: str, host: str, expected: bool) -> None:
     assert short_code(Link(0, len(url), host, url.lower()), url) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("【信使优选】护肝片治疗脂肪肝，会员价99元。回T退订", "治疗脂肪肝"),
+        ("【信使优选】最最有效的护肝片，治疗脂肪肝，回T退订", "治疗脂肪肝"),
+        ("【信使养生】草本茶饮治疗耳鸣，买二送一。回T退订", "治疗耳鸣"),
+    ],
+)
+def test_a_non_medical_product_treating_a_chronic_disease_is_blocked(text: str, span: str) -> None:
+    v = check(make_message(text, type="marketing", send_at="2026-12-02T10:00:00+08:00"))
+    assert v.verdict is Decision.BLOCK
+    spans = [
+        text[f.start : f.end]
+        for f in v.findings
+        if "medical_claim.treatment_nonmedical" in f.rule_ids
+    ]
+    assert span in spans
