@@ -164,7 +164,11 @@ def test_round8_other_trades_are_not_finance_promises(text: str, category: str) 
         ("s.xinyh.cn/abcde", "s.xinyh.cn", False),  # one case, no digit: a word
         ("t.dangdang.com/02847", "t.dangdang.com", False),  # digits: a page id
         ("m.brand.cn/Act2024", "m.brand.cn", False),  # the mobile site
-        ("xinyh.cn/Ab3dE", "xinyh.cn", False),  # a long host name
+        # a long host name with a code no one types (linkmed13: fresh authors' shorteners
+        # are not all 3-letter hosts); a CamelCase word or a year on it is a page name
+        ("xinyh.cn/Ab3dE", "xinyh.cn", True),
+        ("xinyh.cn/iPhone15", "xinyh.cn", False),
+        ("xinyh.cn/sale2024", "xinyh.cn", False),
         ("s.xinyh.cn/m/Ab3dE", "s.xinyh.cn", False),  # more than one path segment
     ],
 )

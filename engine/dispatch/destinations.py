@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from engine.check import check
 from engine.message import MessageType, make_message
-from engine.rule_types.link import URL
+from engine.rule_types.link import URL, url_host
 from engine.ruleset import RuleSet
 from engine.verdict import Finding, Severity
 
@@ -57,7 +57,7 @@ def check_shape(url: str) -> None:
         or "\\" in url
         or not host.isascii()
         or seen is None
-        or seen.group("host").lower() != host.lower()
+        or url_host(seen).lower() != host.lower()
     ):
         raise LinkError(
             "invalid_link",

@@ -10,7 +10,9 @@ the whole path, e.g. s.xinyh.cn/TGq7c),
 
 from __future__ import annotations
 
+import itertools
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -36,7 +38,11 @@ URL = re.compile(
     r"(?P<host>(?:\d{1,3}(?:\.\d{1,3}){3})|(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:"
     + _TLDS
     + r"))(?![a-z0-9-])(?::\d{1,5})?"
-    + _PATH,
+    + _PATH
+    # a host on a TLD not listed above (sina.lt, rb.gy, dwz.mk): a link only when a path
+    # follows it, which 1.5小时 or Mr.Wang never have
+    + r"|(?<![a-z0-9_@.-])(?:(?P<scheme2>https?)://)?"
+    r"(?P<host2>(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6})(?=/[a-z0-9])" + _PATH,
     re.IGNORECASE,
 )
 # Every URL has a dot between a letter/digit and a TLD letter or an IP digit: a fast test
@@ -47,14 +53,26 @@ _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 # ? ; : ) but a link written at the end of a clause (t.cn/abc，or x.cn/a.) does not. The
 # folded text has them half-width; the full-width forms are here for unfolded callers.
 TRAILING = ".,!?;:'\")]}>…，。！？；：、）】」』〉》”’"
-# A short link: a short host name (t.cn, 3.cn) or a short first label on a longer host
-# (s.xinyh.cn, c.tb.cn, dwz.xx.cn), and one random code of 4-10 letters and digits as the whole
-# path. The code is random when it mixes case past its first character (TGq7c, bmDYgu; not
-# Act2024) or mixes letters and digits (7itbd); digits alone (t.dangdang.com/02847) are a page
-# id. The mobile and www labels (m.brand.cn) name a site, not a short-link service.
-_CODE_PATH = re.compile(r"^(?:https?://)?[^/]+/([A-Za-z0-9]{4,10})$", re.IGNORECASE)
+# A short link: one random code as the whole path (a trailing / or a ?query may follow it).
+# On a short host name (t.cn, 3.cn) or a short first label on a longer host (s.xinyh.cn,
+# c.tb.cn) a code of 4-16 letters and digits is random when it mixes case past its first
+# character (TGq7c, bmDYgu; not Act2024) or mixes letters and digits (7itbd); digits alone
+# (t.dangdang.com/02847) are a page id. The mobile and www labels (m.brand.cn) name a site.
+# On any other host (sourl.vip/A6xYz1, a service no list names yet) only a code no one would
+# type is taken: upper and lower case, a digit and two or more lone letters (A6xYz1, TGq7c;
+# not iPhone15, H5Sale, NewYear2026), mixed case or digits with letters that are almost all
+# consonants (Bg9byp, HcpHta; not Mate60Pro), or letters and digits alternating three times
+# or more (c2y5h1; not sale2024).
+_CODE_PATH = re.compile(r"^(?:https?://)?[^/]+/([A-Za-z0-9]{4,16})/?(?:\?[^#]*)?$", re.IGNORECASE)
 _CASE_MIX = re.compile(r"^.[^A-Z]*[A-Z]")
+# the pieces a page name is written in: words (Sale, sale), acronyms (VIP, iOS's OS), numbers
+_PIECE = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+|[A-Z]|\d+")
 _SITE_LABELS = frozenset({"m", "www", "wap", "h5"})
+
+
+def url_host(m: re.Match[str]) -> str:
+    """Return the host a ``URL`` match found, in either of its two forms."""
+    return m.group("host") or m.group("host2")
 
 
 class Link(NamedTuple):
@@ -73,22 +91,41 @@ class Link(NamedTuple):
 
 def short_code(link: Link, original: str) -> bool:
     """Tell whether ``original`` (the link as written) has a short link's host and code."""
-    labels = link.host.split(".")
-    first = labels[0]
-    if len(labels) >= 3:
-        short_host = len(first) <= 3 and first not in _SITE_LABELS
-    else:
-        short_host = len(first) <= 3
-    if not short_host or link.is_ip:
+    if link.is_ip:
         return False
-    m = _CODE_PATH.match(original)
+    # full-width forms (ｓ．ｘｉｎｙｈ．ｃｎ／ＦＢ４１５ｇ) as their ASCII letters, case kept
+    m = _CODE_PATH.match(unicodedata.normalize("NFKC", original))
     if m is None:
         return False
     code = m.group(1)
     if code.isdigit():
         return False
-    mixed_case = bool(_CASE_MIX.match(code)) and any(c.islower() for c in code)
-    return mixed_case or not code.isalpha()
+    labels = link.host.split(".")
+    first = labels[0]
+    if len(first) <= 3 and (len(labels) < 3 or first not in _SITE_LABELS):
+        if len(code) > 10 and code.isalnum() and not _random_code(code):
+            return False
+        mixed_case = bool(_CASE_MIX.match(code)) and any(c.islower() for c in code)
+        return mixed_case or not code.isalpha()
+    return _random_code(code)
+
+
+def _random_code(code: str) -> bool:
+    """Tell whether a path code looks machine-made on any host (A6xYz1, c2y5h1)."""
+    cased = any(c.isupper() for c in code) and any(c.islower() for c in code)
+    pieces = _PIECE.findall(code)
+    # a page name has at most one lone letter (iPhone15, H5Sale); A6xYz1 has three
+    lone = sum(1 for p in pieces if len(p) == 1 and p.isalpha())
+    if cased and lone >= 2 and any(c.isdigit() for c in code):
+        return True
+    # acronyms aside (JD, VIP), words and pinyin are about two letters in five vowels and
+    # random letters one in five
+    letters = "".join(p for p in pieces if p.isalpha() and not (len(p) > 1 and p.isupper()))
+    vowels = sum(1 for c in letters.lower() if c in "aeiouy")
+    if (cased or not code.isalpha()) and len(letters) >= 4 and vowels * 5 <= len(letters):
+        return True
+    turns = sum(1 for a, b in itertools.pairwise(code) if a.isdigit() != b.isdigit())
+    return len(code) >= 5 and turns >= 3
 
 
 def find_links(ctx: Context) -> list[Link]:
@@ -108,9 +145,11 @@ def scan_links(norm: Normalized) -> list[Link]:
     folded = norm.folded.text
     if _MAYBE_URL.search(folded):
         for m in URL.finditer(folded):
-            end = max(m.end("host"), len(m.group(0).rstrip(TRAILING)) + m.start())
+            host = url_host(m)
+            host_end = m.end("host") if m.group("host") else m.end("host2")
+            end = max(host_end, len(m.group(0).rstrip(TRAILING)) + m.start())
             s, e = norm.folded_span(m.start(), end)
-            links.append(Link(s, e, m.group("host").lower(), folded[m.start() : end]))
+            links.append(Link(s, e, host.lower(), folded[m.start() : end]))
     return links
 
 
