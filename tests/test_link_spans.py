@@ -94,3 +94,31 @@ def test_any_run_of_marks_after_a_link_stays_outside(
     start = text.index(link)
     for span in _link_findings(text, ruleset):
         assert span == (start, start + len(link)), (text, text[span[0] : span[1]])
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        # top/1111 read with the slash as noise is the listed superlative top1: not in a link
+        (
+            "【花漾美妆】${name}，年终回馈，全场6折起，详见xinshi-sale.top/1111，拒收请回复R",
+            [
+                ("price_disclosure.promo_period", "6折"),
+                ("link_policy.domain_not_allowlisted", "xinshi-sale.top/1111"),
+            ],
+        ),
+        # the same words outside the link still count, with their own span
+        (
+            "【信使商城】全场最*低*价，详见 xinshi-sale.top/1111 拒收请回复R",
+            [
+                ("absolute_claim.superlative", "最*低*价"),
+                ("link_policy.domain_not_allowlisted", "xinshi-sale.top/1111"),
+            ],
+        ),
+    ],
+)
+def test_words_inside_a_link_are_no_claim(
+    ruleset: RuleSet, text: str, wanted: list[tuple[str, str]]
+) -> None:
+    v = check(make_message(text), ruleset)
+    assert [(f.rule_id, f.matched) for f in v.findings] == wanted

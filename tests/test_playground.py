@@ -107,6 +107,21 @@ def test_variants_rank_drafts_and_mark_the_best_compliant(api: httpx.Client) -> 
         assert again["verdict"] != "block" and again["verdict"] == s["verdict"]
 
 
+def test_variants_rank_and_mark_the_best_among_drafts_of_one_type(api: httpx.Client) -> None:
+    promo = "【信使商城】王女士，您有2张满200减30券待领，有效期至11月30日，拒收请回复R"
+    weak = "【信使商城】尊敬的会员，全场5折！拒收请回复R"
+    notice = {
+        "text": "【信使商城】您的订单已发货，单号SF1234567，请留意查收",
+        "type": "notification",
+    }
+    rows = api.post("/v1/variants", json={"drafts": [weak, notice, promo]}).json()["results"]
+    # a notice is no alternative to a promotion: ranked and starred among notices only
+    assert (rows[1]["rank"], rows[1]["rank_of"], rows[1]["best"]) == (1, 1, True)
+    assert sorted(r["rank"] for r in (rows[0], rows[2])) == [1, 2]
+    assert rows[0]["rank_of"] == rows[2]["rank_of"] == 2
+    assert sum(r["best"] for r in (rows[0], rows[2])) == 1
+
+
 def test_variants_apply_shared_options(api: httpx.Client) -> None:
     text = "【信使商城】王女士，您有2张满200减30券待领，有效期至11月30日，拒收请回复R"
     day, night = ({"drafts": [text], "send_at": f"2026-11-11T{t}"} for t in ("10:00", "22:30"))
@@ -294,6 +309,10 @@ def test_rules_page_searches_and_shows_reload_errors(
     message = page.locator('.rule[data-rule="contact_diversion.private_im"] .message')
     assert message.inner_text() == "引导添加个人微信/QQ或进群：“命中的文字”"
     assert message.locator(".slot").inner_text() == "命中的文字"
+    # the details line names the category and kind in Chinese; only the rule id stays English
+    details = page.locator('.rule[data-rule="contact_diversion.private_im"] .details').inner_text()
+    assert "类别：私下导流" in details and "检查方式：禁用词" in details
+    assert "contact_diversion.private_im" in details and " forbidden " not in details + " "
 
     pack = site.rules / "packs" / "contact_diversion.yaml"
     good = pack.read_text(encoding="utf-8")

@@ -23,6 +23,7 @@ from engine.rewrite import fixes
 from engine.rule_types.specs.base import Example
 from engine.ruleset import RuleSet
 from engine.score import check_scored, shipped_model
+from engine.score.ranking import rank_by_type
 
 VARIANTS, CATALOG = "/v1/variants", "/v1/rules/catalog"
 MAX_DRAFTS = 20  # a page of drafts to compare, not a batch job (that is /v1/check/batch)
@@ -87,7 +88,8 @@ def _drafts(data: Any, settings: Settings) -> tuple[list[Message], float]:
 def rank_drafts(
     messages: list[Message], ruleset: RuleSet, price: float, signature: str | None = None
 ) -> list[dict[str, Any]]:
-    """Check and score each draft, in input order; rank by score and mark the best compliant.
+    """Check and score each draft, in input order; rank each among the drafts of its type
+    and mark the best compliant one of each type.
 
     Each finding carries ``fixes``: one-click edits that passed the gate (engine.rewrite).
     """
@@ -110,14 +112,14 @@ def rank_drafts(
             best=False,
         )
         rows.append(row)
-    order = sorted(range(len(rows)), key=lambda i: -rows[i]["score"]["score"])
-    for place, i in enumerate(order, start=1):
-        rows[i]["rank"] = place
-    for wanted in ("allow", "review"):  # the best draft that may go out, allowed ones first
-        best = next((rows[i] for i in order if rows[i]["verdict"] == wanted), None)
-        if best is not None:
-            best["best"] = True
-            break
+    places = rank_by_type(
+        [
+            (m.type.value, r["score"]["score"], r["verdict"])
+            for m, r in zip(messages, rows, strict=True)
+        ]
+    )
+    for row, place in zip(rows, places, strict=True):
+        row.update(rank=place.rank, rank_of=place.of, best=place.best)
     return rows
 
 

@@ -19,6 +19,7 @@ from engine.message import Message, MessageError, MessageIn
 from engine.ruleset import RuleSet, RulesetError, load_ruleset
 from engine.score import ModelError, check_scored, load_model
 from engine.score.model import MODEL_FILE, EngagementModel
+from engine.score.ranking import rank_by_type
 from engine.usage import usage_error
 from engine.verdict import Verdict
 
@@ -158,7 +159,8 @@ def read_drafts(
 def rank(
     messages: list[Message], ruleset: RuleSet, model: EngagementModel, price: float
 ) -> list[dict[str, Any]]:
-    """Check and score each draft; rows best first, the best compliant one marked."""
+    """Check and score each draft; rows grouped by type, best first, ranked among drafts of
+    their type, the best compliant one of each type marked (as the playground page)."""
     rows = []
     for m in messages:
         v: Verdict = check_scored(m, ruleset, model)
@@ -166,6 +168,7 @@ def rank(
         rows.append(
             {
                 "id": m.id,
+                "type": m.type.value,
                 "text": m.text,
                 "score": v.score["score"],
                 "verdict": v.verdict.value,
@@ -177,12 +180,13 @@ def rank(
                 "best": False,
             }
         )
-    rows.sort(key=lambda r: -r["score"])
-    for wanted in ("allow", "review"):
-        best = next((r for r in rows if r["verdict"] == wanted), None)
-        if best is not None:
-            best["best"] = True
-            break
+    places = rank_by_type(
+        [(m.type.value, r["score"], r["verdict"]) for m, r in zip(messages, rows, strict=True)]
+    )
+    for r, place in zip(rows, places, strict=True):
+        r.update(rank=place.rank, rank_of=place.of, best=place.best)
+    types = list(dict.fromkeys(r["type"] for r in rows))  # types in order of first appearance
+    rows.sort(key=lambda r: (types.index(r["type"]), r["rank"]))
     return rows
 
 
@@ -229,7 +233,7 @@ def _render(rows: list[dict[str, Any]], model: EngagementModel, price: float) ->
     table = Table(
         title=f"{len(rows)} drafts · predicted click rate ({basis}) · model {model.version}"
     )
-    for col in ("", "id", "score", "verdict", "seg", f"¥/10k @{price}"):
+    for col in ("", "id", "type", "rank", "score", "verdict", "seg", f"¥/10k @{price}"):
         table.add_column(col, no_wrap=True)
     table.add_column("findings", overflow="fold", ratio=1)  # one rule id per line
     table.add_column("draft", overflow="fold", ratio=1)
@@ -237,6 +241,8 @@ def _render(rows: list[dict[str, Any]], model: EngagementModel, price: float) ->
         table.add_row(
             "★" if r["best"] else "",
             str(r["id"]),
+            r["type"],
+            f"{r['rank']}/{r['rank_of']}",
             f"{r['score'] * 100:.1f}%",
             Text(r["verdict"], style=_VERDICT_STYLE[r["verdict"]]),
             str(r["segments"]),
@@ -245,13 +251,14 @@ def _render(rows: list[dict[str, Any]], model: EngagementModel, price: float) ->
             r["text"],
         )
     console.print(table)
-    best = next((r for r in rows if r["best"]), None)
-    if best is None:
+    bests = [r for r in rows if r["best"]]
+    if not bests:
         console.print("No compliant draft: every draft is blocked. Fix the findings first.")
         return
-    console.print(f"★ best compliant draft: {best['id']}")
-    for reason in best["reasons"][:4]:
-        emit(console, wrapped(Text("  · "), Text(reason["text"]), console.width))
-    for s in best["suggestions"]:
-        line = Text(f"{s['edit']}：{s['text']}（预计 {s['score'] * 100:.1f}%）")
-        emit(console, wrapped(Text("  → "), line, console.width))
+    for best in bests:  # one per message type: a notice is no alternative to a promotion
+        console.print(f"★ best compliant {best['type']} draft: {best['id']}")
+        for reason in best["reasons"][:4]:
+            emit(console, wrapped(Text("  · "), Text(reason["text"]), console.width))
+        for s in best["suggestions"]:
+            line = Text(f"{s['edit']}：{s['text']}（预计 {s['score'] * 100:.1f}%）")
+            emit(console, wrapped(Text("  → "), line, console.width))

@@ -144,7 +144,8 @@ class Matcher:
                 from engine.word_boundaries import on_word_boundaries
 
                 hits = [h for h in hits if on_word_boundaries(ctx.norm, h)]
-            out.extend(_new_span(Span, (h.orig_start, h.orig_end, h.evasion)) for h in hits)
+            listed = [_new_span(Span, (h.orig_start, h.orig_end, h.evasion)) for h in hits]
+            out.extend(outside_links(ctx, listed) if listed else listed)
         if self.zones is not None:
             out = self.inside(ctx, out)
         if out and not self._plain and not self._context_holds(ctx):
@@ -263,6 +264,17 @@ class Matcher:
                 if any(a <= s and e <= b for a, b in allowed):
                     return True
         return False
+
+
+def outside_links(ctx: Context, spans: list[Span]) -> list[Span]:
+    """Drop word hits inside a link: a domain or path is no claim (xinshi-sale.top/1111 is not
+    the superlative top1, read with the slash as noise)."""
+    from engine.rule_types.link import find_links  # link imports this module
+
+    links = find_links(ctx)
+    if not links:
+        return spans
+    return [s for s in spans if not any(lk.start <= s[0] and s[1] <= lk.end for lk in links)]
 
 
 def merge_spans(spans: list[Span]) -> list[Span]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from engine.match import EVASIVE
 from engine.rule_types.base import Builder, Rule, RuleMeta
 from engine.rule_types.context import Context
-from engine.rule_types.matcher import Span, merge_spans
+from engine.rule_types.matcher import Span, merge_spans, outside_links
 from engine.spellings import EVASIONS, Evasion
 from engine.verdict import Finding
 
@@ -43,4 +43,6 @@ class Obfuscation(Rule):
             for h in ctx.hits.of(self.list_ids, ctx.global_allow)
             if h.evasion in evasions
         ]
+        if spans:
+            spans = outside_links(ctx, spans)  # a link's slashes and dots are no disguise
         return [ctx.finding(self.meta, s.start, s.end, s.evasion) for s in merge_spans(spans)]

@@ -50,7 +50,7 @@ def test_variants_table_from_csv(tmp_path: Path) -> None:
     f.write_text(f"id,text,send_at\nA,{WEAK},2026-11-25T20:00\nB,{STRONG},\n", encoding="utf-8")
     r = _run("variants", str(f))
     assert r.returncode == 0, r.stderr
-    assert "★ best compliant draft: B" in r.stdout and "¥/10k" in r.stdout
+    assert "★ best compliant marketing draft: B" in r.stdout and "¥/10k" in r.stdout
 
 
 def test_variants_jsonl_and_errors(tmp_path: Path) -> None:
@@ -93,3 +93,20 @@ def test_shipped_card_says_simulated() -> None:
     card = (ROOT / "models" / "CARD.md").read_text(encoding="utf-8")
     assert "trained on SIMULATED data" in card
     assert load_model().version in card
+
+
+def test_variants_ranks_and_stars_each_type_apart(tmp_path: Path) -> None:
+    notice = "【优选商城】您的订单已发货，单号SF1234567，请留意查收"
+    f = tmp_path / "drafts.jsonl"
+    lines = [{"text": WEAK}, {"text": notice, "type": "notification"}, {"text": STRONG}]
+    f.write_bytes(b"\n".join(orjson.dumps(x) for x in lines) + b"\n")
+    r = _run("variants", str(f), "--json")
+    assert r.returncode == 0, r.stderr
+    rows = [orjson.loads(line) for line in r.stdout.splitlines()]
+    by_text = {row["text"]: row for row in rows}
+    # the notice is ranked among notices only: 1 of 1, its own ★; marketing drafts 1 and 2 of 2
+    assert (by_text[notice]["rank"], by_text[notice]["rank_of"]) == (1, 1)
+    assert by_text[notice]["type"] == "notification" and by_text[notice]["best"]
+    assert sorted(by_text[t]["rank"] for t in (WEAK, STRONG)) == [1, 2]
+    assert {by_text[t]["rank_of"] for t in (WEAK, STRONG)} == {2}
+    assert [row["text"] for row in rows if row["best"] and row["type"] == "marketing"] == [STRONG]

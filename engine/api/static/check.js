@@ -259,7 +259,7 @@ function render(card) {
       el("div", {},
         el("h3", {}, "预计点击率 ", el("span", { class: "score", text: pct(score.score) })),
         score.reasons.length ? reasons : el("p", { class: "muted", text: "没有明显影响点击的因素。" }),
-        el("h3", { text: "改写建议（均已通过合规检查）" }),
+        el("h3", { text: "改写建议（均已复查：不会被拦截，也没有新问题）" }),
         score.suggestions.length ? rewrites
           : el("p", { class: "muted", text: row.verdict === "block"
             ? "先修正上面的拦截问题，才会给出改写建议。" : "没有更好的改写。" }))));

@@ -71,3 +71,17 @@ function table(headers, rows, numeric) {
 
 const SEVERITY_ZH = { block: "拦截", warn: "人工复核", info: "提示" };
 const VERDICT_ZH = { allow: "通过", review: "需人工复核", block: "拦截" };
+const CATEGORY_ZH = {
+  absolute_claim: "绝对化用语", contact_diversion: "私下导流", forbidden_industry: "通道禁发行业",
+  format: "格式", fraud: "疑似诈骗", gambling: "赌博", industry_claim: "行业宣称", length: "长度与计费",
+  link_policy: "链接", medical_claim: "医疗宣称", pornography: "色情", price_disclosure: "价格标示",
+  privacy: "个人信息", prohibited_goods: "违禁物品", refund_disclosure: "退改说明",
+  risk_disclosure: "风险提示", send_window: "发送时段", signature: "签名", template_type: "短信类型",
+  unsubscribe: "退订", verification_code: "验证码",
+};
+// A rule's kind (how it checks), for the /rules details line.
+const KIND_ZH = {
+  contact: "联系方式识别", forbidden: "禁用词", length: "长度", link: "链接检查", model: "内容模型",
+  obfuscation: "变形写法", otp_code: "验证码格式", pattern: "文字模式", placement: "位置",
+  required: "必备内容", conditional: "条件必备", send_window: "发送时段", signature: "签名检查",
+};

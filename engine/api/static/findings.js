@@ -9,15 +9,6 @@ const EVASION_ZH = {
   repeat: "重复字符", insertion: "插入字符", combining_mark: "附加符号", radical: "偏旁部首",
   vertical: "竖排书写", bracketed: "括号隔开", reversed: "倒序书写", emoji: "表情代替文字",
 };
-const CATEGORY_ZH = {
-  absolute_claim: "绝对化用语", contact_diversion: "私下导流", forbidden_industry: "通道禁发行业",
-  format: "格式", fraud: "疑似诈骗", gambling: "赌博", industry_claim: "行业宣称", length: "长度与计费",
-  link_policy: "链接", medical_claim: "医疗宣称", pornography: "色情", price_disclosure: "价格标示",
-  privacy: "个人信息", prohibited_goods: "违禁物品", refund_disclosure: "退改说明",
-  risk_disclosure: "风险提示", send_window: "发送时段", signature: "签名", template_type: "短信类型",
-  unsubscribe: "退订", verification_code: "验证码",
-};
-
 function pillClass(severity) { return severity === "warn" ? "review" : severity === "block" ? "block" : "allow"; }
 
 // What a highlight says to a screen reader: severity, the problem, the words it is about.

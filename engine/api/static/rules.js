@@ -50,7 +50,7 @@ function ruleCard(rule) {
     el("div", { class: "meta" }, "依据：", rule.source),
     el("div", { class: "meta", text: scope(rule) }),
     el("div", { class: "meta details" }, "规则 ", el("span", { class: "rule-id", text: rule.id }),
-      ` · ${rule.category} · ${rule.kind} · ${where}`),
+      ` · 类别：${CATEGORY_ZH[rule.category] || rule.category} · 检查方式：${KIND_ZH[rule.kind] || rule.kind} · ${where}`),
     rule.description ? el("p", { class: "meta", text: rule.description }) : null,
     el("ul", { class: "plain examples" },
       rule.examples.flag.map((ex) => el("li", { class: "flag", text: exampleText(ex) })),
