@@ -66,8 +66,8 @@ def _err(status: int, code: str, message: str, field: str | None = None) -> Resp
     return Response(error_body(code, message, field), status, media_type="application/json")
 
 
-_FIND_PARAMS = frozenset({"phone", "since", "until", "status", "template", "limit", "cursor",
-                          "show_phone"})  # fmt: skip
+_FIND_PARAMS = frozenset({"phone", "since", "until", "status", "template", "scene", "limit",
+                          "cursor", "show_phone"})  # fmt: skip
 _SCORECARD_PARAMS = frozenset({"since", "by", "price"})
 
 
@@ -313,7 +313,8 @@ def dispatch_router(
             return _err(422, "invalid_request", "limit is a whole number, 1 to 500", "limit")
         try:
             q = make_find(qp.get("phone"), qp.get("since"), qp.get("until"), qp.get("status"),
-                          qp.get("template"), int(raw_limit), qp.get("cursor"))  # fmt: skip
+                          qp.get("template"), int(raw_limit), qp.get("cursor"),
+                          qp.get("scene"))  # fmt: skip
         except QueryError as exc:
             return _err(422, "invalid_request", exc.message, exc.field)
         return _json(Records(d.outbox).find(q, show))

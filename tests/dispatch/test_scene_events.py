@@ -103,6 +103,14 @@ def test_events_queue_once_with_the_scene_timing_and_cap(scene_stack: Stack) -> 
                        _beijing(2, 8, 59).isoformat())  # fmt: skip
     assert bd3["outcome"] == "queued"
     assert bd3["not_before"] == opens
+    # the send record is searchable by scene, newest first
+    r = HTTP.get(f"{stack.api}/v1/messages", params={"scene": "receipt"}, headers=AUTH, timeout=10)
+    assert r.status_code == 200, r.text
+    found = [m["id"] for m in r.json()["messages"]]
+    assert sorted(found) == sorted(ids.values()) and found == sorted(found, reverse=True)
+    assert {m["scene"] for m in r.json()["messages"]} == {"receipt"}
+    r = HTTP.get(f"{stack.api}/v1/messages", params={"scene": "birthday"}, headers=AUTH, timeout=10)
+    assert [m["id"] for m in r.json()["messages"]] == [bd3["message"]["id"], bd["message"]["id"]]  # type: ignore[index]
 
     # the same through a file: good rows queue, bad rows are reported, a re-run queues nothing
     csv = stack.tmp / "contacts.csv"
