@@ -66,8 +66,8 @@ def _err(status: int, code: str, message: str, field: str | None = None) -> Resp
     return Response(error_body(code, message, field), status, media_type="application/json")
 
 
-_FIND_PARAMS = frozenset({"phone", "since", "until", "status", "template", "limit", "cursor",
-                          "show_phone"})  # fmt: skip
+_FIND_PARAMS = frozenset({"phone", "since", "until", "status", "template", "scene", "limit",
+                          "cursor", "show_phone"})  # fmt: skip
 _SCORECARD_PARAMS = frozenset({"since", "by", "price"})
 
 
@@ -102,7 +102,11 @@ class Dispatch:
 
     def __init__(self, holder: RulesetHolder, settings: DispatchSettings) -> None:
         self.holder, self.settings = holder, settings  # read before the workers fork
-        self.complaints = load_policy()  # a bad complaints file stops the start, file:line
+        # rules/dispatch/ is read here, once, so every worker serves the same files; a bad
+        # file stops the start (file:line); a rules hot reload does not re-read them
+        self.complaints = load_policy()
+        self.book = load_templates(settings.templates)
+        self.scenes: SceneBook = load_scenes(settings.scenes_path, self.book)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -111,14 +115,10 @@ class Dispatch:
     @cached_property
     def intake(self) -> Intake:
         s = self.settings
-        book = load_templates(s.templates)
         return Intake(
-            self.outbox, book, lambda: self.holder.ruleset, s.secret, s.link_base, s.approval_ttl_s
-        )
-
-    @cached_property
-    def scenes(self) -> SceneBook:
-        return load_scenes(self.settings.scenes_path, self.intake.book)
+            self.outbox, self.book, lambda: self.holder.ruleset, s.secret, s.link_base,
+            s.approval_ttl_s,
+        )  # fmt: skip
 
     @cached_property
     def triggers(self) -> Triggers:
@@ -313,7 +313,8 @@ def dispatch_router(
             return _err(422, "invalid_request", "limit is a whole number, 1 to 500", "limit")
         try:
             q = make_find(qp.get("phone"), qp.get("since"), qp.get("until"), qp.get("status"),
-                          qp.get("template"), int(raw_limit), qp.get("cursor"))  # fmt: skip
+                          qp.get("template"), int(raw_limit), qp.get("cursor"),
+                          qp.get("scene"))  # fmt: skip
         except QueryError as exc:
             return _err(422, "invalid_request", exc.message, exc.field)
         return _json(Records(d.outbox).find(q, show))

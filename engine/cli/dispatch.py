@@ -181,6 +181,7 @@ def find(
     until: Annotated[str | None, typer.Option(help="Created before (same forms).")] = None,
     status: Annotated[str | None, typer.Option(help="queued, accepted, delivered, ...")] = None,
     template: Annotated[str | None, typer.Option(help="Logical template id.")] = None,
+    scene: Annotated[str | None, typer.Option(help="Scene (rules/dispatch/scenes.yaml).")] = None,
     limit: Annotated[int, typer.Option(help="Messages per page (1-500).")] = 50,
     cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page.")] = None,
     data_dir: DataOpt = None,
@@ -190,7 +191,7 @@ def find(
     from engine.dispatch.records import QueryError, Records, make_find
 
     try:
-        q = make_find(phone, since, until, status, template, limit, cursor)
+        q = make_find(phone, since, until, status, template, limit, cursor, scene)
     except QueryError as exc:
         raise usage_error(f"--{exc.field}: {exc.message}") from None
     _print(Records(_outbox(_settings(data_dir))).find(q, show_phone))

@@ -30,6 +30,7 @@ from engine.dispatch.optout import OptOutWords
 from engine.dispatch.outbox import Outbox
 from engine.dispatch.phone import PhoneError, normalize_cn
 from engine.dispatch.providers.base import Inbound
+from engine.dispatch.send_record import send_scopes
 from engine.message import BEIJING
 
 log = logging.getLogger("xinshi.dispatch")
@@ -141,21 +142,72 @@ class KillSwitch:
         """Record one signal against a marketing message's campaign; pause it if a threshold
         trips. Messages of other lanes, or without a campaign, count for nothing."""
         found = self.outbox.query(
-            "SELECT campaign, sign_name, lane FROM message WHERE id=?", (message_id,)
+            "SELECT campaign, sign_name, lane, template_id FROM message WHERE id=?", (message_id,)
         )
         if not found or found[0][0] is None or found[0][2] != Lane.MARKETING.value:
             return None
-        campaign, sign, _ = found[0]
+        campaign, sign, _, template = found[0]
         t = self.policy.for_signature(sign)
+        scopes = send_scopes(sign, template)
         with self.outbox.transaction() as db:
             db.execute(
                 "INSERT INTO campaign (name, state, sign_name) VALUES (?, 'active', ?) "
                 "ON CONFLICT (name) DO NOTHING",
                 (campaign, sign),
             )
-            db.execute("INSERT INTO campaign_signal VALUES (?,?,?,?,?)",
-                       (campaign, kind, message_id, detail, now))  # fmt: skip
-        return self.evaluate(campaign, t, now)
+            # the signature's and template's rates count the same signal under their own keys
+            rows = [(c, kind, message_id, detail, now) for c in (campaign, *scopes)]
+            db.executemany("INSERT INTO campaign_signal VALUES (?,?,?,?,?)", rows)
+        trip = self.evaluate(campaign, t, now)
+        if kind == COMPLAINT:  # complaints are counted per campaign; rates across campaigns too
+            return trip
+        for scope, column, value in zip(scopes, ("sign_name", "template_id"), (sign, template),
+                                        strict=True):  # fmt: skip
+            trips = self.evaluate_scope(scope, column, value, t, now)
+            trip = trip or next((x for x in trips if x.campaign == campaign), None)
+        return trip
+
+    def evaluate_scope(self, scope: str, column: str, value: str, t: Thresholds, now: float,
+                       ) -> list[Trip]:  # fmt: skip
+        """A signature's or template's opt-out and blacklist rates over its accepted marketing
+        (send_count, per minute) since its last pause; on a trip, pause every campaign under it
+        with the reason naming it."""
+        ((last,),) = self.outbox.query(
+            "SELECT MAX(at) FROM campaign_log WHERE campaign=? AND action='paused'", (scope,)
+        )
+        since = max(now - t.window_s, last or 0.0)
+        counts = dict(self.outbox.query(
+            "SELECT kind, COUNT(*) FROM campaign_signal WHERE campaign=? AND at>=? GROUP BY kind",
+            (scope, since)))  # fmt: skip
+        optouts, blacklist = int(counts.get(OPT_OUT, 0)), int(counts.get(BLACKLIST, 0))
+        if optouts <= t.optout_rate * t.min_sends and blacklist <= t.blacklist_rate * t.min_sends:
+            return []
+        ((sends,),) = self.outbox.query(
+            "SELECT COALESCE(SUM(n), 0) FROM send_count WHERE scope=? AND minute>=?",
+            (scope, int(since // 60)),
+        )
+        why = tripped(t, 0, optouts, blacklist, int(sends))
+        if why is None:
+            return []
+        signal, figure, threshold = why
+        figure = f"{scope}: {figure}"
+        # its campaigns: those with messages waiting, and those its signals came from
+        campaigns = sorted({str(r[0]) for r in self.outbox.query(
+            f"SELECT DISTINCT campaign FROM message WHERE status IN ('queued','sending') AND "
+            f"lane='marketing' AND {column}=? AND campaign IS NOT NULL", (value,))} | {
+            str(r[0]) for r in self.outbox.query(
+            "SELECT DISTINCT m.campaign FROM campaign_signal s JOIN message m ON m.id=s.message_id "
+            "WHERE s.campaign=? AND m.campaign IS NOT NULL", (scope,))})  # fmt: skip
+        with self.outbox.transaction() as db:
+            db.executemany(
+                "INSERT INTO campaign (name, state, sign_name) VALUES (?, 'active', ?) "
+                "ON CONFLICT (name) DO NOTHING",
+                [(c, value if column == "sign_name" else None) for c in campaigns],
+            )
+            db.execute("INSERT INTO campaign_log VALUES (?,?,'paused','kill switch',?,?)",
+                       (scope, now, f"{figure} > {threshold}", len(campaigns)))  # fmt: skip
+        trips = [self.pause(c, signal, figure, threshold, now) for c in campaigns]
+        return [x for x in trips if x is not None]
 
     def evaluate(self, campaign: str, t: Thresholds, now: float) -> Trip | None:
         """Count the window's signals and sends (since the last resume); pause on a trip."""

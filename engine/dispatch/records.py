@@ -2,7 +2,7 @@
 
 A story is the message, its status history in time order, every provider call (attempts) and
 every receipt. The recipient is masked unless the caller asks for it: records are read in
-terminals, tickets and logs. Search is by recipient, time, status and template, newest first,
+terminals, tickets and logs. Search is by recipient, time, status, template and scene, newest first,
 with an opaque cursor (keyset pagination on the time-ordered id, so a page never shifts when
 new messages arrive).
 """
@@ -44,6 +44,7 @@ class Find:
     template: str | None = None
     limit: int = 50
     cursor: str | None = None
+    scene: str | None = None
 
 
 def parse_time(value: str, field: str, now: float | None = None) -> float:
@@ -73,6 +74,7 @@ def make_find(
     template: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    scene: str | None = None,
 ) -> Find:
     """A Find from what a user typed; QueryError names the field and how to fix it."""
     try:
@@ -96,6 +98,7 @@ def make_find(
         template=template or None,
         limit=limit,
         cursor=cursor,
+        scene=scene or None,
     )
 
 
@@ -138,6 +141,7 @@ class Records:
             ("created_at<?", q.until),
             ("status=?", q.status.value if q.status else None),
             ("template_id=?", q.template),
+            ("scene=?", q.scene),
             ("id<?", q.cursor),
         ):
             if value is not None:

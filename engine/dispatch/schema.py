@@ -82,7 +82,13 @@ CREATE INDEX IF NOT EXISTS campaign_signal_at ON campaign_signal(campaign, at);
 CREATE TABLE IF NOT EXISTS campaign_log (
   campaign TEXT NOT NULL, at {t} NOT NULL, action TEXT NOT NULL, who TEXT, detail TEXT,
   messages INT NOT NULL)"""
-SQLITE_CAMPAIGNS = _CAMPAIGN_TABLES.format(t="REAL")
+# Accepted marketing sends per signature and per template, counted per minute as each is
+# accepted (one upsert), so the kill switch rates a signature or template across its campaigns
+# without an index on the message table by signature and send time.
+_SEND_COUNT = """
+CREATE TABLE IF NOT EXISTS send_count (
+  scope TEXT NOT NULL, minute BIGINT NOT NULL, n INT NOT NULL, PRIMARY KEY (scope, minute))"""
+SQLITE_CAMPAIGNS = _CAMPAIGN_TABLES.format(t="REAL") + ";" + _SEND_COUNT
 SQLITE_CAMPAIGN_INDEX = (
     "CREATE INDEX IF NOT EXISTS message_campaign ON message(campaign, accepted_at)"
 )
@@ -190,6 +196,13 @@ POSTGRES_MIGRATIONS += (
         "ALTER TABLE message ADD COLUMN campaign TEXT;"
         "CREATE INDEX message_campaign ON message(campaign, accepted_at);"
         + _CAMPAIGN_TABLES.format(t="DOUBLE PRECISION").replace("IF NOT EXISTS ", ""),
+    ),
+)
+POSTGRES_MIGRATIONS += (
+    (
+        5,
+        "send counts per signature and template a minute (kill switch rates across campaigns)",
+        _SEND_COUNT.replace("IF NOT EXISTS ", ""),
     ),
 )
 MIGRATION_LOCK = 0x78696E7368690001  # pg_advisory_xact_lock key: one migrator at a time

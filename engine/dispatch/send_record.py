@@ -53,6 +53,28 @@ def _sms_size(raw: str) -> int | None:
         return None
 
 
+def send_scopes(sign_name: str, template_id: str) -> tuple[str, str]:
+    """The kill switch's keys of a signature and a template (a space: no campaign has one)."""
+    return f"signature {sign_name.strip('【】 ')}", f"template {template_id}"
+
+
+def count_send(db: Connection, message_id: str, now: float) -> None:
+    """Count an accepted marketing message for its signature and template, once: only when
+    this transaction set its ``accepted_at`` (a receipt and the answer can both get here)."""
+    row = db.execute(
+        "SELECT sign_name, template_id FROM message WHERE id=? AND lane='marketing' "
+        "AND accepted_at=?",
+        (message_id, now),
+    ).fetchone()
+    if row is None:
+        return
+    db.executemany(
+        "INSERT INTO send_count VALUES (?,?,1) ON CONFLICT (scope, minute) DO UPDATE "
+        "SET n=send_count.n+1",
+        [(scope, int(now // 60)) for scope in send_scopes(row[0], row[1])],
+    )
+
+
 class SendRecord(Store):
     """What happened to each message, kept for the legal retention period."""
 
@@ -128,6 +150,7 @@ class SendRecord(Store):
             )
             if provider_ref is not None:  # receipts that raced the send response
                 self._match_orphans(db, provider, provider_ref, now)
+            count_send(db, message_id, now)
         return cur.rowcount > 0
 
     def record_attempt(
@@ -190,6 +213,7 @@ class SendRecord(Store):
             db.execute(
                 "INSERT INTO history VALUES (?,?,?,?,?)", (mid, now, to.value, rc.code, "receipt")
             )
+            count_send(db, mid, now)
         return cur.rowcount > 0
 
     def expire_receipts(self, now: float, after_s: float, limit: int = 10_000) -> list[str]:

@@ -3,6 +3,10 @@ the campaign's queued marketing (never OTP or notices), resume releases once, ba
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -37,6 +41,14 @@ signatures:
 """
 
 
+def _cli_env(outbox: Outbox, tmp_path: Path) -> dict[str, str]:
+    """The CLI's environment for this test's outbox (an SQLite file here, or a database)."""
+    env = {**os.environ, "XINSHI_DATA_DIR": str(tmp_path)}
+    if not isinstance(outbox.target, Path):
+        env["XINSHI_DATABASE_URL"] = str(outbox.target)
+    return env
+
+
 @pytest.fixture
 def outbox(store_at: StoreAt) -> Outbox:
     return Outbox(store_at("dispatch.sqlite"))
@@ -53,21 +65,24 @@ def switch(outbox: Outbox, tmp_path: Path) -> KillSwitch:
 def _queue(
     outbox: Outbox, key: str, phone: str, *, lane: Lane = Lane.MARKETING,
     campaign: str | None = "c1", at: float | None = None, experiment: str | None = None,
+    sign: str = SIGN, template: str = "double11",
 ) -> str:  # fmt: skip
     now = time.time() if at is None else at
     msg = NewMessage(
-        key, "h", lane, phone, SIGN, "double11", {}, f"【{SIGN}】text", "v1", now, now + 86400,
+        key, "h", lane, phone, sign, template, {}, f"【{sign}】text", "v1", now, now + 86400,
         experiment=experiment, variant="A" if experiment else None, campaign=campaign,
     )  # fmt: skip
     row, _ = outbox.enqueue(msg, now)
     return row.id
 
 
-def _sent(outbox: Outbox, n: int, campaign: str = "c1", first: int = 0) -> list[str]:
+def _sent(outbox: Outbox, n: int, campaign: str = "c1", first: int = 0, sign: str = SIGN,
+          template: str = "double11") -> list[str]:  # fmt: skip
     """``n`` marketing messages of a campaign the provider accepted just now."""
     ids = []
     for i in range(first, first + n):
-        mid = _queue(outbox, f"{campaign}-sent-{i}", f"+86139{i:08d}", campaign=campaign)
+        mid = _queue(outbox, f"{campaign}-sent-{i}", f"+86139{i:08d}", campaign=campaign,
+                     sign=sign, template=template)  # fmt: skip
         outbox.accept(mid, "aliyun", f"ref-{campaign}-{i}", "OK")
         ids.append(mid)
     return ids
@@ -174,6 +189,57 @@ def test_an_opt_out_rate_needs_the_minimum_sends_before_it_trips(
     assert trip.signal == "opt_out"
     assert trip.figure == "opt-out rate 30.0% (3 of 10 sent) within 10 min"
     assert trip.threshold == "20.0% once 10 sent"
+
+
+def test_a_signature_opt_out_rate_pauses_every_campaign_under_it(
+    outbox: Outbox, switch: KillSwitch, tmp_path: Path
+) -> None:
+    # three campaigns of one signature, four sends each: no campaign reaches min_sends 10 and no
+    # template either, but the signature has 12 sends and 3 opt-outs (25% > 20%)
+    for n, c in enumerate("abc"):
+        _sent(outbox, 4, campaign=c, first=4 * n, template=f"tpl-{c}")
+    waiting = _queue(outbox, "d-q", "+8613700000001", campaign="d", template="tpl-d")
+    other_sign = _queue(outbox, "e-q", "+8613700000002", campaign="e", sign="别家店")
+    otp = _queue(outbox, "otp", "+8613700000003", lane=Lane.OTP, campaign="a")
+    assert switch.on_replies([_reply(0, "TD"), _reply(4, "退订")]) == []
+    (trip,) = switch.on_replies([_reply(8, "T")])
+    figure = f"signature {SIGN}: opt-out rate 25.0% (3 of 12 sent) within 10 min"
+    assert (trip.campaign, trip.signal, trip.figure) == ("c", "opt_out", figure)
+    assert outbox.get(waiting).status is Status.HELD  # type: ignore[union-attr]
+    assert outbox.get(other_sign).status is outbox.get(otp).status is Status.QUEUED  # type: ignore[union-attr]
+    r = subprocess.run([sys.executable, "-m", "engine.cli", "dispatch", "campaigns"],
+                       env=_cli_env(outbox, tmp_path), capture_output=True, text=True,
+                       timeout=120)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    shown = {c["campaign"]: c for c in json.loads(r.stdout)["campaigns"]}
+    assert sorted(shown) == ["a", "b", "c", "d"]
+    assert {(c["state"], c["signal"], c["figure"], c["threshold"]) for c in shown.values()} == {
+        ("paused", "opt_out", figure, "20.0% once 10 sent")
+    }
+    assert shown["d"]["held"] == 1 and shown["d"]["held_at_pause"] == 1
+    # a resumed campaign is not paused again by the opt-outs before the signature's pause
+    assert resume(outbox, "a", "signature reviewed", "ops")["state"] == "active"
+    _sent(outbox, 1, campaign="a", first=20, template="tpl-a")
+    assert switch.on_replies([_reply(20, "TD")]) == []
+
+
+def test_a_template_opt_out_rate_pauses_its_campaigns_across_signatures(
+    outbox: Outbox, switch: KillSwitch
+) -> None:
+    _sent(outbox, 5, campaign="x", template="t1")
+    _sent(outbox, 5, campaign="y", first=5, sign="别家店", template="t1")
+    _sent(outbox, 10, campaign="z", first=10, template="t2")  # same signature, other template
+    queued = {c: _queue(outbox, f"{c}-q", f"+861370000000{i}", campaign=c, template=t, sign=s)
+              for i, (c, t, s) in enumerate([("x", "t1", SIGN), ("y", "t1", "别家店"),
+                                             ("z", "t2", SIGN)])}  # fmt: skip
+    assert switch.on_replies([_reply(0, "TD"), _reply(5, "TD", sign="别家店")]) == []
+    (trip,) = switch.on_replies([_reply(6, "退订", sign="别家店")])
+    assert trip.campaign == "y"
+    assert trip.figure == "template t1: opt-out rate 30.0% (3 of 10 sent) within 10 min"
+    state = {c["campaign"]: c["state"] for c in list_campaigns(outbox)}
+    assert state == {"x": "paused", "y": "paused"}  # z drew no signal and is not under t1
+    held = {c: outbox.get(m).status for c, m in queued.items()}  # type: ignore[union-attr]
+    assert held == {"x": Status.HELD, "y": Status.HELD, "z": Status.QUEUED}
 
 
 def test_blacklist_codes_trip_by_rate_and_other_codes_count_for_nothing(

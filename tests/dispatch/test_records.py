@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -158,12 +159,19 @@ def test_cli_find_prints_a_page_and_refuses_a_bad_status(store_at: StoreAt, tmp_
     where = store_at("dispatch.sqlite")  # where XINSHI_DATA_DIR keeps it, or a database
     outbox = Outbox(where)
     ((row, _),) = outbox.enqueue_many([_msg("k", A)])
+    ((scened, _),) = outbox.enqueue_many([replace(_msg("k2", B), scene="birthday")])
     outbox.close()
     r = _cli(tmp_path, "find", "--phone", "13812340001", url=where)
     assert r.returncode == 0, r.stderr
     page = json.loads(r.stdout)
     assert [m["id"] for m in page["messages"]] == [row.id] and page["next_cursor"] is None
     assert page["messages"][0]["phone"] == "+86138****0001"
+    r = _cli(tmp_path, "find", "--scene", "birthday", url=where)
+    assert r.returncode == 0, r.stderr
+    page = json.loads(r.stdout)
+    assert [(m["id"], m["scene"]) for m in page["messages"]] == [(scened.id, "birthday")]
+    r = _cli(tmp_path, "find", "--scene", "renewal", url=where)
+    assert r.returncode == 0 and json.loads(r.stdout)["messages"] == []
     r = _cli(tmp_path, "find", "--status", "sent", url=where)
     assert r.returncode == 2 and "--status: status 'sent' is not one of" in r.stderr
 

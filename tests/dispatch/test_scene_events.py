@@ -103,6 +103,14 @@ def test_events_queue_once_with_the_scene_timing_and_cap(scene_stack: Stack) -> 
                        _beijing(2, 8, 59).isoformat())  # fmt: skip
     assert bd3["outcome"] == "queued"
     assert bd3["not_before"] == opens
+    # the send record is searchable by scene, newest first
+    r = HTTP.get(f"{stack.api}/v1/messages", params={"scene": "receipt"}, headers=AUTH, timeout=10)
+    assert r.status_code == 200, r.text
+    found = [m["id"] for m in r.json()["messages"]]
+    assert sorted(found) == sorted(ids.values()) and found == sorted(found, reverse=True)
+    assert {m["scene"] for m in r.json()["messages"]} == {"receipt"}
+    r = HTTP.get(f"{stack.api}/v1/messages", params={"scene": "birthday"}, headers=AUTH, timeout=10)
+    assert [m["id"] for m in r.json()["messages"]] == [bd3["message"]["id"], bd["message"]["id"]]  # type: ignore[index]
 
     # the same through a file: good rows queue, bad rows are reported, a re-run queues nothing
     csv = stack.tmp / "contacts.csv"
@@ -202,3 +210,29 @@ def test_an_event_without_a_key_is_refused(shared_stack: Stack) -> None:
         "message": "idempotency_key is required (1-128 characters), e.g. birthday-2026-u123",
         "field": "idempotency_key",
     }
+
+
+def test_scene_files_are_read_at_start_and_a_rules_reload_does_not_change_them(
+    tmp_path: Path,
+) -> None:
+    """README "Scenes and events": rules/dispatch/ is read when the server starts; a hot reload
+    of rules/ leaves the running scenes as they were until a restart."""
+    scenes = tmp_path / "scenes.yaml"
+    shipped = (RULES / "dispatch" / "scenes.yaml").read_text(encoding="utf-8")
+    scenes.write_text(shipped, encoding="utf-8")
+    env = {"XINSHI_SCENES": str(scenes), "XINSHI_RECIPIENT_SALT": "salt"}
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    with running_stack(tmp_path / "one", None, env) as stack:
+        scenes.write_text(shipped + RECEIPT_SCENE, encoding="utf-8")  # before any event
+        r = HTTP.post(f"{stack.api}/v1/rules/reload", headers=AUTH, timeout=60)
+        assert r.status_code == 200, r.text
+        code, body = _event(stack, "late-1", "receipt", "13700010000", ORDER)
+        assert code == 422 and body["error"]["code"] == "unknown_scene"  # type: ignore[index]
+    with running_stack(tmp_path / "two", None, env) as stack:  # a restart reads the new file
+        code, body = _event(stack, "late-1", "receipt", "13700010000", ORDER)
+        assert code == 201 and body["scene"] == "receipt"
+        run_env = stack.env
+    scenes.write_text(shipped + "\n  broken: {type: marketing}\n", encoding="utf-8")
+    r = xinshi(run_env, "serve", "--port", "1")  # a bad file stops the start, naming it
+    assert r.returncode != 0 and "scenes.yaml" in r.stderr, r.stderr
