@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from engine.ruleset import default_rules_dir
+from engine.ruleset import dispatch_file
 from engine.ruleset.errors import RuleFileError, did_you_mean
 from engine.ruleset.yaml_lines import YamlDocument, key_line
 
@@ -96,7 +96,7 @@ class ComplaintPolicy:
 def complaints_path() -> Path:
     """$XINSHI_COMPLAINTS, else rules/dispatch/complaints.yaml."""
     env = os.environ.get("XINSHI_COMPLAINTS")
-    return Path(env) if env else default_rules_dir() / "dispatch" / "complaints.yaml"
+    return Path(env) if env else dispatch_file("complaints.yaml")
 
 
 def parse_duration(value: object) -> float | None:

@@ -16,7 +16,7 @@ import yaml
 from engine.dispatch.outbox import ALL_SCOPES, Outbox
 from engine.dispatch.phone import PhoneError, normalize_cn
 from engine.dispatch.providers.base import Inbound
-from engine.ruleset import default_rules_dir
+from engine.ruleset import dispatch_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class OptOutWords:
 
 def load_optout_words(path: Path | None = None) -> OptOutWords:
     """Read the opt-out words (default: the shipped rules)."""
-    path = path or default_rules_dir() / "dispatch" / "optout.yaml"
+    path = path or dispatch_file("optout.yaml")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     exact = frozenset(str(w).upper() for w in data.get("exact", []))
     contains = tuple(str(w).upper() for w in data.get("contains", []))

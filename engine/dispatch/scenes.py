@@ -26,7 +26,7 @@ from engine.dispatch.message import CHECK_TYPE, Lane
 from engine.dispatch.templates import TemplateBook, TemplateError, load_templates
 from engine.dispatch.variables import type_errors
 from engine.message import MESSAGE_TYPES, MessageType
-from engine.ruleset import default_rules_dir
+from engine.ruleset import dispatch_file
 from engine.ruleset.errors import did_you_mean
 from engine.ruleset.yaml_lines import YamlDocument
 
@@ -125,7 +125,7 @@ def parse_duration(text: object) -> float | None:
 
 def default_scenes_path(rules: Path | None = None) -> Path:
     """rules/dispatch/scenes.yaml (of ``rules``, else of the shipped rules)."""
-    return (rules or default_rules_dir()) / "dispatch" / "scenes.yaml"
+    return dispatch_file("scenes.yaml", rules)
 
 
 def _scene(

@@ -22,7 +22,7 @@ from engine.dispatch.variables import (
     default_variables_path,
     load_variable_types,
 )
-from engine.ruleset import default_rules_dir
+from engine.ruleset import dispatch_file
 from engine.ruleset.yaml_lines import YamlDocument
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -147,7 +147,7 @@ class TemplateBook:
 
 def default_templates_path() -> Path:
     """rules/dispatch/templates.yaml of the shipped rules."""
-    return default_rules_dir() / "dispatch" / "templates.yaml"
+    return dispatch_file("templates.yaml")
 
 
 def probe_forms_path() -> Path:

@@ -17,7 +17,7 @@ from types import MappingProxyType
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from engine.ruleset import default_rules_dir
+from engine.ruleset import dispatch_file
 from engine.ruleset.regex_safety import problems
 from engine.ruleset.yaml_lines import YamlDocument
 
@@ -106,7 +106,7 @@ class _TypesIn(BaseModel):
 
 def default_variables_path(rules: Path | None = None) -> Path:
     """rules/dispatch/variables.yaml (of ``rules``, else of the shipped rules)."""
-    return (rules or default_rules_dir()) / "dispatch" / "variables.yaml"
+    return dispatch_file("variables.yaml", rules)
 
 
 def type_errors(path: Path) -> tuple[VariableTypes | None, list[str]]:

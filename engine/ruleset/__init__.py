@@ -148,13 +148,26 @@ class RuleSet:
 def default_rules_dir() -> Path:
     """XINSHI_RULES, else the rules/ of a source checkout, else the copy bundled in the wheel."""
     env = os.environ.get("XINSHI_RULES")
-    if env:
-        return Path(env)
+    return Path(env) if env else shipped_rules_dir()
+
+
+def shipped_rules_dir() -> Path:
+    """The rules/ of a source checkout, else the copy bundled in the wheel ($XINSHI_RULES aside)."""
     here = Path(__file__).resolve().parent.parent
     for candidate in (here.parent / "rules", here / "bundled_rules"):
         if candidate.is_dir():
             return candidate
     return here.parent / "rules"
+
+
+def dispatch_file(name: str, rules: Path | None = None) -> Path:
+    """``dispatch/NAME`` of a rules directory (default: default_rules_dir()). A directory without
+    that file gets the shipped one, so a rules tree of packs and lists alone still serves."""
+    own = (rules or default_rules_dir()) / "dispatch" / name
+    if own.exists():
+        return own
+    shipped = shipped_rules_dir() / "dispatch" / name
+    return shipped if shipped.exists() else own
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from engine.dispatch.campaigns import CampaignError, KillSwitch, list_campaigns, resume
-from engine.dispatch.complaints import load_policy, read_policy
+from engine.dispatch.complaints import ComplaintRulesError, load_policy, read_policy
 from engine.dispatch.events import EventWriter
 from engine.dispatch.intake import Intake, IntakeError, SendRequest
 from engine.dispatch.message import Lane, Status
@@ -385,3 +385,23 @@ def test_an_outbox_file_from_before_campaigns_gets_them_on_open(tmp_path: Path) 
     mid = _queue(outbox, "old-1", "+8613700000001", campaign="c-old")
     assert outbox.query("SELECT campaign FROM message WHERE id=?", (mid,)) == [("c-old",)]
     assert list_campaigns(outbox) == []
+
+
+def test_a_rules_tree_without_dispatch_files_uses_the_shipped_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """XINSHI_RULES naming a tree of packs and lists alone: the server still starts with the
+    shipped complaint, opt-out, template and scene files; a tree's own file wins when present."""
+    own = tmp_path / "rules"
+    (own / "packs").mkdir(parents=True)
+    monkeypatch.setenv("XINSHI_RULES", str(own))
+    monkeypatch.delenv("XINSHI_COMPLAINTS", raising=False)
+    assert load_policy().source == str(RULES / "dispatch" / "complaints.yaml")
+    assert load_optout_words().matches("TD")
+    shipped = load_templates(RULES / "dispatch" / "templates.yaml")
+    assert set(load_templates().templates) == set(shipped.templates) != set()
+    assert set(load_scenes().scenes) == set(load_scenes(RULES / "dispatch" / "scenes.yaml").scenes)
+    (own / "dispatch").mkdir()
+    (own / "dispatch" / "complaints.yaml").write_text("defaults: [\n", encoding="utf-8")
+    with pytest.raises(ComplaintRulesError, match=str(own / "dispatch" / "complaints.yaml")):
+        load_policy()
