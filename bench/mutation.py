@@ -75,9 +75,14 @@ MODULES: dict[str, tuple[str | tuple[str, ...], list[str]]] = {
         "engine/abtest/queries.py",
         ["tests/test_ab_oracle.py", "tests/test_ab_queries.py"],
     ),
-    # normalize is a package: the pipeline (__init__) and its views, apart (squeeze) and pinyin
+    # normalize is a package: the pipeline (__init__, its fold tables and emoji names, one figure)
+    # and its views, apart (squeeze) and pinyin
     "normalize": (
-        "engine/normalize/__init__.py",
+        (
+            "engine/normalize/__init__.py",
+            "engine/normalize/tables.py",
+            "engine/normalize/emoji.py",
+        ),
         ["tests/test_normalize_cases.py", "tests/test_normalize.py"],
     ),
     "normalize_view": ("engine/normalize/view.py", _NORMALIZE_TESTS),
@@ -183,7 +188,7 @@ def _scratch(module: str, files: tuple[str, ...], tests: list[str]) -> Path:
         "also_copy =\n    rules\n    models\n    README.md\n    pyproject.toml\n"
         f"pytest_add_cli_args_test_selection =\n    {selection}\n"
         "pytest_add_cli_args =\n    -x\n    -q\n    -p\n    no:cacheprovider\n"
-        # a mutant that loops for ever (normalize._char_class) stops at 4 x (the tests CPU
+        # a mutant that loops for ever (normalize.tables._char_class) stops at 4 x (the tests CPU
         # time + 1 s) instead of 30 x: minutes per such mutant otherwise
         "timeout_multiplier = 2.0\n",
         encoding="utf-8",
