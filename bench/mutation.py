@@ -50,8 +50,9 @@ _NORMALIZE_TESTS = [
     "tests/test_normalize.py",
     "tests/test_evasion_classes.py",
 ]
-# module -> the tests that should kill its mutants (fast ones: no servers, no browsers)
-MODULES: dict[str, tuple[str, list[str]]] = {
+# module -> the file, or files, to mutate and the tests that should kill its mutants (fast
+# ones: no servers, no browsers). A package split into files keeps its one figure.
+MODULES: dict[str, tuple[str | tuple[str, ...], list[str]]] = {
     "segments": (
         "engine/segments.py",
         ["tests/test_segments.py", "tests/test_segment_boundaries.py"],
@@ -74,16 +75,30 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "engine/abtest/queries.py",
         ["tests/test_ab_oracle.py", "tests/test_ab_queries.py"],
     ),
-    # normalize is a package: the pipeline (__init__) and its views, apart (squeeze) and pinyin
+    # normalize is a package: the pipeline (__init__, its fold tables and emoji names, one figure)
+    # and its views, apart (squeeze) and pinyin
     "normalize": (
-        "engine/normalize/__init__.py",
+        (
+            "engine/normalize/__init__.py",
+            "engine/normalize/tables.py",
+            "engine/normalize/emoji.py",
+        ),
         ["tests/test_normalize_cases.py", "tests/test_normalize.py"],
     ),
     "normalize_view": ("engine/normalize/view.py", _NORMALIZE_TESTS),
     "normalize_apart": ("engine/normalize/apart.py", _NORMALIZE_TESTS),
     "normalize_pinyin": ("engine/normalize/pinyin.py", _NORMALIZE_TESTS),
+    # match is a package: every module of it (its __init__ only re-exports)
     "match": (
-        "engine/match.py",
+        (
+            "engine/match/lists.py",
+            "engine/match/hits.py",
+            "engine/match/edges.py",
+            "engine/match/collect.py",
+            "engine/match/thinning.py",
+            "engine/match/emoji.py",
+            "engine/match/lexicon.py",
+        ),
         [
             "tests/test_match_cases.py",
             "tests/test_match_emoji.py",
@@ -135,19 +150,26 @@ import sys
 from mutmut.mutation.data import SourceFileMutationData
 from mutmut.mutation.diff_apply import get_diff_for_mutant
 from mutmut.stats import status_by_exit_code
-data = SourceFileMutationData(path=sys.argv[1])
-data.load()
-for name, code in sorted(data.exit_code_by_key.items()):
-    status = status_by_exit_code[code]
-    if status in ("survived", "no tests", "timeout"):
-        print(f"\\n--- {name}: {status}")
-        print(get_diff_for_mutant(name, path=sys.argv[1]))
+for path in sys.argv[1:]:
+    data = SourceFileMutationData(path=path)
+    data.load()
+    for name, code in sorted(data.exit_code_by_key.items()):
+        status = status_by_exit_code[code]
+        if status in ("survived", "no tests", "timeout"):
+            print(f"\\n--- {name}: {status}")
+            print(get_diff_for_mutant(name, path=path))
 """
 RESULTS = ROOT / "bench" / "mutation_results.json"
 TARGET = 0.90
 
 
-def _scratch(module: str, source: str, tests: list[str]) -> Path:
+def files_of(module: str) -> tuple[str, ...]:
+    """The files a module's mutants come from."""
+    source = MODULES[module][0]
+    return (source,) if isinstance(source, str) else source
+
+
+def _scratch(module: str, files: tuple[str, ...], tests: list[str]) -> Path:
     work = Path(tempfile.mkdtemp(prefix=f"mutation-{module}-"))
     for name in COPY:
         src = ROOT / name
@@ -158,14 +180,15 @@ def _scratch(module: str, source: str, tests: list[str]) -> Path:
     # no [tool.mutmut] in pyproject: mutmut then reads setup.cfg
     shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
     selection = "\n    ".join(tests)
+    only = "\n    ".join(files)
     (work / "setup.cfg").write_text(
         "[mutmut]\n"
         "source_paths = engine\n"
-        f"only_mutate = {source}\n"
+        f"only_mutate =\n    {only}\n"
         "also_copy =\n    rules\n    models\n    README.md\n    pyproject.toml\n"
         f"pytest_add_cli_args_test_selection =\n    {selection}\n"
         "pytest_add_cli_args =\n    -x\n    -q\n    -p\n    no:cacheprovider\n"
-        # a mutant that loops for ever (normalize._char_class) stops at 4 x (the tests CPU
+        # a mutant that loops for ever (normalize.tables._char_class) stops at 4 x (the tests CPU
         # time + 1 s) instead of 30 x: minutes per such mutant otherwise
         "timeout_multiplier = 2.0\n",
         encoding="utf-8",
@@ -175,13 +198,13 @@ def _scratch(module: str, source: str, tests: list[str]) -> Path:
 
 def run(module: str, children: int, survivors: bool) -> dict[str, int | float | str]:
     """Mutate one module in a scratch copy; return its counts."""
-    source, tests = MODULES[module]
-    work = _scratch(module, source, tests)
+    files, tests = files_of(module), MODULES[module][1]
+    work = _scratch(module, files, tests)
     started = time.monotonic()
     filtered = 0
     try:
         if module in SQL_MODULES:
-            filtered = _drop_case_only_sql(work, source)
+            filtered = _drop_case_only_sql(work, files)
         proc = subprocess.run(
             [str(MUTMUT), "run", "--max-children", str(children)],
             cwd=work, capture_output=True, text=True, check=False,
@@ -196,7 +219,7 @@ def run(module: str, children: int, survivors: bool) -> dict[str, int | float | 
         if survivors:
             # one process for every diff: `mutmut show` per mutant costs seconds each
             res = subprocess.run(
-                [sys.executable, "-c", _SHOW_SURVIVORS, source],
+                [sys.executable, "-c", _SHOW_SURVIVORS, *files],
                 cwd=work, capture_output=True, text=True, check=False,
             )  # fmt: skip
             print(res.stdout + res.stderr, flush=True)
@@ -218,11 +241,15 @@ def run(module: str, children: int, survivors: bool) -> dict[str, int | float | 
     }
 
 
-def _drop_case_only_sql(work: Path, source: str) -> int:
+def _drop_case_only_sql(work: Path, files: tuple[str, ...]) -> int:
     """Generate the mutants and mark those that only change SQL text's case as skipped."""
     subprocess.run(
         [sys.executable, "-c", _GENERATE], cwd=work, capture_output=True, text=True, check=True
     )
+    return sum(_drop_case_only_sql_of(work, source) for source in files)
+
+
+def _drop_case_only_sql_of(work: Path, source: str) -> int:
     meta_path = work / "mutants" / f"{source}.meta"
     meta = json.loads(meta_path.read_text("utf-8"))
     codes: dict[str, int | None] = meta["exit_code_by_key"]
@@ -280,7 +307,9 @@ def main() -> None:
     if args.table:
         print(final_table(results, []))
         return
-    names = args.modules or sorted(MODULES, key=lambda m: (ROOT / MODULES[m][0]).stat().st_size)
+    names = args.modules or sorted(
+        MODULES, key=lambda m: sum((ROOT / f).stat().st_size for f in files_of(m))
+    )
     print(f"{'module':<14} {'killed':>7} {'total':>6} {'score':>7} {'time':>6}")
     started = time.monotonic()
     ran: list[str] = []

@@ -25,11 +25,9 @@ from engine.match import (
     Lexicon,
     Role,
     WordList,
-    _edges,
-    _insertion_order,
-    _latin_bounded,
-    _latin_side,
 )
+from engine.match.edges import _edges, _latin_bounded, _latin_side
+from engine.match.lexicon import _insertion_order
 from engine.normalize import char_rank, normalize
 from engine.word_boundaries import SEGMENTER, Segmenter, _shift, on_word_boundaries
 

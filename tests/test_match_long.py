@@ -1,5 +1,5 @@
 """Long messages in the matcher, on lexicons built here: past 500 characters and 64 automaton
-matches, matches are thinned to a few per key and context (engine.match._distinct); the
+matches, matches are thinned to a few per key and context (engine.match.thinning._distinct); the
 context must reach as far as the longest key, and spans stay exact in text read backwards.
 """
 

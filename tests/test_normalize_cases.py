@@ -12,15 +12,9 @@ import re
 import pytest
 
 from engine.normalize import (
-    _PRIMED,
     HARD_BREAKS,
     Normalized,
     View,
-    _char_class,
-    _fold_char,
-    _is_cjk,
-    _opencc_char_map,
-    _Tables,
     fold,
     fold_char,
     is_filler,
@@ -29,6 +23,14 @@ from engine.normalize import (
     normalize_word,
     prime_tables,
     tables,
+)
+from engine.normalize.tables import (
+    _PRIMED,
+    _char_class,
+    _fold_char,
+    _is_cjk,
+    _opencc_char_map,
+    _Tables,
 )
 
 # text -> (folded, skeleton, plain, skeleton index of every skeleton char in the original)

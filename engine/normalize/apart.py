@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from engine.normalize.view import _CJK, Mark, View, _is_alnum
 
 if TYPE_CHECKING:
-    from engine.normalize import _Tables
+    from engine.normalize.tables import _Tables
 
 
 # Characters written apart, one at a time, so that no word of two is left: one per line
