@@ -355,3 +355,25 @@ def test_the_page_speaks_chinese_with_rule_ids_only_on_details_lines(page: Any) 
             " return c.textContent; }"
         )
         assert rule not in outside and rule in item.locator(".details").inner_text()
+
+
+@pytest.mark.slow
+def test_rules_page_examples_and_packs_speak_chinese(browser: Any, site: str) -> None:
+    context, pg, errors = open_page(browser)
+    pg.goto(site + "/rules")
+    pg.wait_for_function("() => document.querySelectorAll('.rule').length > 100")
+    shown = pg.evaluate(
+        "() => { const c = document.querySelector('main').cloneNode(true);"
+        " c.querySelectorAll('.details').forEach((d) => d.remove()); return c.textContent; }"
+    )
+    for internal in ("type=", "industry=", "profile=", "send_at=", "notification", "aliyun",
+                     "absolute_claim", "仅限行业：finance"):  # fmt: skip
+        assert internal not in shown, internal
+    assert "（类型=通知）" in shown and "（类型=通知，行业=政务）" in shown
+    assert "（类型=验证码，通道=阿里云）" in shown and "发送时间=2026-11-11 22:30" in shown
+    assert "规则包：绝对化用语 " in shown and "仅限通道：阿里云、" in shown
+    pg.fill("#search", "类型=验证码")  # the Chinese words are searchable too
+    pg.wait_for_function("() => document.querySelector('#count').textContent.startsWith('显示 ')")
+    assert 0 < pg.locator(".rule:visible").count() < 40
+    context.close()
+    assert not errors, errors
