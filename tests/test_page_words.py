@@ -31,3 +31,17 @@ def test_every_industry_and_profile_has_a_chinese_name() -> None:
         "notification": "通知",
         "verification": "验证码",
     }
+
+
+def test_every_evasion_name_has_chinese_words() -> None:
+    from typing import get_args
+
+    from engine.evasion_names import evasion_names, evasion_zh
+    from engine.rule_types.contact import Evasion as ContactEvasion
+    from engine.spellings import EVASIONS
+
+    names = evasion_names()
+    missing = sorted({*EVASIONS, *get_args(ContactEvasion)} - set(names))
+    assert missing == []
+    assert all(re.search(r"[\u4e00-\u9fff]", w) for w in names.values())
+    assert evasion_zh("noise") == "夹杂符号或空格" and evasion_zh("nonsense") == "其他变形写法"

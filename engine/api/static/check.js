@@ -267,6 +267,7 @@ function render(card) {
 async function loadOptions() {
   try {
     catalog = await fetchJSON("/v1/rules/catalog");
+    Object.assign(EVASION_ZH, catalog.evasions || {});
   } catch (err) {
     versions.textContent = `无法读取行业和通道列表：${errorZh(err)}`;
     return;
