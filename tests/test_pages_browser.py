@@ -377,3 +377,48 @@ def test_rules_page_examples_and_packs_speak_chinese(browser: Any, site: str) ->
     assert 0 < pg.locator(".rule:visible").count() < 40
     context.close()
     assert not errors, errors
+
+
+@pytest.mark.slow
+def test_a_notice_keeps_its_purpose_and_its_own_industry_and_profile(page: Any) -> None:
+    sent = Sent(page)
+    notice = "【顺丰速运】尊敬的客户，您的快递已到驿站，取件码1234，详见 t.cn/A6x1"
+    i = add_draft(page, notice)
+    card(page, i).locator("select.type").select_option("notification")
+    card(page, i).locator("select.industry").select_option(label="物流")
+    card(page, i).locator("select.profile").select_option(label="阿里云")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.draft')[{i}].querySelectorAll('.rewrites li').length > 0"
+    )
+    last = sent.bodies[-1]["drafts"][0]
+    assert (last["type"], last["industry"], last["profile"]) == (
+        "notification", "logistics", "aliyun"
+    )  # fmt: skip
+    assert set(sent.texts()) == {notice}  # the other drafts keep theirs and are not re-sent
+    offered = card(page, i).locator(".rewrites").inner_text()
+    assert "点击 t.cn/A6x1 查看" in offered  # a clearer call to action is for a notice too ...
+    for promo in ("${name}", "姓名称呼", "有效期至", "券", "领取"):  # ... a greeting or offer not
+        assert promo not in offered, promo
+    assert "换成姓名称呼" not in card(page, i).inner_text()
+
+
+@pytest.mark.slow
+def test_a_link_ends_at_the_chinese_comma_in_highlight_and_fix(page: Any) -> None:
+    text = "【信使商城】尊敬的会员，冬装5折，详见 http://t.cn/abc，拒收请回复R"
+    card(page, 1).locator("textarea").fill(text)
+    rule = "link_policy.domain_not_allowlisted"
+    page.wait_for_function(
+        f"() => document.querySelector('.draft:nth-child(2) mark[data-rules~=\"{rule}\"]')"
+    )
+    marks = card(page, 1).locator(f'mark[data-rules~="{rule}"]')
+    assert "".join(marks.all_text_contents()) == "http://t.cn/abc"
+    fix = card(page, 1).locator(f'li[data-rule="{rule}"] button.apply-fix')
+    assert fix.inner_text() == "删除“，详见 http://t.cn/abc”"  # the comma after the link stays
+    fix.click()
+    page.wait_for_function(
+        f"() => !document.querySelector('.draft:nth-child(2) mark[data-rules~=\"{rule}\"]')"
+    )
+    assert (
+        card(page, 1).locator("textarea").input_value()
+        == "【信使商城】尊敬的会员，冬装5折，拒收请回复R"
+    )
