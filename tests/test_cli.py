@@ -132,3 +132,14 @@ def test_rules_commands(cmd: tuple[str, ...]) -> None:
     r = run(*cmd)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "rules" in r.stdout or "rule examples behave as written" in r.stdout
+
+
+def test_findings_say_the_evasion_and_size_in_chinese() -> None:
+    r = check("【信使商城】您的订单已发货，售后请联系152接0033再接4711", "--type", "notification")
+    assert r.returncode == 1, r.stderr
+    out = " ".join(r.stdout.split())  # the line may wrap anywhere
+    assert "BLOCK 33 字 · 计费 1 条 · 规则集 " in out
+    said = "“152接0033再接4711”（变形写法：分段拼接）（另见contact_diversion.mobile_in_notice）"
+    assert said in out.replace(" ", "")
+    for internal in ("evasion", "joined_parts", "chars", "segment(s)", "also:"):
+        assert internal not in r.stdout, internal

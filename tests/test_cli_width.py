@@ -75,7 +75,7 @@ def test_variants_use_the_terminal_width(tmp_path: Path) -> None:
     r = run80("variants", str(drafts))
     assert r.returncode == 0, r.stderr
     assert_fits(r.stdout)
-    assert "★ best compliant marketing draft" in r.stdout
+    assert "★ 最佳合规营销草稿：" in r.stdout
     wide = run80("variants", str(drafts), width=120)
     assert max(columns(line) for line in wide.stdout.splitlines()) > 80  # not pinned to 80 either
 

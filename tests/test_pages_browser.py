@@ -355,3 +355,70 @@ def test_the_page_speaks_chinese_with_rule_ids_only_on_details_lines(page: Any) 
             " return c.textContent; }"
         )
         assert rule not in outside and rule in item.locator(".details").inner_text()
+
+
+@pytest.mark.slow
+def test_rules_page_examples_and_packs_speak_chinese(browser: Any, site: str) -> None:
+    context, pg, errors = open_page(browser)
+    pg.goto(site + "/rules")
+    pg.wait_for_function("() => document.querySelectorAll('.rule').length > 100")
+    shown = pg.evaluate(
+        "() => { const c = document.querySelector('main').cloneNode(true);"
+        " c.querySelectorAll('.details').forEach((d) => d.remove()); return c.textContent; }"
+    )
+    for internal in ("type=", "industry=", "profile=", "send_at=", "notification", "aliyun",
+                     "absolute_claim", "仅限行业：finance"):  # fmt: skip
+        assert internal not in shown, internal
+    assert "（类型=通知）" in shown and "（类型=通知，行业=政务）" in shown
+    assert "（类型=验证码，通道=阿里云）" in shown and "发送时间=2026-11-11 22:30" in shown
+    assert "规则包：绝对化用语 " in shown and "仅限通道：阿里云、" in shown
+    pg.fill("#search", "类型=验证码")  # the Chinese words are searchable too
+    pg.wait_for_function("() => document.querySelector('#count').textContent.startsWith('显示 ')")
+    assert 0 < pg.locator(".rule:visible").count() < 40
+    context.close()
+    assert not errors, errors
+
+
+@pytest.mark.slow
+def test_a_notice_keeps_its_purpose_and_its_own_industry_and_profile(page: Any) -> None:
+    sent = Sent(page)
+    notice = "【顺丰速运】尊敬的客户，您的快递已到驿站，取件码1234，详见 t.cn/A6x1"
+    i = add_draft(page, notice)
+    card(page, i).locator("select.type").select_option("notification")
+    card(page, i).locator("select.industry").select_option(label="物流")
+    card(page, i).locator("select.profile").select_option(label="阿里云")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.draft')[{i}].querySelectorAll('.rewrites li').length > 0"
+    )
+    last = sent.bodies[-1]["drafts"][0]
+    assert (last["type"], last["industry"], last["profile"]) == (
+        "notification", "logistics", "aliyun"
+    )  # fmt: skip
+    assert set(sent.texts()) == {notice}  # the other drafts keep theirs and are not re-sent
+    offered = card(page, i).locator(".rewrites").inner_text()
+    assert "点击 t.cn/A6x1 查看" in offered  # a clearer call to action is for a notice too ...
+    for promo in ("${name}", "姓名称呼", "有效期至", "券", "领取"):  # ... a greeting or offer not
+        assert promo not in offered, promo
+    assert "换成姓名称呼" not in card(page, i).inner_text()
+
+
+@pytest.mark.slow
+def test_a_link_ends_at_the_chinese_comma_in_highlight_and_fix(page: Any) -> None:
+    text = "【信使商城】尊敬的会员，冬装5折，详见 http://t.cn/abc，拒收请回复R"
+    card(page, 1).locator("textarea").fill(text)
+    rule = "link_policy.domain_not_allowlisted"
+    page.wait_for_function(
+        f"() => document.querySelector('.draft:nth-child(2) mark[data-rules~=\"{rule}\"]')"
+    )
+    marks = card(page, 1).locator(f'mark[data-rules~="{rule}"]')
+    assert "".join(marks.all_text_contents()) == "http://t.cn/abc"
+    fix = card(page, 1).locator(f'li[data-rule="{rule}"] button.apply-fix')
+    assert fix.inner_text() == "删除“，详见 http://t.cn/abc”"  # the comma after the link stays
+    fix.click()
+    page.wait_for_function(
+        f"() => !document.querySelector('.draft:nth-child(2) mark[data-rules~=\"{rule}\"]')"
+    )
+    assert (
+        card(page, 1).locator("textarea").input_value()
+        == "【信使商城】尊敬的会员，冬装5折，拒收请回复R"
+    )

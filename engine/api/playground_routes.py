@@ -17,6 +17,7 @@ from engine.api import bodies
 from engine.api.auth import Scope, require
 from engine.api.requests import ApiError, json_response, parse_message, read_json
 from engine.api.settings import Settings
+from engine.evasion_names import evasion_names
 from engine.message import Message, MessageError
 from engine.reload import RulesetHolder
 from engine.rewrite import fixes
@@ -209,6 +210,7 @@ async def rules_catalog(request: Request) -> Response:
         "types": ["marketing", "notification", "verification"],
         "industries": sorted(ruleset.industries),
         "profiles": sorted(ruleset.profiles),
+        "evasions": evasion_names(),  # how the page names a finding's evasion
     }
     rules = catalog(ruleset, holder.root)
     return json_response(

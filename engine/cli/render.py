@@ -111,8 +111,8 @@ def render(
             body.stylize(STYLE[f.severity.value], f.start, f.end)
     emit(console, wrapped(Text("  "), body, width))
     head = Text(verdict.verdict.value.upper(), style=VERDICT_STYLE[verdict.verdict.value])
-    size = f"{verdict.chars} chars · {verdict.segments} segment(s)"
-    tail = Text(f"  {size} · ruleset {verdict.ruleset_version}", style="dim")
+    size = f"{verdict.chars} 字 · 计费 {verdict.segments} 条"
+    tail = Text(f"  {size} · 规则集 {verdict.ruleset_version}", style="dim")
     emit(console, wrapped(head, tail, width))
     for f in verdict.findings:
         label = Text("  ")
@@ -122,9 +122,11 @@ def render(
         where = f"[{f.start}:{f.end}] “{f.matched}”" if f.end > f.start else f"[{f.start}]"
         line.append(f"{where} {f.message}")
         if f.evasion:
-            line.append(f" (evasion: {f.evasion})", style="magenta")
+            from engine.evasion_names import evasion_zh
+
+            line.append(f"（变形写法：{evasion_zh(f.evasion)}）", style="magenta")
         if f.related:
-            line.append(f" (also: {', '.join(f.related)})", style="dim")
+            line.append(f"（另见 {', '.join(f.related)}）", style="dim")
         emit(console, wrapped(label, line, width))
         emit(console, wrapped(Text("      → ", style="green"), Text(f.suggestion, "green"), width))
         emit(console, wrapped(Text("      "), Text(f.source, style="dim"), width))

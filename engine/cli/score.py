@@ -30,6 +30,9 @@ model_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 _VERDICT_STYLE = {"allow": "bold green", "review": "bold yellow", "block": "bold red"}
+# The table speaks as the check page does (--json keeps the English names)
+_VERDICT_ZH = {"allow": "通过", "review": "需人工复核", "block": "拦截"}
+_TYPE_ZH = {"marketing": "营销", "notification": "通知", "verification": "验证码"}
 
 
 @model_app.command("train")
@@ -231,20 +234,20 @@ def _render(rows: list[dict[str, Any]], model: EngagementModel, price: float) ->
         "模拟数据训练，仅用于比较草稿" if model.trained_on == "simulated" else "基于历史发送数据"
     )
     table = Table(
-        title=f"{len(rows)} drafts · predicted click rate ({basis}) · model {model.version}"
+        title=f"{len(rows)} 条草稿 · 预计点击率（{basis}）· 单价 ¥{price}/条 · 模型 {model.version}"
     )
-    for col in ("", "id", "type", "rank", "score", "verdict", "seg", f"¥/10k @{price}"):
+    for col in ("", "编号", "类型", "排名", "点击率", "结论", "条数", "¥/万条"):
         table.add_column(col, no_wrap=True)
-    table.add_column("findings", overflow="fold", ratio=1)  # one rule id per line
-    table.add_column("draft", overflow="fold", ratio=1)
+    table.add_column("规则", overflow="fold", ratio=1)  # the findings: one rule id per line
+    table.add_column("草稿", overflow="fold", ratio=1)
     for r in rows:
         table.add_row(
             "★" if r["best"] else "",
             str(r["id"]),
-            r["type"],
+            _TYPE_ZH.get(r["type"], r["type"]),
             f"{r['rank']}/{r['rank_of']}",
             f"{r['score'] * 100:.1f}%",
-            Text(r["verdict"], style=_VERDICT_STYLE[r["verdict"]]),
+            Text(_VERDICT_ZH[r["verdict"]], style=_VERDICT_STYLE[r["verdict"]]),
             str(r["segments"]),
             f"{r['cost_per_10k']:.0f}",
             "\n".join(r["findings"]) or "-",
@@ -253,10 +256,11 @@ def _render(rows: list[dict[str, Any]], model: EngagementModel, price: float) ->
     console.print(table)
     bests = [r for r in rows if r["best"]]
     if not bests:
-        console.print("No compliant draft: every draft is blocked. Fix the findings first.")
+        console.print("没有合规草稿：每条草稿都被拦截，请先修正上面的问题。")
         return
     for best in bests:  # one per message type: a notice is no alternative to a promotion
-        console.print(f"★ best compliant {best['type']} draft: {best['id']}")
+        kind = _TYPE_ZH.get(best["type"], best["type"])
+        console.print(f"★ 最佳合规{kind}草稿：{best['id']}")
         for reason in best["reasons"][:4]:
             emit(console, wrapped(Text("  · "), Text(reason["text"]), console.width))
         for s in best["suggestions"]:

@@ -7,11 +7,14 @@ A candidate fails when, compared with the draft it came from, it
 - ``defect``: has a flaw of form the draft did not have: a word said twice (点击点击), two
   clause marks in a row (，！ ，，), a mark right after the signature or opening the body, a
   comma ending the message, a doubled space, an empty bracket or a broken ``${`` variable;
-- ``variable``: uses a template variable the draft does not have (a draft without variables
-  may take the fill-in placeholders of the edits: ``${name}`` ``${n}`` ``${a}`` ``${b}``
-  ``${date}``);
+- ``variable``: uses a template variable the draft does not have (a marketing draft without
+  variables may take the fill-in placeholders of the edits: ``${name}`` ``${n}`` ``${a}``
+  ``${b}`` ``${date}``; a notification or verification code none: its figures are facts,
+  not fill-ins);
 - ``purpose``: adds a deadline, an offer or a promotional call to a notification or a
-  verification code.
+  verification code, or greets its reader by ``${name}`` when the template has no ``name``
+  variable (a notice says what happened; a greeting by a name the sender never filled in is
+  marketing copy).
 
 :func:`problems` returns the failed checks by those names; an empty list passes.
 """
@@ -58,6 +61,10 @@ _PROMO = re.compile(
     r"有效期至|截止|截至|前有效|券|红包|满\S{1,6}减|\d折|折起|优惠|领取|抢|秒杀|限时|特价|\$\{(?:n|a|b|date)\}"
 )
 
+# A greeting by name a notice may not gain unless its template fills a name.
+_NAMES = frozenset({"name", "surname", "姓名", "姓"})
+_GREETING = re.compile(r"\$\{(?:name|surname|姓名|姓)\}")
+
 
 def defects(text: str) -> Counter[str]:
     """Flaws of form in ``text``, by kind and the characters involved."""
@@ -81,11 +88,13 @@ def variables(text: str) -> set[str]:
     return set(VARIABLE.findall(text))
 
 
-def allowed_variables(draft: str) -> set[str]:
-    """The variables a rewrite of ``draft`` may use: a template's own, or for a draft without
-    variables the fill-in placeholders."""
+def allowed_variables(draft: str, kind: MessageType = MessageType.MARKETING) -> set[str]:
+    """The variables a rewrite of ``draft`` may use: a template's own, or for a marketing
+    draft without variables the fill-in placeholders (a notice or a code gets none)."""
     own = variables(draft)
-    return own if own else set(FILL_INS)
+    if own or kind is not MessageType.MARKETING:
+        return own
+    return set(FILL_INS)
 
 
 def problems(
@@ -115,9 +124,11 @@ def problems(
             )
             out.extend(f"new_finding:{r}" for r in new)
     out.extend(f"defect:{d}" for d in new_defects(draft.text, text))
-    extra = variables(text) - allowed_variables(draft.text)
+    extra = variables(text) - allowed_variables(draft.text, draft.type)
     out.extend(f"variable:{v}" for v in sorted(extra))
     if draft.type is not MessageType.MARKETING:
         gained = Counter(_PROMO.findall(text)) - Counter(_PROMO.findall(draft.text))
+        if not variables(draft.text) & _NAMES:
+            gained += Counter(_GREETING.findall(text)) - Counter(_GREETING.findall(draft.text))
         out.extend(f"purpose:{w}" for w in sorted(gained))
     return out

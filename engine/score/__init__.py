@@ -21,7 +21,7 @@ from engine.ruleset import RuleSet
 from engine.score.elements import elements
 from engine.score.features import FEATURE_NAMES, features
 from engine.score.model import EngagementModel, ModelError, load_model, shipped_model
-from engine.score.suggest import Suggestion, rewrites
+from engine.score.suggest import Suggestion, may_offer, rewrites
 from engine.verdict import Verdict
 
 __all__ = [
@@ -76,13 +76,17 @@ class Score:
         }
 
 
-def reason_text(feature: str, effect: float) -> str:
+def reason_text(feature: str, effect: float, message: Message | None = None) -> str:
     """Say what an element does, in Chinese, in the direction of its sign: a gain as
-    "提高", a loss as "降低" with the advice; never one with the other's words."""
+    "提高", a loss as "降低" with the advice; never one with the other's words. Advice that
+    stands for a rewrite ``message`` does not take (a coupon, or a greeting by name on a
+    notice whose template fills no name) is left out."""
     e = elements().features[feature]
     way = "提高" if effect > 0 else "降低"
     text = f"{e.reason}，预计使点击率{way}{abs(effect) * 100:.1f}个百分点"
     extra = e.upgrade if effect > 0 else e.advice
+    if e.edit and message is not None and not may_offer(e.edit, message):
+        extra = None
     return f"{text}；{extra}" if extra else text
 
 
@@ -90,7 +94,7 @@ def explain(message: Message, model: EngagementModel) -> tuple[float, tuple[Reas
     """Return the predicted click rate and the reasons, largest effect first."""
     p, parts = model.explain(message)
     reasons = [
-        Reason(c.feature, c.effect, reason_text(c.feature, c.effect))
+        Reason(c.feature, c.effect, reason_text(c.feature, c.effect, message))
         for c in parts
         if abs(c.effect) >= MIN_EFFECT
     ]

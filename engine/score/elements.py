@@ -21,6 +21,9 @@ class Element(BaseModel):
     reason: str  # what is present; the signed effect is appended (engine.score.reason_text)
     advice: str | None = None  # shown only on a loss
     upgrade: str | None = None  # shown only on a gain
+    # the rewrite operator the advice and upgrade stand for: shown only on the message types
+    # that operator may rewrite (a notice is not told to greet by name or add a coupon)
+    edit: str | None = None
 
 
 class Edit(BaseModel):
@@ -47,6 +50,14 @@ def elements() -> Elements:
     raw = yaml.safe_load(ELEMENTS_FILE.read_text(encoding="utf-8"))
     data = Elements.model_validate(raw)
     missing = [n for n in FEATURE_NAMES if n not in data.features]
+    unknown = sorted(
+        f"{n}: {e.edit}" for n, e in data.features.items() if e.edit and e.edit not in data.edits
+    )
+    if unknown:
+        raise ValueError(
+            f"{ELEMENTS_FILE}: features naming an unknown edit: {', '.join(unknown)}. "
+            f"Known edits: {', '.join(data.edits)}"
+        )
     if missing:
         raise ValueError(
             f"{ELEMENTS_FILE}: features without a label and reason: {', '.join(missing)}. "

@@ -4,8 +4,10 @@ Each operator applies where its copy element is missing or harmful, and is made 
 edit operations of :mod:`engine.rewrite.edits` (delete with punctuation repair, replace,
 insert at the body's start or before the opt-out line). Operators insert template variables
 (``${name}``, ``${n}``, ``${date}``) rather than inventing numbers or dates, and only into a
-draft that has no variables of its own (a template takes no new ones). An operator runs only
-on the message types its edit lists in elements.yaml (no deadline on a notification).
+marketing draft that has no variables of its own (a template takes no new ones). An operator
+runs only on the message types its edit lists in elements.yaml (no deadline on a
+notification), and a notice is greeted by name only when its template fills a name
+(:func:`may_offer`).
 
 A rewrite is offered only if the model predicts a gain and it passes the gate
 (:func:`engine.rewrite.problems`): not blocked, no finding the draft did not have (notes
@@ -213,6 +215,16 @@ def applies(op: str, kind: MessageType) -> bool:
     return kind.value in elements().edits[op].types
 
 
+def may_offer(op: str, message: Message) -> bool:
+    """Whether ``message`` may be offered the operator's rewrite at all: its type takes it,
+    and a greeting by name goes only to marketing or to a template that fills a name."""
+    if not applies(op, message.type):
+        return False
+    if op == "name_salutation" and message.type is not MessageType.MARKETING:
+        return "name" in allowed_variables(message.text, message.type)
+    return True
+
+
 def rewrites(
     message: Message,
     model: EngagementModel,
@@ -225,9 +237,9 @@ def rewrites(
     kept: list[Suggestion] = []
     dropped: list[tuple[str, str, list[str]]] = []
     combined, applied = message.text, 0
-    allowed = frozenset(allowed_variables(message.text))
+    allowed = frozenset(allowed_variables(message.text, message.type))
     for op, apply in OPERATORS.items():
-        if not applies(op, message.type):
+        if not may_offer(op, message):
             continue
         new = apply(message.text, message.type, allowed)
         if new is None or new == message.text:
@@ -285,4 +297,4 @@ def _evaluate(
     return Suggestion(op, edit, text, p, p - base, "")
 
 
-__all__ = ["OPERATORS", "Rewrites", "Suggestion", "applies", "rewrites", "suggest"]
+__all__ = ["OPERATORS", "Rewrites", "Suggestion", "applies", "may_offer", "rewrites", "suggest"]

@@ -50,7 +50,10 @@ def test_variants_table_from_csv(tmp_path: Path) -> None:
     f.write_text(f"id,text,send_at\nA,{WEAK},2026-11-25T20:00\nB,{STRONG},\n", encoding="utf-8")
     r = _run("variants", str(f))
     assert r.returncode == 0, r.stderr
-    assert "★ best compliant marketing draft: B" in r.stdout and "¥/10k" in r.stdout
+    assert "★ 最佳合规营销草稿：B" in r.stdout and "¥/万条" in r.stdout
+    assert "营销" in r.stdout and "单价 ¥0.045/条" in r.stdout
+    for internal in ("marketing", "review", "allow", "drafts", "predicted"):
+        assert internal not in r.stdout, internal
 
 
 def test_variants_jsonl_and_errors(tmp_path: Path) -> None:
@@ -63,7 +66,7 @@ def test_variants_jsonl_and_errors(tmp_path: Path) -> None:
     only_blocked = tmp_path / "b.txt"
     only_blocked.write_text(BLOCKED, encoding="utf-8")
     r = _run("variants", str(only_blocked))
-    assert r.returncode == 1 and "No compliant draft" in r.stdout
+    assert r.returncode == 1 and "没有合规草稿：每条草稿都被拦截" in r.stdout
     r = _run("variants", str(tmp_path / "missing.txt"))
     assert r.returncode == 2 and "cannot read" in r.stderr
 

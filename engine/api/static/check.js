@@ -12,7 +12,6 @@ const DEBOUNCE_MS = 300;
 const MAX_DRAFTS = 20; // as /v1/variants: a page of drafts to compare, not a batch job
 const IN_FLIGHT = 3; // requests at once, so 20 pasted drafts never flood the server
 const CHECK_TIMEOUT_MS = 20000; // a check takes well under a second; past this, say so
-const TYPE_ZH = { marketing: "营销", notification: "通知", verification: "验证码" };
 const draftsBox = document.getElementById("drafts");
 const options = document.getElementById("options");
 const versions = document.getElementById("versions");
@@ -36,8 +35,8 @@ function draftOptions(like) {
   const pick = (name) => (like ? like.querySelector(`select.${name}`).value : undefined);
   return el("div", { class: "controls draft-options" },
     select("type", "类型", Object.entries(TYPE_ZH), pick("type")),
-    select("industry", "行业", [["", "（不限）"], ...catalog.industries.map((n) => [n, n])], pick("industry")),
-    select("profile", "通道", [["", "默认"], ...catalog.profiles.filter((n) => n !== "default").map((n) => [n, n])],
+    select("industry", "行业", [["", "（不限）"], ...catalog.industries.map((n) => [n, industryZh(n)])], pick("industry")),
+    select("profile", "通道", [["", "默认"], ...catalog.profiles.filter((n) => n !== "default").map((n) => [n, profileZh(n)])],
       pick("profile")));
 }
 
@@ -268,6 +267,7 @@ function render(card) {
 async function loadOptions() {
   try {
     catalog = await fetchJSON("/v1/rules/catalog");
+    Object.assign(EVASION_ZH, catalog.evasions || {});
   } catch (err) {
     versions.textContent = `无法读取行业和通道列表：${errorZh(err)}`;
     return;

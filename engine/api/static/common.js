@@ -69,6 +69,22 @@ function table(headers, rows, numeric) {
       el("span", { class: "cell-label", "aria-hidden": "true", text: headers[i] }), c)))))));
 }
 
+// Industries and provider profiles of rules/ruleset.yaml, as copywriters name them (an unknown
+// one is shown by its own name).
+const INDUSTRY_ZH = {
+  retail: "零售", ecommerce: "电商", travel: "旅游出行", air: "航空", hotel: "酒店", finance: "金融",
+  loan: "贷款", insurance: "保险", investment: "投资理财", medical: "医疗", health_food: "保健食品",
+  food: "食品", cosmetics: "化妆品", education: "教育", real_estate: "房地产", game: "游戏",
+  logistics: "物流", telecom: "通信", government: "政务", other: "其他",
+};
+const PROFILE_ZH = {
+  default: "默认", aliyun: "阿里云", tencent: "腾讯云", huawei: "华为云", huawei_iot: "华为云 IoT",
+  qiniu: "七牛云",
+};
+const TYPE_ZH = { marketing: "营销", notification: "通知", verification: "验证码" };
+function industryZh(name) { return INDUSTRY_ZH[name] || name; }
+function profileZh(name) { return PROFILE_ZH[name] || name; }
+
 const SEVERITY_ZH = { block: "拦截", warn: "人工复核", info: "提示" };
 const VERDICT_ZH = { allow: "通过", review: "需人工复核", block: "拦截" };
 const CATEGORY_ZH = {

@@ -3,12 +3,8 @@
 // Offsets count code points, so text is indexed with Array.from (an emoji is one character).
 "use strict";
 
-const EVASION_ZH = {
-  noise: "夹杂符号或空格", variant: "异体字", homophone: "同音字", homoglyph: "形近字",
-  split_radical: "拆字", numeral: "变体数字", pinyin: "拼音", initials: "拼音首字母",
-  repeat: "重复字符", insertion: "插入字符", combining_mark: "附加符号", radical: "偏旁部首",
-  vertical: "竖排书写", bracketed: "括号隔开", reversed: "倒序书写", emoji: "表情代替文字",
-};
+// Chinese names of a finding's evasion, from /v1/rules/catalog (engine/data/evasion_names.yaml).
+const EVASION_ZH = {};
 function pillClass(severity) { return severity === "warn" ? "review" : severity === "block" ? "block" : "allow"; }
 
 // What a highlight says to a screen reader: severity, the problem, the words it is about.
@@ -96,7 +92,7 @@ function detailsLine(f) {
   const parts = [el("span", { class: "rule-id", text: f.rule_id })];
   const category = CATEGORY_ZH[f.category];
   if (category) parts.push(` · ${category}`);
-  if (f.evasion) parts.push(` · 变形写法：${EVASION_ZH[f.evasion] || f.evasion}`);
+  if (f.evasion) parts.push(` · 变形写法：${EVASION_ZH[f.evasion] || "其他变形写法"}`);
   if ((f.related || []).length) {
     parts.push(el("span", { class: "related", "data-related": f.related.join(" ") }, " · 同时命中：",
       f.related.flatMap((r, k) => [k ? "、" : "", el("span", { class: "rule-id", text: r })])));

@@ -8,8 +8,12 @@ const search = document.getElementById("search");
 const count = document.getElementById("count");
 let items = [];
 
+// An example's message options, in the words of the check page (类型=通知, not type=notification).
+const EXAMPLE_KEYS = [["type", "类型", (v) => TYPE_ZH[v] || v], ["industry", "行业", industryZh],
+  ["profile", "通道", profileZh], ["send_at", "发送时间", (v) => String(v).replace("T", " ")]];
+
 function exampleText(ex) {
-  const extras = ["type", "industry", "profile", "send_at"].filter((k) => ex[k]).map((k) => `${k}=${ex[k]}`);
+  const extras = EXAMPLE_KEYS.filter(([k]) => ex[k]).map(([k, zh, say]) => `${zh}=${say(ex[k])}`);
   return ex.text + (extras.length ? `（${extras.join("，")}）` : "");
 }
 
@@ -26,13 +30,12 @@ function filled(template) {
 
 function unfilled(template) { return (template || "").replace(/\{(\w+)\}/g, (_, k) => SLOT_ZH[k] || k); }
 
-const TYPE_ZH = { marketing: "营销", notification: "通知", verification: "验证码" };
 
 function scope(rule) {
   const parts = [`类型：${rule.types.map((t) => TYPE_ZH[t] || t).join("、")}`];
-  if (rule.industries) parts.push(`仅限行业：${rule.industries.join(", ")}`);
-  if (rule.skip_industries.length) parts.push(`不适用行业：${rule.skip_industries.join(", ")}`);
-  if (rule.profiles) parts.push(`仅限通道：${rule.profiles.join(", ")}`);
+  if (rule.industries) parts.push(`仅限行业：${rule.industries.map(industryZh).join("、")}`);
+  if (rule.skip_industries.length) parts.push(`不适用行业：${rule.skip_industries.map(industryZh).join("、")}`);
+  if (rule.profiles) parts.push(`仅限通道：${rule.profiles.map(profileZh).join("、")}`);
   if (rule.effective_from || rule.effective_until) {
     parts.push(`生效：${rule.effective_from || "…"} 至 ${rule.effective_until || "…"}`);
   }
@@ -58,8 +61,8 @@ function ruleCard(rule) {
 }
 
 function haystack(rule) {
-  return [rule.id, rule.category, rule.kind, rule.severity, unfilled(rule.message), unfilled(rule.suggestion), rule.source,
-    rule.description || "", ...rule.examples.flag.map((e) => e.text), ...rule.examples.pass.map((e) => e.text)]
+  return [rule.id, rule.category, CATEGORY_ZH[rule.category] || "", rule.kind, rule.severity, scope(rule), unfilled(rule.message), unfilled(rule.suggestion), rule.source,
+    rule.description || "", ...rule.examples.flag.map(exampleText), ...rule.examples.pass.map(exampleText)]
     .join("\n").toLowerCase();
 }
 
@@ -73,6 +76,8 @@ function filter() {
   }
   count.textContent = `显示 ${shown} / ${items.length} 条规则`;
 }
+
+const PACK_ZH = { ...CATEGORY_ZH, content_model: "内容模型（统计判断）" };
 
 function showReload(report) {
   const r = report.reload;
@@ -115,11 +120,12 @@ async function load() {
   try {
     [report, catalog] = await Promise.all([fetchJSON("/v1/rules"), fetchJSON("/v1/rules/catalog")]);
   } catch (err) {
-    summary.textContent = `无法读取规则：${err.message}`;
+    summary.textContent = `无法读取规则：${errorZh(err)}`;
     summary.className = "error";
     return;
   }
-  const packs = Object.entries(report.packs).map(([name, n]) => `${name} ${n}`).join("，");
+  // a pack is a rules/packs/*.yaml file, named by its category (the file stem stays internal)
+  const packs = Object.entries(report.packs).map(([name, n]) => `${PACK_ZH[name] || name} ${n}`).join("，");
   summary.replaceChildren(
     el("div", {}, `规则集 ${report.name} · 版本 `, el("span", { class: "rule-id", text: report.version }),
       report.commit ? ` · 提交 ${report.commit}` : "", ` · ${report.rules} 条规则 · ${report.word_lists} 个词表`),
