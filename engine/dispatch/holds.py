@@ -47,7 +47,7 @@ def paused_scope(db: Connection, sign: str, template: str) -> tuple[Any, ...] | 
     of this signature and template, or None."""
     row = db.execute(
         "SELECT name, signal, figure, threshold, paused_at FROM campaign "
-        "WHERE name IN (?, ?) AND state='paused' ORDER BY paused_at LIMIT 1",
+        "WHERE name IN (?, ?) AND state='paused' ORDER BY paused_at, name LIMIT 1",
         send_scopes(sign, template),
     ).fetchone()
     return None if row is None else tuple(row)
