@@ -53,6 +53,8 @@ ROUTES = [
     ("POST", "/v1/conversions", {"message_id": "nope", "value_fen": 1}, "dispatch"),
     ("GET", "/v1/dispatch/campaigns", None, "admin"),
     ("POST", "/v1/dispatch/campaigns/nope/resume", {"reason": "checked"}, "admin"),
+    ("POST", "/v1/dispatch/signatures/nope/resume", {"reason": "checked"}, "admin"),
+    ("POST", "/v1/dispatch/templates/nope/resume", {"reason": "checked"}, "admin"),
     ("POST", "/v1/events", {"scene": "nope", "phone": "13812345678"}, "dispatch"),
     ("GET", "/healthz", None, "public"),
     ("GET", "/readyz", None, "public"),

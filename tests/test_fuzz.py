@@ -141,7 +141,8 @@ def test_the_fuzzer_sees_the_served_document_and_every_request_body(api: Api) ->
     assert doc == schema.raw_schema
     for path in ("/v1/messages", "/v1/events", "/v1/approvals", "/v1/conversions",
                  "/v1/variants", "/v1/check", "/v1/check/batch",
-                 "/v1/dispatch/campaigns/{name}/resume"):  # fmt: skip
+                 "/v1/dispatch/campaigns/{name}/resume", "/v1/dispatch/signatures/{name}/resume",
+                 "/v1/dispatch/templates/{name}/resume"):  # fmt: skip
         body = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]
         ref = body["schema"]["$ref"].removeprefix("#/components/schemas/")
         assert doc["components"]["schemas"][ref]["type"] == "object", path

@@ -2,6 +2,8 @@
 
     GET  /v1/dispatch/campaigns                  every campaign, paused first, and why
     POST /v1/dispatch/campaigns/{name}/resume    {"reason": "...", "by": "..."}: release once
+    POST /v1/dispatch/signatures/{name}/resume   the same for a signature whose rate tripped
+    POST /v1/dispatch/templates/{name}/resume    ... and for a template (engine.dispatch.holds)
 
 Both need an admin key (they read and change what marketing goes out).
 """
@@ -23,6 +25,7 @@ from engine.api.limits import error_body
 from engine.api.metrics import CAMPAIGN_PAUSES
 from engine.api.requests import read_json
 from engine.dispatch.campaigns import CampaignError, Trip, list_campaigns, resume
+from engine.dispatch.holds import list_scopes
 from engine.dispatch.outbox import Outbox
 
 
@@ -53,7 +56,8 @@ def add_campaign_routes(router: APIRouter, outbox: Callable[[], Outbox]) -> None
         """Every campaign the kill switch has seen: `state` (active, paused), `signal`
         (complaint, opt_out, provider_code), `figure`, `threshold`, `paused_at`, `held`, and the
         last `resumed_at`, `resumed_by`, `reason` (rules/dispatch/complaints.yaml)."""
-        return _json({"campaigns": list_campaigns(outbox())})
+        box = outbox()
+        return _json({"campaigns": list_campaigns(box), "paused_scopes": list_scopes(box)})
 
     @router.post(
         "/v1/dispatch/campaigns/{name}/resume",
@@ -65,6 +69,30 @@ def add_campaign_routes(router: APIRouter, outbox: Callable[[], Outbox]) -> None
         """Put the held messages of a paused campaign back in the queue, once: `released` is
         how many; 0 when it is not paused (resumed already, or by a concurrent call). The
         reason and `by` are recorded."""
+        return await _resume(name, request, "campaign")
+
+    @router.post(
+        "/v1/dispatch/signatures/{name}/resume",
+        dependencies=admin,
+        summary="Resume a signature whose rate tripped, and the campaigns it paused, once",
+        **bodies.RESUME,
+    )
+    async def resume_signature(name: str, request: Request) -> Response:
+        """The signature is active again and every campaign it paused is resumed (their held
+        messages released once); campaigns paused by their own signals stay paused."""
+        return await _resume(name, request, "signature")
+
+    @router.post(
+        "/v1/dispatch/templates/{name}/resume",
+        dependencies=admin,
+        summary="Resume a template whose rate tripped, and the campaigns it paused, once",
+        **bodies.RESUME,
+    )
+    async def resume_template(name: str, request: Request) -> Response:
+        """As the signature's resume, for a template."""
+        return await _resume(name, request, "template")
+
+    async def _resume(name: str, request: Request, kind: str) -> Response:
         try:
             body = ResumeIn.model_validate(await read_json(request))
         except ValidationError as exc:
@@ -75,7 +103,7 @@ def add_campaign_routes(router: APIRouter, outbox: Callable[[], Outbox]) -> None
                         "is safe to send again\", \"by\": \"who\"}", field)  # fmt: skip
         try:
             out = resume(outbox(), name, body.reason, (body.by or "api").strip()[:64] or "api",
-                         time.time())  # fmt: skip
+                         time.time(), kind)  # fmt: skip
         except CampaignError as exc:
             return _err(404 if exc.code == "not_found" else 422, exc.code, exc.message, exc.field)
         return _json(out)

@@ -18,6 +18,7 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from engine.api.limits import ASGIApp, Message, Receive, Scope, Send
+from engine.dispatch.holds import CAMPAIGNS_ONLY
 from engine.dispatch.outbox import Outbox
 from engine.verdict import Verdict
 
@@ -82,7 +83,9 @@ def dispatch_counts(target: Path | str) -> None:
     counts = outbox.open_counts()
     for status in ("queued", "sending", "unknown", "accepted", "no_receipt", "held"):
         DISPATCH_OPEN.labels(status).set(counts.get(status, 0))
-    ((paused,),) = outbox.query("SELECT COUNT(*) FROM campaign WHERE state='paused'")
+    ((paused,),) = outbox.query(  # campaigns, not the signatures and templates over them
+        f"SELECT COUNT(*) FROM campaign WHERE state='paused' AND {CAMPAIGNS_ONLY}"
+    )
     CAMPAIGNS_PAUSED.set(int(paused))
 
 

@@ -20,6 +20,7 @@ from engine.dispatch.campaigns import CampaignError, KillSwitch, list_campaigns,
 from engine.dispatch.complaints import ComplaintRulesError, load_policy
 from engine.dispatch.config import DispatchSettings
 from engine.dispatch.events import EventWriter
+from engine.dispatch.holds import list_scopes
 from engine.dispatch.optout import load_optout_words
 from engine.dispatch.outbox import Outbox
 from engine.message import BEIJING
@@ -40,8 +41,9 @@ def _outbox(data_dir: Path | None) -> Outbox:
 
 
 def _print(data: dict[str, Any]) -> None:
+    items = [*data.get("campaigns", []), *data.get("paused_scopes", [])] or [data]
     for key in _TIMES:  # people read Beijing wall-clock time, not epoch seconds
-        for item in data.get("campaigns", [data]):
+        for item in (i for i in items if isinstance(i, dict)):
             if isinstance(item.get(key), int | float):
                 item[key] = datetime.fromtimestamp(item[key], BEIJING).isoformat("T", "seconds")
     sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -65,27 +67,55 @@ def _login() -> str:
 
 def campaigns_cmd(data_dir: DataOpt = None) -> None:
     """List campaigns: paused first, with the signal, figure and threshold that paused them,
-    when, how many messages are held, and the last resume (who, when, why)."""
-    _print({"campaigns": list_campaigns(_outbox(data_dir))})
+    when, how many messages are held, and the last resume (who, when, why); then the
+    signatures and templates whose rate tripped (`paused_scopes`)."""
+    outbox = _outbox(data_dir)
+    _print({"campaigns": list_campaigns(outbox), "paused_scopes": list_scopes(outbox)})
 
 
 def resume_cmd(
-    campaign: Annotated[str, typer.Option(help="The paused campaign (see dispatch campaigns).")],
+    campaign: Annotated[
+        str | None, typer.Option(help="The paused campaign (see dispatch campaigns).")
+    ] = None,
+    signature: Annotated[
+        str | None,
+        typer.Option(
+            help="A signature whose rate tripped: resume it and the campaigns it paused "
+            "(campaigns paused by their own complaints stay paused)."
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(help="A template whose rate tripped: as --signature, for the template."),
+    ] = None,
     reason: Annotated[
         str | None, typer.Option(help="Why it is safe to send again (recorded; required).")
     ] = None,
     by: Annotated[str | None, typer.Option(help="Who resumes it (default: your login).")] = None,
     data_dir: DataOpt = None,
 ) -> None:
-    """Release a paused campaign's held messages back to the queue, once; record who and why."""
+    """Release a paused campaign's held messages back to the queue, once; record who and why.
+
+    A signature or template whose opt-out or blacklist rate tripped stays paused, holding the
+    marketing of every campaign under it (also campaigns that first send after the trip),
+    until it is resumed with --signature or --template. --campaign releases one campaign only.
+    """
+    given = [(k, v) for k, v in (("campaign", campaign), ("signature", signature),
+                                 ("template", template)) if v is not None]  # fmt: skip
+    if len(given) != 1:
+        raise usage_error(
+            "give one of --campaign, --signature or --template: what to resume (see xinshi "
+            "dispatch campaigns)"
+        )
     if reason is None or not reason.strip():
         raise usage_error(
             "--reason is required: say why it is safe to send again, e.g. --reason "
             '"template reworded; complaints answered"'
         )
+    ((kind, name),) = given
     who = by or _login()
     try:
-        out = resume(_outbox(data_dir), campaign, reason, who)
+        out = resume(_outbox(data_dir), name, reason, who, kind=kind)
     except CampaignError as exc:
         raise usage_error(f"--{exc.field}: {exc.message}") from None
     _print(out)

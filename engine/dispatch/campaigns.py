@@ -25,6 +25,14 @@ import orjson
 
 from engine.dispatch.complaints import ComplaintPolicy, Thresholds
 from engine.dispatch.events import EventWriter
+from engine.dispatch.holds import (
+    CAMPAIGNS_ONLY,
+    SCOPE_KINDS,
+    inherit,
+    pause_campaign,
+    resume_scope,
+    scope_name,
+)
 from engine.dispatch.message import Lane
 from engine.dispatch.optout import OptOutWords
 from engine.dispatch.outbox import Outbox
@@ -172,10 +180,13 @@ class KillSwitch:
         """A signature's or template's opt-out and blacklist rates over its accepted marketing
         (send_count, per minute) since its last pause; on a trip, pause every campaign under it
         with the reason naming it."""
+        state = self.outbox.query("SELECT state, resumed_at FROM campaign WHERE name=?", (scope,))
+        if state and state[0][0] == "paused":
+            return []  # paused already: its campaigns, and those that arrive, are held
         ((last,),) = self.outbox.query(
             "SELECT MAX(at) FROM campaign_log WHERE campaign=? AND action='paused'", (scope,)
         )
-        since = max(now - t.window_s, last or 0.0)
+        since = max(now - t.window_s, last or 0.0, (state[0][1] if state else None) or 0.0)
         counts = dict(self.outbox.query(
             "SELECT kind, COUNT(*) FROM campaign_signal WHERE campaign=? AND at>=? GROUP BY kind",
             (scope, since)))  # fmt: skip
@@ -191,6 +202,19 @@ class KillSwitch:
             return []
         signal, figure, threshold = why
         figure = f"{scope}: {figure}"
+        # the scope first: a campaign that arrives from now on is paused on arrival
+        # (engine.dispatch.holds.inherit); then those it has now
+        with self.outbox.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO campaign (name, state, sign_name, signal, figure, threshold, "
+                "paused_at, held) VALUES (?, 'paused', ?, ?, ?, ?, ?, 0) ON CONFLICT (name) DO "
+                "UPDATE SET state='paused', signal=excluded.signal, figure=excluded.figure, "
+                "threshold=excluded.threshold, paused_at=excluded.paused_at "
+                "WHERE campaign.state='active'",
+                (scope, value if column == "sign_name" else None, signal, figure, threshold, now),
+            )
+            if cur.rowcount == 0:
+                return []  # another process paused it a moment ago
         # its campaigns: those with messages waiting, and those its signals came from
         campaigns = sorted({str(r[0]) for r in self.outbox.query(
             f"SELECT DISTINCT campaign FROM message WHERE status IN ('queued','sending') AND "
@@ -243,23 +267,9 @@ class KillSwitch:
         """Pause an active campaign and hold its queued marketing, in one transaction; None
         when it was already paused (by another process a moment ago, say)."""
         with self.outbox.transaction() as db:
-            cur = db.execute(
-                "UPDATE campaign SET state='paused', signal=?, figure=?, threshold=?, "
-                "paused_at=? WHERE name=? AND state='active'",
-                (signal, figure, threshold, now, campaign),
-            )
-            if cur.rowcount == 0:
-                return None
-            ids = [r[0] for r in db.execute(
-                "UPDATE message SET status='held' WHERE campaign=? AND lane='marketing' AND "
-                "status='queued' RETURNING id", (campaign,)).fetchall()]  # fmt: skip
-            db.executemany("INSERT INTO history VALUES (?,?,'held','campaign_paused',?)",
-                           [(i, now, signal) for i in ids])  # fmt: skip
-            db.execute("UPDATE campaign SET held=? WHERE name=?", (len(ids), campaign))
-            db.execute(
-                "INSERT INTO campaign_log VALUES (?,?,'paused',?,?,?)",
-                (campaign, now, "kill switch", f"{figure} > {threshold}", len(ids)),
-            )
+            ids = pause_campaign(db, campaign, signal, figure, threshold, now)
+        if ids is None:
+            return None
         trip = Trip(campaign, signal, figure, threshold, len(ids), now)
         self.alert(trip)
         return trip
@@ -293,7 +303,8 @@ def list_campaigns(outbox: Outbox) -> list[dict[str, Any]]:
     )
     rows = outbox.query(
         "SELECT name, state, sign_name, signal, figure, threshold, paused_at, held, resumed_at, "
-        "resumed_by, reason FROM campaign ORDER BY state DESC, paused_at DESC, name"
+        f"resumed_by, reason FROM campaign WHERE {CAMPAIGNS_ONLY} "
+        "ORDER BY state DESC, paused_at DESC, name"
     )
     keys = ("campaign", "state", "sign_name", "signal", "figure", "threshold", "paused_at",
             "held_at_pause", "resumed_at", "resumed_by", "reason")  # fmt: skip
@@ -301,11 +312,14 @@ def list_campaigns(outbox: Outbox) -> list[dict[str, Any]]:
 
 
 def resume(outbox: Outbox, campaign: str, reason: str, who: str, now: float | None = None,
-           ) -> dict[str, Any]:  # fmt: skip
+           kind: str = "campaign") -> dict[str, Any]:  # fmt: skip
     """Release a paused campaign's held messages back to the queue, once; record who and why.
 
-    A campaign that is not paused (resumed already, or by a concurrent call) releases nothing:
-    ``released`` is 0. Raises CampaignError for an unknown campaign or an empty reason.
+    ``kind`` "signature" or "template": ``campaign`` names a signature or template whose rate
+    paused it; it becomes active and the campaigns it paused are resumed with it
+    (engine.dispatch.holds.resume_scope). A campaign (scope) that is not paused (resumed
+    already, or by a concurrent call) releases nothing: ``released`` is 0. Raises
+    CampaignError for an unknown campaign (scope) or an empty reason.
     """
     now = time.time() if now is None else now
     reason = " ".join(reason.split())
@@ -316,7 +330,9 @@ def resume(outbox: Outbox, campaign: str, reason: str, who: str, now: float | No
             "e.g. template reworded, complaints answered",
             "reason",
         )
-    known = [r[0] for r in outbox.query("SELECT name FROM campaign")]
+    if kind != "campaign":
+        return _resume_scope(outbox, kind, campaign, reason, who, now)
+    known = [r[0] for r in outbox.query(f"SELECT name FROM campaign WHERE {CAMPAIGNS_ONLY}")]
     if campaign not in known:
         from engine.ruleset.errors import did_you_mean
 
@@ -347,17 +363,52 @@ def resume(outbox: Outbox, campaign: str, reason: str, who: str, now: float | No
             "reason": reason, "resumed_at": now}  # fmt: skip
 
 
+def _resume_scope(outbox: Outbox, kind: str, value: str, reason: str, who: str, now: float,
+                  ) -> dict[str, Any]:  # fmt: skip
+    if kind not in SCOPE_KINDS:
+        raise ValueError(f"kind {kind!r}: campaign, signature or template")
+    name = scope_name(kind, value)
+    known = [r[0] for r in outbox.query(f"SELECT name FROM campaign WHERE NOT ({CAMPAIGNS_ONLY})")]
+    if name not in known:
+        from engine.ruleset.errors import did_you_mean
+
+        mine = [n.partition(" ")[2] for n in known if n.startswith(f"{kind} ")]
+        hint = did_you_mean(value, mine) or (
+            " Paused ones: " + ", ".join(sorted(mine)[:10]) if mine else ""
+        )
+        message = (f"{kind} {value!r} was never paused by the kill switch.{hint} List them "
+                   "with xinshi dispatch campaigns")  # fmt: skip
+        raise CampaignError("not_found", message, kind)
+    return resume_scope(outbox, kind, value, reason, who, now)
+
+
 def hold_claimed(outbox: Outbox, message_id: str, now: float) -> bool:
     """Worker: a claimed marketing message whose campaign was paused since the claim goes back
-    as ``held`` instead of to the provider (its attempt not counted). A read first: sends of
-    campaigns that run normally take no write here."""
-    paused = outbox.query(
-        "SELECT 1 FROM message m JOIN campaign c ON c.name=m.campaign WHERE m.id=? AND "
-        "c.state='paused'",
+    as ``held`` instead of to the provider (its attempt not counted), as does one whose
+    signature or template was paused (engine.dispatch.holds.inherit pauses its campaign then).
+    Reads first: sends of campaigns that run normally take no write here."""
+    found = outbox.query(
+        "SELECT m.campaign, m.sign_name, m.template_id, c.state FROM message m "
+        "LEFT JOIN campaign c ON c.name=m.campaign WHERE m.id=?",
         (message_id,),
     )
-    if not paused:
+    if not found or found[0][0] is None:
         return False
+    campaign, sign, template, state = found[0]
+    if state != "paused":  # a signature or template paused since it was queued holds it too
+        scopes = outbox.query(
+            "SELECT 1 FROM campaign WHERE name IN (?, ?) AND state='paused'",
+            send_scopes(sign, template),
+        )
+        if not scopes:
+            return False
+        with outbox.transaction() as db:
+            inherit(db, campaign, sign, template, now)
+            ((state,),) = db.execute(
+                "SELECT state FROM campaign WHERE name=?", (campaign,)
+            ).fetchall()
+        if state != "paused":  # resumed by a person after the scope paused: it goes
+            return False
     with outbox.transaction() as db:
         cur = db.execute(
             "UPDATE message SET status='held', lease_until=NULL, claimed_at=NULL, "

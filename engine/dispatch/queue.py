@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import orjson
 
 from engine.dispatch.backend import Connection
+from engine.dispatch.holds import inherit
 from engine.dispatch.message import FINAL, Lane, OutboxRow, Status
 from engine.dispatch.storage import ROW_COLS, OutboxError, Store, new_id, to_row
 
@@ -131,7 +132,10 @@ class Queue(Store):
 
     @staticmethod
     def _tag_campaign(db: Connection, mid: str, m: NewMessage, now: float) -> Any:
-        """Store a message's campaign; new marketing of a paused campaign is held at once."""
+        """Store a message's campaign; new marketing of a paused campaign is held at once, and
+        so is a campaign's under a paused signature or template (engine.dispatch.holds)."""
+        if m.lane is Lane.MARKETING and m.campaign is not None:
+            inherit(db, m.campaign, m.sign_name, m.template_id, now)
         got = db.execute(
             "UPDATE message SET campaign=?, status=CASE WHEN status='queued' AND lane='marketing' "
             "AND EXISTS (SELECT 1 FROM campaign WHERE name=? AND state='paused') THEN 'held' "

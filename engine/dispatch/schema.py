@@ -8,6 +8,8 @@ own); the record tables are partitioned by day (engine.dispatch.partitions).
 
 from __future__ import annotations
 
+import time
+
 from engine.dispatch.backend import Connection, transaction
 
 SQLITE = """
@@ -89,6 +91,28 @@ _SEND_COUNT = """
 CREATE TABLE IF NOT EXISTS send_count (
   scope TEXT NOT NULL, minute BIGINT NOT NULL, n INT NOT NULL, PRIMARY KEY (scope, minute))"""
 SQLITE_CAMPAIGNS = _CAMPAIGN_TABLES.format(t="REAL") + ";" + _SEND_COUNT
+# An outbox from before the counters has sends no counter saw: without them, the first window
+# after the upgrade rates the signals against every send in it (an opt-out reply to a message
+# accepted an hour before the upgrade) over only the sends since, and overstates the rate (a
+# signature could pause on 3 opt-outs of 50 sends read as 3 of 10). So the counters are filled
+# once from the message table for the sends accepted before they existed ({cutoff}), as far
+# back as the longest window (7 days, engine.dispatch.complaints.MAX_WINDOW_S), adding to what a
+# process already counted in the same minute. {trim} strips the signature's 【】 as
+# engine.dispatch.send_record.send_scopes does.
+_BACKFILL = """
+INSERT INTO send_count (scope, minute, n)
+SELECT scope, minute, COUNT(*) FROM (
+  SELECT 'signature ' || {trim}(sign_name, '【】 ') AS scope, {minute} AS minute
+    FROM message WHERE lane='marketing' AND accepted_at < {cutoff}
+    AND accepted_at >= {cutoff} - 604860
+  UNION ALL
+  SELECT 'template ' || template_id AS scope, {minute} AS minute
+    FROM message WHERE lane='marketing' AND accepted_at < {cutoff}
+    AND accepted_at >= {cutoff} - 604860) sends
+GROUP BY scope, minute
+ON CONFLICT (scope, minute) DO UPDATE SET n = send_count.n + excluded.n"""
+SQLITE_BACKFILL = _BACKFILL.format(trim="trim", minute="CAST(accepted_at / 60 AS INTEGER)",
+                                   cutoff="?")  # fmt: skip
 SQLITE_CAMPAIGN_INDEX = (
     "CREATE INDEX IF NOT EXISTS message_campaign ON message(campaign, accepted_at)"
 )
@@ -205,6 +229,18 @@ POSTGRES_MIGRATIONS += (
         _SEND_COUNT.replace("IF NOT EXISTS ", ""),
     ),
 )
+POSTGRES_MIGRATIONS += (
+    (
+        6,
+        "send counts filled from the sends accepted before migration 5 (last 7 days)",
+        _BACKFILL.format(
+            trim="btrim",
+            minute="FLOOR(accepted_at / 60)::BIGINT",
+            cutoff="(SELECT EXTRACT(EPOCH FROM applied_at)::DOUBLE PRECISION FROM schema_version "
+            "WHERE version=5)",
+        ),
+    ),
+)
 MIGRATION_LOCK = 0x78696E7368690001  # pg_advisory_xact_lock key: one migrator at a time
 
 
@@ -261,6 +297,17 @@ def create_campaigns(db: Connection) -> None:
     have = {r[1] for r in db.execute("PRAGMA table_info(message)").fetchall()}
     if "campaign" not in have:
         db.execute("ALTER TABLE message ADD COLUMN campaign TEXT")
-    for stmt in statements(SQLITE_CAMPAIGNS):
-        db.execute(stmt)
-    db.execute(SQLITE_CAMPAIGN_INDEX)
+    db.execute("BEGIN IMMEDIATE")  # two processes opening an old file: one fills the counters
+    try:
+        counted = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='send_count'"
+        ).fetchone()
+        for stmt in statements(SQLITE_CAMPAIGNS):
+            db.execute(stmt)
+        db.execute(SQLITE_CAMPAIGN_INDEX)
+        if counted is None:  # the counters start now: count what was accepted before
+            db.execute(SQLITE_BACKFILL, (time.time(),) * 4)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

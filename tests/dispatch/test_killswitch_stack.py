@@ -234,3 +234,65 @@ def test_blacklist_answers_at_send_time_pause_a_campaign_in_the_worker(
     assert c["figure"] == "blacklist codes 30.0% (3 of 10 sent) within 10 min"
     assert _status(stack, waiting.json()["id"]) == "held"
     assert {_status(stack, m) for m in blocked} == {"suppressed"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_signature_trip_holds_a_campaign_that_arrives_later_until_the_signature_resumes(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two campaigns of 5 sends draw 3 blacklist receipts: each stays under min_sends, their
+    signature (and template) trip at 3 of 10. A campaign first sent after that is held through
+    POST /v1/messages; resuming the signature over HTTP releases it once, and the template,
+    paused by the same receipts, holds newer campaigns until it is resumed too."""
+    policy = tmp_path / "complaints.yaml"
+    policy.write_text(BLACKLIST_POLICY, encoding="utf-8")
+    monkeypatch.setenv("XINSHI_COMPLAINTS", str(policy))  # the server inherits it
+    with api_server(tmp_path, database_url=outbox_url(backend)) as api:
+
+        def send(key: str, phone: str, campaign: str) -> dict[str, Any]:
+            r = HTTP.post(f"{api.url}/v1/messages", headers=API_AUTH, timeout=10, json={
+                "idempotency_key": key, "phone": phone, "template": "double11",
+                "params": PARAMS, "campaign": campaign})  # fmt: skip
+            assert r.status_code == 201, r.text
+            return dict(r.json())
+
+        ids = [send(f"s-{i}", f"1371234{7000 + i}", "ab"[i % 2])["id"] for i in range(10)]
+        outbox = Outbox(api.outbox_target)
+        for mid in ids:
+            outbox.accept(mid, "aliyun", f"biz-{mid}", "OK")
+        outbox.close()
+        for mid in ids[:3]:
+            raw = json.dumps([{"phone_number": "13712347000", "success": False,
+                               "err_code": "DB:0141", "biz_id": f"biz-{mid}", "out_id": mid,
+                               "report_time": "2026-12-05 20:00:00"}]).encode()  # fmt: skip
+            r = HTTP.post(f"{api.url}/v1/dispatch/receipts/aliyun", content=raw,
+                          headers=signed(raw), timeout=10)  # fmt: skip
+            assert r.status_code == 200
+        late = send("late-1", "13712347100", "late")
+        assert late["status"] == "held" and late["reason"].startswith("its campaign is paused")
+        otp = HTTP.post(f"{api.url}/v1/messages", headers=API_AUTH, timeout=10, json={
+            "idempotency_key": "otp-late", "phone": "13712347100", "template": "login_code",
+            "params": {"code": "386512"}}).json()  # fmt: skip
+        assert otp["status"] == "queued"
+        listed = HTTP.get(f"{api.url}/v1/dispatch/campaigns", headers=API_AUTH, timeout=10).json()
+        scopes = {(s["scope"], s["name"], s["state"]) for s in listed["paused_scopes"]}
+        assert scopes == {("signature", "信使商城", "paused"), ("template", "double11", "paused")}
+        figure = "signature 信使商城: blacklist codes 30.0% (3 of 10 sent) within 10 min"
+        assert {c["campaign"]: c["figure"] for c in listed["campaigns"]} == {
+            "a": figure, "b": figure, "late": figure}  # fmt: skip
+
+        def resume(kind: str, name: str) -> httpx.Response:
+            return HTTP.post(f"{api.url}/v1/dispatch/{kind}/{name}/resume", headers=API_AUTH,
+                             json={"reason": "list cleaned", "by": "ops"}, timeout=10)  # fmt: skip
+
+        assert resume("signatures", "信使").status_code == 404
+        answers = [resume("signatures", "信使商城").json() for _ in range(2)]
+        assert [(a["campaigns"], a["released"]) for a in answers] == [
+            (["a", "b", "late"], 1), ([], 0)]  # fmt: skip
+        assert HTTP.get(f"{api.url}/v1/messages/{late['id']}", headers=API_AUTH,
+                        timeout=10).json()["status"] == "queued"  # fmt: skip
+        # the template tripped on the same receipts: a newer campaign on it is still held
+        newer = send("newer-1", "13712347200", "newer")
+        assert newer["status"] == "held"
+        assert resume("templates", "double11").json()["released"] == 1
+        assert send("newest-1", "13712347300", "newest")["status"] == "queued"
