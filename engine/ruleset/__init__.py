@@ -20,6 +20,8 @@ from engine.rule_types.send_window import parse_hhmm
 from engine.ruleset.errors import RuleFileError, RulesetError, did_you_mean
 from engine.ruleset.snapshot import Snapshot, take
 
+from engine.rule_types.frame import Frame
+
 if TYPE_CHECKING:  # reading and linting YAML is imported by what reads it: a cached start never
     from engine.ruleset.budget import CheckBudget
     from engine.ruleset.load import PackRule, RuleFiles
@@ -117,6 +119,7 @@ class RuleSet:
     commit: str | None = None  # git commit of the rules directory, "-dirty" when edited since
     dated: bool = False  # some rule has effective_from/effective_until
     budget: CheckBudget | None = None  # CPU time per message (rules/ruleset.yaml check_budget)
+    frames: tuple[Frame, ...] = ()  # readings that turn findings into notes (rules/frames.yaml)
 
     def profile(self, name: str) -> Profile:
         """Return a provider profile, with a clear error for unknown names."""
@@ -299,6 +302,14 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
         except BuildError as exc:
             line = pr.line_of_key(exc.field)
             errors.append(RuleFileError(pr.path, line, pr.full_id, f"field '{exc.field}': {exc}"))
+    frames: list[Frame] = []
+    known_rules = {r.meta.id for r in compiled}
+    for fs in files.frames:
+        try:
+            frames.append(fs.compile(build, known_rules))
+        except (BuildError, ValueError) as exc:
+            where = str(files.root / "frames.yaml")
+            errors.append(RuleFileError(where, None, f"frames.{fs.id}", str(exc)))
     for name in extra_lists or {}:
         build.deny((), (name,), f"<extra:{name}>")
     if errors:
@@ -328,6 +339,7 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
         commit=git_commit(files.root),
         dated=any(r.meta.effective_from or r.meta.effective_until for r in compiled),
         budget=files.config.check_budget.budget() if files.config.check_budget else None,
+        frames=tuple(frames),
     )
 
 
