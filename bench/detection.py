@@ -95,9 +95,7 @@ def run(samples: list[Sample], ruleset: RuleSet | None) -> tuple[list[Result], f
 _RANK = {Severity.BLOCK: 0, Severity.WARN: 1, Severity.INFO: 2}
 
 
-def _seen(
-    rule: tuple[str, Severity], own: Severity | None, cap: Severity
-) -> tuple[str, Severity]:
+def _seen(rule: tuple[str, Severity], own: Severity | None, cap: Severity) -> tuple[str, Severity]:
     """A rule's category and the severity the user saw: its finding's own, or its declared
     one no higher than the finding it merged into."""
     cat, declared = rule

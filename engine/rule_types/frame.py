@@ -88,9 +88,7 @@ def apply_frames(ctx: Context, findings: list[Finding], frames: tuple[Frame, ...
             if not spans:
                 continue
         out = [
-            _note(f, frame)
-            if frame.covers(f) and (spans is None or frame.negated(spans, f))
-            else f
+            _note(f, frame) if frame.covers(f) and (spans is None or frame.negated(spans, f)) else f
             for f in out
         ]
     return out

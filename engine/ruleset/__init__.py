@@ -16,11 +16,10 @@ from engine.match import Lexicon, Role, WordList
 from engine.message import MESSAGE_TYPES, Message, MessageError, MessageType
 from engine.rule_types.base import Builder, BuildError, Rule
 from engine.rule_types.context import Profile
+from engine.rule_types.frame import Frame
 from engine.rule_types.send_window import parse_hhmm
 from engine.ruleset.errors import RuleFileError, RulesetError, did_you_mean
 from engine.ruleset.snapshot import Snapshot, take
-
-from engine.rule_types.frame import Frame
 
 if TYPE_CHECKING:  # reading and linting YAML is imported by what reads it: a cached start never
     from engine.ruleset.budget import CheckBudget

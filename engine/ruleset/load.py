@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from engine.match import Role, WordList
 from engine.rule_types.specs import KINDS, RuleSpec
 from engine.rule_types.specs.base import Strict
-from engine.rule_types.specs.frame import FrameSpec, FramesFile
+from engine.rule_types.specs.frame import FramesFile, FrameSpec
 from engine.ruleset.config import RulesetConfig
 from engine.ruleset.errors import RuleFileError, did_you_mean
 from engine.ruleset.snapshot import Snapshot, take

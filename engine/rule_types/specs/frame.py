@@ -44,7 +44,9 @@ class FrameSpec(Strict):
     @model_validator(mode="after")
     def _scoped(self) -> FrameSpec:
         if not self.rules and not self.categories:
-            raise ValueError("a frame needs 'rules' or 'categories': the findings it turns to notes")
+            raise ValueError(
+                "a frame needs 'rules' or 'categories': the findings it turns to notes"
+            )
         diversion = _NEVER_ON_MARKETING in self.categories or any(
             r.startswith(f"{_NEVER_ON_MARKETING}.") for r in self.rules
         )
