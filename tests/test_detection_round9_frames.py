@@ -20,7 +20,6 @@ import pytest
 from engine import Decision, Severity, check, make_message
 from engine.rule_types.specs.frame import FrameSpec
 from engine.ruleset import shipped_ruleset
-from engine.ruleset.load import read_rules
 from tests.conftest import check_text
 
 WARNING = "【信使证券】本公司从不推荐“稳赚不赔”“保本高收益”的理财产品，请勿轻信。"
@@ -195,7 +194,7 @@ def test_a_frame_naming_an_unknown_rule_is_an_error_with_its_file(tmp_path: Path
     from engine.ruleset import RulesetError, load_ruleset
 
     rules = tmp_path / "rules"
-    shutil.copytree(read_rules(shipped_ruleset().root).root, rules)
+    shutil.copytree(shipped_ruleset().root, rules)
     text = (rules / "frames.yaml").read_text(encoding="utf-8")
     (rules / "frames.yaml").write_text(
         text.replace("contact_diversion.mobile_in_notice]", "contact_diversion.mobile_in_notic]"),
@@ -207,3 +206,20 @@ def test_a_frame_naming_an_unknown_rule_is_an_error_with_its_file(tmp_path: Path
     assert "frames.yaml" in message
     assert "unknown rule 'contact_diversion.mobile_in_notic'" in message
     assert "Did you mean 'contact_diversion.mobile_in_notice'?" in message
+
+
+def test_a_backtracking_frame_pattern_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    from engine.ruleset import RulesetError, load_ruleset
+
+    rules = tmp_path / "rules"
+    shutil.copytree(shipped_ruleset().root, rules)
+    text = (rules / "frames.yaml").read_text(encoding="utf-8")
+    (rules / "frames.yaml").write_text(
+        text.replace("- '(?<!\\d)1[3-9]\\d{9}(?!\\d)'", "- '(a+)+b'"), encoding="utf-8"
+    )
+    with pytest.raises(RulesetError) as exc:
+        load_ruleset(rules)
+    assert "frames.warning_notice" in str(exc.value)
+    assert "pattern '(a+)+b'" in str(exc.value)

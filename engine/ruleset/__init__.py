@@ -278,7 +278,7 @@ def _validate_rules(
 
 def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = None) -> RuleSet:
     """Compile rule files that have been read; raises RulesetError listing every error."""
-    from engine.ruleset.regex_safety import pattern_errors
+    from engine.ruleset.regex_safety import pattern_errors, problems
 
     errors = list(files.errors)
     lists = dict(files.lists)
@@ -304,10 +304,16 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
     frames: list[Frame] = []
     known_rules = {r.meta.id for r in compiled}
     for fs in files.frames:
+        where = str(files.root / "frames.yaml")
+        for key in ("when", "unless", "before"):
+            spec = getattr(fs, key)
+            for pattern in spec.patterns if spec is not None else ():
+                for problem in problems(pattern):  # a backtracking blow-up is a denial of service
+                    what = f"field '{key}.patterns': pattern '{pattern}': {problem}"
+                    errors.append(RuleFileError(where, None, f"frames.{fs.id}", what))
         try:
             frames.append(fs.compile(build, known_rules))
         except (BuildError, ValueError) as exc:
-            where = str(files.root / "frames.yaml")
             errors.append(RuleFileError(where, None, f"frames.{fs.id}", str(exc)))
     for name in extra_lists or {}:
         build.deny((), (name,), f"<extra:{name}>")
