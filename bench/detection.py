@@ -73,9 +73,11 @@ def run(samples: list[Sample], ruleset: RuleSet | None) -> tuple[list[Result], f
         unscored = [f for f in v.findings if set(f.rule_ids) <= SENDER_DATA.keys()]
         # every rule a finding names counts, with its own category and severity: a warn
         # refund finding merged into a block format.obfuscation one is still shown to the
-        # user (its rule listed in ``related``)
+        # user (its rule listed in ``related``). A frame (rules/frames.yaml) may have made a
+        # finding a note: the kept rule counts at the finding's severity, a merged one at most
+        # at that (a merge keeps the most severe finding, so a merged rule above it was framed)
         named = [
-            meta[rid]
+            _seen(meta[rid], f.severity if rid == f.rule_id else None, f.severity)
             for f in v.findings
             if f not in unscored
             for rid in f.rule_ids
@@ -88,6 +90,18 @@ def run(samples: list[Sample], ruleset: RuleSet | None) -> tuple[list[Result], f
         blocked = v.verdict is Decision.BLOCK
         out.append(Result(s, found, warned, content_block, blocked, bool(unscored)))
     return out, spent
+
+
+_RANK = {Severity.BLOCK: 0, Severity.WARN: 1, Severity.INFO: 2}
+
+
+def _seen(rule: tuple[str, Severity], own: Severity | None, cap: Severity) -> tuple[str, Severity]:
+    """A rule's category and the severity the user saw: its finding's own, or its declared
+    one no higher than the finding it merged into."""
+    cat, declared = rule
+    if own is not None:
+        return cat, own
+    return cat, declared if _RANK[declared] >= _RANK[cap] else cap
 
 
 def _ratio(num: int, den: int) -> str:

@@ -11,6 +11,7 @@ from engine.match import Hits
 from engine.message import BEIJING, Message, make_message
 from engine.normalize import normalize, tone_marked
 from engine.rule_types.context import Context
+from engine.rule_types.frame import apply_frames
 from engine.ruleset import RuleSet, shipped_ruleset
 from engine.verdict import Finding, Verdict, decide, merge_findings
 from engine.word_boundaries import SEGMENTER
@@ -111,6 +112,8 @@ def check(message: Message | str, ruleset: RuleSet | None = None) -> Verdict:
             limit_ms, skipped = round(meter.limit * 1e3), len(rules) - i - 1
             findings.append(ctx.finding(budget.meta, 0, 0, limit_ms=limit_ms, skipped=skipped))
             break
+    if rs.frames and findings:
+        findings = apply_frames(ctx, findings, rs.frames)
     findings = merge_findings(findings)
     size = ctx.size
     return Verdict(

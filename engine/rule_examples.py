@@ -106,7 +106,10 @@ def _severity_ok(f: Finding, rule_id: str, declared: str) -> bool:
     """The rule's own finding carries its declared severity exactly. A finding it merged into
     (it is in ``related``) keeps the most severe of the merged findings, so the rule's own
     severity is no longer visible there: that finding must be at least as severe, never less.
+    A frame (rules/frames.yaml) may have made the finding a note: then info is what it says.
     """
+    if f.frame is not None and f.severity.value == "info":
+        return True
     if f.rule_id == rule_id:
         return f.severity.value == declared
     return _RANK[f.severity.value] <= _RANK.get(declared, 2)

@@ -37,6 +37,7 @@ class Finding(NamedTuple):
     source: str
     evasion: str | None = None  # how the text was disguised (the README lists the names)
     related: tuple[str, ...] = ()  # rules whose findings on the same characters merged into this
+    frame: str | None = None  # the frame (rules/frames.yaml) that made this finding a note
 
     @property
     def rule_ids(self) -> tuple[str, ...]:

@@ -27,7 +27,7 @@ def test_verdict_contract_fields(ruleset: RuleSet) -> None:
     assert d["id"] == "m1" and d["verdict"] == "block" and d["ruleset_version"] == ruleset.version
     f = d["findings"][0]
     assert set(f) == {"rule_id", "category", "severity", "start", "end", "matched", "message",
-                      "suggestion", "source", "evasion", "related"}  # fmt: skip
+                      "suggestion", "source", "evasion", "related", "frame"}  # fmt: skip
     first = v.findings[0]
     assert type(f["severity"]) is str and f["severity"] == first.severity.value
     assert f["related"] == list(first.related)  # a JSON list, never a tuple's repr

@@ -36,6 +36,7 @@ class FindingOut(BaseModel):
     source: str
     evasion: str | None = None
     related: list[str] = []  # rules whose findings on the same characters merged into this one
+    frame: str | None = None  # the frame (rules/frames.yaml) that made this finding a note
 
 
 class VerdictOut(BaseModel):

@@ -16,6 +16,7 @@ from engine.match import Lexicon, Role, WordList
 from engine.message import MESSAGE_TYPES, Message, MessageError, MessageType
 from engine.rule_types.base import Builder, BuildError, Rule
 from engine.rule_types.context import Profile
+from engine.rule_types.frame import Frame
 from engine.rule_types.send_window import parse_hhmm
 from engine.ruleset.errors import RuleFileError, RulesetError, did_you_mean
 from engine.ruleset.snapshot import Snapshot, take
@@ -117,6 +118,7 @@ class RuleSet:
     commit: str | None = None  # git commit of the rules directory, "-dirty" when edited since
     dated: bool = False  # some rule has effective_from/effective_until
     budget: CheckBudget | None = None  # CPU time per message (rules/ruleset.yaml check_budget)
+    frames: tuple[Frame, ...] = ()  # readings that turn findings into notes (rules/frames.yaml)
 
     def profile(self, name: str) -> Profile:
         """Return a provider profile, with a clear error for unknown names."""
@@ -276,7 +278,7 @@ def _validate_rules(
 
 def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = None) -> RuleSet:
     """Compile rule files that have been read; raises RulesetError listing every error."""
-    from engine.ruleset.regex_safety import pattern_errors
+    from engine.ruleset.regex_safety import pattern_errors, problems
 
     errors = list(files.errors)
     lists = dict(files.lists)
@@ -299,6 +301,20 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
         except BuildError as exc:
             line = pr.line_of_key(exc.field)
             errors.append(RuleFileError(pr.path, line, pr.full_id, f"field '{exc.field}': {exc}"))
+    frames: list[Frame] = []
+    known_rules = {r.meta.id for r in compiled}
+    for fs in files.frames:
+        where = str(files.root / "frames.yaml")
+        for key in ("when", "unless", "before"):
+            spec = getattr(fs, key)
+            for pattern in spec.patterns if spec is not None else ():
+                for problem in problems(pattern):  # a backtracking blow-up is a denial of service
+                    what = f"field '{key}.patterns': pattern '{pattern}': {problem}"
+                    errors.append(RuleFileError(where, None, f"frames.{fs.id}", what))
+        try:
+            frames.append(fs.compile(build, known_rules))
+        except (BuildError, ValueError) as exc:
+            errors.append(RuleFileError(where, None, f"frames.{fs.id}", str(exc)))
     for name in extra_lists or {}:
         build.deny((), (name,), f"<extra:{name}>")
     if errors:
@@ -328,6 +344,7 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
         commit=git_commit(files.root),
         dated=any(r.meta.effective_from or r.meta.effective_until for r in compiled),
         budget=files.config.check_budget.budget() if files.config.check_budget else None,
+        frames=tuple(frames),
     )
 
 

@@ -9,6 +9,7 @@ Layout::
                               end with tags, ``大礼 [boundary]``, and a ``#@ tag`` line tags
                               every word of the file (tags: engine.spellings.WORD_TAGS)
     rules/packs/<pack>.yaml   rule packs; rule ids are '<pack>.<id>'
+    rules/frames.yaml         frames: message readings that turn findings into notes
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 from engine.match import Role, WordList
 from engine.rule_types.specs import KINDS, RuleSpec
 from engine.rule_types.specs.base import Strict
+from engine.rule_types.specs.frame import FramesFile, FrameSpec
 from engine.ruleset.config import RulesetConfig
 from engine.ruleset.errors import RuleFileError, did_you_mean
 from engine.ruleset.snapshot import Snapshot, take
@@ -59,6 +61,7 @@ class RuleFiles:
     errors: list[RuleFileError]
     list_lines: dict[str, list[str]] = field(default_factory=dict)  # raw lines, for lint
     spellings: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # evasions.yaml
+    frames: list[FrameSpec] = field(default_factory=list)  # frames.yaml
 
 
 def read_rules(root: Path, snapshot: Snapshot | None = None) -> RuleFiles:
@@ -83,8 +86,9 @@ def read_rules(root: Path, snapshot: Snapshot | None = None) -> RuleFiles:
         errors.append(RuleFileError(_rel(root / "packs"), None, None, "no rule packs (*.yaml)"))
     for rel in packs:
         rules.extend(_read_pack(snap, rel, errors))
+    frames = _read_frames(snap, errors)
     return RuleFiles(
-        root, config, lists, variants, rules, snap.version, errors, list_lines, spellings
+        root, config, lists, variants, rules, snap.version, errors, list_lines, spellings, frames
     )
 
 
@@ -198,6 +202,20 @@ def _check_tags(
             continue
         errors.append(RuleFileError(_rel(path), lineno, None, msg))
     return frozenset(good)
+
+
+def _read_frames(snap: Snapshot, errors: list[RuleFileError]) -> list[FrameSpec]:
+    if "frames.yaml" not in snap.files:
+        return []
+    doc = _load_yaml(snap, "frames.yaml", errors)
+    if doc is None:
+        return []
+    try:
+        return FramesFile.model_validate(doc.data or {}).frames
+    except ValidationError as exc:
+        rel = _rel(snap.root / "frames.yaml")
+        errors.extend(_pydantic_errors(exc, doc, rel, (), None, FramesFile))
+        return []
 
 
 def _read_variants(snap: Snapshot, errors: list[RuleFileError]) -> dict[str, list[str]]:
