@@ -3,8 +3,11 @@
 Features are the character n-grams of the skeleton view of the message body (``engine
 .normalize``: folded, traditional -> simplified, look-alikes folded, noise removed; the
 【signature】 and opt-out footer left out), every ASCII digit read as ``0`` so that numbers and
-contacts share their n-grams, counted. The score of a label is its bias plus the weights of
-the n-grams present (once per occurrence); the probabilities are their softmax. Training
+contacts share their n-grams, every character of a link (``engine.rule_types.link``) read as
+``LINK_MASK`` and no n-gram that touches one kept (the letters of t.cn/xQ82zL said
+"pornography" to a model that had seen them in spam; the link rules judge links), counted.
+The score of a label is its bias plus the weights of the n-grams present (once per
+occurrence); the probabilities are their softmax. Training
 (``train.py``) uses the same ``prepared`` and ``ngrams`` functions.
 
 Speed: one Aho-Corasick pass over the text finds every weighted n-gram; each carries its
@@ -29,6 +32,7 @@ import ahocorasick
 import orjson
 
 from engine.normalize import HARD_BREAKS, Normalized, char_rank
+from engine.rule_types.link import Link, scan_links
 
 MODEL_FORMAT = 1
 _DIGIT = re.compile("[1-9]")
@@ -41,6 +45,10 @@ _MEMO_MAX = 4096  # scored texts remembered per model
 _MEMO_CHARS = 300  # ... of at most this length: about 4 MB at most
 _MEMOS = ("_memo", "_evidence")  # not pickled: a loaded model starts with empty memos
 HAM = ("clean", "news")
+# A link's characters in the prepared text: one per character, so that offsets stay those of
+# the skeleton. A symbol, which the skeleton never keeps; no n-gram containing it is a feature.
+LINK_MASK = "\u25a1"
+_BREAKS = HARD_BREAKS | {LINK_MASK}  # an evidence window never takes one in
 MAX_READ = 500  # characters of the body the model reads (the longest SMS a platform sends)
 FIX = (
     "retrain it with `python -m engine.content_model.train` (needs the dev extras) "
@@ -52,9 +60,12 @@ class ModelFileError(ValueError):
     """The model file is missing or unreadable; the message names the file and the fix."""
 
 
-def prepared(norm: Normalized, body: tuple[int, int] | None = None) -> tuple[str, int]:
+def prepared(
+    norm: Normalized, body: tuple[int, int] | None = None, links: list[Link] | None = None
+) -> tuple[str, int]:
     """The text the model reads and its skeleton offset: the skeleton of the original span
-    ``body`` (None: the whole message), digits as 0, one character per character.
+    ``body`` (None: the whole message), digits as 0, links (``links``, else found here) as
+    LINK_MASK, one character per character.
 
     Callers pass the body (``find_zones``): the 【signature】 and the opt-out footer say who
     sends and that the text is marketing, not what it is about (news-like text has neither).
@@ -67,12 +78,21 @@ def prepared(norm: Normalized, body: tuple[int, int] | None = None) -> tuple[str
     if body is not None and (body[0] > 0 or body[1] < len(norm.original)):
         start, end = norm.skeleton_bounds(*body)
     text = text[start : min(end, start + MAX_READ)]
-    return (_DIGIT.sub("0", text) if _DIGIT.search(text) else text), start
+    if _DIGIT.search(text):
+        text = _DIGIT.sub("0", text)
+    for link in scan_links(norm) if links is None else links:
+        a, b = norm.skeleton_bounds(link.start, link.end)
+        a, b = max(a - start, 0), min(b - start, len(text))
+        if a < b:
+            text = text[:a] + LINK_MASK * (b - a) + text[b:]
+    return text, start
 
 
 def ngrams(text: str, orders: tuple[int, ...]) -> list[str]:
-    """Every character n-gram of ``text`` (repeats included) for each order."""
-    return [text[i : i + n] for n in orders for i in range(len(text) - n + 1)]
+    """Every character n-gram of ``text`` (repeats included) for each order, but those that
+    touch a masked link."""
+    grams = [text[i : i + n] for n in orders for i in range(len(text) - n + 1)]
+    return [g for g in grams if LINK_MASK not in g] if LINK_MASK in text else grams
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +192,12 @@ class ContentModel:
         norm = sum(exps)
         return tuple(e / norm for e in exps)
 
-    def score(self, norm: Normalized, body: tuple[int, int] | None = None) -> Scores:
-        """Score a normalized message (the ``body`` span of the original text, if given)."""
-        text, offset = prepared(norm, body)
+    def score(
+        self, norm: Normalized, body: tuple[int, int] | None = None, links: list[Link] | None = None
+    ) -> Scores:
+        """Score a normalized message (the ``body`` span of the original text, if given;
+        ``links``: its links, when the caller has found them already)."""
+        text, offset = prepared(norm, body, links)
         return Scores(self.score_text(text), text, offset)
 
     def evidence(self, text: str, label: int, width: int = 12) -> tuple[int, int]:
@@ -228,10 +251,10 @@ class ContentModel:
         prefix = list(accumulate(at_end))  # prefix[e]: weight of n-grams ending at or before e
         begins = {i for found in starts_at.values() for i in found}
         reach = max(self.orders) - 1  # n-grams that start before a window may end inside it
-        # limit[j]: the first hard break at or after j (a window never takes one in)
+        # limit[j]: the first hard break or masked link at or after j (never inside a window)
         limit = [size] * (size + 1)
         for j in range(size - 1, -1, -1):
-            limit[j] = j if text[j] in HARD_BREAKS else limit[j + 1]
+            limit[j] = j if text[j] in _BREAKS else limit[j + 1]
         best, span = 0, (0, 0)
         for start in sorted(begins, reverse=True):  # on a tie the later start: no dead head
             stop = min(start + width, limit[start])

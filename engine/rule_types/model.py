@@ -15,6 +15,7 @@ from typing import ClassVar
 from engine.content_model.model import ContentModel, Scores
 from engine.rule_types.base import MessageTypeName, Rule, RuleMeta
 from engine.rule_types.context import Context
+from engine.rule_types.link import find_links
 from engine.rule_types.matcher import Matcher
 from engine.verdict import Finding
 
@@ -62,5 +63,5 @@ def _scores(ctx: Context, key: str, model: ContentModel) -> Scores:
     """Score the message once per model, whatever number of rules ask."""
     cached = ctx.__dict__.get(key)
     if cached is None:
-        cached = ctx.__dict__[key] = model.score(ctx.norm, ctx.zones.body)
+        cached = ctx.__dict__[key] = model.score(ctx.norm, ctx.zones.body, find_links(ctx))
     return cached
