@@ -206,6 +206,27 @@ def test_legit_notices_written_for_the_retrain_get_no_label(text: str) -> None:
     assert _flags(text) == set()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # coupon copy with a link and 领取 (the dev authors wrote none; the model trained on dev
+        # alone read 点击…领取 as fraud at P 0.74 and flagged 170 of 400 simulated drafts)
+        "【优选商城】王先生，您有3张满200减50券待领，点击 t.cn/A6x1 领取，有效期至12月31日，拒收请回复R",
+        "【优选商城】${name}，您有${n}张满${a}减${b}券待领，点击 t.cn/A6x1 领取，有效期至${date}，拒收请回复R",
+        "【优选商城】黄女士，会员日折扣多多，详见App会员中心，拒收请回复R",
+    ],
+)
+def test_everyday_coupon_copy_gets_no_label(text: str) -> None:
+    assert _flags(text) == set()
+
+
+def test_template_variables_are_masked_like_links() -> None:
+    from engine.content_model.model import LINK_MASK, prepared
+
+    text, _ = prepared(normalize("${name}，您有{1}张券"))
+    assert text == LINK_MASK * 4 + ",您有" + LINK_MASK + "张券"  # one per skeleton character
+
+
 def test_the_model_is_trained_on_every_dev_author_with_thresholds_from_held_out_authors() -> None:
     info = orjson.loads(MODEL.read_bytes())
     training = info["training"]
@@ -216,6 +237,11 @@ def test_the_model_is_trained_on_every_dev_author_with_thresholds_from_held_out_
         "bench/corpora/dev changed since models/content.json was trained: retrain it with "
         "`python -m engine.content_model.train` (dev extras)"
     )
+    ham = ROOT / "models" / "content_ham.jsonl"
+    assert training["extra_ham"]["sha256"] == hashlib.sha256(ham.read_bytes()).hexdigest(), (
+        "models/content_ham.jsonl changed since models/content.json was trained: retrain it"
+    )
+    assert training["extra_ham"]["messages"] == len(ham.read_bytes().splitlines())
     loao = training["loao"]
     # every corpus author of dev (the id's letter before its number: spam-d0001 -> d), read here
     # from the corpus files, not from the training code
@@ -292,3 +318,20 @@ def test_remembered_scores_equal_fresh_ones_and_the_memo_stays_bounded() -> None
     model._memo.clear()
     long = "加微信领红包" * 100
     assert model.score_text(long) == model._score_text(long) and not model._memo
+
+
+@pytest.mark.parametrize(
+    ("text", "window", "snapped"),
+    [
+        ("，实木沙发全城底价，", (2, 9), (1, 9)),  # 木… grows to the word 实木
+        ("，实木沙发全城底价，", (1, 9), (1, 9)),  # already on word edges
+        ("，实木沙发全城底价，", (1, 8), (1, 9)),  # …底 grows to 底价
+        ("。木沙发", (1, 4), (1, 4)),  # never across a break
+    ],
+)
+def test_a_model_span_grows_to_word_edges(
+    text: str, window: tuple[int, int], snapped: tuple[int, int]
+) -> None:
+    from engine.rule_types.model import _snapped
+
+    assert _snapped(text, *window) == snapped

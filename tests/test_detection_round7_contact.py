@@ -111,7 +111,9 @@ FLAGGED = [
     # --- an ID after a search verb, an arrow, a bracket or a line break
     (MK, "兼职日结，vx搜 mimi_2046", PRIVATE, B, "vx搜 mimi_2046", "variant"),
     (MK, "兼职日结，微信号👉mimi_2046", PRIVATE, B, "微信号👉mimi_2046", None),
-    (MK, "兼职日结，微信（mimi_2046）咨询", PRIVATE, B, "微信（mimi_2046", None),
+    # the content model reads 微信（mimi_2046）咨询 as pornography (P 0.61): that finding covers
+    # the contact one, so they merge and the kept contact finding points at the outer span
+    (MK, "兼职日结，微信（mimi_2046）咨询", PRIVATE, B, "微信（mimi_2046）咨询", None),
     (MK, "兼职日结，V：\nmimi_2046", PRIVATE, B, "V：\nmimi_2046", "variant"),
     (MK, "招聘主播，威心：mimi_2046", PRIVATE, B, "威心：mimi_2046", "variant"),
     # --- other platforms

@@ -16,13 +16,14 @@ def render_card(model: dict[str, Any], cost: str = "", system: str = "") -> str:
         f"- **File:** `content.json` (format {model['format']}, {len(model['weights']):,} "
         f"n-grams, {len(model['labels'])} labels)",
         f"- **Trained:** {info['date']} with scikit-learn {info['sklearn']}",
-        f"- **Data:** `{info['data']}` only (sha256 `{info['data_sha256'][:16]}…`), "
+        f"- **Data:** `{info['data']}` (sha256 `{info['data_sha256'][:16]}…`), "
         f"{sum(info['counts'].values()):,} messages: "
         + ", ".join(f"{k} {v}" for k, v in info["counts"].items()),
         "- **Sources:** "
         + ", ".join(f"round {k} {v:,}" for k, v in authors.items())
         + " messages (the letter in each id; written by LLM-assisted corpus authors who did "
         "not see the rules, rounds d and f by the same one: `bench/corpora/README.md`)",
+        *_extra_line(info),
         f"- **Model:** {info['model']}.",
         "- **Scoring:** pure Python (`engine.content_model.model`): one Aho-Corasick pass over "
         "the normalized body, weights summed as packed integers, softmax. No numpy or sklearn.",
@@ -133,3 +134,16 @@ def render_card(model: dict[str, Any], cost: str = "", system: str = "") -> str:
     if cost:
         lines += ["", "## Cost", "", cost]
     return "\n".join(lines) + "\n"
+
+
+def _extra_line(info: dict[str, Any]) -> list[str]:
+    extra = info.get("extra_ham")
+    if not extra:
+        return []
+    return [
+        f"- **Extra clean copy:** `{extra['file']}` (sha256 `{extra['sha256'][:16]}…`), "
+        f"{extra['messages']:,} marketing drafts ({extra['source']}): legitimate coupon, "
+        "deadline and 点击链接领取 copy that no corpus author wrote (the dev-only fit flagged "
+        "170 of 400 simulated drafts as fraud). In every fit, never in a threshold budget or a "
+        "figure below."
+    ]

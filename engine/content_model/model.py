@@ -36,6 +36,9 @@ from engine.rule_types.link import Link, scan_links
 
 MODEL_FORMAT = 1
 _DIGIT = re.compile("[1-9]")
+# a template's variables: ${name} (Aliyun, Huawei) and {1} (Tencent); the value is unknown,
+# so the model reads neither the variable's name nor the brackets
+_VARIABLE = re.compile(r"\$\{[A-Za-z_]\w{0,31}\}|\{\d{1,2}\}")
 _SCALE = 10_000  # weights are exported with 4 decimals: exact in fixed point
 _OFFSET = 1 << 22  # keeps every field positive: |weight| < 419
 _FIELD = 52  # bits per field: sums of up to 2**29 n-grams cannot carry into the next field
@@ -65,7 +68,8 @@ def prepared(
 ) -> tuple[str, int]:
     """The text the model reads and its skeleton offset: the skeleton of the original span
     ``body`` (None: the whole message), digits as 0, links (``links``, else found here) as
-    LINK_MASK, one character per character.
+    LINK_MASK, template variables (``${name}``, ``{1}``) as LINK_MASK too, one character per
+    character.
 
     Callers pass the body (``find_zones``): the 【signature】 and the opt-out footer say who
     sends and that the text is marketing, not what it is about (news-like text has neither).
@@ -85,6 +89,12 @@ def prepared(
         a, b = max(a - start, 0), min(b - start, len(text))
         if a < b:
             text = text[:a] + LINK_MASK * (b - a) + text[b:]
+    if "{" in norm.original:
+        for m in _VARIABLE.finditer(norm.original):
+            a, b = norm.skeleton_bounds(m.start(), m.end())
+            a, b = max(a - start, 0), min(b - start, len(text))
+            if a < b:
+                text = text[:a] + LINK_MASK * (b - a) + text[b:]
     return text, start
 
 

@@ -18,6 +18,9 @@ from engine.rule_types.context import Context
 from engine.rule_types.link import find_links
 from engine.rule_types.matcher import Matcher
 from engine.verdict import Finding
+from engine.word_boundaries import SEGMENTER
+
+SNAP = 3  # characters a model span may grow on each side to reach a word edge
 
 _TYPES: tuple[MessageTypeName, ...] = ("marketing", "notification")
 
@@ -55,8 +58,28 @@ class ModelRule(Rule):
         start, end = self.model.evidence(scores.text, self.label, self.width)
         if start >= end:
             return ()
+        start, end = _snapped(scores.text, start, end)
         s, e = ctx.norm.skeleton_span(scores.offset + start, scores.offset + end)
         return (ctx.finding(self.meta, s, e),)
+
+
+def _snapped(text: str, start: int, end: int) -> tuple[int, int]:
+    """The evidence window [start, end) of ``text`` grown to jieba's word edges, by at most
+    SNAP characters on each side: n-gram weights end where they end (木沙发全城底价), a
+    reader's eye at a word (实木沙发全城底价). Runs only when a model rule fires."""
+    lo, hi = max(0, start - SNAP - 8), min(len(text), end + SNAP + 8)
+    edges = {b + lo for b in SEGMENTER.boundaries(text[lo:hi])}
+    edges.discard(lo if lo else -1)  # the cut ends of the window are no word edges
+    edges.discard(hi if hi < len(text) else -1)
+    if start in edges or not (left := [b for b in edges if start - SNAP <= b < start]):
+        new_start = start
+    else:
+        new_start = max(left)
+    if end in edges or not (right := [b for b in edges if end < b <= end + SNAP]):
+        new_end = end
+    else:
+        new_end = min(right)
+    return new_start, new_end
 
 
 def _scores(ctx: Context, key: str, model: ContentModel) -> Scores:
