@@ -41,7 +41,8 @@ DISCOUNT = re.compile(rf"折(?<={_AFTER_NUM}折)(?!起|扣)")
 _BLANKET_DISCOUNT = re.compile(rf"全场[^,，。!；;]{{0,4}}?{_NUM}折")
 VAGUE_OFFER = re.compile(
     rf"全场[^,，。!；;]{{0,4}}?{_NUM}折|折起(?<={_AFTER_NUM}折起)"
-    r"|优惠|福利|折扣|特惠|特价|低价|钜惠|让利|大促|促销|返现|好礼|礼品|礼物|豪礼|大礼|小礼|有礼"
+    r"|优惠|福利|折扣|特惠|特价|低价|好价|钜惠|让利|大促|促销|返现|好礼|礼品|礼物|豪礼|大礼|小礼|有礼"
+    r"|开卡礼|见面礼"
 )
 # A count of things the reader gets: a number and a measure word ("3张券", "2杯", "两晚"),
 # not an ordinal (第二件, 第2件).
