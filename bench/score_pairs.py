@@ -1,10 +1,10 @@
 """Single-practice pairs: per practice, how often the better draft of a pair scores higher.
 
-The pairs (models/pairs/{dev,heldout}.jsonl, see models/pairs/README.md) each differ in one
+The pairs (models/pairs/*.jsonl, see models/pairs/README.md) each differ in one
 published best practice. "right": the better draft scores strictly higher; "explained": also a
 reason names the practice with the sign its text states (engine/score/pairs.py).
 
-    python bench/score_pairs.py [--split dev|heldout|both] [--model FILE] [--misses]
+    python bench/score_pairs.py [--split dev|heldout|dev2|heldout2|heldout3|both|all] [--model FILE] [--misses]
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import argparse
 from pathlib import Path
 
 from engine.score import load_model, shipped_model
-from engine.score.pairs import judge, load_pairs, practice_table
+from engine.score.pairs import SPLITS, judge, load_pairs, practice_table
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--split", default="dev", choices=["dev", "heldout", "both"])
+    ap.add_argument("--split", default="dev", choices=[*SPLITS, "both", "all"])
     ap.add_argument("--model", type=Path, default=None)
     ap.add_argument("--misses", action="store_true", help="list the pairs ordered wrongly")
     args = ap.parse_args()

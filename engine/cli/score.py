@@ -64,7 +64,7 @@ def train_cmd(
         sim = simulate(campaigns=campaigns, seed=seed)
         source = (
             f"simulator (engine/score/simulate.py): {campaigns} campaigns × 4 drafts × "
-            f"2,000 randomised sends, seed {seed}"
+            f"2,000 randomised sends, seed {seed}, copy space {sim.config['copy_space']}"
         )
         result = train(
             sim.cells,

@@ -58,8 +58,10 @@ def _pairs_section(result: TrainResult) -> list[str]:
         "the engagement reference; how: `models/pairs/README.md`). *Right*: the better draft "
         "scores strictly",
         "higher. *Explained*: also a reason names the practice with the sign its text states. "
-        "The held-out",
-        "split was written before the detectors were changed and scored once, at the end.",
+        "Each held-out",
+        "split (heldout, heldout2, heldout3) was written before its round of detector changes; "
+        "the detectors",
+        "were tuned on the dev splits only.",
         "",
         "| practice | " + " | ".join(f"{s} right | {s} explained" for s in result.pairs) + " |",
         "|---|" + "---:|---:|" * len(result.pairs),

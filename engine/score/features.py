@@ -20,8 +20,9 @@ from engine.message import BEIJING, Message, MessageType
 _NUM = r"(?:\d{1,9}(?:\.\d{1,4})?|\$\{\w{1,20}\})"
 _CN = "两二三四五六七八九十"  # 一 is left out: 一下, 一起, 一份心意 are not counts
 
+_TITLE = r"(?:先生|女士|小姐)"
 NAME_SALUTATION = re.compile(
-    r"(?:[\u4e00-\u9fff](?:先生|女士)|\$\{(?:name|surname|姓名|姓)\}(?:先生|女士)?)\s*[,:：]"
+    rf"(?:[\u4e00-\u9fff]{_TITLE}|\$\{{(?:name|surname|姓名|姓)\}}{_TITLE}?)\s*[,:：]"
 )
 GENERIC_SALUTATION = re.compile(r"尊敬的|亲爱的")
 # Every branch below starts with a literal or a character class and checks the number
@@ -40,7 +41,8 @@ DISCOUNT = re.compile(rf"折(?<={_AFTER_NUM}折)(?!起|扣)")
 _BLANKET_DISCOUNT = re.compile(rf"全场[^,，。!；;]{{0,4}}?{_NUM}折")
 VAGUE_OFFER = re.compile(
     rf"全场[^,，。!；;]{{0,4}}?{_NUM}折|折起(?<={_AFTER_NUM}折起)"
-    r"|优惠|福利|折扣|特惠|特价|低价|钜惠|让利|大促|促销|返现|好礼|礼品|礼物|豪礼|大礼|小礼|有礼"
+    r"|优惠|福利|折扣|特惠|特价|低价|好价|钜惠|让利|大促|促销|返现|好礼|礼品|礼物|豪礼|大礼|小礼|有礼"
+    r"|开卡礼|见面礼"
 )
 # A count of things the reader gets: a number and a measure word ("3张券", "2杯", "两晚"),
 # not an ordinal (第二件, 第2件).
@@ -67,23 +69,27 @@ _WHEN = (
     rf"|下周[一二三四五六日天末]|今[天日晚]|明[天日晚]|当[天日])"
 )
 _TIME = rf"{_NUM}\s*[点时:]\s*(?:\d{{1,2}}分?)?"
-_ENDS = r"(?:前|截止|截至|止|结束|到期|过期|为止|有效)"
+_ENDS = r"(?:前|截止|截至|止|结束|到期|过期|失效|为止|有效)"
+# what a reader must do by then, between the time and the end word ("7月1日报名截止")
+_ACT = r"(?:报名|预约|预订|购买|下单|领取|使用|兑换|参与|活动|优惠)"
+# the verbs after "N天内" / "24小时内" that make it a deadline, not a delivery time (3天内发货)
+_WITHIN_ACT = r"(?:有效|使用|领取|兑换|下单|失效|到期|过期|预约|预订|报名|购买|参与)"
 _LEADS = (
     r"有效期至|倒计时|今日有效|当日有效"
     rf"|(?:截止|仅限|限)\s*{_WHEN}|至(?<!截至)\s*{_WHEN}|截至\s*{_NUM}月{_NUM}[日号]"
     rf"|(?:限时|仅剩|还剩|剩余|最后)\s*{_NUM}\s*(?:天|日|小时)"
 )
 DEADLINE = re.compile(
-    rf"{_LEADS}|(?:{_WHEN}\s*(?:{_TIME})?|{_NUM}\s*[点时]\s*){_ENDS}"
+    rf"{_LEADS}|(?:{_WHEN}\s*(?:{_TIME})?|{_NUM}\s*[点时]\s*){_ACT}?{_ENDS}"
     rf"|{_NUM}月{_NUM}[日号]\s*[-—~]\s*(?:{_NUM}月)?{_NUM}[日号]"
-    rf"|{_NUM}\s*(?:天|日|小时)内(?:有效|使用|领取|兑换|下单)"
+    rf"|{_NUM}\s*(?:天|日|小时)[内后]{_WITHIN_ACT}"
 )
 # has_deadline() is DEADLINE.search() in ~2 µs instead of ~10: the branches that start with a
 # date or a number are tried only in the few characters before an end word (前, 截止, 有效…),
 # a range dash or 内. tests/score/test_features.py asserts both agree.
 _DEADLINE_LEAD = re.compile(_LEADS)
-_DEADLINE_MARK = re.compile(rf"{_ENDS}|[-—~]|内(?:有效|使用|领取|兑换|下单)")
-_BEFORE_END = re.compile(rf"(?:{_WHEN}\s*(?:{_TIME})?|{_NUM}\s*[点时]\s*)$")
+_DEADLINE_MARK = re.compile(rf"{_ENDS}|[-—~]|[内后]{_WITHIN_ACT}")
+_BEFORE_END = re.compile(rf"(?:{_WHEN}\s*(?:{_TIME})?|{_NUM}\s*[点时]\s*){_ACT}?$")
 _BEFORE_RANGE = re.compile(rf"{_NUM}月{_NUM}[日号]\s*$")
 _AFTER_RANGE = re.compile(rf"\s{{0,5}}(?:{_NUM}月)?{_NUM}[日号]")
 _BEFORE_WITHIN = re.compile(rf"{_NUM}\s*(?:天|日|小时)$")
@@ -100,7 +106,7 @@ def has_deadline(t: str) -> bool:
         if c in "-—~":
             if _BEFORE_RANGE.search(t, lo, at) and _AFTER_RANGE.match(t, at + 1):
                 return True
-        elif c == "内" and m.end() - at > 1:
+        elif c in "内后" and m.end() - at > 1:
             if _BEFORE_WITHIN.search(t, lo, at):
                 return True
         elif _BEFORE_END.search(t, lo, at):
@@ -176,7 +182,7 @@ def features(message: Message) -> tuple[float, ...]:
     """Return the feature vector of one message, in FEATURE_NAMES order."""
     t = fold(message.text)
     x = [0.0] * len(FEATURE_NAMES)
-    if ("先生" in t or "女士" in t or "${" in t) and NAME_SALUTATION.search(t):
+    if ("先生" in t or "女士" in t or "小姐" in t or "${" in t) and NAME_SALUTATION.search(t):
         x[0] = 1.0
     elif GENERIC_SALUTATION.search(t):
         x[1] = 1.0

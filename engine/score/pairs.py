@@ -1,6 +1,6 @@
 """Single-practice pairs: does the better draft score higher, and does a reason say why?
 
-Each pair (``models/pairs/{dev,heldout}.jsonl``; how they were written: models/pairs/README.md)
+Each pair (``models/pairs/*.jsonl``; how they were written: models/pairs/README.md)
 is two drafts that differ in one published best practice only, with the better one marked by
 the file, not by the model. A pair is *right* when the better draft's score is strictly
 higher; it is *explained* when, in addition, the scored reasons name the practice's element
@@ -18,7 +18,9 @@ import orjson
 from engine.message import make_message
 from engine.score.model import EngagementModel, default_model_path
 
-SPLITS = ("dev", "heldout")
+SPLITS = ("dev", "heldout", "dev2", "heldout2", "heldout3")
+# "both" keeps its old meaning (the first two files); "all" reads every file
+GROUPS = {"both": ("dev", "heldout"), "all": SPLITS}
 
 # practice -> (the features that name it, which draft carries the reason, the reason's sign)
 PRACTICES: dict[str, tuple[tuple[str, ...], str, int]] = {
@@ -62,10 +64,10 @@ def pairs_dir() -> Path:
 
 
 def load_pairs(split: str = "dev", directory: Path | None = None) -> list[Pair]:
-    """Read one split ('dev', 'heldout') or 'both'; errors name the file and line."""
-    names = SPLITS if split == "both" else (split,)
+    """Read one split (a name in SPLITS), 'both' or 'all'; errors name the file and line."""
+    names = GROUPS.get(split, (split,))
     if any(n not in SPLITS for n in names):
-        raise ValueError(f"unknown split {split!r}: use dev, heldout or both")
+        raise ValueError(f"unknown split {split!r}: use {', '.join(SPLITS)}, both or all")
     base = directory if directory is not None else pairs_dir()
     out: list[Pair] = []
     for name in names:

@@ -88,6 +88,58 @@ _VAGUE_GIFTS = ["精美礼品", "神秘好礼", "惊喜小礼"]
 _HOURS = (9, 10, 12, 15, 19, 20)
 
 
+class CopySpace(NamedTuple):
+    """The phrasings a draft is composed from; the detectors must read every one right."""
+
+    titles: tuple[str, ...]
+    amounts: tuple[str, ...]  # format strings over item, a (threshold), k (a small number)
+    vague: tuple[str, ...]
+    deadlines: tuple[str, ...]
+    vague_deadlines: tuple[str, ...]
+    gifts: tuple[tuple[str, str], ...]
+    vague_gifts: tuple[str, ...]
+
+
+_BASE_AMOUNTS = ("{item}满{a}减{q}", "{item}下单立减{t}元", "{item}专享{w}元无门槛券")
+# "base": the copy space of model 20261205-63328a60. "wide" (issue 18 point 6) adds the
+# phrasings copywriters also use: ¥ amounts, a concrete rate, cash back, a title 小姐, a
+# deadline N hours/days ahead or with an action before the end word, and more vague urgency.
+COPY_SPACES: dict[str, CopySpace] = {
+    "base": CopySpace(
+        ("先生", "女士"),
+        _BASE_AMOUNTS,
+        tuple(_VAGUE),
+        tuple(_DEADLINE),
+        tuple(_VAGUE_DEADLINE),
+        tuple(_GIFTS),
+        tuple(_VAGUE_GIFTS),
+    ),
+    "wide": CopySpace(
+        ("先生", "女士", "小姐"),
+        (
+            *_BASE_AMOUNTS,
+            "{item}下单减¥{t}",
+            "{item}享{r}折",
+            "{item}到手价{a}元",
+            "{item}返现{t}元",
+        ),
+        (*_VAGUE, "好价不停", "大促让利", "低价来袭"),
+        (
+            *_DEADLINE,
+            "24小时内失效",
+            "{k}天后到期",
+            "明晚8点前下单有效",
+            "1月20日报名截止",
+            "截止本月底",
+            "48小时内有效",
+        ),
+        (*_VAGUE_DEADLINE, "限时", "过期不候", "活动即将结束", "活动随时结束"),
+        (*_GIFTS, ("马克杯", "个"), ("运动袜", "双"), ("收纳盒", "个")),
+        (*_VAGUE_GIFTS, "专属好礼", "开卡礼"),
+    ),
+}
+
+
 class Variant(NamedTuple):
     """One simulated draft and its true click logit for a regular recipient (no campaign)."""
 
@@ -118,8 +170,16 @@ class Simulation:
     config: dict[str, Any]
 
 
+def _pick(rng: np.random.Generator, options: tuple[Any, ...]) -> Any:
+    return options[int(rng.integers(len(options)))]
+
+
 def _draft(
-    rng: np.random.Generator, vip_campaign: bool, industry: str | None, confounded: bool
+    rng: np.random.Generator,
+    vip_campaign: bool,
+    industry: str | None,
+    confounded: bool,
+    space: CopySpace = COPY_SPACES["base"],
 ) -> tuple[str, dict[str, float]]:
     """Compose one draft from the copy space; return it with the true element flags."""
     f = dict.fromkeys(FEATURE_NAMES, 0.0)
@@ -130,9 +190,9 @@ def _draft(
     if r < p_name:
         f["name_salutation"] = 1.0
         if rng.random() < 0.7:
-            parts.append(
-                _SURNAMES[int(rng.integers(10))] + ("先生" if rng.random() < 0.5 else "女士")
-            )
+            # one uniform draw, as the "base" space always drew it: its sims stay bit-identical
+            surname, titles = _SURNAMES[int(rng.integers(10))], space.titles
+            parts.append(surname + titles[int(rng.random() * len(titles))])
         else:
             parts.append("${name}")
     elif r < p_name + (1 - p_name) / 2:
@@ -147,11 +207,9 @@ def _draft(
     elif offer < 0.45:  # an amount only
         f["specific_offer"] = 1.0
         parts.append(
-            [
-                f"{item}满{a}减{a // 4}",
-                f"{item}下单立减{a // 10}元",
-                f"{item}专享{a // 20}元无门槛券",
-            ][int(rng.integers(3))]
+            _pick(rng, space.amounts).format(
+                item=item, a=a, q=a // 4, t=a // 10, w=a // 20, r=k + 4, k=k
+            )
         )
     elif offer < 0.55:  # a count only
         f["item_count"] = 1.0
@@ -161,12 +219,12 @@ def _draft(
         if rng.random() < 0.5:
             parts.append(f"{item}全场{int(rng.integers(5, 9))}折")
         else:
-            parts.append(item + _VAGUE[int(rng.integers(len(_VAGUE)))])
+            parts.append(item + _pick(rng, space.vague))
     else:
         parts.append(f"{item}新品上市")
     gift = rng.random()
     if gift < 0.2:
-        name, unit = _GIFTS[int(rng.integers(len(_GIFTS)))]
+        name, unit = _pick(rng, space.gifts)
         f["named_item"] = 1.0
         if rng.random() < 0.4:
             f["item_count"] = 1.0
@@ -175,13 +233,13 @@ def _draft(
     elif gift < 0.35:
         if not f["specific_offer"]:
             f["vague_offer"] = 1.0
-        parts.append("下单送" + _VAGUE_GIFTS[int(rng.integers(len(_VAGUE_GIFTS)))])
+        parts.append("下单送" + _pick(rng, space.vague_gifts))
     when = rng.random()
     if when < 0.45:
         f["deadline"] = 1.0
-        parts.append(_DEADLINE[int(rng.integers(len(_DEADLINE)))])
+        parts.append(_pick(rng, space.deadlines).format(k=k + 1))
     elif when < 0.6:
-        parts.append(_VAGUE_DEADLINE[int(rng.integers(len(_VAGUE_DEADLINE)))])
+        parts.append(_pick(rng, space.vague_deadlines))
     if rng.random() < 0.35:
         f["hype"] = 1.0
         parts.append(_HYPE[int(rng.integers(len(_HYPE)))])
@@ -216,8 +274,10 @@ def simulate(
     vip_campaigns: float = 0.3,
     confounded: bool = True,
     seed: int = 0,
+    copy_space: str = "wide",
 ) -> Simulation:
     """Simulate ``campaigns`` × ``variants`` drafts with ``sends`` randomised sends each."""
+    space = COPY_SPACES[copy_space]
     rng = np.random.default_rng(seed)
     w = np.array([TRUE_EFFECTS[n] for n in FEATURE_NAMES])
     cells: list[Cell] = []
@@ -234,7 +294,7 @@ def simulate(
         sent_at = day.replace(hour=int(rng.choice(_HOURS)))
         campaign_effect = float(rng.normal(0.0, CAMPAIGN_SD))
         for v in range(variants):
-            text, flags = _draft(rng, vip_campaign, industry, confounded)
+            text, flags = _draft(rng, vip_campaign, industry, confounded, space)
             msg = make_message(
                 text, type=mtype, industry=industry, send_at=sent_at, id=f"{cid}-v{v}"
             )
@@ -262,6 +322,7 @@ def simulate(
         "vip_campaigns": vip_campaigns,
         "confounded": confounded,
         "seed": seed,
+        "copy_space": copy_space,
     }
     return Simulation(cells, truth, config)
 

@@ -21,9 +21,10 @@ from engine.score.pairs import judge, load_pairs, practice_table
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIRS = ROOT / "models" / "pairs"
+SPLITS = ("dev", "heldout", "dev2", "heldout2", "heldout3")
 ROWS = [
     orjson.loads(line)
-    for split in ("dev", "heldout")
+    for split in SPLITS
     for line in (PAIRS / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
 ]
 # practice -> (the reason that must name it, on which draft, its sign); written out here
@@ -41,15 +42,31 @@ WHY = {
 # Held-out pairs the shipped model ties, scored once at the end and kept visible here:
 # both drafts already hold a count (订两晚), and item_count is a flag, not a number.
 KNOWN_TIES = {"h-item_count-04"}
+# Held-out pairs (heldout2, heldout3) the shipped model orders wrongly, found when they were
+# scored after the round of detector changes they were held out from; each is a strict xfail,
+# so a fix shows up as a failure to remove the entry.
+KNOWN_MISSES = {
+    "h2-concrete_amount-03": "全场7折 is a blanket discount, vague by the design note (§4.2); "
+    "the pair's own label disagrees with the reference",
+    "h2-item_count-05": "measure word 枚 (10枚) is not in ITEM_COUNT",
+    "h2-item_count-10": "measure word 片 (6片) is not in ITEM_COUNT",
+    "h2-named_item-03": "兑 alone (积分可兑马克杯) is no giving verb for GIFT; the worse draft's "
+    "惊喜好礼 is a vague offer, so the better draft scores lower",
+    "h2-deadline-08": "本周六日 (Saturday and Sunday) is not read as a weekday before 有效",
+    "h2-clear_cta-06": "开通 is not a CLEAR_CTA action verb",
+    "h3-named_item-01": "赠品 (送精美赠品) is taken for a named item, so both drafts have one",
+    "h3-deadline-03": "后天 (the day after tomorrow) is not in the deadline's time words",
+}
 
 
 def test_pair_files_are_well_formed() -> None:
     ids = [r["id"] for r in ROWS]
-    assert len(ids) == len(set(ids)) == 180
+    assert len(ids) == len(set(ids)) == 180 + 60 + 80 + 55
+    assert all(r["split"] in SPLITS and r["id"].startswith(_PREFIX[r["split"]]) for r in ROWS)
     for practice in WHY:
         rows = [r for r in ROWS if r["practice"] == practice]
         assert len(rows) >= 15, practice
-        assert {r["split"] for r in rows} == {"dev", "heldout"}
+        assert {"dev", "heldout"} <= {r["split"] for r in rows}
         assert len({r["industry"] for r in rows}) >= 6, practice
     for r in ROWS:
         assert (
@@ -67,13 +84,27 @@ def test_pair_files_are_well_formed() -> None:
             assert re.fullmatch(r"【[^】]+】" + re.escape(r["worse"]), r["better"]), r["id"]
 
 
+_PREFIX = {"dev": "d-", "heldout": "h-", "dev2": "d2-", "heldout2": "h2-", "heldout3": "h3-"}
+
+
 def _scored(row: dict[str, str], which: str):  # type: ignore[no-untyped-def]
     msg = make_message(row[which], type=row["type"], industry=row["industry"])
     return score(msg, suggestions=False)
 
 
 @pytest.mark.parametrize(
-    "row", [r for r in ROWS if r["id"] not in KNOWN_TIES], ids=lambda r: r["id"]
+    "row",
+    [
+        pytest.param(
+            r,
+            id=r["id"],
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[r["id"]])]
+            if r["id"] in KNOWN_MISSES
+            else [],
+        )
+        for r in ROWS
+        if r["id"] not in KNOWN_TIES
+    ],
 )
 def test_better_draft_scores_higher_and_a_reason_names_the_practice(row: dict[str, str]) -> None:
     worse, better = _scored(row, "worse"), _scored(row, "better")
@@ -86,6 +117,14 @@ def test_better_draft_scores_higher_and_a_reason_names_the_practice(row: dict[st
         assert r.effect * sign > 0
         # the text states the same direction as the number: "提高1.2个百分点" or "降低0.8个百分点"
         assert ("提高" if sign > 0 else "降低") + f"{abs(r.effect) * 100:.1f}个百分点" in r.text
+
+
+def test_known_misses_are_held_out_pairs_that_exist() -> None:
+    by_id = {r["id"]: r for r in ROWS}
+    assert set(KNOWN_MISSES) <= set(by_id)
+    assert {by_id[i]["split"] for i in KNOWN_MISSES} <= {"heldout2", "heldout3"}
+    # tuned splits have no known misses: every dev and dev2 pair is ordered right
+    assert not {i for i in set(KNOWN_MISSES) | KNOWN_TIES if by_id[i]["split"].startswith("dev")}
 
 
 def test_known_ties_are_still_ties() -> None:
@@ -121,4 +160,5 @@ def test_card_has_notes_for_every_feature_and_the_pairs_table() -> None:
     card = (ROOT / "models" / "CARD.md").read_text(encoding="utf-8")
     assert "## Single-practice pairs" in card
     for practice in WHY:
-        assert re.search(rf"^\| {practice} \| \d+/8 \| \d+/8 \| \d+/12 \| \d+/12 \|$", card, re.M)
+        cells = r" \| ".join([r"\d+/8"] * 2 + [r"\d+/12"] * 2 + [r"(?:\d+/\d+)?"] * 6)
+        assert re.search(rf"^\| {practice} \| {cells} \|$", card, re.M), practice
