@@ -8,7 +8,10 @@ when one trips, the campaign is paused in one transaction: its queued marketing 
 ``held`` (the claim query skips it; nothing is dropped), new marketing of it is held on
 arrival, and an alert is written. ``resume`` puts the held messages back in the queue once: the
 state change is guarded by the state it expects, so a second or a concurrent resume releases
-nothing more. OTP, alert and notice messages are never held.
+nothing more. What holds a paused campaign (its own signals, signatures and templates over
+it) is recorded per source (engine.dispatch.hold_sources): resuming a signature or template
+removes its source only, ``resume`` of the campaign removes them all (the override). OTP, alert
+and notice messages are never held.
 """
 
 from __future__ import annotations
