@@ -66,13 +66,14 @@ def pause_campaign(db: Connection, campaign: str, source: str, signal: str, figu
     The ids held, or None when it was paused already (by another source, or by another
     process a moment ago): then the new source is only added to its holds."""
     lock_holds(db)
-    if (
-        is_scope(source)
-        and not db.execute(
-            "SELECT 1 FROM campaign WHERE name=? AND state='paused'", (source,)
+    if is_scope(source):  # checked again under the lock: a resume may just have committed
+        scope = db.execute(
+            "SELECT s.paused_at, c.resumed_at FROM campaign s, campaign c "
+            "WHERE s.name=? AND s.state='paused' AND c.name=?",
+            (source, campaign),
         ).fetchone()
-    ):
-        return None  # the signature or template was resumed a moment ago
+        if scope is None or (scope[1] or 0.0) > scope[0]:
+            return None  # the scope was resumed, or a person resumed the campaign after it
     added = add_hold(db, campaign, source, signal, figure, threshold, now)
     cur = db.execute(
         "UPDATE campaign SET state='paused', signal=?, figure=?, threshold=?, paused_at=? "
