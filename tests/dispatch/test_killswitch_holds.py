@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +179,34 @@ def test_campaigns_paused_before_the_holds_existed_get_their_source_on_upgrade(
     assert resume(upgraded, SIGN, "list cleaned", "ops", kind="signature")["campaigns"] == [
         "a", "b", "c"]  # fmt: skip
     upgraded.close()
+
+
+def test_a_signature_and_a_template_tripping_at_once_both_hold_and_hold_each_message_once(
+    outbox: Outbox, switch: KillSwitch, tmp_path: Path
+) -> None:
+    """Two processes evaluate the signature and the template at the same moment: the campaign
+    ends up held by both, and each waiting message is held once."""
+    sent = _sent(outbox, 5, campaign="a") + _sent(outbox, 5, campaign="b", first=5)
+    waiting = _queue(outbox, "a-wait", "+8613700000401", campaign="a")
+    with outbox.transaction() as db:  # 3 opt-outs counted, not yet evaluated
+        db.executemany("INSERT INTO campaign_signal VALUES (?,?,?,?,?)", [
+            (scope, "opt_out", mid, "TD", time.time()) for scope in (SIGNATURE, TEMPLATE)
+            for mid in (sent[0], sent[5], sent[1])])  # fmt: skip
+    policy = load_policy(tmp_path / "complaints.yaml")
+    t, now = policy.for_signature(SIGN), time.time()
+    switches = [KillSwitch(Outbox(outbox.target), policy, load_optout_words()) for _ in range(2)]
+    jobs = [(switches[0], SIGNATURE, "sign_name", SIGN),
+            (switches[1], TEMPLATE, "template_id", "double11")]  # fmt: skip
+    threads = [threading.Thread(target=s.evaluate_scope, args=(scope, col, value, t, now))
+               for s, scope, col, value in jobs]  # fmt: skip
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    listed = {c["campaign"]: c for c in list_campaigns(outbox)}
+    assert {c: listed[c]["held_by"] for c in ("a", "b")} == {
+        c: [SIGNATURE, TEMPLATE] for c in ("a", "b")}  # fmt: skip
+    assert (listed["a"]["state"], listed["a"]["held"]) == ("paused", 1)
+    assert [h["status"] for h in outbox.history(waiting)].count("held") == 1
+    for s in switches:
+        s.outbox.close()
