@@ -24,7 +24,13 @@ from engine.api.bodies import ResumeIn
 from engine.api.limits import error_body
 from engine.api.metrics import CAMPAIGN_PAUSES
 from engine.api.requests import read_json
-from engine.dispatch.campaigns import CampaignError, Trip, list_campaigns, resume
+from engine.dispatch.campaigns import (
+    CampaignError,
+    Trip,
+    held_without_campaign_total,
+    list_campaigns,
+    resume,
+)
 from engine.dispatch.holds import list_scopes
 from engine.dispatch.outbox import Outbox
 
@@ -54,10 +60,13 @@ def add_campaign_routes(router: APIRouter, outbox: Callable[[], Outbox]) -> None
     )
     async def campaigns() -> Response:
         """Every campaign the kill switch has seen: `state` (active, paused), `signal`
-        (complaint, opt_out, provider_code), `figure`, `threshold`, `paused_at`, `held`, and the
-        last `resumed_at`, `resumed_by`, `reason` (rules/dispatch/complaints.yaml)."""
+        (complaint, opt_out, provider_code), `figure`, `threshold`, `paused_at`, `held`, what
+        holds it now (`held_by`, `holds`), and the last `resumed_at`, `resumed_by`, `reason`
+        (rules/dispatch/complaints.yaml); the paused signatures and templates; and the held
+        marketing of no campaign (`held_without_campaign`)."""
         box = outbox()
-        return _json({"campaigns": list_campaigns(box), "paused_scopes": list_scopes(box)})
+        return _json({"campaigns": list_campaigns(box), "paused_scopes": list_scopes(box),
+                      "held_without_campaign": held_without_campaign_total(box)})  # fmt: skip
 
     @router.post(
         "/v1/dispatch/campaigns/{name}/resume",
@@ -68,6 +77,7 @@ def add_campaign_routes(router: APIRouter, outbox: Callable[[], Outbox]) -> None
     async def resume_campaign(name: str, request: Request) -> Response:
         """Put the held messages of a paused campaign back in the queue, once: `released` is
         how many; 0 when it is not paused (resumed already, or by a concurrent call). The
+        override: every hold of it is removed, whatever placed it (`released_holds`). The
         reason and `by` are recorded."""
         return await _resume(name, request, "campaign")
 
@@ -78,8 +88,9 @@ def add_campaign_routes(router: APIRouter, outbox: Callable[[], Outbox]) -> None
         **bodies.RESUME,
     )
     async def resume_signature(name: str, request: Request) -> Response:
-        """The signature is active again and every campaign it paused is resumed (their held
-        messages released once); campaigns paused by their own signals stay paused."""
+        """The signature is active again and removed from every campaign's holds: a campaign
+        it alone held is resumed (its held messages released once); one still held by another
+        source (its own signals, a template) stays paused, listed in `still_held`."""
         return await _resume(name, request, "signature")
 
     @router.post(

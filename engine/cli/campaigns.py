@@ -16,7 +16,13 @@ import orjson
 import typer
 
 from engine.dispatch.backend import DatabaseUrlError
-from engine.dispatch.campaigns import CampaignError, KillSwitch, list_campaigns, resume
+from engine.dispatch.campaigns import (
+    CampaignError,
+    KillSwitch,
+    held_without_campaign_total,
+    list_campaigns,
+    resume,
+)
 from engine.dispatch.complaints import ComplaintRulesError, load_policy
 from engine.dispatch.config import DispatchSettings
 from engine.dispatch.events import EventWriter
@@ -30,7 +36,7 @@ DataOpt = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Outbox and events directory (default: $XINSHI_DATA_DIR)."),
 ]
-_TIMES = ("paused_at", "resumed_at")
+_TIMES = ("paused_at", "resumed_at", "at")
 
 
 def _outbox(data_dir: Path | None) -> Outbox:
@@ -42,6 +48,8 @@ def _outbox(data_dir: Path | None) -> Outbox:
 
 def _print(data: dict[str, Any]) -> None:
     items = [*data.get("campaigns", []), *data.get("paused_scopes", [])] or [data]
+    items += [h for c in data.get("campaigns", []) if isinstance(c, dict)
+              for h in c.get("holds", [])]  # fmt: skip
     for key in _TIMES:  # people read Beijing wall-clock time, not epoch seconds
         for item in (i for i in items if isinstance(i, dict)):
             if isinstance(item.get(key), int | float):
@@ -67,21 +75,30 @@ def _login() -> str:
 
 def campaigns_cmd(data_dir: DataOpt = None) -> None:
     """List campaigns: paused first, with the signal, figure and threshold that paused them,
-    when, how many messages are held, and the last resume (who, when, why); then the
-    signatures and templates whose rate tripped (`paused_scopes`)."""
+    when, what holds them now (`held_by`: their own complaint, opt_out or provider_code
+    signals, `signature S`, `template T`; `holds`: each with its figure), how many messages
+    are held, and the last resume (who, when, why); then the signatures and templates whose
+    rate tripped (`paused_scopes`, each with the held messages of no campaign it holds,
+    `held_without_campaign`) and the total of those (`held_without_campaign`)."""
     outbox = _outbox(data_dir)
-    _print({"campaigns": list_campaigns(outbox), "paused_scopes": list_scopes(outbox)})
+    _print({"campaigns": list_campaigns(outbox), "paused_scopes": list_scopes(outbox),
+            "held_without_campaign": held_without_campaign_total(outbox)})  # fmt: skip
 
 
 def resume_cmd(
     campaign: Annotated[
-        str | None, typer.Option(help="The paused campaign (see dispatch campaigns).")
+        str | None,
+        typer.Option(
+            help="The paused campaign (see dispatch campaigns). An override: releases it "
+            "whatever holds it (its own signals, signatures, templates)."
+        ),
     ] = None,
     signature: Annotated[
         str | None,
         typer.Option(
-            help="A signature whose rate tripped: resume it and the campaigns it paused "
-            "(campaigns paused by their own complaints stay paused)."
+            help="A signature whose rate tripped: resume it, release the campaigns it alone "
+            "held (those still held by another source are listed as still_held) and its "
+            "messages of no campaign."
         ),
     ] = None,
     template: Annotated[
@@ -97,8 +114,13 @@ def resume_cmd(
     """Release a paused campaign's held messages back to the queue, once; record who and why.
 
     A signature or template whose opt-out or blacklist rate tripped stays paused, holding the
-    marketing of every campaign under it (also campaigns that first send after the trip),
-    until it is resumed with --signature or --template. --campaign releases one campaign only.
+    marketing of every campaign under it (also campaigns that first send after the trip, and
+    marketing of no campaign), until it is resumed with --signature or --template. A campaign
+    can be held by several sources at once (its complaints, its opt-out or blacklist rate, a
+    signature, a template): --signature or --template removes that source only, and a campaign
+    other sources still hold stays paused (`still_held` in the answer). --campaign C is the
+    explicit override: it releases C whatever holds it (C only; a paused signature keeps
+    holding the others).
     """
     given = [(k, v) for k, v in (("campaign", campaign), ("signature", signature),
                                  ("template", template)) if v is not None]  # fmt: skip

@@ -8,7 +8,10 @@ when one trips, the campaign is paused in one transaction: its queued marketing 
 ``held`` (the claim query skips it; nothing is dropped), new marketing of it is held on
 arrival, and an alert is written. ``resume`` puts the held messages back in the queue once: the
 state change is guarded by the state it expects, so a second or a concurrent resume releases
-nothing more. OTP, alert and notice messages are never held.
+nothing more. What holds a paused campaign (its own signals, signatures and templates over
+it) is recorded per source (engine.dispatch.hold_sources): resuming a signature or template
+removes its source only, ``resume`` of the campaign removes them all (the override). OTP, alert
+and notice messages are never held.
 """
 
 from __future__ import annotations
@@ -23,13 +26,18 @@ from typing import Any
 
 import orjson
 
+from engine.dispatch.backend import Connection
 from engine.dispatch.complaints import ComplaintPolicy, Thresholds
 from engine.dispatch.events import EventWriter
+from engine.dispatch.hold_sources import all_holds, drop_holds, holds_of, lock_holds
 from engine.dispatch.holds import (
     CAMPAIGNS_ONLY,
     SCOPE_KINDS,
+    hold_uncampaigned,
     inherit,
     pause_campaign,
+    paused_scopes,
+    release_campaign,
     resume_scope,
     scope_name,
 )
@@ -69,20 +77,30 @@ def _pct(n: int, d: int) -> str:
     return f"{n / d:.1%} ({n} of {d} sent)"
 
 
+def trips(
+    t: Thresholds, complaints: int, optouts: int, blacklist: int, sends: int
+) -> list[tuple[str, str, str]]:
+    """(signal, figure, threshold) of every threshold the window's counts pass, in order:
+    complaints, opt-out rate, blacklist rate."""
+    window = f"within {t.window_s / 60:g} min"
+    out = []
+    if complaints >= t.complaints:
+        out.append((COMPLAINT, f"{complaints} complaint replies {window}",
+                    f"{t.complaints} complaints"))  # fmt: skip
+    if sends >= t.min_sends and optouts / sends > t.optout_rate:
+        out.append((OPT_OUT, f"opt-out rate {_pct(optouts, sends)} {window}",
+                    f"{t.optout_rate:.1%} once {t.min_sends} sent"))  # fmt: skip
+    if sends >= t.min_sends and blacklist / sends > t.blacklist_rate:
+        out.append((BLACKLIST, f"blacklist codes {_pct(blacklist, sends)} {window}",
+                    f"{t.blacklist_rate:.1%} once {t.min_sends} sent"))  # fmt: skip
+    return out
+
+
 def tripped(
     t: Thresholds, complaints: int, optouts: int, blacklist: int, sends: int
 ) -> tuple[str, str, str] | None:
     """(signal, figure, threshold) of the first threshold the window's counts pass, or None."""
-    window = f"within {t.window_s / 60:g} min"
-    if complaints >= t.complaints:
-        return COMPLAINT, f"{complaints} complaint replies {window}", f"{t.complaints} complaints"
-    if sends >= t.min_sends and optouts / sends > t.optout_rate:
-        return (OPT_OUT, f"opt-out rate {_pct(optouts, sends)} {window}",
-                f"{t.optout_rate:.1%} once {t.min_sends} sent")  # fmt: skip
-    if sends >= t.min_sends and blacklist / sends > t.blacklist_rate:
-        return (BLACKLIST, f"blacklist codes {_pct(blacklist, sends)} {window}",
-                f"{t.blacklist_rate:.1%} once {t.min_sends} sent")  # fmt: skip
-    return None
+    return next(iter(trips(t, complaints, optouts, blacklist, sends)), None)
 
 
 class KillSwitch:
@@ -178,8 +196,15 @@ class KillSwitch:
     def evaluate_scope(self, scope: str, column: str, value: str, t: Thresholds, now: float,
                        ) -> list[Trip]:  # fmt: skip
         """A signature's or template's opt-out and blacklist rates over its accepted marketing
-        (send_count, per minute) since its last pause; on a trip, pause every campaign under it
-        with the reason naming it."""
+        since its last pause; on a trip, hold every campaign under it with the reason naming
+        it, and its queued marketing of no campaign.
+
+        The window slides by the minute: sends are counted per minute (``send_count``, one row
+        a scope and minute), and the window takes every minute that began at or after its
+        start, so the sends of the minute the window starts in count in full. The sends can
+        only be over-counted, by those of at most 59.999 s before the window's start, never
+        under-counted: the rate can only read lower than exact (later to trip), never higher.
+        The signals (opt-outs, blacklist codes) are counted to the second."""
         state = self.outbox.query("SELECT state, resumed_at FROM campaign WHERE name=?", (scope,))
         if state and state[0][0] == "paused":
             return []  # paused already: its campaigns, and those that arrive, are held
@@ -204,7 +229,9 @@ class KillSwitch:
         figure = f"{scope}: {figure}"
         # the scope first: a campaign that arrives from now on is paused on arrival
         # (engine.dispatch.holds.inherit); then those it has now
+        kind = "signature" if column == "sign_name" else "template"
         with self.outbox.transaction() as db:
+            lock_holds(db)
             cur = db.execute(
                 "INSERT INTO campaign (name, state, sign_name, signal, figure, threshold, "
                 "paused_at, held) VALUES (?, 'paused', ?, ?, ?, ?, ?, 0) ON CONFLICT (name) DO "
@@ -215,9 +242,10 @@ class KillSwitch:
             )
             if cur.rowcount == 0:
                 return []  # another process paused it a moment ago
+            loose = hold_uncampaigned(db, kind, value, now)  # its marketing of no campaign
         # its campaigns: those with messages waiting, and those its signals came from
         campaigns = sorted({str(r[0]) for r in self.outbox.query(
-            f"SELECT DISTINCT campaign FROM message WHERE status IN ('queued','sending') AND "
+            "SELECT DISTINCT campaign FROM message WHERE status IN ('queued','sending','held') AND "
             f"lane='marketing' AND {column}=? AND campaign IS NOT NULL", (value,))} | {
             str(r[0]) for r in self.outbox.query(
             "SELECT DISTINCT m.campaign FROM campaign_signal s JOIN message m ON m.id=s.message_id "
@@ -229,17 +257,24 @@ class KillSwitch:
                 [(c, value if column == "sign_name" else None) for c in campaigns],
             )
             db.execute("INSERT INTO campaign_log VALUES (?,?,'paused','kill switch',?,?)",
-                       (scope, now, f"{figure} > {threshold}", len(campaigns)))  # fmt: skip
-        trips = [self.pause(c, signal, figure, threshold, now) for c in campaigns]
-        return [x for x in trips if x is not None]
+                       (scope, now, f"{figure} > {threshold}", len(campaigns) + loose))  # fmt: skip
+        if loose:
+            log.warning("%s paused: %d queued messages of no campaign held", scope, loose)
+        paused = [self.pause(c, signal, figure, threshold, now, scope) for c in campaigns]
+        return [x for x in paused if x is not None]
 
     def evaluate(self, campaign: str, t: Thresholds, now: float) -> Trip | None:
-        """Count the window's signals and sends (since the last resume); pause on a trip."""
+        """Count the window's signals and sends (since the last resume); pause on a trip. A
+        campaign paused already (by a signature, say) gets each signal of its own that trips
+        as one more hold (engine.dispatch.hold_sources), so resuming the signature leaves it
+        held by its complaints."""
         state = self.outbox.query(
             "SELECT state, resumed_at FROM campaign WHERE name=?", (campaign,)
         )
-        if not state or state[0][0] != "active":
+        if not state:
             return None
+        held = {str(r[0]) for r in self.outbox.query(
+            "SELECT source FROM campaign_hold WHERE campaign=?", (campaign,))}  # fmt: skip
         since = max(now - t.window_s, state[0][1] or 0.0)
         counts = dict(
             self.outbox.query(
@@ -257,17 +292,19 @@ class KillSwitch:
                 "AND lane='marketing'",
                 (campaign, since),
             )
-        why = tripped(t, complaints, optouts, blacklist, int(sends))
+        why = next((w for w in trips(t, complaints, optouts, blacklist, int(sends))
+                    if w[0] not in held), None)  # fmt: skip
         return None if why is None else self.pause(campaign, *why, now=now)
 
     # -- pause and resume ----------------------------------------------------------------------
 
     def pause(self, campaign: str, signal: str, figure: str, threshold: str, now: float,
-              ) -> Trip | None:  # fmt: skip
-        """Pause an active campaign and hold its queued marketing, in one transaction; None
-        when it was already paused (by another process a moment ago, say)."""
+              source: str | None = None) -> Trip | None:  # fmt: skip
+        """Hold a campaign by ``source`` (default: the signal, its own); pause it and hold its
+        queued marketing if it was active, in one transaction. None when it was paused already
+        (by another source, or by another process a moment ago): the hold is added only."""
         with self.outbox.transaction() as db:
-            ids = pause_campaign(db, campaign, signal, figure, threshold, now)
+            ids = pause_campaign(db, campaign, source or signal, signal, figure, threshold, now)
         if ids is None:
             return None
         trip = Trip(campaign, signal, figure, threshold, len(ids), now)
@@ -296,8 +333,9 @@ class KillSwitch:
 
 
 def list_campaigns(outbox: Outbox) -> list[dict[str, Any]]:
-    """Every campaign the kill switch knows (paused first), with why it was paused and how many
-    of its messages are held now."""
+    """Every campaign the kill switch knows (paused first), with why it was paused, what holds
+    it now (``held_by``: the sources; ``holds``: each with its figure) and how many of its
+    messages are held now."""
     held = dict(
         outbox.query("SELECT campaign, COUNT(*) FROM message WHERE status='held' GROUP BY campaign")
     )
@@ -308,12 +346,29 @@ def list_campaigns(outbox: Outbox) -> list[dict[str, Any]]:
     )
     keys = ("campaign", "state", "sign_name", "signal", "figure", "threshold", "paused_at",
             "held_at_pause", "resumed_at", "resumed_by", "reason")  # fmt: skip
-    return [{**dict(zip(keys, r, strict=True)), "held": int(held.get(r[0], 0))} for r in rows]
+    holds = all_holds(outbox)
+    return [{**dict(zip(keys, r, strict=True)), "held": int(held.get(r[0], 0)),
+             "held_by": [h["source"] for h in holds.get(r[0], [])], "holds": holds.get(r[0], [])}
+            for r in rows]  # fmt: skip
+
+
+def held_without_campaign_total(outbox: Outbox) -> int:
+    """Held marketing messages that belong to no campaign (a paused signature or template
+    holds them)."""
+    ((n,),) = outbox.query(
+        "SELECT COUNT(*) FROM message WHERE campaign IS NULL AND lane='marketing' AND status='held'"
+    )
+    return int(n)
 
 
 def resume(outbox: Outbox, campaign: str, reason: str, who: str, now: float | None = None,
            kind: str = "campaign") -> dict[str, Any]:  # fmt: skip
     """Release a paused campaign's held messages back to the queue, once; record who and why.
+
+    The explicit override: every hold of the campaign is removed, whatever placed it (its own
+    signals, signatures, templates; the answer's ``released_holds``); a signature or template
+    that is still paused holds the campaign's later marketing no more (it was resumed by a
+    person after that pause), but keeps holding the other campaigns under it.
 
     ``kind`` "signature" or "template": ``campaign`` names a signature or template whose rate
     paused it; it becomes active and the campaigns it paused are resumed with it
@@ -342,25 +397,17 @@ def resume(outbox: Outbox, campaign: str, reason: str, who: str, now: float | No
         raise CampaignError("not_found", f"unknown campaign {campaign!r}.{hint} "
                             "List them with xinshi dispatch campaigns", "campaign")  # fmt: skip
     with outbox.transaction() as db:
-        cur = db.execute(
-            "UPDATE campaign SET state='active', resumed_at=?, resumed_by=?, reason=? "
-            "WHERE name=? AND state='paused'",
-            (now, who, reason, campaign),
-        )
-        if cur.rowcount == 0:
+        lock_holds(db)
+        sources = [h["source"] for h in holds_of(db, campaign)]
+        drop_holds(db, campaign)
+        released = release_campaign(db, campaign, who, reason, now)
+        if released is None:
             return {"campaign": campaign, "state": "active", "released": 0,
                     "note": "the campaign is not paused: nothing to release"}  # fmt: skip
-        ids = [r[0] for r in db.execute(
-            "UPDATE message SET status='queued' WHERE campaign=? AND status='held' RETURNING id",
-            (campaign,)).fetchall()]  # fmt: skip
-        db.executemany("INSERT INTO history VALUES (?,?,'queued','campaign_resumed',?)",
-                       [(i, now, reason[:200]) for i in ids])  # fmt: skip
-        db.execute("INSERT INTO campaign_log VALUES (?,?,'resumed',?,?,?)",
-                   (campaign, now, who, reason, len(ids)))  # fmt: skip
     log.warning("campaign %s resumed by %s (%s): %d messages released", campaign, who, reason,
-                len(ids))  # fmt: skip
-    return {"campaign": campaign, "state": "active", "released": len(ids), "resumed_by": who,
-            "reason": reason, "resumed_at": now}  # fmt: skip
+                released)  # fmt: skip
+    return {"campaign": campaign, "state": "active", "released": released, "resumed_by": who,
+            "reason": reason, "resumed_at": now, "released_holds": sources}  # fmt: skip
 
 
 def _resume_scope(outbox: Outbox, kind: str, value: str, reason: str, who: str, now: float,
@@ -385,16 +432,25 @@ def _resume_scope(outbox: Outbox, kind: str, value: str, reason: str, who: str, 
 def hold_claimed(outbox: Outbox, message_id: str, now: float) -> bool:
     """Worker: a claimed marketing message whose campaign was paused since the claim goes back
     as ``held`` instead of to the provider (its attempt not counted), as does one whose
-    signature or template was paused (engine.dispatch.holds.inherit pauses its campaign then).
-    Reads first: sends of campaigns that run normally take no write here."""
+    signature or template was paused (engine.dispatch.holds.inherit pauses its campaign then;
+    a message of no campaign is held on the signature or template itself). Reads first: sends
+    of campaigns that run normally take no write here."""
     found = outbox.query(
         "SELECT m.campaign, m.sign_name, m.template_id, c.state FROM message m "
         "LEFT JOIN campaign c ON c.name=m.campaign WHERE m.id=?",
         (message_id,),
     )
-    if not found or found[0][0] is None:
+    if not found:
         return False
     campaign, sign, template, state = found[0]
+    if campaign is None:
+        if not outbox.query("SELECT 1 FROM campaign WHERE name IN (?, ?) AND state='paused'",
+                            send_scopes(sign, template)):  # fmt: skip
+            return False
+        with outbox.transaction() as db:
+            lock_holds(db)  # a resume of the scope either released it or finds it held
+            scopes = paused_scopes(db, sign, template)
+            return _hold_claimed(db, message_id, now, scopes[0][0] if scopes else None)
     if state != "paused":  # a signature or template paused since it was queued holds it too
         scopes = outbox.query(
             "SELECT 1 FROM campaign WHERE name IN (?, ?) AND state='paused'",
@@ -410,13 +466,21 @@ def hold_claimed(outbox: Outbox, message_id: str, now: float) -> bool:
         if state != "paused":  # resumed by a person after the scope paused: it goes
             return False
     with outbox.transaction() as db:
-        cur = db.execute(
-            "UPDATE message SET status='held', lease_until=NULL, claimed_at=NULL, "
-            "attempts=CASE WHEN attempts>0 THEN attempts-1 ELSE 0 END WHERE id=? AND "
-            "status='sending' AND lane='marketing'",
-            (message_id,),
-        )
-        if cur.rowcount:
-            db.execute("INSERT INTO history VALUES (?,?,'held','campaign_paused',NULL)",
-                       (message_id, now))  # fmt: skip
+        return _hold_claimed(db, message_id, now, "")
+
+
+def _hold_claimed(db: Connection, message_id: str, now: float, scope: str | None) -> bool:
+    """Put a claimed marketing message back as ``held`` (``scope``: the paused signature or
+    template holding a message of no campaign; "" for a paused campaign; None: not held)."""
+    if scope is None:
+        return False
+    cur = db.execute(
+        "UPDATE message SET status='held', lease_until=NULL, claimed_at=NULL, "
+        "attempts=CASE WHEN attempts>0 THEN attempts-1 ELSE 0 END WHERE id=? AND "
+        "status='sending' AND lane='marketing'",
+        (message_id,),
+    )
+    if cur.rowcount:
+        code, detail = ("scope_paused", scope) if scope else ("campaign_paused", None)
+        db.execute("INSERT INTO history VALUES (?,?,'held',?,?)", (message_id, now, code, detail))
     return cur.rowcount > 0

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import orjson
 
 from engine.dispatch.backend import Connection
-from engine.dispatch.holds import inherit
+from engine.dispatch.holds import hold_on_arrival, inherit
 from engine.dispatch.message import FINAL, Lane, OutboxRow, Status
 from engine.dispatch.storage import ROW_COLS, OutboxError, Store, new_id, to_row
 
@@ -124,6 +124,8 @@ class Queue(Store):
         db.execute("INSERT INTO history VALUES (?,?,?,?,NULL)", (mid, now, status.value, code))
         if m.campaign is not None:
             row = self._tag_campaign(db, mid, m, now) or row
+        elif m.lane is Lane.MARKETING and not suppressed:  # held on its signature or template
+            row = hold_on_arrival(db, mid, m.sign_name, m.template_id, now) or row
         if m.links:
             db.executemany(
                 "INSERT INTO link VALUES (?,?,?,?)", [(c, mid, url, now) for c, url in m.links]

@@ -113,6 +113,24 @@ GROUP BY scope, minute
 ON CONFLICT (scope, minute) DO UPDATE SET n = send_count.n + excluded.n"""
 SQLITE_BACKFILL = _BACKFILL.format(trim="trim", minute="CAST(accepted_at / 60 AS INTEGER)",
                                    cutoff="?")  # fmt: skip
+# Why each paused campaign is held (engine.dispatch.hold_sources): one row per source (its own
+# signals, or a signature or template whose rate tripped). An outbox from before the table gets
+# a row for each campaign paused then, its source read from the reason (a scope's figure starts
+# with its name: "signature 信使商城: opt-out rate ...").
+_CAMPAIGN_HOLD = """
+CREATE TABLE IF NOT EXISTS campaign_hold (
+  campaign TEXT NOT NULL, source TEXT NOT NULL, signal TEXT, figure TEXT, threshold TEXT,
+  at {t} NOT NULL, PRIMARY KEY (campaign, source));
+CREATE INDEX IF NOT EXISTS campaign_hold_source ON campaign_hold(source)"""
+_HOLD_BACKFILL = """
+INSERT INTO campaign_hold (campaign, source, signal, figure, threshold, at)
+SELECT name, CASE WHEN figure LIKE 'signature %: %' OR figure LIKE 'template %: %'
+  THEN substr(figure, 1, {pos}(figure, ': ') - 1) ELSE COALESCE(signal, 'unknown') END,
+  signal, figure, threshold, COALESCE(paused_at, 0) FROM campaign
+WHERE state='paused' AND name NOT LIKE '% %'
+ON CONFLICT (campaign, source) DO NOTHING"""
+SQLITE_HOLDS = _CAMPAIGN_HOLD.format(t="REAL")
+SQLITE_HOLD_BACKFILL = _HOLD_BACKFILL.format(pos="instr")
 SQLITE_CAMPAIGN_INDEX = (
     "CREATE INDEX IF NOT EXISTS message_campaign ON message(campaign, accepted_at)"
 )
@@ -241,6 +259,15 @@ POSTGRES_MIGRATIONS += (
         ),
     ),
 )
+POSTGRES_MIGRATIONS += (
+    (
+        7,
+        "campaign holds: every source that holds a campaign (its signals, signatures, templates)",
+        _CAMPAIGN_HOLD.format(t="DOUBLE PRECISION").replace("IF NOT EXISTS ", "")
+        + ";"
+        + _HOLD_BACKFILL.format(pos="strpos"),
+    ),
+)
 MIGRATION_LOCK = 0x78696E7368690001  # pg_advisory_xact_lock key: one migrator at a time
 
 
@@ -307,6 +334,13 @@ def create_campaigns(db: Connection) -> None:
         db.execute(SQLITE_CAMPAIGN_INDEX)
         if counted is None:  # the counters start now: count what was accepted before
             db.execute(SQLITE_BACKFILL, (time.time(),) * 4)
+        holds = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='campaign_hold'"
+        ).fetchone()
+        for stmt in statements(SQLITE_HOLDS):
+            db.execute(stmt)
+        if holds is None:  # campaigns paused before holds were recorded: one hold each
+            db.execute(SQLITE_HOLD_BACKFILL)
     except BaseException:
         db.execute("ROLLBACK")
         raise

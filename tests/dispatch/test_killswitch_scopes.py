@@ -150,6 +150,7 @@ def _as_before_the_counters(outbox: Outbox) -> Outbox:
     """The outbox as an older xinshi left it (no send_count), opened by this one."""
     with outbox.transaction() as db:
         db.execute("DROP TABLE send_count")
+        db.execute("DROP TABLE campaign_hold")  # newer than the counters too
         if outbox.postgres:
             db.execute("DELETE FROM schema_version WHERE version >= 5")
     return Outbox(outbox.target)

@@ -237,13 +237,14 @@ def test_blacklist_answers_at_send_time_pause_a_campaign_in_the_worker(
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_signature_trip_holds_a_campaign_that_arrives_later_until_the_signature_resumes(
+def test_a_signature_trip_holds_a_later_campaign_until_signature_and_template_resume(
     backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two campaigns of 5 sends draw 3 blacklist receipts: each stays under min_sends, their
     signature (and template) trip at 3 of 10. A campaign first sent after that is held through
-    POST /v1/messages; resuming the signature over HTTP releases it once, and the template,
-    paused by the same receipts, holds newer campaigns until it is resumed too."""
+    POST /v1/messages. The template, paused by the same receipts, holds them too: resuming the
+    signature over HTTP leaves them held by the template (still_held), and resuming the
+    template then releases them once."""
     policy = tmp_path / "complaints.yaml"
     policy.write_text(BLACKLIST_POLICY, encoding="utf-8")
     monkeypatch.setenv("XINSHI_COMPLAINTS", str(policy))  # the server inherits it
@@ -286,13 +287,21 @@ def test_a_signature_trip_holds_a_campaign_that_arrives_later_until_the_signatur
                              json={"reason": "list cleaned", "by": "ops"}, timeout=10)  # fmt: skip
 
         assert resume("signatures", "信使").status_code == 404
+        # the template tripped on the same receipts and holds them too: the signature's resume
+        # removes its own hold only, and says what still holds each campaign
         answers = [resume("signatures", "信使商城").json() for _ in range(2)]
-        assert [(a["campaigns"], a["released"]) for a in answers] == [
-            (["a", "b", "late"], 1), ([], 0)]  # fmt: skip
+        held_by_template = [{"campaign": c, "held_by": ["template double11"]}
+                            for c in ("a", "b", "late")]  # fmt: skip
+        assert [(a["campaigns"], a["still_held"], a["released"]) for a in answers] == [
+            ([], held_by_template, 0), ([], [], 0)]  # fmt: skip
         assert HTTP.get(f"{api.url}/v1/messages/{late['id']}", headers=API_AUTH,
-                        timeout=10).json()["status"] == "queued"  # fmt: skip
-        # the template tripped on the same receipts: a newer campaign on it is still held
+                        timeout=10).json()["status"] == "held"  # fmt: skip
         newer = send("newer-1", "13712347200", "newer")
         assert newer["status"] == "held"
-        assert resume("templates", "double11").json()["released"] == 1
+        last = resume("templates", "double11").json()
+        assert (last["campaigns"], last["still_held"], last["released"]) == (
+            ["a", "b", "late", "newer"], [], 2)  # fmt: skip
+        assert resume("templates", "double11").json()["released"] == 0
+        assert HTTP.get(f"{api.url}/v1/messages/{late['id']}", headers=API_AUTH,
+                        timeout=10).json()["status"] == "queued"  # fmt: skip
         assert send("newest-1", "13712347300", "newest")["status"] == "queued"
