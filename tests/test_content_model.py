@@ -335,3 +335,13 @@ def test_a_model_span_grows_to_word_edges(
     from engine.rule_types.model import _snapped
 
     assert _snapped(text, *window) == snapped
+
+
+def test_simulated_copy_it_was_not_trained_on_gets_no_label() -> None:
+    """The "wide" copy space (¥ amounts, 享N折, 返现, new deadline forms) came after the
+    extra clean copy was drawn from "base": a different seed and space, no label."""
+    from engine.score.simulate import simulate
+
+    sim = simulate(campaigns=50, sends=10, seed=3, copy_space="wide")
+    flagged = [(v.message.text, f) for v in sim.variants if (f := _flags(v.message.text))]
+    assert flagged == []

@@ -46,6 +46,7 @@ DEV = ROOT / "bench" / "corpora" / "dev"
 HAM_FILE = ROOT / "models" / "content_ham.jsonl"
 HAM_AUTHOR = "+"  # never held out, never judged
 HAM_SEED, HAM_CAMPAIGNS = 7, 200  # test suites simulate with seeds 0-3: a different draw
+HAM_COPY = "base"  # the copy space the file was drawn from ("wide" came later, untrained on)
 FILES = ("clean", "spam", "news")
 HAM = ("clean", "news")
 ORDERS = (1, 2, 3)
@@ -150,7 +151,8 @@ def simulated_ham() -> bytes:
     from engine.score.simulate import simulate
 
     seen: dict[str, str] = {}
-    for v in simulate(campaigns=HAM_CAMPAIGNS, sends=10, seed=HAM_SEED).variants:
+    sim = simulate(campaigns=HAM_CAMPAIGNS, sends=10, seed=HAM_SEED, copy_space=HAM_COPY)
+    for v in sim.variants:
         seen.setdefault(v.message.text, v.message.type)
     return b"".join(
         orjson.dumps({"text": t, "type": k, "label": "clean"}) + b"\n" for t, k in seen.items()
@@ -361,7 +363,8 @@ def train(root: Path = DEV, folds_dir: Path | None = None, ham: Path = HAM_FILE)
                 "sha256": extra_hash,
                 "messages": len(extra),
                 "source": f"engine.score.simulate copy space, seed {HAM_SEED}, "
-                f"{HAM_CAMPAIGNS} campaigns, distinct drafts; trained on, never judged",
+                f"{HAM_CAMPAIGNS} campaigns, copy space {HAM_COPY}, distinct drafts; "
+                "trained on, never judged",
             },
             "counts": dict(sorted(counts.items())),
             "authors": dict(sorted(Counter(s.author for s in samples).items())),
