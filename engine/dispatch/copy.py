@@ -1,5 +1,7 @@
 """Move an SQLite outbox into PostgreSQL: every message, its history, attempts, receipts, links,
-replies, opt-outs, schedules and conversions, in one transaction (all or nothing).
+replies, opt-outs, schedules, conversions, scene events and the kill switch's state (each
+message's campaign, paused campaigns and what holds them, signals, the pause/resume log and the
+per-minute send counts), in one transaction (all or nothing).
 
 Stop the workers and the API first (a message queued in the file after the copy started stays
 behind). The target must hold no message yet, so a copy is never applied twice; the SQLite file
@@ -21,7 +23,8 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("message", "id, idem_key, body_hash, lane, priority, phone, carrier_hint, sign_name, "
      "template_id, params_json, rendered_text, ruleset_version, experiment, variant, status, "
      "not_before, expires_at, lease_until, attempts, provider, provider_ref, billed_parts, "
-     "last_code, last_error, created_at, accepted_at, final_at, claimed_at, scene, send_window"),
+     "last_code, last_error, created_at, accepted_at, final_at, claimed_at, scene, send_window, "
+     "campaign"),
     ("history", "message_id, at, status, code, detail"),
     ("attempt", "message_id, provider, started_at, ended_at, outcome, code, request_id"),
     ("receipt", "provider, provider_ref, out_id, phone, delivered, code, reported_at, "
@@ -34,6 +37,12 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("conversion", "message_id, key, value_fen, at"),
     ("scene_event", "idem_key, scene, phone, body_hash, outcome, message_id, code, not_before, "
      "created_at"),
+    ("campaign", "name, state, sign_name, signal, figure, threshold, paused_at, held, "
+     "resumed_at, resumed_by, reason"),
+    ("campaign_signal", "campaign, kind, message_id, detail, at"),
+    ("campaign_log", "campaign, at, action, who, detail, messages"),
+    ("send_count", "scope, minute, n"),
+    ("campaign_hold", "campaign, source, signal, figure, threshold, at"),
 )  # fmt: skip
 CHUNK = 5000
 

@@ -24,6 +24,7 @@ from engine.dispatch.callback_signing import (
     sign,
     verify,
 )
+from engine.dispatch.copy import TABLES
 from engine.dispatch.message import Lane
 from engine.dispatch.outbox import DAY, NewMessage, OutboxError
 from engine.dispatch.schema import POSTGRES_MIGRATIONS
@@ -274,3 +275,46 @@ def test_a_callback_replayed_to_another_api_host_is_refused(tmp_path: Path) -> N
     assert not (tmp_path / "host2" / "callbacks.sqlite").exists()  # nothing kept per host
     # after the window the signature is forgotten (and a stale timestamp is refused anyway)
     assert hosts[1].claim(b"other", now + 300, now) and not hosts[0].claim(b"other", 1, now)
+
+
+def test_copy_keeps_the_kill_switch_state(tmp_path: Path) -> None:
+    """A paused campaign, its held message, what holds it, its signals, log and the send
+    counts survive the move: nothing held is orphaned, no rate starts from zero."""
+    lite = Outbox(tmp_path / "dispatch.sqlite")
+    (row, _) = lite.enqueue(_msg("held-1", "+8613800000009"), now=1_800_000_000.0)
+    with lite.transaction() as db:
+        db.execute("UPDATE message SET campaign='spring', status='held' WHERE id=?", (row.id,))
+        db.execute(
+            "INSERT INTO campaign (name, state, sign_name, signal, figure, threshold, paused_at, "
+            "held) VALUES ('spring', 'paused', '信使商城', 'complaint', '3 of 100', '2%', ?, 1)",
+            (1_800_000_100.0,),
+        )
+        db.execute(
+            "INSERT INTO campaign_hold VALUES ('spring', 'complaint', 'complaint', '3 of 100', '2%', ?)",
+            (1_800_000_100.0,),
+        )
+        db.execute(
+            "INSERT INTO campaign_signal VALUES ('spring', 'complaint', ?, '投诉', ?)",
+            (row.id, 1_800_000_050.0),
+        )
+        db.execute(
+            "INSERT INTO campaign_log VALUES ('spring', ?, 'paused', 'kill switch', 'x', 1)",
+            (1_800_000_100.0,),
+        )
+        db.execute("INSERT INTO send_count VALUES ('signature 信使商城', 30000000, 100)")
+    kill_switch = ("campaign", "campaign_hold", "campaign_signal", "campaign_log", "send_count")
+    cols = dict(TABLES)
+    assert set(kill_switch) <= set(cols), "dispatch copy leaves kill-switch tables behind"
+    before = {t: sorted(map(tuple, lite.query(f"SELECT {cols[t]} FROM {t}"))) for t in kill_switch}
+    assert all(before.values())
+    lite.close()
+    url = fresh_url()
+    r = _cli("dispatch", "copy", env={"XINSHI_DATA_DIR": str(tmp_path), "XINSHI_DATABASE_URL": url})
+    assert r.returncode == 0, r.stderr
+    pg = Outbox(url)
+    after = {t: sorted(map(tuple, pg.query(f"SELECT {cols[t]} FROM {t}"))) for t in kill_switch}
+    assert after == before
+    assert pg.query(f"SELECT campaign, status FROM message WHERE id='{row.id}'") == [
+        ("spring", "held")
+    ]
+    pg.close()
