@@ -27,6 +27,8 @@ from engine.dispatch.storage import (
     to_row,
 )
 
+COUNTS_KEPT = 8 * 86400.0  # send counts feed windows of at most 7 days (complaints.MAX_WINDOW_S)
+
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
@@ -330,6 +332,11 @@ class SendRecord(Store):
             db.execute("DELETE FROM inbound WHERE received_at<?", (cutoff,))
             db.execute("DELETE FROM suppression WHERE removed_at<?", (cutoff,))
             db.execute("DELETE FROM scene_event WHERE created_at<?", (cutoff,))  # their keys
+            # the kill switch: signals and the pause/resume log are records (kept as long);
+            # send counts only feed rate windows (7 days at most): 8 days are kept
+            db.execute("DELETE FROM campaign_signal WHERE at<?", (cutoff,))
+            db.execute("DELETE FROM campaign_log WHERE at<?", (cutoff,))
+            db.execute("DELETE FROM send_count WHERE minute<?", (int((now - COUNTS_KEPT) // 60),))
         return total
 
     def _delete_before(self, cutoff: float, chunk: int) -> int:

@@ -726,3 +726,21 @@ def test_heartbeats_count_live_workers_and_forget_long_gone_ones(
     outbox.leave("a")
     assert outbox.heartbeat("c", 203.0, 10.0) == 1  # a left: its share goes back at once
     assert outbox.heartbeat("d", 213.0, 10.0) == 2  # c seen exactly 10 s ago counts
+
+
+def test_purge_ages_out_the_kill_switch_rows(outbox: Outbox) -> None:
+    """Signals and the pause/resume log are kept as long as the send records; per-minute send
+    counts only as long as a rate window can reach (8 days)."""
+    now = T0 + 400 * DAY
+    cutoff = now - 186 * DAY
+    for at in (cutoff - 1, cutoff):
+        _raw(outbox, "INSERT INTO campaign_signal VALUES ('c', 'complaint', 'm', 'x', ?)", (at,))
+        _raw(outbox, "INSERT INTO campaign_log VALUES ('c', ?, 'paused', 'w', 'x', 1)", (at,))
+    minute = int(now // 60)
+    for m in (minute - 8 * 1440 - 1, minute - 8 * 1440, minute):
+        _raw(outbox, "INSERT INTO send_count VALUES ('signature s', ?, 5)", (m,))
+    outbox.purge(now, 186)
+    assert outbox.query("SELECT at FROM campaign_signal") == [(cutoff,)]
+    assert outbox.query("SELECT at FROM campaign_log") == [(cutoff,)]
+    kept = sorted(r[0] for r in outbox.query("SELECT minute FROM send_count"))
+    assert kept == [minute - 8 * 1440, minute]
