@@ -314,3 +314,30 @@ def test_their_lookalikes_are_not(text: str, type: str) -> None:
         )
     ]
     assert held == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # a mobile written with narrow no-break spaces between its digits
+        ("约炮神器，附近的人，手机：1\u202f3\u202f9\u202f8\u202f4\u202f0\u202f1\u202f2\u202f7\u202f2\u202f1",
+         "1\u202f3\u202f9\u202f8\u202f4\u202f0\u202f1\u202f2\u202f7\u202f2\u202f1"),
+        # a mobile written one digit a bracket, at the very end: no 【signature】 there
+        ("二手车急转，看车加热线：【1】【8】【6】【0】【5】【0】【5】【0】【2】【1】【4】",
+         "1】【8】【6】【0】【5】【0】【5】【0】【2】【1】【4"),
+    ],
+)  # fmt: skip
+def test_a_mobile_in_thin_spaces_or_trailing_brackets_is_found(text: str, span: str) -> None:
+    v = check_text(text)
+    (f,) = [f for f in v.findings if f.rule_id == "contact_diversion.mobile_number"]
+    assert (f.matched, f.severity) == (span, Severity.BLOCK)
+
+
+def test_a_trailing_signature_is_still_a_signature() -> None:
+    from engine.normalize import normalize
+    from engine.rule_types.context import find_zones
+
+    signed = "本周会员日鸡蛋7.22元。拒收请回复R【信使商城】"
+    assert find_zones(signed, normalize(signed)).signature == ((len(signed) - 6, len(signed)),)
+    chained = "看车加热线：【1】【8】【6】【0】【5】【0】【5】【0】【2】【1】【4】"
+    assert find_zones(chained, normalize(chained)).signature == ()

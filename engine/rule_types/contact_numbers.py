@@ -121,6 +121,9 @@ SEPARATOR_CLASS = (
     r" \t\r\n\u3000\-‐‑‒–—―－_.·•~～()（）\[\]［］<>\"'“”‘’*＊^＾`"
     "【】〔〕〖〗『』「」{}｛｝"
     "\u00a0\u2000-\u200f\u2060\ufeff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+    # line and paragraph separators, bidi marks, the narrow and the medium math space
+    # (1\u202f3\u202f9\u202f8…: round 10, a dev miss)
+    "\u2028-\u202f\u205f"
     # keycap digits (1️⃣3️⃣8️⃣: a digit, the emoji variation selector, the combining keycap)
     "\ufe0f\u20e3"
 )
