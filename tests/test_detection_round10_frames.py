@@ -278,6 +278,14 @@ def test_no_code_needed_is_no_credential_request() -> None:
          "contact_diversion.im_platform", "米游社私信UID 761598425"),
         ("海外亲属遗产待继承，需缴纳公证费，律师脉脉搜曹超", "marketing",
          "contact_diversion.im_platform", "脉脉搜曹超"),
+        ("查通话记录，5小时出结果，Instagram：nz1fpu", "marketing",
+         "contact_diversion.im_platform", "Instagram：nz1fpu"),
+        ("请加售后专员飞鸡：@v41335237办理退款。", "notification",
+         "contact_diversion.im_platform", "飞鸡：@v41335237"),
+        ("阴阳师账号低价出售，满级全皮肤，Tel189-9799-5352", "marketing",
+         "contact_diversion.mobile_number", "189-9799-5352"),
+        ("口腔溃疡喷剂，call165 1392 2819", "marketing",
+         "contact_diversion.mobile_number", "165 1392 2819"),
         ("【信使快递】您的理赔已受理，请提供短信中的核验码给专员完成退款。", "notification",
          "fraud.credential_request", "请提供短信中的核验码"),
     ],
@@ -296,6 +304,8 @@ def test_dev_misses_are_caught(text: str, type: str, rule: str, span: str) -> No
         ("【信使游戏】新赛季套牌推荐，快来组一套吧。拒收请回复R", "marketing"),
         ("【信使商城】会员日全场8折，微信搜索「信使商城」小程序下单。拒收请回复R", "marketing"),
         ("【信使贷】日息低至0.02%，年化利率（单利）7.3%起，以审批为准。拒收请回复R", "marketing"),
+        ("【信使酒店】您的订单号hotel13812345678已确认。", "notification"),
+        ("【信使】欢迎关注我们的Instagram账号，了解新品。拒收请回复R", "marketing"),
     ],
 )
 def test_their_lookalikes_are_not(text: str, type: str) -> None:
@@ -311,6 +321,8 @@ def test_their_lookalikes_are_not(text: str, type: str) -> None:
             "prohibited_goods.prohibited_goods_terms",
             "contact_diversion.im_platform",
             "verification_code.keyword_missing",
+            "contact_diversion.mobile_number",
+            "contact_diversion.mobile_in_notice",
         )
     ]
     assert held == []
