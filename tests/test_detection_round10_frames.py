@@ -100,8 +100,8 @@ def test_a_bad_placement_is_an_error_with_its_file_and_line(tmp_path: Path) -> N
     [
         # a placement with no cue to place
         (
-            "    cue:\n      patterns: ['罪|案件",
-            "    when:\n      patterns: ['罪|案件",
+            "    cue:\n      # the offence's own name",
+            "    when:\n      # the offence's own name",
             "'placement' says where the 'cue' sits",
         ),
         # the older key 'before' cannot be placed after
