@@ -1,5 +1,9 @@
 """Run the inline ``examples`` of every rule: flag examples must trigger the rule with its
-declared severity, pass examples must not; an example that states ``verdict`` must get it."""
+declared severity, pass examples must not; an example that states ``verdict`` must get it.
+
+Frames (rules/frames.yaml) have examples too, reported as ``frames.<id>``: a flag example
+must have a finding the frame turned into a note (on ``span`` when given), a pass example
+must have none."""
 
 from __future__ import annotations
 
@@ -85,12 +89,66 @@ def run_example(
 
 
 def run_examples(ruleset: RuleSet, rule_id: str | None = None) -> list[ExampleResult]:
-    """Run every inline example (of one rule when ``rule_id`` is given)."""
-    return [
+    """Run every inline example (of one rule or frame when ``rule_id`` is given)."""
+    out = [
         run_example(ruleset, pr, expect, ex, i)
         for pr, expect, ex, i in iter_examples(ruleset)
         if rule_id is None or pr.full_id == rule_id
     ]
+    return out + run_frame_examples(ruleset, rule_id)
+
+
+def run_frame_examples(ruleset: RuleSet, rule_id: str | None = None) -> list[ExampleResult]:
+    """Run the examples of every frame in the ruleset's frames.yaml (or of ``frames.<id>``)."""
+    path = ruleset.root / "frames.yaml"
+    if not path.is_file() or (rule_id is not None and not rule_id.startswith("frames.")):
+        return []
+    from engine.rule_types.specs.frame import FramesFile
+    from engine.ruleset.yaml_lines import YamlDocument
+
+    doc = YamlDocument(path.read_text("utf-8"))
+    out = []
+    for n, fs in enumerate(FramesFile.model_validate(doc.data or {}).frames):
+        fid = f"frames.{fs.id}"
+        if rule_id is not None and rule_id != fid:
+            continue
+        for expect, items in (("flag", fs.examples.flag), ("pass", fs.examples.pass_)):
+            for i, item in enumerate(items):
+                ex = Example(text=item) if isinstance(item, str) else item
+                line = doc.line_of("frames", n, "examples", expect, i)
+                out.append(_run_frame_example(ruleset, fs.id, str(path), line, expect, ex))
+    return out
+
+
+def _run_frame_example(
+    ruleset: RuleSet, frame: str, path: str, line: int | None, expect: str, ex: Example
+) -> ExampleResult:
+    rid = f"frames.{frame}"
+    try:
+        msg = make_message(
+            ex.text, type=ex.type, industry=ex.industry, send_at=ex.send_at, profile=ex.profile
+        )
+        verdict = check(msg, ruleset)
+    except MessageError as exc:
+        return ExampleResult(rid, path, line, expect, ex, (), f"invalid example: {exc.message}")
+    mine = tuple(f for f in verdict.findings if f.frame == frame)
+    problem = None
+    if expect == "flag" and not mine:
+        found = ", ".join(f"{f.rule_id} ({f.severity.value})" for f in verdict.findings)
+        problem = f"expected the frame to make a note, got {found or 'no findings'}"
+    elif expect == "pass" and mine:
+        spans = ", ".join(f"{f.start}-{f.end} '{f.matched}'" for f in mine)
+        problem = f"expected the frame not to apply, it made notes of {spans}"
+    elif expect == "flag" and ex.span is not None and not any(_covers(f, ex.span) for f in mine):
+        got = ", ".join(f"'{f.matched}'" for f in mine)
+        problem = f"expected span '{ex.span}', got {got}"
+    elif ex.verdict is not None and verdict.verdict.value != ex.verdict:
+        rules = ", ".join(f"{f.rule_id} ({f.severity.value})" for f in verdict.findings)
+        got = f"{verdict.verdict.value} ({rules or 'no findings'})"
+        problem = f"expected verdict {ex.verdict}, got {got}"
+    if expect == "pass":
+        mine = tuple(verdict.findings)
+    return ExampleResult(rid, path, line, expect, ex, mine, problem)
 
 
 def _covers(f: Finding, span: str) -> bool:

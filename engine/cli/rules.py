@@ -58,7 +58,7 @@ def rules_test(
     rs = load_rules_or_exit(rules)
     results = run_examples(rs, rule)
     if rule is not None and not results:
-        known = [pr.full_id for pr in rs.specs]
+        known = [pr.full_id for pr in rs.specs] + [f"frames.{f.id}" for f in rs.frames]
         from engine.ruleset.errors import did_you_mean
 
         raise usage_error(

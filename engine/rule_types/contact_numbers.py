@@ -121,6 +121,9 @@ SEPARATOR_CLASS = (
     r" \t\r\n\u3000\-‐‑‒–—―－_.·•~～()（）\[\]［］<>\"'“”‘’*＊^＾`"
     "【】〔〕〖〗『』「」{}｛｝"
     "\u00a0\u2000-\u200f\u2060\ufeff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+    # line and paragraph separators, bidi marks, the narrow and the medium math space
+    # (1\u202f3\u202f9\u202f8…: round 10, a dev miss)
+    "\u2028-\u202f\u205f"
     # keycap digits (1️⃣3️⃣8️⃣: a digit, the emoji variation selector, the combining keycap)
     "\ufe0f\u20e3"
 )
@@ -309,10 +312,25 @@ def classify(digits: str) -> str | None:
     return None
 
 
+# words a number may be glued to: a dial label is no code (Tel189-9799-5352, call165 1392 2819)
+_DIAL_PREFIXES = ("tel", "call", "phone", "mobile", "mob")
+
+
 def standalone(text: str, start: int, end: int) -> bool:
     """A number is not part of a longer code: no letter, digit or '*' right next to it; a
-    lone '*' (…92*。) is punctuation, a mask (138****5678) or a product (5678*2) is not."""
-    return not (_glued_at(text, start - 1, -1) or _glued_at(text, end, 1))
+    lone '*' (…92*。) is punctuation, a mask (138****5678) or a product (5678*2) is not.
+    A dial word right before it (Tel, call) is a label, not part of a code."""
+    before = _glued_at(text, start - 1, -1) and not _dial_label(text, start)
+    return not (before or _glued_at(text, end, 1))
+
+
+def _dial_label(text: str, start: int) -> bool:
+    head = text[max(0, start - 7) : start].lower()
+    for word in _DIAL_PREFIXES:
+        if head.endswith(word):
+            i = start - len(word) - 1
+            return i < 0 or not (text[i].isascii() and text[i].isalnum())
+    return False
 
 
 def _glued_at(text: str, i: int, step: int) -> bool:

@@ -77,7 +77,10 @@ def find_zones(text: str, norm: Normalized) -> Zones:
             body_start = close + 1
     if end > body_start and text[end - 1] == "】":
         open_ = text.rfind("【", max(body_start, end - _SIGNATURE_MAX - 2), end - 1)
-        if open_ >= 0 and "】" not in text[open_ : end - 1]:
+        # a bracket right after another one is a number written in brackets, not a signature
+        # (call【1】【7】…【1】: round 10, a dev miss)
+        chained = open_ > body_start and text[open_ - 1] == "】"
+        if open_ >= 0 and "】" not in text[open_ : end - 1] and not chained:
             signature.append((open_, len(text)))
             body_end = open_
     footer = None

@@ -14,8 +14,12 @@ A frame applies to a finding when every condition holds:
 - the message has no finding (any severity) of the ``unless_found`` categories (a contact
   detail or a link the contact and link rules saw, however disguised);
 - with ``alone``, no finding outside the frame's scope is at warn or block;
-- with ``before``, one of its matches ends at most ``window`` characters before the finding
-  (不承诺 before 通过率), each finding on its own.
+- with ``cue``, one of its matches sits where ``placement`` says, each finding on its own:
+  ``before`` (the default) ends at most ``window`` characters before the finding or inside
+  it (不承诺 before 通过率); ``after`` starts inside the finding or at most ``window``
+  characters after it (诈骗 then 罪被判); ``around`` is either, or a match that encloses the
+  finding (以诈骗罪). The YAML key ``before`` is the older spelling of ``cue`` with
+  ``placement: before``.
 
 The authoring half is ``engine.rule_types.specs.frame``.
 """
@@ -44,8 +48,9 @@ class Frame:
     unless: Matcher | None = None
     unless_found: frozenset[str] = frozenset()
     alone: bool = False
-    before: Matcher | None = None
+    cue: Matcher | None = None  # where placement and window are measured from
     window: int = 0
+    placement: str = "before"  # where the cue sits: before, after or around the finding
 
     def covers(self, f: Finding) -> bool:
         """Tell whether ``f`` is in the frame's scope (its rule or category, warn or block)."""
@@ -70,10 +75,22 @@ class Frame:
         return self.unless is None or not self.unless.found(ctx)
 
     def negated(self, spans: list[tuple[int, int]], f: Finding) -> bool:
-        """Tell whether one of ``spans`` (the ``before`` matches) leads into ``f``: it starts
-        before the finding and ends at most ``window`` characters before it, or inside it
-        (不承诺 before 承诺通过率)."""
-        return any(s < f.start and f.start - self.window <= e <= f.end for s, e in spans)
+        """Tell whether one of ``spans`` (the cue's matches) sits where ``placement`` says.
+
+        before: it starts before the finding and ends at most ``window`` characters before
+        it, or inside it (不承诺 before 承诺通过率). after: it starts inside the finding or at
+        most ``window`` characters after its end, and ends after it (诈骗 then 罪被判).
+        around: before, after, or a match that reaches within ``window`` of the finding on
+        both sides (以诈骗罪被判 encloses 诈骗).
+        """
+        w = self.window
+        before = any(s < f.start and f.start - w <= e <= f.end for s, e in spans)
+        if self.placement == "before":
+            return before
+        after = any(f.start <= s <= f.end + w and e > f.end for s, e in spans)
+        if self.placement == "after":
+            return after
+        return before or after or any(s < f.start and e > f.end for s, e in spans)
 
 
 def apply_frames(ctx: Context, findings: list[Finding], frames: tuple[Frame, ...]) -> list[Finding]:
@@ -83,8 +100,8 @@ def apply_frames(ctx: Context, findings: list[Finding], frames: tuple[Frame, ...
         if not any(frame.covers(f) for f in out) or not frame.holds(ctx, out):
             continue
         spans = None
-        if frame.before is not None:
-            spans = [(s.start, s.end) for s in frame.before.spans(ctx)]
+        if frame.cue is not None:
+            spans = [(s.start, s.end) for s in frame.cue.spans(ctx)]
             if not spans:
                 continue
         out = [

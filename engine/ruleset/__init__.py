@@ -305,7 +305,7 @@ def compile_rules(files: RuleFiles, extra_lists: dict[str, list[str]] | None = N
     known_rules = {r.meta.id for r in compiled}
     for fs in files.frames:
         where = str(files.root / "frames.yaml")
-        for key in ("when", "unless", "before"):
+        for key in ("when", "unless", "cue", "before"):
             spec = getattr(fs, key)
             for pattern in spec.patterns if spec is not None else ():
                 for problem in problems(pattern):  # a backtracking blow-up is a denial of service

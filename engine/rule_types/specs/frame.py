@@ -3,17 +3,28 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator, model_validator
 
 from engine.message import MessageType
 from engine.rule_types.base import Builder, MessageTypeName, known_category
 from engine.rule_types.frame import Frame
-from engine.rule_types.specs.base import Strict
+from engine.rule_types.specs.base import Example, Strict
 from engine.rule_types.specs.matcher import MatcherSpec
 
 # Diversion to a private channel in an advert is what the contact rules exist for: no frame
 # may make it a note (a marketing text that says 请勿… and then 加我微信 is still diversion).
 _NEVER_ON_MARKETING = "contact_diversion"
+
+
+class FrameExamples(Strict):
+    """Messages the frame must turn a finding of into a note (``flag``) and messages where it
+    must not (``pass``: the finding stays, or there is none); ``span`` names the framed
+    finding's characters, ``verdict`` the whole message's verdict."""
+
+    flag: list[Example | str] = Field(default_factory=list)
+    pass_: list[Example | str] = Field(default_factory=list, alias="pass")
 
 
 class FrameSpec(Strict):
@@ -31,8 +42,11 @@ class FrameSpec(Strict):
     unless: MatcherSpec | None = None
     unless_found: list[str] = Field(default_factory=list)
     alone: bool = False
-    before: MatcherSpec | None = None
+    cue: MatcherSpec | None = None
+    before: MatcherSpec | None = None  # older spelling of ``cue`` with placement before
+    placement: Literal["before", "after", "around"] | None = None  # default before
     window: int = Field(default=0, ge=0, le=20)
+    examples: FrameExamples = Field(default_factory=lambda: FrameExamples())
 
     @field_validator("categories", "unless_found")
     @classmethod
@@ -56,8 +70,20 @@ class FrameSpec(Strict):
                 "notes (an advert that diverts to a private channel is what the rule is for). "
                 "Remove 'marketing' from types or contact_diversion from the scope"
             )
-        if self.before is not None and self.before.empty():
-            raise ValueError("'before' needs words, lists or patterns")
+        if self.before is not None and self.cue is not None:
+            raise ValueError(
+                "'before' is the older spelling of 'cue' with placement before: give one of them"
+            )
+        if self.before is not None and self.placement not in (None, "before"):
+            raise ValueError(
+                f"'before' with placement {self.placement}: write the cue under 'cue' instead"
+            )
+        if self.placement is not None and self.cue is None and self.before is None:
+            raise ValueError("'placement' says where the 'cue' sits: add a 'cue'")
+        cue = self.cue or self.before
+        if cue is not None and cue.empty():
+            key = "cue" if self.cue is not None else "before"
+            raise ValueError(f"'{key}' needs words, lists or patterns")
         return self
 
     def compile(self, build: Builder, known_rules: set[str]) -> Frame:
@@ -70,6 +96,7 @@ class FrameSpec(Strict):
                 hint = f" Did you mean '{close[0]}'?" if close else ""
                 raise ValueError(f"frame '{self.id}': unknown rule '{rid}'.{hint}")
         origin = f"frames.{self.id}"
+        cue = self.cue or self.before
         body = frozenset({"body"})
         return Frame(
             id=self.id,
@@ -83,8 +110,9 @@ class FrameSpec(Strict):
             unless=self.unless.compile(build, origin) if self.unless else None,
             unless_found=frozenset(self.unless_found),
             alone=self.alone,
-            before=self.before.compile(build, origin) if self.before else None,
+            cue=cue.compile(build, origin) if cue else None,
             window=self.window,
+            placement=self.placement or "before",
         )
 
 
