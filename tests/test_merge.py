@@ -114,7 +114,7 @@ def test_cli_shows_related_rules(ruleset: RuleSet) -> None:
         env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
     )
     assert out.returncode == 1, out.stderr
-    assert "also: contact_diversion.evasive_spelling, format.obfuscation" in out.stdout
+    assert "（另见 contact_diversion.evasive_spelling, format.obfuscation）" in out.stdout
     js = subprocess.run(
         [sys.executable, "-m", "engine.cli", "check", text, "--json"],
         capture_output=True,
