@@ -218,3 +218,29 @@ def test_a_warning_that_lists_the_demands_is_allowed(text: str) -> None:
 def test_zhang_is_read_as_zhang_in_account_words_only() -> None:
     assert normalize("请转入安全帐户，转帐到帐号").folded.text == "请转入安全账户,转账到账号"
     assert normalize("蚊帐帐篷").folded.text == "蚊帐帐篷"
+
+
+# --- the content model on real card statements (issue 13, item 4) -----------------------------
+# Written for this file: statements, repayments and spending notices in the wording banks use,
+# including the overdue and interest lines (逾期将产生利息…影响您的个人征信) a scam also uses.
+STATEMENTS = [
+    "【招商银行】您尾号1234的信用卡本期账单金额2,356.00元，最低还款235.60元，到期还款日12月20日，"
+    "详情请登录手机银行查看。",
+    "【工商银行】您尾号8888的信用卡12月账单：本期应还款3,210.00元，最低还款321.00元，还款日"
+    "2027年1月5日。逾期将产生利息及违约金，并可能影响您的个人征信。",
+    "【建设银行】尊敬的客户，您尾号6666的信用卡本期账单已出，账单金额5,680.20元，请于12月22日前"
+    "还款，如已还款请忽略。",
+    "【交通银行】您尾号0001的信用卡已逾期，欠款1,200.00元，请尽快还款以免影响个人征信，如已还款请忽略。",
+    "【浦发银行】您的信用卡账单分期已办理成功，分12期，每期手续费30.00元，详见浦大喜奔App。",
+    "【广发银行】您尾号3333的信用卡于12月5日还款2,000.00元已入账，当前剩余应还0.00元。",
+    "【农业银行】您尾号7777的借记卡账户12月5日支出（网上支付）1,299.00元，余额3,456.78元。",
+    "【民生银行】您尾号4444信用卡12月账单已生成，账单金额12,345.67元，最后还款日2027年1月8日，"
+    "可通过全民生活App还款。",
+]
+
+
+@pytest.mark.parametrize("text", STATEMENTS)
+def test_card_statements_get_no_fraud_finding(text: str) -> None:
+    v = check_text(text, type=N, industry="finance")
+    assert v.verdict is Decision.ALLOW
+    assert [f.rule_id for f in v.findings if f.category == "fraud"] == []
