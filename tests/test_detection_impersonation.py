@@ -209,6 +209,8 @@ def test_a_warning_cue_does_not_excuse_a_demand(text: str, rule: str) -> None:
     [
         "【信使公安】警方提醒：凡是要求您转入安全账户、下载会议软件、对家人保密的，都是诈骗。",
         "【信使银行】防骗提示：本行不会要求您将资金转入所谓“安全账户”，也不会让您开启屏幕共享。",
+        # the script quoted whole: demands inside quotes are the scam's words, not the sender's
+        "【信使公安】反诈宣传：“您涉嫌洗钱，需配合调查，资金转入安全账户”是典型骗局，公安机关绝不会这样做。",
     ],
 )
 def test_a_warning_that_lists_the_demands_is_allowed(text: str) -> None:
