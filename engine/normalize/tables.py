@@ -117,7 +117,15 @@ class _Tables:
             out: str = self._opencc.convert(text)
         except UnicodeEncodeError:  # lone surrogates: OpenCC needs valid UTF-8
             return text
-        return out if len(out) == len(text) else text
+        if len(out) != len(text):
+            return text
+        return _ZHANG.sub("账", out) if "帐" in out else out
+
+
+# 帐 for 账 in money words (帐户, 帐号, 转帐, 安全帐户): an older spelling the general standard
+# character list (通用规范汉字表, 2013) no longer uses for accounts, and OpenCC leaves as is. 帐
+# keeps its own sense elsewhere (蚊帐, 帐篷). One character for one: offsets stay as they are.
+_ZHANG = re.compile("帐(?=[户号单目款本务])|(?<=[转对记算查入出结报赊欠销挂])帐")
 
 
 # Letters TR39 does not list as confusable with a Latin one, which spam writes for one in
