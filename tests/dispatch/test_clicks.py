@@ -46,18 +46,16 @@ def test_100000_codes_never_reach_the_check() -> None:
     assert len(seen) == 100_000  # random, not sequential or repeated
 
 
-def test_the_masked_text_is_allowed_and_the_raw_codes_would_not_be(ruleset: RuleSet) -> None:
+def test_the_masked_text_is_allowed_and_so_are_the_raw_codes(ruleset: RuleSet) -> None:
     tpl = load_templates().get("double11")
     reference = tpl.render({**PARAMS, "url": f"{BASE}/r/{clicks.PLACEHOLDER}"})
     assert check(make_message(reference, type=MessageType.MARKETING), ruleset).verdict == "allow"
-    # the defect this guards against: read raw, these codes are refused
+    # the codes that once tripped format.obfuscation: the content rules no longer read inside a
+    # link either (the link rules judge links), so masking is now a second layer, not the only one
     for code in TRIPPED:
         raw = tpl.render({**PARAMS, "url": f"{BASE}/r/{code}"})
         verdict = check(make_message(raw, type=MessageType.MARKETING), ruleset)
-        assert verdict.verdict == "block"
-        assert [f.rule_id for f in verdict.findings if f.severity == "block"] == [
-            "format.obfuscation"
-        ]
+        assert verdict.verdict == "allow", [f.rule_id for f in verdict.findings]
 
 
 @pytest.mark.parametrize("code", TRIPPED)
