@@ -376,7 +376,8 @@ TOLD = [
     ("marketing", "足浴上门，微_信 mimi8866", PRIVATE, "微_信 mimi8866", "noise", B),
     ("marketing", "赛事押注，维❤ tz_2288", PRIVATE, "维❤ tz_2288", "noise", B),
     # a phone number told in words or in pieces
-    ("marketing", "烟草批发，电话幺五八拐勾洞两三四五六", DISGUISED, "幺五八拐勾洞两三四五六", "spoken_digits", B),
+    # mobile_number takes its label (电话) into its span: merged, the finding covers both
+    ("marketing", "烟草批发，电话幺五八拐勾洞两三四五六", DISGUISED, "电话幺五八拐勾洞两三四五六", "spoken_digits", B),
     ("marketing", "同城上门，yi wu jiu ling yi er san si wu liu qi", DISGUISED, "yi wu jiu ling yi er san si wu liu qi", "spelled_digits", B),
     ("marketing", "上门服务，call one five nine zero one two three four five six seven", DISGUISED, "one five nine zero one two three four five six seven", "spelled_digits", B),
     ("marketing", "高仿手表，ⅠⅢⅧⅠⅡⅢⅣⅤⅥⅦⅧ", DISGUISED, "ⅠⅢⅧⅠⅡⅢⅣⅤⅥⅦⅧ", "roman_numerals", B),
