@@ -426,7 +426,8 @@ def test_contacts_told_in_other_ways_are_found(
     assert v.verdict is (Decision.BLOCK if severity is B else Decision.REVIEW)
     # the scanner names the evasion (a finding merged into another rule's shows that one's)
     found = {text[c.start : c.end]: c.evasion for c in find_contacts(text, normalize(text))}
-    assert found[span] == evasion
+    inner = max((s for s in found if s in span), key=len)  # the contact inside a merged span
+    assert found[inner] == evasion
     if not f.related and f.rule_ids[0] == rule:
         assert f.evasion == evasion
 
