@@ -1,6 +1,6 @@
 """Issue #13, round 10 (precision): clean everyday SMS that use words a naive checker misreads.
 
-tests/data/clean_hard10.jsonl holds 275 clean messages written for this file (none is a corpus
+tests/data/clean_hard10.jsonl holds 315 clean messages written for this file (none is a corpus
 text): notices, verification codes and signed marketing from banks, insurers, brokers,
 carriers, shops, delivery, travel, schools, hospitals, pharmacies, government offices,
 courts, tax, utilities, property managers, car services, games, recruiters, pawn and
@@ -51,6 +51,8 @@ KNOWN: dict[str, str] = {
     "asks for them by design (《旅游法》第57条); the text, not the rule, is short",
     "ch10-229": "证件照 …用于办证: the list hit is allowed now, the content model's prohibited_goods "
     "warn on 办证 remains (a statistical judgement, not retrained here)",
+    "ch10-277": "a bank's returned transfer (…已退回…请重新转账): content_model.fraud warn; no "
+    "narrow excuse found that a 退款-then-转账 scam would not also meet",
     # half b: held out, not tuned on
     "ch10-006": "held out: content_model.risk_disclosure warns on a bank's 大额存单 purchase receipt",
     "ch10-016": "held out: 保本型 stated as a contract term of an annuity (risk_disclosure block)",
@@ -65,6 +67,8 @@ KNOWN: dict[str, str] = {
     "ch10-216": "held out: 办证 in a police registry's notice (办证不收取任何费用)",
     "ch10-228": "held out: 刻章 by a police-registered seal maker notifying its customer",
     "ch10-268": "held out: content_model.risk_disclosure on an IPO subscription reminder",
+    "ch10-300": "held out: content_model.fraud on a tax refund returned for a wrong card "
+    "(登录个人所得税APP is no channel the in-app excuse names)",
 }
 
 
