@@ -56,7 +56,6 @@ KNOWN: dict[str, str] = {
     # half b: held out, not tuned on
     "ch10-006": "held out: content_model.risk_disclosure warns on a bank's 大额存单 purchase receipt",
     "ch10-016": "held out: 保本型 stated as a contract term of an annuity (risk_disclosure block)",
-    "ch10-026": "held out: forbidden_industry.carrier_terms reads the carrier's own signature 中国电信",
     "ch10-052": "held out: 最低价 with 含税 and 以实际出票为准 still a superlative",
     "ch10-070": "held out: 国家级胸痛中心, a named accreditation not in the allow list",
     "ch10-072": "held out: 刻章 in a government one-stop business-registration notice",
