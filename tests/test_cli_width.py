@@ -85,6 +85,7 @@ def test_rules_diff_keeps_rule_ids_whole(tmp_path: Path, width: int) -> None:
     old = tmp_path / "old"
     shutil.copytree(RULES, old)
     (old / "packs" / "contact_diversion.yaml").unlink()
+    (old / "frames.yaml").unlink()  # its frames name contact_diversion rules
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(
         json.dumps({"id": "m1", "text": "【信使商城】尊敬的会员，加V信领券，全场五折！拒收请回复R"})

@@ -407,8 +407,11 @@ def test_a_link_ends_at_the_chinese_comma_in_highlight_and_fix(page: Any) -> Non
     text = "【信使商城】尊敬的会员，冬装5折，详见 http://t.cn/abc，拒收请回复R"
     card(page, 1).locator("textarea").fill(text)
     rule = "link_policy.domain_not_allowlisted"
+    # wait for the re-check of the new text (the draft held before has a link mark too)
     page.wait_for_function(
-        f"() => document.querySelector('.draft:nth-child(2) mark[data-rules~=\"{rule}\"]')"
+        "() => [...document.querySelectorAll("
+        f"'.draft:nth-child(2) mark[data-rules~=\"{rule}\"]')].some("
+        "m => m.textContent.includes('t.cn/abc'))"
     )
     marks = card(page, 1).locator(f'mark[data-rules~="{rule}"]')
     assert "".join(marks.all_text_contents()) == "http://t.cn/abc"
