@@ -14,7 +14,7 @@ from engine.message import MessageError, make_message
 from engine.rule_types.specs.base import Example
 from engine.ruleset import RuleSet
 from engine.ruleset.load import PackRule
-from engine.verdict import Finding
+from engine.verdict import Finding, Verdict
 
 
 @dataclass(frozen=True)
@@ -72,19 +72,16 @@ def run_example(
     elif expect == "pass" and mine:
         spans = ", ".join(f"{f.start}-{f.end} '{f.matched}'" for f in mine)
         problem = f"expected no finding, got {spans}"
-    elif expect == "flag" and ex.span is not None and not any(_covers(f, ex.span) for f in mine):
-        got = ", ".join(f"'{f.matched}'" for f in mine)
-        problem = f"expected span '{ex.span}', got {got}"
+    elif problem := _span_problem(expect, ex, mine):
+        pass
     elif wrong := [f for f in mine if not _severity_ok(f, pr.full_id, pr.spec.severity)]:
         own = wrong[0].rule_id == pr.full_id
         whose = "its finding" if own else f"the finding it merged into ({wrong[0].rule_id})"
         problem = (
             f"the rule declares severity {pr.spec.severity}, {whose} says {wrong[0].severity.value}"
         )
-    elif ex.verdict is not None and verdict.verdict.value != ex.verdict:
-        rules = ", ".join(f"{f.rule_id} ({f.severity.value})" for f in verdict.findings)
-        got = f"{verdict.verdict.value} ({rules or 'no findings'})"
-        problem = f"expected verdict {ex.verdict}, got {got}"
+    else:
+        problem = _verdict_problem(ex, verdict)
     return ExampleResult(pr.full_id, pr.path, line, expect, ex, mine, problem)
 
 
@@ -139,16 +136,28 @@ def _run_frame_example(
     elif expect == "pass" and mine:
         spans = ", ".join(f"{f.start}-{f.end} '{f.matched}'" for f in mine)
         problem = f"expected the frame not to apply, it made notes of {spans}"
-    elif expect == "flag" and ex.span is not None and not any(_covers(f, ex.span) for f in mine):
-        got = ", ".join(f"'{f.matched}'" for f in mine)
-        problem = f"expected span '{ex.span}', got {got}"
-    elif ex.verdict is not None and verdict.verdict.value != ex.verdict:
-        rules = ", ".join(f"{f.rule_id} ({f.severity.value})" for f in verdict.findings)
-        got = f"{verdict.verdict.value} ({rules or 'no findings'})"
-        problem = f"expected verdict {ex.verdict}, got {got}"
+    else:
+        problem = _span_problem(expect, ex, mine) or _verdict_problem(ex, verdict)
     if expect == "pass":
         mine = tuple(verdict.findings)
     return ExampleResult(rid, path, line, expect, ex, mine, problem)
+
+
+def _span_problem(expect: str, ex: Example, mine: tuple[Finding, ...]) -> str | None:
+    """A flag example's ``span`` that none of the findings covers."""
+    if expect == "flag" and ex.span is not None and not any(_covers(f, ex.span) for f in mine):
+        got = ", ".join(f"'{f.matched}'" for f in mine)
+        return f"expected span '{ex.span}', got {got}"
+    return None
+
+
+def _verdict_problem(ex: Example, verdict: Verdict) -> str | None:
+    """An example's stated ``verdict`` that the check did not reach."""
+    if ex.verdict is not None and verdict.verdict.value != ex.verdict:
+        rules = ", ".join(f"{f.rule_id} ({f.severity.value})" for f in verdict.findings)
+        got = f"{verdict.verdict.value} ({rules or 'no findings'})"
+        return f"expected verdict {ex.verdict}, got {got}"
+    return None
 
 
 def _covers(f: Finding, span: str) -> bool:

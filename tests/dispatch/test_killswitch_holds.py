@@ -13,32 +13,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from engine.dispatch.campaigns import KillSwitch, hold_claimed, list_campaigns, resume
 from engine.dispatch.complaints import load_policy
-from engine.dispatch.events import EventWriter
 from engine.dispatch.message import Lane, Status
 from engine.dispatch.optout import load_optout_words
 from engine.dispatch.outbox import Outbox
-from tests.dispatch.conftest import StoreAt
-from tests.dispatch.test_killswitch import POLICY, SIGN, _cli_env, _queue, _reply, _sent
+from tests.dispatch import test_killswitch as killswitch_tests
+from tests.dispatch.test_killswitch import SIGN, _cli_env, _queue, _reply, _sent
 from tests.dispatch.test_killswitch_scopes import FIGURE, _trip_signature
 
 SIGNATURE, TEMPLATE = f"signature {SIGN}", "template double11"
 
 
-@pytest.fixture
-def outbox(store_at: StoreAt) -> Outbox:
-    return Outbox(store_at("dispatch.sqlite"))
-
-
-@pytest.fixture
-def switch(outbox: Outbox, tmp_path: Path) -> KillSwitch:
-    path = tmp_path / "complaints.yaml"
-    path.write_text(POLICY, encoding="utf-8")
-    events = EventWriter(tmp_path / "events", "salt")
-    return KillSwitch(outbox, load_policy(path), load_optout_words(), events, tmp_path / "alerts")
+# the kill switch's fixtures, shared with tests/dispatch/test_killswitch.py
+outbox = killswitch_tests.outbox
+switch = killswitch_tests.switch
 
 
 def _status(outbox: Outbox, mid: str) -> Status:

@@ -13,26 +13,14 @@ from pathlib import Path
 import pytest
 
 from engine.dispatch.campaigns import CampaignError, KillSwitch, hold_claimed, resume
-from engine.dispatch.complaints import load_policy
-from engine.dispatch.events import EventWriter
 from engine.dispatch.message import Lane, Status
-from engine.dispatch.optout import load_optout_words
 from engine.dispatch.outbox import Outbox
-from tests.dispatch.conftest import StoreAt
-from tests.dispatch.test_killswitch import POLICY, SIGN, _cli_env, _queue, _reply, _sent
+from tests.dispatch import test_killswitch as killswitch_tests
+from tests.dispatch.test_killswitch import SIGN, _cli_env, _queue, _reply, _sent
 
-
-@pytest.fixture
-def outbox(store_at: StoreAt) -> Outbox:
-    return Outbox(store_at("dispatch.sqlite"))
-
-
-@pytest.fixture
-def switch(outbox: Outbox, tmp_path: Path) -> KillSwitch:
-    path = tmp_path / "complaints.yaml"
-    path.write_text(POLICY, encoding="utf-8")
-    events = EventWriter(tmp_path / "events", "salt")
-    return KillSwitch(outbox, load_policy(path), load_optout_words(), events, tmp_path / "alerts")
+# the kill switch's fixtures, shared with tests/dispatch/test_killswitch.py
+outbox = killswitch_tests.outbox
+switch = killswitch_tests.switch
 
 
 FIGURE = f"signature {SIGN}: opt-out rate 25.0% (3 of 12 sent) within 10 min"
