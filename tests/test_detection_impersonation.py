@@ -74,11 +74,8 @@ HELD_OUT_MISSES = {
     "imp-s26": "a regulator's name alone (市场监管局) is no authority word of official_accusation",
     "imp-s40": "违规套现 + 上报征信 + 联系专员: no accusation word, no rule",
     "imp-s48": "warning_notice frame reads 违法 in 涉嫌违法记分 as a warning word; 联系交警专员 is no channel",
-    "imp-r14": "credential_request reads 无需提供验证码 as a request (no 无需 in its negations)",
 }
-
-# Passes once merged with main after 4803695 (a later main change no longer reads it as a request).
-FIXED_ON_MAIN = {"imp-r14"}
+# imp-r14 (无需提供验证码 read as a request) passes since h-prec9's credential_request negation
 
 
 def _param(rows: list[dict[str, Any]]) -> list[Any]:
@@ -86,11 +83,7 @@ def _param(rows: list[dict[str, Any]]) -> list[Any]:
         pytest.param(
             r,
             id=r["id"],
-            marks=[
-                pytest.mark.xfail(
-                    reason=HELD_OUT_MISSES[r["id"]], strict=r["id"] not in FIXED_ON_MAIN
-                )
-            ]
+            marks=[pytest.mark.xfail(reason=HELD_OUT_MISSES[r["id"]], strict=True)]
             if r["id"] in HELD_OUT_MISSES
             else [],
         )
