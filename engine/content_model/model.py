@@ -84,17 +84,14 @@ def prepared(
     text = text[start : min(end, start + MAX_READ)]
     if _DIGIT.search(text):
         text = _DIGIT.sub("0", text)
-    for link in scan_links(norm) if links is None else links:
-        a, b = norm.skeleton_bounds(link.start, link.end)
+    masked = [(x.start, x.end) for x in (scan_links(norm) if links is None else links)]
+    if "{" in norm.original:
+        masked += [m.span() for m in _VARIABLE.finditer(norm.original)]
+    for a, b in masked:
+        a, b = norm.skeleton_bounds(a, b)
         a, b = max(a - start, 0), min(b - start, len(text))
         if a < b:
             text = text[:a] + LINK_MASK * (b - a) + text[b:]
-    if "{" in norm.original:
-        for m in _VARIABLE.finditer(norm.original):
-            a, b = norm.skeleton_bounds(m.start(), m.end())
-            a, b = max(a - start, 0), min(b - start, len(text))
-            if a < b:
-                text = text[:a] + LINK_MASK * (b - a) + text[b:]
     return text, start
 
 

@@ -137,11 +137,8 @@ def load_dev(root: Path = DEV) -> tuple[list[Sample], str]:
 def load_ham(path: Path = HAM_FILE) -> tuple[list[Sample], str]:
     """The extra clean copy (``author`` HAM_AUTHOR) and the sha256 of its file."""
     raw = path.read_bytes()
-    rows = [orjson.loads(line) for line in raw.splitlines() if line]
-    samples = []
-    for row in rows:
-        sample = Sample({**row, "id": f"ham-{HAM_AUTHOR}"})
-        samples.append(sample)
+    rows = (orjson.loads(line) for line in raw.splitlines() if line)
+    samples = [Sample({**row, "id": f"ham-{HAM_AUTHOR}"}) for row in rows]
     return samples, hashlib.sha256(raw).hexdigest()
 
 
